@@ -1,0 +1,272 @@
+import Configuration
+import Foundation
+import Logging
+import Yams
+
+/// Builds a `GatewayConfiguration` from an optional YAML file and the environment.
+///
+/// Precedence: environment variables over the file over built-in defaults. The environment layer is
+/// read through swift-configuration's `EnvironmentVariablesProvider`; the YAML tree is walked with
+/// Yams (the parser behind swift-configuration's YAML trait) because validation needs to enumerate
+/// keys: an unknown key or a value of the wrong form is a start-up error naming the key and the
+/// expected form, never silently ignored.
+public struct ConfigurationLoader: Sendable {
+    /// The environment variables that override file settings.
+    public static let environmentKeys = [
+        "PORT", "HOST", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GROQ_API_KEY", "TOGETHER_API_KEY",
+        "OLLAMA_URL", "DEFAULT_PROVIDER", "LOG_LEVEL", "REQUEST_TIMEOUT_MS", "MAX_BODY_BYTES",
+    ]
+
+    /// Built-in providers: enabled as soon as their key (or, for Ollama, URL) is configured.
+    static let builtIns: [(name: String, kind: ProviderKind, baseURL: String, patterns: [String], keyVariable: String?)] = [
+        ("openai", .openai, "https://api.openai.com/v1", ["gpt-*", "o1*", "o3*", "o4*", "chatgpt-*", "text-embedding-*"], "OPENAI_API_KEY"),
+        ("anthropic", .anthropic, "https://api.anthropic.com", ["claude-*"], "ANTHROPIC_API_KEY"),
+        ("gemini", .gemini, "https://generativelanguage.googleapis.com", ["gemini-*", "text-embedding-004", "gemini-embedding-*"], "GEMINI_API_KEY"),
+        ("groq", .openai, "https://api.groq.com/openai/v1", [], "GROQ_API_KEY"),
+        ("together", .openai, "https://api.together.xyz/v1", [], "TOGETHER_API_KEY"),
+        ("ollama", .openai, "http://localhost:11434/v1", [], nil),
+    ]
+
+    static let topLevelKeys = ["server", "log_level", "log_redaction", "default_provider", "demo", "providers"]
+    static let serverKeys = ["host", "port", "max_body_bytes", "request_timeout_ms", "cors_allowed_origins"]
+    static let providerKeys = ["kind", "base_url", "api_key", "models", "model_patterns", "timeout_ms", "forward_headers", "enabled"]
+
+    public init() {}
+
+    /// Loads the configuration. `path` nil means no file; `environment` defaults to the process's.
+    public func load(path: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> GatewayConfiguration {
+        var file = FileSettings()
+        if let path {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigurationError("Cannot read the configuration file '\(path)'")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw ConfigurationError("\(path): the configuration file is not UTF-8 text")
+            }
+            file = try parseYAML(text, source: path)
+        }
+        return try merge(file, environment: environment)
+    }
+
+    /// Parses and validates YAML configuration text.
+    func parseYAML(_ text: String, source: String) throws -> FileSettings {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigurationError("\(source): not valid YAML: \(error)")
+        }
+        var settings = FileSettings()
+        guard let root else { return settings }  // empty file
+        guard let mapping = root.mapping else { throw ConfigurationError("\(source): the top level must be a mapping of keys") }
+        for (keyNode, value) in mapping {
+            let key = keyNode.string ?? ""
+            switch key {
+            case "server":
+                guard let server = value.mapping else { throw ConfigurationError("server: expected a mapping with keys \(Self.serverKeys.joined(separator: ", "))") }
+                for (k, v) in server {
+                    let sub = k.string ?? ""
+                    let path = "server.\(sub)"
+                    switch sub {
+                    case "host": settings.host = try string(v, path)
+                    case "port": settings.port = try Self.port(try scalar(v, path), key: path)
+                    case "max_body_bytes": settings.maxBodyBytes = try Self.positiveInt(try scalar(v, path), key: path)
+                    case "request_timeout_ms": settings.requestTimeoutMs = try Self.positiveInt(try scalar(v, path), key: path)
+                    case "cors_allowed_origins": settings.corsAllowedOrigins = try stringList(v, path)
+                    default: throw unknownKey(path, expected: Self.serverKeys)
+                    }
+                }
+            case "log_level": settings.logLevel = try Self.logLevel(try scalar(value, key), key: key)
+            case "log_redaction": settings.logRedaction = try bool(value, key)
+            case "default_provider": settings.defaultProvider = try string(value, key)
+            case "demo": settings.demo = try bool(value, key)
+            case "providers":
+                guard let providers = value.mapping else { throw ConfigurationError("providers: expected a mapping of provider names to settings") }
+                for (nameNode, body) in providers {
+                    guard let name = nameNode.string, Self.isValidName(name) else {
+                        throw ConfigurationError("providers: provider names must be lower-case letters, digits, '-' or '_' (got '\(nameNode.string ?? "?")')")
+                    }
+                    settings.providers.append((name, try parseProvider(body, name: name)))
+                }
+            default:
+                throw unknownKey(key, expected: Self.topLevelKeys)
+            }
+        }
+        return settings
+    }
+
+    private func parseProvider(_ node: Node, name: String) throws -> FileProviderSettings {
+        var provider = FileProviderSettings()
+        if node.scalar?.string == "" || node.scalar?.tag.description == "tag:yaml.org,2002:null" { return provider }
+        guard let mapping = node.mapping else { throw ConfigurationError("providers.\(name): expected a mapping with keys \(Self.providerKeys.joined(separator: ", "))") }
+        for (k, v) in mapping {
+            let sub = k.string ?? ""
+            let path = "providers.\(name).\(sub)"
+            switch sub {
+            case "kind":
+                let text = try string(v, path)
+                guard let kind = ProviderKind(rawValue: text) else {
+                    throw ConfigurationError("\(path): expected one of openai, anthropic, gemini (got '\(text)')")
+                }
+                provider.kind = kind
+            case "base_url": provider.baseURL = try Self.url(try string(v, path), key: path)
+            case "api_key": provider.apiKey = try string(v, path)
+            case "models": provider.models = try stringList(v, path)
+            case "model_patterns": provider.modelPatterns = try stringList(v, path)
+            case "timeout_ms": provider.timeoutMs = try Self.positiveInt(try scalar(v, path), key: path)
+            case "forward_headers": provider.forwardHeaders = try stringList(v, path).map { $0.lowercased() }
+            case "enabled": provider.enabled = try bool(v, path)
+            default: throw unknownKey(path, expected: Self.providerKeys)
+            }
+        }
+        return provider
+    }
+
+    /// Applies environment overrides and built-in defaults, then checks cross-references.
+    func merge(_ file: FileSettings, environment: [String: String]) throws -> GatewayConfiguration {
+        let env = ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: environment))
+        func envString(_ name: String) -> String? {
+            guard let v = env.string(forKey: ConfigKey(name.lowercased().split(separator: "_").map(String.init))), !v.isEmpty else {
+                return nil
+            }
+            return v
+        }
+        var config = GatewayConfiguration()
+        config.host = envString("HOST") ?? file.host ?? config.host
+        if let v = envString("PORT") { config.port = try Self.port(v, key: "PORT") } else if let p = file.port { config.port = p }
+        if let v = envString("MAX_BODY_BYTES") { config.maxBodyBytes = try Self.positiveInt(v, key: "MAX_BODY_BYTES") } else if let p = file.maxBodyBytes { config.maxBodyBytes = p }
+        if let v = envString("REQUEST_TIMEOUT_MS") { config.requestTimeoutMs = try Self.positiveInt(v, key: "REQUEST_TIMEOUT_MS") } else if let p = file.requestTimeoutMs { config.requestTimeoutMs = p }
+        if let v = envString("LOG_LEVEL") { config.logLevel = try Self.logLevel(v, key: "LOG_LEVEL") } else if let l = file.logLevel { config.logLevel = l }
+        if let r = file.logRedaction { config.logRedaction = r }
+        if let c = file.corsAllowedOrigins { config.corsAllowedOrigins = c }
+        config.demo = file.demo ?? false
+
+        var fileProviders = file.providers
+        for builtIn in Self.builtIns {
+            let index = fileProviders.firstIndex { $0.0 == builtIn.name }
+            var entry = index.map { fileProviders[$0].1 } ?? FileProviderSettings()
+            if let index { fileProviders.remove(at: index) }
+            if let variable = builtIn.keyVariable, let key = envString(variable) { entry.apiKey = key }
+            if builtIn.name == "ollama", let url = envString("OLLAMA_URL") {
+                let base = try Self.url(url, key: "OLLAMA_URL")
+                entry.baseURL = base.hasSuffix("/v1") || base.hasSuffix("/v1/") ? base : base + "/v1"
+                if entry.enabled == nil { entry.enabled = true }
+            }
+            let hasKey = !(entry.apiKey ?? "").isEmpty
+            let active = entry.enabled ?? (builtIn.keyVariable == nil ? false : hasKey)
+            guard active else { continue }
+            config.providers.append(
+                ProviderSettings(
+                    name: builtIn.name, kind: entry.kind ?? builtIn.kind, baseURL: entry.baseURL ?? builtIn.baseURL,
+                    apiKey: entry.apiKey, models: entry.models, modelPatterns: entry.modelPatterns ?? builtIn.patterns,
+                    timeoutMs: entry.timeoutMs, forwardHeaders: entry.forwardHeaders))
+        }
+        for (name, entry) in fileProviders where entry.enabled ?? true {
+            guard let baseURL = entry.baseURL else {
+                throw ConfigurationError("providers.\(name).base_url: required for a custom provider (an http:// or https:// URL)")
+            }
+            config.providers.append(
+                ProviderSettings(
+                    name: name, kind: entry.kind ?? .openai, baseURL: baseURL, apiKey: entry.apiKey, models: entry.models,
+                    modelPatterns: entry.modelPatterns ?? [], timeoutMs: entry.timeoutMs, forwardHeaders: entry.forwardHeaders))
+        }
+        if let name = envString("DEFAULT_PROVIDER") ?? file.defaultProvider {
+            guard config.provider(named: name) != nil else {
+                let known = config.providers.map(\.name)
+                let source = envString("DEFAULT_PROVIDER") != nil ? "DEFAULT_PROVIDER" : "default_provider"
+                throw ConfigurationError(
+                    "\(source): '\(name)' is not an enabled provider (enabled: \(known.isEmpty ? "none" : known.joined(separator: ", ")); a built-in provider is enabled by setting its API key)"
+                )
+            }
+            config.defaultProvider = name
+        } else if config.providers.count == 1 {
+            config.defaultProvider = config.providers[0].name
+        }
+        return config
+    }
+
+    // MARK: - Scalar parsing (shared by file and environment)
+
+    static func port(_ text: String, key: String) throws -> Int {
+        guard let p = Int(text.trimmingCharacters(in: .whitespaces)), (0...65535).contains(p) else {
+            throw ConfigurationError("\(key): expected a port number 0-65535, got '\(text)'")
+        }
+        return p
+    }
+
+    static func positiveInt(_ text: String, key: String) throws -> Int {
+        guard let v = Int(text.trimmingCharacters(in: .whitespaces)), v > 0 else {
+            throw ConfigurationError("\(key): expected a positive integer, got '\(text)'")
+        }
+        return v
+    }
+
+    static func logLevel(_ text: String, key: String) throws -> Logger.Level {
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw ConfigurationError("\(key): expected one of trace, debug, info, notice, warning, error, critical, got '\(text)'")
+        }
+        return level
+    }
+
+    static func url(_ text: String, key: String) throws -> String {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil else {
+            throw ConfigurationError("\(key): expected an http:// or https:// URL, got '\(text)'")
+        }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
+    }
+
+    private func scalar(_ node: Node, _ key: String) throws -> String {
+        guard let s = node.scalar?.string else { throw ConfigurationError("\(key): expected a single value, not a list or mapping") }
+        return s
+    }
+
+    private func string(_ node: Node, _ key: String) throws -> String {
+        try scalar(node, key)
+    }
+
+    private func bool(_ node: Node, _ key: String) throws -> Bool {
+        switch try scalar(node, key).lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        case let other: throw ConfigurationError("\(key): expected true or false, got '\(other)'")
+        }
+    }
+
+    private func stringList(_ node: Node, _ key: String) throws -> [String] {
+        guard let sequence = node.sequence else { throw ConfigurationError("\(key): expected a list of strings, e.g. [\"a\", \"b\"]") }
+        return try sequence.map { try scalar($0, key) }
+    }
+
+    private func unknownKey(_ key: String, expected: [String]) -> ConfigurationError {
+        ConfigurationError("\(key): unknown configuration key (expected one of: \(expected.joined(separator: ", ")))")
+    }
+}
+
+/// Values read from the file, before environment overrides and defaults (nil = not set).
+struct FileSettings {
+    var host: String?
+    var port: Int?
+    var maxBodyBytes: Int?
+    var requestTimeoutMs: Int?
+    var corsAllowedOrigins: [String]?
+    var logLevel: Logger.Level?
+    var logRedaction: Bool?
+    var defaultProvider: String?
+    var demo: Bool?
+    var providers: [(String, FileProviderSettings)] = []
+}
+
+struct FileProviderSettings {
+    var kind: ProviderKind?
+    var baseURL: String?
+    var apiKey: String?
+    var models: [String] = []
+    var modelPatterns: [String]?
+    var timeoutMs: Int?
+    var forwardHeaders: [String] = []
+    var enabled: Bool?
+}

@@ -1,0 +1,77 @@
+public import Logging
+
+/// Everything `deja serve` needs, with documented defaults. Built by `ConfigurationLoader` from a
+/// YAML file and the environment; components receive the parts they need.
+public struct GatewayConfiguration: Sendable {
+    /// Address to listen on. Default `127.0.0.1`; set `0.0.0.0` to accept remote clients.
+    public var host: String = "127.0.0.1"
+    /// TCP port. Default 8080; 0 picks a free port (tests).
+    public var port: Int = 8080
+    /// Largest request body accepted, in bytes (413 above). Default 4 MiB.
+    public var maxBodyBytes: Int = 4 << 20
+    /// Time allowed for an upstream's response head and the longest silence mid-stream. Default 60 s.
+    public var requestTimeoutMs: Int = 60_000
+    /// Log level (`trace` … `critical`). Default `info`.
+    public var logLevel: Logger.Level = .info
+    /// When true (the default) provider keys and prompt text never appear in logs.
+    public var logRedaction: Bool = true
+    /// Origins allowed by CORS; `*` allows any. Default `["*"]`.
+    public var corsAllowedOrigins: [String] = ["*"]
+    /// The provider that serves models no catalogue entry claims; nil means such models are 404.
+    public var defaultProvider: String?
+    /// The providers, in configuration order (order breaks ties in model resolution).
+    public var providers: [ProviderSettings] = []
+    /// True when answers come from the built-in simulator (`--demo`, or no key configured).
+    public var demo: Bool = false
+
+    public init() {}
+
+    /// The provider settings with this name, if configured.
+    public func provider(named name: String) -> ProviderSettings? {
+        providers.first { $0.name == name }
+    }
+}
+
+/// The wire format a provider speaks.
+public enum ProviderKind: String, Sendable, CaseIterable {
+    /// OpenAI's chat-completions API (OpenAI, Groq, Together, Ollama, vLLM, any compatible server).
+    case openai
+    /// Anthropic's Messages API.
+    case anthropic
+    /// Google's Gemini API.
+    case gemini
+}
+
+/// One upstream provider's settings.
+public struct ProviderSettings: Sendable {
+    /// Unique name, used in `provider/model` and `X-Provider`.
+    public var name: String
+    public var kind: ProviderKind
+    /// API root: for `openai` kind including `/v1` (e.g. `https://api.openai.com/v1`); for
+    /// `anthropic` and `gemini` the host root (e.g. `https://api.anthropic.com`).
+    public var baseURL: String
+    /// Secret; never logged.
+    public var apiKey: String?
+    /// Models this provider serves by exact name (the catalogue).
+    public var models: [String] = []
+    /// Glob patterns (`*` wildcard) of model names this provider claims, e.g. `gpt-*`.
+    public var modelPatterns: [String] = []
+    /// Overrides the global request timeout for this provider.
+    public var timeoutMs: Int?
+    /// Client header name prefixes passed through to this provider (e.g. `x-sim-` for the simulator).
+    public var forwardHeaders: [String] = []
+
+    public init(
+        name: String, kind: ProviderKind, baseURL: String, apiKey: String? = nil, models: [String] = [],
+        modelPatterns: [String] = [], timeoutMs: Int? = nil, forwardHeaders: [String] = []
+    ) {
+        self.name = name
+        self.kind = kind
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.models = models
+        self.modelPatterns = modelPatterns
+        self.timeoutMs = timeoutMs
+        self.forwardHeaders = forwardHeaders
+    }
+}

@@ -1,0 +1,82 @@
+import Hummingbird
+import HTTPTypes
+import Logging
+import NIOCore
+
+/// The outermost Deja middleware: establishes the request id, stamps `X-Request-Id` and
+/// `X-Response-Time` on every response, and turns every error into an OpenAI-shaped response.
+/// Anything that is not a `GatewayError` is logged and answered with a generic 500 whose message
+/// never echoes internals.
+struct EdgeMiddleware: RouterMiddleware {
+    typealias Context = DejaRequestContext
+
+    /// Known routes and their methods, so a wrong method is a 405, not a 404.
+    let routeMethods: [String: [String]]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.startTime = .now
+        context.requestID = Self.requestID(from: request)
+        context.logger[metadataKey: "deja.request.id"] = .string(context.requestID)
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as GatewayError {
+            response = try error.response(from: request, context: context)
+        } catch let error as HTTPError where error.status == .notFound {
+            response = try notFound(request).response(from: request, context: context)
+        } catch let error as any HTTPResponseError {
+            let gatewayError = GatewayError(status: error.status, message: error.status.reasonPhrase)
+            response = try gatewayError.response(from: request, context: context)
+        } catch {
+            context.logger.error("Unhandled error", metadata: ["deja.error": .string("\(error)")])
+            response = try GatewayError(status: .internalServerError, message: "Internal gateway error (request \(context.requestID))")
+                .response(from: request, context: context)
+        }
+        if request.headers[.origin] != nil {
+            // Browsers only let scripts read these on the actual response (not the preflight).
+            response.headers[.accessControlExposeHeaders] = Self.exposedHeaders
+        }
+        response.headers[.xRequestID] = context.requestID
+        response.headers[.xResponseTime] = Self.formatDuration(ContinuousClock.now - context.startTime)
+        return response
+    }
+
+    private func notFound(_ request: Request) -> GatewayError {
+        let path = request.uri.path
+        if let methods = routeMethods[path], !methods.contains(request.method.rawValue) {
+            return .methodNotAllowed(request.method.rawValue, path, allowed: methods)
+        }
+        return .notFound(path)
+    }
+
+    static let exposedHeaders = "X-Request-Id, X-Response-Time, X-Provider, X-Model, X-Cache, X-Cache-Similarity, X-Cached, Retry-After"
+
+    /// The client's id when it is short and printable (so it is safe to log and echo), else a new one.
+    static func requestID(from request: Request) -> String {
+        if let id = request.headers[.xRequestID], !id.isEmpty, id.utf8.count <= 128,
+            id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+        {
+            return id
+        }
+        return RequestIDGenerator.next()
+    }
+
+    /// Milliseconds with microsecond precision, e.g. "0.142ms".
+    static func formatDuration(_ duration: Duration) -> String {
+        let micros = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
+        let whole = micros / 1000
+        let frac = micros % 1000
+        let fracText = frac < 10 ? "00\(frac)" : frac < 100 ? "0\(frac)" : "\(frac)"
+        return "\(whole).\(fracText)ms"
+    }
+}
+
+extension HTTPField.Name {
+    static let xRequestID = Self("X-Request-Id")!
+    static let xResponseTime = Self("X-Response-Time")!
+    static let xProvider = Self("X-Provider")!
+    static let xModel = Self("X-Model")!
+    static let xCache = Self("X-Cache")!
+    static let xCached = Self("X-Cached")!
+}

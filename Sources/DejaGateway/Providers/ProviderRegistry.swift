@@ -1,0 +1,127 @@
+import AsyncHTTPClient
+import DejaProviders
+import Logging
+import NIOCore
+import Synchronization
+
+/// Where a model name leads: the provider, its settings and the model name the provider expects.
+struct ModelRoute: Sendable {
+    let provider: any UpstreamProvider
+    let settings: ProviderSettings
+    let upstreamModel: String
+}
+
+/// The configured providers, their adapters and the model catalogue.
+///
+/// Model resolution (first match wins): an explicit `provider/model` prefix naming a configured
+/// provider; an exact catalogue entry (`models`); a catalogue pattern (`model_patterns`, in
+/// configuration order); the default provider. Anything else is an unknown model (404).
+final class ProviderRegistry: Sendable {
+    let settings: [ProviderSettings]
+    private let adapters: [String: any UpstreamProvider]
+    private let defaultProvider: String?
+    let health: ProviderHealth
+
+    init(configuration: GatewayConfiguration, httpClient: HTTPClient, logger: Logger) {
+        var adapters: [String: any UpstreamProvider] = [:]
+        var usable: [ProviderSettings] = []
+        for settings in configuration.providers {
+            let timeout = TimeAmount.milliseconds(Int64(settings.timeoutMs ?? configuration.requestTimeoutMs))
+            switch settings.kind {
+            case .openai:
+                adapters[settings.name] = OpenAICompatibleProvider(
+                    configuration: .init(name: settings.name, baseURL: settings.baseURL, apiKey: settings.apiKey, timeout: timeout),
+                    httpClient: httpClient)
+                usable.append(settings)
+            case .anthropic, .gemini:
+                logger.warning(
+                    "Provider '\(settings.name)' uses the \(settings.kind.rawValue) wire format, which this build does not translate yet; it is not used")
+            }
+        }
+        self.settings = usable
+        self.adapters = adapters
+        self.defaultProvider = configuration.defaultProvider.flatMap { adapters[$0] == nil ? nil : $0 }
+        self.health = ProviderHealth(names: usable.map(\.name))
+    }
+
+    func resolve(_ model: String) -> ModelRoute? {
+        if let slash = model.firstIndex(of: "/") {
+            let prefix = String(model[..<slash])
+            let rest = String(model[model.index(after: slash)...])
+            if !rest.isEmpty, let route = route(prefix, rest) { return route }
+        }
+        for s in settings where s.models.contains(model) {
+            return route(s.name, model)
+        }
+        for s in settings where s.modelPatterns.contains(where: { Self.glob($0, matches: model) }) {
+            return route(s.name, model)
+        }
+        if let defaultProvider { return route(defaultProvider, model) }
+        return nil
+    }
+
+    private func route(_ name: String, _ model: String) -> ModelRoute? {
+        guard let adapter = adapters[name], let s = settings.first(where: { $0.name == name }) else { return nil }
+        return ModelRoute(provider: adapter, settings: s, upstreamModel: model)
+    }
+
+    /// `*` matches any run of characters; everything else matches itself.
+    static func glob(_ pattern: String, matches text: String) -> Bool {
+        let p = Array(pattern.utf8)
+        let t = Array(text.utf8)
+        var pi = 0
+        var ti = 0
+        var star = -1
+        var mark = 0
+        while ti < t.count {
+            if pi < p.count, p[pi] != UInt8(ascii: "*"), p[pi] == t[ti] {
+                pi += 1
+                ti += 1
+            } else if pi < p.count, p[pi] == UInt8(ascii: "*") {
+                star = pi
+                mark = ti
+                pi += 1
+            } else if star >= 0 {
+                pi = star + 1
+                mark += 1
+                ti = mark
+            } else {
+                return false
+            }
+        }
+        while pi < p.count, p[pi] == UInt8(ascii: "*") { pi += 1 }
+        return pi == p.count
+    }
+}
+
+/// The outcome of each provider's most recent call, for `GET /health`.
+final class ProviderHealth: Sendable {
+    struct Status: Sendable {
+        var lastSuccess: ContinuousClock.Instant?
+        var lastFailure: ContinuousClock.Instant?
+        var lastError: String?
+        var consecutiveFailures = 0
+    }
+
+    private let state: Mutex<[String: Status]>
+
+    init(names: [String]) {
+        state = Mutex(Dictionary(uniqueKeysWithValues: names.map { ($0, Status()) }))
+    }
+
+    func recordSuccess(_ provider: String) {
+        state.withLock { $0[provider, default: Status()].lastSuccess = .now; $0[provider]?.consecutiveFailures = 0 }
+    }
+
+    func recordFailure(_ provider: String, _ error: ProviderError) {
+        // Only failures that say something about the provider count; a client's bad request does not.
+        guard error.isRetryable || error.upstreamStatus == 401 || error.upstreamStatus == 403 else { return }
+        state.withLock {
+            $0[provider, default: Status()].lastFailure = .now
+            $0[provider]?.lastError = error.message
+            $0[provider]?.consecutiveFailures += 1
+        }
+    }
+
+    func snapshot() -> [String: Status] { state.withLock { $0 } }
+}

@@ -1,0 +1,79 @@
+import DejaProviders
+import Hummingbird
+import HTTPTypes
+import NIOCore
+
+/// `GET /v1/models`, `GET /health`, `/health/live`, `/health/ready`: small read-only answers.
+struct InfoHandlers: Sendable {
+    let registry: ProviderRegistry
+    let demo: Bool
+    let startedAt = ContinuousClock.now
+
+    /// The configured catalogue in the OpenAI list shape; ids are `provider/model` so each one
+    /// resolves to exactly its provider.
+    func models(_ request: Request, context: DejaRequestContext) -> Response {
+        var data: [JSONValue] = []
+        for s in registry.settings {
+            for model in s.models {
+                data.append(
+                    .object(JSONObject(["id": .string("\(s.name)/\(model)"), "object": .string("model"), "created": .int(0), "owned_by": .string(s.name)])))
+            }
+        }
+        return json(.object(JSONObject(["object": .string("list"), "data": .array(data)])))
+    }
+
+    func health(_ request: Request, context: DejaRequestContext) -> Response {
+        let snapshot = registry.health.snapshot()
+        var providers: [JSONValue] = []
+        var degraded = false
+        for s in registry.settings {
+            let status = snapshot[s.name]
+            let state: String
+            if let status, status.consecutiveFailures > 0, (status.lastSuccess ?? .now - .seconds(1e9)) < (status.lastFailure ?? .now) {
+                state = "unhealthy"
+                degraded = true
+            } else if status?.lastSuccess != nil {
+                state = "healthy"
+            } else {
+                state = "unknown"
+            }
+            var object = JSONObject()
+            object.append("name", .string(s.name))
+            object.append("kind", .string(s.kind.rawValue))
+            object.append("base_url", .string(s.baseURL))
+            object.append("status", .string(state))
+            object.append("consecutive_failures", .int(status?.consecutiveFailures ?? 0))
+            object.append("last_error", status?.lastError.map(JSONValue.string) ?? .null)
+            if demo { object.append("simulated", .bool(true)) }
+            providers.append(.object(object))
+        }
+        var object = JSONObject()
+        object.append("status", .string(registry.settings.isEmpty ? "no_providers" : degraded ? "degraded" : "ok"))
+        object.append("demo", .bool(demo))
+        if demo {
+            object.append("notice", .string("DEMO MODE: answers come from the built-in simulator (deja-sim), not from a real LLM. Set a provider API key to use real providers."))
+        }
+        object.append("uptime_seconds", .int(Int((ContinuousClock.now - startedAt).components.seconds)))
+        object.append("providers", .array(providers))
+        return json(.object(object))
+    }
+
+    func live(_ request: Request, context: DejaRequestContext) -> Response {
+        json(.object(JSONObject(["status": .string("ok")])))
+    }
+
+    func ready(_ request: Request, context: DejaRequestContext) -> Response {
+        if registry.settings.isEmpty {
+            var r = json(.object(JSONObject(["status": .string("not_ready"), "reason": .string("no provider is configured")])))
+            r.status = .serviceUnavailable
+            return r
+        }
+        return json(.object(JSONObject(["status": .string("ready")])))
+    }
+
+    private func json(_ value: JSONValue) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.serialize(value))))
+    }
+}

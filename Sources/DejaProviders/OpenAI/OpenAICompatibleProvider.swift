@@ -1,0 +1,117 @@
+public import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// An adapter for every server that speaks the OpenAI chat-completions API: OpenAI, Groq,
+/// Together, Ollama, vLLM, and any `base_url`. Requests go out as the client sent them (only
+/// `model` is rewritten); answers come back unchanged, streamed event by event.
+public struct OpenAICompatibleProvider: UpstreamProvider {
+    /// How to reach one OpenAI-compatible server.
+    public struct Configuration: Sendable {
+        /// The configured provider name ("openai", "groq", "sim", …).
+        public var name: String
+        /// The API root including its version segment, e.g. `https://api.openai.com/v1`.
+        public var baseURL: String
+        /// Sent as `Authorization: Bearer …` when set; never logged.
+        public var apiKey: String?
+        /// Time allowed until the upstream's response head, and the longest silence while reading.
+        public var timeout: TimeAmount
+        /// Largest non-streaming upstream body accepted.
+        public var maxResponseBytes: Int
+        /// Extra headers sent with every request (e.g. an organisation header).
+        public var extraHeaders: [(String, String)]
+
+        public init(
+            name: String, baseURL: String, apiKey: String? = nil, timeout: TimeAmount = .seconds(60),
+            maxResponseBytes: Int = 32 << 20, extraHeaders: [(String, String)] = []
+        ) {
+            self.name = name
+            self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+            self.apiKey = apiKey
+            self.timeout = timeout
+            self.maxResponseBytes = maxResponseBytes
+            self.extraHeaders = extraHeaders
+        }
+    }
+
+    public let configuration: Configuration
+    private let http: UpstreamHTTP
+
+    public var name: String { configuration.name }
+
+    public init(configuration: Configuration, httpClient: HTTPClient) {
+        self.configuration = configuration
+        self.http = UpstreamHTTP(provider: configuration.name, client: httpClient, timeout: configuration.timeout)
+    }
+
+    private func headers(_ context: ProviderCallContext, streaming: Bool) -> HTTPHeaders {
+        var headers = context.forwardedHeaders
+        headers.replaceOrAdd(name: "content-type", value: "application/json")
+        headers.replaceOrAdd(name: "accept", value: streaming ? "text/event-stream" : "application/json")
+        headers.replaceOrAdd(name: "x-request-id", value: context.requestID)
+        if let key = configuration.apiKey, !key.isEmpty {
+            headers.replaceOrAdd(name: "authorization", value: "Bearer \(key)")
+        }
+        for (name, value) in configuration.extraHeaders { headers.replaceOrAdd(name: name, value: value) }
+        return headers
+    }
+
+    public func complete(_ request: ChatRequest, model: String, context: ProviderCallContext) async throws -> UpstreamResponse {
+        var body = request.upstreamBody(model: model)
+        body["stream"] = nil
+        body["stream_options"] = nil
+        let start = ContinuousClock.now
+        let bytes = try await http.send(
+            url: configuration.baseURL + "/chat/completions", headers: headers(context, streaming: false),
+            body: JSONWriter.serialize(.object(body)), maxBytes: configuration.maxResponseBytes,
+            errorParser: OpenAIErrorBody.parse)
+        return UpstreamResponse(body: bytes, latency: ContinuousClock.now - start)
+    }
+
+    public func stream(_ request: ChatRequest, model: String, context: ProviderCallContext) async throws -> ChatChunkStream {
+        var body = request.upstreamBody(model: model)
+        body["stream"] = .bool(true)
+        let response = try await http.open(
+            url: configuration.baseURL + "/chat/completions", headers: headers(context, streaming: true),
+            body: JSONWriter.serialize(.object(body)), errorParser: OpenAIErrorBody.parse)
+        let provider = configuration.name
+        return ChatChunkStream {
+            let events = SSEEventReader(body: response.body, provider: provider)
+            var finished = false
+            return ChatChunkStream.AsyncIterator {
+                guard !finished else { return nil }
+                guard let event = try await events.next() else {
+                    finished = true
+                    throw ProviderError.streamInterrupted(provider: provider, detail: "the stream ended without [DONE]")
+                }
+                if event.isDoneSentinel {
+                    finished = true
+                    return nil
+                }
+                if let error = OpenAIErrorBody.parse(event.data) {
+                    finished = true
+                    throw ProviderError.streamInterrupted(provider: provider, detail: error.message)
+                }
+                // Relay only well-formed chunks: a client must never receive half a JSON object.
+                // Validation is a single pass over a few hundred bytes per token.
+                guard case .object? = try? JSONParser.parse(event.data) else {
+                    finished = true
+                    throw ProviderError.malformedResponse(provider: provider, detail: "a stream event is not a JSON object")
+                }
+                return event.data
+            }
+        }
+    }
+
+    public func embeddings(_ body: JSONObject, model: String, context: ProviderCallContext) async throws -> UpstreamResponse {
+        var body = body
+        body["model"] = .string(model)
+        let start = ContinuousClock.now
+        let bytes = try await http.send(
+            url: configuration.baseURL + "/embeddings", headers: headers(context, streaming: false),
+            body: JSONWriter.serialize(.object(body)), maxBytes: configuration.maxResponseBytes,
+            errorParser: OpenAIErrorBody.parse)
+        return UpstreamResponse(body: bytes, latency: ContinuousClock.now - start)
+    }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The `deja` command line: the gateway server and its tools.
+@main
+struct Deja: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "deja",
+        abstract: "Deja: an OpenAI-compatible LLM gateway with a semantic cache.",
+        version: version,
+        subcommands: [Serve.self],
+        defaultSubcommand: nil
+    )
+}

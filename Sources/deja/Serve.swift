@@ -1,0 +1,105 @@
+import ArgumentParser
+import DejaGateway
+import DejaSim
+import Foundation
+import Logging
+
+/// `deja serve`: load the configuration, start the gateway, serve until SIGINT/SIGTERM.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start the gateway.",
+        discussion: """
+            Configuration comes from --config (YAML, see deja.example.yaml) and environment variables, \
+            which override the file: PORT, HOST, OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, GROQ_API_KEY, \
+            TOGETHER_API_KEY, OLLAMA_URL, DEFAULT_PROVIDER, LOG_LEVEL, REQUEST_TIMEOUT_MS, MAX_BODY_BYTES. \
+            With no provider configured, or with --demo, a built-in simulator answers every request.
+            """)
+
+    @Option(name: .long, help: "Path to a YAML configuration file.")
+    var config: String?
+
+    @Option(name: .long, help: "Port to listen on (overrides PORT and the file).")
+    var port: Int?
+
+    @Option(name: .long, help: "Address to listen on (overrides HOST and the file).")
+    var host: String?
+
+    @Flag(name: .long, help: "Serve every model from the built-in simulator (deja-sim) instead of real providers.")
+    var demo = false
+
+    func run() async throws {
+        var configuration: GatewayConfiguration
+        do {
+            configuration = try ConfigurationLoader().load(path: config)
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("deja: configuration error: \(error.message)\n".utf8))
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        if let port {
+            guard (0...65535).contains(port) else {
+                FileHandle.standardError.write(Data("deja: configuration error: --port: expected 0-65535, got \(port)\n".utf8))
+                throw ExitCode(78)
+            }
+            configuration.port = port
+        }
+        if let host { configuration.host = host }
+
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "deja")
+
+        var simulator: Simulator?
+        if demo || configuration.demo || configuration.providers.isEmpty {
+            let sim = try await Simulator.start(SimulatorConfiguration(port: 0, logLevel: .warning))
+            simulator = sim
+            configuration = DemoMode.apply(to: configuration, simulatorURL: sim.baseURL)
+        }
+
+        let gateway = Gateway(configuration: configuration, logger: logger)
+        let banner = Banner(configuration: configuration, simulatorURL: simulator?.baseURL)
+        try await gateway.run { port in banner.print(port: port) }
+        await simulator?.shutdown()
+    }
+}
+
+/// Demo mode: the simulator stands in for every provider, loudly.
+enum DemoMode {
+    static func apply(to configuration: GatewayConfiguration, simulatorURL: String) -> GatewayConfiguration {
+        var configuration = configuration
+        configuration.demo = true
+        configuration.providers = [
+            ProviderSettings(
+                name: "sim", kind: .openai, baseURL: simulatorURL + "/v1", apiKey: "sim-demo-key",
+                models: ["gpt-4o-mini", "gpt-4o", "text-embedding-3-small"], modelPatterns: ["*"], forwardHeaders: ["x-sim-"])
+        ]
+        configuration.defaultProvider = "sim"
+        return configuration
+    }
+}
+
+/// The start-up banner on standard output.
+struct Banner: Sendable {
+    let configuration: GatewayConfiguration
+    let simulatorURL: String?
+
+    func print(port: Int) {
+        var lines = ["Deja \(Deja.version) listening on http://\(configuration.host):\(port)"]
+        if let simulatorURL {
+            lines.append("")
+            lines.append("  *** DEMO MODE: no provider API key is configured. ***")
+            lines.append("  *** Every answer comes from the built-in simulator (deja-sim at \(simulatorURL)), not from a real LLM. ***")
+            lines.append("  *** Set OPENAI_API_KEY (or another provider key) to use real providers. ***")
+            lines.append("")
+        } else {
+            lines.append("Providers: " + configuration.providers.map { "\($0.name) (\($0.kind.rawValue))" }.joined(separator: ", "))
+        }
+        lines.append(
+            "Try: curl -s http://127.0.0.1:\(port)/v1/chat/completions -H 'content-type: application/json' -d '{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'"
+        )
+        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+}

@@ -1,0 +1,125 @@
+import DejaSim
+import NIOHTTP1
+import NIOCore
+import Logging
+import Foundation
+import Testing
+
+@testable import DejaGateway
+
+@Suite struct ConfigurationTests {
+    func load(_ yaml: String?, env: [String: String] = [:]) throws -> GatewayConfiguration {
+        guard let yaml else { return try ConfigurationLoader().load(path: nil, environment: env) }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("deja-\(UUID().uuidString).yaml")
+        try yaml.write(to: url, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: url) }
+        return try ConfigurationLoader().load(path: url.path, environment: env)
+    }
+
+    func expectError(_ yaml: String?, env: [String: String] = [:], mentioning fragments: [String]) {
+        do {
+            _ = try load(yaml, env: env)
+            Issue.record("expected a configuration error")
+        } catch let error as ConfigurationError {
+            for fragment in fragments { #expect(error.message.contains(fragment), "\(error.message)") }
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    @Test func defaultsWithoutFileOrEnvironment() throws {
+        let c = try load(nil)
+        #expect(c.port == 8080)
+        #expect(c.host == "127.0.0.1")
+        #expect(c.providers.isEmpty)
+        #expect(c.defaultProvider == nil)
+        #expect(c.logLevel == .info)
+    }
+
+    @Test func providerKeysEnableBuiltInsAndASingleProviderIsTheDefault() throws {
+        let c = try load(nil, env: ["OPENAI_API_KEY": "sk-test"])
+        #expect(c.providers.map(\.name) == ["openai"])
+        #expect(c.providers[0].baseURL == "https://api.openai.com/v1")
+        #expect(c.providers[0].apiKey == "sk-test")
+        #expect(c.defaultProvider == "openai")
+        let two = try load(nil, env: ["OPENAI_API_KEY": "a", "GROQ_API_KEY": "b", "DEFAULT_PROVIDER": "groq"])
+        #expect(two.providers.map(\.name) == ["openai", "groq"])
+        #expect(two.defaultProvider == "groq")
+    }
+
+    @Test func environmentOverridesTheFile() throws {
+        let yaml = """
+            server:
+              port: 9000
+              host: 0.0.0.0
+              max_body_bytes: 1000
+            log_level: debug
+            providers:
+              local:
+                base_url: http://127.0.0.1:9999/v1
+                models: [m1]
+            """
+        let file = try load(yaml)
+        #expect(file.port == 9000)
+        #expect(file.host == "0.0.0.0")
+        #expect(file.maxBodyBytes == 1000)
+        #expect(file.logLevel == .debug)
+        #expect(file.providers.first?.name == "local")
+        #expect(file.providers.first?.kind == .openai)
+        #expect(file.defaultProvider == "local")
+        let env = try load(yaml, env: ["PORT": "9100", "HOST": "127.0.0.2", "LOG_LEVEL": "error", "MAX_BODY_BYTES": "2048", "REQUEST_TIMEOUT_MS": "1500"])
+        #expect(env.port == 9100)
+        #expect(env.host == "127.0.0.2")
+        #expect(env.logLevel == .error)
+        #expect(env.maxBodyBytes == 2048)
+        #expect(env.requestTimeoutMs == 1500)
+    }
+
+    @Test func ollamaURLEnablesOllamaWithV1() throws {
+        let c = try load(nil, env: ["OLLAMA_URL": "http://localhost:11434"])
+        #expect(c.providers.first?.name == "ollama")
+        #expect(c.providers.first?.baseURL == "http://localhost:11434/v1")
+    }
+
+    @Test func unknownKeysAreErrorsNamingTheKey() {
+        expectError("server:\n  prot: 1\n", mentioning: ["server.prot", "unknown", "port"])
+        expectError("colour: blue\n", mentioning: ["colour", "unknown"])
+        expectError("providers:\n  openai:\n    apikey: x\n", mentioning: ["providers.openai.apikey", "api_key"])
+    }
+
+    @Test func invalidValuesNameTheKeyAndTheExpectedForm() {
+        expectError("server:\n  port: abc\n", mentioning: ["server.port", "port number"])
+        expectError("server:\n  port: 70000\n", mentioning: ["server.port"])
+        expectError("log_level: loud\n", mentioning: ["log_level", "debug"])
+        expectError("log_redaction: maybe\n", mentioning: ["log_redaction", "true or false"])
+        expectError("providers:\n  x:\n    kind: cohere\n    base_url: http://a\n", mentioning: ["providers.x.kind", "openai, anthropic, gemini"])
+        expectError("providers:\n  x:\n    base_url: ftp://a\n", mentioning: ["providers.x.base_url", "http"])
+        expectError("providers:\n  x:\n    models: abc\n    base_url: http://a\n", mentioning: ["providers.x.models", "list"])
+        expectError("providers:\n  x:\n    kind: openai\n", mentioning: ["providers.x.base_url", "required"])
+        expectError("server: [1, 2]\n", mentioning: ["server"])
+        expectError("a: [unclosed\n", mentioning: ["YAML"])
+        expectError(nil, env: ["PORT": "eighty"], mentioning: ["PORT", "port number"])
+        expectError(nil, env: ["MAX_BODY_BYTES": "-5"], mentioning: ["MAX_BODY_BYTES", "positive integer"])
+        expectError(nil, env: ["LOG_LEVEL": "chatty"], mentioning: ["LOG_LEVEL"])
+        expectError(nil, env: ["OLLAMA_URL": "localhost"], mentioning: ["OLLAMA_URL", "http"])
+        expectError(nil, env: ["OPENAI_API_KEY": "x", "DEFAULT_PROVIDER": "anthropic"], mentioning: ["DEFAULT_PROVIDER", "anthropic", "openai"])
+    }
+
+    @Test func theExampleFileIsValid() throws {
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("deja.example.yaml")
+        let c = try ConfigurationLoader().load(path: example.path, environment: [:])
+        #expect(c.defaultProvider == "openai")
+        #expect(c.provider(named: "my-vllm")?.models == ["meta-llama/Llama-3.1-8B-Instruct"])
+        #expect(c.provider(named: "ollama") == nil)  // enabled: false
+    }
+
+    @Test func globMatching() {
+        #expect(ProviderRegistry.glob("gpt-*", matches: "gpt-4o"))
+        #expect(ProviderRegistry.glob("*", matches: "anything"))
+        #expect(ProviderRegistry.glob("o1*", matches: "o1"))
+        #expect(ProviderRegistry.glob("a*b*c", matches: "axxbyyc"))
+        #expect(!ProviderRegistry.glob("gpt-*", matches: "claude-3"))
+        #expect(!ProviderRegistry.glob("a*b", matches: "a-b-c"))
+    }
+}
