@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "deja", targets: ["deja"]),
         .executable(name: "deja-sim", targets: ["deja-sim"]),
+        .library(name: "DejaIndex", targets: ["DejaIndex"]),
+        .library(name: "DejaEmbedding", targets: ["DejaEmbedding"]),
         .library(name: "DejaGateway", targets: ["DejaGateway"]),
         .library(name: "DejaSim", targets: ["DejaSim"]),
     ],
@@ -20,9 +22,26 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
+        // System libraries: module maps only.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
+
         // Lower layer: no HTTP server knowledge.
+        .target(name: "DejaIndex", dependencies: ["CBLAS"]),
+        .target(name: "DejaRedis", dependencies: ["CHiredis", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "DejaEmbedding",
+            dependencies: [
+                "CBLAS",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "DejaProviders",
             dependencies: [
@@ -31,6 +50,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+
+        // Middle layer: the semantic cache (no HTTP).
+        .target(
+            name: "DejaCache",
+            dependencies: [
+                "DejaProviders", "DejaIndex", "DejaEmbedding", "DejaRedis",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -72,10 +101,16 @@ let package = Package(
                 "DejaGateway", "DejaSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["Embed", "Bench"]
         ),
 
+        // INTEGRATION-PENDING .testTarget(name: "DejaIndexTests", dependencies: ["DejaIndex"]),
+        // INTEGRATION-PENDING .testTarget(name: "DejaEmbeddingTests", dependencies: ["DejaEmbedding"]),
         .testTarget(name: "DejaProvidersTests", dependencies: ["DejaProviders"]),
+        .testTarget(name: "DejaRedisTests", dependencies: ["DejaRedis", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "DejaCacheTests", dependencies: ["DejaCache", "DejaProviders", "DejaEmbedding", "DejaIndex"]),
+        // INTEGRATION-PENDING
         .testTarget(
             name: "DejaSimTests",
             dependencies: [

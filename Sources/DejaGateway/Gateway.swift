@@ -59,6 +59,18 @@ public final class Gateway: Sendable {
         router.get("/health") { info.health($0, context: $1) }
         router.get("/health/live") { info.live($0, context: $1) }
         router.get("/health/ready") { info.ready($0, context: $1) }
+
+        let passthrough = PassthroughHandler(
+            registry: registry, httpClient: httpClient, maxBodyBytes: configuration.maxBodyBytes,
+            timeout: .milliseconds(Int64(configuration.requestTimeoutMs)))
+        let prefixes: [(String, PassthroughHandler.Family)] = [
+            ("/openai/v1/**", .openai), ("/anthropic/v1/**", .anthropic), ("/gemini/v1beta/**", .gemini), ("/gemini/v1/**", .gemini),
+        ]
+        for (path, family) in prefixes {
+            for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
+                router.on(RouterPath(path), method: method) { try await passthrough.handle(family, $0, context: $1) }
+            }
+        }
         return router
     }
 

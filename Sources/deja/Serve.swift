@@ -71,10 +71,18 @@ enum DemoMode {
     static func apply(to configuration: GatewayConfiguration, simulatorURL: String) -> GatewayConfiguration {
         var configuration = configuration
         configuration.demo = true
+        // One simulator, reached through each wire format: claude-* speaks Anthropic's Messages
+        // API, gemini-* Gemini's API, everything else OpenAI's.
         configuration.providers = [
             ProviderSettings(
+                name: "sim-anthropic", kind: .anthropic, baseURL: simulatorURL, apiKey: "sim-demo-key",
+                models: ["claude-sonnet-4-5"], modelPatterns: ["claude-*"], forwardHeaders: ["x-sim-"]),
+            ProviderSettings(
+                name: "sim-gemini", kind: .gemini, baseURL: simulatorURL, apiKey: "sim-demo-key",
+                models: ["gemini-2.5-flash"], modelPatterns: ["gemini-*"], forwardHeaders: ["x-sim-"]),
+            ProviderSettings(
                 name: "sim", kind: .openai, baseURL: simulatorURL + "/v1", apiKey: "sim-demo-key",
-                models: ["gpt-4o-mini", "gpt-4o", "text-embedding-3-small"], modelPatterns: ["*"], forwardHeaders: ["x-sim-"])
+                models: ["gpt-4o-mini", "gpt-4o", "text-embedding-3-small"], modelPatterns: ["*"], forwardHeaders: ["x-sim-"]),
         ]
         configuration.defaultProvider = "sim"
         return configuration

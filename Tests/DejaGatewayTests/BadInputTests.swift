@@ -27,7 +27,7 @@ import Testing
             #expect(reply.status == status)
             let err = try reply.errorObject()
             #expect(err["type"] == .string("invalid_request_error"))
-            #expect((err["message"]?.stringValue ?? "").contains(fragment), "\(err)")
+            #expect(err.text("message").contains(fragment), "\(err)")
             #expect(h.sim.stats().totalRequests == 0)
         }
     }

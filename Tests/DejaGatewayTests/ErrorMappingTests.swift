@@ -23,10 +23,10 @@ import Testing
             #expect(reply.status == expected, "\(reply.text)")
             let err = try reply.errorObject()
             #expect(err["type"]?.stringValue != nil)
-            #expect((err["message"]?.stringValue ?? "").contains("sim"))
+            #expect(err.text("message").contains("sim"))
             if upstream == 401 || upstream == 403 {
                 // The provider's own message is preserved for the operator.
-                #expect((err["message"]?.stringValue ?? "").contains("HTTP \(upstream)"))
+                #expect(err.text("message").contains("HTTP \(upstream)"))
             }
             if upstream == 503 {
                 #expect(reply.headers.first(name: "x-deja-error-class") == "provider_degraded")

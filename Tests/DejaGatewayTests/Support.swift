@@ -107,3 +107,8 @@ func eventually(_ seconds: Double = 5, _ condition: () -> Bool) async throws -> 
     }
     return condition()
 }
+
+extension JSONObject {
+    /// The string member `key`, or "" (keeps expectations free of optional chains).
+    func text(_ key: String) -> String { self[key]?.stringValue ?? "" }
+}

@@ -29,7 +29,7 @@ public struct ConfigurationLoader: Sendable {
 
     static let topLevelKeys = ["server", "log_level", "log_redaction", "default_provider", "demo", "providers"]
     static let serverKeys = ["host", "port", "max_body_bytes", "request_timeout_ms", "cors_allowed_origins"]
-    static let providerKeys = ["kind", "base_url", "api_key", "models", "model_patterns", "timeout_ms", "forward_headers", "enabled"]
+    static let providerKeys = ["kind", "base_url", "api_key", "models", "model_patterns", "timeout_ms", "forward_headers", "default_max_tokens", "enabled"]
 
     public init() {}
 
@@ -115,6 +115,7 @@ public struct ConfigurationLoader: Sendable {
             case "model_patterns": provider.modelPatterns = try stringList(v, path)
             case "timeout_ms": provider.timeoutMs = try Self.positiveInt(try scalar(v, path), key: path)
             case "forward_headers": provider.forwardHeaders = try stringList(v, path).map { $0.lowercased() }
+            case "default_max_tokens": provider.defaultMaxTokens = try Self.positiveInt(try scalar(v, path), key: path)
             case "enabled": provider.enabled = try bool(v, path)
             default: throw unknownKey(path, expected: Self.providerKeys)
             }
@@ -159,7 +160,7 @@ public struct ConfigurationLoader: Sendable {
                 ProviderSettings(
                     name: builtIn.name, kind: entry.kind ?? builtIn.kind, baseURL: entry.baseURL ?? builtIn.baseURL,
                     apiKey: entry.apiKey, models: entry.models, modelPatterns: entry.modelPatterns ?? builtIn.patterns,
-                    timeoutMs: entry.timeoutMs, forwardHeaders: entry.forwardHeaders))
+                    timeoutMs: entry.timeoutMs, forwardHeaders: entry.forwardHeaders, defaultMaxTokens: entry.defaultMaxTokens))
         }
         for (name, entry) in fileProviders where entry.enabled ?? true {
             guard let baseURL = entry.baseURL else {
@@ -168,7 +169,8 @@ public struct ConfigurationLoader: Sendable {
             config.providers.append(
                 ProviderSettings(
                     name: name, kind: entry.kind ?? .openai, baseURL: baseURL, apiKey: entry.apiKey, models: entry.models,
-                    modelPatterns: entry.modelPatterns ?? [], timeoutMs: entry.timeoutMs, forwardHeaders: entry.forwardHeaders))
+                    modelPatterns: entry.modelPatterns ?? [], timeoutMs: entry.timeoutMs, forwardHeaders: entry.forwardHeaders,
+                    defaultMaxTokens: entry.defaultMaxTokens))
         }
         if let name = envString("DEFAULT_PROVIDER") ?? file.defaultProvider {
             guard config.provider(named: name) != nil else {
@@ -268,5 +270,6 @@ struct FileProviderSettings {
     var modelPatterns: [String]?
     var timeoutMs: Int?
     var forwardHeaders: [String] = []
+    var defaultMaxTokens: Int?
     var enabled: Bool?
 }

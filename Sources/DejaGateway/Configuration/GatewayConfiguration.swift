@@ -60,10 +60,12 @@ public struct ProviderSettings: Sendable {
     public var timeoutMs: Int?
     /// Client header name prefixes passed through to this provider (e.g. `x-sim-` for the simulator).
     public var forwardHeaders: [String] = []
+    /// Anthropic only: `max_tokens` sent when the client sets none (the Messages API requires it).
+    public var defaultMaxTokens: Int?
 
     public init(
         name: String, kind: ProviderKind, baseURL: String, apiKey: String? = nil, models: [String] = [],
-        modelPatterns: [String] = [], timeoutMs: Int? = nil, forwardHeaders: [String] = []
+        modelPatterns: [String] = [], timeoutMs: Int? = nil, forwardHeaders: [String] = [], defaultMaxTokens: Int? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -73,5 +75,6 @@ public struct ProviderSettings: Sendable {
         self.modelPatterns = modelPatterns
         self.timeoutMs = timeoutMs
         self.forwardHeaders = forwardHeaders
+        self.defaultMaxTokens = defaultMaxTokens
     }
 }

@@ -17,7 +17,10 @@ struct ModelRoute: Sendable {
 /// provider; an exact catalogue entry (`models`); a catalogue pattern (`model_patterns`, in
 /// configuration order); the default provider. Anything else is an unknown model (404).
 final class ProviderRegistry: Sendable {
+    /// Providers with an adapter, in configuration order.
     let settings: [ProviderSettings]
+    /// Every configured provider (also the ones pass-through routes use).
+    let allSettings: [ProviderSettings]
     private let adapters: [String: any UpstreamProvider]
     private let defaultProvider: String?
     let health: ProviderHealth
@@ -33,15 +36,37 @@ final class ProviderRegistry: Sendable {
                     configuration: .init(name: settings.name, baseURL: settings.baseURL, apiKey: settings.apiKey, timeout: timeout),
                     httpClient: httpClient)
                 usable.append(settings)
-            case .anthropic, .gemini:
-                logger.warning(
-                    "Provider '\(settings.name)' uses the \(settings.kind.rawValue) wire format, which this build does not translate yet; it is not used")
+            case .anthropic:
+                adapters[settings.name] = AnthropicProvider(
+                    configuration: .init(
+                        name: settings.name, baseURL: settings.baseURL, apiKey: settings.apiKey,
+                        defaultMaxTokens: settings.defaultMaxTokens ?? 4096, timeout: timeout),
+                    httpClient: httpClient)
+                usable.append(settings)
+            case .gemini:
+                adapters[settings.name] = GeminiProvider(
+                    configuration: .init(name: settings.name, baseURL: settings.baseURL, apiKey: settings.apiKey, timeout: timeout),
+                    httpClient: httpClient)
+                usable.append(settings)
             }
         }
         self.settings = usable
+        self.allSettings = configuration.providers
         self.adapters = adapters
         self.defaultProvider = configuration.defaultProvider.flatMap { adapters[$0] == nil ? nil : $0 }
         self.health = ProviderHealth(names: usable.map(\.name))
+    }
+
+    /// The provider that serves a native pass-through prefix: the one named after the family
+    /// when configured, else the first provider speaking that wire format.
+    func passthroughProvider(for family: PassthroughHandler.Family) -> ProviderSettings? {
+        let kind: ProviderKind =
+            switch family {
+            case .openai: .openai
+            case .anthropic: .anthropic
+            case .gemini: .gemini
+            }
+        return allSettings.first { $0.name == family.rawValue && $0.kind == kind } ?? allSettings.first { $0.kind == kind }
     }
 
     func resolve(_ model: String) -> ModelRoute? {

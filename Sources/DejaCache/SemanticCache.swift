@@ -1,0 +1,150 @@
+public import DejaEmbedding
+import DejaIndex
+public import Logging
+import Synchronization
+
+/// The semantic cache: exact lookup, then semantic search in the request's namespace, then the
+/// verifier; storing, TTL and LRU eviction, statistics and invalidation. It knows nothing of HTTP.
+public final class SemanticCache: Sendable {
+    public let configuration: CacheConfiguration
+    public let embedder: any Embedder
+    let verifier: (any HitVerifier)?
+    let store: CacheStore
+    let counters = CacheCounters()
+    let logger: Logger
+
+    public init(configuration: CacheConfiguration, embedder: any Embedder, verifier: (any HitVerifier)?, logger: Logger) {
+        self.configuration = configuration
+        self.embedder = embedder
+        self.verifier = verifier
+        self.logger = logger
+        self.store = CacheStore(
+            dimension: embedder.dimension, maxEntries: configuration.maxEntries, maxBytes: configuration.maxBytes,
+            promotionThreshold: configuration.indexPromotionThreshold)
+    }
+
+    /// The outcome of a lookup.
+    public enum Lookup: Sendable {
+        case exact(CacheEntry)
+        case semantic(CacheEntry, similarity: Float)
+        /// No usable entry. `embedding` is the query's vector when the lookup computed it (so a
+        /// later store need not embed again).
+        case miss(embedding: [Float]?)
+    }
+
+    /// Looks a request up. Never throws: an embedding failure is a miss (logged), not an error.
+    public func lookup(_ fingerprint: RequestFingerprint, threshold: Double, now: Double = wallClockSeconds()) async -> Lookup {
+        let start = ContinuousClock.now
+        defer { counters.recordLookup(ContinuousClock.now - start) }
+        if let entry = store.exactHit(fingerprint.exactKey, now: now) {
+            counters.exactHits.add(1, ordering: .relaxed)
+            return .exact(entry)
+        }
+        guard let index = store.index(for: fingerprint.namespace) else {
+            counters.misses.add(1, ordering: .relaxed)
+            return .miss(embedding: nil)
+        }
+        let embedding: [Float]
+        do {
+            embedding = try await timedEmbedding(fingerprint.queryText)
+        } catch {
+            logger.warning("Embedding failed; treating the lookup as a miss", metadata: ["deja.error": .string("\(error)")])
+            counters.misses.add(1, ordering: .relaxed)
+            return .miss(embedding: nil)
+        }
+        let candidates: [SearchResult]
+        do {
+            candidates = try index.search(embedding, k: configuration.candidatesPerLookup, minSimilarity: Float(threshold))
+        } catch {
+            counters.misses.add(1, ordering: .relaxed)
+            return .miss(embedding: embedding)
+        }
+        let entries = store.liveEntries(candidates.map(\.id), namespace: fingerprint.namespace, now: now)
+        for entry in entries {
+            let similarity = candidates.first { $0.id == entry.id }?.similarity ?? 0
+            if let verifier, let rejection = await verifier.rejection(query: fingerprint.queryText, candidate: entry.queryText) {
+                counters.recordRejection(rejection.check)
+                logger.debug(
+                    "Semantic candidate rejected",
+                    metadata: ["deja.cache.similarity": .stringConvertible(similarity), "deja.cache.reason": .string(rejection.check)])
+                continue
+            }
+            store.touch(entry.id)
+            counters.semanticHits.add(1, ordering: .relaxed)
+            return .semantic(entry, similarity: similarity)
+        }
+        counters.misses.add(1, ordering: .relaxed)
+        return .miss(embedding: embedding)
+    }
+
+    /// Stores a completed answer. `embedding` may be passed from the lookup; otherwise the query
+    /// text is embedded now. Returns the new entry, or nil when the answer is not storable.
+    @discardableResult
+    public func store(
+        _ fingerprint: RequestFingerprint, completion: StoredCompletion, model: String, embedding: [Float]?, ttlSeconds: Double?,
+        originalLatencyMs: Double, now: Double = wallClockSeconds()
+    ) async -> CacheEntry? {
+        guard configuration.storedFinishReasons.contains(completion.finishReason ?? "") else { return nil }
+        let vector: [Float]
+        if let embedding {
+            vector = embedding
+        } else {
+            do {
+                vector = try await timedEmbedding(fingerprint.queryText)
+            } catch {
+                logger.warning("Embedding failed; the answer is not cached", metadata: ["deja.error": .string("\(error)")])
+                return nil
+            }
+        }
+        let ttl = min(max(ttlSeconds ?? configuration.ttlSeconds, configuration.ttlBounds.lowerBound), configuration.ttlBounds.upperBound)
+        let entry = CacheEntry(
+            id: UInt64.random(in: 1...(UInt64.max >> 1)), namespace: fingerprint.namespace, exactKey: fingerprint.exactKey,
+            scope: fingerprint.scope, model: model, queryText: fingerprint.queryText, embedding: vector, createdAt: now,
+            expiresAt: now + ttl, originalLatencyMs: originalLatencyMs, completion: completion)
+        do {
+            try store.insert(entry)
+        } catch {
+            logger.warning("Cache insert failed", metadata: ["deja.error": .string("\(error)")])
+            return nil
+        }
+        return entry
+    }
+
+    /// Inserts an entry that already exists elsewhere (a Redis mirror or a peer instance).
+    public func restore(_ entry: CacheEntry, now: Double = wallClockSeconds()) throws {
+        guard entry.expiresAt > now, entry.embedding.count == store.dimension else { return }
+        try store.insert(entry)
+    }
+
+    private func timedEmbedding(_ text: String) async throws -> [Float] {
+        let start = ContinuousClock.now
+        defer { counters.recordEmbedding(ContinuousClock.now - start) }
+        return try await embedder.embed(text)
+    }
+
+    /// Counts a request that did not take part in caching.
+    public func recordBypass() { counters.bypasses.add(1, ordering: .relaxed) }
+
+    /// Counts a request answered by another request's upstream call.
+    public func recordCoalesced() { counters.coalesced.add(1, ordering: .relaxed) }
+
+    public func entry(id: UInt64) -> CacheEntry? { store.entry(id) }
+
+    /// Drops expired entries (also done lazily on lookup); returns how many.
+    @discardableResult
+    public func sweepExpired(now: Double = wallClockSeconds()) -> Int { store.sweepExpired(now: now) }
+}
+
+/// Seconds since 1970, from the system clock (entry expiry is wall-clock time so that it survives
+/// a restart through Redis).
+public func wallClockSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,61 @@
+extension BertEncoder {
+    /// Scratch buffers for one forward pass, grown on demand and reused across calls so the hot
+    /// loop never allocates.
+    final class Workspace: @unchecked Sendable {
+        // @unchecked: a workspace is only ever used by the one call that took it out of the
+        // encoder's pool, and the pool hands each out exclusively under its mutex.
+
+        let shape: BertWeights.Shape
+        private(set) var capacityRows = 0
+        private(set) var capacityLength = 0
+        private(set) var hidden: UnsafeMutablePointer<Float>
+        private(set) var qkv: UnsafeMutablePointer<Float>
+        private(set) var context: UnsafeMutablePointer<Float>
+        private(set) var projected: UnsafeMutablePointer<Float>
+        private(set) var intermediate: UnsafeMutablePointer<Float>
+        private(set) var scores: UnsafeMutablePointer<Float>
+
+        init(shape: BertWeights.Shape) {
+            self.shape = shape
+            hidden = Self.allocate(0)
+            qkv = Self.allocate(0)
+            context = Self.allocate(0)
+            projected = Self.allocate(0)
+            intermediate = Self.allocate(0)
+            scores = Self.allocate(0)
+        }
+
+        deinit {
+            for buffer in [hidden, qkv, context, projected, intermediate, scores] {
+                buffer.deallocate()
+            }
+        }
+
+        private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+            UnsafeMutableRawPointer.allocate(byteCount: max(count, 16) * 4, alignment: 64).bindMemory(to: Float.self, capacity: max(count, 16))
+        }
+
+        /// Makes room for `sequences` sequences padded to `length` tokens.
+        func reserve(sequences: Int, length: Int) {
+            let rows = sequences * length
+            if rows > capacityRows {
+                // Round up so nearby batch shapes share one allocation; growth stays bounded by
+                // the largest micro-batch (MiniLMEmbedder caps its rows).
+                let newRows = (rows + 63) / 64 * 64
+                let h = shape.hidden
+                for buffer in [hidden, qkv, context, projected, intermediate] { buffer.deallocate() }
+                hidden = Self.allocate(newRows * h)
+                qkv = Self.allocate(newRows * 3 * h)
+                context = Self.allocate(newRows * h)
+                projected = Self.allocate(newRows * h)
+                intermediate = Self.allocate(newRows * shape.intermediate)
+                capacityRows = newRows
+            }
+            if length > capacityLength {
+                scores.deallocate()
+                scores = Self.allocate(length * length)
+                capacityLength = length
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Synchronization
+
+/// The BERT forward pass of all-MiniLM-L6-v2: embeddings, six post-LayerNorm transformer layers,
+/// attention-masked mean pooling and L2 normalisation.
+///
+/// Sequences in one call are padded to the longest; attention only looks at each sequence's real
+/// tokens (the same result as an additive mask, since masked weights are exactly zero in float32),
+/// and padded rows are never pooled. All matrix products go through `cblas_sgemm`; everything else
+/// runs in ``Kernels`` on preallocated ``Workspace`` buffers, so a call allocates only its output.
+final class BertEncoder: Sendable {
+    let weights: BertWeights
+    private let pool: Mutex<[Workspace]>
+    /// Workspaces kept for reuse; more are created under contention and dropped when returned.
+    private let pooledWorkspaces: Int
+
+    init(weights: BertWeights, pooledWorkspaces: Int = 4) {
+        self.weights = weights
+        self.pool = Mutex([])
+        self.pooledWorkspaces = pooledWorkspaces
+    }
+
+    var dimension: Int { weights.shape.hidden }
+
+    /// Encodes token sequences (each already `[CLS] … [SEP]`, at most `maxPositions` long) into
+    /// normalised sentence vectors, writing vector `n` to `output + n · dimension`.
+    func encode(_ sequences: [[Int32]], into output: UnsafeMutablePointer<Float>) {
+        guard !sequences.isEmpty else { return }
+        let workspace = pool.withLock { $0.popLast() } ?? Workspace(shape: weights.shape)
+        defer {
+            pool.withLock { workspaces in
+                if workspaces.count < pooledWorkspaces { workspaces.append(workspace) }
+            }
+        }
+        let longest = sequences.map(\.count).max()!
+        precondition(longest >= 1 && longest <= weights.shape.maxPositions, "sequence longer than the position table")
+        workspace.reserve(sequences: sequences.count, length: longest)
+        forward(sequences, length: longest, workspace: workspace, output: output)
+    }
+
+    private func forward(_ sequences: [[Int32]], length: Int, workspace: Workspace, output: UnsafeMutablePointer<Float>) {
+        let shape = weights.shape
+        let h = shape.hidden
+        let rows = sequences.count * length
+        let x = workspace.hidden
+        embed(sequences, length: length, into: x)
+
+        for layer in weights.layers {
+            // Q, K, V in one product: qkv[rows, 3h] = bias + x · Wqkv.
+            Kernels.broadcastRows(layer.qkvBias, width: 3 * h, rows: rows, into: workspace.qkv)
+            BLAS.gemm(m: rows, n: 3 * h, k: h, a: x, lda: h, b: layer.qkvWeight, ldb: 3 * h, beta: 1, c: workspace.qkv, ldc: 3 * h)
+            attention(sequences, length: length, workspace: workspace)
+
+            Kernels.broadcastRows(layer.outputBias, width: h, rows: rows, into: workspace.projected)
+            BLAS.gemm(
+                m: rows, n: h, k: h, a: workspace.context, lda: h, b: layer.outputWeight, ldb: h, beta: 1,
+                c: workspace.projected, ldc: h
+            )
+            Kernels.addLayerNorm(
+                x, residual: workspace.projected, rows: rows, width: h,
+                gamma: layer.attentionNormGamma, beta: layer.attentionNormBeta, epsilon: shape.layerNormEpsilon
+            )
+
+            let i = shape.intermediate
+            Kernels.broadcastRows(layer.upBias, width: i, rows: rows, into: workspace.intermediate)
+            BLAS.gemm(m: rows, n: i, k: h, a: x, lda: h, b: layer.upWeight, ldb: i, beta: 1, c: workspace.intermediate, ldc: i)
+            Kernels.gelu(workspace.intermediate, count: rows * i)
+            Kernels.broadcastRows(layer.downBias, width: h, rows: rows, into: workspace.projected)
+            BLAS.gemm(
+                m: rows, n: h, k: i, a: workspace.intermediate, lda: i, b: layer.downWeight, ldb: h, beta: 1,
+                c: workspace.projected, ldc: h
+            )
+            Kernels.addLayerNorm(
+                x, residual: workspace.projected, rows: rows, width: h,
+                gamma: layer.outputNormGamma, beta: layer.outputNormBeta, epsilon: shape.layerNormEpsilon
+            )
+        }
+
+        for (index, sequence) in sequences.enumerated() {
+            Kernels.meanPoolNormalized(x + index * length * h, rows: sequence.count, width: h, into: output + index * h)
+        }
+    }
+
+    /// Word + token-type + position embeddings, then LayerNorm. Padded rows are zeroed: they are
+    /// never attended to or pooled, and zero keeps them finite.
+    private func embed(_ sequences: [[Int32]], length: Int, into x: UnsafeMutablePointer<Float>) {
+        let h = weights.shape.hidden
+        for (index, sequence) in sequences.enumerated() {
+            let base = x + index * length * h
+            for (position, token) in sequence.enumerated() {
+                let row = base + position * h
+                let word = weights.wordEmbeddings + Int(token) * h
+                let positionRow = weights.positionEmbeddings + position * h
+                for k in 0..<h {
+                    row[k] = (word[k] + weights.tokenTypeEmbedding[k]) + positionRow[k]
+                }
+            }
+            if sequence.count < length {
+                (base + sequence.count * h).update(repeating: 0, count: (length - sequence.count) * h)
+            }
+        }
+        Kernels.addLayerNorm(
+            x, residual: nil, rows: sequences.count * length, width: h,
+            gamma: weights.embeddingNormGamma, beta: weights.embeddingNormBeta, epsilon: weights.shape.layerNormEpsilon
+        )
+    }
+
+    /// Multi-head self-attention of every sequence over its own real tokens, into
+    /// `workspace.context` (padded rows left at zero).
+    private func attention(_ sequences: [[Int32]], length: Int, workspace: Workspace) {
+        let shape = weights.shape
+        let h = shape.hidden
+        let d = shape.headDimension
+        let stride = 3 * h
+        let scale = 1 / Float(d).squareRoot()
+        let scores = workspace.scores
+        for (index, sequence) in sequences.enumerated() {
+            let n = sequence.count
+            let qkv = workspace.qkv + index * length * stride
+            let context = workspace.context + index * length * h
+            if n < length {
+                (context + n * h).update(repeating: 0, count: (length - n) * h)
+            }
+            for head in 0..<shape.heads {
+                let query = qkv + head * d
+                let key = qkv + h + head * d
+                let value = qkv + 2 * h + head * d
+                // scores[n, n] = Q · Kᵀ / √d
+                BLAS.gemm(transposeB: true, m: n, n: n, k: d, alpha: scale, a: query, lda: stride, b: key, ldb: stride, c: scores, ldc: n)
+                for row in 0..<n {
+                    Kernels.softmax(scores + row * n, count: n)
+                }
+                // context[:, head] = softmax(scores) · V
+                BLAS.gemm(m: n, n: d, k: n, a: scores, lda: n, b: value, ldb: stride, c: context + head * d, ldc: h)
+            }
+        }
+    }
+}

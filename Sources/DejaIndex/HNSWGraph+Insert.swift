@@ -1,0 +1,210 @@
+import Foundation
+import Synchronization
+
+/// Construction: placing nodes, linking them (Algorithm 1) and the neighbour-selection heuristic
+/// (Algorithm 4), single-threaded or with several workers.
+extension HNSWGraph {
+    /// Claims a slot for `id` with a freshly drawn level and copies `unit` into it; the node is
+    /// not linked yet. Tombstoned slots are reused first, except the entry point, which must keep
+    /// its level.
+    func place(id: UInt64, unit: UnsafePointer<Float>) -> UInt32 {
+        let level = self.drawLevel()
+        let slot: UInt32
+        if let index = self.freeSlots.lastIndex(where: { $0 != self.entryPoint }) {
+            slot = self.freeSlots.remove(at: index)
+            self.detach(slot)
+        } else {
+            self.reserve(additionalNodes: 1)
+            slot = UInt32(self.nodeCount)
+            self.nodeCount += 1
+        }
+        let s = Int(slot)
+        self.vector(slot).update(from: unit, count: self.dimension)
+        self.labels[s] = id
+        self.deleted[s] = false
+        self.levels[s] = UInt8(level)
+        self.links0[s * self.linkStride0] = 0
+        if level > 0 {
+            // A reused slot gets a fresh block; its old one is reclaimed by `compact()`.
+            let words = level * self.linkStrideUpper
+            self.reserve(upperWords: words)
+            self.upperOffset[s] = UInt32(self.upperCount)
+            for l in 0..<level { self.upperLinks[self.upperCount + l * self.linkStrideUpper] = 0 }
+            self.upperCount += words
+        }
+        self.slotOfID[id] = slot
+        return slot
+    }
+
+    /// Unlinks a tombstoned node before its slot is reused, reconnecting its former neighbours to
+    /// each other (hnswlib's repair on update): each neighbour's list is rebuilt with the heuristic
+    /// from its current links plus the node's other neighbours. Without this, nodes that were
+    /// reachable mainly through the reused slot would drift out of reach as slots churn.
+    private func detach(_ slot: UInt32) {
+        for level in 0...Int(self.levels[Int(slot)]) {
+            let list = self.links(slot, level: level)
+            let former = (0..<Int(list[0])).map { list[1 + $0] }
+            let capacity = level == 0 ? self.m0 : self.m
+            for neighbour in former where neighbour != slot && (level == 0 || Int(self.levels[Int(neighbour)]) >= level) {
+                let links = self.links(neighbour, level: level)
+                var pool = Set((0..<Int(links[0])).map { links[1 + $0] })
+                pool.formUnion(former)
+                pool.remove(slot)
+                pool.remove(neighbour)
+                if level > 0 { pool = pool.filter { Int(self.levels[Int($0)]) >= level } }
+                let base = UnsafePointer(self.vector(neighbour))
+                var scored = pool.map { Scored(similarity: self.similarity(base, $0), slot: $0) }
+                scored.sort { $0.similarity != $1.similarity ? $0.similarity > $1.similarity : $0.slot < $1.slot }
+                let kept = self.selectNeighbours(scored, limit: capacity)
+                links[0] = UInt32(kept.count)
+                for (i, node) in kept.enumerated() { links[1 + i] = node.slot }
+            }
+        }
+    }
+
+    /// Inserts already-normalised vectors. With `threads > 1` the nodes are linked by parallel
+    /// workers in hnswlib's scheme (per-node locks, a global lock only when the top level grows);
+    /// with one thread the result depends only on the seed and the input order.
+    func insert(ids: [UInt64], units: UnsafePointer<Float>, threads: Int, scratchPool: ScratchPool) {
+        guard !ids.isEmpty else { return }
+        self.reserve(additionalNodes: ids.count)
+        var slots = [UInt32]()
+        slots.reserveCapacity(ids.count)
+        for (i, id) in ids.enumerated() {
+            slots.append(self.place(id: id, unit: units + i * self.dimension))
+        }
+        let workers = min(max(threads, 1), ids.count / 64 + 1)
+        if workers == 1 {
+            scratchPool.withScratch { scratch in
+                for slot in slots { self.link(slot, scratch: scratch) }
+            }
+            return
+        }
+        let next = Atomic<Int>(0)
+        let order = slots
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            scratchPool.withScratch { scratch in
+                while true {
+                    let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    guard i < order.count else { break }
+                    self.link(order[i], scratch: scratch)
+                }
+            }
+        }
+    }
+
+    /// Links a placed node into every level up to its own (Algorithm 1 of the paper).
+    func link(_ node: UInt32, scratch: SearchScratch) {
+        let level = Int(self.levels[Int(node)])
+        Self.acquire(self.globalLock)
+        let entry = self.entryPoint
+        let top = self.maxLevel
+        if entry == Self.noNode {
+            self.entryPoint = node
+            self.maxLevel = level
+            self.globalLock.store(0, ordering: .releasing)
+            return
+        }
+        // A node that raises the top level becomes the entry point once linked; the global lock is
+        // held until then so no other insert starts from a half-linked top (as hnswlib does).
+        let raisesTop = level > top
+        if !raisesTop { self.globalLock.store(0, ordering: .releasing) }
+
+        let query = UnsafePointer(self.vector(node))
+        var current = self.greedyDescent(query: query, entry: entry, fromLevel: top, toLevel: level, locked: true, scratch: scratch)
+        // Choose neighbours top-down, then link bottom-up: a node becomes reachable on a level only
+        // after its lists on every lower level are in place, so a concurrent insert that reaches it
+        // never descends into an empty list.
+        var selections: [[Scored]] = []
+        var l = min(level, top)
+        while l >= 0 {
+            self.searchLayer(
+                query: query, entry: current.node, entrySimilarity: current.similarity, level: l, ef: self.efConstruction,
+                skipDeleted: false, minSimilarity: -.infinity, locked: true, scratch: scratch
+            )
+            var candidates = scratch.results.sortedDescending()
+            candidates.removeAll { $0.slot == node }
+            if let closest = candidates.first {
+                current = (closest.slot, closest.similarity)
+            }
+            selections.append(self.selectNeighbours(candidates, limit: self.m))
+            l -= 1
+        }
+        for (offset, selected) in selections.enumerated().reversed() {
+            self.connect(node, to: selected, level: min(level, top) - offset)
+        }
+        if raisesTop {
+            self.entryPoint = node
+            self.maxLevel = level
+            self.globalLock.store(0, ordering: .releasing)
+        }
+    }
+
+    /// The heuristic of Algorithm 4: walking candidates from most to least similar, keep one
+    /// only if it is more similar to the base than to every node already kept. This favours
+    /// neighbours in different directions, which keeps clustered data navigable.
+    func selectNeighbours(_ candidates: [Scored], limit: Int) -> [Scored] {
+        guard candidates.count > limit else { return candidates }
+        var selected: [Scored] = []
+        selected.reserveCapacity(limit)
+        for candidate in candidates {
+            guard selected.count < limit else { break }
+            let vector = UnsafePointer(self.vector(candidate.slot))
+            var keep = true
+            for chosen in selected where self.similarity(vector, chosen.slot) > candidate.similarity {
+                keep = false
+                break
+            }
+            if keep { selected.append(candidate) }
+        }
+        return selected
+    }
+
+    /// Sets `node`'s list at `level` to `neighbours` and adds `node` to each neighbour's list,
+    /// shrinking a full list with the heuristic.
+    private func connect(_ node: UInt32, to neighbours: [Scored], level: Int) {
+        let capacity = level == 0 ? self.m0 : self.m
+        self.lock(node)
+        let own = self.links(node, level: level)
+        var chosen = neighbours
+        if own[0] > 0 {
+            // Another insert already linked to this node (through a stale link to a reused slot):
+            // keep those links in the running.
+            let base = UnsafePointer(self.vector(node))
+            for i in 0..<Int(own[0]) where !chosen.contains(where: { $0.slot == own[1 + i] }) {
+                chosen.append(Scored(similarity: self.similarity(base, own[1 + i]), slot: own[1 + i]))
+            }
+            chosen.sort { $0.similarity > $1.similarity }
+            chosen = self.selectNeighbours(chosen, limit: capacity)
+        }
+        own[0] = UInt32(chosen.count)
+        for (i, neighbour) in chosen.enumerated() { own[1 + i] = neighbour.slot }
+        self.unlock(node)
+
+        for neighbour in neighbours {
+            let other = neighbour.slot
+            guard level == 0 || Int(self.levels[Int(other)]) >= level else { continue }
+            self.lock(other)
+            defer { self.unlock(other) }
+            let list = self.links(other, level: level)
+            let count = Int(list[0])
+            if (0..<count).contains(where: { list[1 + $0] == node }) { continue }
+            if count < capacity {
+                list[1 + count] = node
+                list[0] = UInt32(count + 1)
+                continue
+            }
+            let base = UnsafePointer(self.vector(other))
+            var pool = [Scored(similarity: neighbour.similarity, slot: node)]
+            pool.reserveCapacity(count + 1)
+            for i in 0..<count {
+                let slot = list[1 + i]
+                pool.append(Scored(similarity: self.similarity(base, slot), slot: slot))
+            }
+            pool.sort { $0.similarity > $1.similarity }
+            let kept = self.selectNeighbours(pool, limit: capacity)
+            list[0] = UInt32(kept.count)
+            for (i, scored) in kept.enumerated() { list[1 + i] = scored.slot }
+        }
+    }
+}

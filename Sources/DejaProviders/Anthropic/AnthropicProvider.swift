@@ -1,0 +1,131 @@
+public import AsyncHTTPClient
+import Foundation
+import Logging
+public import NIOCore
+import NIOHTTP1
+
+/// An adapter for Anthropic's Messages API (`POST {baseURL}/v1/messages`). OpenAI chat requests
+/// are translated into Messages requests and the answers, streamed or not, back into OpenAI
+/// `chat.completion` JSON and `chat.completion.chunk` payloads.
+public struct AnthropicProvider: UpstreamProvider {
+    /// How to reach the Messages API.
+    public struct Configuration: Sendable {
+        /// The configured provider name ("anthropic", …).
+        public var name: String
+        /// The API root without a version segment, e.g. `https://api.anthropic.com`.
+        public var baseURL: String
+        /// Sent as `x-api-key` when set; never logged.
+        public var apiKey: String?
+        /// Sent as `anthropic-version`.
+        public var apiVersion: String
+        /// `max_tokens` sent when the client set neither `max_tokens` nor `max_completion_tokens`
+        /// (the Messages API requires one).
+        public var defaultMaxTokens: Int
+        /// Time allowed until the upstream's response head, and the longest silence while reading.
+        public var timeout: TimeAmount
+        /// Largest non-streaming upstream body accepted.
+        public var maxResponseBytes: Int
+        /// Extra headers sent with every request (e.g. `anthropic-beta`).
+        public var extraHeaders: [(String, String)]
+
+        public init(
+            name: String = "anthropic", baseURL: String = "https://api.anthropic.com", apiKey: String? = nil,
+            apiVersion: String = "2023-06-01", defaultMaxTokens: Int = 4096, timeout: TimeAmount = .seconds(60),
+            maxResponseBytes: Int = 32 << 20, extraHeaders: [(String, String)] = []
+        ) {
+            self.name = name
+            self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+            self.apiKey = apiKey
+            self.apiVersion = apiVersion
+            self.defaultMaxTokens = defaultMaxTokens
+            self.timeout = timeout
+            self.maxResponseBytes = maxResponseBytes
+            self.extraHeaders = extraHeaders
+        }
+    }
+
+    public let configuration: Configuration
+    private let http: UpstreamHTTP
+
+    public var name: String { configuration.name }
+
+    public init(configuration: Configuration, httpClient: HTTPClient) {
+        self.configuration = configuration
+        self.http = UpstreamHTTP(provider: configuration.name, client: httpClient, timeout: configuration.timeout)
+    }
+
+    private var messagesURL: String { configuration.baseURL + "/v1/messages" }
+
+    private func headers(_ context: ProviderCallContext, streaming: Bool) -> HTTPHeaders {
+        var headers = context.forwardedHeaders
+        headers.replaceOrAdd(name: "content-type", value: "application/json")
+        headers.replaceOrAdd(name: "accept", value: streaming ? "text/event-stream" : "application/json")
+        headers.replaceOrAdd(name: "anthropic-version", value: configuration.apiVersion)
+        headers.replaceOrAdd(name: "x-request-id", value: context.requestID)
+        if let key = configuration.apiKey, !key.isEmpty {
+            headers.replaceOrAdd(name: "x-api-key", value: key)
+        }
+        for (name, value) in configuration.extraHeaders { headers.replaceOrAdd(name: name, value: value) }
+        return headers
+    }
+
+    public func complete(_ request: ChatRequest, model: String, context: ProviderCallContext) async throws -> UpstreamResponse {
+        let body = try Self.messagesRequest(
+            request, model: model, defaultMaxTokens: configuration.defaultMaxTokens, stream: false, provider: name)
+        let start = ContinuousClock.now
+        let bytes = try await http.send(
+            url: messagesURL, headers: headers(context, streaming: false), body: JSONWriter.serialize(.object(body)),
+            maxBytes: configuration.maxResponseBytes, errorParser: AnthropicErrorBody.parse)
+        let completion = try Self.chatCompletion(fromMessage: bytes, created: Self.now(), provider: name)
+        return UpstreamResponse(body: JSONWriter.serialize(.object(completion)), latency: ContinuousClock.now - start)
+    }
+
+    public func stream(_ request: ChatRequest, model: String, context: ProviderCallContext) async throws -> ChatChunkStream {
+        let body = try Self.messagesRequest(
+            request, model: model, defaultMaxTokens: configuration.defaultMaxTokens, stream: true, provider: name)
+        let response = try await http.open(
+            url: messagesURL, headers: headers(context, streaming: true), body: JSONWriter.serialize(.object(body)),
+            errorParser: AnthropicErrorBody.parse)
+        let provider = name
+        let includeUsage = request.includeUsage
+        return ChatChunkStream {
+            let events = SSEEventReader(body: response.body, provider: provider)
+            return Self.chunkIterator(
+                nextEvent: { try await events.next() },
+                translator: AnthropicStreamTranslator(provider: provider, includeUsage: includeUsage, created: Self.now()))
+        }
+    }
+
+    /// The chunk iterator over a source of upstream events: relays the translator's payloads and
+    /// throws `streamInterrupted` when the events end before `message_stop`.
+    static func chunkIterator(
+        nextEvent: @escaping () async throws -> SSEEvent?, translator initial: AnthropicStreamTranslator
+    ) -> ChatChunkStream.AsyncIterator {
+        var translator = initial
+        var pending: [[UInt8]] = []
+        var done = false
+        return ChatChunkStream.AsyncIterator {
+            while true {
+                if !pending.isEmpty { return pending.removeFirst() }
+                if done || translator.isFinished { return nil }
+                do {
+                    guard let event = try await nextEvent() else {
+                        throw ProviderError.streamInterrupted(
+                            provider: translator.provider, detail: "the stream ended before message_stop")
+                    }
+                    pending = try translator.translate(event)
+                } catch {
+                    done = true
+                    throw error
+                }
+            }
+        }
+    }
+
+    public func embeddings(_ body: JSONObject, model: String, context: ProviderCallContext) async throws -> UpstreamResponse {
+        throw ProviderError.unsupported(provider: name, operation: "embeddings")
+    }
+
+    /// Seconds since 1970, for `created`.
+    static func now() -> Int { Int(Date().timeIntervalSince1970) }
+}

@@ -1,0 +1,165 @@
+public import AsyncHTTPClient
+import Foundation
+import Logging
+public import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// An adapter for the Google Gemini API (`generateContent`, `streamGenerateContent?alt=sse`,
+/// `batchEmbedContents`). OpenAI chat and embeddings requests are translated into Gemini requests
+/// and the answers, streamed or not, back into OpenAI JSON.
+public struct GeminiProvider: UpstreamProvider {
+    /// How to reach the Gemini API.
+    public struct Configuration: Sendable {
+        /// The configured provider name ("gemini", …).
+        public var name: String
+        /// The API root without a version segment, e.g. `https://generativelanguage.googleapis.com`.
+        public var baseURL: String
+        /// The API version path segment.
+        public var apiVersion: String
+        /// Sent as `x-goog-api-key` when set; never logged.
+        public var apiKey: String?
+        /// Time allowed until the upstream's response head, and the longest silence while reading.
+        public var timeout: TimeAmount
+        /// Largest non-streaming upstream body accepted.
+        public var maxResponseBytes: Int
+        /// Extra headers sent with every request.
+        public var extraHeaders: [(String, String)]
+
+        public init(
+            name: String = "gemini", baseURL: String = "https://generativelanguage.googleapis.com",
+            apiVersion: String = "v1beta", apiKey: String? = nil, timeout: TimeAmount = .seconds(60),
+            maxResponseBytes: Int = 32 << 20, extraHeaders: [(String, String)] = []
+        ) {
+            self.name = name
+            self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+            self.apiVersion = apiVersion
+            self.apiKey = apiKey
+            self.timeout = timeout
+            self.maxResponseBytes = maxResponseBytes
+            self.extraHeaders = extraHeaders
+        }
+    }
+
+    public let configuration: Configuration
+    private let http: UpstreamHTTP
+
+    public var name: String { configuration.name }
+
+    public init(configuration: Configuration, httpClient: HTTPClient) {
+        self.configuration = configuration
+        self.http = UpstreamHTTP(provider: configuration.name, client: httpClient, timeout: configuration.timeout)
+    }
+
+    /// `{baseURL}/{version}/models/{model}:{method}`; a `models/` prefix on the model is accepted.
+    func url(model: String, method: String) -> String {
+        let bare = model.hasPrefix("models/") ? String(model.dropFirst(7)) : model
+        return "\(configuration.baseURL)/\(configuration.apiVersion)/models/\(bare):\(method)"
+    }
+
+    private func headers(_ context: ProviderCallContext, streaming: Bool) -> HTTPHeaders {
+        var headers = context.forwardedHeaders
+        headers.replaceOrAdd(name: "content-type", value: "application/json")
+        headers.replaceOrAdd(name: "accept", value: streaming ? "text/event-stream" : "application/json")
+        headers.replaceOrAdd(name: "x-request-id", value: context.requestID)
+        if let key = configuration.apiKey, !key.isEmpty {
+            headers.replaceOrAdd(name: "x-goog-api-key", value: key)
+        }
+        for (name, value) in configuration.extraHeaders { headers.replaceOrAdd(name: name, value: value) }
+        return headers
+    }
+
+    public func complete(_ request: ChatRequest, model: String, context: ProviderCallContext) async throws -> UpstreamResponse {
+        let body = try Self.generateContentRequest(request, model: model, provider: name)
+        let start = ContinuousClock.now
+        let bytes = try await withRetryDelay { parser in
+            try await http.send(
+                url: url(model: model, method: "generateContent"), headers: headers(context, streaming: false),
+                body: JSONWriter.serialize(.object(body)), maxBytes: configuration.maxResponseBytes, errorParser: parser)
+        }
+        let completion = try Self.chatCompletion(fromResponse: bytes, model: model, created: Self.now(), provider: name)
+        return UpstreamResponse(body: JSONWriter.serialize(.object(completion)), latency: ContinuousClock.now - start)
+    }
+
+    public func stream(_ request: ChatRequest, model: String, context: ProviderCallContext) async throws -> ChatChunkStream {
+        let body = try Self.generateContentRequest(request, model: model, provider: name)
+        let response = try await withRetryDelay { parser in
+            try await http.open(
+                url: url(model: model, method: "streamGenerateContent") + "?alt=sse", headers: headers(context, streaming: true),
+                body: JSONWriter.serialize(.object(body)), errorParser: parser)
+        }
+        let provider = name
+        let includeUsage = request.includeUsage
+        return ChatChunkStream {
+            let events = SSEEventReader(body: response.body, provider: provider)
+            return Self.chunkIterator(
+                nextEvent: { try await events.next() },
+                translator: GeminiStreamTranslator(provider: provider, model: model, includeUsage: includeUsage, created: Self.now()))
+        }
+    }
+
+    /// The chunk iterator over a source of upstream events: relays the translator's payloads and,
+    /// when the events end, its final chunks (or the `streamInterrupted` it throws).
+    static func chunkIterator(
+        nextEvent: @escaping () async throws -> SSEEvent?, translator initial: GeminiStreamTranslator
+    ) -> ChatChunkStream.AsyncIterator {
+        var translator = initial
+        var pending: [[UInt8]] = []
+        var done = false
+        return ChatChunkStream.AsyncIterator {
+            while true {
+                if !pending.isEmpty { return pending.removeFirst() }
+                if done { return nil }
+                do {
+                    if let event = try await nextEvent() {
+                        pending = try translator.translate(event)
+                    } else {
+                        done = true
+                        pending = try translator.finish()
+                    }
+                } catch {
+                    done = true
+                    throw error
+                }
+            }
+        }
+    }
+
+    public func embeddings(_ body: JSONObject, model: String, context: ProviderCallContext) async throws -> UpstreamResponse {
+        let request = try Self.batchEmbedRequest(body, model: model, provider: name)
+        let start = ContinuousClock.now
+        let bytes = try await withRetryDelay { parser in
+            try await http.send(
+                url: url(model: model, method: "batchEmbedContents"), headers: headers(context, streaming: false),
+                body: JSONWriter.serialize(.object(request)), maxBytes: configuration.maxResponseBytes, errorParser: parser)
+        }
+        let list = try Self.embeddingsList(
+            fromResponse: bytes, model: model, base64: body["encoding_format"]?.stringValue == "base64", provider: name)
+        return UpstreamResponse(body: JSONWriter.serialize(.object(list)), latency: ContinuousClock.now - start)
+    }
+
+    /// Runs an upstream call with the Gemini error parser; when the upstream sent no Retry-After
+    /// header, the delay of a `RetryInfo` error detail (e.g. `"7s"`) is kept instead.
+    private func withRetryDelay<T>(
+        _ call: (@escaping @Sendable ([UInt8]) -> OpenAIErrorBody?) async throws -> T
+    ) async throws -> T {
+        let delay = RetryDelayBox()
+        do {
+            return try await call { bytes in
+                if let d = GeminiErrorBody.retryDelaySeconds(bytes) { delay.value.withLock { $0 = d } }
+                return GeminiErrorBody.parse(bytes)
+            }
+        } catch var error as ProviderError {
+            if error.isUpstreamStatus, error.retryAfter == nil, let d = delay.value.withLock({ $0 }) { error.retryAfter = d }
+            throw error
+        }
+    }
+
+    /// Carries a retry delay out of the error parser of one call.
+    private final class RetryDelayBox: Sendable {
+        let value = Mutex<String?>(nil)
+    }
+
+    /// Seconds since 1970, for `created`.
+    static func now() -> Int { Int(Date().timeIntervalSince1970) }
+}
