@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // System libraries: module maps only.
@@ -59,6 +60,7 @@ let package = Package(
             dependencies: [
                 "DejaProviders", "DejaIndex", "DejaEmbedding", "DejaRedis",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -67,7 +69,8 @@ let package = Package(
         .target(
             name: "DejaGateway",
             dependencies: [
-                "DejaProviders",
+                "DejaProviders", "DejaCache", "DejaEmbedding", "DejaIndex", "DejaRedis",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -85,6 +88,8 @@ let package = Package(
             name: "DejaSim",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -110,20 +115,18 @@ let package = Package(
         .testTarget(name: "DejaProvidersTests", dependencies: ["DejaProviders"]),
         .testTarget(name: "DejaRedisTests", dependencies: ["DejaRedis", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "DejaCacheTests", dependencies: ["DejaCache", "DejaProviders", "DejaEmbedding", "DejaIndex"]),
-        // INTEGRATION-PENDING
         .testTarget(
             name: "DejaSimTests",
             dependencies: [
                 "DejaSim",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ],
-            path: "Tests/DejaSimTests-pending"
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "DejaGatewayTests",
             dependencies: [
-                "DejaGateway", "DejaSim", "DejaProviders",
+                "DejaGateway", "DejaSim", "DejaProviders", "DejaCache", "DejaEmbedding", "DejaRedis",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -5,6 +5,8 @@ import Synchronization
 public enum FlightEvent: Sendable {
     /// One `chat.completion.chunk` payload.
     case chunk([UInt8])
+    /// The usage-only final chunk (`choices: []`), for subscribers that asked for usage.
+    case usage([UInt8])
     /// The call finished; `completion` is the `chat.completion` JSON (assembled for streams).
     case completed(FlightOutcome)
     /// The call failed; every subscriber gets the same error.
@@ -30,6 +32,7 @@ public struct FlightPublisher: Sendable {
     let flight: Flight
 
     public func chunk(_ payload: [UInt8]) { flight.publish(.chunk(payload)) }
+    public func usage(_ payload: [UInt8]) { flight.publish(.usage(payload)) }
     public func complete(_ outcome: FlightOutcome) { flight.publish(.completed(outcome)) }
     public func fail(_ error: any Error) { flight.publish(.failed(error)) }
 }
@@ -56,6 +59,15 @@ public final class Coalescer: Sendable {
         return (events, leader)
     }
 
+    /// Runs `work` as a flight of its own that no other request can join (requests that skip the
+    /// lookup still share the flight machinery for storing).
+    public func solo(work: @escaping @Sendable (FlightPublisher) async -> Void) -> AsyncStream<FlightEvent> {
+        let flight = Flight(key: CacheKey(a: 0, b: 0, c: 0, d: 0), coalescer: nil)
+        let events = flight.subscribe()
+        flight.start(work)
+        return events
+    }
+
     /// Number of calls in flight (tests, stats).
     public var inFlight: Int { flights.withLock { $0.count } }
 
@@ -70,6 +82,7 @@ public final class Coalescer: Sendable {
 final class Flight: Sendable {
     struct State {
         var chunks: [[UInt8]] = []
+        var usage: [UInt8]?
         var terminal: FlightEvent?
         var subscribers: [Int: AsyncStream<FlightEvent>.Continuation] = [:]
         var nextSubscriber = 0
@@ -81,7 +94,7 @@ final class Flight: Sendable {
     private weak let coalescer: Coalescer?
     private let state = Mutex(State())
 
-    init(key: CacheKey, coalescer: Coalescer) {
+    init(key: CacheKey, coalescer: Coalescer?) {
         self.key = key
         self.coalescer = coalescer
     }
@@ -102,6 +115,7 @@ final class Flight: Sendable {
         let (stream, continuation) = AsyncStream<FlightEvent>.makeStream()
         let id = state.withLock { state -> Int in
             for chunk in state.chunks { continuation.yield(.chunk(chunk)) }
+            if let usage = state.usage { continuation.yield(.usage(usage)) }
             if let terminal = state.terminal {
                 continuation.yield(terminal)
                 continuation.finish()
@@ -135,12 +149,13 @@ final class Flight: Sendable {
     func publish(_ event: FlightEvent) {
         let isTerminal: Bool
         switch event {
-        case .chunk: isTerminal = false
+        case .chunk, .usage: isTerminal = false
         case .completed, .failed: isTerminal = true
         }
         let subscribers = state.withLock { state -> [AsyncStream<FlightEvent>.Continuation] in
             guard state.terminal == nil else { return [] }
             if case .chunk(let payload) = event { state.chunks.append(payload) }
+            if case .usage(let payload) = event { state.usage = payload }
             if isTerminal {
                 state.terminal = event
                 let all = Array(state.subscribers.values)

@@ -1,5 +1,6 @@
 public import DejaEmbedding
 import DejaIndex
+import DequeModule
 public import Logging
 import Synchronization
 
@@ -12,6 +13,7 @@ public final class SemanticCache: Sendable {
     let store: CacheStore
     let counters = CacheCounters()
     let logger: Logger
+    private let served = Mutex<(map: [String: UInt64], order: Deque<String>)>(([:], []))
 
     public init(configuration: CacheConfiguration, embedder: any Embedder, verifier: (any HitVerifier)?, logger: Logger) {
         self.configuration = configuration
@@ -129,6 +131,25 @@ public final class SemanticCache: Sendable {
     public func recordCoalesced() { counters.coalesced.add(1, ordering: .relaxed) }
 
     public func entry(id: UInt64) -> CacheEntry? { store.entry(id) }
+
+    /// Remembers which entry a returned completion id came from (fresh answers that were stored,
+    /// and hits), so feedback on a completion can find its entry. Bounded: the oldest go first.
+    public func recordServed(completionID: String, entryID: UInt64) {
+        served.withLock { served in
+            if served.map[completionID] == nil { served.order.append(completionID) }
+            served.map[completionID] = entryID
+            while served.order.count > Self.maxServed {
+                served.map[served.order.removeFirst()] = nil
+            }
+        }
+    }
+
+    /// The entry that served a completion id, when known.
+    public func entryID(forCompletion completionID: String) -> UInt64? {
+        served.withLock { $0.map[completionID] }
+    }
+
+    static let maxServed = 100_000
 
     /// Drops expired entries (also done lazily on lookup); returns how many.
     @discardableResult

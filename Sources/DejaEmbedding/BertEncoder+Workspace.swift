@@ -35,9 +35,8 @@ extension BertEncoder {
             UnsafeMutableRawPointer.allocate(byteCount: max(count, 16) * 4, alignment: 64).bindMemory(to: Float.self, capacity: max(count, 16))
         }
 
-        /// Makes room for `sequences` sequences padded to `length` tokens.
-        func reserve(sequences: Int, length: Int) {
-            let rows = sequences * length
+        /// Makes room for `rows` token rows in all and sequences of up to `length` tokens.
+        func reserve(rows: Int, length: Int) {
             if rows > capacityRows {
                 // Round up so nearby batch shapes share one allocation; growth stays bounded by
                 // the largest micro-batch (MiniLMEmbedder caps its rows).

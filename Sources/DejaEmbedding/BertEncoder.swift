@@ -33,16 +33,32 @@ final class BertEncoder: Sendable {
         }
         let longest = sequences.map(\.count).max()!
         precondition(longest >= 1 && longest <= weights.shape.maxPositions, "sequence longer than the position table")
-        workspace.reserve(sequences: sequences.count, length: longest)
+        workspace.reserve(rows: Self.gemmRows(sequences.count * longest), length: longest)
         forward(sequences, length: longest, workspace: workspace, output: output)
+    }
+
+    /// The row count the products run on: the real rows rounded up to a multiple of 4.
+    ///
+    /// OpenBLAS's AVX2 sgemm kernel handles rows in blocks of 16, then 8, 4, 2 and 1, re-reading
+    /// the packed weights once per block; at batch 1 that makes 15 rows cost 30% more than 16
+    /// (7.1 ms vs 5.5 ms for the six layers here). Rounding to 4 leaves at most two remainder
+    /// blocks, and the few extra zero rows cost far less than a third pass.
+    static func gemmRows(_ rows: Int) -> Int {
+        (rows + 3) / 4 * 4
     }
 
     private func forward(_ sequences: [[Int32]], length: Int, workspace: Workspace, output: UnsafeMutablePointer<Float>) {
         let shape = weights.shape
         let h = shape.hidden
-        let rows = sequences.count * length
+        let realRows = sequences.count * length
+        let rows = Self.gemmRows(realRows)
         let x = workspace.hidden
         embed(sequences, length: length, into: x)
+        if rows > realRows {
+            // Extra rows are zero: finite through every row-wise step, and never read back.
+            (x + realRows * h).update(repeating: 0, count: (rows - realRows) * h)
+            (workspace.context + realRows * h).update(repeating: 0, count: (rows - realRows) * h)
+        }
 
         for layer in weights.layers {
             // Q, K, V in one product: qkv[rows, 3h] = bias + x · Wqkv.

@@ -9,6 +9,8 @@ public struct DejaRequestContext: RequestContext {
     public var requestID: String = ""
     /// When the gateway started handling the request.
     public var startTime: ContinuousClock.Instant = .now
+    /// The caller's tenant: from its API key when static keys are configured, else `default`.
+    public var tenant: String = "default"
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

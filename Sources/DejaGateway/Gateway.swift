@@ -4,6 +4,10 @@ import HTTPTypes
 public import Logging
 import NIOCore
 import NIOPosix
+import DejaCache
+import DejaEmbedding
+import DejaRedis
+import Foundation
 import Synchronization
 
 /// The Deja HTTP application: owns the shared upstream `HTTPClient`, the provider registry and
@@ -14,8 +18,13 @@ public final class Gateway: Sendable {
     public let logger: Logger
     let httpClient: HTTPClient
     let registry: ProviderRegistry
+    let front: CacheFront?
+    let idempotency: IdempotencyStore
+    let localEmbedder: MiniLMEmbedder?
 
-    public init(configuration: GatewayConfiguration, logger: Logger) {
+    /// Builds the gateway. Throws when the cache is on with the native embedder and the model
+    /// files are missing or damaged (the error names the folder and the install command).
+    public init(configuration: GatewayConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
         var clientConfiguration = HTTPClient.Configuration()
@@ -28,6 +37,29 @@ public final class Gateway: Sendable {
         clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
         self.httpClient = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration)
         self.registry = ProviderRegistry(configuration: configuration, httpClient: httpClient, logger: logger)
+        self.idempotency = IdempotencyStore(ttlSeconds: configuration.cacheSettings.cache.idempotencyTTLSeconds)
+        let settings = configuration.cacheSettings
+        let needsNative = settings.cache.enabled && settings.embedder == .native
+        let native: Result<MiniLMEmbedder, any Error> =
+            needsNative || FileManager.default.fileExists(atPath: EmbedderFactory.modelDirectory(settings).path)
+            ? EmbedderFactory.native(settings) : .failure(GatewayStartError(message: "model not installed"))
+        self.localEmbedder = try? native.get()
+        if settings.cache.enabled {
+            do {
+                let embedder = try EmbedderFactory.cacheEmbedder(settings, native: native, httpClient: httpClient, logger: logger)
+                let cache = SemanticCache(configuration: settings.cache, embedder: embedder, verifier: nil, logger: logger)
+                var mirror: CacheMirror?
+                if let url = settings.redisURL {
+                    mirror = CacheMirror(cache: cache, configuration: try RedisConfiguration(url: url), logger: logger)
+                }
+                self.front = CacheFront(cache: cache, mirror: mirror)
+            } catch {
+                try? httpClient.syncShutdown()
+                throw error
+            }
+        } else {
+            self.front = nil
+        }
     }
 
     /// Routes and their methods (also used to answer 405 for a wrong method).
@@ -38,6 +70,8 @@ public final class Gateway: Sendable {
         "/health": ["GET"],
         "/health/live": ["GET"],
         "/health/ready": ["GET"],
+        "/api/cache/stats": ["GET"],
+        "/api/cache/invalidate": ["POST"],
     ]
 
     /// The router with every route and middleware.
@@ -50,12 +84,20 @@ public final class Gateway: Sendable {
                 allowMethods: [.get, .post, .options],
                 maxAge: .seconds(600)))
         router.add(middleware: EdgeMiddleware(routeMethods: Self.routeMethods))
-        let chat = ChatCompletionsHandler(registry: registry, maxBodyBytes: configuration.maxBodyBytes)
-        let embeddings = EmbeddingsHandler(registry: registry, maxBodyBytes: configuration.maxBodyBytes)
+        let chat = ChatCompletionsHandler(
+            registry: registry, maxBodyBytes: configuration.maxBodyBytes, front: front, idempotency: idempotency)
+        let embeddings = EmbeddingsHandler(registry: registry, maxBodyBytes: configuration.maxBodyBytes, local: localEmbedder)
         let info = InfoHandlers(registry: registry, demo: configuration.demo)
-        router.post("/v1/chat/completions") { try await chat.handle($0, context: $1) }
-        router.post("/v1/embeddings") { try await embeddings.handle($0, context: $1) }
-        router.get("/v1/models") { info.models($0, context: $1) }
+        let v1 = router.group("/v1").add(middleware: TenantMiddleware(keys: configuration.tenants))
+        v1.post("/chat/completions") { try await chat.handle($0, context: $1) }
+        v1.post("/embeddings") { try await embeddings.handle($0, context: $1) }
+        v1.get("/models") { info.models($0, context: $1) }
+        if let front {
+            let admin = CacheAdminHandlers(front: front, adminTokenHash: configuration.adminTokenHash, loopbackOnly: Self.isLoopback(configuration.host))
+            let api = router.group("/api/cache")
+            api.get("/stats") { try admin.stats($0, context: $1) }
+            api.post("/invalidate") { try await admin.invalidate($0, context: $1) }
+        }
         router.get("/health") { info.health($0, context: $1) }
         router.get("/health/live") { info.live($0, context: $1) }
         router.get("/health/ready") { info.ready($0, context: $1) }
@@ -74,6 +116,10 @@ public final class Gateway: Sendable {
         return router
     }
 
+    static func isLoopback(_ host: String) -> Bool {
+        host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
     func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         Application(
             router: makeRouter(),
@@ -83,20 +129,43 @@ public final class Gateway: Sendable {
             logger: logger)
     }
 
+    /// Starts what runs beside the server: the Redis mirror (rebuilding the cache from Redis)
+    /// and the sweeper that drops expired entries and idempotency records.
+    func startBackgroundWork() async -> Task<Void, Never> {
+        if let mirror = front?.mirror { await mirror.start() }
+        let front = self.front
+        let idempotency = self.idempotency
+        return Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(30))
+                front?.cache.sweepExpired()
+                idempotency.sweep()
+            }
+        }
+    }
+
+    func stopBackgroundWork(_ task: Task<Void, Never>) async {
+        task.cancel()
+        front?.mirror?.shutdown()
+        try? await httpClient.shutdown()
+    }
+
     /// Serves until SIGINT/SIGTERM, then drains and shuts the upstream client down.
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let background = await startBackgroundWork()
         let app = makeApplication(onRunning: onRunning)
         do {
             try await app.runService()
         } catch {
-            try? await httpClient.shutdown()
+            await stopBackgroundWork(background)
             throw error
         }
-        try await httpClient.shutdown()
+        await stopBackgroundWork(background)
     }
 
     /// Starts serving in the background and returns once listening.
     public func start() async throws -> RunningGateway {
+        let background = await startBackgroundWork()
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let app = makeApplication { port in portContinuation.yield(port) }
         let task = Task {
@@ -105,10 +174,11 @@ public final class Gateway: Sendable {
         }
         var iterator = portStream.makeAsyncIterator()
         guard let port = await iterator.next() else {
+            await stopBackgroundWork(background)
             _ = try await task.value
             throw GatewayStartError(message: "the gateway stopped before it was listening")
         }
-        return RunningGateway(port: port, task: task, httpClient: httpClient)
+        return RunningGateway(port: port, task: task, gateway: self, background: background)
     }
 }
 
@@ -121,13 +191,15 @@ public struct GatewayStartError: Error, Sendable, CustomStringConvertible {
 /// A gateway serving in the background.
 public final class RunningGateway: Sendable {
     public let port: Int
+    public let gateway: Gateway
     private let task: Task<Void, any Error>
-    private let httpClient: HTTPClient
+    private let background: Task<Void, Never>
 
-    init(port: Int, task: Task<Void, any Error>, httpClient: HTTPClient) {
+    init(port: Int, task: Task<Void, any Error>, gateway: Gateway, background: Task<Void, Never>) {
         self.port = port
         self.task = task
-        self.httpClient = httpClient
+        self.gateway = gateway
+        self.background = background
     }
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -136,6 +208,6 @@ public final class RunningGateway: Sendable {
     public func shutdown() async {
         task.cancel()
         _ = try? await task.value
-        try? await httpClient.shutdown()
+        await gateway.stopBackgroundWork(background)
     }
 }

@@ -147,17 +147,39 @@ extension HNSWGraph {
         guard candidates.count > limit else { return candidates }
         var selected: [Scored] = []
         selected.reserveCapacity(limit)
-        for candidate in candidates {
-            guard selected.count < limit else { break }
-            let vector = UnsafePointer(self.vector(candidate.slot))
-            var keep = true
-            for chosen in selected where self.similarity(vector, chosen.slot) > candidate.similarity {
-                keep = false
-                break
+        let dimension = self.dimension
+        // The kept vectors are gathered into one row-major block so that, once a few are kept,
+        // each candidate is compared with all of them in one `sgemv` instead of one `sdot` call
+        // per pair. The vectors are in cache by then, so call overhead, not memory, is the cost:
+        // on 384-d data whose lists are full (the hard benchmark set) this cut build time by a
+        // third. Below `batchFrom` kept vectors the early exit of single calls wins.
+        let batchFrom = 4
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: limit * dimension + limit) { buffer in
+            let kept = buffer.baseAddress!
+            let sims = kept + limit * dimension
+            for candidate in candidates {
+                guard selected.count < limit else { break }
+                let vector = UnsafePointer(self.vector(candidate.slot))
+                var keep = true
+                if selected.count < batchFrom {
+                    for chosen in selected where self.similarity(vector, chosen.slot) > candidate.similarity {
+                        keep = false
+                        break
+                    }
+                } else {
+                    BLAS.matrixVector(kept, rows: selected.count, columns: dimension, x: vector, y: sims)
+                    for i in 0..<selected.count where sims[i] > candidate.similarity {
+                        keep = false
+                        break
+                    }
+                }
+                if keep {
+                    (kept + selected.count * dimension).update(from: vector, count: dimension)
+                    selected.append(candidate)
+                }
             }
-            if keep { selected.append(candidate) }
+            return selected
         }
-        return selected
     }
 
     /// Sets `node`'s list at `level` to `neighbours` and adds `node` to each neighbour's list,

@@ -59,7 +59,14 @@ struct Serve: AsyncParsableCommand {
             configuration = DemoMode.apply(to: configuration, simulatorURL: sim.baseURL)
         }
 
-        let gateway = Gateway(configuration: configuration, logger: logger)
+        let gateway: Gateway
+        do {
+            gateway = try Gateway(configuration: configuration, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("deja: cannot start: \(error)\n".utf8))
+            await simulator?.shutdown()
+            throw ExitCode(1)
+        }
         let banner = Banner(configuration: configuration, simulatorURL: simulator?.baseURL)
         try await gateway.run { port in banner.print(port: port) }
         await simulator?.shutdown()

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import DejaCache
 import DejaGateway
 import DejaProviders
 import DejaSim
@@ -23,6 +24,8 @@ struct Harness {
         configuration.host = "127.0.0.1"
         configuration.port = 0
         configuration.requestTimeoutMs = 5_000
+        // Most tests exercise the request path without the cache; cache tests turn it on.
+        configuration.cacheSettings.cache.enabled = false
         configuration.maxBodyBytes = 64 << 10
         configuration.providers = [
             ProviderSettings(

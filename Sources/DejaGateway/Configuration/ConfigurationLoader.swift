@@ -1,4 +1,5 @@
 import Configuration
+import DejaCache
 import Foundation
 import Logging
 import Yams
@@ -14,7 +15,8 @@ public struct ConfigurationLoader: Sendable {
     /// The environment variables that override file settings.
     public static let environmentKeys = [
         "PORT", "HOST", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GROQ_API_KEY", "TOGETHER_API_KEY",
-        "OLLAMA_URL", "DEFAULT_PROVIDER", "LOG_LEVEL", "REQUEST_TIMEOUT_MS", "MAX_BODY_BYTES",
+        "OLLAMA_URL", "DEFAULT_PROVIDER", "LOG_LEVEL", "REQUEST_TIMEOUT_MS", "MAX_BODY_BYTES", "REDIS_URL", "IDEMPOTENCY_TTL_MS",
+        "ADMIN_TOKEN", "DEJA_MODEL_DIR",
     ]
 
     /// Built-in providers: enabled as soon as their key (or, for Ollama, URL) is configured.
@@ -27,7 +29,13 @@ public struct ConfigurationLoader: Sendable {
         ("ollama", .openai, "http://localhost:11434/v1", [], nil),
     ]
 
-    static let topLevelKeys = ["server", "log_level", "log_redaction", "default_provider", "demo", "providers"]
+    static let topLevelKeys = ["server", "log_level", "log_redaction", "default_provider", "demo", "providers", "cache", "tenants", "admin_token"]
+    static let cacheKeys = [
+        "enabled", "threshold", "model_thresholds", "threshold_min", "threshold_max", "ttl_seconds", "max_entries", "max_bytes",
+        "stored_finish_reasons", "max_temperature", "shared_scope_tenants", "index_promotion_threshold", "candidates_per_lookup",
+        "idempotency_ttl_ms", "embedder", "model_dir", "remote_embedder", "redis_url", "embedding_memo_entries",
+    ]
+    static let remoteEmbedderKeys = ["base_url", "api_key", "model", "dimension"]
     static let serverKeys = ["host", "port", "max_body_bytes", "request_timeout_ms", "cors_allowed_origins"]
     static let providerKeys = ["kind", "base_url", "api_key", "models", "model_patterns", "timeout_ms", "forward_headers", "default_max_tokens", "enabled"]
 
@@ -80,6 +88,26 @@ public struct ConfigurationLoader: Sendable {
             case "log_redaction": settings.logRedaction = try bool(value, key)
             case "default_provider": settings.defaultProvider = try string(value, key)
             case "demo": settings.demo = try bool(value, key)
+            case "cache": try parseCache(value, into: &settings.cache)
+            case "admin_token": settings.adminToken = try string(value, key)
+            case "tenants":
+                guard let list = value.sequence else { throw ConfigurationError("tenants: expected a list of {key, tenant} mappings") }
+                for (i, item) in list.enumerated() {
+                    guard let m = item.mapping else { throw ConfigurationError("tenants[\(i)]: expected a mapping with key and tenant") }
+                    var key: String?
+                    var tenant: String?
+                    for (k, v) in m {
+                        switch k.string ?? "" {
+                        case "key": key = try string(v, "tenants[\(i)].key")
+                        case "tenant": tenant = try string(v, "tenants[\(i)].tenant")
+                        default: throw unknownKey("tenants[\(i)].\(k.string ?? "")", expected: ["key", "tenant"])
+                        }
+                    }
+                    guard let key, !key.isEmpty, let tenant, !tenant.isEmpty else {
+                        throw ConfigurationError("tenants[\(i)]: both key and tenant are required")
+                    }
+                    settings.tenants.append(TenantKey(key: key, tenant: tenant))
+                }
             case "providers":
                 guard let providers = value.mapping else { throw ConfigurationError("providers: expected a mapping of provider names to settings") }
                 for (nameNode, body) in providers {
@@ -93,6 +121,79 @@ public struct ConfigurationLoader: Sendable {
             }
         }
         return settings
+    }
+
+    private func parseCache(_ node: Node, into cache: inout CacheSettings) throws {
+        guard let mapping = node.mapping else { throw ConfigurationError("cache: expected a mapping with keys \(Self.cacheKeys.joined(separator: ", "))") }
+        for (k, v) in mapping {
+            let sub = k.string ?? ""
+            let path = "cache.\(sub)"
+            switch sub {
+            case "enabled": cache.cache.enabled = try bool(v, path)
+            case "threshold": cache.cache.threshold = try Self.threshold(try scalar(v, path), key: path)
+            case "model_thresholds":
+                guard let m = v.mapping else { throw ConfigurationError("\(path): expected a mapping of model names to thresholds") }
+                for (model, t) in m {
+                    let name = model.string ?? ""
+                    cache.cache.modelThresholds[name] = try Self.threshold(try scalar(t, "\(path).\(name)"), key: "\(path).\(name)")
+                }
+            case "threshold_min":
+                cache.cache.thresholdBounds = try Self.threshold(try scalar(v, path), key: path)...cache.cache.thresholdBounds.upperBound
+            case "threshold_max":
+                cache.cache.thresholdBounds = cache.cache.thresholdBounds.lowerBound...(try Self.threshold(try scalar(v, path), key: path))
+            case "ttl_seconds": cache.cache.ttlSeconds = Double(try Self.positiveInt(try scalar(v, path), key: path))
+            case "max_entries": cache.cache.maxEntries = try Self.positiveInt(try scalar(v, path), key: path)
+            case "max_bytes": cache.cache.maxBytes = try Self.positiveInt(try scalar(v, path), key: path)
+            case "stored_finish_reasons": cache.cache.storedFinishReasons = Set(try stringList(v, path))
+            case "max_temperature":
+                guard let t = Double(try scalar(v, path)), (0...2).contains(t) else {
+                    throw ConfigurationError("\(path): expected a number between 0 and 2")
+                }
+                cache.cache.maxTemperature = t
+            case "shared_scope_tenants": cache.cache.sharedScopeTenants = Set(try stringList(v, path))
+            case "index_promotion_threshold": cache.cache.indexPromotionThreshold = try Self.positiveInt(try scalar(v, path), key: path)
+            case "candidates_per_lookup": cache.cache.candidatesPerLookup = try Self.positiveInt(try scalar(v, path), key: path)
+            case "idempotency_ttl_ms": cache.cache.idempotencyTTLSeconds = Double(try Self.positiveInt(try scalar(v, path), key: path)) / 1000
+            case "embedder":
+                let text = try scalar(v, path)
+                guard let kind = CacheSettings.EmbedderKind(rawValue: text) else {
+                    throw ConfigurationError("\(path): expected one of native, hashing, remote (got '\(text)')")
+                }
+                cache.embedder = kind
+            case "model_dir": cache.modelDirectory = try string(v, path)
+            case "redis_url": cache.redisURL = try string(v, path)
+            case "embedding_memo_entries": cache.embeddingMemoEntries = try Self.positiveInt(try scalar(v, path), key: path)
+            case "remote_embedder":
+                guard let m = v.mapping else { throw ConfigurationError("\(path): expected a mapping with keys \(Self.remoteEmbedderKeys.joined(separator: ", "))") }
+                for (rk, rv) in m {
+                    let rsub = rk.string ?? ""
+                    let rpath = "\(path).\(rsub)"
+                    switch rsub {
+                    case "base_url": cache.remoteBaseURL = try Self.url(try string(rv, rpath), key: rpath)
+                    case "api_key": cache.remoteAPIKey = try string(rv, rpath)
+                    case "model": cache.remoteModel = try string(rv, rpath)
+                    case "dimension": cache.remoteDimension = try Self.positiveInt(try scalar(rv, rpath), key: rpath)
+                    default: throw unknownKey(rpath, expected: Self.remoteEmbedderKeys)
+                    }
+                }
+            default: throw unknownKey(path, expected: Self.cacheKeys)
+            }
+        }
+        guard cache.cache.thresholdBounds.contains(cache.cache.threshold) else {
+            throw ConfigurationError("cache.threshold: \(cache.cache.threshold) is outside threshold_min...threshold_max")
+        }
+        if cache.embedder == .remote, cache.remoteBaseURL == nil || cache.remoteModel == nil || cache.remoteDimension == nil {
+            throw ConfigurationError("cache.remote_embedder: base_url, model and dimension are required when cache.embedder is remote")
+        }
+    }
+
+    /// A similarity threshold: a number in (0, 1] or a preset name.
+    static func threshold(_ text: String, key: String) throws -> Double {
+        if let preset = ThresholdPreset(rawValue: text.lowercased()) { return preset.threshold }
+        guard let value = Double(text), value > 0, value <= 1 else {
+            throw ConfigurationError("\(key): expected a number in (0, 1] or one of strict, balanced, aggressive, got '\(text)'")
+        }
+        return value
     }
 
     private func parseProvider(_ node: Node, name: String) throws -> FileProviderSettings {
@@ -141,6 +242,14 @@ public struct ConfigurationLoader: Sendable {
         if let r = file.logRedaction { config.logRedaction = r }
         if let c = file.corsAllowedOrigins { config.corsAllowedOrigins = c }
         config.demo = file.demo ?? false
+        config.cacheSettings = file.cache
+        config.tenants = file.tenants
+        if let url = envString("REDIS_URL") { config.cacheSettings.redisURL = url }
+        if let v = envString("IDEMPOTENCY_TTL_MS") {
+            config.cacheSettings.cache.idempotencyTTLSeconds = Double(try Self.positiveInt(v, key: "IDEMPOTENCY_TTL_MS")) / 1000
+        }
+        if let dir = envString("DEJA_MODEL_DIR"), config.cacheSettings.modelDirectory == nil { config.cacheSettings.modelDirectory = dir }
+        if let token = envString("ADMIN_TOKEN") ?? file.adminToken, !token.isEmpty { config.adminTokenHash = SecretHash.sha256(token) }
 
         var fileProviders = file.providers
         for builtIn in Self.builtIns {
@@ -260,6 +369,9 @@ struct FileSettings {
     var defaultProvider: String?
     var demo: Bool?
     var providers: [(String, FileProviderSettings)] = []
+    var cache = CacheSettings()
+    var tenants: [TenantKey] = []
+    var adminToken: String?
 }
 
 struct FileProviderSettings {

@@ -23,6 +23,13 @@ public struct GatewayConfiguration: Sendable {
     public var providers: [ProviderSettings] = []
     /// True when answers come from the built-in simulator (`--demo`, or no key configured).
     public var demo: Bool = false
+    /// The semantic cache.
+    public var cacheSettings = CacheSettings()
+    /// Static API keys and their tenants. Empty: every request is tenant `default`.
+    public var tenants: [TenantKey] = []
+    /// SHA-256 of the token that guards `/api/cache/*` (`ADMIN_TOKEN`); nil leaves them open on a
+    /// loopback-only gateway and closed otherwise.
+    public var adminTokenHash: [UInt8]?
 
     public init() {}
 

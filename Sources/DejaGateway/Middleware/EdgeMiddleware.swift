@@ -79,4 +79,5 @@ extension HTTPField.Name {
     static let xModel = Self("X-Model")!
     static let xCache = Self("X-Cache")!
     static let xCached = Self("X-Cached")!
+    static let xCacheSimilarity = Self("X-Cache-Similarity")!
 }

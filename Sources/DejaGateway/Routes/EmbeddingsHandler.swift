@@ -1,4 +1,6 @@
+import DejaEmbedding
 import DejaProviders
+import Foundation
 import Hummingbird
 import HTTPTypes
 import NIOCore
@@ -7,11 +9,19 @@ import NIOCore
 struct EmbeddingsHandler: Sendable {
     let registry: ProviderRegistry
     let maxBodyBytes: Int
+    /// The in-process all-MiniLM-L6-v2, when its files are installed.
+    let local: MiniLMEmbedder?
+
+    /// Model names answered in process.
+    static let localModels: Set<String> = ["all-MiniLM-L6-v2", "local", "sentence-transformers/all-MiniLM-L6-v2"]
 
     func handle(_ request: Request, context: DejaRequestContext) async throws -> Response {
         let bytes = try await request.collectBody(limit: maxBodyBytes)
         let body = try Self.validate(bytes.readableBytesView)
         let model = body["model"]!.stringValue!
+        if Self.localModels.contains(model) {
+            return try await embedLocally(body, model: model)
+        }
         guard let route = registry.resolve(model) else { throw GatewayError.unknownModel(model) }
         let call = ProviderCallContext(
             requestID: context.requestID, logger: context.logger,
@@ -29,6 +39,56 @@ struct EmbeddingsHandler: Sendable {
         headers[.xProvider] = route.settings.name
         headers[.xModel] = route.upstreamModel
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: upstream.body)))
+    }
+
+    /// Answers in process with the native model, in the OpenAI response shape.
+    private func embedLocally(_ body: JSONObject, model: String) async throws -> Response {
+        guard let local else {
+            throw GatewayError(
+                status: .notFound,
+                message: "The local model '\(model)' is not installed; run scripts/install-model.sh (or make model) to fetch it into .models/all-MiniLM-L6-v2",
+                param: "model", code: "model_not_found")
+        }
+        let texts: [String]
+        switch body["input"] {
+        case .string(let s)?: texts = [s]
+        case .array(let items)? where items.allSatisfy({ $0.stringValue != nil }): texts = items.compactMap(\.stringValue)
+        default:
+            throw GatewayError(status: .badRequest, message: "The local model takes a string or an array of strings as 'input', not token arrays", param: "input")
+        }
+        guard texts.count <= local.configuration.maxInputsPerCall else {
+            throw GatewayError(
+                status: .badRequest, message: "At most \(local.configuration.maxInputsPerCall) inputs per request for the local model, got \(texts.count)",
+                param: "input")
+        }
+        let vectors = try await local.embed(texts)
+        let base64 = body["encoding_format"]?.stringValue == "base64"
+        var data: [JSONValue] = []
+        data.reserveCapacity(vectors.count)
+        var tokens = 0
+        for (i, vector) in vectors.enumerated() {
+            tokens += local.tokenCount(texts[i])
+            let embedding: JSONValue
+            if base64 {
+                var raw = [UInt8]()
+                raw.reserveCapacity(vector.count * 4)
+                for v in vector { withUnsafeBytes(of: v.bitPattern.littleEndian) { raw.append(contentsOf: $0) } }
+                embedding = .string(Data(raw).base64EncodedString())
+            } else {
+                embedding = .array(vector.map { .number("\($0)") })
+            }
+            data.append(.object(JSONObject(["object": .string("embedding"), "index": .int(i), "embedding": embedding])))
+        }
+        var object = JSONObject()
+        object.append("object", .string("list"))
+        object.append("data", .array(data))
+        object.append("model", .string("all-MiniLM-L6-v2"))
+        object.append("usage", .object(JSONObject(["prompt_tokens": .int(tokens), "total_tokens": .int(tokens)])))
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.xProvider] = "local"
+        headers[.xModel] = "all-MiniLM-L6-v2"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.serialize(.object(object)))))
     }
 
     /// Checks the OpenAI embeddings request shape: `model` string, `input` a non-empty string or a

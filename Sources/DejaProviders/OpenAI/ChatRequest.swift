@@ -9,7 +9,7 @@ public struct ChatRequest: Sendable, Hashable {
     /// Whether the client asked for server-sent events.
     public let stream: Bool
     /// Whether `stream_options.include_usage` asked for a final usage chunk.
-    public let includeUsage: Bool
+    public private(set) var includeUsage: Bool
 
     /// Roles the OpenAI API accepts in `messages`.
     public static let knownRoles: Set<String> = ["system", "developer", "user", "assistant", "tool", "function"]
@@ -179,10 +179,28 @@ public struct ChatRequest: Sendable, Hashable {
         guard i >= minimum else { throw InvalidRequestError("'\(key)' must be at least \(minimum), got \(i)", param: key) }
     }
 
-    /// The body to send upstream, with `model` replaced by the provider's own model name.
+    /// The same request asking for the final usage chunk of a stream (the gateway asks for it
+    /// when it stores a streamed answer, and drops the chunk for clients that did not ask).
+    public func requestingUsage() -> ChatRequest {
+        guard !includeUsage else { return self }
+        var copy = self
+        var options = body["stream_options"]?.objectValue ?? JSONObject()
+        options["include_usage"] = .bool(true)
+        copy.body["stream_options"] = .object(options)
+        copy.includeUsage = true
+        return copy
+    }
+
+    /// Members that only steer the gateway (per-request cache controls); never sent upstream,
+    /// where a strict API would reject them as unknown parameters.
+    public static let gatewayOnlyMembers = ["x-cache", "x-cache-ttl", "x-cache-threshold"]
+
+    /// The body to send upstream: `model` replaced by the provider's own model name and the
+    /// gateway-only members removed; everything else exactly as the client sent it.
     public func upstreamBody(model upstreamModel: String) -> JSONObject {
         var copy = body
         copy["model"] = .string(upstreamModel)
+        for key in Self.gatewayOnlyMembers where copy[key] != nil { copy[key] = nil }
         return copy
     }
 }

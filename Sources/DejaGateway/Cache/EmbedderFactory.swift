@@ -1,0 +1,39 @@
+import AsyncHTTPClient
+import DejaEmbedding
+import Foundation
+import Logging
+
+/// Builds the embedders a gateway uses: the cache's (native MiniLM, lexical hashing or remote),
+/// memoised, and the native model for `/v1/embeddings` with `model: all-MiniLM-L6-v2`.
+enum EmbedderFactory {
+    static func modelDirectory(_ settings: CacheSettings) -> URL {
+        settings.modelDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? MiniLMEmbedder.Configuration.defaultModelDirectory
+    }
+
+    /// The native model, or nil (with the reason) when its files are missing or damaged.
+    static func native(_ settings: CacheSettings) -> Result<MiniLMEmbedder, any Error> {
+        Result { try MiniLMEmbedder(configuration: .init(modelDirectory: modelDirectory(settings))) }
+    }
+
+    /// The cache's embedder. Throws when the configured kind cannot be built (a missing model
+    /// with `embedder: native` stops start-up with the folder and the install command).
+    static func cacheEmbedder(_ settings: CacheSettings, native: Result<MiniLMEmbedder, any Error>, httpClient: HTTPClient, logger: Logger) throws
+        -> any Embedder
+    {
+        let base: any Embedder
+        switch settings.embedder {
+        case .native:
+            base = try native.get()
+        case .hashing:
+            logger.notice("The cache uses the lexical hashing embedder: it matches wording, not meaning")
+            base = HashingEmbedder()
+        case .remote:
+            base = try RemoteEmbedder(
+                configuration: .init(
+                    baseURL: settings.remoteBaseURL ?? "", apiKey: settings.remoteAPIKey, model: settings.remoteModel ?? "",
+                    dimension: settings.remoteDimension ?? 0),
+                httpClient: httpClient, logger: logger)
+        }
+        return MemoizingEmbedder(base, capacity: settings.embeddingMemoEntries)
+    }
+}

@@ -1,0 +1,44 @@
+public import DejaCache
+
+/// How the gateway builds its semantic cache: the cache's own settings plus which embedder,
+/// where the model lives, and the optional Redis mirror.
+public struct CacheSettings: Sendable {
+    /// The embedder that turns final user messages into vectors.
+    public enum EmbedderKind: String, Sendable {
+        /// all-MiniLM-L6-v2 in process (the default).
+        case native
+        /// Lexical feature hashing: no model files, matches wording rather than meaning. Tests and
+        /// tiny setups only.
+        case hashing
+        /// An OpenAI-compatible `/v1/embeddings` service.
+        case remote
+    }
+
+    public var cache = CacheConfiguration()
+    public var embedder: EmbedderKind = .native
+    /// Folder of the native model; nil means `$DEJA_MODEL_DIR` or `.models/all-MiniLM-L6-v2`.
+    public var modelDirectory: String?
+    /// Remote embedder settings (`embedder: remote`).
+    public var remoteBaseURL: String?
+    public var remoteAPIKey: String?
+    public var remoteModel: String?
+    public var remoteDimension: Int?
+    /// `REDIS_URL`: mirror entries to Redis and share them with peer instances.
+    public var redisURL: String?
+    /// Entries memoised in front of the embedder.
+    public var embeddingMemoEntries = 10_000
+
+    public init() {}
+}
+
+/// A static API key mapped to a tenant (until key management replaces the source of identity).
+/// Only the SHA-256 of the key is kept; requests are matched in constant time.
+public struct TenantKey: Sendable {
+    public let keyHash: [UInt8]
+    public let tenant: String
+
+    public init(key: String, tenant: String) {
+        self.keyHash = SecretHash.sha256(key)
+        self.tenant = tenant
+    }
+}
