@@ -127,6 +127,7 @@ let package = Package(
             name: "DejaGatewayTests",
             dependencies: [
                 "DejaGateway", "DejaSim", "DejaProviders", "DejaCache", "DejaEmbedding", "DejaRedis",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -84,7 +84,7 @@ public final class SemanticCache: Sendable {
     @discardableResult
     public func store(
         _ fingerprint: RequestFingerprint, completion: StoredCompletion, model: String, embedding: [Float]?, ttlSeconds: Double?,
-        originalLatencyMs: Double, now: Double = wallClockSeconds()
+        originalLatencyMs: Double, now: Double? = nil
     ) async -> CacheEntry? {
         guard configuration.storedFinishReasons.contains(completion.finishReason ?? "") else { return nil }
         let vector: [Float]
@@ -98,6 +98,8 @@ public final class SemanticCache: Sendable {
                 return nil
             }
         }
+        // The lifetime starts once the entry exists (embedding may have taken a while).
+        let now = now ?? wallClockSeconds()
         let ttl = min(max(ttlSeconds ?? configuration.ttlSeconds, configuration.ttlBounds.lowerBound), configuration.ttlBounds.upperBound)
         let entry = CacheEntry(
             id: UInt64.random(in: 1...(UInt64.max >> 1)), namespace: fingerprint.namespace, exactKey: fingerprint.exactKey,

@@ -46,7 +46,10 @@ struct Harness {
         var logger = Logger(label: "deja-test")
         logger.logLevel = .critical
         let gateway = try await Gateway(configuration: configuration, logger: logger).start()
-        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+        var clientConfiguration = HTTPClient.Configuration()
+        // Concurrency tests need every request on the wire at once (the default pool holds 8).
+        clientConfiguration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
         let harness = Harness(gateway: gateway, sim: sim, client: client)
         do {
             try await body(harness)
