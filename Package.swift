@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // System libraries: module maps only.
@@ -54,7 +55,11 @@ let package = Package(
             ]
         ),
 
-        // Middle layer: the semantic cache (no HTTP).
+        // Middle layer: the semantic cache (no HTTP) and observability.
+        .target(
+            name: "DejaObservability",
+            dependencies: [.product(name: "Prometheus", package: "swift-prometheus")]
+        ),
         .target(
             name: "DejaCache",
             dependencies: [
@@ -69,7 +74,7 @@ let package = Package(
         .target(
             name: "DejaGateway",
             dependencies: [
-                "DejaProviders", "DejaCache", "DejaEmbedding", "DejaIndex", "DejaRedis",
+                "DejaProviders", "DejaCache", "DejaEmbedding", "DejaIndex", "DejaRedis", "DejaObservability",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -19,3 +19,14 @@ public struct VerifierRejection: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(check): \(detail)" }
 }
+
+/// Receives the cache's timings as they happen (the gateway feeds them to Prometheus histograms).
+public protocol CacheObserver: Sendable {
+    func lookupFinished(_ duration: Duration, outcome: CacheLookupOutcome)
+    func embeddingFinished(_ duration: Duration)
+}
+
+/// How a lookup ended, for metrics.
+public enum CacheLookupOutcome: Sendable {
+    case exactHit, semanticHit, miss
+}

@@ -13,9 +13,14 @@ public final class SemanticCache: Sendable {
     let store: CacheStore
     let counters = CacheCounters()
     let logger: Logger
+    let observer: (any CacheObserver)?
     private let served = Mutex<(map: [String: UInt64], order: Deque<String>)>(([:], []))
 
-    public init(configuration: CacheConfiguration, embedder: any Embedder, verifier: (any HitVerifier)?, logger: Logger) {
+    public init(
+        configuration: CacheConfiguration, embedder: any Embedder, verifier: (any HitVerifier)?, logger: Logger,
+        observer: (any CacheObserver)? = nil
+    ) {
+        self.observer = observer
         self.configuration = configuration
         self.embedder = embedder
         self.verifier = verifier
@@ -37,13 +42,28 @@ public final class SemanticCache: Sendable {
     /// Looks a request up. Never throws: an embedding failure is a miss (logged), not an error.
     public func lookup(_ fingerprint: RequestFingerprint, threshold: Double, now: Double = wallClockSeconds()) async -> Lookup {
         let start = ContinuousClock.now
-        defer { counters.recordLookup(ContinuousClock.now - start) }
-        if let entry = store.exactHit(fingerprint.exactKey, now: now) {
+        let result = await search(fingerprint, threshold: threshold, now: now)
+        let duration = ContinuousClock.now - start
+        counters.recordLookup(duration)
+        switch result {
+        case .exact:
             counters.exactHits.add(1, ordering: .relaxed)
+            observer?.lookupFinished(duration, outcome: .exactHit)
+        case .semantic:
+            counters.semanticHits.add(1, ordering: .relaxed)
+            observer?.lookupFinished(duration, outcome: .semanticHit)
+        case .miss:
+            counters.misses.add(1, ordering: .relaxed)
+            observer?.lookupFinished(duration, outcome: .miss)
+        }
+        return result
+    }
+
+    private func search(_ fingerprint: RequestFingerprint, threshold: Double, now: Double) async -> Lookup {
+        if let entry = store.exactHit(fingerprint.exactKey, now: now) {
             return .exact(entry)
         }
         guard let index = store.index(for: fingerprint.namespace) else {
-            counters.misses.add(1, ordering: .relaxed)
             return .miss(embedding: nil)
         }
         let embedding: [Float]
@@ -51,14 +71,12 @@ public final class SemanticCache: Sendable {
             embedding = try await timedEmbedding(fingerprint.queryText)
         } catch {
             logger.warning("Embedding failed; treating the lookup as a miss", metadata: ["deja.error": .string("\(error)")])
-            counters.misses.add(1, ordering: .relaxed)
             return .miss(embedding: nil)
         }
         let candidates: [SearchResult]
         do {
             candidates = try index.search(embedding, k: configuration.candidatesPerLookup, minSimilarity: Float(threshold))
         } catch {
-            counters.misses.add(1, ordering: .relaxed)
             return .miss(embedding: embedding)
         }
         let entries = store.liveEntries(candidates.map(\.id), namespace: fingerprint.namespace, now: now)
@@ -72,10 +90,8 @@ public final class SemanticCache: Sendable {
                 continue
             }
             store.touch(entry.id)
-            counters.semanticHits.add(1, ordering: .relaxed)
             return .semantic(entry, similarity: similarity)
         }
-        counters.misses.add(1, ordering: .relaxed)
         return .miss(embedding: embedding)
     }
 
@@ -122,7 +138,11 @@ public final class SemanticCache: Sendable {
 
     private func timedEmbedding(_ text: String) async throws -> [Float] {
         let start = ContinuousClock.now
-        defer { counters.recordEmbedding(ContinuousClock.now - start) }
+        defer {
+            let duration = ContinuousClock.now - start
+            counters.recordEmbedding(duration)
+            observer?.embeddingFinished(duration)
+        }
         return try await embedder.embed(text)
     }
 
@@ -131,6 +151,9 @@ public final class SemanticCache: Sendable {
 
     /// Counts a request answered by another request's upstream call.
     public func recordCoalesced() { counters.coalesced.add(1, ordering: .relaxed) }
+
+    /// Entries held in memory.
+    public var entryCount: Int { store.snapshot().entries }
 
     public func entry(id: UInt64) -> CacheEntry? { store.entry(id) }
 

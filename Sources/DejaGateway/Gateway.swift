@@ -6,6 +6,7 @@ import NIOCore
 import NIOPosix
 import DejaCache
 import DejaEmbedding
+import DejaObservability
 import DejaRedis
 import Foundation
 import Synchronization
@@ -21,6 +22,8 @@ public final class Gateway: Sendable {
     let front: CacheFront?
     let idempotency: IdempotencyStore
     let localEmbedder: MiniLMEmbedder?
+    /// The Prometheus metrics served at `/metrics`.
+    public let metrics = GatewayMetrics()
 
     /// Builds the gateway. Throws when the cache is on with the native embedder and the model
     /// files are missing or damaged (the error names the folder and the install command).
@@ -47,12 +50,14 @@ public final class Gateway: Sendable {
         if settings.cache.enabled {
             do {
                 let embedder = try EmbedderFactory.cacheEmbedder(settings, native: native, httpClient: httpClient, logger: logger)
-                let cache = SemanticCache(configuration: settings.cache, embedder: embedder, verifier: nil, logger: logger)
+                let cache = SemanticCache(
+                    configuration: settings.cache, embedder: embedder, verifier: nil, logger: logger,
+                    observer: MetricsObserver(metrics: metrics))
                 var mirror: CacheMirror?
                 if let url = settings.redisURL {
                     mirror = CacheMirror(cache: cache, configuration: try RedisConfiguration(url: url), logger: logger)
                 }
-                self.front = CacheFront(cache: cache, mirror: mirror)
+                self.front = CacheFront(cache: cache, mirror: mirror, metrics: metrics)
             } catch {
                 try? httpClient.syncShutdown()
                 throw error
@@ -70,6 +75,7 @@ public final class Gateway: Sendable {
         "/health": ["GET"],
         "/health/live": ["GET"],
         "/health/ready": ["GET"],
+        "/metrics": ["GET"],
         "/api/cache/stats": ["GET"],
         "/api/cache/invalidate": ["POST"],
     ]
@@ -83,7 +89,7 @@ public final class Gateway: Sendable {
                 allowHeaders: [.accept, .authorization, .contentType, .origin, .xRequestID, .init("X-Idempotency-Key")!, .cacheControl],
                 allowMethods: [.get, .post, .options],
                 maxAge: .seconds(600)))
-        router.add(middleware: EdgeMiddleware(routeMethods: Self.routeMethods))
+        router.add(middleware: EdgeMiddleware(routeMethods: Self.routeMethods, metrics: metrics))
         let chat = ChatCompletionsHandler(
             registry: registry, maxBodyBytes: configuration.maxBodyBytes, front: front, idempotency: idempotency)
         let embeddings = EmbeddingsHandler(registry: registry, maxBodyBytes: configuration.maxBodyBytes, local: localEmbedder)
@@ -101,6 +107,8 @@ public final class Gateway: Sendable {
         router.get("/health") { info.health($0, context: $1) }
         router.get("/health/live") { info.live($0, context: $1) }
         router.get("/health/ready") { info.ready($0, context: $1) }
+        let metricsHandler = MetricsHandler(metrics: metrics, front: front)
+        router.get("/metrics") { metricsHandler.handle($0, context: $1) }
 
         let passthrough = PassthroughHandler(
             registry: registry, httpClient: httpClient, maxBodyBytes: configuration.maxBodyBytes,

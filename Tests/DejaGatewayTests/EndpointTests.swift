@@ -85,3 +85,28 @@ import Testing
         }
     }
 }
+
+@Suite struct MetricsTests {
+    @Test func metricsUseTheContractNames() async throws {
+        try await CacheHarness.with { h in
+            _ = try await h.post("/v1/chat/completions", json: chatBody("What is a memory leak?"))
+            _ = try await h.post("/v1/chat/completions", json: chatBody("What is a memory leak?"))
+            _ = try await h.send(.GET, "/nowhere/\(Int.random(in: 0..<1000))")
+            let reply = try await h.send(.GET, "/metrics")
+            #expect(reply.status == 200)
+            #expect(reply.headers.first(name: "content-type")?.hasPrefix("text/plain") == true)
+            let text = reply.text
+            for name in [
+                "llm_gateway_http_requests_total", "llm_gateway_http_request_duration_seconds_bucket", "llm_gateway_cache_lookup_duration_seconds_bucket",
+                "llm_gateway_embedding_duration_seconds_bucket", "llm_gateway_cache_misses_total", "llm_gateway_cache_entries",
+                "llm_gateway_coalesced_requests_total",
+            ] {
+                #expect(text.contains(name), "\(name) missing")
+            }
+            #expect(text.contains(#"llm_gateway_cache_hits_total{kind="exact"} 1"#))
+            #expect(text.contains(#"llm_gateway_cache_entries 1"#))
+            #expect(text.contains(#"route="other""#))
+            #expect(!text.contains("/nowhere/"))
+        }
+    }
+}

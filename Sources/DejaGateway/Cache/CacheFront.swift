@@ -1,4 +1,5 @@
 import DejaCache
+import DejaObservability
 import DejaProviders
 import Logging
 
@@ -8,11 +9,13 @@ final class CacheFront: Sendable {
     let cache: SemanticCache
     let coalescer = Coalescer()
     let mirror: CacheMirror?
+    let metrics: GatewayMetrics?
     var configuration: CacheConfiguration { cache.configuration }
 
-    init(cache: SemanticCache, mirror: CacheMirror?) {
+    init(cache: SemanticCache, mirror: CacheMirror?, metrics: GatewayMetrics?) {
         self.cache = cache
         self.mirror = mirror
+        self.metrics = metrics
     }
 
     /// Runs the upstream call of a flight: publishes chunks as they arrive (streaming), assembles

@@ -1,5 +1,6 @@
 import Hummingbird
 import HTTPTypes
+import DejaObservability
 import Logging
 import NIOCore
 
@@ -12,6 +13,7 @@ struct EdgeMiddleware: RouterMiddleware {
 
     /// Known routes and their methods, so a wrong method is a 405, not a 404.
     let routeMethods: [String: [String]]
+    let metrics: GatewayMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -37,8 +39,10 @@ struct EdgeMiddleware: RouterMiddleware {
             // Browsers only let scripts read these on the actual response (not the preflight).
             response.headers[.accessControlExposeHeaders] = Self.exposedHeaders
         }
+        let elapsed = ContinuousClock.now - context.startTime
         response.headers[.xRequestID] = context.requestID
-        response.headers[.xResponseTime] = Self.formatDuration(ContinuousClock.now - context.startTime)
+        response.headers[.xResponseTime] = Self.formatDuration(elapsed)
+        metrics.recordRequest(route: Self.metricsRoute(request.uri.path), method: request.method.rawValue, status: response.status.code, duration: elapsed)
         return response
     }
 
@@ -51,6 +55,16 @@ struct EdgeMiddleware: RouterMiddleware {
     }
 
     static let exposedHeaders = "X-Request-Id, X-Response-Time, X-Provider, X-Model, X-Cache, X-Cache-Similarity, X-Cached, Retry-After"
+
+    /// A bounded route label: known routes as they are, pass-through by prefix, anything else
+    /// "other" (so a client cannot create unbounded label values).
+    func metricsRoute(_ path: String) -> String { Self.metricsRoute(path, known: routeMethods) }
+
+    static func metricsRoute(_ path: String, known: [String: [String]] = Gateway.routeMethods) -> String {
+        if known[path] != nil { return path }
+        for prefix in ["/openai/v1/", "/anthropic/v1/", "/gemini/v1beta/", "/gemini/v1/"] where path.hasPrefix(prefix) { return prefix + "*" }
+        return "other"
+    }
 
     /// The client's id when it is short and printable (so it is safe to log and echo), else a new one.
     static func requestID(from request: Request) -> String {

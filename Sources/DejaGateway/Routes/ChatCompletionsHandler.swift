@@ -1,4 +1,5 @@
 import DejaCache
+import DejaObservability
 import Foundation
 import DejaProviders
 import HTTPTypes
@@ -74,7 +75,10 @@ struct ChatCompletionsHandler: Sendable {
             events = front.coalescer.solo(work: work)
         } else {
             let joined = front.coalescer.join(key: fingerprint.exactKey, work: work)
-            if !joined.leader { front.cache.recordCoalesced() }
+            if !joined.leader {
+                front.cache.recordCoalesced()
+                front.metrics?.recordCoalesced()
+            }
             events = joined.events
         }
         let status = controls.skipLookup ? "BYPASS" : "MISS"

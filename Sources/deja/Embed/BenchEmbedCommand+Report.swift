@@ -79,13 +79,13 @@ extension BenchEmbedCommand {
         }
 
         /// CPU time used by this process so far, all threads.
-    static func cpuMilliseconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
-        return Double(time.tv_sec) * 1000 + Double(time.tv_nsec) / 1e6
-    }
+        static func cpuMilliseconds() -> Double {
+            var time = timespec()
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+            return Double(time.tv_sec) * 1000 + Double(time.tv_nsec) / 1e6
+        }
 
-    /// The first three fields of /proc/loadavg.
+        /// The first three fields of /proc/loadavg.
         static func loadAverage() -> String {
             guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "unknown" }
             return text.split(separator: " ").prefix(3).joined(separator: " ")

@@ -1,0 +1,74 @@
+/// Rejects a candidate that swaps the two sides of a directional word: "convert a list to a
+/// tuple" vs "convert a tuple to a list", "from monthly to annual" vs "from annual to monthly",
+/// "grams in a kilogram" vs "kilograms in a gram".
+///
+/// ``SlotCheck`` already catches swapped slots (names, units, languages); this check covers plain
+/// words. Around every connector ("to", "into", "from", "than", "in", "per", "vs") it takes up
+/// to ``window`` content words on each side, up to the next connector, and rejects when a word
+/// before the connector in one text is after it in the other and vice versa.
+public struct OrderCheck: VerificationCheck {
+    /// "order".
+    public var name: String { "order" }
+    /// How many content words on each side of a connector are considered. Default 3.
+    public var window: Int
+
+    /// Creates the check.
+    public init(window: Int = 3) {
+        self.window = window
+    }
+
+    static let connectors: Set<String> = ["to", "into", "from", "than", "in", "per", "vs", "versus", "onto", "towards"]
+
+    struct Side {
+        var connector: String
+        var left: [String]
+        var right: [String]
+    }
+
+    func sides(_ text: AnalyzedText) -> [Side] {
+        var result: [Side] = []
+        let words = text.words
+        func isKey(_ i: Int) -> Bool {
+            let w = words[i]
+            return !Lexicon.stopWords.contains(w.lower) && !Lexicon.negations.contains(w.lower)
+        }
+        for (i, word) in words.enumerated() where Self.connectors.contains(word.lower) {
+            var left: [String] = []
+            var j = i - 1
+            while j >= 0, left.count < window, !Self.connectors.contains(words[j].lower) {
+                if isKey(j) { left.append(words[j].stem) }
+                j -= 1
+            }
+            var right: [String] = []
+            j = i + 1
+            while j < words.count, right.count < window, !Self.connectors.contains(words[j].lower) {
+                if isKey(j) { right.append(words[j].stem) }
+                j += 1
+            }
+            if !left.isEmpty && !right.isEmpty { result.append(Side(connector: word.lower, left: left, right: right)) }
+        }
+        return result
+    }
+
+    public func verdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
+        let sa = sides(a)
+        guard !sa.isEmpty else { return nil }
+        let sb = sides(b)
+        for x in sa {
+            for y in sb where x.connector == y.connector {
+                guard let before = x.left.first(where: { y.right.contains($0) }),
+                    let after = x.right.first(where: { y.left.contains($0) && $0 != before })
+                else { continue }
+                // Words on both sides of the connector in either text say nothing about order.
+                if x.right.contains(before) || y.left.contains(before) || x.left.contains(after) || y.right.contains(after) {
+                    continue
+                }
+                return Verdict(
+                    check: name,
+                    detail: "'\(before) \(x.connector) \(after)' in the query vs '\(after) \(y.connector) \(before)' in the candidate"
+                )
+            }
+        }
+        return nil
+    }
+}

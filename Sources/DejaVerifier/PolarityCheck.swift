@@ -1,0 +1,75 @@
+/// Rejects a candidate whose polarity differs from the query's: a different number of negation
+/// cues ("not", "n't", "never", "without", "except", "no", …), a word of an antonym pair on one
+/// side only or opposed by its antonym on the other ("enable"/"disable", "buy"/"sell",
+/// "before"/"after"), or a word negated by a prefix on the other side ("valid"/"invalid").
+///
+/// The antonym pairs live in `Lexicon+Antonyms.swift`. Pair words that are common in other senses
+/// ("on Monday", "more info") reject only when their opposite appears on the other side.
+///
+/// Cost: a few set look-ups per word.
+public struct PolarityCheck: VerificationCheck {
+    /// "polarity".
+    public var name: String { "polarity" }
+
+    /// Creates the check.
+    public init() {}
+
+    private struct Entry {
+        var opposite: String
+        var isWeak: Bool
+    }
+
+    /// Stem → its opposites, built once.
+    private static let table: [String: [Entry]] = {
+        var table: [String: [Entry]] = [:]
+        for (x, y) in Lexicon.antonymPairs {
+            let sx = Stemmer.stem(x)
+            let sy = Stemmer.stem(y)
+            table[sx, default: []].append(Entry(opposite: sy, isWeak: Lexicon.weakAntonyms.contains(x)))
+            table[sy, default: []].append(Entry(opposite: sx, isWeak: Lexicon.weakAntonyms.contains(y)))
+        }
+        return table
+    }()
+
+    public func verdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
+        if a.negations.count != b.negations.count {
+            let (more, fewer, who) = a.negations.count > b.negations.count ? (a, b, "query") : (b, a, "candidate")
+            var extra = more.negations
+            for cue in fewer.negations { if let i = extra.firstIndex(of: cue) { extra.remove(at: i) } }
+            return Verdict(check: name, detail: "negation '\(extra.first ?? "not")' only in the \(who)")
+        }
+        if let verdict = antonym(a, b, "query", "candidate") ?? antonym(b, a, "candidate", "query") { return verdict }
+        return prefixNegation(a, b) ?? prefixNegation(b, a)
+    }
+
+    private func antonym(_ x: AnalyzedText, _ y: AnalyzedText, _ xName: String, _ yName: String) -> Verdict? {
+        for stem in x.stems where !y.stems.contains(stem) {
+            guard let entries = Self.table[stem] else { continue }
+            for entry in entries {
+                if y.stems.contains(entry.opposite) && !x.stems.contains(entry.opposite) {
+                    return Verdict(check: name, detail: "'\(word(stem, in: x))' in the \(xName) vs '\(word(entry.opposite, in: y))' in the \(yName)")
+                }
+            }
+            if entries.contains(where: { !$0.isWeak }) {
+                return Verdict(check: name, detail: "'\(word(stem, in: x))' only in the \(xName)")
+            }
+        }
+        return nil
+    }
+
+    private func prefixNegation(_ x: AnalyzedText, _ y: AnalyzedText) -> Verdict? {
+        for word in x.contentWordIndices.map({ x.words[$0] }) where !y.stems.contains(word.stem) {
+            for prefix in Lexicon.negatingPrefixes where word.lower.hasPrefix(prefix) && word.lower.count - prefix.count >= 4 {
+                let base = Stemmer.stem(String(word.lower.dropFirst(prefix.count)))
+                if y.contentStems.contains(base) && !x.stems.contains(base) {
+                    return Verdict(check: name, detail: "'\(word.lower)' vs '\(self.word(base, in: y))'")
+                }
+            }
+        }
+        return nil
+    }
+
+    private func word(_ stem: String, in text: AnalyzedText) -> String {
+        text.words.first { $0.stem == stem }?.lower ?? stem
+    }
+}

@@ -1,0 +1,111 @@
+/// Rejects a candidate whose slots (numbers, names, languages, units, dates, currencies, quoted
+/// strings, code, URLs, e-mail addresses) differ from the query's, or come in a different order.
+///
+/// The ordered sequences of `(kind, value)` must be equal, so "Celsius to Fahrenheit" and
+/// "Fahrenheit to Celsius" differ, as do order #12345 and #12346. Two refinements keep true
+/// paraphrases passing:
+/// - Names found only from capital letters are looked up in both texts whatever their case, so
+///   "capital of Spain" and "capital of spain" agree.
+/// - A source slot ("from X") written after its target ("to Y from X", "Y from X") is put back in
+///   front, so "to Japan from Canada" and "from Canada to Japan" agree.
+///
+/// Cost: proportional to the number of words; no allocation beyond two small arrays.
+public struct SlotCheck: VerificationCheck {
+    /// "slots".
+    public var name: String { "slots" }
+
+    /// Creates the check.
+    public init() {}
+
+    public func verdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
+        let phrases = Self.casePhrases(a, b)
+        let left = Self.canonicalSlots(a, phrases: phrases)
+        let right = Self.canonicalSlots(b, phrases: phrases)
+        guard left.count == right.count || true else { return nil }
+        if left.map(Key.init) == right.map(Key.init) { return nil }
+        return Verdict(check: name, detail: Self.explain(left, right))
+    }
+
+    private struct Key: Equatable {
+        var kind: Slot.Kind
+        var value: String
+        init(_ slot: Slot) {
+            kind = slot.kind
+            value = slot.value
+        }
+    }
+
+    /// Word sequences of every slot either text found from capitals alone.
+    static func casePhrases(_ a: AnalyzedText, _ b: AnalyzedText) -> [[String]] {
+        var phrases: [[String]] = []
+        for text in [a, b] {
+            for slot in text.slots where slot.isCaseDerived {
+                let phrase = text.words[slot.wordIndex..<(slot.wordIndex + slot.wordCount)].map(\.lower)
+                if !phrases.contains(phrase) { phrases.append(phrase) }
+            }
+        }
+        // Longest first, so "new york city" wins over "new york".
+        return phrases.sorted { $0.count > $1.count }
+    }
+
+    /// The slots of `text` in canonical order: case-independent slots, plus every occurrence of
+    /// the case-derived `phrases` in its words, with sources moved before their targets.
+    static func canonicalSlots(_ text: AnalyzedText, phrases: [[String]]) -> [Slot] {
+        var slots = text.slots.filter { !$0.isCaseDerived }
+        if !phrases.isEmpty {
+            var taken = Set(slots.filter { $0.kind != .quoted && $0.kind != .code }.map(\.wordIndex))
+            let lowers = text.words.map(\.lower)
+            var index = 0
+            while index < lowers.count {
+                var matched = false
+                if !taken.contains(index) {
+                    for phrase in phrases where index + phrase.count <= lowers.count && lowers[index..<(index + phrase.count)].elementsEqual(phrase) {
+                        let kind: Slot.Kind = text.slots.first { $0.isCaseDerived && $0.wordIndex == index }?.kind ?? (phrase.count == 1 && text.words[index].isSymbolic ? .code : .entity)
+                        let role = text.slots.first { $0.wordIndex == index }?.role ?? Self.role(in: text, before: index)
+                        slots.append(Slot(kind: kind == .code ? .code : .entity, value: phrase.joined(separator: " "), role: role, wordIndex: index, wordCount: phrase.count, isCaseDerived: true))
+                        for w in index..<(index + phrase.count) { taken.insert(w) }
+                        index += phrase.count
+                        matched = true
+                        break
+                    }
+                }
+                if !matched { index += 1 }
+            }
+            slots.sort { $0.wordIndex < $1.wordIndex }
+        }
+        // "Y from X" / "to Y from X" → X, Y (only between slots of one kind).
+        var i = 0
+        while i + 1 < slots.count {
+            if slots[i + 1].role == .source, slots[i].role != .source, slots[i].kind == slots[i + 1].kind {
+                slots.swapAt(i, i + 1)
+                i += 2
+            } else {
+                i += 1
+            }
+        }
+        return slots
+    }
+
+    private static func role(in text: AnalyzedText, before index: Int) -> Slot.Role {
+        var w = index - 1
+        while w >= 0, Lexicon.determiners.contains(text.words[w].lower) { w -= 1 }
+        guard w >= 0 else { return .none }
+        if Lexicon.sourceMarkers.contains(text.words[w].lower) { return .source }
+        if Lexicon.targetMarkers.contains(text.words[w].lower) { return .target }
+        return .none
+    }
+
+    private static func explain(_ left: [Slot], _ right: [Slot]) -> String {
+        let l = left.map(\.description)
+        let r = right.map(\.description)
+        let onlyLeft = l.filter { !r.contains($0) }
+        let onlyRight = r.filter { !l.contains($0) }
+        if onlyLeft.isEmpty && onlyRight.isEmpty {
+            return "same slots in a different order: [\(l.joined(separator: ", "))] vs [\(r.joined(separator: ", "))]"
+        }
+        var parts: [String] = []
+        if !onlyLeft.isEmpty { parts.append("query has \(onlyLeft.joined(separator: ", "))") }
+        if !onlyRight.isEmpty { parts.append("candidate has \(onlyRight.joined(separator: ", "))") }
+        return parts.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,505 @@
+/// The single pass behind ``AnalyzedText``: splits a text into words, then finds slots and
+/// negation cues. Works on Unicode scalars; never calls into Foundation.
+struct TextParser {
+    let scalars: [Unicode.Scalar]
+    private(set) var words: [AnalyzedText.Word] = []
+    private(set) var slots: [Slot] = []
+    private(set) var negations: [String] = []
+    /// Word indices that are never content words (parts of slots such as ordinals and code).
+    private(set) var nonContent: Set<Int> = []
+    private(set) var ignoresCapitals = false
+
+    init(_ text: String) {
+        scalars = Array(text.unicodeScalars)
+    }
+
+    mutating func run() {
+        scanSpans()
+        scanChunks()
+        ignoresCapitals = Self.mostlyCapitalised(words)
+        findLexiconSlots()
+        if !ignoresCapitals { findNames() }
+        slots.sort { $0.wordIndex < $1.wordIndex }
+        assignRoles()
+    }
+
+    // MARK: Quoted strings and inline code
+
+    private static let openingQuotes: Set<Unicode.Scalar> = ["\"", "“", "'", "‘", "`"]
+
+    /// Records quoted strings and backtick code as slots; their words are still scanned as prose.
+    private mutating func scanSpans() {
+        var index = 0
+        while index < scalars.count {
+            let c = scalars[index]
+            guard Self.openingQuotes.contains(c) else {
+                index += 1
+                continue
+            }
+            let before: Unicode.Scalar? = index > 0 ? scalars[index - 1] : nil
+            if c == "'" || c == "‘" {
+                // An apostrophe inside a word ("what's") does not open a quote.
+                if let before, !(before.properties.isWhitespace || "([{".unicodeScalars.contains(before)) {
+                    index += 1
+                    continue
+                }
+            }
+            let closers: Set<Unicode.Scalar> =
+                switch c {
+                case "“": ["”", "\""]
+                case "‘": ["’", "'"]
+                default: [c]
+                }
+            var end = index + 1
+            while end < scalars.count {
+                if closers.contains(scalars[end]) {
+                    if c == "'" || c == "‘" {
+                        // A closing single quote is followed by a non-letter ("'hi' in", "'hi'.").
+                        let next: Unicode.Scalar? = end + 1 < scalars.count ? scalars[end + 1] : nil
+                        if let next, next.properties.isAlphabetic {
+                            end += 1
+                            continue
+                        }
+                    }
+                    break
+                }
+                end += 1
+            }
+            guard end < scalars.count, end > index + 1 else {
+                index += 1
+                continue
+            }
+            let inner = String(String.UnicodeScalarView(scalars[(index + 1)..<end]))
+            let kind: Slot.Kind = c == "`" ? .code : .quoted
+            let value = c == "`" ? Self.collapse(inner.lowercased(), keepPunctuation: true) : Self.collapse(inner.lowercased(), keepPunctuation: false)
+            if !value.isEmpty {
+                // wordIndex is fixed up once words exist; store the scalar offset for now.
+                pendingSpans.append((offset: index, slot: Slot(kind: kind, value: value, wordIndex: -1)))
+            }
+            index = end + 1
+        }
+    }
+
+    private var pendingSpans: [(offset: Int, slot: Slot)] = []
+
+    static func collapse(_ text: String, keepPunctuation: Bool) -> String {
+        var out = String.UnicodeScalarView()
+        var pendingSpace = false
+        for s in text.unicodeScalars {
+            let keep = s.properties.isAlphabetic || s.properties.numericType != nil || (keepPunctuation && !s.properties.isWhitespace)
+            if keep {
+                if pendingSpace, !out.isEmpty { out.append(" ") }
+                pendingSpace = false
+                out.append(s)
+            } else {
+                pendingSpace = true
+            }
+        }
+        return String(out)
+    }
+
+    // MARK: Words
+
+    private static let leadingStrip: Set<Unicode.Scalar> = ["\"", "'", "“", "”", "‘", "’", "(", "[", "{", "<", "`", "*", "¿", "¡"]
+    private static let trailingStrip: Set<Unicode.Scalar> = [
+        "\"", "'", "“", "”", "‘", "’", ")", "]", "}", ">", ",", ";", ":", "!", "?", ".", "`", "*", "…",
+    ]
+    private static let sentenceEnds: Set<Unicode.Scalar> = [".", "!", "?", ":", "…"]
+
+    private mutating func scanChunks() {
+        var index = 0
+        var sentenceInitial = true
+        var spanCursor = 0
+        while index < scalars.count {
+            if scalars[index].properties.isWhitespace {
+                index += 1
+                continue
+            }
+            var end = index
+            while end < scalars.count, !scalars[end].properties.isWhitespace { end += 1 }
+            var lo = index
+            var hi = end
+            while lo < hi, Self.leadingStrip.contains(scalars[lo]) { lo += 1 }
+            var endsSentence = false
+            while hi > lo, Self.trailingStrip.contains(scalars[hi - 1]) {
+                // Keep "()" of a call and the "+" / "#" of C++ / C#.
+                if scalars[hi - 1] == ")", hi - lo >= 2, scalars[hi - 2] == "(" { break }
+                if Self.sentenceEnds.contains(scalars[hi - 1]) { endsSentence = true }
+                hi -= 1
+            }
+            // Attach pending quoted/code spans to the first word at or after their offset.
+            while spanCursor < pendingSpans.count, pendingSpans[spanCursor].offset < end {
+                var slot = pendingSpans[spanCursor].slot
+                slot.wordIndex = words.count
+                slots.append(slot)
+                spanCursor += 1
+            }
+            if lo < hi {
+                let before = words.count
+                chunk(lo..<hi, sentenceInitial: sentenceInitial)
+                if words.count > before { sentenceInitial = false }
+            }
+            if endsSentence { sentenceInitial = true }
+            index = end
+        }
+        while spanCursor < pendingSpans.count {
+            var slot = pendingSpans[spanCursor].slot
+            slot.wordIndex = max(0, words.count - 1)
+            slots.append(slot)
+            spanCursor += 1
+        }
+    }
+
+    private func string(_ range: Range<Int>) -> String {
+        String(String.UnicodeScalarView(scalars[range]))
+    }
+
+    private mutating func appendWord(_ range: Range<Int>, text: String? = nil, sentenceInitial: Bool, symbolic: Bool) {
+        let raw = text ?? string(range)
+        let lower = raw.lowercased()
+        let first = raw.unicodeScalars.first(where: { $0.properties.isAlphabetic })
+        words.append(
+            AnalyzedText.Word(
+                text: raw, lower: lower, stem: symbolic ? lower : Stemmer.stem(lower), offsets: range,
+                isCapitalised: first?.properties.isUppercase ?? false,
+                isSentenceInitial: sentenceInitial, isSymbolic: symbolic
+            )
+        )
+    }
+
+    /// Classifies one whitespace-separated chunk (already stripped of outer punctuation).
+    private mutating func chunk(_ range: Range<Int>, sentenceInitial: Bool) {
+        var range = range
+        let raw = string(range)
+        let lower = raw.lowercased()
+        if lower.hasPrefix("http://") || lower.hasPrefix("https://") || lower.hasPrefix("www.") {
+            var value = lower
+            while value.hasSuffix("/") { value.removeLast() }
+            slots.append(Slot(kind: .url, value: value, wordIndex: words.count))
+            appendWord(range, sentenceInitial: sentenceInitial, symbolic: true)
+            return
+        }
+        if let at = lower.firstIndex(of: "@"), at != lower.startIndex, lower[at...].contains(".") {
+            slots.append(Slot(kind: .email, value: lower, wordIndex: words.count))
+            appendWord(range, sentenceInitial: sentenceInitial, symbolic: true)
+            return
+        }
+        // Whole-chunk lexicon entries with punctuation: "c++", "c#", "km/h", "node.js".
+        if lower.unicodeScalars.contains(where: { !$0.properties.isAlphabetic }), Lexicon.slot(forWord: lower) != nil {
+            appendWord(range, sentenceInitial: sentenceInitial, symbolic: false)
+            return
+        }
+        if scalars[range.lowerBound] == "#", range.count > 1, scalars[range.lowerBound + 1].properties.numericType != nil {
+            range = (range.lowerBound + 1)..<range.upperBound
+        }
+        if number(range, sentenceInitial: sentenceInitial) { return }
+        if isCode(range) {
+            slots.append(Slot(kind: .code, value: lower, wordIndex: words.count, isCaseDerived: !hasCodePunctuation(range)))
+            nonContent.insert(words.count)
+            appendWord(range, sentenceInitial: sentenceInitial, symbolic: !isCamelOnly(range))
+            return
+        }
+        // Prose: split on hyphens and slashes between letters ("two-factor", "and/or").
+        var start = range.lowerBound
+        var first = true
+        for i in range.lowerBound...range.upperBound {
+            if i == range.upperBound || scalars[i] == "-" || scalars[i] == "/" || scalars[i] == "–" {
+                if i > start { proseWord(start..<i, sentenceInitial: sentenceInitial && first) }
+                first = false
+                start = i + 1
+            }
+        }
+    }
+
+    private func hasCodePunctuation(_ range: Range<Int>) -> Bool {
+        let text = string(range)
+        return text.contains("_") || text.contains("::") || text.contains("()") || text.contains("->") || text.hasPrefix("--")
+            || text.contains("^") || text.contains("=") || isDotted(range)
+            || text.unicodeScalars.contains(where: { $0.properties.numericType != nil })
+    }
+
+    private func isDotted(_ range: Range<Int>) -> Bool {
+        // "os.path.join", "my_list.append": letters on both sides of an inner dot, and at least
+        // one part longer than one letter (so "e.g." and "U.S." are not code).
+        var parts: [Int] = []
+        var current = 0
+        var sawDot = false
+        for i in range {
+            if scalars[i] == "." {
+                guard current > 0 else { return false }
+                parts.append(current)
+                current = 0
+                sawDot = true
+            } else {
+                current += 1
+            }
+        }
+        parts.append(current)
+        return sawDot && parts.allSatisfy { $0 > 0 } && parts.contains(where: { $0 > 1 })
+            && scalars[range].contains(where: { $0.properties.isAlphabetic })
+            && !scalars[range].allSatisfy({ $0 == "." || $0.properties.numericType != nil })
+    }
+
+    private func isCamelOnly(_ range: Range<Int>) -> Bool {
+        !hasCodePunctuation(range)
+    }
+
+    private func isCode(_ range: Range<Int>) -> Bool {
+        if hasCodePunctuation(range) { return true }
+        // camelCase / PascalCase with an inner capital after a lower-case letter: "getElementById",
+        // "iPhone", "PayPal". All-caps words ("HTTP") are not code.
+        var sawLower = false
+        for i in range {
+            let s = scalars[i]
+            if !(s.properties.isAlphabetic || s == "'" || s == "’" || s == "-") { return false }
+            if s.properties.isLowercase { sawLower = true } else if s.properties.isUppercase, sawLower { return true }
+        }
+        return false
+    }
+
+    private mutating func proseWord(_ range: Range<Int>, sentenceInitial: Bool) {
+        var hi = range.upperBound
+        var lo = range.lowerBound
+        while lo < hi, !(scalars[lo].properties.isAlphabetic || scalars[lo].properties.numericType != nil) { lo += 1 }
+        while hi > lo, !(scalars[hi - 1].properties.isAlphabetic || scalars[hi - 1].properties.numericType != nil || scalars[hi - 1] == "+" || scalars[hi - 1] == "#") {
+            hi -= 1
+        }
+        guard lo < hi else { return }
+        if number(lo..<hi, sentenceInitial: sentenceInitial) { return }
+        var text = string(lo..<hi).replacingApostrophes()
+        let lower = text.lowercased()
+        if lower.hasSuffix("n't") {
+            let base = String(text.dropLast(3))
+            negations.append("n't")
+            text = Lexicon.negatedBases[base.lowercased()] ?? base
+        } else if lower == "cannot" {
+            negations.append("cannot")
+            text = String(text.prefix(3))
+        } else if let apostrophe = lower.lastIndex(of: "'") {
+            let clitic = lower[apostrophe...]
+            if ["'s", "'re", "'ll", "'ve", "'d", "'m", "'"].contains(clitic) {
+                text = String(text[..<text.index(text.startIndex, offsetBy: lower.distance(from: lower.startIndex, to: apostrophe))])
+            }
+        }
+        guard !text.isEmpty else { return }
+        if Lexicon.negations.contains(text.lowercased()) { negations.append(text.lowercased()) }
+        appendWord(lo..<hi, text: text, sentenceInitial: sentenceInitial, symbolic: false)
+    }
+
+    // MARK: Numbers
+
+    /// Parses a numeric chunk: sign, currency symbol, digits with separators, then `%`, an
+    /// ordinal suffix, `am`/`pm`, a unit ("5km") or a hyphenated word ("30-year"). Dates and
+    /// times ("2024-05-01", "05/01/2024", "12:30") become date slots.
+    private mutating func number(_ range: Range<Int>, sentenceInitial: Bool) -> Bool {
+        var i = range.lowerBound
+        var sign = ""
+        if i < range.upperBound, scalars[i] == "-" || scalars[i] == "−" || scalars[i] == "+" {
+            sign = scalars[i] == "+" ? "" : "-"
+            i += 1
+        }
+        var currency: String?
+        if i < range.upperBound, let c = Lexicon.currencySymbols[scalars[i]] {
+            currency = c
+            i += 1
+        }
+        guard i < range.upperBound, scalars[i].properties.numericType != nil, scalars[i].isASCII else { return false }
+        let digitsStart = i
+        var separators = 0
+        while i < range.upperBound, scalars[i].isASCII,
+            scalars[i].properties.numericType != nil || ((scalars[i] == "," || scalars[i] == "." || scalars[i] == "/" || scalars[i] == ":" || scalars[i] == "-")
+                && i + 1 < range.upperBound && scalars[i + 1].properties.numericType != nil)
+        {
+            if !(scalars[i].properties.numericType != nil) { separators += 1 }
+            i += 1
+        }
+        let digits = string(digitsStart..<i)
+        let suffix = string(i..<range.upperBound).lowercased()
+        let wordIndex = words.count
+        if digits.contains("/") || digits.contains(":") || (digits.contains("-") && separators >= 1) {
+            slots.append(Slot(kind: .date, value: digits, wordIndex: wordIndex))
+            appendWord(range, sentenceInitial: sentenceInitial, symbolic: true)
+            return true
+        }
+        var value = Self.canonicalNumber(digits)
+        var unit: String?
+        var trailingWord: String?
+        if trailingCurrency(suffix) != nil {
+            currency = trailingCurrency(suffix)
+        } else if suffix == "%" {
+            value += "%"
+        } else if ["st", "nd", "rd", "th"].contains(suffix) {
+            value += "th"
+        } else if suffix == "am" || suffix == "pm" {
+            unit = suffix
+        } else if suffix.hasPrefix("-"), suffix.dropFirst().allSatisfy(\.isLetter) {
+            trailingWord = String(suffix.dropFirst())
+        } else if !suffix.isEmpty {
+            if let canonical = Lexicon.unitForSuffix(suffix) {
+                unit = canonical
+            } else {
+                return false  // "401k", "s24", "mp3": not a number, an identifier.
+            }
+        }
+        slots.append(Slot(kind: .number, value: sign + value, wordIndex: wordIndex))
+        if let currency { slots.append(Slot(kind: .currency, value: currency, wordIndex: wordIndex)) }
+        if let unit {
+            slots.append(Slot(kind: unit == "am" || unit == "pm" ? .date : .unit, value: unit, wordIndex: wordIndex))
+        }
+        nonContent.insert(wordIndex)
+        appendWord(range, text: sign + value, sentenceInitial: sentenceInitial, symbolic: true)
+        if let trailingWord {
+            let start = range.upperBound - trailingWord.unicodeScalars.count
+            proseWord(start..<range.upperBound, sentenceInitial: false)
+        }
+        return true
+    }
+
+    private func trailingCurrency(_ suffix: String) -> String? {
+        guard suffix.unicodeScalars.count == 1, let s = suffix.unicodeScalars.first else { return nil }
+        return Lexicon.currencySymbols[s]
+    }
+
+    /// "1,000" → "1000", "3.50" → "3.5", "2.0" → "2", "007" → "7".
+    static func canonicalNumber(_ digits: String) -> String {
+        var text = digits
+        // A comma followed by exactly three digits groups thousands; otherwise it is a decimal comma.
+        if text.contains(",") {
+            let groups = text.split(separator: ",", omittingEmptySubsequences: false)
+            if groups.dropFirst().allSatisfy({ $0.count == 3 && !$0.contains(".") }) {
+                text = groups.joined()
+            } else if groups.count == 2 && !text.contains(".") {
+                text = groups.joined(separator: ".")
+            }
+        }
+        if text.contains(".") {
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+        }
+        while text.count > 1, text.hasPrefix("0"), !text.hasPrefix("0.") { text.removeFirst() }
+        return text
+    }
+
+    // MARK: Lexicon slots and names
+
+    private mutating func findLexiconSlots() {
+        var index = 0
+        while index < words.count {
+            let word = words[index]
+            guard !word.isSymbolic else {
+                index += 1
+                continue
+            }
+            // "20 percent" → "20%".
+            if word.lower == "percent" || word.lower == "pct", index > 0, let last = slots.lastIndex(where: { $0.wordIndex == index - 1 && $0.kind == .number }) {
+                slots[last].value += "%"
+                nonContent.insert(index)
+                index += 1
+                continue
+            }
+            let previousIsNumber = index > 0 && slots.contains { $0.wordIndex == index - 1 && $0.kind == .number }
+            if let number = Lexicon.numberWords[word.lower] {
+                slots.append(Slot(kind: .number, value: number, wordIndex: index))
+            } else if let ordinal = Lexicon.ordinalWords[word.lower], !(word.lower == "second" && previousIsNumber) {
+                slots.append(Slot(kind: .number, value: ordinal, wordIndex: index))
+                nonContent.insert(index)
+            } else if let (kind, value) = Lexicon.slot(forWord: word.lower) {
+                if accepts(kind: kind, value: value, word: word, index: index, previousIsNumber: previousIsNumber) {
+                    slots.append(Slot(kind: kind, value: value, wordIndex: index))
+                }
+            } else if previousIsNumber, let unit = Lexicon.shortUnits[word.lower] {
+                slots.append(Slot(kind: .unit, value: unit, wordIndex: index))
+            }
+            index += 1
+        }
+    }
+
+    /// Rules for words that are slots only in some positions.
+    private func accepts(kind: Slot.Kind, value: String, word: AnalyzedText.Word, index: Int, previousIsNumber: Bool) -> Bool {
+        let nextIsNumber = index + 1 < words.count && words[index + 1].isSymbolic
+            && words[index + 1].lower.unicodeScalars.first?.properties.numericType != nil
+        switch word.lower {
+        case "go":
+            // The verb is far more common than the language; only "Go" mid-sentence counts.
+            return word.text == "Go" && !word.isSentenceInitial
+        case "c", "r":
+            guard word.text == word.text.uppercased(), index > 0 else { return false }
+            return Lexicon.languageIntroducers.contains(words[index - 1].lower)
+        case "may", "march":
+            return (word.isCapitalised && !word.isSentenceInitial) || previousIsNumber || nextIsNumber
+        case "second":
+            return previousIsNumber
+        default:
+            return true
+        }
+    }
+
+    /// Capitalised words that are not sentence-initial, joined into multi-word names ("New York",
+    /// "Pride and Prejudice").
+    private mutating func findNames() {
+        var covered = Set(slots.filter { $0.kind != .quoted && $0.kind != .code || $0.isCaseDerived }.map(\.wordIndex))
+        for slot in slots where slot.kind == .code && !slot.isCaseDerived { covered.insert(slot.wordIndex) }
+        func isNameWord(_ i: Int) -> Bool {
+            let w = words[i]
+            return w.isCapitalised && !w.isSymbolic && !covered.contains(i) && w.lower != "i"
+                && !Lexicon.stopWords.contains(w.lower) && !Lexicon.negations.contains(w.lower)
+        }
+        var index = 0
+        while index < words.count {
+            guard isNameWord(index) else {
+                index += 1
+                continue
+            }
+            if words[index].isSentenceInitial {
+                // A sentence-initial capital is a name only when a name continues it ("New York …").
+                guard index + 1 < words.count, isNameWord(index + 1), !words[index + 1].isSentenceInitial else {
+                    index += 1
+                    continue
+                }
+            }
+            var end = index + 1
+            while end < words.count {
+                if isNameWord(end), !words[end].isSentenceInitial {
+                    end += 1
+                } else if Lexicon.nameConnectors.contains(words[end].lower), end + 1 < words.count, isNameWord(end + 1),
+                    !words[end + 1].isSentenceInitial
+                {
+                    end += 2
+                } else {
+                    break
+                }
+            }
+            let value = words[index..<end].map(\.lower).joined(separator: " ")
+            slots.append(Slot(kind: .entity, value: value, wordIndex: index, wordCount: end - index, isCaseDerived: true))
+            index = end
+        }
+    }
+
+    private mutating func assignRoles() {
+        for i in slots.indices {
+            var w = slots[i].wordIndex - 1
+            while w >= 0, Lexicon.determiners.contains(words[w].lower) { w -= 1 }
+            guard w >= 0 else { continue }
+            if Lexicon.sourceMarkers.contains(words[w].lower) {
+                slots[i].role = .source
+            } else if Lexicon.targetMarkers.contains(words[w].lower) {
+                slots[i].role = .target
+            }
+        }
+    }
+
+    static func mostlyCapitalised(_ words: [AnalyzedText.Word]) -> Bool {
+        let prose = words.filter { !$0.isSymbolic && $0.lower.unicodeScalars.allSatisfy { $0.properties.isAlphabetic } }
+        guard prose.count >= 3 else { return false }
+        let capitalised = prose.filter(\.isCapitalised).count
+        return capitalised * 10 >= prose.count * 7
+    }
+}
+
+extension String {
+    /// Folds typographic apostrophes to `'`.
+    func replacingApostrophes() -> String {
+        guard unicodeScalars.contains(where: { $0 == "’" || $0 == "‘" }) else { return self }
+        return String(String.UnicodeScalarView(unicodeScalars.map { $0 == "’" || $0 == "‘" ? "'" : $0 }))
+    }
+}

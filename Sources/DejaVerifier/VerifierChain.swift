@@ -1,0 +1,100 @@
+import Synchronization
+
+/// Decides whether a cached question's answer may be served for a new question.
+///
+/// Cosine similarity of sentence embeddings cannot tell a paraphrase from a near-miss: "convert
+/// Celsius to Fahrenheit" and "Fahrenheit to Celsius" score above 0.99. The chain analyses both
+/// texts once (``AnalyzedText``) and runs its checks in order; the first rejection wins and names
+/// the check and the difference. `nil` accepts.
+///
+/// Texts that differ only in case, punctuation or spacing are accepted without running any
+/// check. Analyses are memoised (see ``VerifierConfiguration/memoizedAnalyses``), so a cached
+/// candidate is analysed once however often it comes up. Deterministic; a verification costs a
+/// few microseconds. Safe to share across tasks.
+public struct VerifierChain: Sendable {
+    /// The checks, run in order.
+    public var checks: [any VerificationCheck]
+    /// The configuration the chain was built from.
+    public let configuration: VerifierConfiguration
+    private let memo: AnalysisMemo?
+
+    /// The standard chain: slots, order, polarity, then content words, each included when
+    /// `configuration` switches it on. `wordVectors` feed the content-word check; pass
+    /// ``InputEmbeddingWordVectors`` in production. Without them the content-word check demands
+    /// that every content word appear in both texts.
+    public init(configuration: VerifierConfiguration = .balanced, wordVectors: (any WordVectors)?) {
+        var checks: [any VerificationCheck] = []
+        if configuration.checksSlots { checks.append(SlotCheck()) }
+        if configuration.checksOrder { checks.append(OrderCheck(window: configuration.orderWindow)) }
+        if configuration.checksPolarity { checks.append(PolarityCheck()) }
+        if configuration.checksContentWords {
+            checks.append(
+                ContentWordCheck(
+                    minimumSimilarity: configuration.minimumWordSimilarity,
+                    maximumUnmatched: configuration.maximumUnmatchedWords,
+                    wordVectors: wordVectors
+                )
+            )
+        }
+        self.init(checks: checks, configuration: configuration)
+    }
+
+    /// A chain of custom checks, run in the given order.
+    public init(checks: [any VerificationCheck], configuration: VerifierConfiguration = .balanced) {
+        self.checks = checks
+        self.configuration = configuration
+        self.memo = configuration.memoizedAnalyses > 0 ? AnalysisMemo(capacity: configuration.memoizedAnalyses) : nil
+    }
+
+    /// `nil` when `candidate` may answer `query`, otherwise the first check's rejection.
+    public func verify(query: String, candidate: String) -> Verdict? {
+        if query == candidate { return nil }
+        let a = analyze(query)
+        let b = analyze(candidate)
+        if a.normalizedWords == b.normalizedWords { return nil }
+        for check in checks {
+            if let verdict = check.verdict(a, b) { return verdict }
+        }
+        return nil
+    }
+
+    /// Every check's rejection, not just the first: for explaining a miss and for tuning.
+    public func verdicts(query: String, candidate: String) -> [Verdict] {
+        let a = analyze(query)
+        let b = analyze(candidate)
+        if a.normalizedWords == b.normalizedWords { return [] }
+        return checks.compactMap { $0.verdict(a, b) }
+    }
+
+    /// The analysis of `text`, from the memo when present.
+    public func analyze(_ text: String) -> AnalyzedText {
+        guard let memo else { return AnalyzedText(text) }
+        if let hit = memo.lookUp(text) { return hit }
+        let analysis = AnalyzedText(text)
+        memo.store(analysis)
+        return analysis
+    }
+}
+
+/// A bounded map from text to analysis, cleared when full (cheaper than LRU bookkeeping, and a
+/// miss only costs one analysis).
+final class AnalysisMemo: Sendable {
+    private let entries: Mutex<[String: AnalyzedText]>
+    private let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        self.entries = Mutex([:])
+    }
+
+    func lookUp(_ text: String) -> AnalyzedText? {
+        entries.withLock { $0[text] }
+    }
+
+    func store(_ analysis: AnalyzedText) {
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[analysis.text] = analysis
+        }
+    }
+}

@@ -1,0 +1,61 @@
+/// Which checks a ``VerifierChain`` runs and with what bounds.
+///
+/// Start from a preset that matches the cache's cosine threshold: ``strict`` (0.95),
+/// ``balanced`` (0.90) or ``aggressive`` (0.85). A lower threshold lets more distant candidates
+/// through, so the presets tighten the content-word bound as the threshold drops. Every check can
+/// be switched off; with all of them off the verifier accepts everything.
+public struct VerifierConfiguration: Sendable, Hashable {
+    /// The cosine threshold the preset is tuned for. The verifier does not read it; the cache
+    /// passes candidates at or above its own threshold.
+    public var similarityThreshold: Float
+    /// Run ``SlotCheck`` (numbers, names, languages, units, dates, currencies, quotes, code,
+    /// URLs, e-mail addresses must agree, in order). Default true.
+    public var checksSlots: Bool
+    /// Run ``OrderCheck`` (plain words must not swap sides of "to", "from", "than", "in"…).
+    /// Default true.
+    public var checksOrder: Bool
+    /// Run ``PolarityCheck`` (negations and antonyms must agree). Default true.
+    public var checksPolarity: Bool
+    /// Run ``ContentWordCheck`` (differing content words must be near-synonyms). Default true.
+    public var checksContentWords: Bool
+    /// ``ContentWordCheck/minimumSimilarity``: the cosine of centred input-embedding word vectors
+    /// a differing content word's best match must reach.
+    public var minimumWordSimilarity: Float
+    /// ``ContentWordCheck/maximumUnmatched``. Default 0.
+    public var maximumUnmatchedWords: Int
+    /// ``OrderCheck/window``. Default 3.
+    public var orderWindow: Int
+    /// How many analysed texts ``VerifierChain`` memoises (each a few hundred bytes); 0 turns
+    /// the memo off. Default 4,096.
+    public var memoizedAnalyses: Int
+
+    /// Creates a configuration; every parameter defaults to the ``balanced`` value.
+    public init(
+        similarityThreshold: Float = 0.90,
+        checksSlots: Bool = true,
+        checksOrder: Bool = true,
+        checksPolarity: Bool = true,
+        checksContentWords: Bool = true,
+        minimumWordSimilarity: Float = 0.40,
+        maximumUnmatchedWords: Int = 0,
+        orderWindow: Int = 3,
+        memoizedAnalyses: Int = 4096
+    ) {
+        self.similarityThreshold = similarityThreshold
+        self.checksSlots = checksSlots
+        self.checksOrder = checksOrder
+        self.checksPolarity = checksPolarity
+        self.checksContentWords = checksContentWords
+        self.minimumWordSimilarity = minimumWordSimilarity
+        self.maximumUnmatchedWords = maximumUnmatchedWords
+        self.orderWindow = orderWindow
+        self.memoizedAnalyses = memoizedAnalyses
+    }
+
+    /// For a cosine threshold of 0.95: every check, content-word bound 0.35.
+    public static let strict = VerifierConfiguration(similarityThreshold: 0.95, minimumWordSimilarity: 0.35)
+    /// For a cosine threshold of 0.90: every check, content-word bound 0.40.
+    public static let balanced = VerifierConfiguration(similarityThreshold: 0.90, minimumWordSimilarity: 0.40)
+    /// For a cosine threshold of 0.85: every check, content-word bound 0.45.
+    public static let aggressive = VerifierConfiguration(similarityThreshold: 0.85, minimumWordSimilarity: 0.45)
+}
