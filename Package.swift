@@ -108,11 +108,10 @@ let package = Package(
         .executableTarget(
             name: "deja",
             dependencies: [
-                "DejaGateway", "DejaSim",
+                "DejaGateway", "DejaSim", "DejaIndex", "DejaEmbedding", "DejaCache", "DejaProviders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            exclude: ["Embed", "Bench"]
+            ]
         ),
 
         // INTEGRATION-PENDING .testTarget(name: "DejaIndexTests", dependencies: ["DejaIndex"]),

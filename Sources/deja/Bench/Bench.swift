@@ -1,0 +1,9 @@
+import ArgumentParser
+
+/// `deja bench …`: measurements an operator can run on their own machine and data.
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks: the vector index, the embedder, the cache's hit/false-hit trade-off.",
+        subcommands: [BenchIndexCommand.self, BenchEmbedCommand.self, BenchCacheCommand.self]
+    )
+}

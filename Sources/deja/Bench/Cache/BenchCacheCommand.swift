@@ -1,0 +1,194 @@
+import ArgumentParser
+import DejaCache
+import DejaEmbedding
+import DejaProviders
+import Foundation
+import Logging
+import Synchronization
+
+/// `deja bench cache --pairs FILE.jsonl`: runs labelled query pairs through the real cache code
+/// (store `a`, look up `b`, each pair in a namespace of its own) and reports, per threshold and
+/// per preset, the paraphrase hit rate, the near-miss and unrelated false-hit rates, which
+/// verifier check rejected which near-miss, and the lookup latency.
+struct BenchCacheCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cache",
+        abstract: "Paraphrase hit rate vs. near-miss false-hit rate on labelled pairs.",
+        discussion: """
+            Each line of the pairs file is {"a": "...", "b": "...", "label": "paraphrase" | "near_miss" | "unrelated"}. \
+            A hit means b found a's entry: cosine ≥ threshold and, unless --no-verifier, the verifier agreed.
+            """)
+
+    @Option(help: "Labelled pairs (JSON lines).")
+    var pairs: String
+
+    @Option(help: "Thresholds to sweep, comma separated.")
+    var thresholds: String = "0.80,0.85,0.90,0.93,0.95,0.97,0.99"
+
+    @Option(help: "Folder of the all-MiniLM-L6-v2 model.")
+    var modelDir: String?
+
+    @Flag(help: "Raw cosine only: no verification stage.")
+    var noVerifier = false
+
+    @Flag(help: "List every near-miss that was served, and which check rejected each rejected one.")
+    var verbose = false
+
+    @Flag(help: "Machine-readable output.")
+    var json = false
+
+    struct Pair {
+        var a: String
+        var b: String
+        var label: String
+    }
+
+    func run() async throws {
+        let pairs = try Self.load(pairs)
+        let sweep = thresholds.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !pairs.isEmpty, !sweep.isEmpty else { throw ValidationError("need at least one pair and one threshold") }
+        let directory = modelDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? MiniLMEmbedder.Configuration.defaultModelDirectory
+        let model = try MiniLMEmbedder(configuration: .init(modelDirectory: directory))
+        let embedder = MemoizingEmbedder(model, capacity: 100_000)
+        let verifier: (any HitVerifier)? = noVerifier ? nil : try DefaultVerifier.make(embedder: model)
+        var logger = Logger(label: "deja-bench")
+        logger.logLevel = .critical
+
+        var rows: [Row] = []
+        for threshold in sweep {
+            rows.append(try await measure(pairs, threshold: threshold, embedder: embedder, verifier: verifier, logger: logger))
+        }
+        if json {
+            print(Self.jsonReport(rows))
+        } else {
+            print(Self.table(rows, pairs: pairs.count, verifier: verifier != nil))
+            if verbose {
+                for row in rows {
+                    for line in row.servedNearMisses { print("  served near-miss @\(row.threshold): \(line)") }
+                    for line in row.rejectedNearMisses { print("  rejected near-miss @\(row.threshold): \(line)") }
+                }
+            }
+        }
+    }
+
+    struct Row {
+        var threshold: Double
+        var counts: [String: (total: Int, hits: Int)] = [:]
+        var rejections: [String: Int] = [:]
+        var servedNearMisses: [String] = []
+        var rejectedNearMisses: [String] = []
+        var lookupMicros: [Double] = []
+    }
+
+    func measure(_ pairs: [Pair], threshold: Double, embedder: any Embedder, verifier: (any HitVerifier)?, logger: Logger) async throws -> Row {
+        var configuration = CacheConfiguration()
+        configuration.threshold = threshold
+        configuration.thresholdBounds = 0...1
+        let recorder = RejectionRecorder(base: verifier)
+        let cache = SemanticCache(configuration: configuration, embedder: embedder, verifier: verifier == nil ? nil : recorder, logger: logger)
+        let completion = StoredCompletion(
+            json: Array(#"{"id":"c","object":"chat.completion","created":0,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"answer"},"finish_reason":"stop"}]}"#.utf8))!
+        var row = Row(threshold: threshold)
+        for (i, pair) in pairs.enumerated() {
+            let scope = "bench:\(i)"
+            let stored = RequestFingerprint(request: try Self.request(pair.a), scope: scope, resolvedModel: "bench/m")
+            _ = await cache.store(stored, completion: completion, model: "bench/m", embedding: nil, ttlSeconds: nil, originalLatencyMs: 0)
+            let probe = RequestFingerprint(request: try Self.request(pair.b), scope: scope, resolvedModel: "bench/m")
+            _ = try await embedder.embed(pair.b)  // warm the memo so the timing below is the cache's own cost
+            recorder.reset()
+            let start = ContinuousClock.now
+            let result = await cache.lookup(probe, threshold: threshold)
+            let elapsed = ContinuousClock.now - start
+            row.lookupMicros.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
+            let hit: Bool
+            switch result {
+            case .exact, .semantic: hit = true
+            case .miss: hit = false
+            }
+            row.counts[pair.label, default: (0, 0)].total += 1
+            if hit { row.counts[pair.label, default: (0, 0)].hits += 1 }
+            for check in recorder.checks() { row.rejections[check, default: 0] += 1 }
+            if pair.label == "near_miss" {
+                if hit { row.servedNearMisses.append("\(pair.a) | \(pair.b)") }
+                for rejection in recorder.rejections() { row.rejectedNearMisses.append("[\(rejection)] \(pair.a) | \(pair.b)") }
+            }
+        }
+        return row
+    }
+
+    static func request(_ text: String) throws -> ChatRequest {
+        var object = JSONObject()
+        object.append("model", .string("m"))
+        object.append("messages", .array([.object(JSONObject(["role": .string("user"), "content": .string(text)]))]))
+        return try ChatRequest(validating: .object(object))
+    }
+
+    static func load(_ path: String) throws -> [Pair] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+        var pairs: [Pair] = []
+        for (n, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            guard let object = try? JSONParser.parse(Array(line.utf8)).objectValue, let a = object["a"]?.stringValue, let b = object["b"]?.stringValue,
+                let label = object["label"]?.stringValue, ["paraphrase", "near_miss", "unrelated"].contains(label)
+            else { throw ValidationError("\(path):\(n + 1): expected {\"a\", \"b\", \"label\": paraphrase|near_miss|unrelated}") }
+            pairs.append(Pair(a: a, b: b, label: label))
+        }
+        return pairs
+    }
+
+    static func rate(_ row: Row, _ label: String) -> Double {
+        guard let c = row.counts[label], c.total > 0 else { return 0 }
+        return Double(c.hits) / Double(c.total)
+    }
+
+    static func percentile(_ values: [Double], _ p: Double) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p + 0.5))]
+    }
+
+    static func table(_ rows: [Row], pairs: Int, verifier: Bool) -> String {
+        var lines = ["\(pairs) pairs, \(verifier ? "cosine + verifier" : "raw cosine (no verifier)")", ""]
+        lines.append("| threshold | paraphrase hit | near-miss false hit | unrelated false hit | lookup p50 µs | lookup p99 µs | rejections by check |")
+        lines.append("| ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+        for row in rows {
+            let rejections = row.rejections.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            lines.append(
+                String(
+                    format: "| %.2f | %.1f%% | %.1f%% | %.1f%% | %.0f | %.0f | %@ |", row.threshold, rate(row, "paraphrase") * 100,
+                    rate(row, "near_miss") * 100, rate(row, "unrelated") * 100, percentile(row.lookupMicros, 0.5), percentile(row.lookupMicros, 0.99),
+                    rejections.isEmpty ? "-" : rejections))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func jsonReport(_ rows: [Row]) -> String {
+        let items: [JSONValue] = rows.map { row in
+            .object(
+                JSONObject([
+                    "threshold": .double(row.threshold), "paraphrase_hit_rate": .double(rate(row, "paraphrase")),
+                    "near_miss_false_hit_rate": .double(rate(row, "near_miss")), "unrelated_false_hit_rate": .double(rate(row, "unrelated")),
+                    "lookup_p50_us": .double(percentile(row.lookupMicros, 0.5)), "lookup_p99_us": .double(percentile(row.lookupMicros, 0.99)),
+                    "rejections": .object(JSONObject(row.rejections.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .int($0.value)) })),
+                ]))
+        }
+        return String(decoding: JSONWriter.serialize(.array(items)), as: UTF8.self)
+    }
+}
+
+/// Wraps the verifier to record which checks rejected the current lookup's candidates.
+final class RejectionRecorder: HitVerifier {
+    private let base: (any HitVerifier)?
+    private let seen = Mutex<[VerifierRejection]>([])
+
+    init(base: (any HitVerifier)?) { self.base = base }
+
+    func rejection(query: String, candidate: String) async -> VerifierRejection? {
+        let r = await base?.rejection(query: query, candidate: candidate)
+        if let r { seen.withLock { $0.append(r) } }
+        return r
+    }
+
+    func reset() { seen.withLock { $0.removeAll() } }
+    func checks() -> [String] { seen.withLock { $0.map(\.check) } }
+    func rejections() -> [String] { seen.withLock { $0.map(\.description) } }
+}
