@@ -41,6 +41,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]
         ),
@@ -54,6 +55,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+
+        .target(name: "DejaVerifier", dependencies: ["DejaEmbedding"]),
 
         // Middle layer: the semantic cache (no HTTP) and observability.
         .target(
@@ -74,7 +77,7 @@ let package = Package(
         .target(
             name: "DejaGateway",
             dependencies: [
-                "DejaProviders", "DejaCache", "DejaEmbedding", "DejaIndex", "DejaRedis", "DejaObservability",
+                "DejaProviders", "DejaCache", "DejaEmbedding", "DejaIndex", "DejaRedis", "DejaObservability", "DejaVerifier",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -108,14 +111,15 @@ let package = Package(
         .executableTarget(
             name: "deja",
             dependencies: [
-                "DejaGateway", "DejaSim", "DejaIndex", "DejaEmbedding", "DejaCache", "DejaProviders",
+                "DejaGateway", "DejaSim", "DejaIndex", "DejaEmbedding", "DejaCache", "DejaProviders", "DejaVerifier",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
-        // INTEGRATION-PENDING .testTarget(name: "DejaIndexTests", dependencies: ["DejaIndex"]),
-        // INTEGRATION-PENDING .testTarget(name: "DejaEmbeddingTests", dependencies: ["DejaEmbedding"]),
+        .testTarget(name: "DejaIndexTests", dependencies: ["DejaIndex"]),
+        .testTarget(name: "DejaEmbeddingTests", dependencies: ["DejaEmbedding"]),
+        .testTarget(name: "DejaVerifierTests", dependencies: ["DejaVerifier", "DejaEmbedding"]),
         .testTarget(name: "DejaProvidersTests", dependencies: ["DejaProviders"]),
         .testTarget(name: "DejaRedisTests", dependencies: ["DejaRedis", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "DejaCacheTests", dependencies: ["DejaCache", "DejaProviders", "DejaEmbedding", "DejaIndex"]),

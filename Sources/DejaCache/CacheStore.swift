@@ -183,6 +183,8 @@ final class CacheStore: Sendable {
 
     func allEntries() -> [CacheEntry] { state.withLock { Array($0.entries.values) } }
 
+    func allIndexes() -> [AdaptiveIndex] { state.withLock { $0.namespaces.values.map(\.index) } }
+
     /// Removes an entry's bookkeeping under the lock; returns its index so the caller removes the
     /// vector after unlocking.
     private static func removeLocked(_ id: UInt64, from state: inout State) -> AdaptiveIndex? {

@@ -17,13 +17,10 @@ public enum FlightEvent: Sendable {
 public struct FlightOutcome: Sendable {
     public var completion: [UInt8]
     public var latency: Duration
-    /// The cache entry the answer was stored as, when it was stored.
-    public var entryID: UInt64?
 
-    public init(completion: [UInt8], latency: Duration, entryID: UInt64?) {
+    public init(completion: [UInt8], latency: Duration) {
         self.completion = completion
         self.latency = latency
-        self.entryID = entryID
     }
 }
 
@@ -33,8 +30,13 @@ public struct FlightPublisher: Sendable {
 
     public func chunk(_ payload: [UInt8]) { flight.publish(.chunk(payload)) }
     public func usage(_ payload: [UInt8]) { flight.publish(.usage(payload)) }
+    /// Publishes the answer. The flight stays joinable (late identical requests get the answer)
+    /// until `retire()`, so the work can store the answer after the subscribers have it without
+    /// leaving a window in which a new request finds neither the flight nor the cache entry.
     public func complete(_ outcome: FlightOutcome) { flight.publish(.completed(outcome)) }
     public func fail(_ error: any Error) { flight.publish(.failed(error)) }
+    /// Ends the flight's life in the coalescer (after the answer was stored, or on failure).
+    public func retire() { flight.retire() }
 }
 
 /// Request coalescing: identical requests (same exact key) in flight together share one upstream
@@ -99,7 +101,17 @@ final class Flight: Sendable {
         self.coalescer = coalescer
     }
 
-    var acceptsSubscribers: Bool { state.withLock { $0.terminal == nil && !$0.cancelled } }
+    var acceptsSubscribers: Bool {
+        state.withLock { state in
+            guard !state.cancelled else { return false }
+            switch state.terminal {
+            case nil, .completed?: return true
+            default: return false
+            }
+        }
+    }
+
+    func retire() { coalescer?.finished(self) }
 
     func start(_ work: @escaping @Sendable (FlightPublisher) async -> Void) {
         let publisher = FlightPublisher(flight: self)
@@ -168,6 +180,6 @@ final class Flight: Sendable {
             s.yield(event)
             if isTerminal { s.finish() }
         }
-        if isTerminal { coalescer?.finished(self) }
+        if case .failed = event { coalescer?.finished(self) }
     }
 }

@@ -106,3 +106,10 @@ extension SemanticCache {
         return na > 0 && nb > 0 ? dot / (na.squareRoot() * nb.squareRoot()) : -1
     }
 }
+
+extension SemanticCache {
+    /// Waits until no namespace index is being promoted to HNSW (benchmarks, tests).
+    public func waitForIndexes() {
+        for index in store.allIndexes() { index.waitForPromotion() }
+    }
+}

@@ -50,8 +50,9 @@ public final class Gateway: Sendable {
         if settings.cache.enabled {
             do {
                 let embedder = try EmbedderFactory.cacheEmbedder(settings, native: native, httpClient: httpClient, logger: logger)
+                let verifier = EmbedderFactory.verifier(settings, native: try? native.get())
                 let cache = SemanticCache(
-                    configuration: settings.cache, embedder: embedder, verifier: nil, logger: logger,
+                    configuration: settings.cache, embedder: embedder, verifier: verifier, logger: logger,
                     observer: MetricsObserver(metrics: metrics))
                 var mirror: CacheMirror?
                 if let url = settings.redisURL {

@@ -182,7 +182,7 @@ public final class FlatIndex: VectorIndex {
         var floor = heap.count == k ? max(heap.min.similarity, minSimilarity) : minSimilarity
         for i in 0..<count {
             let score = scores[i]
-            guard score >= floor, !(heap.count == k && score == heap.min.similarity) else { continue }
+            guard score >= floor else { continue }
             heap.offer(Scored(similarity: score, slot: UInt32(truncatingIfNeeded: firstRow + i)), limit: k)
             if heap.count == k { floor = max(heap.min.similarity, minSimilarity) }
         }

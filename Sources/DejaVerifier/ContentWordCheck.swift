@@ -4,7 +4,8 @@
 /// explain", "tell me"), negation cues and number words. A content word whose stem appears in
 /// only one text is compared, by cosine of ``WordVectors``, with every content word of the other
 /// text; if the best match is below ``minimumSimilarity`` the word is unmatched. More than
-/// ``maximumUnmatched`` unmatched words (default 0) rejects. Without word vectors every
+/// ``maximumUnmatched`` unmatched words (default 0) rejects, unless they all come from one text
+/// and number at most ``maximumAddedWords``. Without word vectors every
 /// one-sided content word is unmatched.
 ///
 /// Cost: one 384-float dot product per pair of differing words, after memoised look-ups.
@@ -15,32 +16,45 @@ public struct ContentWordCheck: VerificationCheck {
     public var minimumSimilarity: Float
     /// How many differing words may go unmatched.
     public var maximumUnmatched: Int
+    /// How many unmatched words are tolerated when they all come from one text (the other text
+    /// has none): extra words such as "the `yield` keyword" or "find cheap hotels".
+    public var maximumAddedWords: Int
     /// The word vectors; nil requires every content word to appear (by stem) in both texts.
     public var wordVectors: (any WordVectors)?
 
     /// Creates the check.
-    public init(minimumSimilarity: Float, maximumUnmatched: Int = 0, wordVectors: (any WordVectors)?) {
+    public init(minimumSimilarity: Float, maximumUnmatched: Int = 0, maximumAddedWords: Int = 0, wordVectors: (any WordVectors)?) {
         self.minimumSimilarity = minimumSimilarity
         self.maximumUnmatched = maximumUnmatched
+        self.maximumAddedWords = maximumAddedWords
         self.wordVectors = wordVectors
     }
 
     public func verdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
-        var unmatched: [String] = []
-        for (x, y) in [(a, b), (b, a)] {
-            for index in x.contentWordIndices where !y.contentStems.contains(x.words[index].stem) && !y.stems.contains(x.words[index].stem) {
-                let word = x.words[index].lower
-                let (best, score) = bestMatch(word, in: y)
-                if score < minimumSimilarity {
-                    let match = best.map { "best '\($0)' \(Self.format(score))" } ?? "nothing to match"
-                    unmatched.append("'\(word)' (\(match) < \(Self.format(minimumSimilarity)))")
-                    if unmatched.count > maximumUnmatched {
-                        return Verdict(check: name, detail: "no near-synonym for " + unmatched.joined(separator: ", "))
-                    }
-                }
+        let fromQuery = unmatched(a, b)
+        let fromCandidate = unmatched(b, a)
+        let total = fromQuery.count + fromCandidate.count
+        guard total > 0 else { return nil }
+        // Words missing on one side only are additions ("the `git stash` command"); words
+        // missing on both sides are substitutions ("sort" for "reverse"), which are riskier.
+        let isAddition = fromQuery.isEmpty || fromCandidate.isEmpty
+        let allowed = isAddition ? max(maximumUnmatched, maximumAddedWords) : maximumUnmatched
+        guard total > allowed else { return nil }
+        return Verdict(check: name, detail: "no near-synonym for " + (fromQuery + fromCandidate).joined(separator: ", "))
+    }
+
+    /// Descriptions of the content words of `x` that have no near-synonym in `y`.
+    private func unmatched(_ x: AnalyzedText, _ y: AnalyzedText) -> [String] {
+        var result: [String] = []
+        for index in x.contentWordIndices where !y.stems.contains(x.words[index].stem) {
+            let word = x.words[index].lower
+            let (best, score) = bestMatch(word, in: y)
+            if score < minimumSimilarity {
+                let match = best.map { "best '\($0)' \(Self.format(score))" } ?? "nothing to match"
+                result.append("'\(word)' (\(match) < \(Self.format(minimumSimilarity)))")
             }
         }
-        return nil
+        return result
     }
 
     /// The other text's content word closest to `word`, and its cosine.

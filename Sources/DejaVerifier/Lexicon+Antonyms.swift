@@ -1,7 +1,7 @@
 extension Lexicon {
     /// Pairs of words with opposite meanings. A pair word present in one text and not the other
-    /// rejects a candidate ("enable" vs "disable", or "enable" vs nothing), except for the
-    /// ``weakAntonyms`` below. Matching goes through the stemmer, so inflections count.
+    /// rejects a candidate when the other text has its opposite ("enable" vs "disable"); words
+    /// in ``presenceAntonyms`` also reject when the other text lacks them. Matching goes through the stemmer, so inflections count.
     static let antonymPairs: [(String, String)] = [
         ("enable", "disable"), ("increase", "decrease"), ("before", "after"), ("min", "max"),
         ("minimum", "maximum"), ("add", "remove"), ("buy", "sell"), ("import", "export"), ("encrypt", "decrypt"),
@@ -51,36 +51,16 @@ extension Lexicon {
         ("parent", "child"), ("predecessor", "successor"), ("min", "maximum"), ("minimum", "max"),
     ]
 
-    /// Pair words so common in other senses ("on Monday", "in Paris", "more info") that only the
-    /// opposite appearing in the other text rejects, not their mere presence.
-    static let weakAntonyms: Set<String> = [
-        "in", "out", "on", "off", "up", "down", "over", "under", "more", "less", "with", "all", "get", "set", "read",
-        "write", "like", "head", "back", "front", "right", "left", "light", "hard", "easy", "good", "bad", "better",
-        "best", "high", "low", "long", "short", "big", "large", "small", "old", "new", "young", "fast", "slow", "next",
-        "top", "pass", "mean", "square", "star", "pin", "block", "own", "rent", "row", "leading", "major", "minor",
-        "local", "public", "private", "direct", "early", "late", "hot", "cold", "warm", "cool", "yes", "no", "always",
-        "never", "none", "nobody", "everyone", "most", "least", "first", "last", "sum", "union", "join", "leave",
-        "entry", "enter", "man", "men", "safe", "benefit", "risk", "pro", "con", "active", "win", "gain", "show",
-        "plus", "mode", "logged", "heavy", "wet", "dry", "thin", "thick", "soft", "credit", "client", "server",
-        "success", "error", "positive", "negative", "forward", "previous", "lower", "upper", "create", "child", "kid",
-        "children", "sunrise", "fail", "failure",
-    ]
-
-    /// Pair words so common in other senses ("on Monday", "in Paris", "more info") that only the
-    /// opposite appearing in the other text rejects, not their mere presence.
-    static let weakAntonyms: Set<String> = [
-        "in", "out", "on", "off", "up", "down", "over", "under", "more", "less", "with", "all", "get", "set", "read",
-        "like", "head", "back", "front", "right", "left", "light", "hard", "easy", "good", "bad", "better", "best",
-        "high", "low", "long", "short", "big", "large", "small", "old", "new", "young", "fast", "slow", "next",
-        "top", "pass", "mean", "square", "star", "pin", "block", "set", "own", "rent", "row", "leading", "major",
-        "minor", "local", "public", "private", "direct", "early", "late", "hot", "cold", "warm", "cool", "yes", "no",
-        "always", "never", "none", "nobody", "everyone", "most", "least", "first", "last", "sum", "union", "join",
-        "leave", "entry", "enter", "open", "start", "end", "begin", "man", "men", "safe", "create", "benefit", "risk",
-        "pro", "con", "active", "win", "gain", "show", "hide", "lower", "upper", "plus", "mode", "logged", "heavy",
-        "wet", "dry", "thin", "thick", "soft", "credit", "debit", "client", "server", "internal", "external",
-        "income", "expense", "success", "error", "failure", "fail", "valid", "legal", "positive", "negative",
-        "forward", "previous", "insert", "delete", "add", "remove", "send", "receive", "read", "write", "import",
-        "export", "push", "pull", "input", "output", "buy", "sell", "increase", "decrease", "before", "after",
+    /// Pair words whose mere presence on one side rejects ("install" vs no "install"), because
+    /// they have no common synonym the content-word check would accept. Every other pair word
+    /// rejects only when its opposite appears on the other side: "delete" and "remove" are
+    /// paraphrases, "on Monday" and "more info" are not about polarity at all.
+    static let presenceAntonyms: Set<String> = [
+        "enable", "disable", "increase", "decrease", "min", "max", "minimum", "maximum", "buy", "sell", "import",
+        "export", "encrypt", "decrypt", "upload", "download", "install", "uninstall", "push", "pull", "input",
+        "output", "largest", "smallest", "fastest", "slowest", "cheap", "expensive", "cheapest", "true", "false",
+        "upgrade", "downgrade", "subscribe", "unsubscribe", "ascending", "descending", "encode", "decode", "lock",
+        "unlock", "deposit", "withdraw", "before", "after", "above", "below", "adult",
     ]
 
     /// Prefixes that negate the word they attach to ("unsafe", "disagree", "invalid").

@@ -137,6 +137,14 @@ enum Lexicon {
     /// What the stem of a negated contraction stands for: "can't" → "can", "won't" → "will".
     static let negatedBases: [String: String] = ["ca": "can", "wo": "will", "sha": "shall", "ai": "is"]
 
+    /// Negated contractions typed without the apostrophe ("cant", "dont"); "wont" and "shant"
+    /// are left out because they are also words.
+    static let unpunctuatedNegations: [String: String] = [
+        "cant": "can", "dont": "do", "doesnt": "does", "didnt": "did", "isnt": "is", "arent": "are", "wasnt": "was",
+        "werent": "were", "couldnt": "could", "shouldnt": "should", "wouldnt": "would", "havent": "have",
+        "hasnt": "has", "hadnt": "had", "mustnt": "must", "neednt": "need",
+    ]
+
     /// Words that carry no content for the content-word check: articles, pronouns, auxiliaries,
     /// prepositions, question words, and the framing of a request ("can you explain", "tell me",
     /// "I want to know"). Direction and polarity words that are stop words here ("on", "off",
@@ -159,6 +167,8 @@ enum Lexicon {
         "usually", "typically", "generally", "exactly", "simply", "basically", "quite", "much", "many", "such", "own",
         "other", "another", "same", "mean", "means", "meaning", "definition", "define", "example", "examples", "help",
         "info", "information", "question", "answer", "details", "number", "thing", "things", "kind", "type",
+        "find", "look", "looks", "see", "bring", "put", "keep", "send", "say", "calculate", "compute", "convert",
+        "available", "offer", "provide", "different", "command", "keyword", "specific", "certain", "best", "good",
         "s", "t", "d", "ll", "re", "ve", "m",
     ]
 }

@@ -1,9 +1,9 @@
 /// Rejects a candidate that swaps the two sides of a directional word: "convert a list to a
 /// tuple" vs "convert a tuple to a list", "from monthly to annual" vs "from annual to monthly",
-/// "grams in a kilogram" vs "kilograms in a gram".
+/// "grams in a kilogram" vs "kilograms in a gram", "the blue one, not the black one" vs "the black one, not the blue one".
 ///
 /// ``SlotCheck`` already catches swapped slots (names, units, languages); this check covers plain
-/// words. Around every connector ("to", "into", "from", "than", "in", "per", "vs") it takes up
+/// words. Around every connector ("to", "into", "from", "than", "in", "per", "vs", "not") it takes up
 /// to ``window`` content words on each side, up to the next connector, and rejects when a word
 /// before the connector in one text is after it in the other and vice versa.
 public struct OrderCheck: VerificationCheck {
@@ -17,7 +17,7 @@ public struct OrderCheck: VerificationCheck {
         self.window = window
     }
 
-    static let connectors: Set<String> = ["to", "into", "from", "than", "in", "per", "vs", "versus", "onto", "towards"]
+    static let connectors: Set<String> = ["to", "into", "from", "than", "in", "per", "vs", "versus", "onto", "towards", "not"]
 
     struct Side {
         var connector: String

@@ -1,10 +1,10 @@
 /// Rejects a candidate whose polarity differs from the query's: a different number of negation
 /// cues ("not", "n't", "never", "without", "except", "no", …), a word of an antonym pair on one
-/// side only or opposed by its antonym on the other ("enable"/"disable", "buy"/"sell",
+/// side opposed by its antonym on the other (or, for the few words in
+/// `Lexicon.presenceAntonyms`, missing from the other) ("enable"/"disable", "buy"/"sell",
 /// "before"/"after"), or a word negated by a prefix on the other side ("valid"/"invalid").
 ///
-/// The antonym pairs live in `Lexicon+Antonyms.swift`. Pair words that are common in other senses
-/// ("on Monday", "more info") reject only when their opposite appears on the other side.
+/// The antonym pairs live in `Lexicon+Antonyms.swift`.
 ///
 /// Cost: a few set look-ups per word.
 public struct PolarityCheck: VerificationCheck {
@@ -25,8 +25,8 @@ public struct PolarityCheck: VerificationCheck {
         for (x, y) in Lexicon.antonymPairs {
             let sx = Stemmer.stem(x)
             let sy = Stemmer.stem(y)
-            table[sx, default: []].append(Entry(opposite: sy, isWeak: Lexicon.weakAntonyms.contains(x)))
-            table[sy, default: []].append(Entry(opposite: sx, isWeak: Lexicon.weakAntonyms.contains(y)))
+            table[sx, default: []].append(Entry(opposite: sy, isWeak: !Lexicon.presenceAntonyms.contains(x)))
+            table[sy, default: []].append(Entry(opposite: sx, isWeak: !Lexicon.presenceAntonyms.contains(y)))
         }
         return table
     }()

@@ -21,7 +21,6 @@ public struct SlotCheck: VerificationCheck {
         let phrases = Self.casePhrases(a, b)
         let left = Self.canonicalSlots(a, phrases: phrases)
         let right = Self.canonicalSlots(b, phrases: phrases)
-        guard left.count == right.count || true else { return nil }
         if left.map(Key.init) == right.map(Key.init) { return nil }
         return Verdict(check: name, detail: Self.explain(left, right))
     }

@@ -268,6 +268,13 @@ struct TextParser {
         if number(lo..<hi, sentenceInitial: sentenceInitial) { return }
         var text = string(lo..<hi).replacingApostrophes()
         let lower = text.lowercased()
+        if let base = Lexicon.unpunctuatedNegations[lower] {
+            // "cant", "dont": a contraction typed without its apostrophe.
+            negations.append("n't")
+            appendWord(lo..<hi, text: base, sentenceInitial: sentenceInitial, symbolic: false)
+            appendWord(lo..<hi, text: "not", sentenceInitial: false, symbolic: false)
+            return
+        }
         if lower.hasSuffix("n't") {
             let base = String(text.dropLast(3))
             negations.append("n't")
@@ -284,6 +291,10 @@ struct TextParser {
         guard !text.isEmpty else { return }
         if Lexicon.negations.contains(text.lowercased()) { negations.append(text.lowercased()) }
         appendWord(lo..<hi, text: text, sentenceInitial: sentenceInitial, symbolic: false)
+        if lower.hasSuffix("n't") || lower == "cannot" {
+            // "doesn't" reads as "does not", so a contraction and its expansion compare equal.
+            appendWord(lo..<hi, text: "not", sentenceInitial: false, symbolic: false)
+        }
     }
 
     // MARK: Numbers

@@ -32,6 +32,7 @@ public struct VerifierChain: Sendable {
                 ContentWordCheck(
                     minimumSimilarity: configuration.minimumWordSimilarity,
                     maximumUnmatched: configuration.maximumUnmatchedWords,
+                    maximumAddedWords: configuration.maximumAddedWords,
                     wordVectors: wordVectors
                 )
             )

@@ -23,6 +23,9 @@ public struct VerifierConfiguration: Sendable, Hashable {
     public var minimumWordSimilarity: Float
     /// ``ContentWordCheck/maximumUnmatched``. Default 0.
     public var maximumUnmatchedWords: Int
+    /// ``ContentWordCheck/maximumAddedWords``: unmatched words tolerated when they all come
+    /// from one text. Default 0.
+    public var maximumAddedWords: Int
     /// ``OrderCheck/window``. Default 3.
     public var orderWindow: Int
     /// How many analysed texts ``VerifierChain`` memoises (each a few hundred bytes); 0 turns
@@ -38,6 +41,7 @@ public struct VerifierConfiguration: Sendable, Hashable {
         checksContentWords: Bool = true,
         minimumWordSimilarity: Float = 0.40,
         maximumUnmatchedWords: Int = 0,
+        maximumAddedWords: Int = 0,
         orderWindow: Int = 3,
         memoizedAnalyses: Int = 4096
     ) {
@@ -48,12 +52,14 @@ public struct VerifierConfiguration: Sendable, Hashable {
         self.checksContentWords = checksContentWords
         self.minimumWordSimilarity = minimumWordSimilarity
         self.maximumUnmatchedWords = maximumUnmatchedWords
+        self.maximumAddedWords = maximumAddedWords
         self.orderWindow = orderWindow
         self.memoizedAnalyses = memoizedAnalyses
     }
 
-    /// For a cosine threshold of 0.95: every check, content-word bound 0.35.
-    public static let strict = VerifierConfiguration(similarityThreshold: 0.95, minimumWordSimilarity: 0.35)
+    /// For a cosine threshold of 0.95: every check, content-word bound 0.35, one added word
+    /// tolerated (at this cosine an extra word is almost always request framing).
+    public static let strict = VerifierConfiguration(similarityThreshold: 0.95, minimumWordSimilarity: 0.35, maximumAddedWords: 1)
     /// For a cosine threshold of 0.90: every check, content-word bound 0.40.
     public static let balanced = VerifierConfiguration(similarityThreshold: 0.90, minimumWordSimilarity: 0.40)
     /// For a cosine threshold of 0.85: every check, content-word bound 0.45.

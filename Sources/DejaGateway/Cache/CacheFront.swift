@@ -1,4 +1,5 @@
 import DejaCache
+import DejaEmbedding
 import DejaObservability
 import DejaProviders
 import Logging
@@ -26,7 +27,12 @@ final class CacheFront: Sendable {
         fingerprint: RequestFingerprint, embedding: [Float]?, store: Bool, ttlSeconds: Double?
     ) -> @Sendable (FlightPublisher) async -> Void {
         { publisher in
+            defer { publisher.retire() }
             let start = ContinuousClock.now
+            // When the lookup did not embed the query (an empty namespace), embed it while the
+            // upstream works, so storing adds nothing to the response time.
+            let pendingEmbedding: Task<[Float]?, Never>? =
+                store && embedding == nil ? Task { try? await cache.embedder.embed(fingerprint.queryText) } : nil
             let providerName = route.settings.name
             do {
                 let completion: [UInt8]
@@ -50,16 +56,22 @@ final class CacheFront: Sendable {
                 }
                 health.recordSuccess(providerName)
                 let latency = ContinuousClock.now - start
-                var entryID: UInt64?
+                // Store before answering, so a repeat that arrives right after the answer is an
+                // exact hit (the flight stays joinable until it retires in any case).
                 if store, let stored = StoredCompletion(json: completion) {
+                    let vector: [Float]?
+                    if let embedding { vector = embedding } else { vector = await pendingEmbedding?.value }
                     let entry = await cache.store(
-                        fingerprint, completion: stored, model: "\(providerName)/\(route.upstreamModel)", embedding: embedding,
+                        fingerprint, completion: stored, model: "\(providerName)/\(route.upstreamModel)", embedding: vector,
                         ttlSeconds: ttlSeconds, originalLatencyMs: ChatCompletionsHandler.milliseconds(latency))
-                    entryID = entry?.id
-                    if let entry { mirror?.entryStored(entry) }
+                    if let entry {
+                        mirror?.entryStored(entry)
+                        if let id = ChatCompletionsHandler.completionID(completion) { cache.recordServed(completionID: id, entryID: entry.id) }
+                    }
                 }
-                publisher.complete(FlightOutcome(completion: completion, latency: latency, entryID: entryID))
+                publisher.complete(FlightOutcome(completion: completion, latency: latency))
             } catch let error as ProviderError {
+                pendingEmbedding?.cancel()
                 health.recordFailure(providerName, error)
                 publisher.fail(error)
             } catch {

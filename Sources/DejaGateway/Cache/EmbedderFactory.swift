@@ -1,5 +1,7 @@
 import AsyncHTTPClient
+import DejaCache
 import DejaEmbedding
+import DejaVerifier
 import Foundation
 import Logging
 
@@ -13,6 +15,21 @@ enum EmbedderFactory {
     /// The native model, or nil (with the reason) when its files are missing or damaged.
     static func native(_ settings: CacheSettings) -> Result<MiniLMEmbedder, any Error> {
         Result { try MiniLMEmbedder(configuration: .init(modelDirectory: modelDirectory(settings))) }
+    }
+
+    /// The verifier chain for the configured threshold: the preset whose bounds match it, with the
+    /// checks the configuration enables. The content-word check needs the native model's input
+    /// embeddings; without the model it is off.
+    static func verifier(_ settings: CacheSettings, native: MiniLMEmbedder?) -> VerifierChain? {
+        guard settings.verifierEnabled else { return nil }
+        let threshold = settings.cache.threshold
+        var configuration: VerifierConfiguration = threshold >= 0.95 ? .strict : threshold >= 0.90 ? .balanced : .aggressive
+        configuration.checksSlots = settings.verifierChecks.contains("slots")
+        configuration.checksOrder = settings.verifierChecks.contains("order")
+        configuration.checksPolarity = settings.verifierChecks.contains("polarity")
+        configuration.checksContentWords = settings.verifierChecks.contains("content_words") && native != nil
+        if let bound = settings.verifierMinimumWordSimilarity { configuration.minimumWordSimilarity = Float(bound) }
+        return VerifierChain(configuration: configuration, wordVectors: native.map { InputEmbeddingWordVectors(embedder: $0) })
     }
 
     /// The cache's embedder. Throws when the configured kind cannot be built (a missing model

@@ -27,6 +27,11 @@ public struct CacheSettings: Sendable {
     public var redisURL: String?
     /// Entries memoised in front of the embedder.
     public var embeddingMemoEntries = 10_000
+    /// The verification stage every semantic candidate must pass (on by default). Nil bounds
+    /// follow the preset that matches the threshold.
+    public var verifierEnabled = true
+    public var verifierChecks: Set<String> = ["slots", "order", "polarity", "content_words"]
+    public var verifierMinimumWordSimilarity: Double?
 
     public init() {}
 }

@@ -33,8 +33,10 @@ public struct ConfigurationLoader: Sendable {
     static let cacheKeys = [
         "enabled", "threshold", "model_thresholds", "threshold_min", "threshold_max", "ttl_seconds", "max_entries", "max_bytes",
         "stored_finish_reasons", "max_temperature", "shared_scope_tenants", "index_promotion_threshold", "candidates_per_lookup",
-        "idempotency_ttl_ms", "embedder", "model_dir", "remote_embedder", "redis_url", "embedding_memo_entries",
+        "idempotency_ttl_ms", "embedder", "model_dir", "remote_embedder", "redis_url", "embedding_memo_entries", "verifier",
     ]
+    static let verifierKeys = ["enabled", "checks", "min_word_similarity"]
+    static let verifierCheckNames = ["slots", "order", "polarity", "content_words"]
     static let remoteEmbedderKeys = ["base_url", "api_key", "model", "dimension"]
     static let serverKeys = ["host", "port", "max_body_bytes", "request_timeout_ms", "cors_allowed_origins"]
     static let providerKeys = ["kind", "base_url", "api_key", "models", "model_patterns", "timeout_ms", "forward_headers", "default_max_tokens", "enabled"]
@@ -163,6 +165,27 @@ public struct ConfigurationLoader: Sendable {
             case "model_dir": cache.modelDirectory = try string(v, path)
             case "redis_url": cache.redisURL = try string(v, path)
             case "embedding_memo_entries": cache.embeddingMemoEntries = try Self.positiveInt(try scalar(v, path), key: path)
+            case "verifier":
+                guard let m = v.mapping else { throw ConfigurationError("\(path): expected a mapping with keys \(Self.verifierKeys.joined(separator: ", "))") }
+                for (vk, vv) in m {
+                    let vsub = vk.string ?? ""
+                    let vpath = "\(path).\(vsub)"
+                    switch vsub {
+                    case "enabled": cache.verifierEnabled = try bool(vv, vpath)
+                    case "checks":
+                        let names = try stringList(vv, vpath)
+                        for name in names where !Self.verifierCheckNames.contains(name) {
+                            throw ConfigurationError("\(vpath): unknown check '\(name)' (expected some of \(Self.verifierCheckNames.joined(separator: ", ")))")
+                        }
+                        cache.verifierChecks = Set(names)
+                    case "min_word_similarity":
+                        guard let x = Double(try scalar(vv, vpath)), (-1...1).contains(x) else {
+                            throw ConfigurationError("\(vpath): expected a number between -1 and 1")
+                        }
+                        cache.verifierMinimumWordSimilarity = x
+                    default: throw unknownKey(vpath, expected: Self.verifierKeys)
+                    }
+                }
             case "remote_embedder":
                 guard let m = v.mapping else { throw ConfigurationError("\(path): expected a mapping with keys \(Self.remoteEmbedderKeys.joined(separator: ", "))") }
                 for (rk, rv) in m {

@@ -172,9 +172,6 @@ struct ChatCompletionsHandler: Sendable {
         case .failed(let error)?:
             throw (error as? ProviderError)?.gatewayError ?? GatewayError(status: .badGateway, message: "The upstream call failed")
         case .completed(let outcome)?:
-            if let entryID = outcome.entryID, let id = Self.completionID(outcome.completion) {
-                front.cache.recordServed(completionID: id, entryID: entryID)
-            }
             if chat.stream {
                 // The shared call was not streaming: replay its answer as a stream.
                 guard let stored = StoredCompletion(json: outcome.completion) else {
@@ -190,7 +187,6 @@ struct ChatCompletionsHandler: Sendable {
             return try json(outcome.completion, route: route, upstreamLatency: outcome.latency, cache: cacheStatus, context: context)
         case .chunk(let payload)?:
             let includeUsage = chat.includeUsage
-            let cache = front.cache
             return SSE.response(headers: headers(route, cache: cacheStatus)) { writer in
                 try await SSE.write(payload, to: &writer)
                 while let event = await box.next() {
@@ -199,10 +195,7 @@ struct ChatCompletionsHandler: Sendable {
                         try await SSE.write(payload, to: &writer)
                     case .usage(let payload):
                         if includeUsage { try await SSE.write(payload, to: &writer) }
-                    case .completed(let outcome):
-                        if let entryID = outcome.entryID, let id = Self.completionID(outcome.completion) {
-                            cache.recordServed(completionID: id, entryID: entryID)
-                        }
+                    case .completed:
                         try await SSE.writeDone(to: &writer)
                         return
                     case .failed(let error):

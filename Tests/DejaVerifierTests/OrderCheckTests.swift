@@ -1,0 +1,32 @@
+import DejaVerifier
+import Testing
+
+@Suite struct OrderCheckTests {
+    let check = OrderCheck()
+
+    @Test(arguments: [
+        ("How do I convert a list to a tuple?", "How do I convert a tuple to a list?"),
+        ("Change my plan from monthly to annual", "Change my plan from annual to monthly"),
+        ("How many grams are in a kilogram?", "How many kilograms are in a gram?"),
+        ("Convert a JSON string to a dict", "Convert a dict to a JSON string"),
+        ("Order the blue one, not the black one", "Order the black one, not the blue one"),
+    ])
+    func swappedSidesReject(_ pair: (String, String)) throws {
+        let result = try #require(check.verdict(AnalyzedText(pair.0), AnalyzedText(pair.1)), "\(pair)")
+        #expect(result.check == "order")
+    }
+
+    @Test(arguments: [
+        ("Is tap water safe to drink in Mexico?", "Is it safe to drink tap water in Mexico?"),
+        ("How do I convert a list to a tuple?", "Turn a list into a tuple"),
+        ("Is it better to rent or buy a house?", "Is it better to buy or rent a house?"),
+    ])
+    func sameSidesPass(_ pair: (String, String)) {
+        #expect(check.verdict(AnalyzedText(pair.0), AnalyzedText(pair.1)) == nil, "\(pair)")
+    }
+
+    @Test func windowIsConfigurable() {
+        // With a window of 1 only "tuple" and "list" sit next to "to"; still detected.
+        #expect(OrderCheck(window: 1).verdict(AnalyzedText("convert list to tuple"), AnalyzedText("convert tuple to list")) != nil)
+    }
+}

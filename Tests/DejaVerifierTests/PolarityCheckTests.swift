@@ -1,0 +1,73 @@
+import DejaVerifier
+import Testing
+
+@Suite struct PolarityCheckTests {
+    let check = PolarityCheck()
+
+    func verdict(_ a: String, _ b: String) -> Verdict? { check.verdict(AnalyzedText(a), AnalyzedText(b)) }
+
+    @Test(arguments: [
+        ("Why can I log in?", "Why can't I log in?"),
+        ("Which animals are mammals?", "Which animals are not mammals?"),
+        ("Products with free shipping", "Products without free shipping"),
+        ("My package arrived", "My package never arrived"),
+        ("List everything", "List everything except images"),
+        ("Who came?", "Nobody came?"),
+        ("I can do it", "I cannot do it"),
+    ])
+    func negationRejects(_ pair: (String, String)) throws {
+        let result = try #require(verdict(pair.0, pair.1), "\(pair)")
+        #expect(result.check == "polarity")
+        #expect(result.detail.contains("negation"))
+    }
+
+    @Test(arguments: [
+        ("How do I enable CORS?", "How do I disable CORS?"),
+        ("How do I increase the limit?", "How do I decrease the limit?"),
+        ("Eat before a workout", "Eat after a workout"),
+        ("Find the min value", "Find the max value"),
+        ("Find the minimum value", "Find the maximum value"),
+        ("Add a user", "Remove a user"),
+        ("Should I buy Tesla stock?", "Should I sell Tesla stock?"),
+        ("Import a CSV", "Export a CSV"),
+        ("Encrypt a file", "Decrypt a file"),
+        ("Upload a file", "Download a file"),
+        ("Dose for adults", "Dose for children"),
+        ("Get the first element", "Get the last element"),
+        ("Start the service", "Stop the service"),
+        ("Open the file", "Close the file"),
+        ("Push the branch", "Pull the branch"),
+        ("Read the input", "Read the output"),
+        ("Convert to upper case", "Convert to lower case"),
+        ("The largest planet", "The smallest planet"),
+        ("The fastest car", "The slowest car"),
+        ("A cheap hotel", "An expensive hotel"),
+        ("Pass true", "Pass false"),
+        ("Install Docker", "Uninstall Docker"),
+        ("Turn on dark mode", "Turn off dark mode"),
+        ("Income above the limit", "Income below the limit"),
+        ("Use more salt", "Use less salt"),
+        ("Is this valid?", "Is this invalid?"),
+        ("Write a formal email", "Write an informal email"),
+    ])
+    func antonymsReject(_ pair: (String, String)) {
+        #expect(verdict(pair.0, pair.1)?.check == "polarity", "\(pair)")
+        #expect(verdict(pair.1, pair.0)?.check == "polarity", "\(pair) reversed")
+    }
+
+    @Test func presenceOfAStrictPairWordRejects() throws {
+        let result = try #require(verdict("How do I enable CORS?", "How do I configure CORS?"))
+        #expect(result.detail.contains("'enable' only in the query"))
+    }
+
+    @Test(arguments: [
+        ("Why doesn't my code compile?", "Why is my code not compiling?"),
+        ("Is the shop open on Monday?", "Is the shop open on Monday"),
+        ("How do I delete a branch?", "How do I remove a branch?"),
+        ("What can't I bring on a plane?", "Which items can I not bring on a plane?"),
+        ("Increase the font size", "How do I increase the font size?"),
+    ])
+    func samePolarityPasses(_ pair: (String, String)) {
+        #expect(verdict(pair.0, pair.1) == nil, "\(pair)")
+    }
+}

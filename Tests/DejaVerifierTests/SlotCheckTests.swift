@@ -1,0 +1,74 @@
+import DejaVerifier
+import Testing
+
+@Suite struct SlotCheckTests {
+    let check = SlotCheck()
+
+    func verdict(_ a: String, _ b: String) -> Verdict? { check.verdict(AnalyzedText(a), AnalyzedText(b)) }
+
+    @Test(arguments: [
+        ("convert Celsius to Fahrenheit", "convert Fahrenheit to Celsius"),
+        ("flights from London to New York", "flights from New York to London"),
+        ("translate from English to German", "translate from German to English"),
+        ("Where is my order #12345?", "Where is my order #12346?"),
+        ("Run 5 km", "Run 5 miles"),
+        ("What is -3 squared?", "What is 3 squared?"),
+        ("What is 3.5 times 2?", "What is 35 times 2?"),
+        ("What is 20% of 50?", "What is 20 of 50?"),
+        ("Who is the 10th president?", "Who is the 12th president?"),
+        ("Translate 'good morning' into Spanish", "Translate 'good night' into Spanish"),
+        ("What does `map` do?", "What does `filter` do?"),
+        ("Why does my_list.append fail?", "Why does my_list.extend fail?"),
+        ("What does std::move do?", "What does std::forward do?"),
+        ("What does getElementById return?", "What does querySelector return?"),
+        ("Open https://example.com/a", "Open https://example.com/b"),
+        ("Email help@example.com", "Email billing@example.com"),
+        ("Reverse a list in Python", "Reverse a list in Java"),
+        ("Read a file in C++", "Read a file in C#"),
+        ("HTTP request in Go", "HTTP request in Rust"),
+        ("Say hello in Japanese", "Say hello in Chinese"),
+        ("Weather in Rome in July", "Weather in Rome in January"),
+        ("Is the museum open on Monday?", "Is the museum open on Tuesday?"),
+        ("Convert 100 USD to EUR", "Convert 100 USD to GBP"),
+        ("How much is 5 dollars?", "How much is 5 euros?"),
+        ("What is the capital of Spain?", "What is the capital of Portugal?"),
+        ("Summarize it in three sentences", "Summarize it in five sentences"),
+    ])
+    func differingSlotsReject(_ pair: (String, String)) {
+        let result = verdict(pair.0, pair.1)
+        #expect(result?.check == "slots", "\(pair)")
+    }
+
+    @Test(arguments: [
+        ("Convert 5 km to miles", "convert 5 kilometres to miles please"),
+        ("Summarize this in three sentences", "Give me a 3 sentence summary of this"),
+        ("What is the capital of Spain?", "what is the capital of spain"),
+        ("Flights from London to New York", "I'm looking for flights from London to New York"),
+        ("Do I need a visa to go to Japan from Canada?", "Visa needed from Canada to Japan?"),
+        ("How far is the Moon from the Earth?", "What is the distance from the Earth to the Moon?"),
+        ("Cost of $1,000 in euros", "Cost of 1000 dollars in EUR"),
+        ("Transfer 20 percent", "Transfer 20%"),
+        ("What is 2.50 plus 1?", "what's 2.5 plus 1"),
+    ])
+    func sameSlotsInOrderPass(_ pair: (String, String)) {
+        #expect(verdict(pair.0, pair.1) == nil, "\(pair)")
+    }
+
+    @Test func explanationNamesTheSlots() throws {
+        let result = try #require(verdict("Where is my order #12345?", "Where is my order #12346?"))
+        #expect(result.detail.contains("number:12345"))
+        #expect(result.detail.contains("number:12346"))
+        let swapped = try #require(verdict("convert Celsius to Fahrenheit", "convert Fahrenheit to Celsius"))
+        #expect(swapped.detail.contains("different order"))
+    }
+
+    @Test func analysisFindsSlotsWithOffsets() {
+        let text = AnalyzedText("Fly from New York to Paris on Monday for $300")
+        #expect(text.slots.map(\.description) == ["entity:new york", "entity:paris", "date:monday", "number:300", "currency:usd"])
+        #expect(text.slots[0].role == .source)
+        #expect(text.slots[1].role == .target)
+        let fly = text.words[0]
+        #expect(fly.offsets == 0..<3)
+        #expect(fly.isSentenceInitial)
+    }
+}
