@@ -26,6 +26,10 @@ public struct CacheConfiguration: Sendable {
     public var indexPromotionThreshold = 2048
     /// Candidates examined per semantic lookup (best first) before declaring a miss.
     public var candidatesPerLookup = 4
+    /// Raise a namespace's threshold by `feedbackThresholdStep` each time a client reports a wrong
+    /// hit in it. Off by default: eviction and the negative pair already stop the repeat.
+    public var feedbackRaisesThreshold = false
+    public var feedbackThresholdStep = 0.01
     /// How long an idempotency key replays its first response. Default one hour.
     public var idempotencyTTLSeconds: Double = 3600
 

@@ -14,7 +14,8 @@ public final class SemanticCache: Sendable {
     let counters = CacheCounters()
     let logger: Logger
     let observer: (any CacheObserver)?
-    private let served = Mutex<(map: [String: UInt64], order: Deque<String>)>(([:], []))
+    private let served = Mutex<(map: [String: ServedRecord], order: Deque<String>)>(([:], []))
+    let feedbackState = Mutex(FeedbackState())
 
     public init(
         configuration: CacheConfiguration, embedder: any Embedder, verifier: (any HitVerifier)?, logger: Logger,
@@ -73,6 +74,7 @@ public final class SemanticCache: Sendable {
             logger.warning("Embedding failed; treating the lookup as a miss", metadata: ["deja.error": .string("\(error)")])
             return .miss(embedding: nil)
         }
+        let threshold = effectiveThreshold(threshold, namespace: fingerprint.namespace)
         let candidates: [SearchResult]
         do {
             candidates = try index.search(embedding, k: configuration.candidatesPerLookup, minSimilarity: Float(threshold))
@@ -82,6 +84,10 @@ public final class SemanticCache: Sendable {
         let entries = store.liveEntries(candidates.map(\.id), namespace: fingerprint.namespace, now: now)
         for entry in entries {
             let similarity = candidates.first { $0.id == entry.id }?.similarity ?? 0
+            if isNegativePair(namespace: fingerprint.namespace, cached: entry.queryText, asked: fingerprint.queryText) {
+                counters.recordRejection("feedback")
+                continue
+            }
             if let verifier, let rejection = await verifier.rejection(query: fingerprint.queryText, candidate: entry.queryText) {
                 counters.recordRejection(rejection.check)
                 logger.debug(
@@ -159,10 +165,11 @@ public final class SemanticCache: Sendable {
 
     /// Remembers which entry a returned completion id came from (fresh answers that were stored,
     /// and hits), so feedback on a completion can find its entry. Bounded: the oldest go first.
-    public func recordServed(completionID: String, entryID: UInt64) {
+    public func recordServed(completionID: String, entry: CacheEntry, query: String) {
+        let record = ServedRecord(entryID: entry.id, scope: entry.scope, namespace: entry.namespace, query: query, entryQuery: entry.queryText)
         served.withLock { served in
             if served.map[completionID] == nil { served.order.append(completionID) }
-            served.map[completionID] = entryID
+            served.map[completionID] = record
             while served.order.count > Self.maxServed {
                 served.map[served.order.removeFirst()] = nil
             }
@@ -171,6 +178,10 @@ public final class SemanticCache: Sendable {
 
     /// The entry that served a completion id, when known.
     public func entryID(forCompletion completionID: String) -> UInt64? {
+        served.withLock { $0.map[completionID]?.entryID }
+    }
+
+    func servedRecord(_ completionID: String) -> ServedRecord? {
         served.withLock { $0.map[completionID] }
     }
 

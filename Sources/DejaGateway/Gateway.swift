@@ -79,6 +79,7 @@ public final class Gateway: Sendable {
         "/metrics": ["GET"],
         "/api/cache/stats": ["GET"],
         "/api/cache/invalidate": ["POST"],
+        "/api/cache/feedback": ["POST"],
     ]
 
     /// The router with every route and middleware.
@@ -104,6 +105,8 @@ public final class Gateway: Sendable {
             let api = router.group("/api/cache")
             api.get("/stats") { try admin.stats($0, context: $1) }
             api.post("/invalidate") { try await admin.invalidate($0, context: $1) }
+            router.group("/api/cache").add(middleware: TenantMiddleware(keys: configuration.tenants))
+                .post("/feedback") { try await admin.feedback($0, context: $1) }
         }
         router.get("/health") { info.health($0, context: $1) }
         router.get("/health/live") { info.live($0, context: $1) }

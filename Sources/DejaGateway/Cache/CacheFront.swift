@@ -66,7 +66,7 @@ final class CacheFront: Sendable {
                         ttlSeconds: ttlSeconds, originalLatencyMs: ChatCompletionsHandler.milliseconds(latency))
                     if let entry {
                         mirror?.entryStored(entry)
-                        if let id = ChatCompletionsHandler.completionID(completion) { cache.recordServed(completionID: id, entryID: entry.id) }
+                        if let id = ChatCompletionsHandler.completionID(completion) { cache.recordServed(completionID: id, entry: entry, query: fingerprint.queryText) }
                     }
                 }
                 publisher.complete(FlightOutcome(completion: completion, latency: latency))

@@ -46,6 +46,9 @@ struct CacheAdminHandlers: Sendable {
         o.append("expirations", .int(s.expirations))
         o.append("verifier_rejections", .object(JSONObject(s.rejections.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .int($0.value)) })))
         o.append("in_flight", .int(front.coalescer.inFlight))
+        let wrong = front.cache.wrongHitCounts()
+        o.append("reported_wrong_hits", .int(wrong.reduce(0) { $0 + $1.count }))
+        o.append("reported_wrong_hits_by_namespace", .object(JSONObject(wrong.prefix(10).map { .init(key: $0.namespace, value: .int($0.count)) })))
         o.append("lookup_ms", .object(JSONObject(["p50": .double(ms(s.lookupP50)), "p99": .double(ms(s.lookupP99)), "count": .int(s.lookupCount)])))
         o.append("embedding_ms", .object(JSONObject(["p50": .double(ms(s.embeddingP50)), "p99": .double(ms(s.embeddingP99)), "count": .int(s.embeddingCount)])))
         o.append(
@@ -86,6 +89,34 @@ struct CacheAdminHandlers: Sendable {
         let removed = try await front.cache.invalidate(invalidation)
         front.mirror?.invalidated(removed.map(\.id), invalidation: invalidation)
         return Self.json(.object(JSONObject(["removed": .int(removed.count)])))
+    }
+
+    /// `POST /api/cache/feedback {"completion_id": "...", "correct": false}`: a client reports a
+    /// wrong answer. Open to the tenant that received the completion (its API key decides the
+    /// scope); another tenant's completion ids are unknown to it (404).
+    func feedback(_ request: Request, context: DejaRequestContext) async throws -> Response {
+        let bytes = try await request.collectBody(limit: 64 << 10)
+        guard let body = (try? JSONParser.parse(bytes.readableBytesView))?.objectValue else {
+            throw GatewayError(status: .badRequest, message: "Expected a JSON object {\"completion_id\": …, \"correct\": false}")
+        }
+        guard let id = body["completion_id"]?.stringValue, !id.isEmpty else {
+            throw GatewayError(status: .badRequest, message: "Missing required parameter: 'completion_id'", param: "completion_id")
+        }
+        guard let correct = body["correct"]?.boolValue else {
+            throw GatewayError(status: .badRequest, message: "'correct' must be true or false", param: "correct")
+        }
+        let scope = front.configuration.scope(forTenant: context.tenant)
+        guard let result = front.cache.feedback(completionID: id, correct: correct, scope: scope) else {
+            throw GatewayError(
+                status: .notFound, message: "Unknown completion id '\(id)' (not served from or stored in this cache, or expired from its memory)",
+                param: "completion_id", code: "completion_not_found")
+        }
+        if let removed = result.removed { front.mirror?.invalidated([removed.id], invalidation: .entry(removed.id)) }
+        var o = JSONObject()
+        o.append("entry_id", result.entryID.map { .string(String($0)) } ?? .null)
+        o.append("evicted", .bool(result.evicted))
+        if let t = result.namespaceThreshold { o.append("namespace_threshold", .double(t)) }
+        return Self.json(.object(o))
     }
 
     private func ms(_ seconds: Double) -> Double { (seconds * 1e6).rounded() / 1e3 }

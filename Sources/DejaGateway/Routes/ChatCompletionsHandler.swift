@@ -58,9 +58,9 @@ struct ChatCompletionsHandler: Sendable {
         if !controls.skipLookup {
             switch await front.cache.lookup(fingerprint, threshold: controls.threshold) {
             case .exact(let entry):
-                return hit(entry, similarity: nil, chat: chat, front: front, context: context)
+                return hit(entry, similarity: nil, query: fingerprint.queryText, chat: chat, front: front, context: context)
             case .semantic(let entry, let similarity):
-                return hit(entry, similarity: similarity, chat: chat, front: front, context: context)
+                return hit(entry, similarity: similarity, query: fingerprint.queryText, chat: chat, front: front, context: context)
             case .miss(let vector):
                 embedding = vector
             }
@@ -122,11 +122,13 @@ struct ChatCompletionsHandler: Sendable {
 
     // MARK: - Cache hits
 
-    private func hit(_ entry: CacheEntry, similarity: Float?, chat: ChatRequest, front: CacheFront, context: DejaRequestContext) -> Response {
+    private func hit(
+        _ entry: CacheEntry, similarity: Float?, query: String, chat: ChatRequest, front: CacheFront, context: DejaRequestContext
+    ) -> Response {
         let status = similarity == nil ? "HIT-EXACT" : "HIT-SEMANTIC"
         let id = "chatcmpl-deja" + RequestIDGenerator.next().dropFirst(4)
         let created = Int(wallClockSeconds())
-        front.cache.recordServed(completionID: id, entryID: entry.id)
+        front.cache.recordServed(completionID: id, entry: entry, query: query)
         let (providerName, model) = Self.split(entry.model)
         var fields = HTTPFields()
         fields[.xProvider] = providerName
