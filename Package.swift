@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "DejaCache",
             dependencies: [
-                "DejaProviders", "DejaIndex", "DejaEmbedding", "DejaRedis",
+                "DejaProviders", "DejaIndex", "DejaEmbedding", "DejaRedis", "DejaVerifier",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
@@ -106,13 +106,17 @@ let package = Package(
         ),
         .executableTarget(
             name: "deja-sim",
-            dependencies: ["DejaSim", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "DejaSim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .executableTarget(
             name: "deja",
             dependencies: [
                 "DejaGateway", "DejaSim", "DejaIndex", "DejaEmbedding", "DejaCache", "DejaProviders", "DejaVerifier",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

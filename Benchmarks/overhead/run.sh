@@ -24,6 +24,8 @@ cat >"$OUT/gateway.yaml" <<YAML
 server:
   port: $GW_PORT
 log_level: warning
+cache:
+  enabled: false
 providers:
   sim:
     kind: openai

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// The `deja` command line: the gateway server and its tools.
-@main
+
 struct Deja: AsyncParsableCommand {
     static let version = "0.1.0"
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import DejaCache
 import DejaEmbedding
 import DejaProviders
+import DejaVerifier
 import Foundation
 import Logging
 import Synchronization
@@ -31,6 +32,9 @@ struct BenchCacheCommand: AsyncParsableCommand {
     @Flag(help: "Raw cosine only: no verification stage.")
     var noVerifier = false
 
+    @Flag(help: "Also measure each verifier check alone.")
+    var perCheck = false
+
     @Flag(help: "List every near-miss that was served, and which check rejected each rejected one.")
     var verbose = false
 
@@ -50,18 +54,37 @@ struct BenchCacheCommand: AsyncParsableCommand {
         let directory = modelDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? MiniLMEmbedder.Configuration.defaultModelDirectory
         let model = try MiniLMEmbedder(configuration: .init(modelDirectory: directory))
         let embedder = MemoizingEmbedder(model, capacity: 100_000)
-        let verifier: (any HitVerifier)? = noVerifier ? nil : try DefaultVerifier.make(embedder: model)
+        let wordVectors = InputEmbeddingWordVectors(embedder: model)
         var logger = Logger(label: "deja-bench")
         logger.logLevel = .critical
 
         var rows: [Row] = []
         for threshold in sweep {
-            rows.append(try await measure(pairs, threshold: threshold, embedder: embedder, verifier: verifier, logger: logger))
+            let variants: [(String, (any HitVerifier)?)]
+            if noVerifier {
+                variants = [("cosine only", nil)]
+            } else {
+                var list: [(String, (any HitVerifier)?)] = [
+                    ("cosine + verifier", DefaultVerifier.make(threshold: threshold, embedder: model, wordVectors: wordVectors))
+                ]
+                if perCheck {
+                    list.insert(("cosine only", nil), at: 0)
+                    for check in DefaultVerifier.checkNames {
+                        list.append(("only \(check)", DefaultVerifier.make(threshold: threshold, checks: [check], embedder: model, wordVectors: wordVectors)))
+                    }
+                }
+                variants = list
+            }
+            for (label, verifier) in variants {
+                var row = try await measure(pairs, threshold: threshold, embedder: embedder, verifier: verifier, logger: logger)
+                row.label = label
+                rows.append(row)
+            }
         }
         if json {
             print(Self.jsonReport(rows))
         } else {
-            print(Self.table(rows, pairs: pairs.count, verifier: verifier != nil))
+            print(Self.table(rows, pairs: pairs.count))
             if verbose {
                 for row in rows {
                     for line in row.servedNearMisses { print("  served near-miss @\(row.threshold): \(line)") }
@@ -73,6 +96,7 @@ struct BenchCacheCommand: AsyncParsableCommand {
 
     struct Row {
         var threshold: Double
+        var label = ""
         var counts: [String: (total: Int, hits: Int)] = [:]
         var rejections: [String: Int] = [:]
         var servedNearMisses: [String] = []
@@ -146,15 +170,15 @@ struct BenchCacheCommand: AsyncParsableCommand {
         return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p + 0.5))]
     }
 
-    static func table(_ rows: [Row], pairs: Int, verifier: Bool) -> String {
-        var lines = ["\(pairs) pairs, \(verifier ? "cosine + verifier" : "raw cosine (no verifier)")", ""]
-        lines.append("| threshold | paraphrase hit | near-miss false hit | unrelated false hit | lookup p50 µs | lookup p99 µs | rejections by check |")
-        lines.append("| ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    static func table(_ rows: [Row], pairs: Int) -> String {
+        var lines = ["\(pairs) pairs", ""]
+        lines.append("| threshold | stage | paraphrase hit | near-miss false hit | unrelated false hit | lookup p50 µs | lookup p99 µs | rejections by check |")
+        lines.append("| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |")
         for row in rows {
             let rejections = row.rejections.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             lines.append(
                 String(
-                    format: "| %.2f | %.1f%% | %.1f%% | %.1f%% | %.0f | %.0f | %@ |", row.threshold, rate(row, "paraphrase") * 100,
+                    format: "| %.2f | %@ | %.1f%% | %.1f%% | %.1f%% | %.0f | %.0f | %@ |", row.threshold, row.label, rate(row, "paraphrase") * 100,
                     rate(row, "near_miss") * 100, rate(row, "unrelated") * 100, percentile(row.lookupMicros, 0.5), percentile(row.lookupMicros, 0.99),
                     rejections.isEmpty ? "-" : rejections))
         }
@@ -165,7 +189,7 @@ struct BenchCacheCommand: AsyncParsableCommand {
         let items: [JSONValue] = rows.map { row in
             .object(
                 JSONObject([
-                    "threshold": .double(row.threshold), "paraphrase_hit_rate": .double(rate(row, "paraphrase")),
+                    "threshold": .double(row.threshold), "stage": .string(row.label), "paraphrase_hit_rate": .double(rate(row, "paraphrase")),
                     "near_miss_false_hit_rate": .double(rate(row, "near_miss")), "unrelated_false_hit_rate": .double(rate(row, "unrelated")),
                     "lookup_p50_us": .double(percentile(row.lookupMicros, 0.5)), "lookup_p99_us": .double(percentile(row.lookupMicros, 0.99)),
                     "rejections": .object(JSONObject(row.rejections.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .int($0.value)) })),

@@ -1,7 +1,20 @@
 import DejaCache
 import DejaEmbedding
+import DejaVerifier
 
-/// The verifier the gateway uses by default (filled in by the verifier module).
+/// The verifier the gateway uses for a threshold (the preset whose bounds match it), optionally
+/// restricted to some checks — the same construction as the gateway's `EmbedderFactory.verifier`.
 enum DefaultVerifier {
-    static func make(embedder: MiniLMEmbedder) throws -> (any HitVerifier)? { nil }
+    static let checkNames = ["slots", "order", "polarity", "content_words"]
+
+    static func make(threshold: Double, checks: Set<String> = Set(checkNames), embedder: MiniLMEmbedder, wordVectors: InputEmbeddingWordVectors)
+        -> VerifierChain
+    {
+        var configuration: VerifierConfiguration = threshold >= 0.95 ? .strict : threshold >= 0.90 ? .balanced : .aggressive
+        configuration.checksSlots = checks.contains("slots")
+        configuration.checksOrder = checks.contains("order")
+        configuration.checksPolarity = checks.contains("polarity")
+        configuration.checksContentWords = checks.contains("content_words")
+        return VerifierChain(configuration: configuration, wordVectors: wordVectors)
+    }
 }

@@ -1,5 +1,5 @@
-import DejaCache
-import DejaVerifier
+/// The verifier chain is the cache's default verification stage.
+public import DejaVerifier
 
 extension VerifierChain: HitVerifier {
     public func rejection(query: String, candidate: String) async -> VerifierRejection? {

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Cache latency end to end (release build): a miss served by deja-sim with 0 ms latency, an exact
+# hit and a semantic hit, at concurrency 1 and 8; then the lookup cost as one namespace grows, and
+# the hit/false-hit trade-off on the labelled pairs. Usage: Benchmarks/cache/run.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DURATION=${1:-10}
+SIM_PORT=${SIM_PORT:-18301}
+GW_PORT=${GW_PORT:-18302}
+OUT=${OUT:-bench-out/cache}
+mkdir -p "$OUT"
+swift build -c release --product deja >/dev/null
+swift build -c release --product deja-sim >/dev/null
+BIN=$(swift build -c release --show-bin-path)
+cleanup() { kill "${SIM_PID:-}" "${GW_PID:-}" 2>/dev/null || true; }
+trap cleanup EXIT
+
+"$BIN/deja-sim" --port "$SIM_PORT" --tokens 64 >"$OUT/sim.log" 2>&1 &
+SIM_PID=$!
+cat >"$OUT/gateway.yaml" <<YAML
+server:
+  port: $GW_PORT
+log_level: warning
+cache:
+  enabled: true
+  max_entries: 1000000
+providers:
+  sim:
+    kind: openai
+    base_url: http://127.0.0.1:$SIM_PORT/v1
+    model_patterns: ["*"]
+YAML
+"$BIN/deja" serve --config "$OUT/gateway.yaml" >"$OUT/gateway.log" 2>&1 &
+GW_PID=$!
+for port in "$SIM_PORT" "$GW_PORT"; do
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/v1/models" >/dev/null 2>&1 && break; sleep 0.1; done
+done
+# Store the question the hit runs ask for.
+curl -s "http://127.0.0.1:$GW_PORT/v1/chat/completions" -H 'content-type: application/json' \
+  -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Can you explain what a memory leak is?"}]}' >/dev/null
+
+: >"$OUT/results.jsonl"
+for c in 1 8; do
+  for kind in miss exact semantic; do
+    line=$(wrk -t1 -c"$c" -d"${DURATION}s" -s "Benchmarks/cache/$kind.lua" "http://127.0.0.1:$GW_PORT" | tail -n 1)
+    echo "{\"kind\":\"$kind\",\"connections\":$c,\"result\":$line}" | tee -a "$OUT/results.jsonl"
+  done
+  line=$(wrk -t1 -c"$c" -d"${DURATION}s" -s Benchmarks/cache/miss.lua "http://127.0.0.1:$SIM_PORT" | tail -n 1)
+  echo "{\"kind\":\"direct-to-sim\",\"connections\":$c,\"result\":$line}" | tee -a "$OUT/results.jsonl"
+done
+curl -s "http://127.0.0.1:$GW_PORT/api/cache/stats" >"$OUT/stats.json"
+kill "$GW_PID" "$SIM_PID"
+
+"$BIN/deja" bench cache-scale --sizes 1000,10000,100000 --lookups 2000 | tee "$OUT/scale.md"
+for set in Tests/Fixtures/cache-pairs-public.jsonl Tests/Fixtures/cache-pairs-dev.jsonl; do
+  "$BIN/deja" bench cache --pairs "$set" --no-verifier --thresholds 0.85,0.90,0.95 | tee -a "$OUT/pairs.md"
+  "$BIN/deja" bench cache --pairs "$set" --thresholds 0.85,0.90,0.95 | tee -a "$OUT/pairs.md"
+done
