@@ -24,6 +24,7 @@ log_level: warning
 cache:
   enabled: true
   max_entries: 1000000
+  blas_threads: ${BLAS_THREADS:-1}
 providers:
   sim:
     kind: openai

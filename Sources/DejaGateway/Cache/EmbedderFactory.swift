@@ -14,7 +14,7 @@ enum EmbedderFactory {
 
     /// The native model, or nil (with the reason) when its files are missing or damaged.
     static func native(_ settings: CacheSettings) -> Result<MiniLMEmbedder, any Error> {
-        Result { try MiniLMEmbedder(configuration: .init(modelDirectory: modelDirectory(settings))) }
+        Result { try MiniLMEmbedder(configuration: .init(modelDirectory: modelDirectory(settings), blasThreads: settings.blasThreads)) }
     }
 
     /// The verifier chain for the configured threshold: the preset whose bounds match it, with the

@@ -25,6 +25,9 @@ public struct CacheSettings: Sendable {
     public var remoteDimension: Int?
     /// `REDIS_URL`: mirror entries to Redis and share them with peer instances.
     public var redisURL: String?
+    /// OpenBLAS threads for the native model (process-wide). 1 keeps a query's encoder pass off
+    /// the other core (best under load); 2 cuts single-query latency on an idle 2-core machine.
+    public var blasThreads = 1
     /// Entries memoised in front of the embedder.
     public var embeddingMemoEntries = 10_000
     /// The verification stage every semantic candidate must pass (on by default). Nil bounds

@@ -33,7 +33,7 @@ public struct ConfigurationLoader: Sendable {
     static let cacheKeys = [
         "enabled", "threshold", "model_thresholds", "threshold_min", "threshold_max", "ttl_seconds", "max_entries", "max_bytes",
         "stored_finish_reasons", "max_temperature", "shared_scope_tenants", "index_promotion_threshold", "candidates_per_lookup",
-        "idempotency_ttl_ms", "embedder", "model_dir", "remote_embedder", "redis_url", "embedding_memo_entries", "verifier", "feedback_raises_threshold", "feedback_threshold_step",
+        "idempotency_ttl_ms", "embedder", "model_dir", "remote_embedder", "redis_url", "embedding_memo_entries", "verifier", "feedback_raises_threshold", "feedback_threshold_step", "blas_threads",
     ]
     static let verifierKeys = ["enabled", "checks", "min_word_similarity"]
     static let verifierCheckNames = ["slots", "order", "polarity", "content_words"]
@@ -164,6 +164,7 @@ public struct ConfigurationLoader: Sendable {
                 cache.embedder = kind
             case "model_dir": cache.modelDirectory = try string(v, path)
             case "redis_url": cache.redisURL = try string(v, path)
+            case "blas_threads": cache.blasThreads = try Self.positiveInt(try scalar(v, path), key: path)
             case "feedback_raises_threshold": cache.cache.feedbackRaisesThreshold = try bool(v, path)
             case "feedback_threshold_step":
                 guard let x = Double(try scalar(v, path)), x > 0, x <= 0.1 else { throw ConfigurationError("\(path): expected a number in (0, 0.1]") }
