@@ -11,7 +11,7 @@ run: setup model build-release
 ## Install what is missing, then build and run the whole test suite.
 test: setup model
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --no-parallel
 
 ## System packages (BLAS, hiredis, redis-server, wrk).
 setup:

@@ -32,7 +32,9 @@ let package = Package(
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
 
         // Lower layer: no HTTP server knowledge.
-        .target(name: "DejaIndex", dependencies: ["CBLAS"]),
+        // The HNSW distance kernel: AVX2/FMA inner product (chosen at run time) and prefetch.
+        .target(name: "CDistance"),
+        .target(name: "DejaIndex", dependencies: ["CBLAS", "CDistance"]),
         .target(name: "DejaRedis", dependencies: ["CHiredis", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "DejaEmbedding",
@@ -151,7 +153,7 @@ let package = Package(
 )
 
 // Settings applied once, to every target (as swift-log does).
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.name != "CDistance" {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     settings.append(.enableUpcomingFeature("MemberImportVisibility"))

@@ -4,20 +4,18 @@ import Synchronization
 /// Construction: placing nodes, linking them (Algorithm 1) and the neighbour-selection heuristic
 /// (Algorithm 4), single-threaded or with several workers.
 extension HNSWGraph {
-    /// Claims a slot for `id` with a freshly drawn level and copies `unit` into it; the node is
-    /// not linked yet. Tombstoned slots are reused first, except the entry point, which must keep
-    /// its level.
+    /// Claims a new slot for `id` with a freshly drawn level and copies `unit` into it; the node
+    /// is not linked yet.
+    ///
+    /// Tombstoned slots are not reused in place: other nodes keep one-way links into a tombstone,
+    /// and a new node in that slot inherited them, which left parts of the graph unreachable
+    /// (ChurnTests). Tombstones are reclaimed by `compact()`, which the index runs once they pass
+    /// `compactionThreshold` of the slots.
     func place(id: UInt64, unit: UnsafePointer<Float>) -> UInt32 {
         let level = self.drawLevel()
-        let slot: UInt32
-        if let index = self.freeSlots.lastIndex(where: { $0 != self.entryPoint }) {
-            slot = self.freeSlots.remove(at: index)
-            self.detach(slot)
-        } else {
-            self.reserve(additionalNodes: 1)
-            slot = UInt32(self.nodeCount)
-            self.nodeCount += 1
-        }
+        self.reserve(additionalNodes: 1)
+        let slot = UInt32(self.nodeCount)
+        self.nodeCount += 1
         let s = Int(slot)
         self.vector(slot).update(from: unit, count: self.dimension)
         self.labels[s] = id
@@ -25,7 +23,6 @@ extension HNSWGraph {
         self.levels[s] = UInt8(level)
         self.links0[s * self.linkStride0] = 0
         if level > 0 {
-            // A reused slot gets a fresh block; its old one is reclaimed by `compact()`.
             let words = level * self.linkStrideUpper
             self.reserve(upperWords: words)
             self.upperOffset[s] = UInt32(self.upperCount)
@@ -34,32 +31,6 @@ extension HNSWGraph {
         }
         self.slotOfID[id] = slot
         return slot
-    }
-
-    /// Unlinks a tombstoned node before its slot is reused, reconnecting its former neighbours to
-    /// each other (hnswlib's repair on update): each neighbour's list is rebuilt with the heuristic
-    /// from its current links plus the node's other neighbours. Without this, nodes that were
-    /// reachable mainly through the reused slot would drift out of reach as slots churn.
-    private func detach(_ slot: UInt32) {
-        for level in 0...Int(self.levels[Int(slot)]) {
-            let list = self.links(slot, level: level)
-            let former = (0..<Int(list[0])).map { list[1 + $0] }
-            let capacity = level == 0 ? self.m0 : self.m
-            for neighbour in former where neighbour != slot && (level == 0 || Int(self.levels[Int(neighbour)]) >= level) {
-                let links = self.links(neighbour, level: level)
-                var pool = Set((0..<Int(links[0])).map { links[1 + $0] })
-                pool.formUnion(former)
-                pool.remove(slot)
-                pool.remove(neighbour)
-                if level > 0 { pool = pool.filter { Int(self.levels[Int($0)]) >= level } }
-                let base = UnsafePointer(self.vector(neighbour))
-                var scored = pool.map { Scored(similarity: self.similarity(base, $0), slot: $0) }
-                scored.sort { $0.similarity != $1.similarity ? $0.similarity > $1.similarity : $0.slot < $1.slot }
-                let kept = self.selectNeighbours(scored, limit: capacity)
-                links[0] = UInt32(kept.count)
-                for (i, node) in kept.enumerated() { links[1 + i] = node.slot }
-            }
-        }
     }
 
     /// Inserts already-normalised vectors. With `threads > 1` the nodes are linked by parallel

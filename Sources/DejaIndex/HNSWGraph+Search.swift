@@ -4,8 +4,9 @@ extension HNSWGraph {
     /// Copies the neighbour list of `node` at `level` into `scratch.neighbours` and returns the count.
     ///
     /// During construction other threads may be rewriting the list, so it is copied under the
-    /// node's lock; queries run with no writer present and skip the lock. A node whose slot was
-    /// reused at a lower level can still be linked from an upper level; it then has no list there.
+    /// node's lock; queries run with no writer present and skip the lock. A node linked from an
+    /// upper level it does not reach has no list there (defensive: the insert path does not
+    /// produce such links now that tombstoned slots are not reused).
     @inline(__always)
     func copyNeighbours(of node: UInt32, level: Int, locked: Bool, into scratch: SearchScratch) -> Int {
         guard level == 0 || Int(self.levels[Int(node)]) >= level else { return 0 }
@@ -86,8 +87,12 @@ extension HNSWGraph {
                 break
             }
             let count = self.copyNeighbours(of: candidate.slot, level: level, locked: locked, into: scratch)
+            // As hnswlib does: while one neighbour's distance is computed, the next one's vector
+            // is already on its way from memory.
+            if count > 0 { self.prefetch(scratch.neighbours[0]) }
             for i in 0..<count {
                 let neighbour = scratch.neighbours[i]
+                if i + 1 < count { self.prefetch(scratch.neighbours[i + 1]) }
                 if scratch.visit(neighbour) { continue }
                 if checkLevel && Int(self.levels[Int(neighbour)]) < level { continue }
                 let similarity = self.similarity(query, neighbour)

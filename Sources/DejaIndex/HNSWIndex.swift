@@ -14,9 +14,10 @@ import Foundation
 /// Memory is `4·dimension + 4·(2M + 1)` bytes per vector for the vectors and level-0 links, plus
 /// ~40 bytes for upper levels, the id map and per-node fields.
 ///
-/// Removal leaves a tombstone: the node still routes searches but is never returned, and its slot
-/// is reused by a later insert. Once tombstones exceed ``Configuration/compactionThreshold`` of
-/// the slots, the graph is rebuilt from the live entries (``compact()``).
+/// Removal leaves a tombstone: the node still routes searches but is never returned. Its slot is
+/// not reused in place (a new node there would inherit other nodes' stale links, which cut parts
+/// of the graph off); once tombstones exceed ``Configuration/compactionThreshold`` of the slots,
+/// the graph is rebuilt from the live entries (``compact()``), which reclaims them.
 ///
 /// ## Concurrency
 ///
