@@ -91,7 +91,7 @@ import Testing
         expectError("server:\n  port: abc\n", mentioning: ["server.port", "port number"])
         expectError("server:\n  port: 70000\n", mentioning: ["server.port"])
         expectError("log_level: loud\n", mentioning: ["log_level", "debug"])
-        expectError("log_redaction: maybe\n", mentioning: ["log_redaction", "true or false"])
+        expectError("demo: maybe\n", mentioning: ["demo", "true or false"])
         expectError("providers:\n  x:\n    kind: cohere\n    base_url: http://a\n", mentioning: ["providers.x.kind", "openai, anthropic, gemini"])
         expectError("providers:\n  x:\n    base_url: ftp://a\n", mentioning: ["providers.x.base_url", "http"])
         expectError("providers:\n  x:\n    models: abc\n    base_url: http://a\n", mentioning: ["providers.x.models", "list"])

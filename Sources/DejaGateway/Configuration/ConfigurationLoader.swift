@@ -29,7 +29,7 @@ public struct ConfigurationLoader: Sendable {
         ("ollama", .openai, "http://localhost:11434/v1", [], nil),
     ]
 
-    static let topLevelKeys = ["server", "log_level", "log_redaction", "default_provider", "demo", "providers", "cache", "tenants", "admin_token"]
+    static let topLevelKeys = ["server", "log_level", "default_provider", "demo", "providers", "cache", "tenants", "admin_token"]
     static let cacheKeys = [
         "enabled", "threshold", "model_thresholds", "threshold_min", "threshold_max", "ttl_seconds", "max_entries", "max_bytes",
         "stored_finish_reasons", "max_temperature", "shared_scope_tenants", "index_promotion_threshold", "candidates_per_lookup",
@@ -87,7 +87,6 @@ public struct ConfigurationLoader: Sendable {
                     }
                 }
             case "log_level": settings.logLevel = try Self.logLevel(try scalar(value, key), key: key)
-            case "log_redaction": settings.logRedaction = try bool(value, key)
             case "default_provider": settings.defaultProvider = try string(value, key)
             case "demo": settings.demo = try bool(value, key)
             case "cache": try parseCache(value, into: &settings.cache)
@@ -267,7 +266,6 @@ public struct ConfigurationLoader: Sendable {
         if let v = envString("MAX_BODY_BYTES") { config.maxBodyBytes = try Self.positiveInt(v, key: "MAX_BODY_BYTES") } else if let p = file.maxBodyBytes { config.maxBodyBytes = p }
         if let v = envString("REQUEST_TIMEOUT_MS") { config.requestTimeoutMs = try Self.positiveInt(v, key: "REQUEST_TIMEOUT_MS") } else if let p = file.requestTimeoutMs { config.requestTimeoutMs = p }
         if let v = envString("LOG_LEVEL") { config.logLevel = try Self.logLevel(v, key: "LOG_LEVEL") } else if let l = file.logLevel { config.logLevel = l }
-        if let r = file.logRedaction { config.logRedaction = r }
         if let c = file.corsAllowedOrigins { config.corsAllowedOrigins = c }
         config.demo = file.demo ?? false
         config.cacheSettings = file.cache
@@ -393,7 +391,6 @@ struct FileSettings {
     var requestTimeoutMs: Int?
     var corsAllowedOrigins: [String]?
     var logLevel: Logger.Level?
-    var logRedaction: Bool?
     var defaultProvider: String?
     var demo: Bool?
     var providers: [(String, FileProviderSettings)] = []

@@ -13,8 +13,6 @@ public struct GatewayConfiguration: Sendable {
     public var requestTimeoutMs: Int = 60_000
     /// Log level (`trace` … `critical`). Default `info`.
     public var logLevel: Logger.Level = .info
-    /// When true (the default) provider keys and prompt text never appear in logs.
-    public var logRedaction: Bool = true
     /// Origins allowed by CORS; `*` allows any. Default `["*"]`.
     public var corsAllowedOrigins: [String] = ["*"]
     /// The provider that serves models no catalogue entry claims; nil means such models are 404.
