@@ -127,7 +127,9 @@ let package = Package(
         .testTarget(name: "DejaEmbeddingTests", dependencies: ["DejaEmbedding"]),
         .testTarget(name: "DejaVerifierTests", dependencies: ["DejaVerifier", "DejaEmbedding"]),
         .testTarget(name: "DejaProvidersTests", dependencies: ["DejaProviders"]),
-        .testTarget(name: "DejaRedisTests", dependencies: ["DejaRedis", .product(name: "Logging", package: "swift-log")]),
+        // Harnesses shared by test targets (a real redis-server on a free port); not a product.
+        .target(name: "DejaTestSupport", path: "Sources/DejaTestSupport"),
+        .testTarget(name: "DejaRedisTests", dependencies: ["DejaRedis", "DejaTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "DejaCacheTests", dependencies: ["DejaCache", "DejaProviders", "DejaEmbedding", "DejaIndex"]),
         .testTarget(
             name: "DejaSimTests",
@@ -140,7 +142,7 @@ let package = Package(
         .testTarget(
             name: "DejaGatewayTests",
             dependencies: [
-                "DejaGateway", "DejaSim", "DejaProviders", "DejaCache", "DejaEmbedding", "DejaRedis",
+                "DejaGateway", "DejaSim", "DejaProviders", "DejaCache", "DejaEmbedding", "DejaRedis", "DejaTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

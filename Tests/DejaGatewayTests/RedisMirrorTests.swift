@@ -1,3 +1,4 @@
+import DejaTestSupport
 import AsyncHTTPClient
 import DejaCache
 import DejaGateway

@@ -1,4 +1,5 @@
 @testable import DejaRedis
+import DejaTestSupport
 import Testing
 
 /// Drives the pooled connection's state machine as a plain value: no sockets, no threads.

@@ -1,3 +1,4 @@
+import DejaTestSupport
 import DejaRedis
 import Synchronization
 import Testing

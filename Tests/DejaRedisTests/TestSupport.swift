@@ -1,3 +1,4 @@
+import DejaTestSupport
 import DejaRedis
 import Foundation
 import Logging

@@ -4,13 +4,14 @@ import Foundation
 import Glibc
 #endif
 
-/// A throwaway `redis-server` on a free loopback port, for one test.
+/// A throwaway `redis-server` on a free loopback port, for one test. Shared by the test targets
+/// that need a real Redis (DejaRedisTests, DejaGatewayTests); no product exposes it.
 ///
 /// Never the system service, never a fixed port. Persistence is off, so a restart comes back empty.
 /// The server is stopped with SIGKILL: it inherits the test runner's blocked SIGTERM, so
 /// `terminate()` would leave it running.
-final class RedisServer {
-    let port: Int
+public final class RedisServer {
+    public let port: Int
     private var process: Process?
 
     private init(port: Int, process: Process) {
@@ -19,7 +20,7 @@ final class RedisServer {
     }
 
     /// Starts a server and waits until it answers `PING`.
-    static func start() async throws -> RedisServer {
+    public static func start() async throws -> RedisServer {
         var lastError: (any Error)?
         // Another process may grab the free port between our probe and redis-server's bind;
         // a fresh port on a second try covers that.
@@ -35,7 +36,7 @@ final class RedisServer {
     }
 
     /// Kills the server at once, as a crash would; safe to call twice.
-    func kill() {
+    public func kill() {
         guard let process = self.process else { return }
         Glibc.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -43,7 +44,7 @@ final class RedisServer {
     }
 
     /// Starts a new, empty server on the same port.
-    func restart() async throws {
+    public func restart() async throws {
         self.kill()
         self.process = try await Self.launch(port: self.port)
     }
@@ -72,7 +73,7 @@ final class RedisServer {
     }
 
     /// A port nobody listens on right now: bind port 0, read the port the kernel chose, close.
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket() failed") }
         defer { close(fd) }
@@ -114,7 +115,8 @@ final class RedisServer {
     }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+/// A test harness failure with a readable reason.
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
