@@ -40,7 +40,8 @@ enum EmbedderFactory {
         let base: any Embedder
         switch settings.embedder {
         case .native:
-            base = try native.get()
+            // Concurrent lookups share encoder passes (no added latency for a lone query).
+            base = BatchingEmbedder(try native.get())
         case .hashing:
             logger.notice("The cache uses the lexical hashing embedder: it matches wording, not meaning")
             base = HashingEmbedder()
