@@ -21,6 +21,13 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
         (self.a, self.b, self.c, self.d) = (a, b, c, d)
     }
 
+    /// The SHA-256 of some bytes as a key (e.g. an idempotency key's request body).
+    public static func sha256(_ bytes: some Sequence<UInt8>) -> CacheKey {
+        var hash = SHA256()
+        hash.update(data: Array(bytes))
+        return CacheKey(digest: hash.finalize())
+    }
+
     /// Lower-case hex, 64 characters (stable across processes: used in Redis and the API).
     public var description: String {
         [a, b, c, d].map { word in

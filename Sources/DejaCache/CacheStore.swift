@@ -149,13 +149,7 @@ final class CacheStore: Sendable {
         return expired.count
     }
 
-    func removeAll() -> Int {
-        state.withLock { state in
-            let n = state.entries.count
-            state = State(evictions: state.evictions, expirations: state.expirations)
-            return n
-        }
-    }
+    var count: Int { state.withLock { $0.entries.count } }
 
     struct Snapshot {
         var entries: Int

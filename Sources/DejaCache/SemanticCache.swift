@@ -159,7 +159,7 @@ public final class SemanticCache: Sendable {
     public func recordCoalesced() { counters.coalesced.add(1, ordering: .relaxed) }
 
     /// Entries held in memory.
-    public var entryCount: Int { store.snapshot().entries }
+    public var entryCount: Int { store.count }
 
     public func entry(id: UInt64) -> CacheEntry? { store.entry(id) }
 
@@ -174,11 +174,6 @@ public final class SemanticCache: Sendable {
                 served.map[served.order.removeFirst()] = nil
             }
         }
-    }
-
-    /// The entry that served a completion id, when known.
-    public func entryID(forCompletion completionID: String) -> UInt64? {
-        served.withLock { $0.map[completionID]?.entryID }
     }
 
     func servedRecord(_ completionID: String) -> ServedRecord? {

@@ -1,4 +1,3 @@
-import Crypto
 import DejaCache
 import HTTPTypes
 import Hummingbird
@@ -18,14 +17,7 @@ enum Idempotency {
         guard key.utf8.count <= 256 else {
             throw GatewayError(status: .badRequest, message: "X-Idempotency-Key must be at most 256 bytes", param: "X-Idempotency-Key")
         }
-        var hash = SHA256()
-        hash.update(data: Array(body.readableBytesView))
-        let digest = Array(hash.finalize())
-        let bodyKey = digest.withUnsafeBytes { raw in
-            CacheKey(
-                a: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self), b: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-                c: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self), d: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
-        }
+        let bodyKey = CacheKey.sha256(body.readableBytesView)
         let recordKey = tenant + "\u{0}" + key
         switch await store.claim(key: recordKey, body: bodyKey) {
         case .conflict:

@@ -58,7 +58,7 @@ struct CacheAdminHandlers: Sendable {
                     .object(JSONObject(["namespace": .string($0.namespace), "entries": .int($0.entries), "model": .string($0.model), "index": .string($0.index)]))
                 }))
         if let mirror = front.mirror { o.append("redis", mirror.statusJSON()) } else { o.append("redis", .object(JSONObject(["enabled": .bool(false)]))) }
-        return Self.json(.object(o))
+        return .json(.object(o))
     }
 
     func invalidate(_ request: Request, context: DejaRequestContext) async throws -> Response {
@@ -88,7 +88,7 @@ struct CacheAdminHandlers: Sendable {
         }
         let removed = try await front.cache.invalidate(invalidation)
         front.mirror?.invalidated(removed.map(\.id), invalidation: invalidation)
-        return Self.json(.object(JSONObject(["removed": .int(removed.count)])))
+        return .json(.object(JSONObject(["removed": .int(removed.count)])))
     }
 
     /// `POST /api/cache/feedback {"completion_id": "...", "correct": false}`: a client reports a
@@ -116,14 +116,8 @@ struct CacheAdminHandlers: Sendable {
         o.append("entry_id", result.entryID.map { .string(String($0)) } ?? .null)
         o.append("evicted", .bool(result.evicted))
         if let t = result.namespaceThreshold { o.append("namespace_threshold", .double(t)) }
-        return Self.json(.object(o))
+        return .json(.object(o))
     }
 
     private func ms(_ seconds: Double) -> Double { (seconds * 1e6).rounded() / 1e3 }
-
-    static func json(_ value: JSONValue) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.serialize(value))))
-    }
 }

@@ -85,10 +85,9 @@ struct EmbeddingsHandler: Sendable {
         object.append("model", .string("all-MiniLM-L6-v2"))
         object.append("usage", .object(JSONObject(["prompt_tokens": .int(tokens), "total_tokens": .int(tokens)])))
         var headers = HTTPFields()
-        headers[.contentType] = "application/json"
         headers[.xProvider] = "local"
         headers[.xModel] = "all-MiniLM-L6-v2"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.serialize(.object(object)))))
+        return .json(.object(object), headers: headers)
     }
 
     /// Checks the OpenAI embeddings request shape: `model` string, `input` a non-empty string or a

@@ -19,7 +19,7 @@ struct InfoHandlers: Sendable {
                     .object(JSONObject(["id": .string("\(s.name)/\(model)"), "object": .string("model"), "created": .int(0), "owned_by": .string(s.name)])))
             }
         }
-        return json(.object(JSONObject(["object": .string("list"), "data": .array(data)])))
+        return .json(.object(JSONObject(["object": .string("list"), "data": .array(data)])))
     }
 
     func health(_ request: Request, context: DejaRequestContext) -> Response {
@@ -55,25 +55,17 @@ struct InfoHandlers: Sendable {
         }
         object.append("uptime_seconds", .int(Int((ContinuousClock.now - startedAt).components.seconds)))
         object.append("providers", .array(providers))
-        return json(.object(object))
+        return .json(.object(object))
     }
 
     func live(_ request: Request, context: DejaRequestContext) -> Response {
-        json(.object(JSONObject(["status": .string("ok")])))
+        .json(.object(JSONObject(["status": .string("ok")])))
     }
 
     func ready(_ request: Request, context: DejaRequestContext) -> Response {
         if registry.settings.isEmpty {
-            var r = json(.object(JSONObject(["status": .string("not_ready"), "reason": .string("no provider is configured")])))
-            r.status = .serviceUnavailable
-            return r
+            return .json(.object(JSONObject(["status": .string("not_ready"), "reason": .string("no provider is configured")])), status: .serviceUnavailable)
         }
-        return json(.object(JSONObject(["status": .string("ready")])))
-    }
-
-    private func json(_ value: JSONValue) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.serialize(value))))
+        return .json(.object(JSONObject(["status": .string("ready")])))
     }
 }

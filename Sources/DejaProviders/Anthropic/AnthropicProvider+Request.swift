@@ -13,15 +13,7 @@ extension AnthropicProvider {
         out.append("model", .string(model))
 
         var systemTexts: [String] = []
-        var turns: [(role: String, blocks: [JSONValue])] = []
-        func add(_ role: String, _ blocks: [JSONValue]) {
-            guard !blocks.isEmpty else { return }
-            if let last = turns.last, last.role == role {
-                turns[turns.count - 1].blocks.append(contentsOf: blocks)
-            } else {
-                turns.append((role, blocks))
-            }
-        }
+        var turns = MergedTurns()
 
         for (i, value) in (body["messages"]?.arrayValue ?? []).enumerated() {
             guard let message = value.objectValue, let role = message["role"]?.stringValue else { continue }
@@ -30,13 +22,13 @@ extension AnthropicProvider {
                 let text = AnthropicContent.text(of: message["content"])
                 if !text.isEmpty { systemTexts.append(text) }
             case "user":
-                add("user", try AnthropicContent.blocks(message["content"], at: "messages[\(i)]", provider: provider))
+                turns.add("user", try AnthropicContent.blocks(message["content"], at: "messages[\(i)]", provider: provider))
             case "assistant":
                 var blocks = try AnthropicContent.blocks(message["content"], at: "messages[\(i)]", provider: provider)
                 for (j, call) in (message["tool_calls"]?.arrayValue ?? []).enumerated() {
                     blocks.append(try AnthropicContent.toolUse(call, at: "messages[\(i)].tool_calls[\(j)]", provider: provider))
                 }
-                add("assistant", blocks)
+                turns.add("assistant", blocks)
             case "tool":
                 var result = JSONObject()
                 result.append("type", .string("tool_result"))
@@ -48,11 +40,11 @@ extension AnthropicProvider {
                 default:
                     result.append("content", .string(AnthropicContent.text(of: message["content"])))
                 }
-                add("user", [.object(result)])
+                turns.add("user", [.object(result)])
             case "function":
                 // The legacy function-result role: carried as a user text turn naming the function.
                 let name = message["name"]?.stringValue ?? "function"
-                add("user", [AnthropicContent.textBlock("\(name) result: \(AnthropicContent.text(of: message["content"]))")])
+                turns.add("user", [AnthropicContent.textBlock("\(name) result: \(AnthropicContent.text(of: message["content"]))")])
             default:
                 continue
             }
@@ -61,8 +53,8 @@ extension AnthropicProvider {
         out.append(
             "messages",
             .array(
-                turns.map { turn in
-                    .object(JSONObject(["role": .string(turn.role), "content": .array(turn.blocks)]))
+                turns.turns.map { turn in
+                    .object(JSONObject(["role": .string(turn.role), "content": .array(turn.items)]))
                 }))
         if !systemTexts.isEmpty { out.append("system", .string(systemTexts.joined(separator: "\n\n"))) }
 

@@ -9,18 +9,13 @@ extension GeminiProvider {
     static func generateContentRequest(_ request: ChatRequest, model: String, provider: String) throws(ProviderError) -> JSONObject {
         let body = request.body
         var systemTexts: [String] = []
-        var turns: [(role: String, parts: [JSONValue])] = []
+        var turns = MergedTurns()
+        func functionResponse(_ name: String, _ response: JSONObject) -> JSONValue {
+            .object(JSONObject(["functionResponse": .object(JSONObject(["name": .string(name), "response": .object(response)]))]))
+        }
         var toolNames: [String: String] = [:]
         let needsSignatures = GeminiContent.requiresThoughtSignatures(model: model)
 
-        func add(_ role: String, _ parts: [JSONValue]) {
-            guard !parts.isEmpty else { return }
-            if let last = turns.last, last.role == role {
-                turns[turns.count - 1].parts.append(contentsOf: parts)
-            } else {
-                turns.append((role, parts))
-            }
-        }
 
         for (i, value) in (body["messages"]?.arrayValue ?? []).enumerated() {
             guard let message = value.objectValue, let role = message["role"]?.stringValue else { continue }
@@ -29,7 +24,7 @@ extension GeminiProvider {
                 let text = AnthropicContent.text(of: message["content"])
                 if !text.isEmpty { systemTexts.append(text) }
             case "user":
-                add("user", try GeminiContent.parts(message["content"], at: "messages[\(i)]", provider: provider))
+                turns.add("user", try GeminiContent.parts(message["content"], at: "messages[\(i)]", provider: provider))
             case "assistant":
                 var parts = try GeminiContent.parts(message["content"], at: "messages[\(i)]", provider: provider)
                 var signedOne = false
@@ -52,7 +47,7 @@ extension GeminiProvider {
                     }
                     parts.append(.object(part))
                 }
-                add("model", parts)
+                turns.add("model", parts)
             case "tool":
                 let id = message["tool_call_id"]?.stringValue ?? ""
                 guard let name = toolNames[id] else {
@@ -67,11 +62,11 @@ extension GeminiProvider {
                 } else {
                     response = JSONObject(["result": .string(text)])
                 }
-                add("user", [.object(JSONObject(["functionResponse": .object(JSONObject(["name": .string(name), "response": .object(response)]))]))])
+                turns.add("user", [functionResponse(name, response)])
             case "function":
                 let name = message["name"]?.stringValue ?? "function"
                 let response = JSONObject(["result": .string(AnthropicContent.text(of: message["content"]))])
-                add("user", [.object(JSONObject(["functionResponse": .object(JSONObject(["name": .string(name), "response": .object(response)]))]))])
+                turns.add("user", [functionResponse(name, response)])
             default:
                 continue
             }
@@ -80,7 +75,7 @@ extension GeminiProvider {
         var out = JSONObject()
         out.append(
             "contents",
-            .array(turns.map { .object(JSONObject(["role": .string($0.role), "parts": .array($0.parts)])) }))
+            .array(turns.turns.map { .object(JSONObject(["role": .string($0.role), "parts": .array($0.items)])) }))
         if !systemTexts.isEmpty {
             out.append(
                 "systemInstruction",

@@ -62,9 +62,6 @@ public struct SSEParser: Sendable {
         return events
     }
 
-    /// Bytes received but not yet part of a complete line (for diagnostics of a cut stream).
-    public var hasPartialEvent: Bool { !buffer.isEmpty || hasData }
-
     private mutating func processLine(_ line: ArraySlice<UInt8>) -> SSEEvent? {
         if line.isEmpty {
             defer {
