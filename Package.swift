@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
     ],
     targets: [
         // System libraries: module maps only.
@@ -47,10 +48,20 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]
         ),
+        // The upstream HTTP/1.1 client: per-event-loop keep-alive pools, streaming bodies.
+        .target(
+            name: "DejaHTTPClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .target(
             name: "DejaProviders",
             dependencies: [
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "DejaHTTPClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -79,7 +90,7 @@ let package = Package(
         .target(
             name: "DejaGateway",
             dependencies: [
-                "DejaProviders", "DejaCache", "DejaEmbedding", "DejaIndex", "DejaRedis", "DejaObservability", "DejaVerifier",
+                "DejaHTTPClient", "DejaProviders", "DejaCache", "DejaEmbedding", "DejaIndex", "DejaRedis", "DejaObservability", "DejaVerifier",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -126,7 +137,14 @@ let package = Package(
         .testTarget(name: "DejaIndexTests", dependencies: ["DejaIndex"]),
         .testTarget(name: "DejaEmbeddingTests", dependencies: ["DejaEmbedding"]),
         .testTarget(name: "DejaVerifierTests", dependencies: ["DejaVerifier", "DejaEmbedding"]),
-        .testTarget(name: "DejaProvidersTests", dependencies: ["DejaProviders"]),
+        .testTarget(
+            name: "DejaHTTPClientTests",
+            dependencies: [
+                "DejaHTTPClient", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "DejaProvidersTests", dependencies: ["DejaProviders", "DejaHTTPClient"]),
         // Harnesses shared by test targets (a real redis-server on a free port); not a product.
         .target(name: "DejaTestSupport", path: "Sources/DejaTestSupport"),
         .testTarget(name: "DejaRedisTests", dependencies: ["DejaRedis", "DejaTestSupport", .product(name: "Logging", package: "swift-log")]),

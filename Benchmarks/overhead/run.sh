@@ -11,9 +11,14 @@ CONNECTIONS=16
 OUT=${OUT:-bench-out/overhead}
 mkdir -p "$OUT"
 
-swift build -c release --product deja >/dev/null
-swift build -c release --product deja-sim >/dev/null
-BIN=$(swift build -c release --show-bin-path)
+# DEJA_BIN: a folder holding prebuilt release binaries of deja and deja-sim (skips the build).
+if [[ -n "${DEJA_BIN:-}" ]]; then
+  BIN=$DEJA_BIN
+else
+  swift build -c release --product deja >/dev/null
+  swift build -c release --product deja-sim >/dev/null
+  BIN=$(swift build -c release --show-bin-path)
+fi
 
 cleanup() { kill "${SIM_PID:-}" "${GW_PID:-}" 2>/dev/null || true; }
 trap cleanup EXIT

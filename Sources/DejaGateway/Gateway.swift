@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import DejaHTTPClient
 public import Hummingbird
 import HTTPTypes
 public import Logging
@@ -17,6 +18,9 @@ import Synchronization
 public final class Gateway: Sendable {
     public let configuration: GatewayConfiguration
     public let logger: Logger
+    /// Carries provider calls and pass-through requests.
+    let upstreamClient: UpstreamClient
+    /// Only for the remote cache embedder.
     let httpClient: HTTPClient
     let registry: ProviderRegistry
     let front: CacheFront?
@@ -39,7 +43,9 @@ public final class Gateway: Sendable {
         // reused, so a generous soft limit costs nothing when traffic is light.
         clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
         self.httpClient = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration)
-        self.registry = ProviderRegistry(configuration: configuration, httpClient: httpClient, logger: logger)
+        self.upstreamClient = UpstreamClient(
+            configuration: .init(connectTimeout: .seconds(10), idleConnectionTimeout: .seconds(60)))
+        self.registry = ProviderRegistry(configuration: configuration, client: upstreamClient, logger: logger)
         self.idempotency = IdempotencyStore(ttlSeconds: configuration.cacheSettings.cache.idempotencyTTLSeconds)
         let settings = configuration.cacheSettings
         let needsNative = settings.cache.enabled && settings.embedder == .native
@@ -60,6 +66,7 @@ public final class Gateway: Sendable {
                 }
                 self.front = CacheFront(cache: cache, mirror: mirror, metrics: metrics)
             } catch {
+                upstreamClient.shutdown()
                 try? httpClient.syncShutdown()
                 throw error
             }
@@ -115,7 +122,7 @@ public final class Gateway: Sendable {
         router.get("/metrics") { metricsHandler.handle($0, context: $1) }
 
         let passthrough = PassthroughHandler(
-            registry: registry, httpClient: httpClient, maxBodyBytes: configuration.maxBodyBytes,
+            registry: registry, client: upstreamClient, maxBodyBytes: configuration.maxBodyBytes,
             timeout: .milliseconds(Int64(configuration.requestTimeoutMs)))
         let prefixes: [(String, PassthroughHandler.Family)] = [
             ("/openai/v1/**", .openai), ("/anthropic/v1/**", .anthropic), ("/gemini/v1beta/**", .gemini), ("/gemini/v1/**", .gemini),
@@ -159,6 +166,7 @@ public final class Gateway: Sendable {
     func stopBackgroundWork(_ task: Task<Void, Never>) async {
         task.cancel()
         front?.mirror?.shutdown()
+        upstreamClient.shutdown()
         try? await httpClient.shutdown()
     }
 

@@ -1,4 +1,4 @@
-import AsyncHTTPClient
+import DejaHTTPClient
 import Logging
 import Testing
 
@@ -117,7 +117,7 @@ import Testing
 
     @Test func embeddingsAreUnsupported() async throws {
         let provider = AnthropicProvider(
-            configuration: .init(apiKey: "k"), httpClient: .shared)
+            configuration: .init(apiKey: "k"), client: UpstreamClient())
         do {
             _ = try await provider.embeddings(JSONObject(), model: "m", context: .init(requestID: "r", logger: .init(label: "t")))
             Issue.record("expected unsupported")

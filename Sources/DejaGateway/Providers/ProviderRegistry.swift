@@ -1,4 +1,4 @@
-import AsyncHTTPClient
+import DejaHTTPClient
 import DejaProviders
 import Logging
 import NIOCore
@@ -25,7 +25,7 @@ final class ProviderRegistry: Sendable {
     private let defaultProvider: String?
     let health: ProviderHealth
 
-    init(configuration: GatewayConfiguration, httpClient: HTTPClient, logger: Logger) {
+    init(configuration: GatewayConfiguration, client: UpstreamClient, logger: Logger) {
         var adapters: [String: any UpstreamProvider] = [:]
         var usable: [ProviderSettings] = []
         for settings in configuration.providers {
@@ -34,19 +34,19 @@ final class ProviderRegistry: Sendable {
             case .openai:
                 adapters[settings.name] = OpenAICompatibleProvider(
                     configuration: .init(name: settings.name, baseURL: settings.baseURL, apiKey: settings.apiKey, timeout: timeout),
-                    httpClient: httpClient)
+                    client: client)
                 usable.append(settings)
             case .anthropic:
                 adapters[settings.name] = AnthropicProvider(
                     configuration: .init(
                         name: settings.name, baseURL: settings.baseURL, apiKey: settings.apiKey,
                         defaultMaxTokens: settings.defaultMaxTokens ?? 4096, timeout: timeout),
-                    httpClient: httpClient)
+                    client: client)
                 usable.append(settings)
             case .gemini:
                 adapters[settings.name] = GeminiProvider(
                     configuration: .init(name: settings.name, baseURL: settings.baseURL, apiKey: settings.apiKey, timeout: timeout),
-                    httpClient: httpClient)
+                    client: client)
                 usable.append(settings)
             }
         }

@@ -1,4 +1,4 @@
-import AsyncHTTPClient
+import DejaHTTPClient
 import DejaProviders
 import HTTPTypes
 import Hummingbird
@@ -17,7 +17,7 @@ struct PassthroughHandler: Sendable {
     }
 
     let registry: ProviderRegistry
-    let httpClient: HTTPClient
+    let client: UpstreamClient
     let maxBodyBytes: Int
     let timeout: TimeAmount
 
@@ -38,8 +38,13 @@ struct PassthroughHandler: Sendable {
         let url = Self.upstreamURL(family: family, baseURL: settings.baseURL, path: fullPath, query: request.uri.query)
         let body = try await request.collectBody(limit: maxBodyBytes)
 
-        var outbound = HTTPClientRequest(url: url)
-        outbound.method = HTTPMethod(rawValue: request.method.rawValue)
+        let upstreamURL: UpstreamURL
+        do {
+            upstreamURL = try UpstreamURL(url)
+        } catch {
+            throw GatewayError(status: .badGateway, message: "The \(family.rawValue) provider's base URL cannot be used: \(error)", type: "upstream_error", code: "upstream_unavailable")
+        }
+        var outbound = UpstreamRequest(method: HTTPMethod(rawValue: request.method.rawValue), url: upstreamURL)
         var sawKey = false
         for field in request.headers {
             let name = field.name.canonicalName.lowercased()
@@ -58,16 +63,16 @@ struct PassthroughHandler: Sendable {
             }
         }
         outbound.headers.replaceOrAdd(name: "x-request-id", value: context.requestID)
-        if body.readableBytes > 0 || request.method == .post || request.method == .put || request.method == .patch {
-            outbound.body = .bytes(body)
+        if body.readableBytes > 0 {
+            outbound.body = body
         }
 
-        let upstream: HTTPClientResponse
+        let upstream: StreamingResponse
         do {
-            upstream = try await httpClient.execute(outbound, timeout: timeout)
+            upstream = try await client.stream(outbound, timeout: timeout)
         } catch {
             registry.health.recordFailure(settings.name, .connectionFailed(provider: settings.name, detail: "\(error)"))
-            if let e = error as? HTTPClientError, e == .deadlineExceeded || e == .readTimeout {
+            if error == .readTimeout {
                 throw GatewayError(status: .gatewayTimeout, message: "The upstream provider '\(settings.name)' did not answer in time", type: "upstream_error", code: "upstream_timeout")
             }
             throw GatewayError(status: .badGateway, message: "Could not reach the upstream provider '\(settings.name)'", type: "upstream_error", code: "upstream_unavailable")

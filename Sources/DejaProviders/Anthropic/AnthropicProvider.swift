@@ -1,4 +1,4 @@
-public import AsyncHTTPClient
+public import DejaHTTPClient
 import Foundation
 import Logging
 public import NIOCore
@@ -49,9 +49,9 @@ public struct AnthropicProvider: UpstreamProvider {
 
     public var name: String { configuration.name }
 
-    public init(configuration: Configuration, httpClient: HTTPClient) {
+    public init(configuration: Configuration, client: UpstreamClient) {
         self.configuration = configuration
-        self.http = UpstreamHTTP(provider: configuration.name, client: httpClient, timeout: configuration.timeout)
+        self.http = UpstreamHTTP(provider: configuration.name, client: client, timeout: configuration.timeout)
     }
 
     private var messagesURL: String { configuration.baseURL + "/v1/messages" }

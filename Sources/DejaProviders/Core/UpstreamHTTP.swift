@@ -1,13 +1,13 @@
-import AsyncHTTPClient
+import DejaHTTPClient
 import Logging
 import NIOCore
 import NIOHTTP1
 
-/// The HTTP plumbing every adapter shares: send a JSON request over the pooled client, map
+/// The HTTP plumbing every adapter shares: send a JSON request over the upstream client, map
 /// transport failures and non-2xx answers to `ProviderError`, bound what is read.
 struct UpstreamHTTP: Sendable {
     let provider: String
-    let client: HTTPClient
+    let client: UpstreamClient
     let timeout: TimeAmount
 
     /// Largest error body read from an upstream (error bodies are small; a huge one is truncated).
@@ -18,66 +18,82 @@ struct UpstreamHTTP: Sendable {
         url: String, method: HTTPMethod = .POST, headers: HTTPHeaders, body: [UInt8]?, maxBytes: Int,
         errorParser: @Sendable ([UInt8]) -> OpenAIErrorBody?
     ) async throws -> [UInt8] {
-        let response = try await open(url: url, method: method, headers: headers, body: body, errorParser: errorParser)
+        let request = try makeRequest(url: url, method: method, headers: headers, body: body)
+        let response: CollectedResponse
         do {
-            let buffer = try await response.body.collect(upTo: maxBytes)
-            return Array(buffer.readableBytesView)
-        } catch let error as NIOTooManyBytesError {
-            _ = error
-            throw ProviderError.responseTooLarge(provider: provider, limit: maxBytes)
+            response = try await client.collect(request, limit: max(maxBytes, Self.maxErrorBytes), timeout: timeout)
         } catch {
             throw map(error)
         }
+        let status = Int(response.status.code)
+        guard (200..<300).contains(status) else {
+            throw statusError(status, headers: response.headers, body: Array(response.body.readableBytesView.prefix(Self.maxErrorBytes)), errorParser: errorParser)
+        }
+        guard !response.truncated, response.body.readableBytes <= maxBytes else {
+            throw ProviderError.responseTooLarge(provider: provider, limit: maxBytes)
+        }
+        return Array(response.body.readableBytesView)
     }
 
     /// Sends a request and returns once a 2xx response head arrived; the body is left to stream.
     func open(
         url: String, method: HTTPMethod = .POST, headers: HTTPHeaders, body: [UInt8]?,
         errorParser: @Sendable ([UInt8]) -> OpenAIErrorBody?
-    ) async throws -> HTTPClientResponse {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        request.headers = headers
-        if let body {
-            request.body = .bytes(ByteBuffer(bytes: body))
-        }
-        let response: HTTPClientResponse
+    ) async throws -> StreamingResponse {
+        let request = try makeRequest(url: url, method: method, headers: headers, body: body)
+        let response: StreamingResponse
         do {
-            response = try await client.execute(request, timeout: timeout)
+            response = try await client.stream(request, timeout: timeout)
         } catch {
             throw map(error)
         }
-        guard (200..<300).contains(Int(response.status.code)) else {
-            let bytes: [UInt8]
+        let status = Int(response.status.code)
+        guard (200..<300).contains(status) else {
+            var bytes: [UInt8] = []
             do {
-                bytes = Array(try await response.body.collect(upTo: Self.maxErrorBytes).readableBytesView)
+                for try await part in response.body {
+                    bytes.append(contentsOf: part.readableBytesView.prefix(Self.maxErrorBytes - bytes.count))
+                    if bytes.count >= Self.maxErrorBytes { break }
+                }
             } catch {
-                bytes = []
+                // The status says enough; a cut error body keeps what arrived.
             }
-            let status = Int(response.status.code)
-            let parsed = errorParser(bytes)
-            let message =
-                parsed?.message
-                ?? (bytes.isEmpty
-                    ? "upstream answered HTTP \(status)" : String(decoding: bytes.prefix(512), as: UTF8.self))
-            throw ProviderError.upstreamStatus(
-                status, provider: provider, message: message, type: parsed?.type, code: parsed?.code,
-                retryAfter: response.headers.first(name: "retry-after"))
+            throw statusError(status, headers: response.headers, body: bytes, errorParser: errorParser)
         }
         return response
+    }
+
+    private func makeRequest(url: String, method: HTTPMethod, headers: HTTPHeaders, body: [UInt8]?) throws -> UpstreamRequest {
+        let parsed: UpstreamURL
+        do {
+            parsed = try UpstreamURL(url)
+        } catch {
+            throw ProviderError.connectionFailed(provider: provider, detail: "\(error)")
+        }
+        return UpstreamRequest(method: method, url: parsed, headers: headers, body: body.map { ByteBuffer(bytes: $0) })
+    }
+
+    private func statusError(
+        _ status: Int, headers: HTTPHeaders, body bytes: [UInt8], errorParser: @Sendable ([UInt8]) -> OpenAIErrorBody?
+    ) -> ProviderError {
+        let parsed = errorParser(bytes)
+        let message =
+            parsed?.message
+            ?? (bytes.isEmpty ? "upstream answered HTTP \(status)" : String(decoding: bytes.prefix(512), as: UTF8.self))
+        return ProviderError.upstreamStatus(
+            status, provider: provider, message: message, type: parsed?.type, code: parsed?.code,
+            retryAfter: headers.first(name: "retry-after"))
     }
 
     /// Maps a transport error to a `ProviderError`.
     func map(_ error: any Error) -> ProviderError {
         if let e = error as? ProviderError { return e }
-        if let e = error as? HTTPClientError {
+        if let e = error as? UpstreamClientError {
             switch e {
-            case .deadlineExceeded, .readTimeout, .writeTimeout:
+            case .readTimeout:
                 return .timeout(provider: provider)
-            case .connectTimeout, .remoteConnectionClosed, .cancelled:
-                return .connectionFailed(provider: provider, detail: "\(e)")
             default:
-                return .connectionFailed(provider: provider, detail: "\(e)")
+                return .connectionFailed(provider: provider, detail: e.description)
             }
         }
         if error is CancellationError { return .connectionFailed(provider: provider, detail: "cancelled") }
@@ -87,13 +103,13 @@ struct UpstreamHTTP: Sendable {
 
 /// Pulls server-sent events out of a streaming upstream body, one upstream read at a time.
 final class SSEEventReader {
-    private var iterator: HTTPClientResponse.Body.AsyncIterator
+    private var iterator: UpstreamBody.AsyncIterator
     private var parser = SSEParser()
     private var pending: [SSEEvent] = []
     private var pendingIndex = 0
     private let provider: String
 
-    init(body: HTTPClientResponse.Body, provider: String) {
+    init(body: UpstreamBody, provider: String) {
         self.iterator = body.makeAsyncIterator()
         self.provider = provider
     }
@@ -110,7 +126,7 @@ final class SSEEventReader {
             let buffer: ByteBuffer?
             do {
                 buffer = try await iterator.next()
-            } catch let error as HTTPClientError where error == .readTimeout || error == .deadlineExceeded {
+            } catch UpstreamClientError.readTimeout {
                 throw ProviderError.timeout(provider: provider)
             } catch {
                 throw ProviderError.streamInterrupted(provider: provider, detail: "\(error)")

@@ -1,4 +1,4 @@
-public import AsyncHTTPClient
+public import DejaHTTPClient
 import Foundation
 import Logging
 public import NIOCore
@@ -46,9 +46,9 @@ public struct GeminiProvider: UpstreamProvider {
 
     public var name: String { configuration.name }
 
-    public init(configuration: Configuration, httpClient: HTTPClient) {
+    public init(configuration: Configuration, client: UpstreamClient) {
         self.configuration = configuration
-        self.http = UpstreamHTTP(provider: configuration.name, client: httpClient, timeout: configuration.timeout)
+        self.http = UpstreamHTTP(provider: configuration.name, client: client, timeout: configuration.timeout)
     }
 
     /// `{baseURL}/{version}/models/{model}:{method}`; a `models/` prefix on the model is accepted.

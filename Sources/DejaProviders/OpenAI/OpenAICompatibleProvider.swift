@@ -1,4 +1,4 @@
-public import AsyncHTTPClient
+public import DejaHTTPClient
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -40,9 +40,9 @@ public struct OpenAICompatibleProvider: UpstreamProvider {
 
     public var name: String { configuration.name }
 
-    public init(configuration: Configuration, httpClient: HTTPClient) {
+    public init(configuration: Configuration, client: UpstreamClient) {
         self.configuration = configuration
-        self.http = UpstreamHTTP(provider: configuration.name, client: httpClient, timeout: configuration.timeout)
+        self.http = UpstreamHTTP(provider: configuration.name, client: client, timeout: configuration.timeout)
     }
 
     private func headers(_ context: ProviderCallContext, streaming: Bool) -> HTTPHeaders {
