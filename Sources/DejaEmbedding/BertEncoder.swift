@@ -37,6 +37,27 @@ final class BertEncoder: Sendable {
         forward(sequences, length: longest, workspace: workspace, output: output)
     }
 
+    /// Encodes one token sequence (`[CLS] … [SEP]`, at most `maxPositions` long) and returns the
+    /// last layer's hidden state of every token, row-major (`sequence.count · dimension` floats),
+    /// before pooling and normalisation.
+    func tokenStates(_ sequence: [Int32]) -> [Float] {
+        guard !sequence.isEmpty else { return [] }
+        precondition(sequence.count <= weights.shape.maxPositions, "sequence longer than the position table")
+        let workspace = pool.withLock { $0.popLast() } ?? Workspace(shape: weights.shape)
+        defer {
+            pool.withLock { workspaces in
+                if workspaces.count < pooledWorkspaces { workspaces.append(workspace) }
+            }
+        }
+        let h = dimension
+        workspace.reserve(rows: Self.gemmRows(sequence.count), length: sequence.count)
+        var pooled = [Float](repeating: 0, count: h)
+        pooled.withUnsafeMutableBufferPointer { output in
+            forward([sequence], length: sequence.count, workspace: workspace, output: output.baseAddress!)
+        }
+        return Array(UnsafeBufferPointer(start: workspace.hidden, count: sequence.count * h))
+    }
+
     /// The row count the products run on: the real rows rounded up to a multiple of 4.
     ///
     /// OpenBLAS's AVX2 sgemm kernel handles rows in blocks of 16, then 8, 4, 2 and 1, re-reading

@@ -34,3 +34,25 @@ extension MiniLMEmbedder {
         return Array(UnsafeBufferPointer(start: encoder.weights.wordEmbeddings + id * h, count: h))
     }
 }
+
+extension MiniLMEmbedder {
+    /// The encoder's last-layer hidden state of every token of an already-tokenized sequence
+    /// (`[CLS] … [SEP]`, at most ``Configuration/maxSequenceLength`` long; longer input is cut
+    /// to that length, keeping the final `[SEP]`): one ``dimension``-float vector per token, in
+    /// order, before mean pooling and normalisation.
+    ///
+    /// These are contextual token vectors: the same word piece gets a different vector in a
+    /// different sentence. Cost: one encoder pass (about the cost of embedding the text).
+    public func tokenStates(_ sequence: [Int32]) -> [[Float]] {
+        var sequence = sequence
+        let limit = configuration.maxSequenceLength
+        if sequence.count > limit, let last = sequence.last {
+            sequence.removeLast(sequence.count - limit + 1)
+            sequence.append(last)
+        }
+        guard !sequence.isEmpty else { return [] }
+        let h = dimension
+        let flat = encoder.tokenStates(sequence)
+        return (0..<sequence.count).map { Array(flat[($0 * h)..<(($0 + 1) * h)]) }
+    }
+}

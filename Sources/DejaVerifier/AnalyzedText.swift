@@ -53,10 +53,8 @@ public struct AnalyzedText: Sendable {
         var content: [Int] = []
         var contentStems = Set<String>()
         for (index, word) in parser.words.enumerated() where !word.isSymbolic && !parser.nonContent.contains(index) {
-            if Lexicon.stopWords.contains(word.lower) || Lexicon.negations.contains(word.lower) || Lexicon.numberWords[word.lower] != nil || Lexicon.ordinalWords[word.lower] != nil {
-                continue
-            }
-            guard word.lower.unicodeScalars.contains(where: { $0.properties.isAlphabetic }) else { continue }
+            if Lexicon.nonContentWords.contains(word.lower) { continue }
+            guard word.lower.unicodeScalars.contains(where: { $0.isAlphabeticFast }) else { continue }
             content.append(index)
             contentStems.insert(word.stem)
         }

@@ -8,7 +8,15 @@
 /// and number at most ``maximumAddedWords``. Without word vectors every
 /// one-sided content word is unmatched.
 ///
-/// Cost: one 384-float dot product per pair of differing words, after memoised look-ups.
+/// Context-free vectors miss synonyms whose word vectors differ ("far"/"distance",
+/// "wrote"/"author"). When ``contextualVectors`` are set, a word that has no near-synonym by
+/// ``wordVectors`` gets a second chance: its vector in its own sentence is compared with the
+/// other text's content words in theirs, and a cosine of at least
+/// ``minimumContextualSimilarity`` matches it.
+///
+/// Cost: one 384-float dot product per pair of differing words, after memoised look-ups; the
+/// contextual vectors are asked for only when a word fails the first test (one encoder pass per
+/// text not yet memoised).
 public struct ContentWordCheck: VerificationCheck {
     /// "content-words".
     public var name: String { "content-words" }
@@ -21,18 +29,30 @@ public struct ContentWordCheck: VerificationCheck {
     public var maximumAddedWords: Int
     /// The word vectors; nil requires every content word to appear (by stem) in both texts.
     public var wordVectors: (any WordVectors)?
+    /// Vectors of words in their sentence, consulted for a word that ``wordVectors`` leave
+    /// unmatched; nil skips the second test.
+    public var contextualVectors: (any ContextualWordVectors)?
+    /// The cosine of contextual vectors that matches a word in the second test.
+    public var minimumContextualSimilarity: Float
 
-    /// Creates the check.
-    public init(minimumSimilarity: Float, maximumUnmatched: Int = 0, maximumAddedWords: Int = 0, wordVectors: (any WordVectors)?) {
+    /// Creates the check. `contextualVectors` (default nil) and `minimumContextualSimilarity`
+    /// (default 1, which nothing reaches) set up the second, contextual test.
+    public init(
+        minimumSimilarity: Float, maximumUnmatched: Int = 0, maximumAddedWords: Int = 0, wordVectors: (any WordVectors)?,
+        contextualVectors: (any ContextualWordVectors)? = nil, minimumContextualSimilarity: Float = 1
+    ) {
         self.minimumSimilarity = minimumSimilarity
         self.maximumUnmatched = maximumUnmatched
         self.maximumAddedWords = maximumAddedWords
         self.wordVectors = wordVectors
+        self.contextualVectors = contextualVectors
+        self.minimumContextualSimilarity = minimumContextualSimilarity
     }
 
     public func verdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
-        let fromQuery = unmatched(a, b)
-        let fromCandidate = unmatched(b, a)
+        var context = Context(check: self, a: a, b: b)
+        let fromQuery = unmatched(a, b, &context, queryFirst: true)
+        let fromCandidate = unmatched(b, a, &context, queryFirst: false)
         let total = fromQuery.count + fromCandidate.count
         guard total > 0 else { return nil }
         // Words missing on one side only are additions ("the `git stash` command"); words
@@ -43,18 +63,70 @@ public struct ContentWordCheck: VerificationCheck {
         return Verdict(check: name, detail: "no near-synonym for " + (fromQuery + fromCandidate).joined(separator: ", "))
     }
 
+    /// The two texts' contextual vectors, fetched at most once per verdict and only when needed.
+    private struct Context {
+        let check: ContentWordCheck
+        let a: AnalyzedText
+        let b: AnalyzedText
+        private var fetched = false
+        private var vectors: (a: [[Float]?], b: [[Float]?])?
+
+        init(check: ContentWordCheck, a: AnalyzedText, b: AnalyzedText) {
+            self.check = check
+            self.a = a
+            self.b = b
+        }
+
+        /// (x's vectors, y's vectors) with x the query when `queryFirst`.
+        mutating func pair(queryFirst: Bool) -> (x: [[Float]?], y: [[Float]?])? {
+            if !fetched {
+                fetched = true
+                if let source = check.contextualVectors, let va = source.vectors(for: a), let vb = source.vectors(for: b),
+                    va.count == a.words.count, vb.count == b.words.count
+                {
+                    vectors = (va, vb)
+                }
+            }
+            guard let vectors else { return nil }
+            return queryFirst ? (vectors.a, vectors.b) : (vectors.b, vectors.a)
+        }
+    }
+
     /// Descriptions of the content words of `x` that have no near-synonym in `y`.
-    private func unmatched(_ x: AnalyzedText, _ y: AnalyzedText) -> [String] {
+    private func unmatched(_ x: AnalyzedText, _ y: AnalyzedText, _ context: inout Context, queryFirst: Bool) -> [String] {
         var result: [String] = []
         for index in x.contentWordIndices where !y.stems.contains(x.words[index].stem) {
             let word = x.words[index].lower
             let (best, score) = bestMatch(word, in: y)
-            if score < minimumSimilarity {
-                let match = best.map { "best '\($0)' \(Self.format(score))" } ?? "nothing to match"
-                result.append("'\(word)' (\(match) < \(Self.format(minimumSimilarity)))")
+            guard score < minimumSimilarity else { continue }
+            var description = best.map { "best '\($0)' \(Self.format(score))" } ?? "nothing to match"
+            description += " < \(Self.format(minimumSimilarity))"
+            if contextualVectors != nil, let vectors = context.pair(queryFirst: queryFirst) {
+                let (contextualBest, contextualScore) = Self.bestContextualMatch(index, vectors.x, in: y, vectors.y)
+                if contextualScore >= minimumContextualSimilarity { continue }
+                let match = contextualBest.map { "'\(y.words[$0].lower)' \(Self.format(contextualScore))" } ?? "nothing"
+                description += "; in context \(match) < \(Self.format(minimumContextualSimilarity))"
             }
+            result.append("'\(word)' (\(description))")
         }
         return result
+    }
+
+    /// The index of `y`'s content word whose contextual vector is closest to that of word
+    /// `index` of `x`, and the cosine.
+    static func bestContextualMatch(_ index: Int, _ xVectors: [[Float]?], in y: AnalyzedText, _ yVectors: [[Float]?]) -> (Int?, Float) {
+        guard index < xVectors.count, let v = xVectors[index] else { return (nil, -1) }
+        var best: Int?
+        var score: Float = -1
+        for other in y.contentWordIndices where other < yVectors.count {
+            guard let u = yVectors[other], u.count == v.count else { continue }
+            let dot = Self.dot(v, u)
+            if dot > score {
+                score = dot
+                best = other
+            }
+        }
+        return (best, score)
     }
 
     /// The other text's content word closest to `word`, and its cosine.
@@ -65,14 +137,34 @@ public struct ContentWordCheck: VerificationCheck {
         for index in text.contentWordIndices {
             let other = text.words[index].lower
             guard let u = vectors.vector(for: other), u.count == v.count else { continue }
-            var dot: Float = 0
-            for k in v.indices { dot += v[k] * u[k] }
+            let dot = Self.dot(v, u)
             if dot > score {
                 score = dot
                 best = other
             }
         }
         return (best, score)
+    }
+
+    /// The dot product of two equally long vectors, eight lanes at a time.
+    static func dot(_ x: [Float], _ y: [Float]) -> Float {
+        x.withUnsafeBufferPointer { a in
+            y.withUnsafeBufferPointer { b in
+                let n = min(a.count, b.count)
+                var lanes = SIMD8<Float>(repeating: 0)
+                var k = 0
+                while k + 8 <= n {
+                    lanes += SIMD8(a[k..<(k + 8)]) * SIMD8(b[k..<(k + 8)])
+                    k += 8
+                }
+                var sum = lanes.sum()
+                while k < n {
+                    sum += a[k] * b[k]
+                    k += 1
+                }
+                return sum
+            }
+        }
     }
 
     static func format(_ value: Float) -> String {

@@ -105,13 +105,24 @@ enum Lexicon {
 
     /// The slot a lower-cased word stands for, if any.
     static func slot(forWord word: String) -> (Slot.Kind, String)? {
-        if let value = programmingLanguages[word] { return (.programmingLanguage, value) }
-        if let value = naturalLanguages[word] { return (.naturalLanguage, value) }
-        if let value = currencies[word] { return (.currency, value) }
-        if let value = units[word] { return (.unit, value) }
-        if let value = dates[word] { return (.date, value) }
-        return nil
+        slotWords[word]
     }
+
+    /// Every slot vocabulary in one table (one hash per look-up), earlier vocabularies winning:
+    /// programming languages, natural languages, currencies, units, dates.
+    private static let slotWords: [String: (Slot.Kind, String)] = {
+        var table: [String: (Slot.Kind, String)] = [:]
+        for (kind, vocabulary) in [
+            (Slot.Kind.programmingLanguage, programmingLanguages), (.naturalLanguage, naturalLanguages), (.currency, currencies),
+            (.unit, units), (.date, dates),
+        ] {
+            for (word, value) in vocabulary where table[word] == nil { table[word] = (kind, value) }
+        }
+        return table
+    }()
+
+    /// Stop words, negation cues, number words and ordinal words: never content words.
+    static let nonContentWords: Set<String> = stopWords.union(negations).union(numberWords.keys).union(ordinalWords.keys)
 
     /// A unit written straight after digits ("5km", "3.5kg", "100mg").
     static func unitForSuffix(_ suffix: String) -> String? {

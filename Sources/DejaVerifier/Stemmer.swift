@@ -6,41 +6,49 @@
 /// letters or fewer and never strips a suffix when fewer than three letters would remain.
 enum Stemmer {
     static func stem(_ word: String) -> String {
-        var s = Array(word.utf8)
-        guard s.count > 3 else { return word }
-        func ends(_ suffix: String) -> Bool {
-            let u = Array(suffix.utf8)
-            return s.count >= u.count && Array(s[(s.count - u.count)...]) == u
-        }
-        func drop(_ n: Int) { s.removeLast(n) }
-        if ends("'s") {
-            drop(2)
-        }
-        if ends("ies"), s.count > 4 {
-            drop(3)
-            s.append(UInt8(ascii: "y"))
-        } else if ends("sses") || ends("shes") || ends("ches") || ends("xes") || ends("zes") {
-            drop(2)
-        } else if ends("s"), !ends("ss"), !ends("us"), !ends("is"), s.count > 3 {
-            drop(1)
-        }
-        if ends("ing"), s.count - 3 >= 3 {
-            drop(3)
-        } else if ends("ied"), s.count > 4 {
-            drop(3)
-            s.append(UInt8(ascii: "y"))
-        } else if ends("ed"), s.count - 2 >= 3 {
-            drop(2)
-        } else if ends("ly"), s.count - 2 >= 4 {
-            drop(2)
-        }
-        // "stopp" → "stop", "runn" → "run": undouble a final consonant left by -ed / -ing.
-        if s.count >= 4, s[s.count - 1] == s[s.count - 2], !"aeiouls".utf8.contains(s[s.count - 1]) {
-            drop(1)
-        }
-        if s.count > 3, s.last == UInt8(ascii: "e") {
-            drop(1)
-        }
-        return String(decoding: s, as: UTF8.self)
+        var word = word
+        return word.withUTF8 { bytes in
+            guard bytes.count > 3 else { return nil }
+            // One small buffer; suffix tests compare bytes in place (no arrays per test).
+            var s = [UInt8](bytes)
+            var n = s.count
+            func ends(_ suffix: StaticString) -> Bool {
+                let k = suffix.utf8CodeUnitCount
+                guard n >= k else { return false }
+                let p = suffix.utf8Start
+                for i in 0..<k where s[n - k + i] != p[i] { return false }
+                return true
+            }
+            func replaceLast(_ count: Int, with byte: UInt8) {
+                n -= count
+                s[n] = byte
+                n += 1
+            }
+            if ends("'s") { n -= 2 }
+            if ends("ies"), n > 4 {
+                replaceLast(3, with: UInt8(ascii: "y"))
+            } else if ends("sses") || ends("shes") || ends("ches") || ends("xes") || ends("zes") {
+                n -= 2
+            } else if ends("s"), !ends("ss"), !ends("us"), !ends("is"), n > 3 {
+                n -= 1
+            }
+            if ends("ing"), n - 3 >= 3 {
+                n -= 3
+            } else if ends("ied"), n > 4 {
+                replaceLast(3, with: UInt8(ascii: "y"))
+            } else if ends("ed"), n - 2 >= 3 {
+                n -= 2
+            } else if ends("ly"), n - 2 >= 4 {
+                n -= 2
+            }
+            // "stopp" → "stop", "runn" → "run": undouble a final consonant left by -ed / -ing.
+            if n >= 4, s[n - 1] == s[n - 2], !"aeiouls".utf8.contains(s[n - 1]) {
+                n -= 1
+            }
+            if n > 3, s[n - 1] == UInt8(ascii: "e") {
+                n -= 1
+            }
+            return n == s.count ? nil : String(decoding: s[0..<n], as: UTF8.self)
+        } ?? word
     }
 }

@@ -39,7 +39,7 @@ struct TextParser {
             let before: Unicode.Scalar? = index > 0 ? scalars[index - 1] : nil
             if c == "'" || c == "‘" {
                 // An apostrophe inside a word ("what's") does not open a quote.
-                if let before, !(before.properties.isWhitespace || "([{".unicodeScalars.contains(before)) {
+                if let before, !(before.isWhitespaceFast || "([{".unicodeScalars.contains(before)) {
                     index += 1
                     continue
                 }
@@ -56,7 +56,7 @@ struct TextParser {
                     if c == "'" || c == "‘" {
                         // A closing single quote is followed by a non-letter ("'hi' in", "'hi'.").
                         let next: Unicode.Scalar? = end + 1 < scalars.count ? scalars[end + 1] : nil
-                        if let next, next.properties.isAlphabetic {
+                        if let next, next.isAlphabeticFast {
                             end += 1
                             continue
                         }
@@ -86,7 +86,7 @@ struct TextParser {
         var out = String.UnicodeScalarView()
         var pendingSpace = false
         for s in text.unicodeScalars {
-            let keep = s.properties.isAlphabetic || s.properties.numericType != nil || (keepPunctuation && !s.properties.isWhitespace)
+            let keep = s.isAlphabeticFast || s.isNumericFast || (keepPunctuation && !s.isWhitespaceFast)
             if keep {
                 if pendingSpace, !out.isEmpty { out.append(" ") }
                 pendingSpace = false
@@ -111,12 +111,12 @@ struct TextParser {
         var sentenceInitial = true
         var spanCursor = 0
         while index < scalars.count {
-            if scalars[index].properties.isWhitespace {
+            if scalars[index].isWhitespaceFast {
                 index += 1
                 continue
             }
             var end = index
-            while end < scalars.count, !scalars[end].properties.isWhitespace { end += 1 }
+            while end < scalars.count, !scalars[end].isWhitespaceFast { end += 1 }
             var lo = index
             var hi = end
             while lo < hi, Self.leadingStrip.contains(scalars[lo]) { lo += 1 }
@@ -151,17 +151,24 @@ struct TextParser {
     }
 
     private func string(_ range: Range<Int>) -> String {
-        String(String.UnicodeScalarView(scalars[range]))
+        if scalars[range].allSatisfy(\.isASCII) {
+            // The common case: one allocation, no scalar-by-scalar view appends.
+            return String(unsafeUninitializedCapacity: range.count) { buffer in
+                for (offset, i) in range.enumerated() { buffer[offset] = UInt8(truncatingIfNeeded: scalars[i].value) }
+                return range.count
+            }
+        }
+        return String(String.UnicodeScalarView(scalars[range]))
     }
 
     private mutating func appendWord(_ range: Range<Int>, text: String? = nil, sentenceInitial: Bool, symbolic: Bool) {
         let raw = text ?? string(range)
         let lower = raw.lowercased()
-        let first = raw.unicodeScalars.first(where: { $0.properties.isAlphabetic })
+        let first = raw.unicodeScalars.first(where: { $0.isAlphabeticFast })
         words.append(
             AnalyzedText.Word(
                 text: raw, lower: lower, stem: symbolic ? lower : Stemmer.stem(lower), offsets: range,
-                isCapitalised: first?.properties.isUppercase ?? false,
+                isCapitalised: first?.isUppercaseFast ?? false,
                 isSentenceInitial: sentenceInitial, isSymbolic: symbolic
             )
         )
@@ -185,18 +192,19 @@ struct TextParser {
             return
         }
         // Whole-chunk lexicon entries with punctuation: "c++", "c#", "km/h", "node.js".
-        if lower.unicodeScalars.contains(where: { !$0.properties.isAlphabetic }), Lexicon.slot(forWord: lower) != nil {
+        if lower.unicodeScalars.contains(where: { !$0.isAlphabeticFast }), Lexicon.slot(forWord: lower) != nil {
             appendWord(range, sentenceInitial: sentenceInitial, symbolic: false)
             return
         }
-        if scalars[range.lowerBound] == "#", range.count > 1, scalars[range.lowerBound + 1].properties.numericType != nil {
+        if scalars[range.lowerBound] == "#", range.count > 1, scalars[range.lowerBound + 1].isNumericFast {
             range = (range.lowerBound + 1)..<range.upperBound
         }
         if number(range, sentenceInitial: sentenceInitial) { return }
-        if isCode(range) {
-            slots.append(Slot(kind: .code, value: lower, wordIndex: words.count, isCaseDerived: !hasCodePunctuation(range)))
+        let codePunctuation = hasCodePunctuation(range)
+        if codePunctuation || isCamelCase(range) {
+            slots.append(Slot(kind: .code, value: lower, wordIndex: words.count, isCaseDerived: !codePunctuation))
             nonContent.insert(words.count)
-            appendWord(range, sentenceInitial: sentenceInitial, symbolic: !isCamelOnly(range))
+            appendWord(range, sentenceInitial: sentenceInitial, symbolic: codePunctuation)
             return
         }
         // Prose: split on hyphens and slashes between letters ("two-factor", "and/or").
@@ -211,11 +219,21 @@ struct TextParser {
         }
     }
 
+    /// "_", "::", "()", "->", "^", "=", a digit, a leading "--", or a dotted name: one pass over
+    /// the scalars, no string built.
     private func hasCodePunctuation(_ range: Range<Int>) -> Bool {
-        let text = string(range)
-        return text.contains("_") || text.contains("::") || text.contains("()") || text.contains("->") || text.hasPrefix("--")
-            || text.contains("^") || text.contains("=") || isDotted(range)
-            || text.unicodeScalars.contains(where: { $0.properties.numericType != nil })
+        if range.count >= 2, scalars[range.lowerBound] == "-", scalars[range.lowerBound + 1] == "-" { return true }
+        var previous: Unicode.Scalar = " "
+        for i in range {
+            let c = scalars[i]
+            switch c {
+            case "_", "^", "=": return true
+            case ":" where previous == ":", ")" where previous == "(", ">" where previous == "-": return true
+            default: if c.isNumericFast { return true }
+            }
+            previous = c
+        }
+        return isDotted(range)
     }
 
     private func isDotted(_ range: Range<Int>) -> Bool {
@@ -236,23 +254,18 @@ struct TextParser {
         }
         parts.append(current)
         return sawDot && parts.allSatisfy { $0 > 0 } && parts.contains(where: { $0 > 1 })
-            && scalars[range].contains(where: { $0.properties.isAlphabetic })
-            && !scalars[range].allSatisfy({ $0 == "." || $0.properties.numericType != nil })
+            && scalars[range].contains(where: { $0.isAlphabeticFast })
+            && !scalars[range].allSatisfy({ $0 == "." || $0.isNumericFast })
     }
 
-    private func isCamelOnly(_ range: Range<Int>) -> Bool {
-        !hasCodePunctuation(range)
-    }
-
-    private func isCode(_ range: Range<Int>) -> Bool {
-        if hasCodePunctuation(range) { return true }
+    private func isCamelCase(_ range: Range<Int>) -> Bool {
         // camelCase / PascalCase with an inner capital after a lower-case letter: "getElementById",
         // "iPhone", "PayPal". All-caps words ("HTTP") are not code.
         var sawLower = false
         for i in range {
             let s = scalars[i]
-            if !(s.properties.isAlphabetic || s == "'" || s == "’" || s == "-") { return false }
-            if s.properties.isLowercase { sawLower = true } else if s.properties.isUppercase, sawLower { return true }
+            if !(s.isAlphabeticFast || s == "'" || s == "’" || s == "-") { return false }
+            if s.isLowercaseFast { sawLower = true } else if s.isUppercaseFast, sawLower { return true }
         }
         return false
     }
@@ -260,8 +273,8 @@ struct TextParser {
     private mutating func proseWord(_ range: Range<Int>, sentenceInitial: Bool) {
         var hi = range.upperBound
         var lo = range.lowerBound
-        while lo < hi, !(scalars[lo].properties.isAlphabetic || scalars[lo].properties.numericType != nil) { lo += 1 }
-        while hi > lo, !(scalars[hi - 1].properties.isAlphabetic || scalars[hi - 1].properties.numericType != nil || scalars[hi - 1] == "+" || scalars[hi - 1] == "#") {
+        while lo < hi, !(scalars[lo].isAlphabeticFast || scalars[lo].isNumericFast) { lo += 1 }
+        while hi > lo, !(scalars[hi - 1].isAlphabeticFast || scalars[hi - 1].isNumericFast || scalars[hi - 1] == "+" || scalars[hi - 1] == "#") {
             hi -= 1
         }
         guard lo < hi else { return }
@@ -314,14 +327,14 @@ struct TextParser {
             currency = c
             i += 1
         }
-        guard i < range.upperBound, scalars[i].properties.numericType != nil, scalars[i].isASCII else { return false }
+        guard i < range.upperBound, scalars[i].isNumericFast, scalars[i].isASCII else { return false }
         let digitsStart = i
         var separators = 0
         while i < range.upperBound, scalars[i].isASCII,
-            scalars[i].properties.numericType != nil || ((scalars[i] == "," || scalars[i] == "." || scalars[i] == "/" || scalars[i] == ":" || scalars[i] == "-")
-                && i + 1 < range.upperBound && scalars[i + 1].properties.numericType != nil)
+            scalars[i].isNumericFast || ((scalars[i] == "," || scalars[i] == "." || scalars[i] == "/" || scalars[i] == ":" || scalars[i] == "-")
+                && i + 1 < range.upperBound && scalars[i + 1].isNumericFast)
         {
-            if !(scalars[i].properties.numericType != nil) { separators += 1 }
+            if !(scalars[i].isNumericFast) { separators += 1 }
             i += 1
         }
         let digits = string(digitsStart..<i)
@@ -428,7 +441,7 @@ struct TextParser {
     /// Rules for words that are slots only in some positions.
     private func accepts(kind: Slot.Kind, value: String, word: AnalyzedText.Word, index: Int, previousIsNumber: Bool) -> Bool {
         let nextIsNumber = index + 1 < words.count && words[index + 1].isSymbolic
-            && words[index + 1].lower.unicodeScalars.first?.properties.numericType != nil
+            && words[index + 1].lower.unicodeScalars.first?.isNumericFast == true
         switch word.lower {
         case "go":
             // The verb is far more common than the language; only "Go" mid-sentence counts.
@@ -500,7 +513,7 @@ struct TextParser {
     }
 
     static func mostlyCapitalised(_ words: [AnalyzedText.Word]) -> Bool {
-        let prose = words.filter { !$0.isSymbolic && $0.lower.unicodeScalars.allSatisfy { $0.properties.isAlphabetic } }
+        let prose = words.filter { !$0.isSymbolic && $0.lower.unicodeScalars.allSatisfy { $0.isAlphabeticFast } }
         guard prose.count >= 3 else { return false }
         let capitalised = prose.filter(\.isCapitalised).count
         return capitalised * 10 >= prose.count * 7

@@ -21,8 +21,13 @@ public struct VerifierChain: Sendable {
     /// The standard chain: slots, order, polarity, then content words, each included when
     /// `configuration` switches it on. `wordVectors` feed the content-word check; pass
     /// ``InputEmbeddingWordVectors`` in production. Without them the content-word check demands
-    /// that every content word appear in both texts.
-    public init(configuration: VerifierConfiguration = .balanced, wordVectors: (any WordVectors)?) {
+    /// that every content word appear in both texts. `contextualWordVectors` (pass
+    /// ``EncoderContextualWordVectors`` in production) give a word the context-free vectors leave
+    /// unmatched a second test in context; nil (the default) skips it.
+    public init(
+        configuration: VerifierConfiguration = .balanced, wordVectors: (any WordVectors)?,
+        contextualWordVectors: (any ContextualWordVectors)? = nil
+    ) {
         var checks: [any VerificationCheck] = []
         if configuration.checksSlots { checks.append(SlotCheck()) }
         if configuration.checksOrder { checks.append(OrderCheck(window: configuration.orderWindow)) }
@@ -33,7 +38,9 @@ public struct VerifierChain: Sendable {
                     minimumSimilarity: configuration.minimumWordSimilarity,
                     maximumUnmatched: configuration.maximumUnmatchedWords,
                     maximumAddedWords: configuration.maximumAddedWords,
-                    wordVectors: wordVectors
+                    wordVectors: wordVectors,
+                    contextualVectors: contextualWordVectors,
+                    minimumContextualSimilarity: configuration.minimumContextualWordSimilarity
                 )
             )
         }

@@ -21,6 +21,10 @@ public struct VerifierConfiguration: Sendable, Hashable {
     /// ``ContentWordCheck/minimumSimilarity``: the cosine of centred input-embedding word vectors
     /// a differing content word's best match must reach.
     public var minimumWordSimilarity: Float
+    /// ``ContentWordCheck/minimumContextualSimilarity``: the cosine of contextual word vectors
+    /// (``ContextualWordVectors``) that matches a word the context-free vectors leave unmatched.
+    /// Only used when the chain is given contextual vectors.
+    public var minimumContextualWordSimilarity: Float
     /// ``ContentWordCheck/maximumUnmatched``. Default 0.
     public var maximumUnmatchedWords: Int
     /// ``ContentWordCheck/maximumAddedWords``: unmatched words tolerated when they all come
@@ -40,6 +44,7 @@ public struct VerifierConfiguration: Sendable, Hashable {
         checksPolarity: Bool = true,
         checksContentWords: Bool = true,
         minimumWordSimilarity: Float = 0.40,
+        minimumContextualWordSimilarity: Float = 0.60,
         maximumUnmatchedWords: Int = 0,
         maximumAddedWords: Int = 0,
         orderWindow: Int = 3,
@@ -51,6 +56,7 @@ public struct VerifierConfiguration: Sendable, Hashable {
         self.checksPolarity = checksPolarity
         self.checksContentWords = checksContentWords
         self.minimumWordSimilarity = minimumWordSimilarity
+        self.minimumContextualWordSimilarity = minimumContextualWordSimilarity
         self.maximumUnmatchedWords = maximumUnmatchedWords
         self.maximumAddedWords = maximumAddedWords
         self.orderWindow = orderWindow

@@ -23,6 +23,10 @@ enum ModelLocator {
         }
     }
 
+    static func embedder() throws -> MiniLMEmbedder {
+        do { return try loaded.get().0 } catch { throw Missing(underlying: error) }
+    }
+
     static func wordVectors() throws -> InputEmbeddingWordVectors {
         do { return try loaded.get().1 } catch { throw Missing(underlying: error) }
     }

@@ -30,3 +30,42 @@ import Testing
         ])
     }
 }
+
+@Suite struct ByteLevelAnalysisTests {
+    // The parser's ASCII fast paths and the allocation-free stemmer must give the same answers
+    // as the Unicode-property and array-based forms they replaced.
+
+    @Test func stemsOfInflectedFormsAgree() {
+        for (a, b) in [
+            ("files", "file"), ("stopped", "stop"), ("studies", "study"), ("encrypting", "encrypted"), ("boxes", "box"),
+            ("running", "run"), ("quickly", "quick"), ("copied", "copy"), ("user's", "user"),
+        ] {
+            #expect(AnalyzedText(a).words.first?.stem == AnalyzedText(b).words.first?.stem, "\(a) / \(b)")
+        }
+        // Short words and words without a suffix are left alone.
+        #expect(AnalyzedText("bus").words.first?.stem == "bus")
+        #expect(AnalyzedText("status").words.first?.stem == "status")
+        #expect(AnalyzedText("analysis").words.first?.stem == "analysis")
+        #expect(AnalyzedText("sorting").words.first?.stem == "sort")
+    }
+
+    @Test func codePunctuationIsRecognisedWithoutBuildingStrings() {
+        for code in ["os.path.join", "my_var", "--force", "a->b", "print()", "x^2", "Foo::bar", "a=b", "mp3player"] {
+            let slots = AnalyzedText("use \(code) here").slots
+            #expect(slots.contains { $0.kind == .code && !$0.isCaseDerived }, "\(code)")
+        }
+        #expect(AnalyzedText("call getElementById now").slots.contains { $0.kind == .code && $0.isCaseDerived })
+        #expect(!AnalyzedText("is HTTP secure").slots.contains { $0.kind == .code })
+        #expect(!AnalyzedText("e.g. a list").slots.contains { $0.kind == .code })
+        #expect(!AnalyzedText("one-to-one mapping").slots.contains { $0.kind == .code })
+    }
+
+    @Test func nonASCIITextIsAnalysedAsBefore() {
+        let text = AnalyzedText("Où est le café\u{00A0}à Zürich ?")
+        #expect(text.words.map(\.lower) == ["où", "est", "le", "café", "à", "zürich"])
+        #expect(text.words.last?.isCapitalised == true)
+        #expect(text.slots.contains { $0.kind == .entity && $0.value == "zürich" })
+        #expect(AnalyzedText("Ünïcode wörds").words.map(\.lower) == ["ünïcode", "wörds"])
+        #expect(AnalyzedText("costs ¥500").slots.contains { $0.kind == .currency && $0.value == "jpy" })
+    }
+}

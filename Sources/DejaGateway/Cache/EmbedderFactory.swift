@@ -18,8 +18,8 @@ enum EmbedderFactory {
     }
 
     /// The verifier chain for the configured threshold: the preset whose bounds match it, with the
-    /// checks the configuration enables. The content-word check needs the native model's input
-    /// embeddings; without the model it is off.
+    /// checks the configuration enables. The content-word check needs the native model (its input
+    /// embeddings, and its last hidden layer for words in context); without the model it is off.
     static func verifier(_ settings: CacheSettings, native: MiniLMEmbedder?) -> VerifierChain? {
         guard settings.verifierEnabled else { return nil }
         let threshold = settings.cache.threshold
@@ -29,7 +29,9 @@ enum EmbedderFactory {
         configuration.checksPolarity = settings.verifierChecks.contains("polarity")
         configuration.checksContentWords = settings.verifierChecks.contains("content_words") && native != nil
         if let bound = settings.verifierMinimumWordSimilarity { configuration.minimumWordSimilarity = Float(bound) }
-        return VerifierChain(configuration: configuration, wordVectors: native.map { InputEmbeddingWordVectors(embedder: $0) })
+        return VerifierChain(
+            configuration: configuration, wordVectors: native.map { InputEmbeddingWordVectors(embedder: $0) },
+            contextualWordVectors: native.map { EncoderContextualWordVectors(embedder: $0) })
     }
 
     /// The cache's embedder. Throws when the configured kind cannot be built (a missing model

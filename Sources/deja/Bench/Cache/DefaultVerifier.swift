@@ -1,11 +1,25 @@
 import DejaCache
 import DejaEmbedding
 import DejaVerifier
+import Synchronization
 
 /// The verifier the gateway uses for a threshold (the preset whose bounds match it), optionally
 /// restricted to some checks — the same construction as the gateway's `EmbedderFactory.verifier`.
 enum DefaultVerifier {
     static let checkNames = ["slots", "order", "polarity", "content_words"]
+
+    /// One contextual-vector source per model, shared by every chain `make` builds, so that a text
+    /// runs through the encoder once per bench run rather than once per chain.
+    private static let contextual = Mutex<[ObjectIdentifier: EncoderContextualWordVectors]>([:])
+
+    static func contextualVectors(_ embedder: MiniLMEmbedder) -> EncoderContextualWordVectors {
+        contextual.withLock { sources in
+            if let source = sources[ObjectIdentifier(embedder)] { return source }
+            let source = EncoderContextualWordVectors(embedder: embedder)
+            sources[ObjectIdentifier(embedder)] = source
+            return source
+        }
+    }
 
     static func make(threshold: Double, checks: Set<String> = Set(checkNames), embedder: MiniLMEmbedder, wordVectors: InputEmbeddingWordVectors)
         -> VerifierChain
@@ -15,6 +29,7 @@ enum DefaultVerifier {
         configuration.checksOrder = checks.contains("order")
         configuration.checksPolarity = checks.contains("polarity")
         configuration.checksContentWords = checks.contains("content_words")
-        return VerifierChain(configuration: configuration, wordVectors: wordVectors)
+        return VerifierChain(
+            configuration: configuration, wordVectors: wordVectors, contextualWordVectors: contextualVectors(embedder))
     }
 }

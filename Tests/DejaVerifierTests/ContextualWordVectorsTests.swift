@@ -1,0 +1,109 @@
+import DejaEmbedding
+import DejaVerifier
+import Synchronization
+import Testing
+
+/// Contextual vectors from a fixed table (per word, whatever the text), counting the texts asked for.
+final class TableContextualVectors: ContextualWordVectors {
+    let table: [String: [Float]]
+    let requests = Mutex(0)
+    init(_ table: [String: [Float]]) { self.table = table }
+    func vectors(for text: AnalyzedText) -> [[Float]?]? {
+        requests.withLock { $0 += 1 }
+        return text.words.map { table[$0.lower] }
+    }
+}
+
+@Suite struct ContextualWordVectorsTests {
+    @Test func contextualMatchRescuesWordTheInputVectorsMiss() throws {
+        let input = TableWordVectors(table: ["far": [1, 0, 0], "distance": [0, 1, 0], "moon": [0, 0, 1]])
+        let contextual = TableContextualVectors(["far": [1, 0], "distance": [0.8, 0.6], "moon": [0, 1]])
+        let a = AnalyzedText("how far is the moon")
+        let b = AnalyzedText("the distance to the moon")
+        // Without contextual vectors the swap is rejected.
+        #expect(ContentWordCheck(minimumSimilarity: 0.4, wordVectors: input).verdict(a, b) != nil)
+        // In context "far"·"distance" = 0.8: matched at a bound of 0.6, not at 0.9.
+        let lenient = ContentWordCheck(minimumSimilarity: 0.4, wordVectors: input, contextualVectors: contextual, minimumContextualSimilarity: 0.6)
+        #expect(lenient.verdict(a, b) == nil)
+        let strict = ContentWordCheck(minimumSimilarity: 0.4, wordVectors: input, contextualVectors: contextual, minimumContextualSimilarity: 0.9)
+        let verdict = try #require(strict.verdict(a, b))
+        #expect(verdict.detail.contains("in context 'distance' 0.8"))
+    }
+
+    @Test func contextualVectorsAreOnlyAskedForWhenNeeded() {
+        let input = TableWordVectors(table: ["delete": [1, 0], "remove": [0.9, 0.436], "branch": [0, 1]])
+        let contextual = TableContextualVectors([:])
+        let check = ContentWordCheck(minimumSimilarity: 0.4, wordVectors: input, contextualVectors: contextual, minimumContextualSimilarity: 0.6)
+        #expect(check.verdict(AnalyzedText("delete a branch"), AnalyzedText("remove a branch")) == nil)
+        #expect(contextual.requests.withLock { $0 } == 0)
+        // A word unmatched by the input vectors asks for both texts' vectors, once each.
+        #expect(check.verdict(AnalyzedText("delete a branch"), AnalyzedText("rename a branch")) != nil)
+        #expect(contextual.requests.withLock { $0 } == 2)
+    }
+
+    @Test func chainPassesTheContextualBoundFromTheConfiguration() {
+        let input = TableWordVectors(table: ["far": [1, 0, 0], "distance": [0, 1, 0], "moon": [0, 0, 1]])
+        let contextual = TableContextualVectors(["far": [1, 0], "distance": [0.8, 0.6], "moon": [0, 1]])
+        var configuration = VerifierConfiguration.balanced
+        #expect(configuration.minimumContextualWordSimilarity == 0.60)
+        let accepting = VerifierChain(configuration: configuration, wordVectors: input, contextualWordVectors: contextual)
+        #expect(accepting.verify(query: "how far is the moon", candidate: "the distance to the moon") == nil)
+        configuration.minimumContextualWordSimilarity = 0.85
+        let rejecting = VerifierChain(configuration: configuration, wordVectors: input, contextualWordVectors: contextual)
+        #expect(rejecting.verify(query: "how far is the moon", candidate: "the distance to the moon")?.check == "content-words")
+        // Without contextual vectors the chain behaves as before.
+        #expect(VerifierChain(configuration: .balanced, wordVectors: input).verify(query: "how far is the moon", candidate: "the distance to the moon") != nil)
+    }
+
+    @Test func tokenStatesPoolToTheSentenceVector() throws {
+        let embedder = try ModelLocator.embedder()
+        let text = "how far is the moon from the earth"
+        let states = embedder.tokenStates(embedder.tokenizer.encode(text))
+        #expect(states.count == embedder.tokenizer.encode(text).count)
+        var pooled = [Float](repeating: 0, count: embedder.dimension)
+        for state in states { for k in pooled.indices { pooled[k] += state[k] } }
+        let norm = pooled.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let sentence = try embedder.embedSynchronously([text])[0]
+        for k in pooled.indices { #expect(abs(pooled[k] / norm - sentence[k]) < 1e-4) }
+    }
+
+    @Test func modelContextualVectorsMatchSynonymSwapsAndRejectChangedWords() throws {
+        let embedder = try ModelLocator.embedder()
+        let chain = VerifierChain(
+            configuration: .balanced, wordVectors: try ModelLocator.wordVectors(),
+            contextualWordVectors: EncoderContextualWordVectors(embedder: embedder))
+        // Paraphrases whose swapped words the input embeddings put far apart (0.30, 0.36, 0.34).
+        #expect(chain.verify(query: "How far is the Moon from the Earth?", candidate: "What is the distance from the Earth to the Moon?") == nil)
+        #expect(chain.verify(query: "Who wrote Pride and Prejudice?", candidate: "Who is the author of Pride and Prejudice?") == nil)
+        #expect(chain.verify(query: "How do I contact customer support?", candidate: "How can I get in touch with customer support?") == nil)
+        // Near-misses that change a content word stay rejected (aggressive bounds: at balanced the
+        // input embeddings alone already match "cat"/"dog" at 0.44 ≥ 0.40, and only the cosine
+        // threshold keeps that pair out).
+        let aggressive = VerifierChain(
+            configuration: .aggressive, wordVectors: try ModelLocator.wordVectors(),
+            contextualWordVectors: EncoderContextualWordVectors(embedder: embedder))
+        for (a, b) in [
+            ("How do I delete a table in SQL?", "How do I delete a column in SQL?"),
+            ("What is the best time of year to go hiking in the Swiss Alps?", "What is the best time of year to go skiing in the Swiss Alps?"),
+            ("What is the best food for a cat?", "What is the best food for a dog?"),
+            ("How do I merge two branches in git?", "How do I rebase two branches in git?"),
+        ] {
+            #expect(aggressive.verify(query: a, candidate: b)?.check == "content-words", "\(a) | \(b)")
+        }
+    }
+
+    @Test func encoderContextualVectorsAreMemoisedAndDeterministic() throws {
+        let embedder = try ModelLocator.embedder()
+        let source = EncoderContextualWordVectors(embedder: embedder)
+        let text = AnalyzedText("How do I reset my password?")
+        let first = try #require(source.vectors(for: text))
+        #expect(first.count == text.words.count)
+        #expect(source.memoisedTexts == 1)
+        let again = try #require(source.vectors(for: text))
+        #expect(first == again)
+        #expect(try #require(EncoderContextualWordVectors(embedder: embedder).vectors(for: text)) == first)
+        for vector in first.compactMap({ $0 }) {
+            #expect(abs(vector.reduce(0) { $0 + $1 * $1 } - 1) < 1e-4)
+        }
+    }
+}
