@@ -58,6 +58,15 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // Server plumbing shared by the gateway and the simulator: loop-affine connection tasks.
+        .target(
+            name: "DejaHTTPServer",
+            dependencies: [
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "DejaProviders",
             dependencies: [
@@ -90,7 +99,7 @@ let package = Package(
         .target(
             name: "DejaGateway",
             dependencies: [
-                "DejaHTTPClient", "DejaProviders", "DejaCache", "DejaEmbedding", "DejaIndex", "DejaRedis", "DejaObservability", "DejaVerifier",
+                "DejaHTTPClient", "DejaHTTPServer", "DejaProviders", "DejaCache", "DejaEmbedding", "DejaIndex", "DejaRedis", "DejaObservability", "DejaVerifier",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -108,6 +117,7 @@ let package = Package(
         .target(
             name: "DejaSim",
             dependencies: [
+                "DejaHTTPServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import DejaHTTPClient
+import DejaHTTPServer
 public import Hummingbird
 import HTTPTypes
 public import Logging
@@ -142,6 +143,7 @@ public final class Gateway: Sendable {
     func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         Application(
             router: makeRouter(),
+            server: .loopAffineHTTP1(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "deja"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import DejaHTTPServer
 import Hummingbird
 import Logging
 import NIOCore
@@ -42,6 +43,7 @@ public final class Simulator: Sendable {
         let (events, continuation) = AsyncStream<Result<Int, any Error>>.makeStream()
         let app = Application(
             responder: responder,
+            server: .loopAffineHTTP1(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 continuation.yield(.success(channel.localAddress?.port ?? 0))
