@@ -1,4 +1,4 @@
-import AsyncHTTPClient
+import DejaHTTPClient
 import Foundation
 import Logging
 import NIOCore
@@ -66,7 +66,7 @@ public struct RemoteEmbedder: Embedder {
 
     /// The settings of this embedder.
     public let configuration: Configuration
-    private let httpClient: HTTPClient
+    private let client: UpstreamClient
     private let logger: Logger
 
     /// `remote:<model>`.
@@ -74,16 +74,16 @@ public struct RemoteEmbedder: Embedder {
     /// ``Configuration/dimension``.
     public var dimension: Int { configuration.dimension }
 
-    /// Creates an embedder that sends requests through `httpClient`, which the caller owns and
+    /// Creates an embedder that sends requests through `client`, which the caller owns and
     /// shuts down.
-    public init(configuration: Configuration, httpClient: HTTPClient, logger: Logger = Logger(label: "deja.embedding.remote"))
+    public init(configuration: Configuration, client: UpstreamClient, logger: Logger = Logger(label: "deja.embedding.remote"))
         throws
     {
         guard configuration.maxBatchSize >= 1, configuration.maxInputsPerCall >= 1, configuration.dimension >= 1 else {
             throw EmbeddingError.invalidConfiguration.with(detail: "batch size, input limit and dimension must be positive")
         }
         self.configuration = configuration
-        self.httpClient = httpClient
+        self.client = client
         self.logger = logger
     }
 
@@ -111,20 +111,25 @@ public struct RemoteEmbedder: Embedder {
     }
 
     private func request(_ inputs: [String]) async throws -> [[Float]] {
-        var request = HTTPClientRequest(url: endpoint)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
+        var headers: HTTPHeaders = ["content-type": "application/json"]
         if let apiKey = configuration.apiKey {
-            request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
+            headers.add(name: "authorization", value: "Bearer \(apiKey)")
         }
-        request.body = .bytes(ByteBuffer(data: try Self.encodeRequest(model: configuration.model, inputs: inputs)))
-
         let body: ByteBuffer
         let status: UInt
         do {
-            let response = try await httpClient.execute(request, timeout: configuration.timeout, logger: logger)
+            let url = try UpstreamURL(endpoint)
+            let payload = ByteBuffer(data: try Self.encodeRequest(model: configuration.model, inputs: inputs))
+            let response = try await client.collect(
+                UpstreamRequest(method: .POST, url: url, headers: headers, body: payload),
+                limit: configuration.maxResponseBytes, timeout: configuration.timeout)
+            guard !response.truncated else {
+                throw EmbeddingError.remoteRequestFailed.with(detail: "\(endpoint): response larger than \(configuration.maxResponseBytes) bytes")
+            }
             status = response.status.code
-            body = try await response.body.collect(upTo: configuration.maxResponseBytes)
+            body = response.body
+        } catch let error as EmbeddingError {
+            throw error
         } catch {
             logger.debug("embeddings request failed", metadata: ["deja.embedding.error": "\(error)"])
             throw EmbeddingError.remoteRequestFailed.with(detail: "\(endpoint): \(error)")

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import DejaHTTPClient
 import DejaHTTPServer
 public import Hummingbird
@@ -19,10 +18,8 @@ import Synchronization
 public final class Gateway: Sendable {
     public let configuration: GatewayConfiguration
     public let logger: Logger
-    /// Carries provider calls and pass-through requests.
+    /// Carries provider calls, pass-through requests and remote embedding calls.
     let upstreamClient: UpstreamClient
-    /// Only for the remote cache embedder.
-    let httpClient: HTTPClient
     let registry: ProviderRegistry
     let front: CacheFront?
     let idempotency: IdempotencyStore
@@ -35,15 +32,6 @@ public final class Gateway: Sendable {
     public init(configuration: GatewayConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        var clientConfiguration = HTTPClient.Configuration()
-        clientConfiguration.redirectConfiguration = .disallow
-        clientConfiguration.decompression = .disabled
-        clientConfiguration.timeout.connect = .seconds(10)
-        clientConfiguration.timeout.read = .milliseconds(Int64(configuration.requestTimeoutMs))
-        // The default of 8 connections per host would cap throughput under load; idle ones are
-        // reused, so a generous soft limit costs nothing when traffic is light.
-        clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
-        self.httpClient = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration)
         self.upstreamClient = UpstreamClient(
             configuration: .init(connectTimeout: .seconds(10), idleConnectionTimeout: .seconds(60)))
         self.registry = ProviderRegistry(configuration: configuration, client: upstreamClient, logger: logger)
@@ -56,7 +44,7 @@ public final class Gateway: Sendable {
         self.localEmbedder = try? native.get()
         if settings.cache.enabled {
             do {
-                let embedder = try EmbedderFactory.cacheEmbedder(settings, native: native, httpClient: httpClient, logger: logger)
+                let embedder = try EmbedderFactory.cacheEmbedder(settings, native: native, client: upstreamClient, logger: logger)
                 let verifier = EmbedderFactory.verifier(settings, native: try? native.get())
                 let cache = SemanticCache(
                     configuration: settings.cache, embedder: embedder, verifier: verifier, logger: logger,
@@ -68,7 +56,6 @@ public final class Gateway: Sendable {
                 self.front = CacheFront(cache: cache, mirror: mirror, metrics: metrics)
             } catch {
                 upstreamClient.shutdown()
-                try? httpClient.syncShutdown()
                 throw error
             }
         } else {
@@ -169,7 +156,6 @@ public final class Gateway: Sendable {
         task.cancel()
         front?.mirror?.shutdown()
         upstreamClient.shutdown()
-        try? await httpClient.shutdown()
     }
 
     /// Serves until SIGINT/SIGTERM, then drains and shuts the upstream client down.

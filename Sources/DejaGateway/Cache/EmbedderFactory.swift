@@ -1,4 +1,4 @@
-import AsyncHTTPClient
+import DejaHTTPClient
 import DejaCache
 import DejaEmbedding
 import DejaVerifier
@@ -36,7 +36,7 @@ enum EmbedderFactory {
 
     /// The cache's embedder. Throws when the configured kind cannot be built (a missing model
     /// with `embedder: native` stops start-up with the folder and the install command).
-    static func cacheEmbedder(_ settings: CacheSettings, native: Result<MiniLMEmbedder, any Error>, httpClient: HTTPClient, logger: Logger) throws
+    static func cacheEmbedder(_ settings: CacheSettings, native: Result<MiniLMEmbedder, any Error>, client: UpstreamClient, logger: Logger) throws
         -> any Embedder
     {
         let base: any Embedder
@@ -52,7 +52,7 @@ enum EmbedderFactory {
                 configuration: .init(
                     baseURL: settings.remoteBaseURL ?? "", apiKey: settings.remoteAPIKey, model: settings.remoteModel ?? "",
                     dimension: settings.remoteDimension ?? 0),
-                httpClient: httpClient, logger: logger)
+                client: client, logger: logger)
         }
         return MemoizingEmbedder(base, capacity: settings.embeddingMemoEntries)
     }
