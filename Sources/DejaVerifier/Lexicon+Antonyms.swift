@@ -49,6 +49,8 @@ extension Lexicon {
         ("uptime", "downtime"), ("upvote", "downvote"), ("entry", "exit"), ("enter", "exit"), ("join", "leave"),
         ("hire", "fire"), ("employer", "employee"), ("landlord", "tenant"), ("buyer", "seller"), ("teacher", "student"),
         ("parent", "child"), ("predecessor", "successor"), ("min", "maximum"), ("minimum", "max"),
+        ("quickest", "slowest"), ("quick", "slow"), ("affordable", "expensive"), ("inexpensive", "expensive"),
+        ("purchase", "sell"), ("activate", "deactivate"), ("reduce", "increase"), ("boost", "reduce"),
     ]
 
     /// Pair words whose mere presence on one side rejects ("install" vs no "install"), because
@@ -61,6 +63,19 @@ extension Lexicon {
         "output", "largest", "smallest", "fastest", "slowest", "cheap", "expensive", "cheapest", "true", "false",
         "upgrade", "downgrade", "subscribe", "unsubscribe", "ascending", "descending", "encode", "decode", "lock",
         "unlock", "deposit", "withdraw", "before", "after", "above", "below", "adult",
+    ]
+
+    /// Words that may stand in for a presence word without changing the question ("quickest"
+    /// for "fastest", "purchase" for "buy", "most affordable" for "cheapest"): a presence word
+    /// on one side is excused when the other side has one of these. The opposite direction is
+    /// still caught, because each synonym's own antonym is in ``antonymPairs``.
+    static let presenceSynonyms: [String: [String]] = [
+        "fastest": ["quickest", "speediest"], "slowest": ["longest"], "cheapest": ["affordable", "inexpensive"],
+        "cheap": ["affordable", "inexpensive"], "expensive": ["pricey", "costly", "priciest"],
+        "largest": ["biggest"], "smallest": ["tiniest"], "buy": ["purchase", "purchased", "bought"],
+        "sell": ["sold"], "increase": ["raise", "boost"], "decrease": ["reduce", "lower"],
+        "enable": ["activate"], "disable": ["deactivate"], "install": ["setup"], "uninstall": ["remove"],
+        "download": ["fetch"], "minimum": ["min", "least"], "maximum": ["max"], "adult": ["adults", "grownup"],
     ]
 
     /// Prefixes that negate the word they attach to ("unsafe", "disagree", "invalid").

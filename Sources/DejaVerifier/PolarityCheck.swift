@@ -2,7 +2,8 @@
 /// cues ("not", "n't", "never", "without", "except", "no", …), a word of an antonym pair on one
 /// side opposed by its antonym on the other (or, for the few words in
 /// `Lexicon.presenceAntonyms`, missing from the other) ("enable"/"disable", "buy"/"sell",
-/// "before"/"after"), or a word negated by a prefix on the other side ("valid"/"invalid").
+/// "before"/"after"; a presence word is excused by a synonym on the other side, see
+/// `Lexicon.presenceSynonyms`), or a word negated by a prefix on the other side ("valid"/"invalid").
 ///
 /// The antonym pairs live in `Lexicon+Antonyms.swift`.
 ///
@@ -31,6 +32,20 @@ public struct PolarityCheck: VerificationCheck {
         return table
     }()
 
+    /// Stem of a presence word → stems of the words that may replace it.
+    private static let synonyms: [String: Set<String>] = {
+        var table: [String: Set<String>] = [:]
+        for (word, replacements) in Lexicon.presenceSynonyms {
+            table[Stemmer.stem(word), default: []].formUnion(replacements.map(Stemmer.stem))
+        }
+        return table
+    }()
+
+    private static func hasSynonym(_ stem: String, in y: AnalyzedText) -> Bool {
+        guard let replacements = synonyms[stem] else { return false }
+        return replacements.contains { y.stems.contains($0) }
+    }
+
     public func verdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
         if a.negations.count != b.negations.count {
             let (more, fewer, who) = a.negations.count > b.negations.count ? (a, b, "query") : (b, a, "candidate")
@@ -50,7 +65,7 @@ public struct PolarityCheck: VerificationCheck {
                     return Verdict(check: name, detail: "'\(word(stem, in: x))' in the \(xName) vs '\(word(entry.opposite, in: y))' in the \(yName)")
                 }
             }
-            if entries.contains(where: { !$0.isWeak }) {
+            if entries.contains(where: { !$0.isWeak }) && !Self.hasSynonym(stem, in: y) {
                 return Verdict(check: name, detail: "'\(word(stem, in: x))' only in the \(xName)")
             }
         }

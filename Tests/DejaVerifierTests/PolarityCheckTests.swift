@@ -55,6 +55,17 @@ import Testing
         #expect(verdict(pair.1, pair.0)?.check == "polarity", "\(pair) reversed")
     }
 
+    @Test(arguments: [
+        ("The quickest route to the airport", "The slowest route to the airport"),
+        ("The cheapest hotel", "The most expensive hotel"),
+        ("The most affordable hotel", "The most expensive hotel"),
+        ("Where can I purchase a ticket?", "Where can I sell a ticket?"),
+    ])
+    func aSynonymDoesNotExcuseAnOpposite(_ pair: (String, String)) {
+        #expect(verdict(pair.0, pair.1)?.check == "polarity", "\(pair)")
+        #expect(verdict(pair.1, pair.0)?.check == "polarity", "\(pair) reversed")
+    }
+
     @Test func presenceOfAStrictPairWordRejects() throws {
         let result = try #require(verdict("How do I enable CORS?", "How do I configure CORS?"))
         #expect(result.detail.contains("'enable' only in the query"))
@@ -66,6 +77,9 @@ import Testing
         ("How do I delete a branch?", "How do I remove a branch?"),
         ("What can't I bring on a plane?", "Which items can I not bring on a plane?"),
         ("Increase the font size", "How do I increase the font size?"),
+        ("The quickest route to the airport", "The fastest route to the airport"),
+        ("The cheapest way to travel", "The most affordable way to travel"),
+        ("Where can I buy a ticket?", "Where can I purchase a ticket?"),
     ])
     func samePolarityPasses(_ pair: (String, String)) {
         #expect(verdict(pair.0, pair.1) == nil, "\(pair)")

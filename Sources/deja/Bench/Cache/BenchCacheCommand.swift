@@ -89,6 +89,7 @@ struct BenchCacheCommand: AsyncParsableCommand {
                 for row in rows {
                     for line in row.servedNearMisses { print("  served near-miss @\(row.threshold): \(line)") }
                     for line in row.rejectedNearMisses { print("  rejected near-miss @\(row.threshold): \(line)") }
+                    for line in row.rejectedParaphrases { print("  lost paraphrase @\(row.threshold): \(line)") }
                 }
             }
         }
@@ -101,6 +102,8 @@ struct BenchCacheCommand: AsyncParsableCommand {
         var rejections: [String: Int] = [:]
         var servedNearMisses: [String] = []
         var rejectedNearMisses: [String] = []
+        /// Paraphrases whose candidate the verifier rejected (hits it cost).
+        var rejectedParaphrases: [String] = []
         var lookupMicros: [Double] = []
     }
 
@@ -135,6 +138,8 @@ struct BenchCacheCommand: AsyncParsableCommand {
             if pair.label == "near_miss" {
                 if hit { row.servedNearMisses.append("\(pair.a) | \(pair.b)") }
                 for rejection in recorder.rejections() { row.rejectedNearMisses.append("[\(rejection)] \(pair.a) | \(pair.b)") }
+            } else if pair.label == "paraphrase" && !hit {
+                for rejection in recorder.rejections() { row.rejectedParaphrases.append("[\(rejection)] \(pair.a) | \(pair.b)") }
             }
         }
         return row
