@@ -33,7 +33,8 @@ let package = Package(
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
 
         // Lower layer: no HTTP server knowledge.
-        // The HNSW distance kernel: AVX2/FMA inner product (chosen at run time) and prefetch.
+        // The HNSW distance kernels: AVX-512 / AVX2+FMA / portable inner products and a gathering
+        // variant for a whole neighbour list (chosen at run time), plus prefetch hints.
         .target(name: "CDistance"),
         .target(name: "DejaIndex", dependencies: ["CBLAS", "CDistance"]),
         .target(name: "DejaRedis", dependencies: ["CHiredis", .product(name: "Logging", package: "swift-log")]),
@@ -142,7 +143,7 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "DejaIndexTests", dependencies: ["DejaIndex"]),
+        .testTarget(name: "DejaIndexTests", dependencies: ["DejaIndex", "CDistance"]),
         .testTarget(name: "DejaEmbeddingTests", dependencies: ["DejaEmbedding"]),
         .testTarget(name: "DejaVerifierTests", dependencies: ["DejaVerifier", "DejaEmbedding"]),
         .testTarget(

@@ -102,7 +102,7 @@ extension HNSWGraph {
             l -= 1
         }
         for (offset, selected) in selections.enumerated().reversed() {
-            self.connect(node, to: selected, level: min(level, top) - offset)
+            self.connect(node, to: selected, level: min(level, top) - offset, scratch: scratch)
         }
         if raisesTop {
             self.entryPoint = node
@@ -156,7 +156,8 @@ extension HNSWGraph {
 
     /// Sets `node`'s list at `level` to `neighbours` and adds `node` to each neighbour's list,
     /// shrinking a full list with the heuristic.
-    private func connect(_ node: UInt32, to neighbours: [Scored], level: Int) {
+    private func connect(_ node: UInt32, to neighbours: [Scored], level: Int, scratch: SearchScratch) {
+        let similarities = scratch.similarities
         let capacity = level == 0 ? self.m0 : self.m
         self.lock(node)
         let own = self.links(node, level: level)
@@ -191,9 +192,9 @@ extension HNSWGraph {
             let base = UnsafePointer(self.vector(other))
             var pool = [Scored(similarity: neighbour.similarity, slot: node)]
             pool.reserveCapacity(count + 1)
+            self.similarities(base, list + 1, count: count, into: similarities)
             for i in 0..<count {
-                let slot = list[1 + i]
-                pool.append(Scored(similarity: self.similarity(base, slot), slot: slot))
+                pool.append(Scored(similarity: similarities[i], slot: list[1 + i]))
             }
             pool.sort { $0.similarity > $1.similarity }
             let kept = self.selectNeighbours(pool, limit: capacity)

@@ -18,6 +18,29 @@ extension HNSWGraph {
         return count
     }
 
+    /// Marks the neighbours of `node` at `level` visited and writes those not visited before (and,
+    /// when `levels` is given, reaching `level`) to `out`, in list order; returns their count.
+    /// The list is read in place, so during construction the caller holds the node's lock.
+    @inline(__always)
+    func collectUnvisited(
+        of node: UInt32, level: Int, tags: UnsafeMutablePointer<UInt16>, epoch: UInt16, levels: UnsafePointer<UInt8>?,
+        into out: UnsafeMutablePointer<UInt32>
+    ) -> Int {
+        guard level == 0 || Int(self.levels[Int(node)]) >= level else { return 0 }
+        let list = self.links(node, level: level)
+        let listed = Int(list[0])
+        var count = 0
+        for i in 0..<listed {
+            let neighbour = list[1 &+ i]
+            if tags[Int(neighbour)] == epoch { continue }
+            tags[Int(neighbour)] = epoch
+            if let levels, Int(levels[Int(neighbour)]) < level { continue }
+            out[count] = neighbour
+            count &+= 1
+        }
+        return count
+    }
+
     /// Walks from `entry` to the most similar node it can reach on each level from `fromLevel`
     /// down to `toLevel` (exclusive), moving whenever a neighbour is more similar.
     func greedyDescent(
@@ -26,19 +49,18 @@ extension HNSWGraph {
         var current = entry
         var currentSimilarity = self.similarity(query, current)
         var level = fromLevel
+        let neighbours = scratch.neighbours
+        let similarities = scratch.similarities
         while level > toLevel {
             var moved = true
             while moved {
                 moved = false
                 let count = self.copyNeighbours(of: current, level: level, locked: locked, into: scratch)
-                for i in 0..<count {
-                    let candidate = scratch.neighbours[i]
-                    let similarity = self.similarity(query, candidate)
-                    if similarity > currentSimilarity {
-                        currentSimilarity = similarity
-                        current = candidate
-                        moved = true
-                    }
+                self.similarities(query, neighbours, count: count, into: similarities)
+                for i in 0..<count where similarities[i] > currentSimilarity {
+                    currentSimilarity = similarities[i]
+                    current = neighbours[i]
+                    moved = true
                 }
             }
             level -= 1
@@ -59,51 +81,74 @@ extension HNSWGraph {
     ///   turns up, the full `ef` rule applies, so hits are as complete as without a threshold.
     ///   (A greedy walk that stops at the first local maximum below the threshold was measured
     ///   and rejected: on clustered data it lost about a quarter of the near-duplicate hits.)
+    ///
+    /// Per expanded node the unvisited neighbours are collected first and their similarities
+    /// computed in one gather call (`deja_dot_gather_f32`), which starts loading every one of
+    /// their vectors before the first product; then they are offered to the heaps in list order,
+    /// so the result is the same as scoring them one at a time.
     func searchLayer(
         query: UnsafePointer<Float>, entry: UInt32, entrySimilarity: Float, level: Int, ef: Int,
         skipDeleted: Bool, minSimilarity: Float, narrowWidth: Int = 0, locked: Bool, scratch: SearchScratch
     ) {
         scratch.begin(nodeCount: self.nodeCount)
-        _ = scratch.visit(entry)
-        if !(skipDeleted && self.deleted[Int(entry)]) {
-            scratch.results.push(Scored(similarity: entrySimilarity, slot: entry))
+        // The heaps live in locals for the loop (a class's stored property is re-read, with a
+        // dynamic exclusivity check, on every access) and are stored back at the end: growth may
+        // have moved their storage.
+        var candidates = scratch.candidates
+        var results = scratch.results
+        var front = scratch.front
+        defer {
+            scratch.candidates = candidates
+            scratch.results = results
+            scratch.front = front
         }
-        scratch.candidates.push(Scored(similarity: -entrySimilarity, slot: entry))
-        var lowerBound = scratch.results.isEmpty ? -Float.infinity : entrySimilarity
+        let (tags, epoch) = scratch.visitedState
+        let neighbours = scratch.neighbours
+        let similarities = scratch.similarities
+        let levels = self.levels
+        let deleted = self.deleted
+
+        tags[Int(entry)] = epoch
+        if !(skipDeleted && deleted[Int(entry)]) {
+            results.push(Scored(similarity: entrySimilarity, slot: entry))
+        }
+        candidates.push(Scored(similarity: -entrySimilarity, slot: entry))
+        var lowerBound = results.isEmpty ? -Float.infinity : entrySimilarity
         var best = entrySimilarity
         let checkLevel = level > 0
         let narrowing = minSimilarity > -.infinity && narrowWidth > 0
-        if narrowing { scratch.front.push(Scored(similarity: entrySimilarity, slot: entry)) }
+        if narrowing { front.push(Scored(similarity: entrySimilarity, slot: entry)) }
 
-        while !scratch.candidates.isEmpty {
-            let candidate = scratch.candidates.popMin()
+        while !candidates.isEmpty {
+            let candidate = candidates.popMin()
             let candidateSimilarity = -candidate.similarity
-            if candidateSimilarity < lowerBound && (scratch.results.count >= ef || !skipDeleted) {
+            if candidateSimilarity < lowerBound && (results.count >= ef || !skipDeleted) {
                 break
             }
             if narrowing && best < minSimilarity && candidateSimilarity < minSimilarity
-                && scratch.front.count >= narrowWidth && candidateSimilarity < scratch.front.min.similarity
+                && front.count >= narrowWidth && candidateSimilarity < front.min.similarity
             {
                 break
             }
-            let count = self.copyNeighbours(of: candidate.slot, level: level, locked: locked, into: scratch)
-            // As hnswlib does: while one neighbour's distance is computed, the next one's vector
-            // is already on its way from memory.
-            if count > 0 { self.prefetch(scratch.neighbours[0]) }
+            if locked { self.lock(candidate.slot) }
+            let count = self.collectUnvisited(
+                of: candidate.slot, level: level, tags: tags, epoch: epoch, levels: checkLevel ? levels : nil, into: neighbours
+            )
+            if locked { self.unlock(candidate.slot) }
+            self.similarities(query, neighbours, count: count, into: similarities)
             for i in 0..<count {
-                let neighbour = scratch.neighbours[i]
-                if i + 1 < count { self.prefetch(scratch.neighbours[i + 1]) }
-                if scratch.visit(neighbour) { continue }
-                if checkLevel && Int(self.levels[Int(neighbour)]) < level { continue }
-                let similarity = self.similarity(query, neighbour)
-                guard scratch.results.count < ef || similarity > lowerBound else { continue }
-                scratch.candidates.push(Scored(similarity: -similarity, slot: neighbour))
-                if !(skipDeleted && self.deleted[Int(neighbour)]) {
-                    scratch.results.offer(Scored(similarity: similarity, slot: neighbour), limit: ef)
+                let similarity = similarities[i]
+                guard results.count < ef || similarity > lowerBound else { continue }
+                let neighbour = neighbours[i]
+                candidates.push(Scored(similarity: -similarity, slot: neighbour))
+                // A candidate may be expanded soon: start loading its neighbour list.
+                self.prefetchLinks(neighbour, level: level)
+                if !(skipDeleted && deleted[Int(neighbour)]) {
+                    results.offer(Scored(similarity: similarity, slot: neighbour), limit: ef)
                 }
-                if !scratch.results.isEmpty { lowerBound = scratch.results.min.similarity }
+                if !results.isEmpty { lowerBound = results.min.similarity }
                 if similarity > best { best = similarity }
-                if narrowing { scratch.front.offer(Scored(similarity: similarity, slot: neighbour), limit: narrowWidth) }
+                if narrowing { front.offer(Scored(similarity: similarity, slot: neighbour), limit: narrowWidth) }
             }
         }
     }

@@ -72,8 +72,8 @@ final class HNSWGraph: @unchecked Sendable {
         self.levelMultiplier = 1 / log(Double(m))
         self.rng = SplitMix64(seed: seed)
         self.capacity = max(capacity, 16)
-        self.vectors = .allocate(capacity: self.capacity * dimension)
-        self.links0 = .allocate(capacity: self.capacity * (1 + 2 * m))
+        self.vectors = LargeAllocation.allocate(Float.self, count: self.capacity * dimension)
+        self.links0 = LargeAllocation.allocate(UInt32.self, count: self.capacity * (1 + 2 * m))
         self.labels = .allocate(capacity: self.capacity)
         self.levels = .allocate(capacity: self.capacity)
         self.deleted = .allocate(capacity: self.capacity)
@@ -85,8 +85,8 @@ final class HNSWGraph: @unchecked Sendable {
     }
 
     deinit {
-        self.vectors.deallocate()
-        self.links0.deallocate()
+        LargeAllocation.free(self.vectors)
+        LargeAllocation.free(self.links0)
         self.labels.deallocate()
         self.levels.deallocate()
         self.deleted.deallocate()
@@ -120,10 +120,19 @@ final class HNSWGraph: @unchecked Sendable {
         deja_dot_f32(a, self.vector(node), self.dimension)
     }
 
-    /// Starts loading a node's vector into cache ahead of its distance computation.
+    /// Similarities of `query` with the `count` nodes in `nodes`, into `out`: one kernel call that
+    /// prefetches every vector before the first product.
     @inline(__always)
-    func prefetch(_ node: UInt32) {
-        deja_prefetch_vector(self.vector(node))
+    func similarities(_ query: UnsafePointer<Float>, _ nodes: UnsafePointer<UInt32>, count: Int, into out: UnsafeMutablePointer<Float>) {
+        guard count > 0 else { return }
+        deja_dot_gather_f32(query, self.vectors, self.dimension, nodes, count, self.dimension, out)
+    }
+
+    /// Starts loading the first line of a node's neighbour list at `level`.
+    @inline(__always)
+    func prefetchLinks(_ node: UInt32, level: Int) {
+        guard level == 0 else { return }
+        deja_prefetch_line(self.links0 + Int(node) * self.linkStride0)
     }
 
     @inline(__always)
@@ -168,8 +177,14 @@ final class HNSWGraph: @unchecked Sendable {
             pointer.deallocate()
             pointer = fresh
         }
-        grow(&self.vectors, stride: self.dimension)
-        grow(&self.links0, stride: self.linkStride0)
+        func growLarge<T>(_ pointer: inout UnsafeMutablePointer<T>, stride: Int) {
+            let fresh = LargeAllocation.allocate(T.self, count: newCapacity * stride)
+            fresh.moveInitialize(from: pointer, count: self.nodeCount * stride)
+            LargeAllocation.free(pointer)
+            pointer = fresh
+        }
+        growLarge(&self.vectors, stride: self.dimension)
+        growLarge(&self.links0, stride: self.linkStride0)
         grow(&self.labels, stride: 1)
         grow(&self.levels, stride: 1)
         grow(&self.deleted, stride: 1)

@@ -10,12 +10,14 @@ final class SearchScratch: @unchecked Sendable {
     private var tags: UnsafeMutablePointer<UInt16>
     private var tagCapacity: Int
     private var epoch: UInt16 = 0
-    var candidates = MinHeap()
-    var results = MinHeap()
+    var candidates = ScoredHeap(capacity: 256)
+    var results = ScoredHeap(capacity: 256)
     /// The `k` best nodes seen, for the narrowed beam of a thresholded search.
-    var front = MinHeap()
+    var front = ScoredHeap(capacity: 16)
     /// Room for one copied neighbour list: count word plus up to `M0` ids.
     let neighbours: UnsafeMutablePointer<UInt32>
+    /// The similarities of the neighbours in `neighbours`, filled by one gather call per list.
+    let similarities: UnsafeMutablePointer<Float>
     let neighbourCapacity: Int
 
     init(nodeCapacity: Int, neighbourCapacity: Int) {
@@ -24,11 +26,16 @@ final class SearchScratch: @unchecked Sendable {
         self.tags.initialize(repeating: 0, count: self.tagCapacity)
         self.neighbourCapacity = neighbourCapacity
         self.neighbours = .allocate(capacity: neighbourCapacity)
+        self.similarities = .allocate(capacity: neighbourCapacity)
     }
 
     deinit {
         self.tags.deallocate()
         self.neighbours.deallocate()
+        self.similarities.deallocate()
+        self.candidates.deallocate()
+        self.results.deallocate()
+        self.front.deallocate()
     }
 
     /// Starts a new search over up to `nodeCount` nodes: clears the visited set and both heaps.
@@ -48,6 +55,12 @@ final class SearchScratch: @unchecked Sendable {
         self.candidates.removeAll()
         self.results.removeAll()
         self.front.removeAll()
+    }
+
+    /// The visited tags and the current epoch, for a search loop that keeps them in locals (a
+    /// stored property of a class is re-read, and access-checked, on every use).
+    var visitedState: (tags: UnsafeMutablePointer<UInt16>, epoch: UInt16) {
+        (self.tags, self.epoch)
     }
 
     /// Marks `node` visited and returns whether it already was.
