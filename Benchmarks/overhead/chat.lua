@@ -1,7 +1,9 @@
 -- wrk script: POST a small chat completion; optional fixed rate; prints a JSON summary line.
 -- Usage: wrk -t1 -cC -dD -s chat.lua URL -- [RATE_PER_SECOND]
--- With a rate, every connection waits C/RATE seconds between requests (open-loop approximation:
--- valid while the latency is far below the interval, which the report checks).
+-- With a rate, every connection waits a random, exponentially distributed time with mean C/RATE
+-- seconds between requests, so arrivals are a Poisson process at RATE (open-loop approximation:
+-- valid while the latency is far below the interval, which the report checks). A fixed wait would
+-- keep the C connections in step: the load would arrive as bursts of C simultaneous requests.
 wrk.method = "POST"
 wrk.path = "/v1/chat/completions"
 wrk.headers["Content-Type"] = "application/json"
@@ -10,6 +12,7 @@ wrk.body = '{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You a
 local interval_ms = 0
 
 function init(args)
+  math.randomseed(os.time() + math.floor(os.clock() * 1e6))
   local rate = tonumber(args[1] or "0")
   if rate and rate > 0 then
     interval_ms = tonumber(args[2]) * 1000 / rate
@@ -17,7 +20,9 @@ function init(args)
 end
 
 function delay()
-  return interval_ms
+  if interval_ms <= 0 then return 0 end
+  -- wrk takes whole milliseconds: round, so the mean stays at interval_ms.
+  return math.floor(-math.log(1 - math.random()) * interval_ms + 0.5)
 end
 
 function done(summary, latency, requests)
