@@ -116,6 +116,9 @@ public final class UpstreamClient: Sendable {
         result: @escaping @Sendable (ExchangeMode) -> EventLoopFuture<Response>
     ) async throws(UpstreamClientError) -> Response {
         guard !shutDown.load(ordering: .relaxed) else { throw .shutdown }
+        // A cancellation handler installed on an already cancelled task runs before the exchange
+        // exists and could not stop it.
+        guard !Task.isCancelled else { throw .cancelled }
         // Stay on the caller's event loop when it is one of ours. Callers elsewhere (the
         // cooperative pool) always use the same loop per destination, so their connections are
         // reused rather than spread over every loop's pool.

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// A raw-TCP HTTP/1.1 server for client tests: it reads each request up to its body and answers
@@ -25,7 +26,8 @@ final class ScriptedServer: Sendable {
 
     var port: Int { channel.localAddress!.port! }
 
-    init(script: @escaping Script) async throws {
+    /// Starts the server; with `tls`, connections speak TLS first.
+    init(tls: NIOSSLContext? = nil, script: @escaping Script) async throws {
         let box = CountersBox()
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -33,6 +35,7 @@ final class ScriptedServer: Sendable {
                 box.server?.accepted.add(1, ordering: .relaxed)
                 channel.closeFuture.whenComplete { _ in box.server?.closed.add(1, ordering: .relaxed) }
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandler(
                         ScriptedConnection(script: script, onRequest: { box.server?.requests.add(1, ordering: .relaxed) }))
                 }

@@ -274,3 +274,19 @@ func waitUntil(_ condition: @Sendable () -> Bool) async throws {
     }
     Issue.record("condition not met within 2 s")
 }
+
+@Suite struct UpstreamClientCancellationTests {
+    @Test func anAlreadyCancelledTaskSendsNothing() async throws {
+        let server = try await ScriptedServer { _, _ in [.write(ScriptedServer.response(body: "x"))] }
+        let client = UpstreamClient()
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await client.collect(
+                UpstreamRequest(url: try UpstreamURL("http://127.0.0.1:\(server.port)/")), limit: 10, timeout: .seconds(2))
+        }
+        await #expect(throws: UpstreamClientError.cancelled) { _ = try await task.value }
+        #expect(server.requests.load(ordering: .relaxed) == 0)
+        client.shutdown()
+        await server.stop()
+    }
+}
