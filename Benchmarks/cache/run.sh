@@ -9,33 +9,11 @@ SIM_PORT=${SIM_PORT:-18301}
 GW_PORT=${GW_PORT:-18302}
 OUT=${OUT:-bench-out/cache}
 mkdir -p "$OUT"
-swift build -c release --product deja >/dev/null
-swift build -c release --product deja-sim >/dev/null
-BIN=$(swift build -c release --show-bin-path)
-cleanup() { kill "${SIM_PID:-}" "${GW_PID:-}" 2>/dev/null || true; }
-trap cleanup EXIT
-
-"$BIN/deja-sim" --port "$SIM_PORT" --tokens 64 >"$OUT/sim.log" 2>&1 &
-SIM_PID=$!
-cat >"$OUT/gateway.yaml" <<YAML
-server:
-  port: $GW_PORT
-log_level: warning
-cache:
-  enabled: true
+source Benchmarks/lib.sh
+bench_binaries
+bench_start "  enabled: true
   max_entries: 1000000
-  blas_threads: ${BLAS_THREADS:-1}
-providers:
-  sim:
-    kind: openai
-    base_url: http://127.0.0.1:$SIM_PORT/v1
-    model_patterns: ["*"]
-YAML
-"$BIN/deja" serve --config "$OUT/gateway.yaml" >"$OUT/gateway.log" 2>&1 &
-GW_PID=$!
-for port in "$SIM_PORT" "$GW_PORT"; do
-  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/v1/models" >/dev/null 2>&1 && break; sleep 0.1; done
-done
+  blas_threads: ${BLAS_THREADS:-1}"
 # Store the question the hit runs ask for.
 curl -s "http://127.0.0.1:$GW_PORT/v1/chat/completions" -H 'content-type: application/json' \
   -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Can you explain what a memory leak is?"}]}' >/dev/null

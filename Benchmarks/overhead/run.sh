@@ -11,37 +11,9 @@ CONNECTIONS=16
 OUT=${OUT:-bench-out/overhead}
 mkdir -p "$OUT"
 
-# DEJA_BIN: a folder holding prebuilt release binaries of deja and deja-sim (skips the build).
-if [[ -n "${DEJA_BIN:-}" ]]; then
-  BIN=$DEJA_BIN
-else
-  swift build -c release --product deja >/dev/null
-  swift build -c release --product deja-sim >/dev/null
-  BIN=$(swift build -c release --show-bin-path)
-fi
-
-cleanup() { kill "${SIM_PID:-}" "${GW_PID:-}" 2>/dev/null || true; }
-trap cleanup EXIT
-
-"$BIN/deja-sim" --port "$SIM_PORT" --tokens 64 >"$OUT/sim.log" 2>&1 &
-SIM_PID=$!
-cat >"$OUT/gateway.yaml" <<YAML
-server:
-  port: $GW_PORT
-log_level: warning
-cache:
-  enabled: false
-providers:
-  sim:
-    kind: openai
-    base_url: http://127.0.0.1:$SIM_PORT/v1
-    model_patterns: ["*"]
-YAML
-"$BIN/deja" serve --config "$OUT/gateway.yaml" >"$OUT/gateway.log" 2>&1 &
-GW_PID=$!
-for port in "$SIM_PORT" "$GW_PORT"; do
-  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/v1/models" >/dev/null 2>&1 && break; sleep 0.1; done
-done
+source Benchmarks/lib.sh
+bench_binaries
+bench_start "  enabled: false"
 
 measure() { # name url connections rate seconds
   local name=$1 url=$2 c=$3 rate=$4 secs=$5
