@@ -8,39 +8,26 @@ import NIOHTTP1
 /// are translated into Messages requests and the answers, streamed or not, back into OpenAI
 /// `chat.completion` JSON and `chat.completion.chunk` payloads.
 public struct AnthropicProvider: UpstreamProvider {
-    /// How to reach the Messages API.
-    public struct Configuration: Sendable {
-        /// The configured provider name ("anthropic", …).
-        public var name: String
-        /// The API root without a version segment, e.g. `https://api.anthropic.com`.
-        public var baseURL: String
-        /// Sent as `x-api-key` when set; never logged.
-        public var apiKey: String?
+    /// How to reach the Messages API. The base URL is the API root without a version segment,
+    /// e.g. `https://api.anthropic.com`; the key goes out as `x-api-key`.
+    public struct Configuration: EndpointConfiguration {
+        public var endpoint: ProviderEndpoint
         /// Sent as `anthropic-version`.
         public var apiVersion: String
         /// `max_tokens` sent when the client set neither `max_tokens` nor `max_completion_tokens`
         /// (the Messages API requires one).
         public var defaultMaxTokens: Int
-        /// Time allowed until the upstream's response head, and the longest silence while reading.
-        public var timeout: TimeAmount
-        /// Largest non-streaming upstream body accepted.
-        public var maxResponseBytes: Int
-        /// Extra headers sent with every request (e.g. `anthropic-beta`).
-        public var extraHeaders: [(String, String)]
 
         public init(
             name: String = "anthropic", baseURL: String = "https://api.anthropic.com", apiKey: String? = nil,
             apiVersion: String = "2023-06-01", defaultMaxTokens: Int = 4096, timeout: TimeAmount = .seconds(60),
             maxResponseBytes: Int = 32 << 20, extraHeaders: [(String, String)] = []
         ) {
-            self.name = name
-            self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-            self.apiKey = apiKey
+            self.endpoint = ProviderEndpoint(
+                name: name, baseURL: baseURL, apiKey: apiKey, timeout: timeout, maxResponseBytes: maxResponseBytes,
+                extraHeaders: extraHeaders)
             self.apiVersion = apiVersion
             self.defaultMaxTokens = defaultMaxTokens
-            self.timeout = timeout
-            self.maxResponseBytes = maxResponseBytes
-            self.extraHeaders = extraHeaders
         }
     }
 
@@ -62,10 +49,7 @@ public struct AnthropicProvider: UpstreamProvider {
         headers.replaceOrAdd(name: "accept", value: streaming ? "text/event-stream" : "application/json")
         headers.replaceOrAdd(name: "anthropic-version", value: configuration.apiVersion)
         headers.replaceOrAdd(name: "x-request-id", value: context.requestID)
-        if let key = configuration.apiKey, !key.isEmpty {
-            headers.replaceOrAdd(name: "x-api-key", value: key)
-        }
-        for (name, value) in configuration.extraHeaders { headers.replaceOrAdd(name: name, value: value) }
+        configuration.endpoint.authorize(&headers, keyHeader: "x-api-key")
         return headers
     }
 

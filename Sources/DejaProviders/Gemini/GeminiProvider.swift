@@ -9,35 +9,22 @@ import Synchronization
 /// `batchEmbedContents`). OpenAI chat and embeddings requests are translated into Gemini requests
 /// and the answers, streamed or not, back into OpenAI JSON.
 public struct GeminiProvider: UpstreamProvider {
-    /// How to reach the Gemini API.
-    public struct Configuration: Sendable {
-        /// The configured provider name ("gemini", …).
-        public var name: String
-        /// The API root without a version segment, e.g. `https://generativelanguage.googleapis.com`.
-        public var baseURL: String
+    /// How to reach the Gemini API. The base URL is the API root without a version segment,
+    /// e.g. `https://generativelanguage.googleapis.com`; the key goes out as `x-goog-api-key`.
+    public struct Configuration: EndpointConfiguration {
+        public var endpoint: ProviderEndpoint
         /// The API version path segment.
         public var apiVersion: String
-        /// Sent as `x-goog-api-key` when set; never logged.
-        public var apiKey: String?
-        /// Time allowed until the upstream's response head, and the longest silence while reading.
-        public var timeout: TimeAmount
-        /// Largest non-streaming upstream body accepted.
-        public var maxResponseBytes: Int
-        /// Extra headers sent with every request.
-        public var extraHeaders: [(String, String)]
 
         public init(
             name: String = "gemini", baseURL: String = "https://generativelanguage.googleapis.com",
             apiVersion: String = "v1beta", apiKey: String? = nil, timeout: TimeAmount = .seconds(60),
             maxResponseBytes: Int = 32 << 20, extraHeaders: [(String, String)] = []
         ) {
-            self.name = name
-            self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+            self.endpoint = ProviderEndpoint(
+                name: name, baseURL: baseURL, apiKey: apiKey, timeout: timeout, maxResponseBytes: maxResponseBytes,
+                extraHeaders: extraHeaders)
             self.apiVersion = apiVersion
-            self.apiKey = apiKey
-            self.timeout = timeout
-            self.maxResponseBytes = maxResponseBytes
-            self.extraHeaders = extraHeaders
         }
     }
 
@@ -62,10 +49,7 @@ public struct GeminiProvider: UpstreamProvider {
         headers.replaceOrAdd(name: "content-type", value: "application/json")
         headers.replaceOrAdd(name: "accept", value: streaming ? "text/event-stream" : "application/json")
         headers.replaceOrAdd(name: "x-request-id", value: context.requestID)
-        if let key = configuration.apiKey, !key.isEmpty {
-            headers.replaceOrAdd(name: "x-goog-api-key", value: key)
-        }
-        for (name, value) in configuration.extraHeaders { headers.replaceOrAdd(name: name, value: value) }
+        configuration.endpoint.authorize(&headers, keyHeader: "x-goog-api-key")
         return headers
     }
 

@@ -7,31 +7,18 @@ import NIOHTTP1
 /// Together, Ollama, vLLM, and any `base_url`. Requests go out as the client sent them (only
 /// `model` is rewritten); answers come back unchanged, streamed event by event.
 public struct OpenAICompatibleProvider: UpstreamProvider {
-    /// How to reach one OpenAI-compatible server.
-    public struct Configuration: Sendable {
-        /// The configured provider name ("openai", "groq", "sim", …).
-        public var name: String
-        /// The API root including its version segment, e.g. `https://api.openai.com/v1`.
-        public var baseURL: String
-        /// Sent as `Authorization: Bearer …` when set; never logged.
-        public var apiKey: String?
-        /// Time allowed until the upstream's response head, and the longest silence while reading.
-        public var timeout: TimeAmount
-        /// Largest non-streaming upstream body accepted.
-        public var maxResponseBytes: Int
-        /// Extra headers sent with every request (e.g. an organisation header).
-        public var extraHeaders: [(String, String)]
+    /// How to reach one OpenAI-compatible server. The base URL includes its version segment,
+    /// e.g. `https://api.openai.com/v1`; the key goes out as `Authorization: Bearer …`.
+    public struct Configuration: EndpointConfiguration {
+        public var endpoint: ProviderEndpoint
 
         public init(
             name: String, baseURL: String, apiKey: String? = nil, timeout: TimeAmount = .seconds(60),
             maxResponseBytes: Int = 32 << 20, extraHeaders: [(String, String)] = []
         ) {
-            self.name = name
-            self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-            self.apiKey = apiKey
-            self.timeout = timeout
-            self.maxResponseBytes = maxResponseBytes
-            self.extraHeaders = extraHeaders
+            self.endpoint = ProviderEndpoint(
+                name: name, baseURL: baseURL, apiKey: apiKey, timeout: timeout, maxResponseBytes: maxResponseBytes,
+                extraHeaders: extraHeaders)
         }
     }
 
@@ -50,10 +37,7 @@ public struct OpenAICompatibleProvider: UpstreamProvider {
         headers.replaceOrAdd(name: "content-type", value: "application/json")
         headers.replaceOrAdd(name: "accept", value: streaming ? "text/event-stream" : "application/json")
         headers.replaceOrAdd(name: "x-request-id", value: context.requestID)
-        if let key = configuration.apiKey, !key.isEmpty {
-            headers.replaceOrAdd(name: "authorization", value: "Bearer \(key)")
-        }
-        for (name, value) in configuration.extraHeaders { headers.replaceOrAdd(name: name, value: value) }
+        configuration.endpoint.authorize(&headers, keyHeader: "authorization", keyPrefix: "Bearer ")
         return headers
     }
 
