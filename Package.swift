@@ -45,6 +45,7 @@ let package = Package(
             name: "DejaEmbedding",
             dependencies: [
                 "CBLAS", "DejaHTTPClient",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

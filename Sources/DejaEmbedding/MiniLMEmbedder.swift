@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 
 /// The default embedder: sentence-transformers' all-MiniLM-L6-v2 run natively, in process.
 ///
@@ -134,8 +135,12 @@ public final class MiniLMEmbedder: Embedder {
     }
 
     /// Embeds `texts`; see the type's documentation for limits and empty strings.
+    ///
+    /// The encoder pass (milliseconds of BLAS work) runs on NIO's blocking-work thread pool, not
+    /// on the calling task's executor: in the gateway that executor is an event loop, and a pass
+    /// there would stall every connection served by that loop.
     public func embed(_ texts: [String]) async throws -> [[Float]] {
-        try embedSynchronously(texts)
+        try await NIOThreadPool.singleton.runIfActive { try self.embedSynchronously(texts) }
     }
 
     /// The synchronous form of ``embed(_:)``, for callers already off the cooperative pool
