@@ -4,13 +4,9 @@ import Synchronization
 /// Construction: placing nodes, linking them (Algorithm 1) and the neighbour-selection heuristic
 /// (Algorithm 4), single-threaded or with several workers.
 extension HNSWGraph {
-    /// Claims a new slot for `id` with a freshly drawn level and copies `unit` into it; the node
-    /// is not linked yet.
-    ///
-    /// Tombstoned slots are not reused in place: other nodes keep one-way links into a tombstone,
-    /// and a new node in that slot inherited them, which left parts of the graph unreachable
-    /// (ChurnTests). Tombstones are reclaimed by `compact()`, which the index runs once they pass
-    /// `compactionThreshold` of the slots.
+    /// Claims a new slot at the end for `id` with a freshly drawn level and copies `unit` into it;
+    /// the node is not linked yet. Tombstoned slots are taken over by ``replace(slot:id:unit:scratch:)``
+    /// instead, which repairs the links around them first.
     func place(id: UInt64, unit: UnsafePointer<Float>) -> UInt32 {
         let level = self.drawLevel()
         self.reserve(additionalNodes: 1)
@@ -33,11 +29,32 @@ extension HNSWGraph {
         return slot
     }
 
-    /// Inserts already-normalised vectors. With `threads > 1` the nodes are linked by parallel
-    /// workers in hnswlib's scheme (per-node locks, a global lock only when the top level grows);
-    /// with one thread the result depends only on the seed and the input order.
-    func insert(ids: [UInt64], units: UnsafePointer<Float>, threads: Int, scratchPool: ScratchPool) {
+    /// Inserts already-normalised vectors. With `reuseSlots`, the first vectors take over
+    /// tombstoned slots (most recently freed first), one at a time on the calling thread
+    /// (``replace(slot:id:unit:scratch:)``); the rest get new slots. With `threads > 1` the new
+    /// slots are linked by parallel workers in hnswlib's scheme (per-node locks, a global lock only
+    /// when the top level grows); with one thread the result depends only on the seed and the
+    /// operation order.
+    ///
+    /// Runs under the index's write lock. Slot reuse rewrites the lists of every former neighbour
+    /// of the slot, far more than the one or two lists a plain link touches under a node's spin
+    /// lock, so it is done before any worker starts, with no other thread inside the graph: no
+    /// search (they need the read lock) and no parallel linker (not started yet) can observe a
+    /// half-repaired neighbourhood.
+    func insert(ids: [UInt64], units: UnsafePointer<Float>, threads: Int, scratchPool: ScratchPool, reuseSlots: Bool = true) {
         guard !ids.isEmpty else { return }
+        var first = 0
+        if reuseSlots && !self.freeSlots.isEmpty && self.entryPoint != Self.noNode {
+            first = min(ids.count, self.freeSlots.count)
+            scratchPool.withScratch { scratch in
+                for i in 0..<first {
+                    self.replace(slot: self.freeSlots.removeLast(), id: ids[i], unit: units + i * self.dimension, scratch: scratch)
+                }
+            }
+        }
+        guard first < ids.count else { return }
+        let ids = Array(ids[first...])
+        let units = units + first * self.dimension
         self.reserve(additionalNodes: ids.count)
         var slots = [UInt32]()
         slots.reserveCapacity(ids.count)
@@ -65,7 +82,11 @@ extension HNSWGraph {
     }
 
     /// Links a placed node into every level up to its own (Algorithm 1 of the paper).
-    func link(_ node: UInt32, scratch: SearchScratch) {
+    ///
+    /// With `replacing`, `node` is a reused slot whose lists still hold its former neighbours:
+    /// the searches may route through them (they are valid nodes), and each list is then
+    /// overwritten by the new selection instead of being merged with it.
+    func link(_ node: UInt32, scratch: SearchScratch, replacing: Bool = false) {
         let level = Int(self.levels[Int(node)])
         Self.acquire(self.globalLock)
         let entry = self.entryPoint
@@ -102,7 +123,7 @@ extension HNSWGraph {
             l -= 1
         }
         for (offset, selected) in selections.enumerated().reversed() {
-            self.connect(node, to: selected, level: min(level, top) - offset, scratch: scratch)
+            self.connect(node, to: selected, level: min(level, top) - offset, replacing: replacing, scratch: scratch)
         }
         if raisesTop {
             self.entryPoint = node
@@ -156,15 +177,16 @@ extension HNSWGraph {
 
     /// Sets `node`'s list at `level` to `neighbours` and adds `node` to each neighbour's list,
     /// shrinking a full list with the heuristic.
-    private func connect(_ node: UInt32, to neighbours: [Scored], level: Int, scratch: SearchScratch) {
+    /// With `replacing`, `node`'s list is overwritten (it held the reused slot's former links).
+    private func connect(_ node: UInt32, to neighbours: [Scored], level: Int, replacing: Bool, scratch: SearchScratch) {
         let similarities = scratch.similarities
         let capacity = level == 0 ? self.m0 : self.m
         self.lock(node)
         let own = self.links(node, level: level)
         var chosen = neighbours
-        if own[0] > 0 {
-            // Another insert already linked to this node (through a stale link to a reused slot):
-            // keep those links in the running.
+        if own[0] > 0 && !replacing {
+            // Defensive: another parallel insert already linked to this node; keep those links in
+            // the running.
             let base = UnsafePointer(self.vector(node))
             for i in 0..<Int(own[0]) where !chosen.contains(where: { $0.slot == own[1 + i] }) {
                 chosen.append(Scored(similarity: self.similarity(base, own[1 + i]), slot: own[1 + i]))

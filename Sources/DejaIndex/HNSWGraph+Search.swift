@@ -6,7 +6,7 @@ extension HNSWGraph {
     /// During construction other threads may be rewriting the list, so it is copied under the
     /// node's lock; queries run with no writer present and skip the lock. A node linked from an
     /// upper level it does not reach has no list there (defensive: the insert path does not
-    /// produce such links now that tombstoned slots are not reused).
+    /// produce such links, and a reused slot keeps its level).
     @inline(__always)
     func copyNeighbours(of node: UInt32, level: Int, locked: Bool, into scratch: SearchScratch) -> Int {
         guard level == 0 || Int(self.levels[Int(node)]) >= level else { return 0 }

@@ -20,7 +20,8 @@ final class HNSWGraph: @unchecked Sendable {
     // exception is a parallel batch insert (`HNSWGraph+Insert.swift`), which runs under the write
     // lock but on several threads: those threads write only link lists, each under the node's spin
     // lock, and read the entry point only under `globalLock`. Everything else they read (vectors,
-    // levels, offsets) was written before the workers started.
+    // levels, offsets) was written before the workers started. Slot reuse, which rewrites many
+    // nodes' lists, runs under the write lock before any worker starts, on the calling thread.
     let dimension: Int
     let m: Int
     let m0: Int
@@ -51,7 +52,8 @@ final class HNSWGraph: @unchecked Sendable {
     let globalLock = Atomic<UInt32>(0)
 
     var slotOfID: [UInt64: UInt32] = [:]
-    /// Tombstoned slots, reclaimed when `compact()` rebuilds the graph.
+    /// Tombstoned slots, most recently freed last: taken over by inserts when slot reuse is on
+    /// (`HNSWGraph+Reuse.swift`), otherwise reclaimed when `compact()` rebuilds the graph.
     var freeSlots: [UInt32] = []
 
     static let noNode = UInt32.max

@@ -59,6 +59,41 @@ struct ConcurrencyTests {
         #expect(index.count == 1050)
     }
 
+    @Test("HNSWIndex: batch inserts that reuse slots and link in parallel while other threads search")
+    func slotReuseUnderConcurrentSearch() async throws {
+        var data = ClusteredData(dimension: 16, clusters: 12, noise: 1, seed: 24)
+        let first = data.take(800)
+        let batches = (0..<4).map { _ in data.take(300) }
+        let index = try HNSWIndex(dimension: 16, configuration: .init(m: 8, efConstruction: 48, compactionThreshold: 0.9, buildThreads: 2))
+        try index.add(ids: (0..<UInt64(800)).map { $0 }, vectors: first)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // Writer: each round removes 100 even ids of the first set, then adds a batch of 300:
+            // 100 take over the freed slots on the calling thread, 200 are linked by 2 workers.
+            group.addTask {
+                for (b, batch) in batches.enumerated() {
+                    for id in stride(from: 200 * b, to: 200 * (b + 1), by: 2) { index.remove(id: UInt64(id)) }
+                    try index.add(ids: (0..<UInt64(300)).map { UInt64(1000 * (b + 1)) + $0 }, vectors: batch)
+                }
+            }
+            // Readers: odd ids are never removed and stay findable throughout.
+            for reader in 0..<2 {
+                group.addTask {
+                    for i in stride(from: 2 * reader + 1, to: 800, by: 4) {
+                        let hit = try index.search(first[i], k: 3)
+                        #expect(hit.contains { $0.id == UInt64(i) })
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(index.count == 800 - 400 + 1200)
+        for (b, batch) in batches.enumerated() {
+            for (i, vector) in batch.enumerated() {
+                #expect(try index.search(vector, k: 3).contains { $0.id == UInt64(1000 * (b + 1) + i) })
+            }
+        }
+    }
+
     @Test("HNSWIndex: parallel batch insert while other threads search")
     func parallelBatchInsert() async throws {
         var data = ClusteredData(dimension: 16, clusters: 12, noise: 1, seed: 23)
