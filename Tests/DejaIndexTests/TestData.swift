@@ -1,57 +1,13 @@
 import DejaIndex
 
-/// A seeded generator so every test sees the same data on every run.
-struct TestRandom: RandomNumberGenerator {
-    var state: UInt64
+/// The tests' seeded data: the generator and clustered sets `deja bench index` uses, so every
+/// test sees the same data on every run.
+typealias TestRandom = SplitMix64
+typealias ClusteredData = ClusteredVectors
 
-    init(seed: UInt64) {
-        self.state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A standard normal draw (Box–Muller).
-    mutating func gaussian() -> Float {
-        let u1 = Double((self.next() >> 11) + 1) * 0x1p-53
-        let u2 = Double(self.next() >> 11) * 0x1p-53
-        return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
-    }
-
+extension SplitMix64 {
     mutating func vector(dimension: Int) -> [Float] {
         (0..<dimension).map { _ in self.gaussian() }
-    }
-}
-
-/// Clustered unit vectors: `clusters` random unit centres, each point a centre plus Gaussian noise
-/// of standard deviation `noise / √dimension` per component.
-struct ClusteredData {
-    let dimension: Int
-    let centres: [[Float]]
-    let noise: Float
-    var random: TestRandom
-
-    init(dimension: Int, clusters: Int, noise: Float, seed: UInt64) {
-        self.dimension = dimension
-        self.noise = noise
-        var random = TestRandom(seed: seed)
-        self.centres = (0..<clusters).map { _ in normalized(random.vector(dimension: dimension)) }
-        self.random = random
-    }
-
-    mutating func next() -> [Float] {
-        let centre = self.centres[Int(self.random.next() % UInt64(self.centres.count))]
-        let scale = self.noise / Float(self.dimension).squareRoot()
-        return normalized((0..<self.dimension).map { centre[$0] + scale * self.random.gaussian() })
-    }
-
-    mutating func take(_ count: Int) -> [[Float]] {
-        (0..<count).map { _ in self.next() }
     }
 }
 

@@ -14,15 +14,9 @@ struct BenchIndexDataset {
     /// point (and query) is a uniformly chosen centre plus Gaussian noise of standard deviation
     /// `noise / √dimension` per component, then normalised.
     static func synthetic(count: Int, queries: Int, dimension: Int, clusters: Int, noise: Float, seed: UInt64) -> BenchIndexDataset {
-        var random = BenchIndexRandom(seed: seed)
-        let centres = (0..<clusters).map { _ in normalized((0..<dimension).map { _ in random.gaussian() }) }
-        let scale = noise / Float(dimension).squareRoot()
-        func point() -> [Float] {
-            let centre = centres[Int(random.next() % UInt64(clusters))]
-            return normalized((0..<dimension).map { centre[$0] + scale * random.gaussian() })
-        }
-        let base = (0..<count).map { _ in point() }
-        let queries = (0..<queries).map { _ in point() }
+        var data = ClusteredVectors(dimension: dimension, clusters: clusters, noise: noise, seed: seed)
+        let base = data.take(count)
+        let queries = data.take(queries)
         return BenchIndexDataset(
             dimension: dimension, base: base, queries: queries, truth: [],
             description: "synthetic \(count) × \(dimension), \(clusters) clusters, noise \(noise), seed \(seed)"
@@ -91,36 +85,6 @@ struct BenchIndexDataset {
             vector.withUnsafeBytes { bytes.append(contentsOf: $0) }
         }
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { throw BenchIndexError("cannot write \(path)") }
-    }
-}
-
-/// SplitMix64 with Box–Muller normals: the bench's seeded generator.
-struct BenchIndexRandom: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        self.state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func gaussian() -> Float {
-        let u1 = Double((self.next() >> 11) + 1) * 0x1p-53
-        let u2 = Double(self.next() >> 11) * 0x1p-53
-        return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
-    }
-}
-
-extension BenchIndexDataset {
-    static func normalized(_ vector: [Float]) -> [Float] {
-    let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
-    return vector.map { $0 / norm }
     }
 }
 
