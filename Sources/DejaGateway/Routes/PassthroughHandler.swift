@@ -42,7 +42,10 @@ struct PassthroughHandler: Sendable {
         do {
             upstreamURL = try UpstreamURL(url)
         } catch {
-            throw GatewayError(status: .badGateway, message: "The \(family.rawValue) provider's base URL cannot be used: \(error)", type: "upstream_error", code: "upstream_unavailable")
+            // The message leaves the URL out: its query may carry the client's key.
+            throw GatewayError(
+                status: .badGateway, message: "The \(family.rawValue) provider's base URL cannot be used (only http and https URLs can)",
+                type: "upstream_error", code: "upstream_unavailable")
         }
         var outbound = UpstreamRequest(method: HTTPMethod(rawValue: request.method.rawValue), url: upstreamURL)
         var sawKey = false
