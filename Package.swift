@@ -95,6 +95,7 @@ let package = Package(
                 "DejaProviders", "DejaIndex", "DejaEmbedding", "DejaRedis", "DejaVerifier",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

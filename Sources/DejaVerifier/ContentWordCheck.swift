@@ -92,6 +92,20 @@ public struct ContentWordCheck: VerificationCheck {
         }
     }
 
+    /// True when deciding needs contextual vectors that are not ready (an encoder pass): a
+    /// content word on one side fails the context-free test and a text's vectors are not
+    /// memoised. The verdict itself is unchanged; this only tells a caller to decide elsewhere.
+    public func needsContextualWork(_ a: AnalyzedText, _ b: AnalyzedText) -> Bool {
+        guard let source = contextualVectors, !(source.isReady(for: a) && source.isReady(for: b)) else { return false }
+        return failsContextFreeTest(a, b) || failsContextFreeTest(b, a)
+    }
+
+    private func failsContextFreeTest(_ x: AnalyzedText, _ y: AnalyzedText) -> Bool {
+        x.contentWordIndices.contains { index in
+            !y.stems.contains(x.words[index].stem) && bestMatch(x.words[index].lower, in: y).1 < minimumSimilarity
+        }
+    }
+
     /// Descriptions of the content words of `x` that have no near-synonym in `y`.
     private func unmatched(_ x: AnalyzedText, _ y: AnalyzedText, _ context: inout Context, queryFirst: Bool) -> [String] {
         var result: [String] = []

@@ -13,6 +13,15 @@ public protocol ContextualWordVectors: Sendable {
     /// One L2-normalised vector per element of `text.words` (nil for a word without one), in
     /// order, or nil when the text has no vectors at all.
     func vectors(for text: AnalyzedText) -> [[Float]?]?
+
+    /// True when `vectors(for:)` answers for `text` without running a model (memoised, or cheap
+    /// by nature). A caller on a latency-sensitive thread uses it to move the work elsewhere.
+    func isReady(for text: AnalyzedText) -> Bool
+}
+
+extension ContextualWordVectors {
+    /// Vectors that need no model are always ready.
+    public func isReady(for text: AnalyzedText) -> Bool { true }
 }
 
 /// Contextual word vectors from all-MiniLM-L6-v2's last hidden layer: the text's words (as the
@@ -48,6 +57,11 @@ public final class EncoderContextualWordVectors: ContextualWordVectors {
 
     /// The number of texts whose vectors are memoised.
     public var memoisedTexts: Int { memo.withLock { $0.count } }
+
+    /// True when `text`'s vectors are memoised (otherwise they cost an encoder pass).
+    public func isReady(for text: AnalyzedText) -> Bool {
+        memo.withLock { $0[text.text] != nil }
+    }
 
     public func vectors(for text: AnalyzedText) -> [[Float]?]? {
         if let hit = memo.withLock({ $0[text.text] }) { return hit }

@@ -66,6 +66,30 @@ public struct VerifierChain: Sendable {
         return nil
     }
 
+    /// The outcome of ``verifyWithoutModelWork(query:candidate:)``.
+    public enum Step: Sendable {
+        /// The verdict (`nil` accepts), reached without running a model.
+        case decided(Verdict?)
+        /// The content-word check needs an encoder pass; call ``verify(query:candidate:)``
+        /// where a few milliseconds of computation do not stall other work.
+        case needsModelWork
+    }
+
+    /// ``verify(query:candidate:)`` up to the point where it would run the encoder: callers on
+    /// an event loop decide here in microseconds and move only the rare pair that needs an
+    /// encoder pass to a thread pool.
+    public func verifyWithoutModelWork(query: String, candidate: String) -> Step {
+        if query == candidate { return .decided(nil) }
+        let a = analyze(query)
+        let b = analyze(candidate)
+        if a.normalizedWords == b.normalizedWords { return .decided(nil) }
+        for check in checks {
+            if let contentWords = check as? ContentWordCheck, contentWords.needsContextualWork(a, b) { return .needsModelWork }
+            if let verdict = check.verdict(a, b) { return .decided(verdict) }
+        }
+        return .decided(nil)
+    }
+
     /// Every check's rejection, not just the first: for explaining a miss and for tuning.
     public func verdicts(query: String, candidate: String) -> [Verdict] {
         let a = analyze(query)

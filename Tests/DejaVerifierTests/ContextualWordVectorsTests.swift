@@ -107,3 +107,56 @@ final class TableContextualVectors: ContextualWordVectors {
         }
     }
 }
+
+/// Contextual vectors from a table, ready only for the texts marked ready.
+final class ReadinessContextualVectors: ContextualWordVectors {
+    let base: TableContextualVectors
+    let ready = Mutex(Set<String>())
+    init(_ table: [String: [Float]]) { self.base = TableContextualVectors(table) }
+    func vectors(for text: AnalyzedText) -> [[Float]?]? { base.vectors(for: text) }
+    func isReady(for text: AnalyzedText) -> Bool { ready.withLock { $0.contains(text.text) } }
+}
+
+@Suite struct VerificationWithoutModelWorkTests {
+    let input = TableWordVectors(table: [
+        "far": [1, 0, 0], "distance": [0, 1, 0], "moon": [0, 0, 1], "delete": [1, 0, 0], "remove": [0.9, 0.436, 0],
+        "branch": [0, 0, 1], "cors": [0, 1, 0],
+    ])
+    let table: [String: [Float]] = ["far": [1, 0], "distance": [0.8, 0.6], "moon": [0, 1]]
+
+    @Test func onlyAPairThatNeedsAnUnmemoisedPassIsDeferred() {
+        let contextual = ReadinessContextualVectors(table)
+        let chain = VerifierChain(configuration: .balanced, wordVectors: input, contextualWordVectors: contextual)
+        let (query, candidate) = ("how far is the moon", "the distance to the moon")
+        guard case .needsModelWork = chain.verifyWithoutModelWork(query: query, candidate: candidate) else {
+            Issue.record("expected the pair to need model work")
+            return
+        }
+        // Words the context-free vectors match, and pairs an earlier check rejects, never wait.
+        guard case .decided(nil) = chain.verifyWithoutModelWork(query: "delete a branch", candidate: "remove a branch") else {
+            Issue.record("expected an acceptance without model work")
+            return
+        }
+        guard case .decided(let verdict?) = chain.verifyWithoutModelWork(query: "enable cors", candidate: "disable cors") else {
+            Issue.record("expected a polarity rejection without model work")
+            return
+        }
+        #expect(verdict.check == "polarity")
+        // Once both texts are memoised the same pair is decided in place, as verify decides it.
+        contextual.ready.withLock { $0.formUnion([query, candidate]) }
+        guard case .decided(let decided) = chain.verifyWithoutModelWork(query: query, candidate: candidate) else {
+            Issue.record("expected a decision once the vectors are ready")
+            return
+        }
+        #expect(decided == nil)
+        #expect(chain.verify(query: query, candidate: candidate) == nil)
+    }
+
+    @Test func encoderVectorsAreReadyOnceComputed() throws {
+        let vectors = EncoderContextualWordVectors(embedder: try ModelLocator.embedder())
+        let text = AnalyzedText("how far is the moon")
+        #expect(!vectors.isReady(for: text))
+        _ = vectors.vectors(for: text)
+        #expect(vectors.isReady(for: text))
+    }
+}
