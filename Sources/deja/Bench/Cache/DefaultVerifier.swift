@@ -21,15 +21,17 @@ enum DefaultVerifier {
         }
     }
 
-    static func make(threshold: Double, checks: Set<String> = Set(checkNames), embedder: MiniLMEmbedder, wordVectors: InputEmbeddingWordVectors)
-        -> VerifierChain
-    {
+    static func make(
+        threshold: Double, checks: Set<String> = Set(checkNames), embedder: MiniLMEmbedder, wordVectors: InputEmbeddingWordVectors,
+        contextual: EncoderContextualWordVectors? = nil, memoizedAnalyses: Int? = nil
+    ) -> VerifierChain {
         var configuration: VerifierConfiguration = threshold >= 0.95 ? .strict : threshold >= 0.90 ? .balanced : .aggressive
+        if let memoizedAnalyses { configuration.memoizedAnalyses = memoizedAnalyses }
         configuration.checksSlots = checks.contains("slots")
         configuration.checksOrder = checks.contains("order")
         configuration.checksPolarity = checks.contains("polarity")
         configuration.checksContentWords = checks.contains("content_words")
         return VerifierChain(
-            configuration: configuration, wordVectors: wordVectors, contextualWordVectors: contextualVectors(embedder))
+            configuration: configuration, wordVectors: wordVectors, contextualWordVectors: contextual ?? contextualVectors(embedder))
     }
 }

@@ -1,0 +1,87 @@
+import ArgumentParser
+import DejaEmbedding
+import DejaVerifier
+import Foundation
+
+/// `deja bench verifier --pairs FILE.jsonl`: what the verification stage costs per candidate —
+/// with the candidate's analysis memoised (the normal case) and with both texts analysed from
+/// scratch — what the in-context word test's encoder pass costs for a new text, and how many
+/// candidate pairs at or above each preset's threshold need that pass.
+struct BenchVerifierCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verifier",
+        abstract: "Verifier cost per candidate, and how often the in-context test needs an encoder pass.")
+
+    @Option(help: "Labelled pairs (JSON lines), as for `deja bench cache`.")
+    var pairs: String
+
+    @Option(help: "Folder of the all-MiniLM-L6-v2 model.")
+    var modelDir: String?
+
+    @Option(help: "Passes over the pairs for the latency percentiles.")
+    var rounds = 20
+
+    func run() async throws {
+        let pairs = try BenchCacheCommand.load(pairs)
+        guard !pairs.isEmpty, rounds >= 1 else { throw ValidationError("need at least one pair and one round") }
+        let directory = modelDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? MiniLMEmbedder.Configuration.defaultModelDirectory
+        let model = try MiniLMEmbedder(configuration: .init(modelDirectory: directory))
+        let wordVectors = InputEmbeddingWordVectors(embedder: model)
+        let contextual = EncoderContextualWordVectors(embedder: model)
+        print("\(pairs.count) pairs, \(rounds) rounds, balanced preset")
+
+        // Per-candidate cost. Contextual vectors are computed first, so only the checks are timed.
+        for (label, memo) in [("both texts analysed from scratch", 0), ("candidate analysis memoised", 4096)] {
+            let chain = DefaultVerifier.make(threshold: 0.90, embedder: model, wordVectors: wordVectors, contextual: contextual, memoizedAnalyses: memo)
+            for pair in pairs { _ = chain.verify(query: pair.b, candidate: pair.a) }
+            var micros: [Double] = []
+            micros.reserveCapacity(pairs.count * rounds)
+            for _ in 0..<rounds {
+                for pair in pairs {
+                    let start = ContinuousClock.now
+                    _ = chain.verify(query: pair.b, candidate: pair.a)
+                    micros.append(Self.micros(ContinuousClock.now - start))
+                }
+            }
+            print(String(format: "per candidate, %@: p50 %.1f µs, p99 %.1f µs", label, Self.percentile(micros, 0.5), Self.percentile(micros, 0.99)))
+        }
+
+        // The encoder pass of the in-context test, for texts not seen before.
+        let fresh = EncoderContextualWordVectors(embedder: model)
+        let texts = Array(Set(pairs.flatMap { [$0.a, $0.b] })).sorted().prefix(400)
+        var passes: [Double] = []
+        for text in texts {
+            let analysed = AnalyzedText(text)
+            let start = ContinuousClock.now
+            _ = fresh.vectors(for: analysed)
+            passes.append(Self.micros(ContinuousClock.now - start))
+        }
+        print(String(format: "in-context vectors of a new text (one encoder pass): p50 %.0f µs, p99 %.0f µs (%d texts)",
+            Self.percentile(passes, 0.5), Self.percentile(passes, 0.99), passes.count))
+
+        // How many candidates at or above each preset's threshold need that pass first time.
+        let vectors = try model.embedSynchronously(pairs.flatMap { [$0.a, $0.b] })
+        for (name, threshold) in [("strict", 0.95), ("balanced", 0.90), ("aggressive", 0.85)] {
+            let chain = DefaultVerifier.make(
+                threshold: threshold, embedder: model, wordVectors: wordVectors, contextual: EncoderContextualWordVectors(embedder: model))
+            var candidates = 0
+            var deferred = 0
+            for (index, pair) in pairs.enumerated() {
+                let cosine = zip(vectors[2 * index], vectors[2 * index + 1]).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+                guard Double(cosine) >= threshold else { continue }
+                candidates += 1
+                if case .needsModelWork = chain.verifyWithoutModelWork(query: pair.b, candidate: pair.a) { deferred += 1 }
+            }
+            print("\(name) (\(threshold)): \(deferred) of \(candidates) candidate pairs need an encoder pass on first sight")
+        }
+    }
+
+    static func micros(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) / 1e12
+    }
+
+    static func percentile(_ values: [Double], _ q: Double) -> Double {
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]
+    }
+}
