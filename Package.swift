@@ -176,7 +176,7 @@ let package = Package(
         .testTarget(
             name: "DejaGatewayTests",
             dependencies: [
-                "DejaGateway", "DejaSim", "DejaProviders", "DejaCache", "DejaEmbedding", "DejaRedis", "DejaTestSupport",
+                "DejaGateway", "DejaSim", "DejaProviders", "DejaCache", "DejaEmbedding", "DejaRedis", "DejaTestSupport", "DejaVerifier",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

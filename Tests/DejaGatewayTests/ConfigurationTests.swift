@@ -6,6 +6,7 @@ import Foundation
 import Testing
 
 @testable import DejaGateway
+import DejaVerifier
 
 @Suite struct ConfigurationTests {
     func load(_ yaml: String?, env: [String: String] = [:]) throws -> GatewayConfiguration {
@@ -103,6 +104,24 @@ import Testing
         expectError(nil, env: ["LOG_LEVEL": "chatty"], mentioning: ["LOG_LEVEL"])
         expectError(nil, env: ["OLLAMA_URL": "localhost"], mentioning: ["OLLAMA_URL", "http"])
         expectError(nil, env: ["OPENAI_API_KEY": "x", "DEFAULT_PROVIDER": "anthropic"], mentioning: ["DEFAULT_PROVIDER", "anthropic", "openai"])
+    }
+
+    @Test func verifierChecksAndBoundsAreConfiguration() throws {
+        let c = try load("cache:\n  verifier:\n    checks: [slots, polarity]\n    min_word_similarity: 0.45\n    min_contextual_similarity: 0.7\n")
+        #expect(c.cacheSettings.verifierChecks == ["slots", "polarity"])
+        #expect(c.cacheSettings.verifierMinimumWordSimilarity == 0.45)
+        #expect(c.cacheSettings.verifierMinimumContextualSimilarity == 0.7)
+        let defaults = try load(nil)
+        #expect(defaults.cacheSettings.verifierMinimumWordSimilarity == nil)
+        #expect(defaults.cacheSettings.verifierMinimumContextualSimilarity == nil)
+        // The bounds reach the chain the gateway builds (no model here, so content words are off).
+        let chain = try #require(EmbedderFactory.verifier(c.cacheSettings, native: nil))
+        #expect(chain.configuration.minimumWordSimilarity == 0.45)
+        #expect(chain.configuration.minimumContextualWordSimilarity == 0.7)
+        #expect(!chain.configuration.checksOrder && !chain.configuration.checksContentWords && chain.configuration.checksSlots)
+        expectError("cache:\n  verifier:\n    min_contextual_similarity: 2\n", mentioning: ["cache.verifier.min_contextual_similarity", "between -1 and 1"])
+        expectError("cache:\n  verifier:\n    min_word_similarity: high\n", mentioning: ["cache.verifier.min_word_similarity", "between -1 and 1"])
+        expectError("cache:\n  verifier:\n    checks: [slots, vibes]\n", mentioning: ["cache.verifier.checks", "vibes"])
     }
 
     @Test func theExampleFileIsValid() throws {

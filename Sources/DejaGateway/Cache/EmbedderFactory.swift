@@ -29,6 +29,7 @@ enum EmbedderFactory {
         configuration.checksPolarity = settings.verifierChecks.contains("polarity")
         configuration.checksContentWords = settings.verifierChecks.contains("content_words") && native != nil
         if let bound = settings.verifierMinimumWordSimilarity { configuration.minimumWordSimilarity = Float(bound) }
+        if let bound = settings.verifierMinimumContextualSimilarity { configuration.minimumContextualWordSimilarity = Float(bound) }
         return VerifierChain(
             configuration: configuration, wordVectors: native.map { InputEmbeddingWordVectors(embedder: $0) },
             contextualWordVectors: native.map { EncoderContextualWordVectors(embedder: $0) })

@@ -35,6 +35,8 @@ public struct CacheSettings: Sendable {
     public var verifierEnabled = true
     public var verifierChecks: Set<String> = ["slots", "order", "polarity", "content_words"]
     public var verifierMinimumWordSimilarity: Double?
+    /// Bound of the content-word check's in-context test (words compared in their sentences).
+    public var verifierMinimumContextualSimilarity: Double?
 
     public init() {}
 }

@@ -35,7 +35,7 @@ public struct ConfigurationLoader: Sendable {
         "stored_finish_reasons", "max_temperature", "shared_scope_tenants", "index_promotion_threshold", "candidates_per_lookup",
         "idempotency_ttl_ms", "embedder", "model_dir", "remote_embedder", "redis_url", "embedding_memo_entries", "verifier", "feedback_raises_threshold", "feedback_threshold_step", "blas_threads",
     ]
-    static let verifierKeys = ["enabled", "checks", "min_word_similarity"]
+    static let verifierKeys = ["enabled", "checks", "min_word_similarity", "min_contextual_similarity"]
     static let verifierCheckNames = ["slots", "order", "polarity", "content_words"]
     static let remoteEmbedderKeys = ["base_url", "api_key", "model", "dimension"]
     static let serverKeys = ["host", "port", "max_body_bytes", "request_timeout_ms", "cors_allowed_origins"]
@@ -187,6 +187,11 @@ public struct ConfigurationLoader: Sendable {
                             throw ConfigurationError("\(vpath): expected a number between -1 and 1")
                         }
                         cache.verifierMinimumWordSimilarity = x
+                    case "min_contextual_similarity":
+                        guard let x = Double(try scalar(vv, vpath)), (-1...1).contains(x) else {
+                            throw ConfigurationError("\(vpath): expected a number between -1 and 1")
+                        }
+                        cache.verifierMinimumContextualSimilarity = x
                     default: throw unknownKey(vpath, expected: Self.verifierKeys)
                     }
                 }
