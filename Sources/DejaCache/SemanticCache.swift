@@ -1,5 +1,6 @@
 public import DejaEmbedding
 import DejaIndex
+import DejaVerifier
 import DequeModule
 public import Logging
 import Synchronization

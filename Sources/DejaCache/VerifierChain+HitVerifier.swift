@@ -6,18 +6,16 @@ extension VerifierChain: HitVerifier {
     /// Decides on the calling executor (an event loop in the gateway) when no model is needed,
     /// which is nearly always; a pair whose content-word check needs an encoder pass (a few
     /// milliseconds) is decided on NIO's blocking-work thread pool instead.
-    public func rejection(query: String, candidate: String) async -> VerifierRejection? {
-        let verdict: Verdict?
+    public func rejection(query: String, candidate: String) async -> Verdict? {
         switch verifyWithoutModelWork(query: query, candidate: candidate) {
-        case .decided(let decided):
-            verdict = decided
+        case .decided(let verdict):
+            return verdict
         case .needsModelWork:
             do {
-                verdict = try await NIOThreadPool.singleton.runIfActive { self.verify(query: query, candidate: candidate) }
+                return try await NIOThreadPool.singleton.runIfActive { self.verify(query: query, candidate: candidate) }
             } catch {
-                verdict = verify(query: query, candidate: candidate)
+                return verify(query: query, candidate: candidate)
             }
         }
-        return verdict.map { VerifierRejection(check: $0.check, detail: $0.detail) }
     }
 }

@@ -7,3 +7,10 @@ struct Bench: AsyncParsableCommand {
         subcommands: [BenchIndexCommand.self, BenchEmbedCommand.self, BenchCacheCommand.self, BenchCacheScaleCommand.self, BenchVerifierCommand.self]
     )
 }
+
+extension Duration {
+    /// The duration in microseconds, for latency tables.
+    var microseconds: Double {
+        Double(components.seconds) * 1e6 + Double(components.attoseconds) / 1e12
+    }
+}

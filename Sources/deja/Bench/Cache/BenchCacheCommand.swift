@@ -126,7 +126,7 @@ struct BenchCacheCommand: AsyncParsableCommand {
             let start = ContinuousClock.now
             let result = await cache.lookup(probe, threshold: threshold)
             let elapsed = ContinuousClock.now - start
-            row.lookupMicros.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
+            row.lookupMicros.append(elapsed.microseconds)
             let hit: Bool
             switch result {
             case .exact, .semantic: hit = true
@@ -207,11 +207,11 @@ struct BenchCacheCommand: AsyncParsableCommand {
 /// Wraps the verifier to record which checks rejected the current lookup's candidates.
 final class RejectionRecorder: HitVerifier {
     private let base: (any HitVerifier)?
-    private let seen = Mutex<[VerifierRejection]>([])
+    private let seen = Mutex<[Verdict]>([])
 
     init(base: (any HitVerifier)?) { self.base = base }
 
-    func rejection(query: String, candidate: String) async -> VerifierRejection? {
+    func rejection(query: String, candidate: String) async -> Verdict? {
         let r = await base?.rejection(query: query, candidate: candidate)
         if let r { seen.withLock { $0.append(r) } }
         return r

@@ -97,7 +97,6 @@ struct BenchCacheScaleCommand: AsyncParsableCommand {
     static func time(_ body: () async throws -> Void) async throws -> Double {
         let start = ContinuousClock.now
         try await body()
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12
+        return (ContinuousClock.now - start).microseconds
     }
 }

@@ -40,10 +40,10 @@ struct BenchVerifierCommand: AsyncParsableCommand {
                 for pair in pairs {
                     let start = ContinuousClock.now
                     _ = chain.verify(query: pair.b, candidate: pair.a)
-                    micros.append(Self.micros(ContinuousClock.now - start))
+                    micros.append((ContinuousClock.now - start).microseconds)
                 }
             }
-            print(String(format: "per candidate, %@: p50 %.1f µs, p99 %.1f µs", label, Self.percentile(micros, 0.5), Self.percentile(micros, 0.99)))
+            print(String(format: "per candidate, %@: p50 %.1f µs, p99 %.1f µs", label, BenchCacheCommand.percentile(micros, 0.5), BenchCacheCommand.percentile(micros, 0.99)))
         }
 
         // The encoder pass of the in-context test, for texts not seen before.
@@ -54,10 +54,10 @@ struct BenchVerifierCommand: AsyncParsableCommand {
             let analysed = AnalyzedText(text)
             let start = ContinuousClock.now
             _ = fresh.vectors(for: analysed)
-            passes.append(Self.micros(ContinuousClock.now - start))
+            passes.append((ContinuousClock.now - start).microseconds)
         }
         print(String(format: "in-context vectors of a new text (one encoder pass): p50 %.0f µs, p99 %.0f µs (%d texts)",
-            Self.percentile(passes, 0.5), Self.percentile(passes, 0.99), passes.count))
+            BenchCacheCommand.percentile(passes, 0.5), BenchCacheCommand.percentile(passes, 0.99), passes.count))
 
         // How many candidates at or above each preset's threshold need that pass first time.
         let vectors = try model.embedSynchronously(pairs.flatMap { [$0.a, $0.b] })
@@ -74,14 +74,5 @@ struct BenchVerifierCommand: AsyncParsableCommand {
             }
             print("\(name) (\(threshold)): \(deferred) of \(candidates) candidate pairs need an encoder pass on first sight")
         }
-    }
-
-    static func micros(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) / 1e12
-    }
-
-    static func percentile(_ values: [Double], _ q: Double) -> Double {
-        let sorted = values.sorted()
-        return sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]
     }
 }
