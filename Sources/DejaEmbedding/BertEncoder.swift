@@ -22,8 +22,13 @@ final class BertEncoder: Sendable {
     var dimension: Int { weights.shape.hidden }
 
     /// Encodes token sequences (each already `[CLS] … [SEP]`, at most `maxPositions` long) into
-    /// normalised sentence vectors, writing vector `n` to `output + n · dimension`.
-    func encode(_ sequences: [[Int32]], into output: UnsafeMutablePointer<Float>) {
+    /// normalised sentence vectors, writing vector `n` to `output + n · dimension`. When given,
+    /// `states` receives each sequence's last-layer token states (index in `sequences`, then
+    /// `sequences[n].count` rows, valid during the call) once the pass is done.
+    func encode(
+        _ sequences: [[Int32]], into output: UnsafeMutablePointer<Float>,
+        states: ((Int, UnsafeBufferPointer<Float>) -> Void)? = nil
+    ) {
         guard !sequences.isEmpty else { return }
         let workspace = pool.withLock { $0.popLast() } ?? Workspace(shape: weights.shape)
         defer {
@@ -35,6 +40,11 @@ final class BertEncoder: Sendable {
         precondition(longest >= 1 && longest <= weights.shape.maxPositions, "sequence longer than the position table")
         workspace.reserve(rows: Self.gemmRows(sequences.count * longest), length: longest)
         forward(sequences, length: longest, workspace: workspace, output: output)
+        guard let states else { return }
+        let h = dimension
+        for (index, sequence) in sequences.enumerated() {
+            states(index, UnsafeBufferPointer(start: workspace.hidden + index * longest * h, count: sequence.count * h))
+        }
     }
 
     /// Encodes one token sequence (`[CLS] … [SEP]`, at most `maxPositions` long) and returns the

@@ -143,18 +143,39 @@ public final class MiniLMEmbedder: Embedder {
         try await NIOThreadPool.singleton.runIfActive { try self.embedSynchronously(texts) }
     }
 
+    /// ``embed(_:)``, also handing every text's last-layer token states to `observer`.
+    public func embed(_ texts: [String], reportingTokenStatesTo observer: any TokenStateObserver) async throws -> [[Float]] {
+        try await NIOThreadPool.singleton.runIfActive { try self.embedSynchronously(texts, reportingTokenStatesTo: observer) }
+    }
+
     /// The synchronous form of ``embed(_:)``, for callers already off the cooperative pool
     /// (benchmarks, command-line tools).
     public func embedSynchronously(_ texts: [String]) throws -> [[Float]] {
+        try embedSynchronously(texts, reportingTokenStatesTo: nil)
+    }
+
+    /// ``embedSynchronously(_:)``, also handing every text's last-layer token states to
+    /// `observer` when there is one.
+    public func embedSynchronously(_ texts: [String], reportingTokenStatesTo observer: (any TokenStateObserver)?) throws -> [[Float]] {
         guard texts.count <= configuration.maxInputsPerCall else {
             throw EmbeddingError.tooManyInputs.with(detail: "\(texts.count) texts, limit \(configuration.maxInputsPerCall)")
         }
-        return encode(texts.map(tokenizer.encode))
+        let sequences = texts.map(tokenizer.encode)
+        guard let observer else { return encode(sequences) }
+        return encode(sequences) { index, states in
+            observer.encoder(didEncode: texts[index], tokens: sequences[index], states: states)
+        }
     }
 
     /// Embeds already-tokenized sequences (each `[CLS] … [SEP]`, at most
     /// ``Configuration/maxSequenceLength`` long), in order.
     public func encode(_ sequences: [[Int32]]) -> [[Float]] {
+        encode(sequences, states: nil)
+    }
+
+    /// ``encode(_:)``, handing each sequence's last-layer token states (its index, then
+    /// `sequences[index].count` rows) to `states` as they are computed.
+    func encode(_ sequences: [[Int32]], states: ((Int, UnsafeBufferPointer<Float>) -> Void)?) -> [[Float]] {
         guard !sequences.isEmpty else { return [] }
         let h = dimension
         // Sorting by length keeps padding small inside each micro-batch.
@@ -170,7 +191,13 @@ public final class MiniLMEmbedder: Embedder {
                     end += 1
                 }
                 let batch = order[start..<end].map { sequences[$0] }
-                encoder.encode(batch, into: output.baseAddress! + start * h)
+                if let states {
+                    encoder.encode(batch, into: output.baseAddress! + start * h) { position, rows in
+                        states(order[start + position], rows)
+                    }
+                } else {
+                    encoder.encode(batch, into: output.baseAddress! + start * h)
+                }
                 start = end
             }
         }

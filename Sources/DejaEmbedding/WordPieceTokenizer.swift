@@ -108,6 +108,23 @@ public struct WordPieceTokenizer: Sendable {
         return ids
     }
 
+    /// ``encode(_:)`` together with, for every token, the offset (in Unicode scalars of `text`)
+    /// at which the word it belongs to starts: a word split into pieces gives each piece the
+    /// same offset, a punctuation scalar its own; `[CLS]` and `[SEP]` get -1.
+    ///
+    /// This maps the encoder's token states back to words of the original text (the verifier's
+    /// words in context use it).
+    public func encodeWithWordOffsets(_ text: String) -> (ids: [Int32], wordOffsets: [Int32]) {
+        var ids: [Int32] = [classID]
+        var offsets: [Int32] = [-1]
+        ids.reserveCapacity(32)
+        offsets.reserveCapacity(32)
+        appendWordPieces(of: text, to: &ids, offsets: &offsets, recordsOffsets: true, limit: maxLength - 2)
+        ids.append(separatorID)
+        offsets.append(-1)
+        return (ids, offsets)
+    }
+
     /// The number of tokens ``encode(_:)`` produces for `text` (special tokens included).
     public func tokenCount(_ text: String) -> Int {
         encode(text).count
@@ -115,35 +132,58 @@ public struct WordPieceTokenizer: Sendable {
 
     /// Appends up to `limit` word pieces of `text` to `ids`.
     func appendWordPieces(of text: String, to ids: inout [Int32], limit: Int) {
+        var unused: [Int32] = []
+        appendWordPieces(of: text, to: &ids, offsets: &unused, recordsOffsets: false, limit: limit)
+    }
+
+    /// Appends up to `limit` word pieces of `text` to `ids` and, when `recordsOffsets`, each
+    /// piece's word-start offset (in scalars of `text`) to `offsets`.
+    private func appendWordPieces(of text: String, to ids: inout [Int32], offsets: inout [Int32], recordsOffsets: Bool, limit: Int) {
         guard limit > 0 else { return }
         let target = ids.count + limit
         var state = WordState()
         let scalars = text.unicodeScalars
         var index = scalars.startIndex
+        var position: Int32 = 0
+        /// Gives the pieces appended since the last call the word start `start`.
+        func record(_ start: Int32) {
+            guard recordsOffsets else { return }
+            while offsets.count < ids.count { offsets.append(start) }
+        }
+        func flushWord() {
+            flush(&state, into: &ids)
+            record(state.start)
+        }
         while index != scalars.endIndex {
             if ids.count >= target { break }
             let scalar = scalars[index]
-            if scalar == "[", let (id, next) = matchSpecialToken(in: scalars, at: index) {
-                flush(&state, into: &ids)
+            if scalar == "[", let (id, next, length) = matchSpecialToken(in: scalars, at: index) {
+                flushWord()
                 ids.append(id)
+                record(position)
                 index = next
+                position += length
                 continue
             }
             scalars.formIndex(after: &index)
+            let here = position
+            position += 1
             let value = scalar.value
             if value < 0x80 {
                 switch value {
                 case 0x20, 0x09, 0x0A, 0x0D:
-                    flush(&state, into: &ids)
+                    flushWord()
                 case 0..<0x20, 0x7F:
                     continue  // control characters vanish
                 default:
                     if Self.isASCIIPunctuation(value) {
-                        flush(&state, into: &ids)
+                        flushWord()
                         appendPieces(of: [scalar][...], to: &ids)
+                        record(here)
                     } else {
                         // ASCII letters lower-case to ASCII; nothing else changes.
                         let lowered = (0x41...0x5A).contains(value) ? Unicode.Scalar(value + 0x20)! : scalar
+                        if state.word.isEmpty { state.start = here }
                         state.word.append(lowered)
                     }
                 }
@@ -158,38 +198,44 @@ public struct WordPieceTokenizer: Sendable {
                 break
             }
             if properties.isWhitespace {
-                flush(&state, into: &ids)
+                flushWord()
             } else if Self.isCJK(value) {
-                flush(&state, into: &ids)
+                flushWord()
+                state.start = here
                 state.word.append(scalar)
                 state.needsNormalization = true
-                flush(&state, into: &ids)
+                flushWord()
             } else {
+                if state.word.isEmpty { state.start = here }
                 state.word.append(scalar)
                 state.needsNormalization = true
             }
         }
-        flush(&state, into: &ids)
+        flushWord()
         if ids.count > target { ids.removeLast(ids.count - target) }
+        if recordsOffsets, offsets.count > ids.count { offsets.removeLast(offsets.count - ids.count) }
     }
 
-    /// A word being collected: scalars between separators, not yet normalized.
+    /// A word being collected: scalars between separators, not yet normalized, and the offset
+    /// of its first scalar in the text.
     private struct WordState {
         var word: [Unicode.Scalar] = []
         var needsNormalization = false
+        var start: Int32 = 0
     }
 
+    /// The special token spelled at `index`: its id, the index after it and its length in scalars.
     private func matchSpecialToken(
         in scalars: String.UnicodeScalarView,
         at index: String.UnicodeScalarView.Index
-    ) -> (Int32, String.UnicodeScalarView.Index)? {
+    ) -> (Int32, String.UnicodeScalarView.Index, Int32)? {
         outer: for special in specialTokens {
             var cursor = index
             for expected in special.scalars {
                 guard cursor != scalars.endIndex, scalars[cursor] == expected else { continue outer }
                 scalars.formIndex(after: &cursor)
             }
-            return (special.id, cursor)
+            return (special.id, cursor, Int32(special.scalars.count))
         }
         return nil
     }

@@ -44,8 +44,9 @@ public final class Gateway: Sendable {
         self.localEmbedder = try? native.get()
         if settings.cache.enabled {
             do {
-                let embedder = try EmbedderFactory.cacheEmbedder(settings, native: native, client: upstreamClient, logger: logger)
                 let verifier = EmbedderFactory.verifier(settings, native: try? native.get())
+                let embedder = try EmbedderFactory.cacheEmbedder(
+                    settings, native: native, verifier: verifier, client: upstreamClient, logger: logger)
                 let cache = SemanticCache(
                     configuration: settings.cache, embedder: embedder, verifier: verifier, logger: logger,
                     observer: MetricsObserver(metrics: metrics))

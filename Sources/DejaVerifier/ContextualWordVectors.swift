@@ -17,16 +17,23 @@ public protocol ContextualWordVectors: Sendable {
     /// True when `vectors(for:)` answers for `text` without running a model (memoised, or cheap
     /// by nature). A caller on a latency-sensitive thread uses it to move the work elsewhere.
     func isReady(for text: AnalyzedText) -> Bool
+
+    /// Takes `text`'s vectors from an encoder pass that ran anyway (the cache's embedding of
+    /// it): `tokens` (`[CLS] … [SEP]`) and their last-layer `states`, valid during the call.
+    func prepare(_ text: AnalyzedText, tokens: [Int32], states: UnsafeBufferPointer<Float>)
 }
 
 extension ContextualWordVectors {
     /// Vectors that need no model are always ready.
     public func isReady(for text: AnalyzedText) -> Bool { true }
+
+    /// Sources that run no model have nothing to take from a pass.
+    public func prepare(_ text: AnalyzedText, tokens: [Int32], states: UnsafeBufferPointer<Float>) {}
 }
 
-/// Contextual word vectors from all-MiniLM-L6-v2's last hidden layer: the text's words (as the
-/// verifier split them, lower-cased) are run through the encoder as one sequence, and a word's
-/// vector is the mean of its word pieces' last-layer states, L2-normalised.
+/// Contextual word vectors from all-MiniLM-L6-v2's last hidden layer: a content word's vector is
+/// the mean of its word pieces' last-layer states in the encoder pass over the whole text (the
+/// same tokens the text's embedding is computed from), L2-normalised. Other words get none.
 ///
 /// In context, "far" (in "how far is the Moon") and "distance" (in "the distance to the Moon")
 /// score 0.83 and "wrote"/"author" 0.81, where the input embeddings give 0.30 and 0.36; words that
@@ -35,24 +42,52 @@ extension ContextualWordVectors {
 /// set that lowered every score and kept fewer paraphrases at the same false-hit rate, so it is
 /// off by default.
 ///
-/// Cost: one encoder pass per new text (about as much as embedding it: a few milliseconds for a
-/// one-line question on one core), memoised per text; the memo holds `capacity` texts (about
-/// 1.5 KB per word each) and is cleared when full. Texts are cut to `maximumPieces` word pieces.
-public final class EncoderContextualWordVectors: ContextualWordVectors {
+/// Cost: none for a text the cache embedded. Register the instance as the embedder's
+/// ``MiniLMEmbedder/tokenStateObserver`` and every embedding pass leaves its text's vectors in
+/// the memo (tens of microseconds on top of a pass of milliseconds). A text not in the memo
+/// (evicted, or restored from Redis) costs one encoder pass in ``vectors(for:)``. The memo holds
+/// between `capacity` and twice that many texts, about 1.5 KB per content word each: when the
+/// newer of its two generations fills, the older one is dropped, and a text found in the older
+/// one moves to the newer, so texts in use stay.
+public final class EncoderContextualWordVectors: ContextualWordVectors, TokenStateObserver {
     private let embedder: MiniLMEmbedder
-    private let memo: Mutex<[String: [[Float]?]]>
+    private let memo: Mutex<Generations>
     private let capacity: Int
-    private let maximumPieces: Int
     private let centred: Bool
 
-    /// Creates contextual vectors backed by `embedder`, memoising up to `capacity` texts;
-    /// `centred` subtracts the text's mean token state (default false).
-    public init(embedder: MiniLMEmbedder, centred: Bool = false, capacity: Int = 4096, maximumPieces: Int = 128) {
+    /// Two generations of memoised vectors: look-ups try `newer`, then `older` (promoting).
+    private struct Generations {
+        var newer: [String: [[Float]?]] = [:]
+        var older: [String: [[Float]?]] = [:]
+
+        mutating func lookUp(_ text: String) -> [[Float]?]? {
+            if let hit = newer[text] { return hit }
+            guard let hit = older.removeValue(forKey: text) else { return nil }
+            newer[text] = hit
+            return hit
+        }
+
+        mutating func store(_ text: String, _ vectors: [[Float]?], capacity: Int) {
+            if newer.count >= capacity {
+                older = newer
+                newer = [:]
+                newer.reserveCapacity(capacity)
+            }
+            newer[text] = vectors
+        }
+
+        func contains(_ text: String) -> Bool { newer[text] != nil || older[text] != nil }
+        var count: Int { newer.count + older.count }
+    }
+
+    /// Creates contextual vectors backed by `embedder`, memoising at least `capacity` texts;
+    /// `centred` subtracts the text's mean token state (default false). Set the instance as
+    /// `embedder.tokenStateObserver` to fill the memo from the embedder's own passes.
+    public init(embedder: MiniLMEmbedder, centred: Bool = false, capacity: Int = 4096) {
         self.embedder = embedder
         self.centred = centred
-        self.capacity = capacity
-        self.maximumPieces = max(1, min(maximumPieces, embedder.configuration.maxSequenceLength - 2))
-        self.memo = Mutex([:])
+        self.capacity = max(1, capacity)
+        self.memo = Mutex(Generations())
     }
 
     /// The number of texts whose vectors are memoised.
@@ -60,58 +95,70 @@ public final class EncoderContextualWordVectors: ContextualWordVectors {
 
     /// True when `text`'s vectors are memoised (otherwise they cost an encoder pass).
     public func isReady(for text: AnalyzedText) -> Bool {
-        memo.withLock { $0[text.text] != nil }
+        memo.withLock { $0.contains(text.text) }
     }
 
     public func vectors(for text: AnalyzedText) -> [[Float]?]? {
-        if let hit = memo.withLock({ $0[text.text] }) { return hit }
-        guard let computed = compute(text) else { return nil }
-        memo.withLock { memo in
-            if memo.count >= capacity { memo.removeAll(keepingCapacity: true) }
-            memo[text.text] = computed
-        }
+        if let hit = memo.withLock({ $0.lookUp(text.text) }) { return hit }
+        let (ids, offsets) = embedder.tokenizer.encodeWithWordOffsets(text.text)
+        let states = embedder.tokenStates(ids)
+        guard states.count == ids.count else { return nil }
+        let flat = states.flatMap { $0 }
+        guard let computed = flat.withUnsafeBufferPointer({ wordVectors(text, offsets: offsets, states: $0) }) else { return nil }
+        memo.withLock { $0.store(text.text, computed, capacity: capacity) }
         return computed
     }
 
-    private func compute(_ text: AnalyzedText) -> [[Float]?]? {
-        let tokenizer = embedder.tokenizer
-        var sequence: [Int32] = [tokenizer.classID]
-        var ranges: [Range<Int>] = []
-        ranges.reserveCapacity(text.words.count)
-        for word in text.words {
-            let room = maximumPieces + 1 - sequence.count
-            let pieces = room > 0 ? tokenizer.wordPieces(word.lower, limit: room) : []
-            ranges.append(sequence.count..<(sequence.count + pieces.count))
-            sequence += pieces
-        }
-        sequence.append(tokenizer.separatorID)
-        guard sequence.count > 2 else { return nil }
-        let states = embedder.tokenStates(sequence)
-        guard states.count == sequence.count else { return nil }
+    /// Memoises the vectors of a text the embedder has just encoded.
+    public func encoder(didEncode text: String, tokens: [Int32], states: UnsafeBufferPointer<Float>) {
+        guard !memo.withLock({ $0.contains(text) }) else { return }
+        prepare(AnalyzedText(text), tokens: tokens, states: states)
+    }
+
+    /// Memoises `text`'s vectors, computed from the states of a pass over `tokens`; ignored when
+    /// `tokens` are not how the model tokenises the text.
+    public func prepare(_ text: AnalyzedText, tokens: [Int32], states: UnsafeBufferPointer<Float>) {
+        let (ids, offsets) = embedder.tokenizer.encodeWithWordOffsets(text.text)
+        guard ids == tokens, states.count == ids.count * embedder.dimension else { return }
+        guard let computed = wordVectors(text, offsets: offsets, states: states) else { return }
+        memo.withLock { $0.store(text.text, computed, capacity: capacity) }
+    }
+
+    /// One vector per word of `text` (content words only): the normalised mean of the states of
+    /// the tokens whose word starts inside the word.
+    private func wordVectors(_ text: AnalyzedText, offsets: [Int32], states: UnsafeBufferPointer<Float>) -> [[Float]?]? {
         let h = embedder.dimension
+        let rows = states.count / h
+        guard rows > 2, offsets.count == rows else { return nil }
         var mean = [Float](repeating: 0, count: h)
-        for state in states where centred {
-            for k in 0..<h { mean[k] += state[k] }
-        }
-        let inverse = 1 / Float(max(states.count, 1))
-        for k in 0..<h { mean[k] *= inverse }
-        return ranges.map { range -> [Float]? in
-            guard !range.isEmpty else { return nil }
-            var v = [Float](repeating: 0, count: h)
-            for index in range {
-                let state = states[index]
-                for k in 0..<h { v[k] += state[k] }
+        if centred {
+            for row in 0..<rows {
+                for k in 0..<h { mean[k] += states[row * h + k] }
             }
-            let scale = 1 / Float(range.count)
+            let inverse = 1 / Float(rows)
+            for k in 0..<h { mean[k] *= inverse }
+        }
+        var result = [[Float]?](repeating: nil, count: text.words.count)
+        for index in text.contentWordIndices {
+            let span = text.words[index].offsets
+            var v = [Float](repeating: 0, count: h)
+            var pieces = 0
+            for row in 0..<rows where span.contains(Int(offsets[row])) {
+                pieces += 1
+                for k in 0..<h { v[k] += states[row * h + k] }
+            }
+            guard pieces > 0 else { continue }
+            let scale = 1 / Float(pieces)
             var norm: Float = 0
             for k in 0..<h {
                 v[k] = v[k] * scale - mean[k]
                 norm += v[k] * v[k]
             }
-            guard norm > 0 else { return nil }
+            guard norm > 0 else { continue }
             let inverseNorm = 1 / norm.squareRoot()
             for k in 0..<h { v[k] *= inverseNorm }
-            return v
+            result[index] = v
         }
+        return result
     }
 }

@@ -1,3 +1,4 @@
+public import DejaEmbedding
 import Synchronization
 
 /// Decides whether a cached question's answer may be served for a new question.
@@ -16,6 +17,9 @@ public struct VerifierChain: Sendable {
     public var checks: [any VerificationCheck]
     /// The configuration the chain was built from.
     public let configuration: VerifierConfiguration
+    /// The content-word check's words in context, prepared from the cache's embedding passes
+    /// (see ``encoder(didEncode:tokens:states:)``).
+    public let contextualWordVectors: (any ContextualWordVectors)?
     private let memo: AnalysisMemo?
 
     /// The standard chain: slots, order, polarity, then content words, each included when
@@ -44,13 +48,18 @@ public struct VerifierChain: Sendable {
                 )
             )
         }
-        self.init(checks: checks, configuration: configuration)
+        self.init(checks: checks, configuration: configuration, contextualWordVectors: configuration.checksContentWords ? contextualWordVectors : nil)
     }
 
-    /// A chain of custom checks, run in the given order.
-    public init(checks: [any VerificationCheck], configuration: VerifierConfiguration = .balanced) {
+    /// A chain of custom checks, run in the given order; `contextualWordVectors` are the ones a
+    /// check among them uses, if any, for ``encoder(didEncode:tokens:states:)`` to prepare.
+    public init(
+        checks: [any VerificationCheck], configuration: VerifierConfiguration = .balanced,
+        contextualWordVectors: (any ContextualWordVectors)? = nil
+    ) {
         self.checks = checks
         self.configuration = configuration
+        self.contextualWordVectors = contextualWordVectors
         self.memo = configuration.memoizedAnalyses > 0 ? AnalysisMemo(capacity: configuration.memoizedAnalyses) : nil
     }
 
@@ -105,6 +114,18 @@ public struct VerifierChain: Sendable {
         let analysis = AnalyzedText(text)
         memo.store(analysis)
         return analysis
+    }
+}
+
+extension VerifierChain: TokenStateObserver {
+    /// Prepares a text the cache has just embedded, while its encoder pass is fresh: analyses it
+    /// (into the memo) and takes its words in context from the pass. A later verification of
+    /// that text (as query or as candidate) then runs no model and analyses nothing. Wrap the
+    /// cache's model in a ``TokenStateReportingEmbedder`` with the chain as observer.
+    public func encoder(didEncode text: String, tokens: [Int32], states: UnsafeBufferPointer<Float>) {
+        let analysis = analyze(text)
+        guard let contextual = contextualWordVectors, !contextual.isReady(for: analysis) else { return }
+        contextual.prepare(analysis, tokens: tokens, states: states)
     }
 }
 

@@ -1,5 +1,6 @@
 import DejaEmbedding
 import Foundation
+import Synchronization
 import Testing
 
 @Suite("MiniLMEmbedder behaviour")
@@ -71,5 +72,36 @@ struct MiniLMEmbedderTests {
         for (a, b) in zip(sequential, concurrent) {
             #expect(TestSupport.maxAbsDifference(a, b) <= 1e-5)
         }
+    }
+
+    @Test("reporting token states: the same vectors, and each text's states as a pass of its own computes them")
+    func reportingTokenStates() async throws {
+        let embedder = try TestSupport.embedder()
+        // Different lengths, so that the batched pass pads the shorter texts.
+        let texts = ["How far is the Moon?", "Cancel my subscription, please, I am moving abroad next month.", "a", ""]
+        let recorder = StateRecorder()
+        let reported = try await TokenStateReportingEmbedder(embedder, observer: recorder).embed(texts)
+        let plain = try embedder.embedSynchronously(texts)
+        for (a, b) in zip(reported, plain) { #expect(TestSupport.maxAbsDifference(a, b) <= 1e-6) }
+        let seen = recorder.seen.withLock { $0 }
+        #expect(seen.map(\.text).sorted() == texts.sorted())
+        for (text, tokens, states) in seen {
+            #expect(tokens == embedder.tokenizer.encode(text))
+            let alone = embedder.tokenStates(tokens)
+            #expect(states.count == tokens.count * embedder.dimension)
+            for (row, state) in alone.enumerated() {
+                let reportedRow = Array(states[(row * embedder.dimension)..<((row + 1) * embedder.dimension)])
+                #expect(TestSupport.maxAbsDifference(reportedRow, state) <= 1e-4, "\(text) row \(row)")
+            }
+        }
+        #expect(TokenStateReportingEmbedder(embedder, observer: recorder).dimension == embedder.dimension)
+    }
+}
+
+/// Records every text's tokens and token states it is handed.
+final class StateRecorder: TokenStateObserver {
+    let seen = Mutex<[(text: String, tokens: [Int32], states: [Float])]>([])
+    func encoder(didEncode text: String, tokens: [Int32], states: UnsafeBufferPointer<Float>) {
+        seen.withLock { $0.append((text, tokens, Array(states))) }
     }
 }

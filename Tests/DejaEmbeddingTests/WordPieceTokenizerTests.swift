@@ -50,6 +50,28 @@ struct WordPieceTokenizerTests {
         #expect(try tokens("hello hello hello", maxLength: 3) == ["[CLS]", "hello", "[SEP]"])
     }
 
+    @Test("word offsets: every piece of a word gets the word's first scalar, punctuation its own, [CLS]/[SEP] -1")
+    func wordOffsets() throws {
+        let tokenizer = try WordPieceTokenizer(vocabulary: Self.vocabulary, maxLength: 256)
+        for text in ["unaffable hello!", "  CAFÉ\u{200B}  un!aff", "hello [MASK] a", "ΣΑΣ hello", "", "!!"] {
+            let (ids, offsets) = tokenizer.encodeWithWordOffsets(text)
+            #expect(ids == tokenizer.encode(text), "\(text)")
+            #expect(offsets.count == ids.count)
+            #expect(offsets.first == -1 && offsets.last == -1)
+        }
+        // "unaffable" starts at 0 (three pieces), "hello" at 10, "!" at 15.
+        #expect(tokenizer.encodeWithWordOffsets("unaffable hello!").wordOffsets == [-1, 0, 0, 0, 10, 15, -1])
+        // Offsets count Unicode scalars of the original text, including dropped ones.
+        #expect(tokenizer.encodeWithWordOffsets("  CAFÉ\u{200B}  un!aff").wordOffsets == [-1, 2, 9, 11, 12, -1])
+        #expect(tokenizer.encodeWithWordOffsets("hello [MASK] a").wordOffsets == [-1, 0, 6, 13, -1])
+        #expect(tokenizer.encodeWithWordOffsets("ΣΑΣ hello").wordOffsets == [-1, 0, 0, 0, 4, -1])
+        // Truncation keeps offsets and ids in step.
+        let short = try WordPieceTokenizer(vocabulary: Self.vocabulary, maxLength: 4)
+        let (ids, offsets) = short.encodeWithWordOffsets("unaffable hello")
+        #expect(ids == short.encode("unaffable hello"))
+        #expect(offsets == [-1, 0, 0, -1])
+    }
+
     @Test("a vocabulary without the special tokens is rejected")
     func invalidVocabulary() {
         #expect(throws: EmbeddingError.invalidVocabulary) { try WordPieceTokenizer(vocabulary: ["a", "b"]) }

@@ -152,6 +152,77 @@ final class ReadinessContextualVectors: ContextualWordVectors {
         #expect(chain.verify(query: query, candidate: candidate) == nil)
     }
 
+    @Test func chainPreparedByTheEmbeddingPassDecidesWithoutModelWork() throws {
+        let embedder = try ModelLocator.embedder()
+        let contextual = EncoderContextualWordVectors(embedder: embedder)
+        let chain = VerifierChain(configuration: .balanced, wordVectors: try ModelLocator.wordVectors(), contextualWordVectors: contextual)
+        let (query, candidate) = ("How far is the Moon from the Earth?", "What is the distance from the Earth to the Moon?")
+        guard case .needsModelWork = chain.verifyWithoutModelWork(query: query, candidate: candidate) else {
+            Issue.record("expected the pair to need an encoder pass before its texts were embedded")
+            return
+        }
+        // The cache embeds both texts through the chain; their words in context come from those passes.
+        _ = try embedder.embedSynchronously([query, candidate], reportingTokenStatesTo: chain)
+        #expect(contextual.memoisedTexts == 2)
+        guard case .decided(let verdict) = chain.verifyWithoutModelWork(query: query, candidate: candidate) else {
+            Issue.record("expected a decision without model work once both texts were embedded")
+            return
+        }
+        #expect(verdict == nil)
+        // A near-miss prepared the same way is still rejected in place.
+        let (a, b) = ("How do I delete a table in SQL?", "How do I delete a column in SQL?")
+        _ = try embedder.embedSynchronously([a, b], reportingTokenStatesTo: chain)
+        let aggressive = VerifierChain(configuration: .aggressive, wordVectors: try ModelLocator.wordVectors(), contextualWordVectors: contextual)
+        guard case .decided(let rejection?) = aggressive.verifyWithoutModelWork(query: a, candidate: b) else {
+            Issue.record("expected a rejection without model work")
+            return
+        }
+        #expect(rejection.check == "content-words")
+    }
+
+    @Test func vectorsFromTheEmbeddingPassEqualAPassOfTheirOwn() throws {
+        let embedder = try ModelLocator.embedder()
+        let texts = ["How far is the Moon from the Earth?", "Who wrote \"Pride and Prejudice\"?", "Can't log in: my grown-up son's café account"]
+        let prepared = EncoderContextualWordVectors(embedder: embedder)
+        _ = try embedder.embedSynchronously(texts, reportingTokenStatesTo: prepared)
+        for text in texts {
+            let analysis = AnalyzedText(text)
+            #expect(prepared.isReady(for: analysis))
+            let fromPass = try #require(prepared.vectors(for: analysis))
+            let own = try #require(EncoderContextualWordVectors(embedder: embedder).vectors(for: analysis))
+            #expect(fromPass.count == analysis.words.count)
+            for index in analysis.words.indices {
+                // Content words have vectors (from the pass over the text's own tokens), other words none.
+                #expect((fromPass[index] != nil) == analysis.contentWordIndices.contains(index), "\(text) word \(index)")
+                if let x = fromPass[index], let y = own[index] {
+                    #expect(zip(x, y).reduce(0) { $0 + $1.0 * $1.1 } > 0.9999, "\(text) word \(analysis.words[index].text)")
+                }
+            }
+        }
+        // Tokens that are not the model's tokenisation of the text are ignored.
+        let other = EncoderContextualWordVectors(embedder: embedder)
+        let states = [Float](repeating: 0.5, count: 3 * embedder.dimension)
+        states.withUnsafeBufferPointer { other.prepare(AnalyzedText("far moon"), tokens: [101, 2000, 102], states: $0) }
+        #expect(other.memoisedTexts == 0)
+    }
+
+    @Test func memoKeepsTextsInUseAndDropsTheOldestGeneration() throws {
+        let embedder = try ModelLocator.embedder()
+        let source = EncoderContextualWordVectors(embedder: embedder, capacity: 2)
+        let texts = ["reset my password", "close my account", "change my email", "delete my data", "export my photos"].map(AnalyzedText.init)
+        // One pass per text, so that they arrive in order (a batch is encoded shortest first).
+        for text in texts.prefix(3) { _ = try embedder.embedSynchronously([text.text], reportingTokenStatesTo: source) }
+        // Three texts into generations of two: the first two moved to the older generation.
+        #expect(texts.prefix(3).allSatisfy(source.isReady(for:)))
+        // Using the first text moves it to the newer generation, so it outlives the second.
+        _ = source.vectors(for: texts[0])
+        for text in texts.suffix(2) { _ = try embedder.embedSynchronously([text.text], reportingTokenStatesTo: source) }
+        #expect(source.isReady(for: texts[0]))
+        #expect(!source.isReady(for: texts[1]))
+        #expect(source.isReady(for: texts[4]))
+        #expect(source.memoisedTexts <= 4)
+    }
+
     @Test func encoderVectorsAreReadyOnceComputed() throws {
         let vectors = EncoderContextualWordVectors(embedder: try ModelLocator.embedder())
         let text = AnalyzedText("how far is the moon")

@@ -36,15 +36,19 @@ enum EmbedderFactory {
     }
 
     /// The cache's embedder. Throws when the configured kind cannot be built (a missing model
-    /// with `embedder: native` stops start-up with the folder and the install command).
-    static func cacheEmbedder(_ settings: CacheSettings, native: Result<MiniLMEmbedder, any Error>, client: UpstreamClient, logger: Logger) throws
-        -> any Embedder
-    {
+    /// with `embedder: native` stops start-up with the folder and the install command). With the
+    /// native model, every pass also hands its text and token states to `verifier`, which
+    /// analyses the text and keeps its words in context, so verifying it later runs no model.
+    static func cacheEmbedder(
+        _ settings: CacheSettings, native: Result<MiniLMEmbedder, any Error>, verifier: VerifierChain?,
+        client: UpstreamClient, logger: Logger
+    ) throws -> any Embedder {
         let base: any Embedder
         switch settings.embedder {
         case .native:
+            let model = try native.get()
             // Concurrent lookups share encoder passes (no added latency for a lone query).
-            base = BatchingEmbedder(try native.get())
+            base = BatchingEmbedder(verifier.map { TokenStateReportingEmbedder(model, observer: $0) } ?? model)
         case .hashing:
             logger.notice("The cache uses the lexical hashing embedder: it matches wording, not meaning")
             base = HashingEmbedder()

@@ -53,7 +53,9 @@ struct BenchCacheCommand: AsyncParsableCommand {
         guard !pairs.isEmpty, !sweep.isEmpty else { throw ValidationError("need at least one pair and one threshold") }
         let directory = modelDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? MiniLMEmbedder.Configuration.defaultModelDirectory
         let model = try MiniLMEmbedder(configuration: .init(modelDirectory: directory))
-        let embedder = MemoizingEmbedder(model, capacity: 100_000)
+        // As in the gateway: each embedding pass leaves the text's words in context for the verifier.
+        let embedder = MemoizingEmbedder(
+            TokenStateReportingEmbedder(model, observer: DefaultVerifier.contextualVectors(model)), capacity: 100_000)
         let wordVectors = InputEmbeddingWordVectors(embedder: model)
         var logger = Logger(label: "deja-bench")
         logger.logLevel = .critical

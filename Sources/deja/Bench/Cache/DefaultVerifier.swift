@@ -8,8 +8,8 @@ import Synchronization
 enum DefaultVerifier {
     static let checkNames = ["slots", "order", "polarity", "content_words"]
 
-    /// One contextual-vector source per model, shared by every chain `make` builds, so that a text
-    /// runs through the encoder once per bench run rather than once per chain.
+    /// One contextual-vector source per model, shared by every chain `make` builds; the bench's
+    /// cache embeds through ``TokenStateReportingEmbedder`` with it, as the gateway's does.
     private static let contextual = Mutex<[ObjectIdentifier: EncoderContextualWordVectors]>([:])
 
     static func contextualVectors(_ embedder: MiniLMEmbedder) -> EncoderContextualWordVectors {
