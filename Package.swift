@@ -164,7 +164,7 @@ let package = Package(
         // Harnesses shared by test targets (a real redis-server on a free port); not a product.
         .target(name: "DejaTestSupport", path: "Sources/DejaTestSupport"),
         .testTarget(name: "DejaRedisTests", dependencies: ["DejaRedis", "DejaTestSupport", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "DejaCacheTests", dependencies: ["DejaCache", "DejaProviders", "DejaEmbedding", "DejaIndex"]),
+        .testTarget(name: "DejaCacheTests", dependencies: ["DejaCache", "DejaProviders", "DejaEmbedding", "DejaIndex", "DejaVerifier", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "DejaSimTests",
             dependencies: [

@@ -6,8 +6,9 @@ public import DejaVerifier
 public protocol HitVerifier: Sendable {
     /// Nil when `candidate`'s answer may serve `query`; otherwise the reason it may not: the
     /// verdict's `check` is a short, stable label ("slots", "polarity", …) counted in the cache
-    /// statistics, its `detail` goes to the logs.
-    func rejection(query: String, candidate: String) async -> Verdict?
+    /// statistics, its `detail` goes to the logs. `threshold` is the cosine threshold the
+    /// candidate was found at (a lower one calls for a stricter verifier).
+    func rejection(query: String, candidate: String, threshold: Double) async -> Verdict?
 }
 
 /// Receives the cache's timings as they happen (the gateway feeds them to Prometheus histograms).

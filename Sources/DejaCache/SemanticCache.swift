@@ -89,7 +89,7 @@ public final class SemanticCache: Sendable {
                 counters.recordRejection("feedback")
                 continue
             }
-            if let verifier, let rejection = await verifier.rejection(query: fingerprint.queryText, candidate: entry.queryText) {
+            if let verifier, let rejection = await verifier.rejection(query: fingerprint.queryText, candidate: entry.queryText, threshold: threshold) {
                 counters.recordRejection(rejection.check)
                 logger.debug(
                     "Semantic candidate rejected",

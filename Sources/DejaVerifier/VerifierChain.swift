@@ -20,7 +20,7 @@ public struct VerifierChain: Sendable {
     /// The content-word check's words in context, prepared from the cache's embedding passes
     /// (see ``encoder(didEncode:tokens:states:)``).
     public let contextualWordVectors: (any ContextualWordVectors)?
-    private let memo: AnalysisMemo?
+    let memo: AnalysisMemo?
 
     /// The standard chain: slots, order, polarity, then content words, each included when
     /// `configuration` switches it on. `wordVectors` feed the content-word check; pass
@@ -31,6 +31,16 @@ public struct VerifierChain: Sendable {
     public init(
         configuration: VerifierConfiguration = .balanced, wordVectors: (any WordVectors)?,
         contextualWordVectors: (any ContextualWordVectors)? = nil
+    ) {
+        self.init(
+            configuration: configuration, wordVectors: wordVectors, contextualWordVectors: contextualWordVectors,
+            memo: configuration.memoizedAnalyses > 0 ? AnalysisMemo(capacity: configuration.memoizedAnalyses) : nil)
+    }
+
+    /// The standard chain, with an analysis memo shared with other chains (nil: none).
+    init(
+        configuration: VerifierConfiguration, wordVectors: (any WordVectors)?, contextualWordVectors: (any ContextualWordVectors)?,
+        memo: AnalysisMemo?
     ) {
         var checks: [any VerificationCheck] = []
         if configuration.checksSlots { checks.append(SlotCheck()) }
@@ -48,7 +58,10 @@ public struct VerifierChain: Sendable {
                 )
             )
         }
-        self.init(checks: checks, configuration: configuration, contextualWordVectors: configuration.checksContentWords ? contextualWordVectors : nil)
+        self.checks = checks
+        self.configuration = configuration
+        self.contextualWordVectors = configuration.checksContentWords ? contextualWordVectors : nil
+        self.memo = memo
     }
 
     /// A chain of custom checks, run in the given order; `contextualWordVectors` are the ones a

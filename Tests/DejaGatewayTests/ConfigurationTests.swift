@@ -114,11 +114,17 @@ import DejaVerifier
         let defaults = try load(nil)
         #expect(defaults.cacheSettings.verifierMinimumWordSimilarity == nil)
         #expect(defaults.cacheSettings.verifierMinimumContextualSimilarity == nil)
-        // The bounds reach the chain the gateway builds (no model here, so content words are off).
-        let chain = try #require(EmbedderFactory.verifier(c.cacheSettings, native: nil))
-        #expect(chain.configuration.minimumWordSimilarity == 0.45)
-        #expect(chain.configuration.minimumContextualWordSimilarity == 0.7)
-        #expect(!chain.configuration.checksOrder && !chain.configuration.checksContentWords && chain.configuration.checksSlots)
+        // The bounds reach every preset chain the gateway builds (no model here, so content words are off).
+        let verifier = try #require(EmbedderFactory.verifier(c.cacheSettings, native: nil))
+        for chain in [verifier.strict, verifier.balanced, verifier.aggressive] {
+            #expect(chain.configuration.minimumWordSimilarity == 0.45)
+            #expect(chain.configuration.minimumContextualWordSimilarity == 0.7)
+            #expect(!chain.configuration.checksOrder && !chain.configuration.checksContentWords && chain.configuration.checksSlots)
+        }
+        // Without explicit bounds each preset keeps its own.
+        let presets = try #require(EmbedderFactory.verifier(defaults.cacheSettings, native: nil))
+        #expect(presets.strict.configuration.minimumWordSimilarity == VerifierConfiguration.strict.minimumWordSimilarity)
+        #expect(presets.aggressive.configuration.minimumWordSimilarity == VerifierConfiguration.aggressive.minimumWordSimilarity)
         expectError("cache:\n  verifier:\n    min_contextual_similarity: 2\n", mentioning: ["cache.verifier.min_contextual_similarity", "between -1 and 1"])
         expectError("cache:\n  verifier:\n    min_word_similarity: high\n", mentioning: ["cache.verifier.min_word_similarity", "between -1 and 1"])
         expectError("cache:\n  verifier:\n    checks: [slots, vibes]\n", mentioning: ["cache.verifier.checks", "vibes"])

@@ -17,21 +17,22 @@ enum EmbedderFactory {
         Result { try MiniLMEmbedder(configuration: .init(modelDirectory: modelDirectory(settings), blasThreads: settings.blasThreads)) }
     }
 
-    /// The verifier chain for the configured threshold: the preset whose bounds match it, with the
-    /// checks the configuration enables. The content-word check needs the native model (its input
-    /// embeddings, and its last hidden layer for words in context); without the model it is off.
-    static func verifier(_ settings: CacheSettings, native: MiniLMEmbedder?) -> VerifierChain? {
+    /// The verifier: for each lookup, the preset chain for its threshold (configured, per model,
+    /// per request or raised by feedback), with the checks and bounds the configuration sets. The
+    /// content-word check needs the native model (its input embeddings, and its last hidden layer
+    /// for words in context); without the model it is off.
+    static func verifier(_ settings: CacheSettings, native: MiniLMEmbedder?) -> ThresholdVerifier? {
         guard settings.verifierEnabled else { return nil }
-        let threshold = settings.cache.threshold
-        var configuration: VerifierConfiguration = threshold >= 0.95 ? .strict : threshold >= 0.90 ? .balanced : .aggressive
-        configuration.checksSlots = settings.verifierChecks.contains("slots")
-        configuration.checksOrder = settings.verifierChecks.contains("order")
-        configuration.checksPolarity = settings.verifierChecks.contains("polarity")
-        configuration.checksContentWords = settings.verifierChecks.contains("content_words") && native != nil
-        if let bound = settings.verifierMinimumWordSimilarity { configuration.minimumWordSimilarity = Float(bound) }
-        if let bound = settings.verifierMinimumContextualSimilarity { configuration.minimumContextualWordSimilarity = Float(bound) }
-        return VerifierChain(
-            configuration: configuration, wordVectors: native.map { InputEmbeddingWordVectors(embedder: $0) },
+        return ThresholdVerifier(
+            adjust: { configuration in
+                configuration.checksSlots = settings.verifierChecks.contains("slots")
+                configuration.checksOrder = settings.verifierChecks.contains("order")
+                configuration.checksPolarity = settings.verifierChecks.contains("polarity")
+                configuration.checksContentWords = settings.verifierChecks.contains("content_words") && native != nil
+                if let bound = settings.verifierMinimumWordSimilarity { configuration.minimumWordSimilarity = Float(bound) }
+                if let bound = settings.verifierMinimumContextualSimilarity { configuration.minimumContextualWordSimilarity = Float(bound) }
+            },
+            wordVectors: native.map { InputEmbeddingWordVectors(embedder: $0) },
             contextualWordVectors: native.map { EncoderContextualWordVectors(embedder: $0) })
     }
 
@@ -40,7 +41,7 @@ enum EmbedderFactory {
     /// native model, every pass also hands its text and token states to `verifier`, which
     /// analyses the text and keeps its words in context, so verifying it later runs no model.
     static func cacheEmbedder(
-        _ settings: CacheSettings, native: Result<MiniLMEmbedder, any Error>, verifier: VerifierChain?,
+        _ settings: CacheSettings, native: Result<MiniLMEmbedder, any Error>, verifier: ThresholdVerifier?,
         client: UpstreamClient, logger: Logger
     ) throws -> any Embedder {
         let base: any Embedder

@@ -213,8 +213,8 @@ final class RejectionRecorder: HitVerifier {
 
     init(base: (any HitVerifier)?) { self.base = base }
 
-    func rejection(query: String, candidate: String) async -> Verdict? {
-        let r = await base?.rejection(query: query, candidate: candidate)
+    func rejection(query: String, candidate: String, threshold: Double) async -> Verdict? {
+        let r = await base?.rejection(query: query, candidate: candidate, threshold: threshold)
         if let r { seen.withLock { $0.append(r) } }
         return r
     }

@@ -1,0 +1,52 @@
+public import DejaEmbedding
+
+/// The verifier for any cosine threshold: the preset chain whose bounds were set for it.
+///
+/// A lower threshold lets more distant candidates reach the verifier, so the presets tighten as
+/// the threshold drops (``VerifierConfiguration/strict`` at 0.95 and above,
+/// ``VerifierConfiguration/balanced`` from 0.90, ``VerifierConfiguration/aggressive`` below).
+/// Thresholds change per request (`x-cache-threshold`), per model and after feedback, so the
+/// cache picks the chain per lookup rather than once at start-up. The three chains share their
+/// word vectors, words in context and analysis memo: a text is analysed and prepared once.
+public struct ThresholdVerifier: Sendable {
+    /// The chain for thresholds of 0.95 and above.
+    public let strict: VerifierChain
+    /// The chain for thresholds from 0.90 up to 0.95.
+    public let balanced: VerifierChain
+    /// The chain for thresholds below 0.90.
+    public let aggressive: VerifierChain
+
+    /// Builds the three preset chains, each changed by `adjust` (which checks run, bounds the
+    /// operator fixed), on the same vectors; see ``VerifierChain/init(configuration:wordVectors:contextualWordVectors:)``.
+    public init(
+        adjust: (inout VerifierConfiguration) -> Void = { _ in }, wordVectors: (any WordVectors)?,
+        contextualWordVectors: (any ContextualWordVectors)? = nil
+    ) {
+        let configurations = [VerifierConfiguration.strict, .balanced, .aggressive].map { preset in
+            var configuration = preset
+            adjust(&configuration)
+            return configuration
+        }
+        let capacity = configurations.map(\.memoizedAnalyses).max() ?? 0
+        let memo = capacity > 0 ? AnalysisMemo(capacity: capacity) : nil
+        let chains = configurations.map {
+            VerifierChain(configuration: $0, wordVectors: wordVectors, contextualWordVectors: contextualWordVectors, memo: memo)
+        }
+        (strict, balanced, aggressive) = (chains[0], chains[1], chains[2])
+    }
+
+    /// The chain for candidates found at `threshold`.
+    public func chain(forThreshold threshold: Double) -> VerifierChain {
+        threshold >= Double(VerifierConfiguration.strict.similarityThreshold) - 1e-9
+            ? strict : threshold >= Double(VerifierConfiguration.balanced.similarityThreshold) - 1e-9 ? balanced : aggressive
+    }
+}
+
+extension ThresholdVerifier: TokenStateObserver {
+    /// Prepares a text the cache has just embedded, for all three chains at once (they share the
+    /// memo and the words in context); see ``VerifierChain/encoder(didEncode:tokens:states:)``.
+    public func encoder(didEncode text: String, tokens: [Int32], states: UnsafeBufferPointer<Float>) {
+        let chain = [strict, balanced, aggressive].first { $0.contextualWordVectors != nil } ?? strict
+        chain.encoder(didEncode: text, tokens: tokens, states: states)
+    }
+}
