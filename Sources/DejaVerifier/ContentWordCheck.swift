@@ -2,8 +2,10 @@
 ///
 /// Content words are the words left after removing stop words, request framing ("can you
 /// explain", "tell me"), negation cues and number words. A content word whose stem appears in
-/// only one text is compared, by cosine of ``WordVectors``, with every content word of the other
-/// text; if the best match is below ``minimumSimilarity`` the word is unmatched. More than
+/// only one text is compared, by cosine of ``WordVectors``, with the content words that only the
+/// other text has (its possible replacements: a word both texts share cannot stand in for it, so
+/// "tea" → "coffee" is not excused by "coffee" being close to a shared "caffeine"); if the best
+/// match is below ``minimumSimilarity`` the word is unmatched. More than
 /// ``maximumUnmatched`` unmatched words (default 0) rejects, unless they all come from one text
 /// and number at most ``maximumAddedWords``. Without word vectors every
 /// one-sided content word is unmatched.
@@ -102,7 +104,7 @@ public struct ContentWordCheck: VerificationCheck {
 
     private func failsContextFreeTest(_ x: AnalyzedText, _ y: AnalyzedText) -> Bool {
         x.contentWordIndices.contains { index in
-            !y.stems.contains(x.words[index].stem) && bestMatch(x.words[index].lower, in: y).1 < minimumSimilarity
+            !y.stems.contains(x.words[index].stem) && bestMatch(x.words[index].lower, in: y, other: x).1 < minimumSimilarity
         }
     }
 
@@ -111,12 +113,12 @@ public struct ContentWordCheck: VerificationCheck {
         var result: [String] = []
         for index in x.contentWordIndices where !y.stems.contains(x.words[index].stem) {
             let word = x.words[index].lower
-            let (best, score) = bestMatch(word, in: y)
+            let (best, score) = bestMatch(word, in: y, other: x)
             guard score < minimumSimilarity else { continue }
             var description = best.map { "best '\($0)' \(Self.format(score))" } ?? "nothing to match"
             description += " < \(Self.format(minimumSimilarity))"
             if contextualVectors != nil, let vectors = context.pair(queryFirst: queryFirst) {
-                let (contextualBest, contextualScore) = Self.bestContextualMatch(index, vectors.x, in: y, vectors.y)
+                let (contextualBest, contextualScore) = Self.bestContextualMatch(index, vectors.x, in: y, vectors.y, other: x)
                 if contextualScore >= minimumContextualSimilarity { continue }
                 let match = contextualBest.map { "'\(y.words[$0].lower)' \(Self.format(contextualScore))" } ?? "nothing"
                 description += "; in context \(match) < \(Self.format(minimumContextualSimilarity))"
@@ -126,13 +128,15 @@ public struct ContentWordCheck: VerificationCheck {
         return result
     }
 
-    /// The index of `y`'s content word whose contextual vector is closest to that of word
-    /// `index` of `x`, and the cosine.
-    static func bestContextualMatch(_ index: Int, _ xVectors: [[Float]?], in y: AnalyzedText, _ yVectors: [[Float]?]) -> (Int?, Float) {
+    /// The index of `y`'s content word (not in `x`) whose contextual vector is closest to that
+    /// of word `index` of `x`, and the cosine.
+    static func bestContextualMatch(_ index: Int, _ xVectors: [[Float]?], in y: AnalyzedText, _ yVectors: [[Float]?], other x: AnalyzedText)
+        -> (Int?, Float)
+    {
         guard index < xVectors.count, let v = xVectors[index] else { return (nil, -1) }
         var best: Int?
         var score: Float = -1
-        for other in y.contentWordIndices where other < yVectors.count {
+        for other in y.contentWordIndices where other < yVectors.count && !x.stems.contains(y.words[other].stem) {
             guard let u = yVectors[other], u.count == v.count else { continue }
             let dot = Self.dot(v, u)
             if dot > score {
@@ -143,12 +147,13 @@ public struct ContentWordCheck: VerificationCheck {
         return (best, score)
     }
 
-    /// The other text's content word closest to `word`, and its cosine.
-    func bestMatch(_ word: String, in text: AnalyzedText) -> (String?, Float) {
+    /// The content word of `text` closest to `word` among those `other` (the word's own text)
+    /// lacks, and its cosine.
+    func bestMatch(_ word: String, in text: AnalyzedText, other: AnalyzedText) -> (String?, Float) {
         guard let vectors = wordVectors, let v = vectors.vector(for: word) else { return (nil, -1) }
         var best: String?
         var score: Float = -1
-        for index in text.contentWordIndices {
+        for index in text.contentWordIndices where !other.stems.contains(text.words[index].stem) {
             let other = text.words[index].lower
             guard let u = vectors.vector(for: other), u.count == v.count else { continue }
             let dot = Self.dot(v, u)

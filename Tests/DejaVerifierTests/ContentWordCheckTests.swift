@@ -35,6 +35,20 @@ import Testing
         #expect(ContentWordCheck(minimumSimilarity: 0.5, wordVectors: nil).verdict(a, b) == nil)  // "command" is request framing
     }
 
+    @Test func aReplacedWordMustMatchAWordTheOtherTextAdded() throws {
+        // "coffee" is close to "caffeine", but "caffeine" is in both questions: it cannot stand in
+        // for "tea", so tea → coffee is a substitution, not one added word.
+        let vectors = TableWordVectors(table: ["caffeine": [1, 0, 0], "coffee": [0.9, 0.436, 0], "tea": [0, 0, 1], "cup": [0, 1, 0]])
+        let check = ContentWordCheck(minimumSimilarity: 0.5, maximumAddedWords: 1, wordVectors: vectors)
+        let a = AnalyzedText("How much caffeine is in a cup of tea?")
+        let b = AnalyzedText("How much caffeine is in a cup of coffee?")
+        let verdict = try #require(check.verdict(a, b))
+        #expect(verdict.detail.contains("'tea'") && verdict.detail.contains("'coffee'"))
+        // A word that the other text did replace is matched as before.
+        let synonyms = TableWordVectors(table: ["caffeine": [1, 0, 0], "mug": [0.1, 0.995, 0], "cup": [0, 1, 0]])
+        #expect(ContentWordCheck(minimumSimilarity: 0.5, wordVectors: synonyms).verdict(AnalyzedText("caffeine in a cup"), AnalyzedText("caffeine in a mug")) == nil)
+    }
+
     @Test func modelVectorsSeparateSynonymsFromOtherWords() throws {
         let vectors = try ModelLocator.wordVectors()
         let check = ContentWordCheck(minimumSimilarity: 0.40, wordVectors: vectors)
