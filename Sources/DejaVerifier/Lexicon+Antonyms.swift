@@ -51,6 +51,10 @@ extension Lexicon {
         ("parent", "child"), ("predecessor", "successor"), ("min", "maximum"), ("minimum", "max"),
         ("quickest", "slowest"), ("quick", "slow"), ("affordable", "expensive"), ("inexpensive", "expensive"),
         ("purchase", "sell"), ("activate", "deactivate"), ("reduce", "increase"), ("boost", "reduce"),
+        ("new", "used"), ("new", "secondhand"), ("after", "within"), ("after", "during"), ("after", "until"),
+        ("before", "during"), ("before", "since"), ("cause", "effect"), ("causes", "effects"), ("beginner", "advanced"),
+        ("beginners", "advanced"), ("beginner", "expert"), ("novice", "expert"), ("prevent", "treat"), ("prevent", "cure"),
+        ("prevent", "remove"),
     ]
 
     /// Pair words whose mere presence on one side rejects ("install" vs no "install"), because
@@ -62,7 +66,7 @@ extension Lexicon {
         "export", "encrypt", "decrypt", "upload", "download", "install", "uninstall", "push", "pull", "input",
         "output", "largest", "smallest", "fastest", "slowest", "cheap", "expensive", "cheapest", "true", "false",
         "upgrade", "downgrade", "subscribe", "unsubscribe", "ascending", "descending", "encode", "decode", "lock",
-        "unlock", "deposit", "withdraw", "before", "after", "above", "below", "adult",
+        "unlock", "deposit", "withdraw", "above", "below", "adult",
     ]
 
     /// Words that may stand in for a presence word without changing the question ("quickest"

@@ -180,6 +180,9 @@ enum Lexicon {
         "info", "information", "question", "answer", "details", "number", "thing", "things", "kind", "type",
         "find", "look", "looks", "see", "bring", "put", "keep", "send", "say", "calculate", "compute", "convert",
         "available", "offer", "provide", "different", "command", "keyword", "specific", "certain", "best", "good",
+        "tip", "tips", "advice", "recommend", "recommendation", "recommendations", "suggest", "suggestion",
+        "suggestions", "idea", "ideas", "few", "several", "couple", "between", "difference", "differences", "differ",
+        "differs",
         "s", "t", "d", "ll", "re", "ve", "m",
     ]
 }

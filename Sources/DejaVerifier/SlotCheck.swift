@@ -82,7 +82,32 @@ public struct SlotCheck: VerificationCheck {
                 i += 1
             }
         }
-        return slots
+        return movingTargetUnitsLast(slots)
+    }
+
+    /// `slots` with every unit or currency that no number quantifies moved to the end, in order.
+    ///
+    /// A unit next to a number is what the question gives ("5 km"); a unit on its own is what it
+    /// asks for ("to miles", "how many miles"). Where the asked-for unit is written does not
+    /// change the question, so "Convert 5 km to miles" and "How many miles is 5 km?" agree, while
+    /// "10 inches to cm" and "10 cm to inches" (different given units) and "Celsius to
+    /// Fahrenheit" and "Fahrenheit to Celsius" (asked-for units in another order) still differ.
+    static func movingTargetUnitsLast(_ slots: [Slot]) -> [Slot] {
+        var given: [Slot] = []
+        var asked: [Slot] = []
+        for (index, slot) in slots.enumerated() {
+            guard slot.kind == .unit || slot.kind == .currency else {
+                given.append(slot)
+                continue
+            }
+            let quantified = slots.indices.contains { other in
+                other != index && slots[other].kind == .number
+                    && (slots[other].wordIndex + slots[other].wordCount == slot.wordIndex || slots[other].wordIndex == slot.wordIndex
+                        || slot.wordIndex + slot.wordCount == slots[other].wordIndex)
+            }
+            if quantified { given.append(slot) } else { asked.append(slot) }
+        }
+        return asked.isEmpty ? slots : given + asked
     }
 
     private static func role(in text: AnalyzedText, before index: Int) -> Slot.Role {

@@ -58,6 +58,25 @@ import Testing
         }
     }
 
+    /// Per-request presets reach the verifier: the public paraphrases at cosine 0.90–0.95 hit with
+    /// `balanced` (its chain, not the default strict one, decides), and near-misses stay misses
+    /// even with `aggressive`.
+    @Test(arguments: [
+        ("Write a short poem about rain.", "Compose a brief poem on the subject of rain.", "balanced", "HIT-SEMANTIC"),
+        ("How can I get rid of a sore throat?", "What are remedies for a sore throat?", "balanced", "HIT-SEMANTIC"),
+        ("Write a short poem about rain.", "Compose a brief poem on the subject of rain.", "strict", "MISS"),
+        ("How do I turn on dark mode?", "How do I turn off dark mode?", "aggressive", "MISS"),
+        ("How do I convert a list to a set in Python?", "How do I convert a set to a list in Python?", "aggressive", "MISS"),
+    ])
+    func perRequestPresetsChooseTheVerifier(_ a: String, _ b: String, _ preset: String, _ expected: String) async throws {
+        try await CacheHarness.with { (h: Harness) async throws in
+            _ = try await h.post("/v1/chat/completions", json: chatBody(a))
+            let second = try await h.post("/v1/chat/completions", json: chatBody(b), headers: [("x-cache-threshold", preset)])
+            #expect(second.cacheStatus == expected, "\(a) | \(b) @ \(preset)")
+            #expect(h.sim.stats().openAIChat == (expected == "MISS" ? 2 : 1))
+        }
+    }
+
     @Test func tenantsNeverSeeEachOthersEntries() async throws {
         try await CacheHarness.with(configure: { c, _ in
             c.tenants = [TenantKey(key: "key-a", tenant: "alpha"), TenantKey(key: "key-b", tenant: "beta"), TenantKey(key: "key-c", tenant: "gamma")]

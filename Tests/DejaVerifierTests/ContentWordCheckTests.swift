@@ -49,6 +49,14 @@ import Testing
         #expect(ContentWordCheck(minimumSimilarity: 0.5, wordVectors: synonyms).verdict(AnalyzedText("caffeine in a cup"), AnalyzedText("caffeine in a mug")) == nil)
     }
 
+    @Test func requestFramingIsNotContent() {
+        // "tips", "recommend", "few", "difference between" frame a request; no vectors needed.
+        let check = ContentWordCheck(minimumSimilarity: 0.9, wordVectors: nil)
+        #expect(check.verdict(AnalyzedText("Give me tips for saving money on groceries"), AnalyzedText("How can I save money on groceries?")) == nil)
+        #expect(check.verdict(AnalyzedText("Recommend a few day trips from Florence"), AnalyzedText("Day trips from Florence?")) == nil)
+        #expect(check.verdict(AnalyzedText("What's the difference between a thesis and a dissertation?"), AnalyzedText("How is a thesis different from a dissertation?")) == nil)
+    }
+
     @Test func modelVectorsSeparateSynonymsFromOtherWords() throws {
         let vectors = try ModelLocator.wordVectors()
         let check = ContentWordCheck(minimumSimilarity: 0.40, wordVectors: vectors)

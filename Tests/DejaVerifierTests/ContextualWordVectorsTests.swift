@@ -45,7 +45,7 @@ final class TableContextualVectors: ContextualWordVectors {
         let input = TableWordVectors(table: ["far": [1, 0, 0], "distance": [0, 1, 0], "moon": [0, 0, 1]])
         let contextual = TableContextualVectors(["far": [1, 0], "distance": [0.8, 0.6], "moon": [0, 1]])
         var configuration = VerifierConfiguration.balanced
-        #expect(configuration.minimumContextualWordSimilarity == 0.60)
+        #expect(configuration.minimumContextualWordSimilarity == 0.475)
         let accepting = VerifierChain(configuration: configuration, wordVectors: input, contextualWordVectors: contextual)
         #expect(accepting.verify(query: "how far is the moon", candidate: "the distance to the moon") == nil)
         configuration.minimumContextualWordSimilarity = 0.85
@@ -76,19 +76,32 @@ final class TableContextualVectors: ContextualWordVectors {
         #expect(chain.verify(query: "How far is the Moon from the Earth?", candidate: "What is the distance from the Earth to the Moon?") == nil)
         #expect(chain.verify(query: "Who wrote Pride and Prejudice?", candidate: "Who is the author of Pride and Prejudice?") == nil)
         #expect(chain.verify(query: "How do I contact customer support?", candidate: "How can I get in touch with customer support?") == nil)
-        // Near-misses that change a content word stay rejected (aggressive bounds: at balanced the
-        // input embeddings alone already match "cat"/"dog" at 0.44 ≥ 0.40, and only the cosine
-        // threshold keeps that pair out).
+        // Near-misses that change a content word stay rejected with the aggressive word bound and
+        // the strict in-context bound (at balanced the input embeddings alone already match
+        // "cat"/"dog" at 0.44 ≥ 0.40, and only the cosine threshold keeps that pair out).
+        var configuration = VerifierConfiguration.aggressive
+        configuration.minimumContextualWordSimilarity = VerifierConfiguration.strict.minimumContextualWordSimilarity
+        let careful = VerifierChain(
+            configuration: configuration, wordVectors: try ModelLocator.wordVectors(),
+            contextualWordVectors: EncoderContextualWordVectors(embedder: embedder))
         let aggressive = VerifierChain(
             configuration: .aggressive, wordVectors: try ModelLocator.wordVectors(),
             contextualWordVectors: EncoderContextualWordVectors(embedder: embedder))
+        let cat = "What is the best food for a cat?"
+        let hiking = ("What is the best time of year to go hiking in the Swiss Alps?", "What is the best time of year to go skiing in the Swiss Alps?")
         for (a, b) in [
             ("How do I delete a table in SQL?", "How do I delete a column in SQL?"),
-            ("What is the best time of year to go hiking in the Swiss Alps?", "What is the best time of year to go skiing in the Swiss Alps?"),
-            ("What is the best food for a cat?", "What is the best food for a dog?"),
+            hiking,
+            (cat, "What is the best food for a dog?"),
             ("How do I merge two branches in git?", "How do I rebase two branches in git?"),
         ] {
-            #expect(aggressive.verify(query: a, candidate: b)?.check == "content-words", "\(a) | \(b)")
+            #expect(careful.verify(query: a, candidate: b)?.check == "content-words", "\(a) | \(b)")
+            // The looser in-context bound of the aggressive preset (0.475) lets "hiking"/"skiing"
+            // through (one of the development near-misses that preset serves, docs/VERIFIER.md)
+            // and "cat"/"dog" (whose cosine, 0.77, keeps it from ever reaching the verifier).
+            if a != hiking.0 && a != cat {
+                #expect(aggressive.verify(query: a, candidate: b)?.check == "content-words", "\(a) | \(b)")
+            }
         }
     }
 

@@ -33,6 +33,9 @@ import Testing
         ("How much is 5 dollars?", "How much is 5 euros?"),
         ("What is the capital of Spain?", "What is the capital of Portugal?"),
         ("Summarize it in three sentences", "Summarize it in five sentences"),
+        ("Convert 10 inches to centimeters", "Convert 10 centimeters to inches"),
+        ("How many euros is $50?", "How many dollars is 50 euros?"),
+        ("How many minutes are in 2 hours?", "How many hours are in 2 minutes?"),
     ])
     func differingSlotsReject(_ pair: (String, String)) {
         let result = verdict(pair.0, pair.1)
@@ -49,6 +52,11 @@ import Testing
         ("Cost of $1,000 in euros", "Cost of 1000 dollars in EUR"),
         ("Transfer 20 percent", "Transfer 20%"),
         ("What is 2.50 plus 1?", "what's 2.5 plus 1"),
+        // Where the asked-for unit is written does not matter; the given quantity and the
+        // order of several asked-for units do.
+        ("Convert 5 km to miles", "How many miles is 5 km?"),
+        ("Convert 3.5 kg to pounds", "How many pounds is 3.5 kg?"),
+        ("Convert $50 to euros", "How many euros is $50?"),
     ])
     func sameSlotsInOrderPass(_ pair: (String, String)) {
         #expect(verdict(pair.0, pair.1) == nil, "\(pair)")
