@@ -53,10 +53,11 @@ struct BenchCacheCommand: AsyncParsableCommand {
         guard !pairs.isEmpty, !sweep.isEmpty else { throw ValidationError("need at least one pair and one threshold") }
         let directory = modelDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? MiniLMEmbedder.Configuration.defaultModelDirectory
         let model = try MiniLMEmbedder(configuration: .init(modelDirectory: directory))
-        // As in the gateway: each embedding pass leaves the text's words in context for the verifier.
-        let embedder = MemoizingEmbedder(
-            TokenStateReportingEmbedder(model, observer: DefaultVerifier.contextualVectors(model)), capacity: 100_000)
         let wordVectors = InputEmbeddingWordVectors(embedder: model)
+        // As in the gateway: the preset chain for each lookup's threshold, and every embedding pass
+        // prepares its text for them (analysis, words in context).
+        let presets = DefaultVerifier.presets(embedder: model, wordVectors: wordVectors)
+        let embedder = MemoizingEmbedder(TokenStateReportingEmbedder(model, observer: presets), capacity: 100_000)
         var logger = Logger(label: "deja-bench")
         logger.logLevel = .critical
 
@@ -67,7 +68,7 @@ struct BenchCacheCommand: AsyncParsableCommand {
                 variants = [("cosine only", nil)]
             } else {
                 var list: [(String, (any HitVerifier)?)] = [
-                    ("cosine + verifier", DefaultVerifier.make(threshold: threshold, embedder: model, wordVectors: wordVectors))
+                    ("cosine + verifier", presets)
                 ]
                 if perCheck {
                     list.insert(("cosine only", nil), at: 0)

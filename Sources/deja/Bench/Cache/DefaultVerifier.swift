@@ -21,6 +21,11 @@ enum DefaultVerifier {
         }
     }
 
+    /// The gateway's verifier: the three preset chains on one shared contextual source.
+    static func presets(embedder: MiniLMEmbedder, wordVectors: InputEmbeddingWordVectors) -> ThresholdVerifier {
+        ThresholdVerifier(wordVectors: wordVectors, contextualWordVectors: contextualVectors(embedder))
+    }
+
     static func make(
         threshold: Double, checks: Set<String> = Set(checkNames), embedder: MiniLMEmbedder, wordVectors: InputEmbeddingWordVectors,
         contextual: EncoderContextualWordVectors? = nil, memoizedAnalyses: Int? = nil
