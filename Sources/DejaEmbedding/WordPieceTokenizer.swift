@@ -110,7 +110,8 @@ public struct WordPieceTokenizer: Sendable {
 
     /// ``encode(_:)`` together with, for every token, the offset (in Unicode scalars of `text`)
     /// at which the word it belongs to starts: a word split into pieces gives each piece the
-    /// same offset, a punctuation scalar its own; `[CLS]` and `[SEP]` get -1.
+    /// same offset, a punctuation scalar or CJK ideograph its own, a literal special token such as
+    /// `[MASK]` the offset of its first letter; `[CLS]` and `[SEP]` get -1.
     ///
     /// This maps the encoder's token states back to words of the original text (the verifier's
     /// words in context use it).
@@ -144,11 +145,12 @@ public struct WordPieceTokenizer: Sendable {
         var state = WordState()
         let scalars = text.unicodeScalars
         var index = scalars.startIndex
-        var position: Int32 = 0
+        var position = 0
         /// Gives the pieces appended since the last call the word start `start`.
-        func record(_ start: Int32) {
+        func record(_ start: Int) {
             guard recordsOffsets else { return }
-            while offsets.count < ids.count { offsets.append(start) }
+            let offset = Int32(clamping: start)
+            while offsets.count < ids.count { offsets.append(offset) }
         }
         func flushWord() {
             flush(&state, into: &ids)
@@ -160,7 +162,7 @@ public struct WordPieceTokenizer: Sendable {
             if scalar == "[", let (id, next, length) = matchSpecialToken(in: scalars, at: index) {
                 flushWord()
                 ids.append(id)
-                record(position)
+                record(position + 1)  // where the word inside the brackets starts
                 index = next
                 position += length
                 continue
@@ -199,7 +201,9 @@ public struct WordPieceTokenizer: Sendable {
             }
             if properties.isWhitespace {
                 flushWord()
-            } else if Self.isCJK(value) {
+            } else if Self.isCJK(value) || Self.isPunctuation(scalar) {
+                // A word of its own. (Punctuation inside a word would also be split off after
+                // normalising; doing it here gives it its own offset. The ids are the same.)
                 flushWord()
                 state.start = here
                 state.word.append(scalar)
@@ -221,21 +225,21 @@ public struct WordPieceTokenizer: Sendable {
     private struct WordState {
         var word: [Unicode.Scalar] = []
         var needsNormalization = false
-        var start: Int32 = 0
+        var start = 0
     }
 
     /// The special token spelled at `index`: its id, the index after it and its length in scalars.
     private func matchSpecialToken(
         in scalars: String.UnicodeScalarView,
         at index: String.UnicodeScalarView.Index
-    ) -> (Int32, String.UnicodeScalarView.Index, Int32)? {
+    ) -> (Int32, String.UnicodeScalarView.Index, Int)? {
         outer: for special in specialTokens {
             var cursor = index
             for expected in special.scalars {
                 guard cursor != scalars.endIndex, scalars[cursor] == expected else { continue outer }
                 scalars.formIndex(after: &cursor)
             }
-            return (special.id, cursor, Int32(special.scalars.count))
+            return (special.id, cursor, special.scalars.count)
         }
         return nil
     }

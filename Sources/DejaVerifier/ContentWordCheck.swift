@@ -52,7 +52,23 @@ public struct ContentWordCheck: VerificationCheck {
     }
 
     public func verdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
-        var context = Context(check: self, a: a, b: b)
+        decide(a, b, mayRunModel: true).verdict
+    }
+
+    /// The verdict if it can be reached without running a model; `needsModelWork` when the
+    /// second test needs contextual vectors that are not memoised. The vectors are fetched once
+    /// (no window between a readiness test and the fetch in which a memo could drop them).
+    public func verdictWithoutModelWork(_ a: AnalyzedText, _ b: AnalyzedText) -> (verdict: Verdict?, needsModelWork: Bool) {
+        decide(a, b, mayRunModel: false)
+    }
+
+    private func decide(_ a: AnalyzedText, _ b: AnalyzedText, mayRunModel: Bool) -> (verdict: Verdict?, needsModelWork: Bool) {
+        var context = Context(check: self, a: a, b: b, mayRunModel: mayRunModel)
+        let verdict = judge(a, b, &context)
+        return context.missedVectors ? (nil, true) : (verdict, false)
+    }
+
+    private func judge(_ a: AnalyzedText, _ b: AnalyzedText, _ context: inout Context) -> Verdict? {
         let fromQuery = unmatched(a, b, &context, queryFirst: true)
         let fromCandidate = unmatched(b, a, &context, queryFirst: false)
         let total = fromQuery.count + fromCandidate.count
@@ -70,41 +86,33 @@ public struct ContentWordCheck: VerificationCheck {
         let check: ContentWordCheck
         let a: AnalyzedText
         let b: AnalyzedText
+        /// False: use memoised vectors only, and record a miss instead of computing.
+        let mayRunModel: Bool
+        /// True when vectors were needed but not memoised (only when `mayRunModel` is false).
+        private(set) var missedVectors = false
         private var fetched = false
         private var vectors: (a: [[Float]?], b: [[Float]?])?
 
-        init(check: ContentWordCheck, a: AnalyzedText, b: AnalyzedText) {
+        init(check: ContentWordCheck, a: AnalyzedText, b: AnalyzedText, mayRunModel: Bool) {
             self.check = check
             self.a = a
             self.b = b
+            self.mayRunModel = mayRunModel
         }
 
         /// (x's vectors, y's vectors) with x the query when `queryFirst`.
         mutating func pair(queryFirst: Bool) -> (x: [[Float]?], y: [[Float]?])? {
-            if !fetched {
+            if !fetched, let source = check.contextualVectors {
                 fetched = true
-                if let source = check.contextualVectors, let va = source.vectors(for: a), let vb = source.vectors(for: b),
-                    va.count == a.words.count, vb.count == b.words.count
-                {
+                let va = mayRunModel ? source.vectors(for: a) : source.readyVectors(for: a)
+                let vb = mayRunModel ? source.vectors(for: b) : source.readyVectors(for: b)
+                if !mayRunModel, va == nil || vb == nil { missedVectors = true }
+                if let va, let vb, va.count == a.words.count, vb.count == b.words.count {
                     vectors = (va, vb)
                 }
             }
             guard let vectors else { return nil }
             return queryFirst ? (vectors.a, vectors.b) : (vectors.b, vectors.a)
-        }
-    }
-
-    /// True when deciding needs contextual vectors that are not ready (an encoder pass): a
-    /// content word on one side fails the context-free test and a text's vectors are not
-    /// memoised. The verdict itself is unchanged; this only tells a caller to decide elsewhere.
-    public func needsContextualWork(_ a: AnalyzedText, _ b: AnalyzedText) -> Bool {
-        guard let source = contextualVectors, !(source.isReady(for: a) && source.isReady(for: b)) else { return false }
-        return failsContextFreeTest(a, b) || failsContextFreeTest(b, a)
-    }
-
-    private func failsContextFreeTest(_ x: AnalyzedText, _ y: AnalyzedText) -> Bool {
-        x.contentWordIndices.contains { index in
-            !y.stems.contains(x.words[index].stem) && bestMatch(x.words[index].lower, in: y, other: x).1 < minimumSimilarity
         }
     }
 

@@ -14,6 +14,11 @@ public protocol ContextualWordVectors: Sendable {
     /// order, or nil when the text has no vectors at all.
     func vectors(for text: AnalyzedText) -> [[Float]?]?
 
+    /// ``vectors(for:)`` if it needs no model work; nil when it would (not memoised). A caller
+    /// on a latency-sensitive thread uses it rather than ``isReady(for:)`` followed by
+    /// ``vectors(for:)``, between which a memo may drop the text.
+    func readyVectors(for text: AnalyzedText) -> [[Float]?]?
+
     /// True when `vectors(for:)` answers for `text` without running a model (memoised, or cheap
     /// by nature). A caller on a latency-sensitive thread uses it to move the work elsewhere.
     func isReady(for text: AnalyzedText) -> Bool
@@ -26,6 +31,11 @@ public protocol ContextualWordVectors: Sendable {
 extension ContextualWordVectors {
     /// Vectors that need no model are always ready.
     public func isReady(for text: AnalyzedText) -> Bool { true }
+
+    /// The vectors when ``isReady(for:)``; sources that run no model override nothing.
+    public func readyVectors(for text: AnalyzedText) -> [[Float]?]? {
+        isReady(for: text) ? vectors(for: text) : nil
+    }
 
     /// Sources that run no model have nothing to take from a pass.
     public func prepare(_ text: AnalyzedText, tokens: [Int32], states: UnsafeBufferPointer<Float>) {}
@@ -42,9 +52,10 @@ extension ContextualWordVectors {
 /// set that lowered every score and kept fewer paraphrases at the same false-hit rate, so it is
 /// off by default.
 ///
-/// Cost: none for a text the cache embedded. Register the instance as the embedder's
-/// ``MiniLMEmbedder/tokenStateObserver`` and every embedding pass leaves its text's vectors in
-/// the memo (tens of microseconds on top of a pass of milliseconds). A text not in the memo
+/// Cost: none for a text the cache embedded. Embed through a ``TokenStateReportingEmbedder``
+/// whose observer prepares the text (this instance, or a ``VerifierChain`` using it) and every
+/// embedding pass leaves its text's vectors in the memo (tens of microseconds on top of a pass of
+/// milliseconds). A text not in the memo
 /// (evicted, or restored from Redis) costs one encoder pass in ``vectors(for:)``. The memo holds
 /// between `capacity` and twice that many texts, about 1.5 KB per content word each: when the
 /// newer of its two generations fills, the older one is dropped, and a text found in the older
@@ -67,13 +78,18 @@ public final class EncoderContextualWordVectors: ContextualWordVectors, TokenSta
             return hit
         }
 
-        mutating func store(_ text: String, _ vectors: [[Float]?], capacity: Int) {
+        /// Stores `vectors`; returns the generation it dropped, for the caller to free outside
+        /// the lock.
+        mutating func store(_ text: String, _ vectors: [[Float]?], capacity: Int) -> [String: [[Float]?]] {
+            var dropped: [String: [[Float]?]] = [:]
             if newer.count >= capacity {
+                dropped = older
                 older = newer
                 newer = [:]
                 newer.reserveCapacity(capacity)
             }
             newer[text] = vectors
+            return dropped
         }
 
         func contains(_ text: String) -> Bool { newer[text] != nil || older[text] != nil }
@@ -81,8 +97,8 @@ public final class EncoderContextualWordVectors: ContextualWordVectors, TokenSta
     }
 
     /// Creates contextual vectors backed by `embedder`, memoising at least `capacity` texts;
-    /// `centred` subtracts the text's mean token state (default false). Set the instance as
-    /// `embedder.tokenStateObserver` to fill the memo from the embedder's own passes.
+    /// `centred` subtracts the text's mean token state (default false). See the type's
+    /// documentation for filling the memo from the embedder's own passes.
     public init(embedder: MiniLMEmbedder, centred: Bool = false, capacity: Int = 4096) {
         self.embedder = embedder
         self.centred = centred
@@ -98,15 +114,24 @@ public final class EncoderContextualWordVectors: ContextualWordVectors, TokenSta
         memo.withLock { $0.contains(text.text) }
     }
 
+    public func readyVectors(for text: AnalyzedText) -> [[Float]?]? {
+        memo.withLock { $0.lookUp(text.text) }
+    }
+
     public func vectors(for text: AnalyzedText) -> [[Float]?]? {
         if let hit = memo.withLock({ $0.lookUp(text.text) }) { return hit }
         let (ids, offsets) = embedder.tokenizer.encodeWithWordOffsets(text.text)
         let states = embedder.tokenStates(ids)
         guard states.count == ids.count else { return nil }
         let flat = states.flatMap { $0 }
-        guard let computed = flat.withUnsafeBufferPointer({ wordVectors(text, offsets: offsets, states: $0) }) else { return nil }
-        memo.withLock { $0.store(text.text, computed, capacity: capacity) }
+        let computed = flat.withUnsafeBufferPointer { wordVectors(text, ids: ids, offsets: offsets, states: $0) }
+        remember(text.text, computed)
         return computed
+    }
+
+    private func remember(_ text: String, _ vectors: [[Float]?]) {
+        let dropped = memo.withLock { $0.store(text, vectors, capacity: capacity) }
+        _ = dropped  // freed here, outside the lock
     }
 
     /// Memoises the vectors of a text the embedder has just encoded.
@@ -120,16 +145,17 @@ public final class EncoderContextualWordVectors: ContextualWordVectors, TokenSta
     public func prepare(_ text: AnalyzedText, tokens: [Int32], states: UnsafeBufferPointer<Float>) {
         let (ids, offsets) = embedder.tokenizer.encodeWithWordOffsets(text.text)
         guard ids == tokens, states.count == ids.count * embedder.dimension else { return }
-        guard let computed = wordVectors(text, offsets: offsets, states: states) else { return }
-        memo.withLock { $0.store(text.text, computed, capacity: capacity) }
+        remember(text.text, wordVectors(text, ids: ids, offsets: offsets, states: states))
     }
 
-    /// One vector per word of `text` (content words only): the normalised mean of the states of
-    /// the tokens whose word starts inside the word.
-    private func wordVectors(_ text: AnalyzedText, offsets: [Int32], states: UnsafeBufferPointer<Float>) -> [[Float]?]? {
+    /// One vector per word of `text` (content words only, nil elsewhere): the normalised mean of
+    /// the states of the tokens that start inside the word as written (a clitic such as "'s"
+    /// left out), punctuation tokens skipped.
+    private func wordVectors(_ text: AnalyzedText, ids: [Int32], offsets: [Int32], states: UnsafeBufferPointer<Float>) -> [[Float]?] {
         let h = embedder.dimension
         let rows = states.count / h
-        guard rows > 2, offsets.count == rows else { return nil }
+        var result = [[Float]?](repeating: nil, count: text.words.count)
+        guard rows > 2, offsets.count == rows, ids.count == rows else { return result }
         var mean = [Float](repeating: 0, count: h)
         if centred {
             for row in 0..<rows {
@@ -138,12 +164,12 @@ public final class EncoderContextualWordVectors: ContextualWordVectors, TokenSta
             let inverse = 1 / Float(rows)
             for k in 0..<h { mean[k] *= inverse }
         }
-        var result = [[Float]?](repeating: nil, count: text.words.count)
         for index in text.contentWordIndices {
-            let span = text.words[index].offsets
+            let word = text.words[index]
+            let span = word.offsets.lowerBound..<min(word.offsets.upperBound, word.offsets.lowerBound + word.text.unicodeScalars.count)
             var v = [Float](repeating: 0, count: h)
             var pieces = 0
-            for row in 0..<rows where span.contains(Int(offsets[row])) {
+            for row in 0..<rows where span.contains(Int(offsets[row])) && !isPunctuationToken(ids[row]) {
                 pieces += 1
                 for k in 0..<h { v[k] += states[row * h + k] }
             }
@@ -160,5 +186,13 @@ public final class EncoderContextualWordVectors: ContextualWordVectors, TokenSta
             result[index] = v
         }
         return result
+    }
+
+    /// True for a vocabulary entry that is one punctuation scalar ("'", "-", "?").
+    private func isPunctuationToken(_ id: Int32) -> Bool {
+        guard let token = embedder.tokenizer.token(for: id), token.unicodeScalars.count == 1, let scalar = token.unicodeScalars.first else {
+            return false
+        }
+        return !scalar.properties.isAlphabetic && scalar.properties.numericType == nil
     }
 }

@@ -82,17 +82,21 @@ public struct SlotCheck: VerificationCheck {
                 i += 1
             }
         }
-        return movingTargetUnitsLast(slots)
+        return movingAskedUnitsLast(slots, in: text)
     }
 
-    /// `slots` with every unit or currency that no number quantifies moved to the end, in order.
+    /// `slots` with every unit or currency the question asks for moved to the end, in order.
     ///
-    /// A unit next to a number is what the question gives ("5 km"); a unit on its own is what it
-    /// asks for ("to miles", "how many miles"). Where the asked-for unit is written does not
-    /// change the question, so "Convert 5 km to miles" and "How many miles is 5 km?" agree, while
-    /// "10 inches to cm" and "10 cm to inches" (different given units) and "Celsius to
-    /// Fahrenheit" and "Fahrenheit to Celsius" (asked-for units in another order) still differ.
-    static func movingTargetUnitsLast(_ slots: [Slot]) -> [Slot] {
+    /// A unit right next to a number is what the question gives ("5 km", "$50"); a unit right
+    /// after "to", "into", "in", "many" or "much" is what it asks for ("to miles", "how many
+    /// miles"). Where the asked-for unit is written does not change the question, so "Convert 5 km
+    /// to miles" and "How many miles is 5 km?" agree, while "10 inches to cm" and "10 cm to
+    /// inches" (different given units) and "Celsius to Fahrenheit" and "Fahrenheit to Celsius"
+    /// (asked-for units in another order) still differ. When any unit of the text is neither
+    /// (a word stands between it and its number: "5 square miles", "50 Canadian dollars"), the
+    /// order is left as written: roles are then a guess, and a wrong guess would serve a
+    /// conversion in the wrong direction.
+    static func movingAskedUnitsLast(_ slots: [Slot], in text: AnalyzedText) -> [Slot] {
         var given: [Slot] = []
         var asked: [Slot] = []
         for (index, slot) in slots.enumerated() {
@@ -105,10 +109,19 @@ public struct SlotCheck: VerificationCheck {
                     && (slots[other].wordIndex + slots[other].wordCount == slot.wordIndex || slots[other].wordIndex == slot.wordIndex
                         || slot.wordIndex + slot.wordCount == slots[other].wordIndex)
             }
-            if quantified { given.append(slot) } else { asked.append(slot) }
+            if quantified {
+                given.append(slot)
+            } else if slot.wordIndex > 0, slot.wordIndex <= text.words.count, Self.askingWords.contains(text.words[slot.wordIndex - 1].lower) {
+                asked.append(slot)
+            } else {
+                return slots
+            }
         }
         return asked.isEmpty ? slots : given + asked
     }
+
+    /// Words right before a unit that make it the unit asked for.
+    static let askingWords: Set<String> = ["to", "into", "in", "many", "much"]
 
     private static func role(in text: AnalyzedText, before index: Int) -> Slot.Role {
         var w = index - 1

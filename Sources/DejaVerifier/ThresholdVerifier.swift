@@ -2,9 +2,10 @@ public import DejaEmbedding
 
 /// The verifier for any cosine threshold: the preset chain whose bounds were set for it.
 ///
-/// A lower threshold lets more distant candidates reach the verifier, so the presets tighten as
-/// the threshold drops (``VerifierConfiguration/strict`` at 0.95 and above,
-/// ``VerifierConfiguration/balanced`` from 0.90, ``VerifierConfiguration/aggressive`` below).
+/// Each preset's bounds were chosen for the candidates its threshold lets through
+/// (``VerifierConfiguration/strict`` at 0.95 and above, ``VerifierConfiguration/balanced`` from
+/// 0.90, ``VerifierConfiguration/aggressive`` below — down to the lowest threshold the cache
+/// allows, although it was measured at 0.85).
 /// Thresholds change per request (`x-cache-threshold`), per model and after feedback, so the
 /// cache picks the chain per lookup rather than once at start-up. The three chains share their
 /// word vectors, words in context and analysis memo: a text is analysed and prepared once.
@@ -35,10 +36,15 @@ public struct ThresholdVerifier: Sendable {
         (strict, balanced, aggressive) = (chains[0], chains[1], chains[2])
     }
 
-    /// The chain for candidates found at `threshold`.
+    /// The lowest threshold verified with ``strict``.
+    public static let strictFrom = 0.95
+    /// The lowest threshold verified with ``balanced``.
+    public static let balancedFrom = 0.90
+
+    /// The chain for candidates found at `threshold` (within 1e-9 of a boundary counts as on it:
+    /// a threshold raised by feedback in steps of 0.01 may land a rounding error below 0.95).
     public func chain(forThreshold threshold: Double) -> VerifierChain {
-        threshold >= Double(VerifierConfiguration.strict.similarityThreshold) - 1e-9
-            ? strict : threshold >= Double(VerifierConfiguration.balanced.similarityThreshold) - 1e-9 ? balanced : aggressive
+        threshold >= Self.strictFrom - 1e-9 ? strict : threshold >= Self.balancedFrom - 1e-9 ? balanced : aggressive
     }
 }
 

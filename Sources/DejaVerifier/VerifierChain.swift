@@ -106,8 +106,13 @@ public struct VerifierChain: Sendable {
         let b = analyze(candidate)
         if a.normalizedWords == b.normalizedWords { return .decided(nil) }
         for check in checks {
-            if let contentWords = check as? ContentWordCheck, contentWords.needsContextualWork(a, b) { return .needsModelWork }
-            if let verdict = check.verdict(a, b) { return .decided(verdict) }
+            if let contentWords = check as? ContentWordCheck {
+                let (verdict, needsModelWork) = contentWords.verdictWithoutModelWork(a, b)
+                if needsModelWork { return .needsModelWork }
+                if let verdict { return .decided(verdict) }
+            } else if let verdict = check.verdict(a, b) {
+                return .decided(verdict)
+            }
         }
         return .decided(nil)
     }

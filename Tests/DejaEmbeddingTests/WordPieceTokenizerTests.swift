@@ -53,7 +53,7 @@ struct WordPieceTokenizerTests {
     @Test("word offsets: every piece of a word gets the word's first scalar, punctuation its own, [CLS]/[SEP] -1")
     func wordOffsets() throws {
         let tokenizer = try WordPieceTokenizer(vocabulary: Self.vocabulary, maxLength: 256)
-        for text in ["unaffable hello!", "  CAFÉ\u{200B}  un!aff", "hello [MASK] a", "ΣΑΣ hello", "", "!!"] {
+        for text in ["unaffable hello!", "  CAFÉ\u{200B}  un!aff", "hello [MASK] a", "ΣΑΣ hello", "", "!!", "hello–una", "a\u{2014}\u{0301}un"] {
             let (ids, offsets) = tokenizer.encodeWithWordOffsets(text)
             #expect(ids == tokenizer.encode(text), "\(text)")
             #expect(offsets.count == ids.count)
@@ -63,7 +63,11 @@ struct WordPieceTokenizerTests {
         #expect(tokenizer.encodeWithWordOffsets("unaffable hello!").wordOffsets == [-1, 0, 0, 0, 10, 15, -1])
         // Offsets count Unicode scalars of the original text, including dropped ones.
         #expect(tokenizer.encodeWithWordOffsets("  CAFÉ\u{200B}  un!aff").wordOffsets == [-1, 2, 9, 11, 12, -1])
-        #expect(tokenizer.encodeWithWordOffsets("hello [MASK] a").wordOffsets == [-1, 0, 6, 13, -1])
+        #expect(tokenizer.encodeWithWordOffsets("hello [MASK] a").wordOffsets == [-1, 0, 7, 13, -1])
+        // Non-ASCII punctuation inside a word is a word of its own, with the same ids as before.
+        let dashed = tokenizer.encodeWithWordOffsets("hello–una")
+        #expect(dashed.ids == tokenizer.encode("hello–una"))
+        #expect(dashed.wordOffsets == [-1, 0, 5, 6, -1])
         #expect(tokenizer.encodeWithWordOffsets("ΣΑΣ hello").wordOffsets == [-1, 0, 0, 0, 4, -1])
         // Truncation keeps offsets and ids in step.
         let short = try WordPieceTokenizer(vocabulary: Self.vocabulary, maxLength: 4)

@@ -59,12 +59,11 @@ import Testing
     }
 
     /// Per-request presets reach the verifier: the public paraphrases at cosine 0.90–0.95 hit with
-    /// `balanced` (its chain, not the default strict one, decides), and near-misses stay misses
-    /// even with `aggressive`.
+    /// `balanced` (its chain decides; the default strict chain would reject the sore-throat pair,
+    /// see ThresholdVerifierModelTests), and near-misses stay misses even with `aggressive`.
     @Test(arguments: [
         ("Write a short poem about rain.", "Compose a brief poem on the subject of rain.", "balanced", "HIT-SEMANTIC"),
         ("How can I get rid of a sore throat?", "What are remedies for a sore throat?", "balanced", "HIT-SEMANTIC"),
-        ("Write a short poem about rain.", "Compose a brief poem on the subject of rain.", "strict", "MISS"),
         ("How do I turn on dark mode?", "How do I turn off dark mode?", "aggressive", "MISS"),
         ("How do I convert a list to a set in Python?", "How do I convert a set to a list in Python?", "aggressive", "MISS"),
     ])

@@ -36,6 +36,11 @@ import Testing
         ("Convert 10 inches to centimeters", "Convert 10 centimeters to inches"),
         ("How many euros is $50?", "How many dollars is 50 euros?"),
         ("How many minutes are in 2 hours?", "How many hours are in 2 minutes?"),
+        // A word between a unit and its number leaves the roles unknown: the order as written decides.
+        ("How many square km are in 5 square miles?", "Convert 5 square km to square miles"),
+        ("How many US dollars is 50 Canadian dollars?", "Convert 50 US dollars to Canadian dollars"),
+        ("How many cubic feet are in 10 cubic meters?", "Convert 10 cubic feet to cubic meters"),
+        ("How many grams are in 3 metric tons?", "Convert 3 grams to metric tons"),
     ])
     func differingSlotsReject(_ pair: (String, String)) {
         let result = verdict(pair.0, pair.1)
