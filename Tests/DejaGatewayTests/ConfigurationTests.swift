@@ -107,7 +107,8 @@ import DejaVerifier
     }
 
     @Test func verifierChecksAndBoundsAreConfiguration() throws {
-        let c = try load("cache:\n  verifier:\n    checks: [slots, polarity]\n    min_word_similarity: 0.45\n    min_contextual_similarity: 0.7\n")
+        let c = try load("cache:\n  verifier:\n    checks: [slots, polarity]\n    min_word_similarity: 0.45\n    min_contextual_similarity: 0.7\n    context_memo_texts: 100\n")
+        #expect(c.cacheSettings.verifierContextMemoTexts == 100)
         #expect(c.cacheSettings.verifierChecks == ["slots", "polarity"])
         #expect(c.cacheSettings.verifierMinimumWordSimilarity == 0.45)
         #expect(c.cacheSettings.verifierMinimumContextualSimilarity == 0.7)
@@ -128,6 +129,8 @@ import DejaVerifier
         expectError("cache:\n  verifier:\n    min_contextual_similarity: 2\n", mentioning: ["cache.verifier.min_contextual_similarity", "between -1 and 1"])
         expectError("cache:\n  verifier:\n    min_word_similarity: high\n", mentioning: ["cache.verifier.min_word_similarity", "between -1 and 1"])
         expectError("cache:\n  verifier:\n    checks: [slots, vibes]\n", mentioning: ["cache.verifier.checks", "vibes"])
+        expectError("cache:\n  verifier:\n    context_memo_texts: 0\n", mentioning: ["cache.verifier.context_memo_texts"])
+        #expect(defaults.cacheSettings.verifierContextMemoTexts == 4096)
     }
 
     @Test func theExampleFileIsValid() throws {

@@ -33,7 +33,7 @@ enum EmbedderFactory {
                 if let bound = settings.verifierMinimumContextualSimilarity { configuration.minimumContextualWordSimilarity = Float(bound) }
             },
             wordVectors: native.map { InputEmbeddingWordVectors(embedder: $0) },
-            contextualWordVectors: native.map { EncoderContextualWordVectors(embedder: $0) })
+            contextualWordVectors: native.map { EncoderContextualWordVectors(embedder: $0, capacity: settings.verifierContextMemoTexts) })
     }
 
     /// The cache's embedder. Throws when the configured kind cannot be built (a missing model

@@ -37,6 +37,11 @@ public struct CacheSettings: Sendable {
     public var verifierMinimumWordSimilarity: Double?
     /// Bound of the content-word check's in-context test (words compared in their sentences).
     public var verifierMinimumContextualSimilarity: Double?
+    /// Texts whose words in context the verifier keeps: between this and twice this many, about
+    /// 1.5 KB per content word (4,096 one-line questions of 3–10 content words: 20–60 MB, up to
+    /// twice that). A candidate whose text fell out costs an encoder pass on the thread pool when
+    /// it is next verified.
+    public var verifierContextMemoTexts = 4096
 
     public init() {}
 }

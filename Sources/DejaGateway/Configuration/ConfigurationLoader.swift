@@ -35,7 +35,7 @@ public struct ConfigurationLoader: Sendable {
         "stored_finish_reasons", "max_temperature", "shared_scope_tenants", "index_promotion_threshold", "candidates_per_lookup",
         "idempotency_ttl_ms", "embedder", "model_dir", "remote_embedder", "redis_url", "embedding_memo_entries", "verifier", "feedback_raises_threshold", "feedback_threshold_step", "blas_threads",
     ]
-    static let verifierKeys = ["enabled", "checks", "min_word_similarity", "min_contextual_similarity"]
+    static let verifierKeys = ["enabled", "checks", "min_word_similarity", "min_contextual_similarity", "context_memo_texts"]
     static let verifierCheckNames = ["slots", "order", "polarity", "content_words"]
     static let remoteEmbedderKeys = ["base_url", "api_key", "model", "dimension"]
     static let serverKeys = ["host", "port", "max_body_bytes", "request_timeout_ms", "cors_allowed_origins"]
@@ -192,6 +192,7 @@ public struct ConfigurationLoader: Sendable {
                             throw ConfigurationError("\(vpath): expected a number between -1 and 1")
                         }
                         cache.verifierMinimumContextualSimilarity = x
+                    case "context_memo_texts": cache.verifierContextMemoTexts = try Self.positiveInt(try scalar(vv, vpath), key: vpath)
                     default: throw unknownKey(vpath, expected: Self.verifierKeys)
                     }
                 }
