@@ -44,21 +44,8 @@ import Testing
             try index.add(id: UInt64(i), vector: vector)
             live[UInt64(i)] = vector
         }
-        var random = TestRandom(seed: seed &+ 100)
         var nextID: UInt64 = 1000
-        for _ in 0..<15 {
-            let victims = live.keys.sorted().filter { _ in random.next() % 5 == 0 }
-            for id in victims {
-                index.remove(id: id)
-                live[id] = nil
-            }
-            for _ in victims {
-                let vector = data.next()
-                try index.add(id: nextID, vector: vector)
-                live[nextID] = vector
-                nextID += 1
-            }
-        }
+        try churn(index, live: &live, data: &data, nextID: &nextID, rounds: 15, seed: seed &+ 100)
         #expect(index.graph.withReadLock { $0.nodeCount } == 1000)
         var notTop1 = 0
         var notTop3 = 0

@@ -70,7 +70,6 @@ struct HNSWIndexTests {
         var data = ClusteredData(dimension: 16, clusters: 12, noise: 1, seed: 12)
         let index = try HNSWIndex(dimension: 16, configuration: .init(m: 8, efConstruction: 48, compactionThreshold: 0.9, buildThreads: 1))
         var live: [UInt64: [Float]] = [:]
-        var random = TestRandom(seed: 13)
         var nextID: UInt64 = 0
         for _ in 0..<1000 {
             let vector = data.next()
@@ -80,19 +79,7 @@ struct HNSWIndexTests {
         }
         // Ten rounds of removing a fifth of the entries and adding as many new ones, so most slots
         // are reused (compaction is held off by the 0.9 threshold).
-        for _ in 0..<10 {
-            let victims = live.keys.sorted().filter { _ in random.next() % 5 == 0 }
-            for id in victims {
-                #expect(index.remove(id: id))
-                live[id] = nil
-            }
-            for _ in victims {
-                let vector = data.next()
-                try index.add(id: nextID, vector: vector)
-                live[nextID] = vector
-                nextID += 1
-            }
-        }
+        try churn(index, live: &live, data: &data, nextID: &nextID, rounds: 10, seed: 13)
         #expect(index.count == live.count)
         var found = 0
         for (id, vector) in live where try index.search(vector, k: 1).first?.id == id { found += 1 }

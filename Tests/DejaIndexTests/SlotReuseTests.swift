@@ -66,29 +66,6 @@ struct SlotReuseTests {
         }
     }
 
-    /// `rounds` rounds of removing a seeded fifth of the live entries and adding as many new ones.
-    static func churn(
-        _ index: HNSWIndex, live: inout [UInt64: [Float]], data: inout ClusteredData, nextID: inout UInt64, rounds: Int, seed: UInt64,
-        batch: Bool = false
-    ) throws {
-        var random = TestRandom(seed: seed)
-        for _ in 0..<rounds {
-            let victims = live.keys.sorted().filter { _ in random.next() % 5 == 0 }
-            for id in victims {
-                #expect(index.remove(id: id))
-                live[id] = nil
-            }
-            let vectors = data.take(victims.count)
-            let ids = (0..<UInt64(victims.count)).map { nextID + $0 }
-            nextID += UInt64(victims.count)
-            if batch {
-                try index.add(ids: ids, vectors: vectors)
-            } else {
-                for (id, vector) in zip(ids, vectors) { try index.add(id: id, vector: vector) }
-            }
-            for (id, vector) in zip(ids, vectors) { live[id] = vector }
-        }
-    }
 
     @Test("remove + add churn at constant size reuses slots: no growth in slots or memory")
     func slotsAreReused() throws {
@@ -101,7 +78,7 @@ struct SlotReuseTests {
         var nextID: UInt64 = 2000
         let slotsBefore = Self.slots(index)
         let bytesBefore = index.allocatedBytes
-        try Self.churn(index, live: &live, data: &data, nextID: &nextID, rounds: 8, seed: 51)
+        try churn(index, live: &live, data: &data, nextID: &nextID, rounds: 8, seed: 51)
         #expect(Self.slots(index) == slotsBefore)
         #expect(index.count == 2000)
         #expect(index.allocatedBytes <= bytesBefore + 64 * 1024, "\(bytesBefore) → \(index.allocatedBytes)")
@@ -119,7 +96,7 @@ struct SlotReuseTests {
         try off.add(ids: (0..<UInt64(2000)).map { $0 }, vectors: initial2)
         for (i, vector) in initial2.enumerated() { live2[UInt64(i)] = vector }
         var nextID2: UInt64 = 2000
-        try Self.churn(off, live: &live2, data: &data2, nextID: &nextID2, rounds: 2, seed: 51)
+        try churn(off, live: &live2, data: &data2, nextID: &nextID2, rounds: 2, seed: 51)
         #expect(Self.slots(off) > 2500)
         Self.checkInvariants(off)
     }
@@ -136,8 +113,8 @@ struct SlotReuseTests {
         for (i, vector) in initial.enumerated() { live[UInt64(i)] = vector }
         var nextID: UInt64 = 4000
         // Alternate single and batch inserts so both reuse paths run.
-        try Self.churn(index, live: &live, data: &data, nextID: &nextID, rounds: 3, seed: 53)
-        try Self.churn(index, live: &live, data: &data, nextID: &nextID, rounds: 2, seed: 54, batch: true)
+        try churn(index, live: &live, data: &data, nextID: &nextID, rounds: 3, seed: 53)
+        try churn(index, live: &live, data: &data, nextID: &nextID, rounds: 2, seed: 54, batch: true)
         #expect(Self.slots(index) == 4000)
         Self.checkInvariants(index)
 
@@ -229,7 +206,7 @@ struct SlotReuseTests {
         try index.add(ids: (0..<UInt64(1200)).map { $0 }, vectors: initial)
         for (i, vector) in initial.enumerated() { live[UInt64(i)] = vector }
         var nextID: UInt64 = 1200
-        try Self.churn(index, live: &live, data: &data, nextID: &nextID, rounds: 3, seed: 65)
+        try churn(index, live: &live, data: &data, nextID: &nextID, rounds: 3, seed: 65)
         // Leave some tombstones in the file too.
         let pending = live.keys.sorted().prefix(40)
         for id in pending { index.remove(id: id); live[id] = nil }
@@ -264,7 +241,7 @@ struct SlotReuseTests {
                 live[UInt64(i)] = vector
             }
             var nextID: UInt64 = 500
-            try Self.churn(index, live: &live, data: &data, nextID: &nextID, rounds: 3, seed: 67)
+            try churn(index, live: &live, data: &data, nextID: &nextID, rounds: 3, seed: 67)
             return Self.canonicalDump(index)
         }
         #expect(try build() == build())

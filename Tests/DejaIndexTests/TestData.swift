@@ -1,3 +1,4 @@
+import Testing
 import DejaIndex
 
 /// The tests' seeded data: the generator and clustered sets `deja bench index` uses, so every
@@ -40,3 +41,27 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// `rounds` rounds of removing a seeded fifth of the live entries and adding as many new ones.
+func churn(
+    _ index: HNSWIndex, live: inout [UInt64: [Float]], data: inout ClusteredData, nextID: inout UInt64, rounds: Int, seed: UInt64,
+    batch: Bool = false
+) throws {
+    var random = TestRandom(seed: seed)
+    for _ in 0..<rounds {
+        let victims = live.keys.sorted().filter { _ in random.next() % 5 == 0 }
+        for id in victims {
+            #expect(index.remove(id: id))
+            live[id] = nil
+        }
+        let vectors = data.take(victims.count)
+        let ids = (0..<UInt64(victims.count)).map { nextID + $0 }
+        nextID += UInt64(victims.count)
+        if batch {
+            try index.add(ids: ids, vectors: vectors)
+        } else {
+            for (id, vector) in zip(ids, vectors) { try index.add(id: id, vector: vector) }
+        }
+        for (id, vector) in zip(ids, vectors) { live[id] = vector }
+    }
+}
