@@ -160,10 +160,12 @@ public final class MiniLMEmbedder: Embedder {
         guard texts.count <= configuration.maxInputsPerCall else {
             throw EmbeddingError.tooManyInputs.with(detail: "\(texts.count) texts, limit \(configuration.maxInputsPerCall)")
         }
-        let sequences = texts.map(tokenizer.encode)
-        guard let observer else { return encode(sequences) }
-        return encode(sequences) { index, states in
-            observer.encoder(didEncode: texts[index], tokens: sequences[index], states: states)
+        guard let observer else { return encode(texts.map(tokenizer.encode)) }
+        // One tokenisation serves the pass and the observer (same ids as `encode`).
+        let tokenized = texts.map(tokenizer.encodeWithWordOffsets)
+        return encode(tokenized.map(\.ids)) { index, states in
+            observer.encoder(
+                didEncode: EncodedText(text: texts[index], tokens: tokenized[index].ids, wordOffsets: tokenized[index].wordOffsets, states: states))
         }
     }
 

@@ -6,9 +6,30 @@
 /// ``TokenStateReportingEmbedder``. Called on the thread that ran the pass (NIO's blocking-work
 /// pool in the gateway), once per text, synchronously: keep it to microseconds.
 public protocol TokenStateObserver: Sendable {
-    /// `text` was encoded as `tokens` (`[CLS] … [SEP]`); `states` holds `tokens.count` rows of
-    /// ``MiniLMEmbedder/dimension`` floats, valid only during the call.
-    func encoder(didEncode text: String, tokens: [Int32], states: UnsafeBufferPointer<Float>)
+    /// A text has just been encoded; `encoded.states` is valid only during the call.
+    func encoder(didEncode encoded: EncodedText)
+}
+
+/// One text as the encoder saw it, handed to a ``TokenStateObserver``.
+public struct EncodedText {
+    /// The text.
+    public let text: String
+    /// Its tokens, `[CLS] … [SEP]` (after truncation).
+    public let tokens: [Int32]
+    /// For each token, where its word starts in `text` (Unicode scalars; -1 for `[CLS]`/`[SEP]`),
+    /// as ``WordPieceTokenizer/encodeWithWordOffsets(_:)`` gives them.
+    public let wordOffsets: [Int32]
+    /// The last layer's hidden states: `tokens.count` rows of ``MiniLMEmbedder/dimension``
+    /// floats. Valid only during the observer's call.
+    public let states: UnsafeBufferPointer<Float>
+
+    /// Bundles one encoded text (for observers and their tests).
+    public init(text: String, tokens: [Int32], wordOffsets: [Int32], states: UnsafeBufferPointer<Float>) {
+        self.text = text
+        self.tokens = tokens
+        self.wordOffsets = wordOffsets
+        self.states = states
+    }
 }
 
 /// The native model, reporting every text's token states to an observer as it embeds.

@@ -24,8 +24,8 @@ public protocol ContextualWordVectors: Sendable {
     func isReady(for text: AnalyzedText) -> Bool
 
     /// Takes `text`'s vectors from an encoder pass that ran anyway (the cache's embedding of
-    /// it): `tokens` (`[CLS] … [SEP]`) and their last-layer `states`, valid during the call.
-    func prepare(_ text: AnalyzedText, tokens: [Int32], states: UnsafeBufferPointer<Float>)
+    /// it); `encoded` is that pass's view of the same text.
+    func prepare(_ text: AnalyzedText, from encoded: EncodedText)
 }
 
 extension ContextualWordVectors {
@@ -38,7 +38,7 @@ extension ContextualWordVectors {
     }
 
     /// Sources that run no model have nothing to take from a pass.
-    public func prepare(_ text: AnalyzedText, tokens: [Int32], states: UnsafeBufferPointer<Float>) {}
+    public func prepare(_ text: AnalyzedText, from encoded: EncodedText) {}
 }
 
 /// Contextual word vectors from all-MiniLM-L6-v2's last hidden layer: a content word's vector is
@@ -135,17 +135,18 @@ public final class EncoderContextualWordVectors: ContextualWordVectors, TokenSta
     }
 
     /// Memoises the vectors of a text the embedder has just encoded.
-    public func encoder(didEncode text: String, tokens: [Int32], states: UnsafeBufferPointer<Float>) {
-        guard !memo.withLock({ $0.contains(text) }) else { return }
-        prepare(AnalyzedText(text), tokens: tokens, states: states)
+    public func encoder(didEncode encoded: EncodedText) {
+        guard !memo.withLock({ $0.contains(encoded.text) }) else { return }
+        prepare(AnalyzedText(encoded.text), from: encoded)
     }
 
-    /// Memoises `text`'s vectors, computed from the states of a pass over `tokens`; ignored when
-    /// `tokens` are not how the model tokenises the text.
-    public func prepare(_ text: AnalyzedText, tokens: [Int32], states: UnsafeBufferPointer<Float>) {
-        let (ids, offsets) = embedder.tokenizer.encodeWithWordOffsets(text.text)
-        guard ids == tokens, states.count == ids.count * embedder.dimension else { return }
-        remember(text.text, wordVectors(text, ids: ids, offsets: offsets, states: states))
+    /// Memoises `text`'s vectors, computed from the states of `encoded`; ignored when `encoded`
+    /// is of another text or its parts do not fit together.
+    public func prepare(_ text: AnalyzedText, from encoded: EncodedText) {
+        guard encoded.text == text.text, encoded.wordOffsets.count == encoded.tokens.count,
+            encoded.states.count == encoded.tokens.count * embedder.dimension
+        else { return }
+        remember(text.text, wordVectors(text, ids: encoded.tokens, offsets: encoded.wordOffsets, states: encoded.states))
     }
 
     /// One vector per word of `text` (content words only, nil elsewhere): the normalised mean of

@@ -50,9 +50,9 @@ public struct ThresholdVerifier: Sendable {
 
 extension ThresholdVerifier: TokenStateObserver {
     /// Prepares a text the cache has just embedded, for all three chains at once (they share the
-    /// memo and the words in context); see ``VerifierChain/encoder(didEncode:tokens:states:)``.
-    public func encoder(didEncode text: String, tokens: [Int32], states: UnsafeBufferPointer<Float>) {
+    /// memo and the words in context); see ``VerifierChain/encoder(didEncode:)``.
+    public func encoder(didEncode encoded: EncodedText) {
         let chain = [strict, balanced, aggressive].first { $0.contextualWordVectors != nil } ?? strict
-        chain.encoder(didEncode: text, tokens: tokens, states: states)
+        chain.encoder(didEncode: encoded)
     }
 }

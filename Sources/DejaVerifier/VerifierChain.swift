@@ -18,7 +18,7 @@ public struct VerifierChain: Sendable {
     /// The configuration the chain was built from.
     public let configuration: VerifierConfiguration
     /// The content-word check's words in context, prepared from the cache's embedding passes
-    /// (see ``encoder(didEncode:tokens:states:)``).
+    /// (see ``encoder(didEncode:)``).
     public let contextualWordVectors: (any ContextualWordVectors)?
     let memo: AnalysisMemo?
 
@@ -65,7 +65,7 @@ public struct VerifierChain: Sendable {
     }
 
     /// A chain of custom checks, run in the given order; `contextualWordVectors` are the ones a
-    /// check among them uses, if any, for ``encoder(didEncode:tokens:states:)`` to prepare.
+    /// check among them uses, if any, for ``encoder(didEncode:)`` to prepare.
     public init(
         checks: [any VerificationCheck], configuration: VerifierConfiguration = .balanced,
         contextualWordVectors: (any ContextualWordVectors)? = nil
@@ -140,10 +140,10 @@ extension VerifierChain: TokenStateObserver {
     /// (into the memo) and takes its words in context from the pass. A later verification of
     /// that text (as query or as candidate) then runs no model and analyses nothing. Wrap the
     /// cache's model in a ``TokenStateReportingEmbedder`` with the chain as observer.
-    public func encoder(didEncode text: String, tokens: [Int32], states: UnsafeBufferPointer<Float>) {
-        let analysis = analyze(text)
+    public func encoder(didEncode encoded: EncodedText) {
+        let analysis = analyze(encoded.text)
         guard let contextual = contextualWordVectors, !contextual.isReady(for: analysis) else { return }
-        contextual.prepare(analysis, tokens: tokens, states: states)
+        contextual.prepare(analysis, from: encoded)
     }
 }
 

@@ -85,8 +85,9 @@ struct MiniLMEmbedderTests {
         for (a, b) in zip(reported, plain) { #expect(TestSupport.maxAbsDifference(a, b) <= 1e-6) }
         let seen = recorder.seen.withLock { $0 }
         #expect(seen.map(\.text).sorted() == texts.sorted())
-        for (text, tokens, states) in seen {
+        for (text, tokens, wordOffsets, states) in seen {
             #expect(tokens == embedder.tokenizer.encode(text))
+            #expect(wordOffsets == embedder.tokenizer.encodeWithWordOffsets(text).wordOffsets)
             let alone = embedder.tokenStates(tokens)
             #expect(states.count == tokens.count * embedder.dimension)
             for (row, state) in alone.enumerated() {
@@ -100,8 +101,8 @@ struct MiniLMEmbedderTests {
 
 /// Records every text's tokens and token states it is handed.
 final class StateRecorder: TokenStateObserver {
-    let seen = Mutex<[(text: String, tokens: [Int32], states: [Float])]>([])
-    func encoder(didEncode text: String, tokens: [Int32], states: UnsafeBufferPointer<Float>) {
-        seen.withLock { $0.append((text, tokens, Array(states))) }
+    let seen = Mutex<[(text: String, tokens: [Int32], wordOffsets: [Int32], states: [Float])]>([])
+    func encoder(didEncode encoded: EncodedText) {
+        seen.withLock { $0.append((encoded.text, encoded.tokens, encoded.wordOffsets, Array(encoded.states))) }
     }
 }

@@ -225,10 +225,14 @@ final class ReadinessContextualVectors: ContextualWordVectors {
             let vector = try #require(prepared.vectors(for: analysis)?[index] ?? nil)
             #expect(zip(vector, row).reduce(0) { $0 + $1.0 * $1.1 / norm } > 0.9999, "\(text)")
         }
-        // Tokens that are not the model's tokenisation of the text are ignored.
+        // A pass that does not fit the text is ignored.
         let other = EncoderContextualWordVectors(embedder: embedder)
         let states = [Float](repeating: 0.5, count: 3 * embedder.dimension)
-        states.withUnsafeBufferPointer { other.prepare(AnalyzedText("far moon"), tokens: [101, 2000, 102], states: $0) }
+        states.withUnsafeBufferPointer { states in
+            // Offsets that do not fit the tokens, or another text's pass.
+            other.prepare(AnalyzedText("far moon"), from: EncodedText(text: "far moon", tokens: [101, 2000, 102], wordOffsets: [-1, 0], states: states))
+            other.prepare(AnalyzedText("far moon"), from: EncodedText(text: "far sun", tokens: [101, 2000, 102], wordOffsets: [-1, 0, -1], states: states))
+        }
         #expect(other.memoisedTexts == 0)
     }
 
