@@ -7,7 +7,7 @@ public protocol HitVerifier: Sendable {
     /// Nil when `candidate`'s answer may serve `query`; otherwise the reason it may not: the
     /// verdict's `check` is a short, stable label ("slots", "polarity", …) counted in the cache
     /// statistics, its `detail` goes to the logs. `threshold` is the cosine threshold the
-    /// candidate was found at (a lower one calls for a stricter verifier).
+    /// candidate was found at (each threshold has its preset's bounds).
     func rejection(query: String, candidate: String, threshold: Double) async -> Verdict?
 }
 

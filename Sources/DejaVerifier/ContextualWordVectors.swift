@@ -32,7 +32,7 @@ extension ContextualWordVectors {
     /// Vectors that need no model are always ready.
     public func isReady(for text: AnalyzedText) -> Bool { true }
 
-    /// The vectors when ``isReady(for:)``; sources that run no model override nothing.
+    /// The vectors when ``isReady(for:)`` says they need no model work, else nil.
     public func readyVectors(for text: AnalyzedText) -> [[Float]?]? {
         isReady(for: text) ? vectors(for: text) : nil
     }
@@ -55,11 +55,10 @@ extension ContextualWordVectors {
 /// Cost: none for a text the cache embedded. Embed through a ``TokenStateReportingEmbedder``
 /// whose observer prepares the text (this instance, or a ``VerifierChain`` using it) and every
 /// embedding pass leaves its text's vectors in the memo (tens of microseconds on top of a pass of
-/// milliseconds). A text not in the memo
-/// (evicted, or restored from Redis) costs one encoder pass in ``vectors(for:)``. The memo holds
-/// between `capacity` and twice that many texts, about 1.5 KB per content word each: when the
-/// newer of its two generations fills, the older one is dropped, and a text found in the older
-/// one moves to the newer, so texts in use stay.
+/// milliseconds). A text not in the memo (evicted, or restored from Redis) costs one encoder
+/// pass in ``vectors(for:)``. The memo holds between `capacity` and twice that many texts, about
+/// 1.5 KB per content word each: when the newer of its two generations fills, the older one is
+/// dropped, and a text found in the older one moves to the newer, so texts in use stay.
 public final class EncoderContextualWordVectors: ContextualWordVectors, TokenStateObserver {
     private let embedder: MiniLMEmbedder
     private let memo: Mutex<Generations>
@@ -130,8 +129,10 @@ public final class EncoderContextualWordVectors: ContextualWordVectors, TokenSta
     }
 
     private func remember(_ text: String, _ vectors: [[Float]?]) {
+        // A dropped generation (thousands of arrays) is released when `dropped` goes out of
+        // scope, after the lock is given back.
         let dropped = memo.withLock { $0.store(text, vectors, capacity: capacity) }
-        _ = dropped  // freed here, outside the lock
+        _ = dropped
     }
 
     /// Memoises the vectors of a text the embedder has just encoded.
