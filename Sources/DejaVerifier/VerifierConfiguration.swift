@@ -66,6 +66,17 @@ public struct VerifierConfiguration: Sendable, Hashable {
         self.memoizedAnalyses = memoizedAnalyses
     }
 
+    /// The names of the checks, as configuration and reports spell them.
+    public static let checkNames = ["slots", "order", "polarity", "content_words"]
+
+    /// Switches on exactly the checks named in `names` (see ``checkNames``); others go off.
+    public mutating func enableChecks(named names: Set<String>) {
+        checksSlots = names.contains("slots")
+        checksOrder = names.contains("order")
+        checksPolarity = names.contains("polarity")
+        checksContentWords = names.contains("content_words")
+    }
+
     /// For a cosine threshold of 0.95: every check, content-word bound 0.35, contextual bound
     /// 0.60, one added word tolerated.
     public static let strict = VerifierConfiguration(

@@ -25,10 +25,8 @@ enum EmbedderFactory {
         guard settings.verifierEnabled else { return nil }
         return ThresholdVerifier(
             adjust: { configuration in
-                configuration.checksSlots = settings.verifierChecks.contains("slots")
-                configuration.checksOrder = settings.verifierChecks.contains("order")
-                configuration.checksPolarity = settings.verifierChecks.contains("polarity")
-                configuration.checksContentWords = settings.verifierChecks.contains("content_words") && native != nil
+                configuration.enableChecks(named: settings.verifierChecks)
+                if native == nil { configuration.checksContentWords = false }
                 if let bound = settings.verifierMinimumWordSimilarity { configuration.minimumWordSimilarity = Float(bound) }
                 if let bound = settings.verifierMinimumContextualSimilarity { configuration.minimumContextualWordSimilarity = Float(bound) }
             },

@@ -1,5 +1,6 @@
 import Configuration
 import DejaCache
+import DejaVerifier
 import Foundation
 import Logging
 import Yams
@@ -36,7 +37,7 @@ public struct ConfigurationLoader: Sendable {
         "idempotency_ttl_ms", "embedder", "model_dir", "remote_embedder", "redis_url", "embedding_memo_entries", "verifier", "feedback_raises_threshold", "feedback_threshold_step", "blas_threads",
     ]
     static let verifierKeys = ["enabled", "checks", "min_word_similarity", "min_contextual_similarity", "context_memo_texts"]
-    static let verifierCheckNames = ["slots", "order", "polarity", "content_words"]
+    static let verifierCheckNames = VerifierConfiguration.checkNames
     static let remoteEmbedderKeys = ["base_url", "api_key", "model", "dimension"]
     static let serverKeys = ["host", "port", "max_body_bytes", "request_timeout_ms", "cors_allowed_origins"]
     static let providerKeys = ["kind", "base_url", "api_key", "models", "model_patterns", "timeout_ms", "forward_headers", "default_max_tokens", "enabled"]

@@ -72,7 +72,7 @@ struct BenchCacheCommand: AsyncParsableCommand {
                 ]
                 if perCheck {
                     list.insert(("cosine only", nil), at: 0)
-                    for check in DefaultVerifier.checkNames {
+                    for check in VerifierConfiguration.checkNames {
                         list.append(("only \(check)", DefaultVerifier.make(threshold: threshold, checks: [check], embedder: model, wordVectors: wordVectors)))
                     }
                 }

@@ -6,8 +6,6 @@ import Synchronization
 /// The verifier the gateway uses for a threshold (the preset whose bounds match it), optionally
 /// restricted to some checks — the same construction as the gateway's `EmbedderFactory.verifier`.
 enum DefaultVerifier {
-    static let checkNames = ["slots", "order", "polarity", "content_words"]
-
     /// One contextual-vector source per model, shared by every chain `make` builds; the bench's
     /// cache embeds through ``TokenStateReportingEmbedder`` with it, as the gateway's does.
     private static let contextual = Mutex<[ObjectIdentifier: EncoderContextualWordVectors]>([:])
@@ -26,17 +24,17 @@ enum DefaultVerifier {
         ThresholdVerifier(wordVectors: wordVectors, contextualWordVectors: contextualVectors(embedder))
     }
 
+    /// The preset chain for `threshold`, as ``ThresholdVerifier`` picks it, with only `checks` on.
     static func make(
-        threshold: Double, checks: Set<String> = Set(checkNames), embedder: MiniLMEmbedder, wordVectors: InputEmbeddingWordVectors,
-        contextual: EncoderContextualWordVectors? = nil, memoizedAnalyses: Int? = nil
+        threshold: Double, checks: Set<String> = Set(VerifierConfiguration.checkNames), embedder: MiniLMEmbedder,
+        wordVectors: InputEmbeddingWordVectors, contextual: EncoderContextualWordVectors? = nil, memoizedAnalyses: Int? = nil
     ) -> VerifierChain {
-        var configuration: VerifierConfiguration = threshold >= 0.95 ? .strict : threshold >= 0.90 ? .balanced : .aggressive
-        if let memoizedAnalyses { configuration.memoizedAnalyses = memoizedAnalyses }
-        configuration.checksSlots = checks.contains("slots")
-        configuration.checksOrder = checks.contains("order")
-        configuration.checksPolarity = checks.contains("polarity")
-        configuration.checksContentWords = checks.contains("content_words")
-        return VerifierChain(
-            configuration: configuration, wordVectors: wordVectors, contextualWordVectors: contextual ?? contextualVectors(embedder))
+        ThresholdVerifier(
+            adjust: { configuration in
+                configuration.enableChecks(named: checks)
+                if let memoizedAnalyses { configuration.memoizedAnalyses = memoizedAnalyses }
+            },
+            wordVectors: wordVectors, contextualWordVectors: contextual ?? contextualVectors(embedder)
+        ).chain(forThreshold: threshold)
     }
 }
