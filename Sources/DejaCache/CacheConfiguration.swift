@@ -33,7 +33,72 @@ public struct CacheConfiguration: Sendable {
     /// How long an idempotency key replays its first response. Default one hour.
     public var idempotencyTTLSeconds: Double = 3600
 
+    // MARK: Memory bounds
+
+    /// Largest answer stored as a cache entry, measured as the stored completion's bytes plus the
+    /// query text's bytes (`CacheEntry.payloadBytes`). A larger answer is still served, just not
+    /// stored, and counted (`SemanticCache.oversizeEntriesSkipped`). Default 1 MiB.
+    public var maxEntryBytes = 1 << 20
+    /// Most entries one cache scope (a tenant, or the shared scope) may hold. Inserting into a
+    /// scope at its quota evicts that scope's own least recently used entries, never another
+    /// scope's. Nil (the default) derives it: `maxEntries / 4` (at least 1) when `scopeCount` is
+    /// above 1, else `maxEntries`. See `effectivePerScopeMaxEntries`.
+    public var perScopeMaxEntries: Int?
+    /// Most bytes (`CacheEntry.byteSize`) one cache scope may hold. Nil (the default) derives it:
+    /// `maxBytes / 4` when `scopeCount` is above 1, else `maxBytes`. See `effectivePerScopeMaxBytes`.
+    public var perScopeMaxBytes: Int?
+    /// How many cache scopes the deployment's callers use (see `scopeCount(forTenants:)`); only
+    /// the derived per-scope quotas read it. Default 1: a single-scope gateway may fill the whole
+    /// cache.
+    public var scopeCount = 1
+
+    /// In-flight idempotency records plus kept responses may hold at most this many bytes (stored
+    /// response bodies and headers, keys, and `IdempotencyStore.recordOverheadBytes` per record);
+    /// the oldest finished records are evicted to make room. Default 64 MiB.
+    public var idempotencyMaxBytes = 64 << 20
+    /// Most idempotency records, finished and in flight. Default 100,000.
+    public var idempotencyMaxRecords = 100_000
+    /// Largest response kept for idempotent replay; a larger one is answered but not kept (the key
+    /// is released, so a retry runs afresh). Default 1 MiB.
+    public var idempotencyMaxResponseBytes = 1 << 20
+    /// Most requests waiting, over all keys, for a concurrent request with their idempotency key
+    /// to finish. Default 10,000.
+    public var idempotencyMaxWaiters = 10_000
+
+    /// Most requests that may join one in-flight upstream call (the request that started it not
+    /// counted); a request beyond it starts a new call of its own that later identical requests
+    /// join. Default 1,024.
+    public var coalescingMaxFollowersPerFlight = 1024
+    /// Most requests joined to in-flight calls over all flights; a request beyond it runs its own
+    /// upstream call that nobody joins. Default 16,384.
+    public var coalescingMaxFollowers = 16_384
+    /// Bytes of stream chunks a flight keeps for requests that join it late. Past it the flight
+    /// drops its buffer and takes no new subscribers until it has finished (a request arriving
+    /// meanwhile starts its own call; after the finish, joiners get the assembled answer).
+    /// Default 4 MiB.
+    public var coalescingMaxBufferedBytes = 4 << 20
+
     public init() {}
+
+    /// The per-scope entry quota in force: `perScopeMaxEntries` when set, else a quarter of
+    /// `maxEntries` (at least 1) with more than one scope, else `maxEntries`; never above `maxEntries`.
+    public var effectivePerScopeMaxEntries: Int {
+        let derived = scopeCount > 1 ? max(1, maxEntries / 4) : maxEntries
+        return max(1, min(perScopeMaxEntries ?? derived, maxEntries))
+    }
+
+    /// The per-scope byte quota in force: `perScopeMaxBytes` when set, else a quarter of
+    /// `maxBytes` with more than one scope, else `maxBytes`; never above `maxBytes`.
+    public var effectivePerScopeMaxBytes: Int {
+        let derived = scopeCount > 1 ? max(1, maxBytes / 4) : maxBytes
+        return max(1, min(perScopeMaxBytes ?? derived, maxBytes))
+    }
+
+    /// How many distinct cache scopes these tenants use (tenants in `sharedScopeTenants` count
+    /// once together). The gateway sets `scopeCount` from its tenant list with this.
+    public func scopeCount(forTenants tenants: some Sequence<String>) -> Int {
+        Set(tenants.map { scope(forTenant: $0) }).count
+    }
 
     /// The scope whose entries a tenant may read: the shared scope for opted-in tenants, else its own.
     public func scope(forTenant tenant: String) -> String {

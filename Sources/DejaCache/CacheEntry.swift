@@ -18,8 +18,20 @@ public struct CacheEntry: Sendable {
     /// The stored completion (without the gateway's `x-gateway` object), for replay and mirroring.
     public let completion: StoredCompletion
 
-    /// Approximate memory held by this entry.
-    public var byteSize: Int { completion.byteSize + embedding.count * 4 + queryText.utf8.count + 160 }
+    /// Approximate memory held by this entry (what `maxBytes` and the per-scope byte quota count).
+    public var byteSize: Int { Self.byteSize(payloadBytes: payloadBytes, dimension: embedding.count) }
+
+    /// `byteSize` of an entry with this payload and vector dimension (fixed bookkeeping included).
+    public static func byteSize(payloadBytes: Int, dimension: Int) -> Int { payloadBytes + dimension * 4 + 160 }
+
+    /// The part of an entry its request and answer decide: the stored completion and the query
+    /// text (what `CacheConfiguration.maxEntryBytes` caps; the vector and bookkeeping are fixed).
+    public var payloadBytes: Int { Self.payloadBytes(completion: completion, queryText: queryText) }
+
+    /// `payloadBytes` of an entry not built yet (so an oversize answer is not embedded for nothing).
+    public static func payloadBytes(completion: StoredCompletion, queryText: String) -> Int {
+        completion.byteSize + queryText.utf8.count
+    }
 
     public init(
         id: UInt64, namespace: CacheKey, exactKey: CacheKey, scope: String, model: String, queryText: String, embedding: [Float],

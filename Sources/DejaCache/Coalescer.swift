@@ -42,29 +42,96 @@ public struct FlightPublisher: Sendable {
 /// Request coalescing: identical requests (same exact key) in flight together share one upstream
 /// call. The call runs in its own task, so a subscriber that disconnects — leader or follower —
 /// never cancels it for the others; it is cancelled only when every subscriber has gone.
+///
+/// Bounds (`Limits`), so that a herd of identical requests holds bounded memory:
+/// - a flight takes at most `maxFollowersPerFlight` followers while it runs; the next identical
+///   request starts a new call, which becomes the one later requests join (so N requests make at
+///   most ⌈N / (maxFollowersPerFlight + 1)⌉ calls);
+/// - at most `maxFollowers` followers over all flights; a request beyond that runs its own call
+///   that nobody joins. Running alone is always safe — it is what the request would do without
+///   coalescing — and the server's connection limit bounds how many do;
+/// - a flight keeps at most `maxBufferedBytes` of stream chunks for late joiners. Past that it
+///   drops the buffer and takes no new subscribers while it runs (they would miss chunks; an
+///   identical request starts its own call instead); once it has finished, joiners get only the
+///   assembled answer, which the gateway replays as a stream when the client asked for one.
 public final class Coalescer: Sendable {
-    private let flights = Mutex<[CacheKey: Flight]>([:])
+    /// The coalescer's bounds.
+    public struct Limits: Sendable, Equatable {
+        /// Followers one running flight accepts (the request that started it not counted).
+        /// Default 1,024.
+        public var maxFollowersPerFlight = 1024
+        /// Followers over all flights. Default 16,384.
+        public var maxFollowers = 16_384
+        /// Stream chunk bytes (chunks and the usage chunk) a flight buffers for late joiners.
+        /// Default 4 MiB.
+        public var maxBufferedBytes = 4 << 20
 
-    public init() {}
+        public init() {}
 
-    /// Joins the flight for `key`, starting it with `work` when none is running. Returns the
-    /// subscription and whether this caller started the call.
-    public func join(key: CacheKey, work: @escaping @Sendable (FlightPublisher) async -> Void) -> (events: AsyncStream<FlightEvent>, leader: Bool) {
-        let (flight, leader) = flights.withLock { flights -> (Flight, Bool) in
-            if let existing = flights[key], existing.acceptsSubscribers { return (existing, false) }
-            let flight = Flight(key: key, coalescer: self)
-            flights[key] = flight
-            return (flight, true)
+        public init(maxFollowersPerFlight: Int = 1024, maxFollowers: Int = 16_384, maxBufferedBytes: Int = 4 << 20) {
+            self.maxFollowersPerFlight = maxFollowersPerFlight
+            self.maxFollowers = maxFollowers
+            self.maxBufferedBytes = maxBufferedBytes
         }
-        let events = flight.subscribe()
-        if leader { flight.start(work) }
-        return (events, leader)
+
+        /// The limits a cache configuration sets (`coalescing…`).
+        public init(_ configuration: CacheConfiguration) {
+            self.init(
+                maxFollowersPerFlight: configuration.coalescingMaxFollowersPerFlight, maxFollowers: configuration.coalescingMaxFollowers,
+                maxBufferedBytes: configuration.coalescingMaxBufferedBytes)
+        }
+    }
+
+    private let flights = Mutex<[CacheKey: Flight]>([:])
+    private let followerCount = Atomic<Int>(0)
+    private let soloFallbackCount = Atomic<Int>(0)
+    public let limits: Limits
+
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+    }
+
+    /// Joins the flight for `key`, starting it with `work` when none is running (or the running
+    /// one is full, see the type's comment). Returns the subscription and whether this caller
+    /// started a call.
+    public func join(key: CacheKey, work: @escaping @Sendable (FlightPublisher) async -> Void) -> (events: AsyncStream<FlightEvent>, leader: Bool) {
+        enum Joined {
+            case follower(AsyncStream<FlightEvent>)
+            case leader(Flight)
+            case solo
+        }
+        let joined = flights.withLock { flights -> Joined in
+            if let existing = flights[key] {
+                // Checked and taken under the lock (joins are serialised by it; leaving only
+                // lowers the count), so the bound holds exactly.
+                if followerCount.load(ordering: .relaxed) >= limits.maxFollowers, existing.acceptsSubscribers { return .solo }
+                followerCount.add(1, ordering: .relaxed)
+                if let events = existing.subscribeFollower(limits: limits, onEnd: { [weak self] in self?.followerLeft() }) {
+                    return .follower(events)
+                }
+                followerCount.subtract(1, ordering: .relaxed)
+            }
+            let flight = Flight(key: key, coalescer: self, maxBufferedBytes: limits.maxBufferedBytes)
+            flights[key] = flight
+            return .leader(flight)
+        }
+        switch joined {
+        case .follower(let events):
+            return (events, false)
+        case .leader(let flight):
+            let events = flight.subscribe()
+            flight.start(work)
+            return (events, true)
+        case .solo:
+            soloFallbackCount.add(1, ordering: .relaxed)
+            return (solo(work: work), true)
+        }
     }
 
     /// Runs `work` as a flight of its own that no other request can join (requests that skip the
     /// lookup still share the flight machinery for storing).
     public func solo(work: @escaping @Sendable (FlightPublisher) async -> Void) -> AsyncStream<FlightEvent> {
-        let flight = Flight(key: CacheKey(a: 0, b: 0, c: 0, d: 0), coalescer: nil)
+        let flight = Flight(key: CacheKey(a: 0, b: 0, c: 0, d: 0), coalescer: nil, maxBufferedBytes: limits.maxBufferedBytes)
         let events = flight.subscribe()
         flight.start(work)
         return events
@@ -73,6 +140,14 @@ public final class Coalescer: Sendable {
     /// Number of calls in flight (tests, stats).
     public var inFlight: Int { flights.withLock { $0.count } }
 
+    /// Followers subscribed to running flights now.
+    public var followers: Int { followerCount.load(ordering: .relaxed) }
+
+    /// Requests that ran alone because `maxFollowers` was reached.
+    public var soloFallbacks: Int { soloFallbackCount.load(ordering: .relaxed) }
+
+    private func followerLeft() { followerCount.subtract(1, ordering: .relaxed) }
+
     func finished(_ flight: Flight) {
         flights.withLock { flights in
             if flights[flight.key] === flight { flights[flight.key] = nil }
@@ -80,32 +155,47 @@ public final class Coalescer: Sendable {
     }
 }
 
-/// One shared upstream call: buffers what it has published so late joiners see every chunk.
+/// One shared upstream call: buffers what it has published (up to `maxBufferedBytes`) so late
+/// joiners see every chunk.
 final class Flight: Sendable {
+    struct Subscriber {
+        let continuation: AsyncStream<FlightEvent>.Continuation
+        let follower: Bool
+    }
+
     struct State {
         var chunks: [[UInt8]] = []
         var usage: [UInt8]?
+        var bufferedBytes = 0
+        /// The buffer outgrew `maxBufferedBytes` and was dropped.
+        var overflowed = false
         var terminal: FlightEvent?
-        var subscribers: [Int: AsyncStream<FlightEvent>.Continuation] = [:]
-        var nextSubscriber = 0
+        var subscribers: [Int: Subscriber] = [:]
+        var followers = 0
         var task: Task<Void, Never>?
         var cancelled = false
     }
 
     let key: CacheKey
+    let maxBufferedBytes: Int
     private weak let coalescer: Coalescer?
     private let state = Mutex(State())
+    private let nextSubscriber = Atomic<Int>(0)
 
-    init(key: CacheKey, coalescer: Coalescer?) {
+    init(key: CacheKey, coalescer: Coalescer?, maxBufferedBytes: Int = .max) {
         self.key = key
         self.coalescer = coalescer
+        self.maxBufferedBytes = maxBufferedBytes
     }
 
+    /// Whether a new subscriber would get the whole answer: the call runs and its buffer is
+    /// intact, or it has completed.
     var acceptsSubscribers: Bool {
         state.withLock { state in
             guard !state.cancelled else { return false }
             switch state.terminal {
-            case nil, .completed?: return true
+            case nil: return !state.overflowed
+            case .completed?: return true
             default: return false
             }
         }
@@ -123,30 +213,73 @@ final class Flight: Sendable {
         if cancelNow { task.cancel() }
     }
 
+    /// The subscription of the request that started the flight.
     func subscribe() -> AsyncStream<FlightEvent> {
+        // A fresh flight accepts its first subscriber; a cancelled one (impossible before
+        // `start`) still yields a finished stream.
+        subscribe(follower: false, maxFollowers: .max, onEnd: nil) ?? AsyncStream { $0.finish() }
+    }
+
+    /// A follower's subscription, or nil when the flight takes no more: it failed or was
+    /// cancelled, its buffer overflowed while it runs, or it has `maxFollowersPerFlight`
+    /// followers. `onEnd` runs once when an accepted subscription ends (however it ends).
+    func subscribeFollower(limits: Coalescer.Limits, onEnd: @escaping @Sendable () -> Void) -> AsyncStream<FlightEvent>? {
+        subscribe(follower: true, maxFollowers: limits.maxFollowersPerFlight, onEnd: onEnd)
+    }
+
+    private func subscribe(follower: Bool, maxFollowers: Int, onEnd: (@Sendable () -> Void)?) -> AsyncStream<FlightEvent>? {
         let (stream, continuation) = AsyncStream<FlightEvent>.makeStream()
-        let id = state.withLock { state -> Int in
-            for chunk in state.chunks { continuation.yield(.chunk(chunk)) }
-            if let usage = state.usage { continuation.yield(.usage(usage)) }
-            if let terminal = state.terminal {
-                continuation.yield(terminal)
-                continuation.finish()
-                return -1
+        let id = nextSubscriber.add(1, ordering: .relaxed).oldValue
+        // Set before the subscription is visible, so a terminal event published from another
+        // thread right after registration cannot finish the stream without running it.
+        continuation.onTermination = { [weak self] _ in
+            self?.unsubscribe(id)
+            onEnd?()
+        }
+        enum Outcome {
+            case refused
+            case registered
+            case finished(chunks: [[UInt8]], usage: [UInt8]?, terminal: FlightEvent)
+        }
+        let outcome = state.withLock { state -> Outcome in
+            guard !state.cancelled else { return .refused }
+            switch state.terminal {
+            case .completed?:
+                return .finished(chunks: state.chunks, usage: state.usage, terminal: state.terminal!)
+            case .failed?:
+                return .refused
+            case .chunk?, .usage?, nil:
+                guard !state.overflowed, !follower || state.followers < maxFollowers else { return .refused }
+                // Yielded under the lock: a chunk published after registration is yielded after
+                // these (publish yields once it has released the lock).
+                for chunk in state.chunks { continuation.yield(.chunk(chunk)) }
+                if let usage = state.usage { continuation.yield(.usage(usage)) }
+                state.subscribers[id] = Subscriber(continuation: continuation, follower: follower)
+                if follower { state.followers += 1 }
+                return .registered
             }
-            let id = state.nextSubscriber
-            state.nextSubscriber += 1
-            state.subscribers[id] = continuation
-            return id
         }
-        if id >= 0 {
-            continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
+        switch outcome {
+        case .refused:
+            continuation.onTermination = nil
+            continuation.finish()
+            return nil
+        case .registered:
+            return stream
+        case .finished(let chunks, let usage, let terminal):
+            // Nothing more will be published; finishing runs `onTermination` outside the lock.
+            for chunk in chunks { continuation.yield(.chunk(chunk)) }
+            if let usage { continuation.yield(.usage(usage)) }
+            continuation.yield(terminal)
+            continuation.finish()
+            return stream
         }
-        return stream
     }
 
     private func unsubscribe(_ id: Int) {
         let task = state.withLock { state -> Task<Void, Never>? in
-            guard state.subscribers.removeValue(forKey: id) != nil else { return nil }
+            guard let subscriber = state.subscribers.removeValue(forKey: id) else { return nil }
+            if subscriber.follower { state.followers -= 1 }
             guard state.subscribers.isEmpty, state.terminal == nil else { return nil }
             // The last subscriber left before the answer: nobody needs the call any more.
             state.cancelled = true
@@ -164,22 +297,48 @@ final class Flight: Sendable {
         case .chunk, .usage: isTerminal = false
         case .completed, .failed: isTerminal = true
         }
+        let maxBufferedBytes = self.maxBufferedBytes
         let subscribers = state.withLock { state -> [AsyncStream<FlightEvent>.Continuation] in
             guard state.terminal == nil else { return [] }
-            if case .chunk(let payload) = event { state.chunks.append(payload) }
-            if case .usage(let payload) = event { state.usage = payload }
+            switch event {
+            case .chunk(let payload) where !state.overflowed:
+                if state.bufferedBytes + payload.count > maxBufferedBytes {
+                    Self.dropBuffer(&state)
+                } else {
+                    state.chunks.append(payload)
+                    state.bufferedBytes += payload.count
+                }
+            case .usage(let payload) where !state.overflowed:
+                let grown = state.bufferedBytes - (state.usage?.count ?? 0) + payload.count
+                if grown > maxBufferedBytes {
+                    Self.dropBuffer(&state)
+                } else {
+                    state.usage = payload
+                    state.bufferedBytes = grown
+                }
+            default:
+                break
+            }
+            let all = state.subscribers.values.map(\.continuation)
             if isTerminal {
                 state.terminal = event
-                let all = Array(state.subscribers.values)
                 state.subscribers.removeAll()
-                return all
+                state.followers = 0
             }
-            return Array(state.subscribers.values)
+            return all
         }
         for s in subscribers {
             s.yield(event)
             if isTerminal { s.finish() }
         }
         if case .failed = event { coalescer?.finished(self) }
+    }
+
+    /// Forgets the buffered chunks: late joiners can no longer be given the whole stream.
+    private static func dropBuffer(_ state: inout State) {
+        state.overflowed = true
+        state.chunks = []
+        state.usage = nil
+        state.bufferedBytes = 0
     }
 }

@@ -29,7 +29,8 @@ public final class SemanticCache: Sendable {
         self.logger = logger
         self.store = CacheStore(
             dimension: embedder.dimension, maxEntries: configuration.maxEntries, maxBytes: configuration.maxBytes,
-            promotionThreshold: configuration.indexPromotionThreshold)
+            promotionThreshold: configuration.indexPromotionThreshold, perScopeMaxEntries: configuration.effectivePerScopeMaxEntries,
+            perScopeMaxBytes: configuration.effectivePerScopeMaxBytes, maxEntryBytes: configuration.maxEntryBytes)
     }
 
     /// The outcome of a lookup.
@@ -103,13 +104,20 @@ public final class SemanticCache: Sendable {
     }
 
     /// Stores a completed answer. `embedding` may be passed from the lookup; otherwise the query
-    /// text is embedded now. Returns the new entry, or nil when the answer is not storable.
+    /// text is embedded now. Returns the new entry, or nil when the answer is not storable (an
+    /// answer over `maxEntryBytes` is counted in `oversizeEntriesSkipped` and not embedded).
     @discardableResult
     public func store(
         _ fingerprint: RequestFingerprint, completion: StoredCompletion, model: String, embedding: [Float]?, ttlSeconds: Double?,
         originalLatencyMs: Double, now: Double? = nil
     ) async -> CacheEntry? {
         guard configuration.storedFinishReasons.contains(completion.finishReason ?? "") else { return nil }
+        // The vector and bookkeeping have a fixed size; check the rest before any embedding work.
+        let payload = CacheEntry.payloadBytes(completion: completion, queryText: fingerprint.queryText)
+        guard store.admits(payloadBytes: payload, byteSize: CacheEntry.byteSize(payloadBytes: payload, dimension: store.dimension)) else {
+            store.recordOversize()
+            return nil
+        }
         let vector: [Float]
         if let embedding {
             vector = embedding
@@ -161,6 +169,16 @@ public final class SemanticCache: Sendable {
 
     /// Entries held in memory.
     public var entryCount: Int { store.count }
+
+    /// Bytes held in memory (`CacheEntry.byteSize` summed).
+    public var byteCount: Int { store.bytes }
+
+    /// Entries and bytes one scope holds (tests, diagnostics).
+    public func usage(scope: String) -> (entries: Int, bytes: Int) { store.usage(scope: scope) }
+
+    /// Answers that were served but not stored because they exceeded `maxEntryBytes` (or, on
+    /// their own, a byte budget).
+    public var oversizeEntriesSkipped: Int { store.oversizeSkipped }
 
     public func entry(id: UInt64) -> CacheEntry? { store.entry(id) }
 

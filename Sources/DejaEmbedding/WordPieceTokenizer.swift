@@ -14,11 +14,16 @@ import Foundation
 ///    non-spacing marks (Mn), which strips accents.
 /// 5. Every punctuation scalar (ASCII 33–47, 58–64, 91–96, 123–126 and Unicode P*) is a word.
 /// 6. Greedy longest-match-first WordPiece with `##` continuations; a word longer than 100
-///    scalars, or with a remainder no vocabulary entry matches, becomes one `[UNK]`.
-/// 7. `[CLS] pieces [SEP]`, keeping only the first `maxLength − 2` pieces (this can cut a word).
+///    scalars (BERT's `max_input_chars_per_word`), or with a remainder no vocabulary entry
+///    matches, becomes one `[UNK]`.
+/// 7. `[CLS] pieces [SEP]`, keeping only the first `maxLength − 2` pieces (this can cut a word);
+///    ``encoding(_:withWordOffsets:)`` says whether anything was left out.
 ///
-/// Tokenizing costs a few microseconds per word; work stops once `maxLength − 2` pieces exist,
-/// so a huge input costs no more than its first few hundred words (plus one pass to find them).
+/// Cost is linear in the text read: the longest match walks a trie of the vocabulary (one step
+/// per scalar, at most the longest entry's length, 18 for MiniLM, per piece), an ASCII word
+/// stops being stored once it is known to be `[UNK]`, and work stops once `maxLength − 2`
+/// pieces exist. A huge input therefore costs its first few hundred words plus one pass over
+/// whatever word is in progress when the limit is reached (a few microseconds per word).
 public struct WordPieceTokenizer: Sendable {
     /// `[PAD]`, the id of padding positions.
     public let padID: Int32
@@ -34,6 +39,7 @@ public struct WordPieceTokenizer: Sendable {
 
     private let vocabulary: [String: Int32]
     private let tokens: [String]
+    private let trie: PieceTrie
     private let specialTokens: [(scalars: [Unicode.Scalar], id: Int32)]
 
     /// Words longer than this many scalars become `[UNK]`.
@@ -63,6 +69,7 @@ public struct WordPieceTokenizer: Sendable {
         self.maxLength = maxLength
         self.vocabulary = vocabulary
         self.tokens = tokens
+        self.trie = PieceTrie(tokens)
         self.specialTokens = [
             ("[PAD]", padID), ("[UNK]", unknownID), ("[CLS]", classID), ("[SEP]", separatorID), ("[MASK]", maskID),
         ].map { (Array($0.0.unicodeScalars), $0.1) }
@@ -93,12 +100,32 @@ public struct WordPieceTokenizer: Sendable {
 
     /// Token ids for `text`: `[CLS]`, at most `maxLength − 2` word pieces, `[SEP]`.
     public func encode(_ text: String) -> [Int32] {
-        var ids: [Int32] = []
+        encoding(text).ids
+    }
+
+    /// The tokens of one text and whether word pieces were left out to fit ``maxLength``.
+    public struct Encoding: Sendable, Hashable {
+        /// `[CLS]`, at most `maxLength − 2` word pieces, `[SEP]`.
+        public var ids: [Int32]
+        /// For each token, where its word starts (see ``encodeWithWordOffsets(_:)``); empty
+        /// unless asked for.
+        public var wordOffsets: [Int32]
+        /// True when `text` has word pieces beyond the first `maxLength − 2` (they are not in
+        /// ``ids``, and the text was not read further than needed to know).
+        public var isTruncated: Bool
+    }
+
+    /// ``encode(_:)`` (with ``encodeWithWordOffsets(_:)``'s offsets when `withWordOffsets`),
+    /// reporting whether the text was truncated.
+    public func encoding(_ text: String, withWordOffsets: Bool = false) -> Encoding {
+        var ids: [Int32] = [classID]
+        var offsets: [Int32] = withWordOffsets ? [-1] : []
         ids.reserveCapacity(32)
-        ids.append(classID)
-        appendWordPieces(of: text, to: &ids, limit: maxLength - 2)
+        if withWordOffsets { offsets.reserveCapacity(32) }
+        let truncated = appendWordPieces(of: text, to: &ids, offsets: &offsets, recordsOffsets: withWordOffsets, limit: maxLength - 2)
         ids.append(separatorID)
-        return ids
+        if withWordOffsets { offsets.append(-1) }
+        return Encoding(ids: ids, wordOffsets: offsets, isTruncated: truncated)
     }
 
     /// Word-piece ids for `text` without `[CLS]`/`[SEP]`, keeping at most `limit` pieces.
@@ -116,14 +143,8 @@ public struct WordPieceTokenizer: Sendable {
     /// This maps the encoder's token states back to words of the original text (the verifier's
     /// words in context use it).
     public func encodeWithWordOffsets(_ text: String) -> (ids: [Int32], wordOffsets: [Int32]) {
-        var ids: [Int32] = [classID]
-        var offsets: [Int32] = [-1]
-        ids.reserveCapacity(32)
-        offsets.reserveCapacity(32)
-        appendWordPieces(of: text, to: &ids, offsets: &offsets, recordsOffsets: true, limit: maxLength - 2)
-        ids.append(separatorID)
-        offsets.append(-1)
-        return (ids, offsets)
+        let encoded = encoding(text, withWordOffsets: true)
+        return (encoded.ids, encoded.wordOffsets)
     }
 
     /// The number of tokens ``encode(_:)`` produces for `text` (special tokens included).
@@ -131,19 +152,21 @@ public struct WordPieceTokenizer: Sendable {
         encode(text).count
     }
 
-    /// Appends up to `limit` word pieces of `text` to `ids`.
-    func appendWordPieces(of text: String, to ids: inout [Int32], limit: Int) {
+    /// Appends up to `limit` word pieces of `text` to `ids`; true when pieces were left out.
+    @discardableResult
+    func appendWordPieces(of text: String, to ids: inout [Int32], limit: Int) -> Bool {
         var unused: [Int32] = []
-        appendWordPieces(of: text, to: &ids, offsets: &unused, recordsOffsets: false, limit: limit)
+        return appendWordPieces(of: text, to: &ids, offsets: &unused, recordsOffsets: false, limit: limit)
     }
 
     /// Appends up to `limit` word pieces of `text` to `ids` and, when `recordsOffsets`, each
-    /// piece's word-start offset (in scalars of `text`) to `offsets`.
-    private func appendWordPieces(of text: String, to ids: inout [Int32], offsets: inout [Int32], recordsOffsets: Bool, limit: Int) {
-        guard limit > 0 else { return }
-        let target = ids.count + limit
-        var state = WordState()
+    /// piece's word-start offset (in scalars of `text`) to `offsets`. Returns true when `text`
+    /// has more pieces than `limit`.
+    private func appendWordPieces(of text: String, to ids: inout [Int32], offsets: inout [Int32], recordsOffsets: Bool, limit: Int) -> Bool {
         let scalars = text.unicodeScalars
+        guard limit > 0 else { return Self.yieldsPieces(scalars, from: scalars.startIndex) }
+        let target = limit > Int.max - ids.count ? Int.max : ids.count + limit
+        var state = WordState()
         var index = scalars.startIndex
         var position = 0
         /// Gives the pieces appended since the last call the word start `start`.
@@ -157,6 +180,7 @@ public struct WordPieceTokenizer: Sendable {
             record(state.start)
         }
         while index != scalars.endIndex {
+            // A word in progress never adds ids, so `state.word` is empty when this stops.
             if ids.count >= target { break }
             let scalar = scalars[index]
             if scalar == "[", let (id, next, length) = matchSpecialToken(in: scalars, at: index) {
@@ -186,7 +210,11 @@ public struct WordPieceTokenizer: Sendable {
                         // ASCII letters lower-case to ASCII; nothing else changes.
                         let lowered = (0x41...0x5A).contains(value) ? Unicode.Scalar(value + 0x20)! : scalar
                         if state.word.isEmpty { state.start = here }
-                        state.word.append(lowered)
+                        // An ASCII run longer than a word may be is `[UNK]` however the word
+                        // goes on (normalising never shortens ASCII), so the rest is not kept.
+                        if state.needsNormalization || state.word.count <= Self.maxInputCharsPerWord {
+                            state.word.append(lowered)
+                        }
                     }
                 }
                 continue
@@ -216,8 +244,41 @@ public struct WordPieceTokenizer: Sendable {
             }
         }
         flushWord()
-        if ids.count > target { ids.removeLast(ids.count - target) }
+        var truncated = false
+        if ids.count > target {
+            ids.removeLast(ids.count - target)
+            truncated = true
+        } else if index != scalars.endIndex {
+            truncated = Self.yieldsPieces(scalars, from: index)
+        }
         if recordsOffsets, offsets.count > ids.count { offsets.removeLast(offsets.count - ids.count) }
+        return truncated
+    }
+
+    /// True when the scalars from `index` on produce at least one token. Stops at the first
+    /// scalar that does, which is nearly always the first one read.
+    private static func yieldsPieces(_ scalars: String.UnicodeScalarView, from index: String.UnicodeScalarView.Index) -> Bool {
+        var index = index
+        while index != scalars.endIndex {
+            let scalar = scalars[index]
+            scalars.formIndex(after: &index)
+            let value = scalar.value
+            if value < 0x80 {
+                if value > 0x20 && value != 0x7F { return true }
+                continue
+            }
+            if value == 0xFFFD { continue }
+            let properties = scalar.properties
+            switch properties.generalCategory {
+            case .control, .format, .privateUse, .nonspacingMark:
+                continue
+            default:
+                break
+            }
+            if properties.isWhitespace { continue }
+            if !normalize([scalar]).isEmpty { return true }
+        }
+        return false
     }
 
     /// A word being collected: scalars between separators, not yet normalized, and the offset
@@ -267,7 +328,9 @@ public struct WordPieceTokenizer: Sendable {
         if start < normalized.count { appendPieces(of: normalized[start...], to: &ids) }
     }
 
-    /// Greedy longest-match-first WordPiece over one word.
+    /// Greedy longest-match-first WordPiece over one word: from each piece's start, one walk
+    /// down the vocabulary trie finds the longest entry, so a word costs O(length × longest
+    /// entry) with no string built.
     private func appendPieces(of word: ArraySlice<Unicode.Scalar>, to ids: inout [Int32]) {
         guard word.count <= Self.maxInputCharsPerWord else {
             ids.append(unknownID)
@@ -276,18 +339,20 @@ public struct WordPieceTokenizer: Sendable {
         let firstNew = ids.count
         var start = word.startIndex
         while start < word.endIndex {
-            var end = word.endIndex
-            var match: Int32?
-            while start < end {
-                var candidate = start == word.startIndex ? "" : "##"
-                candidate.unicodeScalars.append(contentsOf: word[start..<end])
-                if let id = vocabulary[candidate] {
+            var node = start == word.startIndex ? PieceTrie.root : trie.continuationRoot
+            var match: Int32 = -1
+            var end = start
+            var cursor = start
+            while cursor < word.endIndex, let next = trie.child(of: node, word[cursor]) {
+                node = next
+                cursor += 1
+                let id = trie.id(at: node)
+                if id >= 0 {
                     match = id
-                    break
+                    end = cursor
                 }
-                end -= 1
             }
-            guard let match else {
+            guard match >= 0 else {
                 ids.removeLast(ids.count - firstNew)
                 ids.append(unknownID)
                 return
@@ -295,5 +360,59 @@ public struct WordPieceTokenizer: Sendable {
             ids.append(match)
             start = end
         }
+    }
+}
+
+/// The vocabulary as a trie over Unicode scalars: the longest entry that starts a piece is
+/// found in one walk, one hash look-up per scalar.
+///
+/// Entries are inserted in canonical decomposition (NFD), the form the tokenizer's words are in
+/// after normalising, so the trie matches exactly what a `String`-keyed look-up (which compares
+/// canonically) matches; the first of equivalent entries wins, as in the vocabulary map.
+struct PieceTrie: Sendable {
+    /// The node of the empty string.
+    static let root: Int32 = 0
+    /// The node of `##`, where continuation pieces start.
+    private(set) var continuationRoot: Int32 = 0
+    /// (node << 32 | scalar) → child node.
+    private var children: [UInt64: Int32] = [:]
+    /// Per node, the id of the entry spelled by its path, or -1.
+    private var ids: [Int32] = [-1]
+
+    init(_ tokens: [String]) {
+        children.reserveCapacity(tokens.count * 4)
+        for (index, token) in tokens.enumerated() {
+            let scalars = token.utf8.allSatisfy { $0 < 0x80 } ? token.unicodeScalars : token.decomposedStringWithCanonicalMapping.unicodeScalars
+            let node = path(scalars)
+            if ids[Int(node)] < 0 { ids[Int(node)] = Int32(index) }
+        }
+        continuationRoot = path("##".unicodeScalars)
+    }
+
+    /// The node spelled by `scalars`, created as needed.
+    private mutating func path(_ scalars: String.UnicodeScalarView) -> Int32 {
+        var node = Self.root
+        for scalar in scalars {
+            let key = UInt64(UInt32(bitPattern: node)) << 32 | UInt64(scalar.value)
+            if let next = children[key] {
+                node = next
+            } else {
+                let next = Int32(ids.count)
+                ids.append(-1)
+                children[key] = next
+                node = next
+            }
+        }
+        return node
+    }
+
+    @inline(__always)
+    func child(of node: Int32, _ scalar: Unicode.Scalar) -> Int32? {
+        children[UInt64(UInt32(bitPattern: node)) << 32 | UInt64(scalar.value)]
+    }
+
+    @inline(__always)
+    func id(at node: Int32) -> Int32 {
+        ids[Int(node)]
     }
 }

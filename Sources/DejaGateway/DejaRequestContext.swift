@@ -1,18 +1,23 @@
 public import Hummingbird
 import HTTPTypes
+public import NIOCore
 
 /// The per-request context: Hummingbird's core storage plus what Deja's middleware establishes
-/// (the request id and the start time used for `X-Response-Time`).
-public struct DejaRequestContext: RequestContext {
+/// (the request id, the start time used for `X-Response-Time`, and the caller's identity).
+public struct DejaRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The request id: the client's `X-Request-Id` when it sent a usable one, else a fresh id.
     public var requestID: String = ""
     /// When the gateway started handling the request.
     public var startTime: ContinuousClock.Instant = .now
-    /// The caller's tenant: from its API key when static keys are configured, else `default`.
-    public var tenant: String = "default"
+    /// Who is calling: a tenant established by its client key, or the anonymous caller of a gateway
+    /// with no client keys. Set by `ClientAuthenticationMiddleware`; anonymous until then.
+    public var identity: CallerIdentity = .anonymous
+    /// The peer's address (the admin guard's loopback check uses it).
+    public let remoteAddress: SocketAddress?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
     }
 }

@@ -24,13 +24,19 @@ public final class Gateway: Sendable {
     let front: CacheFront?
     let idempotency: IdempotencyStore
     let localEmbedder: MiniLMEmbedder?
+    /// The share of the encoder `/v1/embeddings` may hold at once (the rest stays free for cache lookups).
+    let encoderShare: AsyncSemaphore
     /// The Prometheus metrics served at `/metrics`.
     public let metrics = GatewayMetrics()
 
-    /// Builds the gateway. Throws when the cache is on with the native embedder and the model
-    /// files are missing or damaged (the error names the folder and the install command).
+    /// Builds the gateway. Throws when the configuration would expose an unauthenticated gateway
+    /// (`GatewayConfiguration.checkExposure`), or when the cache is on with the native embedder
+    /// and the model files are missing or damaged (the error names the folder and the install
+    /// command).
     public init(configuration: GatewayConfiguration, logger: Logger) throws {
+        try configuration.checkExposure()
         self.configuration = configuration
+        self.encoderShare = AsyncSemaphore(permits: configuration.localEmbeddings.concurrentBatches)
         self.logger = logger
         self.upstreamClient = UpstreamClient(
             configuration: .init(connectTimeout: .seconds(10), idleConnectionTimeout: .seconds(60)))
@@ -52,7 +58,7 @@ public final class Gateway: Sendable {
                     observer: MetricsObserver(metrics: metrics))
                 var mirror: CacheMirror?
                 if let url = settings.redisURL {
-                    mirror = CacheMirror(cache: cache, configuration: try RedisConfiguration(url: url), logger: logger)
+                    mirror = try CacheMirror(cache: cache, configuration: try RedisConfiguration(url: url), hmacKey: settings.redisHMACKey, logger: logger)
                 }
                 self.front = CacheFront(cache: cache, mirror: mirror, metrics: metrics)
             } catch {
@@ -79,59 +85,73 @@ public final class Gateway: Sendable {
     ]
 
     /// The router with every route and middleware.
+    ///
+    /// Identity first: every client route (`/v1/*`, the pass-through prefixes, feedback) runs
+    /// behind `ClientAuthenticationMiddleware`; the gateway's own API (`/api/*`), the detailed
+    /// `/health` and (when configured) `/metrics` behind `AdminGuard`. CORS headers are never
+    /// sent on `/api/*`.
     public func makeRouter() -> Router<DejaRequestContext> {
         let router = Router(context: DejaRequestContext.self)
         router.add(
-            middleware: CORSMiddleware(
-                allowOrigin: configuration.corsAllowedOrigins.contains("*") ? .all : .custom(configuration.corsAllowedOrigins.joined(separator: ", ")),
-                allowHeaders: [.accept, .authorization, .contentType, .origin, .xRequestID, .init("X-Idempotency-Key")!, .cacheControl],
-                allowMethods: [.get, .post, .options],
-                maxAge: .seconds(600)))
+            middleware: ClientRoutesCORS(
+                base: CORSMiddleware(
+                    allowOrigin: configuration.corsAllowedOrigins.contains("*") ? .all : .custom(configuration.corsAllowedOrigins.joined(separator: ", ")),
+                    allowHeaders: [
+                        .accept, .authorization, .contentType, .origin, .xRequestID, .init("X-Idempotency-Key")!, .cacheControl, .xAPIKey, .xGoogAPIKey,
+                    ],
+                    allowMethods: [.get, .post, .options],
+                    maxAge: .seconds(600))))
         router.add(middleware: EdgeMiddleware(routeMethods: Self.routeMethods, metrics: metrics))
+        let keyring = ClientKeyring(keys: configuration.tenants)
+        let admin = AdminGuard(tokenHash: configuration.adminTokenHash, boundToLoopback: configuration.isBoundToLoopback)
         let chat = ChatCompletionsHandler(
             registry: registry, maxBodyBytes: configuration.maxBodyBytes, front: front, idempotency: idempotency)
-        let embeddings = EmbeddingsHandler(registry: registry, maxBodyBytes: configuration.maxBodyBytes, local: localEmbedder)
-        let info = InfoHandlers(registry: registry, demo: configuration.demo)
-        let v1 = router.group("/v1").add(middleware: TenantMiddleware(keys: configuration.tenants))
+        let embeddings = EmbeddingsHandler(
+            registry: registry, maxBodyBytes: configuration.maxBodyBytes, local: localEmbedder, limits: configuration.localEmbeddings,
+            encoderShare: encoderShare)
+        let info = InfoHandlers(registry: registry, demo: configuration.demo, admin: admin)
+        let v1 = router.group("/v1").add(middleware: ClientAuthenticationMiddleware(keyring: keyring, family: .openAI))
         v1.post("/chat/completions") { try await chat.handle($0, context: $1) }
         v1.post("/embeddings") { try await embeddings.handle($0, context: $1) }
         v1.get("/models") { info.models($0, context: $1) }
         if let front {
-            let admin = CacheAdminHandlers(front: front, adminTokenHash: configuration.adminTokenHash, loopbackOnly: Self.isLoopback(configuration.host))
+            let cacheAdmin = CacheAdminHandlers(front: front, admin: admin)
             let api = router.group("/api/cache")
-            api.get("/stats") { try admin.stats($0, context: $1) }
-            api.post("/invalidate") { try await admin.invalidate($0, context: $1) }
-            router.group("/api/cache").add(middleware: TenantMiddleware(keys: configuration.tenants))
-                .post("/feedback") { try await admin.feedback($0, context: $1) }
+            api.get("/stats") { try cacheAdmin.stats($0, context: $1) }
+            api.post("/invalidate") { try await cacheAdmin.invalidate($0, context: $1) }
+            router.group("/api/cache").add(middleware: ClientAuthenticationMiddleware(keyring: keyring, family: .openAI))
+                .post("/feedback") { try await cacheAdmin.feedback($0, context: $1) }
         }
         router.get("/health") { info.health($0, context: $1) }
         router.get("/health/live") { info.live($0, context: $1) }
         router.get("/health/ready") { info.ready($0, context: $1) }
-        let metricsHandler = MetricsHandler(metrics: metrics, front: front)
-        router.get("/metrics") { metricsHandler.handle($0, context: $1) }
+        let metricsHandler = MetricsHandler(metrics: metrics, front: front, admin: configuration.protectMetrics ? admin : nil)
+        router.get("/metrics") { try metricsHandler.handle($0, context: $1) }
 
+        var extraRules: [String: [PassthroughPolicy.Rule]] = [:]
+        for provider in configuration.providers {
+            extraRules[provider.name] = provider.passthroughAllow.compactMap(PassthroughPolicy.Rule.init)
+        }
         let passthrough = PassthroughHandler(
-            registry: registry, client: upstreamClient, maxBodyBytes: configuration.maxBodyBytes,
+            registry: registry, client: upstreamClient, policy: PassthroughPolicy(extraRules: extraRules),
+            clientKeysConfigured: !keyring.isEmpty, maxBodyBytes: configuration.maxBodyBytes,
             timeout: .milliseconds(Int64(configuration.requestTimeoutMs)))
         let prefixes: [(String, PassthroughHandler.Family)] = [
-            ("/openai/v1/**", .openai), ("/anthropic/v1/**", .anthropic), ("/gemini/v1beta/**", .gemini), ("/gemini/v1/**", .gemini),
+            ("/openai/v1", .openai), ("/anthropic/v1", .anthropic), ("/gemini/v1beta", .gemini), ("/gemini/v1", .gemini),
         ]
-        for (path, family) in prefixes {
+        for (prefix, family) in prefixes {
+            let group = router.group(RouterPath(prefix)).add(middleware: ClientAuthenticationMiddleware(keyring: keyring, family: family.credentialFamily))
             for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
-                router.on(RouterPath(path), method: method) { try await passthrough.handle(family, $0, context: $1) }
+                group.on("**", method: method) { try await passthrough.handle(family, $0, context: $1) }
             }
         }
         return router
     }
 
-    static func isLoopback(_ host: String) -> Bool {
-        host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127.")
-    }
-
     func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         Application(
             router: makeRouter(),
-            server: .loopAffineHTTP1(),
+            server: .loopAffineHTTP1(limits: configuration.serverLimits),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "deja"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),

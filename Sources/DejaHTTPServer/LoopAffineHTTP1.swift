@@ -11,18 +11,39 @@ extension HTTPServerBuilder {
     /// task to its channel's loop spreads the work over all loops and removes those hops.
     public static func loopAffineHTTP1(configuration: HTTP1Channel.Configuration = .init()) -> HTTPServerBuilder {
         .init { responder in
-            LoopAffineChildChannel(base: HTTP1Channel(responder: responder, configuration: configuration))
+            LoopAffineChildChannel(base: HTTP1Channel(responder: responder, configuration: configuration), counter: nil)
+        }
+    }
+
+    /// The loop-affine HTTP/1.1 server held to `limits`: a connection limit, header, body, idle
+    /// and write timeouts, and a bound on the request head's size.
+    public static func loopAffineHTTP1(limits: ServerLimits) -> HTTPServerBuilder {
+        var configuration = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionTimeoutHandler(limits: limits)],
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes, maxHeaderFieldCount: 256))
+        configuration.idleTimeout = nil  // ConnectionTimeoutHandler owns every timeout
+        let http1 = configuration
+        let counter = ConnectionCounter(limit: limits.maxConnections)
+        return .init { responder in
+            LoopAffineChildChannel(base: HTTP1Channel(responder: responder, configuration: http1), counter: counter)
         }
     }
 }
 
-/// Runs a child channel's handler with its channel's event loop as the preferred task executor.
+/// Runs a child channel's handler with its channel's event loop as the preferred task executor,
+/// after admitting the connection against the server's connection limit.
 struct LoopAffineChildChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
     let base: Base
+    let counter: ConnectionCounter?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        base.setup(channel: channel, logger: logger)
+        if let counter, !counter.admit(channel) {
+            logger.warning("Connection refused: the server's connection limit is reached", metadata: ["deja.connections.limit": .stringConvertible(counter.limit)])
+            channel.close(promise: nil)
+            return channel.eventLoop.makeFailedFuture(ConnectionLimitReached())
+        }
+        return base.setup(channel: channel, logger: logger)
     }
 
     func handle(value: Value, logger: Logger) async {
@@ -31,3 +52,6 @@ struct LoopAffineChildChannel<Base: ServerChildChannel>: ServerChildChannel {
         }
     }
 }
+
+/// A connection was refused because the server already holds its maximum.
+struct ConnectionLimitReached: Error {}

@@ -15,9 +15,15 @@ import Darwin
 /// error flag set); the owner drops it and connects a new one.
 final class HiredisContext {
     private let context: UnsafeMutablePointer<redisContext>
+    /// Most bytes read from the socket for one reply before giving up on it
+    /// (``RedisConfiguration/maxReplyBytes``).
+    private let maxReplyBytes: Int
+    /// Bytes read since the last complete reply was taken from the reader.
+    private var bytesSinceLastReply = 0
 
-    private init(context: UnsafeMutablePointer<redisContext>) {
+    private init(context: UnsafeMutablePointer<redisContext>, maxReplyBytes: Int) {
         self.context = context
+        self.maxReplyBytes = max(maxReplyBytes, 1024)
     }
 
     deinit {
@@ -26,7 +32,9 @@ final class HiredisContext {
 
     /// Connects with `connectTimeout` bounding the TCP handshake, then applies `ioTimeout` to
     /// every later read and write on the socket.
-    static func connect(host: String, port: Int, connectTimeout: Duration, ioTimeout: Duration) throws(RedisError) -> HiredisContext {
+    static func connect(
+        host: String, port: Int, connectTimeout: Duration, ioTimeout: Duration, maxReplyBytes: Int
+    ) throws(RedisError) -> HiredisContext {
         guard let raw = redisConnectWithTimeout(host, Int32(clamping: port), timeval(connectTimeout)) else {
             throw RedisError.connectionFailed.with(detail: "cannot allocate hiredis context")
         }
@@ -35,7 +43,7 @@ final class HiredisContext {
             redisFree(raw)
             throw error
         }
-        let context = HiredisContext(context: raw)
+        let context = HiredisContext(context: raw, maxReplyBytes: maxReplyBytes)
         guard redisSetTimeout(raw, timeval(ioTimeout)) == REDIS_OK else {
             throw RedisError.connectionFailed.with(detail: "cannot set socket timeout")
         }
@@ -49,14 +57,12 @@ final class HiredisContext {
 
     /// Sends one command and reads its reply; an error reply comes back as ``RedisValue/error(_:)``.
     ///
-    /// - Throws: ``RedisError`` when the connection failed; the context is then unusable.
+    /// - Throws: ``RedisError`` when the connection failed or the reply exceeded
+    ///   ``RedisConfiguration/maxReplyBytes``; the context is then unusable.
     func command(_ arguments: [[UInt8]]) throws(RedisError) -> RedisValue {
-        let reply = Self.withArgv(arguments) { argc, argv, lengths in
-            redisCommandArgv(self.context, argc, argv, lengths)
-        }
-        guard let reply else { throw self.currentError() }
-        defer { freeReplyObject(reply) }
-        return Self.value(of: reply.assumingMemoryBound(to: redisReply.self))
+        try self.append(arguments)
+        try self.flush()
+        return try self.readReply()
     }
 
     /// Sends all commands in one write and reads one reply per command, in order.
@@ -64,15 +70,24 @@ final class HiredisContext {
         for arguments in commands {
             try self.append(arguments)
         }
+        try self.flush()
         var replies: [RedisValue] = []
         replies.reserveCapacity(commands.count)
         for _ in commands.indices {
-            var reply: UnsafeMutableRawPointer?
-            guard redisGetReply(self.context, &reply) == REDIS_OK, let reply else { throw self.currentError() }
-            replies.append(Self.value(of: reply.assumingMemoryBound(to: redisReply.self)))
-            freeReplyObject(reply)
+            replies.append(try self.readReply())
         }
         return replies
+    }
+
+    /// Blocks (up to the socket timeout per read) until one whole reply has been read.
+    ///
+    /// The same loop as hiredis's `redisGetReply`, plus the reply size bound: hiredis would
+    /// otherwise buffer a bulk string of any length the server announces.
+    private func readReply() throws(RedisError) -> RedisValue {
+        while true {
+            if let reply = try self.nextBufferedReply() { return reply }
+            try self.readAvailable()
+        }
     }
 
     // MARK: Non-blocking pieces for pub/sub
@@ -100,8 +115,20 @@ final class HiredisContext {
     }
 
     /// Reads what the socket has into hiredis's reader; blocks only if nothing is available.
+    ///
+    /// - Throws: ``RedisError/protocolError`` once more than ``RedisConfiguration/maxReplyBytes``
+    ///   have been read without completing a reply (the context must then be dropped).
     func readAvailable() throws(RedisError) {
+        let before = self.bufferedLength
         guard redisBufferRead(self.context) == REDIS_OK else { throw self.currentError() }
+        let after = self.bufferedLength
+        // The reader may drop an empty buffer before appending, so `after` can be below `before`
+        // only when nothing of the earlier data was left; count what was appended.
+        let read = after >= before ? after - before : after
+        self.bytesSinceLastReply = self.bytesSinceLastReply.addingReportingOverflow(read).partialValue
+        if self.bytesSinceLastReply > self.maxReplyBytes || self.bytesSinceLastReply < 0 {
+            throw RedisError.protocolError.with(detail: "reply larger than \(self.maxReplyBytes) bytes")
+        }
     }
 
     /// Returns the next complete reply already read from the socket, or `nil` if none is complete.
@@ -110,7 +137,15 @@ final class HiredisContext {
         guard redisGetReplyFromReader(self.context, &reply) == REDIS_OK else { throw self.currentError() }
         guard let reply else { return nil }
         defer { freeReplyObject(reply) }
+        // Whatever is still buffered belongs to the next reply.
+        let reader = self.context.pointee.reader
+        self.bytesSinceLastReply = reader.map { $0.pointee.len >= $0.pointee.pos ? $0.pointee.len - $0.pointee.pos : 0 } ?? 0
         return Self.value(of: reply.assumingMemoryBound(to: redisReply.self))
+    }
+
+    /// The length of hiredis's read buffer (consumed and unconsumed bytes).
+    private var bufferedLength: Int {
+        self.context.pointee.reader.map { $0.pointee.len } ?? 0
     }
 
     // MARK: Conversions

@@ -1,6 +1,14 @@
 import Foundation
 
 extension RedisConfiguration {
+    /// Why a `rediss://` URL is refused, and what to do instead.
+    public static let tlsUnsupportedMessage =
+        "rediss:// (TLS) is not supported: DejaRedis links the Debian hiredis 0.14 build, which has no TLS. "
+        + "Use redis:// and protect the connection instead: bind Redis to loopback or a private network, "
+        + "set requirepass or an ACL user (redis://user:password@host), firewall the port, or carry the "
+        + "traffic through a TLS tunnel such as stunnel or spiped (docs/REDIS.md, \"Protecting Redis\"; "
+        + "README, Security)"
+
     /// Creates a configuration from a `redis://[[username]:password@]host[:port][/database]` URL,
     /// as found in `REDIS_URL`; settings the URL cannot express keep their defaults.
     ///
@@ -8,11 +16,15 @@ extension RedisConfiguration {
     /// (`redis://[::1]:6380`).
     ///
     /// - Throws: ``RedisError/invalidURL`` (with ``RedisError/detail`` naming the problem) for
-    ///   another scheme (`rediss://` included: TLS is not supported), an empty host, a port
-    ///   outside 1…65535, a database that is not a non-negative integer, or a query or fragment.
+    ///   another scheme (`rediss://` included: TLS is not supported, see ``tlsUnsupportedMessage``),
+    ///   an empty host, a port outside 1…65535, a database that is not a non-negative integer, or
+    ///   a query or fragment.
     public init(url: String) throws(RedisError) {
         self.init()
         let prefix = "redis://"
+        if url.lowercased().hasPrefix("rediss://") {
+            throw RedisError.invalidURL.with(detail: Self.tlsUnsupportedMessage)
+        }
         guard url.lowercased().hasPrefix(prefix) else {
             throw RedisError.invalidURL.with(detail: "scheme must be redis://")
         }

@@ -32,6 +32,13 @@ public struct RedisConfiguration: Hashable, Sendable {
     public var minimumReconnectDelay: Duration
     /// Ceiling of the exponential reconnection backoff. Default 5 s.
     public var maximumReconnectDelay: Duration
+    /// Most bytes one reply may occupy while it is being read. Default 64 MiB.
+    ///
+    /// Whoever can write to Redis can store a value of up to 512 MB; a reply larger than this
+    /// fails its command with ``RedisError/protocolError`` and drops the connection (which then
+    /// reconnects) instead of buffering it. Bounds what one reply costs in memory; callers that
+    /// read data other clients wrote should also check sizes first (`HSTRLEN`, `STRLEN`).
+    public var maxReplyBytes: Int
 
     /// Creates a configuration; every argument has the default documented on its property.
     public init(
@@ -45,7 +52,8 @@ public struct RedisConfiguration: Hashable, Sendable {
         poolSize: Int = 2,
         healthCheckInterval: Duration = .seconds(1),
         minimumReconnectDelay: Duration = .milliseconds(100),
-        maximumReconnectDelay: Duration = .seconds(5)
+        maximumReconnectDelay: Duration = .seconds(5),
+        maxReplyBytes: Int = 64 << 20
     ) {
         self.host = host
         self.port = port
@@ -58,5 +66,6 @@ public struct RedisConfiguration: Hashable, Sendable {
         self.healthCheckInterval = healthCheckInterval
         self.minimumReconnectDelay = minimumReconnectDelay
         self.maximumReconnectDelay = maximumReconnectDelay
+        self.maxReplyBytes = maxReplyBytes
     }
 }

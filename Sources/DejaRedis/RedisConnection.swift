@@ -128,7 +128,8 @@ final class RedisConnection: Sendable {
             host: self.configuration.host,
             port: self.configuration.port,
             connectTimeout: self.configuration.connectTimeout,
-            ioTimeout: self.configuration.connectTimeout
+            ioTimeout: self.configuration.connectTimeout,
+            maxReplyBytes: self.configuration.maxReplyBytes
         )
         try Self.handshake(context, configuration: self.configuration)
         // Handshake replies may be slow on a cold server; commands get the tighter bound.

@@ -16,7 +16,8 @@ extension RedisSubscriber {
                     host: self.configuration.host,
                     port: self.configuration.port,
                     connectTimeout: self.configuration.connectTimeout,
-                    ioTimeout: self.configuration.connectTimeout
+                    ioTimeout: self.configuration.connectTimeout,
+                    maxReplyBytes: self.configuration.maxReplyBytes
                 )
                 try RedisConnection.handshake(context, configuration: self.configuration)
                 attempt = 0

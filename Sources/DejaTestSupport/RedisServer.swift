@@ -49,6 +49,39 @@ public final class RedisServer {
         self.process = try await Self.launch(port: self.port)
     }
 
+    /// Runs `redis-cli -p <port> <arguments>` and returns its standard output, trimmed.
+    ///
+    /// The harness talks to Redis without the code under test: to plant hostile data, or to cut
+    /// one client off (`ACL SETUSER <user> off` + `CLIENT KILL USER <user>`) while the server
+    /// and its data stay up.
+    @discardableResult
+    public func cli(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-cli")
+        process.arguments = ["-p", "\(self.port)"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw TestFailure("redis-cli \(arguments.first ?? "") exited with \(process.terminationStatus)") }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Creates (or re-enables) an ACL user with every right, so that a client connecting as
+    /// `redis://<user>:<password>@127.0.0.1:<port>` can later be cut off alone.
+    public func enableUser(_ user: String, password: String) throws {
+        try self.cli(["ACL", "SETUSER", user, "on", ">" + password, "~*", "&*", "+@all"])
+    }
+
+    /// Cuts every client of `user` off, as a network partition would: its connections are
+    /// killed and reconnecting fails authentication until ``enableUser(_:password:)``.
+    public func partition(user: String) throws {
+        try self.cli(["ACL", "SETUSER", user, "off"])
+        try self.cli(["CLIENT", "KILL", "USER", user])
+    }
+
     deinit {
         self.kill()
     }

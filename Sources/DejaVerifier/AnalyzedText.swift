@@ -1,8 +1,10 @@
 /// A text broken down once for every check to read: its words (with offsets, lower-case forms
 /// and stems), its slots, its negation cues and its content words.
 ///
-/// Analysis is pure and deterministic and costs a few microseconds for a one-line question;
-/// ``VerifierChain`` memoises it per text. Create one with ``init(_:)``.
+/// Analysis is pure and deterministic, linear in the length of the text, and costs a few
+/// microseconds for a one-line question; ``VerifierChain`` memoises it per text and analyses at
+/// most ``VerifierConfiguration/maximumAnalysedCharacters`` of it. Create one with ``init(_:)``
+/// or, bounded, ``init(_:maximumCharacters:)``.
 public struct AnalyzedText: Sendable {
     /// One word of the text.
     public struct Word: Sendable, Hashable {
@@ -40,11 +42,44 @@ public struct AnalyzedText: Sendable {
     /// True when most words are capitalised (ALL CAPS or Title Case), so capitals say nothing
     /// about names and no slot is derived from them.
     public let ignoresCapitals: Bool
+    /// True when only the beginning of ``text`` was analysed (see ``init(_:maximumCharacters:)``).
+    public let isTruncated: Bool
+    /// Approximate heap bytes of this analysis (words, their strings, slots, stem sets), for
+    /// memo budgets; the text itself is not counted.
+    let approximateBytes: Int
 
-    /// Analyses `text`.
+    /// Analyses `text`, all of it.
     public init(_ text: String) {
         var parser = TextParser(text)
+        self.init(text, parser: &parser, isTruncated: false)
+    }
+
+    /// Analyses the first `maximumCharacters` Unicode scalars of `text` only (a word cut there is
+    /// analysed as cut); ``isTruncated`` tells when the text is longer. Costs O(`maximumCharacters`)
+    /// however long the text is.
+    public init(_ text: String, maximumCharacters: Int) {
+        guard Self.exceeds(text, characters: maximumCharacters) else {
+            self.init(text)
+            return
+        }
+        var parser = TextParser(text, maximumCharacters: maximumCharacters)
+        self.init(text, parser: &parser, isTruncated: true)
+    }
+
+    /// True when `text` has more than `limit` Unicode scalars; reads at most `limit + 1` of them.
+    static func exceeds(_ text: String, characters limit: Int) -> Bool {
+        if text.utf8.count <= limit { return false }  // a scalar is at least one byte
+        var count = 0
+        for _ in text.unicodeScalars {
+            count += 1
+            if count > limit { return true }
+        }
+        return false
+    }
+
+    private init(_ text: String, parser: inout TextParser, isTruncated: Bool) {
         parser.run()
+        self.isTruncated = isTruncated
         self.text = text
         self.words = parser.words
         self.slots = parser.slots
@@ -61,6 +96,35 @@ public struct AnalyzedText: Sendable {
         self.contentWordIndices = content
         self.contentStems = contentStems
         self.stems = Set(parser.words.map(\.stem))
+        self.approximateBytes = Self.approximateBytes(
+            words: parser.words, slots: parser.slots, negations: parser.negations, contentWords: content.count,
+            stems: stems, contentStems: contentStems)
+    }
+
+    /// Heap bytes of a `String` beyond its 16-byte value: none for up to 15 UTF-8 bytes (stored
+    /// inline), else a 32-byte object header plus the bytes.
+    static func heapBytes(_ string: String) -> Int {
+        let count = string.utf8.count
+        return count <= 15 ? 0 : 32 + count
+    }
+
+    private static func approximateBytes(
+        words: [Word], slots: [Slot], negations: [String], contentWords: Int, stems: Set<String>, contentStems: Set<String>
+    ) -> Int {
+        let arrayHeader = 32
+        // Hash tables run at most 3/4 full; count 4/3 of a slot per element plus a byte of metadata.
+        func setBytes(_ set: Set<String>) -> Int {
+            set.reduce(arrayHeader + set.count * (MemoryLayout<String>.stride * 4 / 3 + 1)) { $0 + heapBytes($1) }
+        }
+        var bytes = MemoryLayout<AnalyzedText>.stride + 5 * arrayHeader
+        bytes += words.count * MemoryLayout<Word>.stride
+        for word in words { bytes += heapBytes(word.text) + heapBytes(word.lower) + heapBytes(word.stem) }
+        bytes += slots.count * MemoryLayout<Slot>.stride
+        for slot in slots { bytes += heapBytes(slot.value) }
+        bytes += negations.count * MemoryLayout<String>.stride
+        bytes += contentWords * MemoryLayout<Int>.stride
+        bytes += setBytes(stems) + setBytes(contentStems)
+        return bytes
     }
 
     /// The content words, lower-cased.

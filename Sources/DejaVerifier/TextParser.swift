@@ -1,5 +1,9 @@
 /// The single pass behind ``AnalyzedText``: splits a text into words, then finds slots and
 /// negation cues. Works on Unicode scalars; never calls into Foundation.
+///
+/// Linear in the text: every scalar is read a bounded number of times (quote closers are
+/// searched forward only, see ``scanSpans()``), each word's strings are built once, and slot
+/// look-ups by word go through per-word tables rather than scans of the slot list.
 struct TextParser {
     let scalars: [Unicode.Scalar]
     private(set) var words: [AnalyzedText.Word] = []
@@ -11,6 +15,11 @@ struct TextParser {
 
     init(_ text: String) {
         scalars = Array(text.unicodeScalars)
+    }
+
+    /// A parser of the first `maximumCharacters` scalars of `text` only.
+    init(_ text: String, maximumCharacters: Int) {
+        scalars = Array(text.unicodeScalars.prefix(max(0, maximumCharacters)))
     }
 
     mutating func run() {
@@ -29,6 +38,7 @@ struct TextParser {
 
     /// Records quoted strings and backtick code as slots; their words are still scanned as prose.
     private mutating func scanSpans() {
+        var closers = CloserSearch()
         var index = 0
         while index < scalars.count {
             let c = scalars[index]
@@ -44,27 +54,7 @@ struct TextParser {
                     continue
                 }
             }
-            let closers: Set<Unicode.Scalar> =
-                switch c {
-                case "“": ["”", "\""]
-                case "‘": ["’", "'"]
-                default: [c]
-                }
-            var end = index + 1
-            while end < scalars.count {
-                if closers.contains(scalars[end]) {
-                    if c == "'" || c == "‘" {
-                        // A closing single quote is followed by a non-letter ("'hi' in", "'hi'.").
-                        let next: Unicode.Scalar? = end + 1 < scalars.count ? scalars[end + 1] : nil
-                        if let next, next.isAlphabeticFast {
-                            end += 1
-                            continue
-                        }
-                    }
-                    break
-                }
-                end += 1
-            }
+            let end = closers.closer(of: c, openedAt: index, in: scalars)
             guard end < scalars.count, end > index + 1 else {
                 index += 1
                 continue
@@ -77,6 +67,38 @@ struct TextParser {
                 pendingSpans.append((offset: index, slot: Slot(kind: kind, value: value, wordIndex: -1)))
             }
             index = end + 1
+        }
+    }
+
+    /// Finds where a quote closes: the first closer after the opener (`scalars.count` when
+    /// none). Openers are met in increasing order, so the last answer per kind of quote is
+    /// reused while it is still ahead: each kind's search moves forward only, and unclosed
+    /// quotes ("“a “a “a …") cost one pass rather than one pass each.
+    private struct CloserSearch {
+        /// Per opening quote: the opener offset searched from and the closer found.
+        private var last: [Unicode.Scalar: (from: Int, end: Int)] = [:]
+
+        mutating func closer(of opener: Unicode.Scalar, openedAt index: Int, in scalars: [Unicode.Scalar]) -> Int {
+            // No closer lies strictly between `from` and `end`, so for `from <= index < end`
+            // the first closer after `index` is `end` again.
+            if let known = last[opener], known.from <= index, index < known.end { return known.end }
+            let closers: Set<Unicode.Scalar> =
+                switch opener {
+                case "“": ["”", "\""]
+                case "‘": ["’", "'"]
+                default: [opener]
+                }
+            let single = opener == "'" || opener == "‘"
+            var end = index + 1
+            while end < scalars.count {
+                if closers.contains(scalars[end]) {
+                    // A closing single quote is followed by a non-letter ("'hi' in", "'hi'.").
+                    guard single, end + 1 < scalars.count, scalars[end + 1].isAlphabeticFast else { break }
+                }
+                end += 1
+            }
+            last[opener] = (index, end)
+            return end
         }
     }
 
@@ -385,28 +407,53 @@ struct TextParser {
     }
 
     /// "1,000" → "1000", "3.50" → "3.5", "2.0" → "2", "007" → "7".
+    ///
+    /// One pass over the UTF-8 bytes (the digits are ASCII): no string is rebuilt per removed
+    /// zero, so a run of a million zeros costs a million steps.
     static func canonicalNumber(_ digits: String) -> String {
-        var text = digits
+        let comma = UInt8(ascii: ","), dot = UInt8(ascii: "."), zero = UInt8(ascii: "0")
+        var text = Array(digits.utf8)
         // A comma followed by exactly three digits groups thousands; otherwise it is a decimal comma.
-        if text.contains(",") {
-            let groups = text.split(separator: ",", omittingEmptySubsequences: false)
-            if groups.dropFirst().allSatisfy({ $0.count == 3 && !$0.contains(".") }) {
-                text = groups.joined()
-            } else if groups.count == 2 && !text.contains(".") {
-                text = groups.joined(separator: ".")
+        if let firstComma = text.firstIndex(of: comma) {
+            var groups = 1
+            var run = 0
+            var thousands = true
+            for byte in text[(firstComma + 1)...] {
+                if byte == comma {
+                    if run != 3 { thousands = false }
+                    groups += 1
+                    run = 0
+                } else {
+                    if byte == dot { thousands = false }
+                    run += 1
+                }
+            }
+            if run != 3 { thousands = false }
+            if thousands {
+                text.removeAll { $0 == comma }
+            } else if groups == 2 && !text.contains(dot) {
+                text[firstComma] = dot
             }
         }
-        if text.contains(".") {
-            while text.hasSuffix("0") { text.removeLast() }
-            if text.hasSuffix(".") { text.removeLast() }
+        var end = text.count
+        if text.contains(dot) {
+            while end > 0, text[end - 1] == zero { end -= 1 }
+            if end > 0, text[end - 1] == dot { end -= 1 }
         }
-        while text.count > 1, text.hasPrefix("0"), !text.hasPrefix("0.") { text.removeFirst() }
-        return text
+        var start = 0
+        while end - start > 1, text[start] == zero, text[start + 1] != dot { start += 1 }
+        return String(decoding: text[start..<end], as: UTF8.self)
     }
 
     // MARK: Lexicon slots and names
 
     private mutating func findLexiconSlots() {
+        // The last number slot of each word, kept up to date as slots are added, so "is the
+        // previous word a number" is one array read instead of a scan of every slot.
+        var numberSlot = [Int](repeating: -1, count: words.count)
+        for (position, slot) in slots.enumerated() where slot.kind == .number && numberSlot.indices.contains(slot.wordIndex) {
+            numberSlot[slot.wordIndex] = position
+        }
         var index = 0
         while index < words.count {
             let word = words[index]
@@ -414,17 +461,20 @@ struct TextParser {
                 index += 1
                 continue
             }
+            let previousNumber = index > 0 ? numberSlot[index - 1] : -1
             // "20 percent" → "20%".
-            if word.lower == "percent" || word.lower == "pct", index > 0, let last = slots.lastIndex(where: { $0.wordIndex == index - 1 && $0.kind == .number }) {
-                slots[last].value += "%"
+            if word.lower == "percent" || word.lower == "pct", previousNumber >= 0 {
+                slots[previousNumber].value += "%"
                 nonContent.insert(index)
                 index += 1
                 continue
             }
-            let previousIsNumber = index > 0 && slots.contains { $0.wordIndex == index - 1 && $0.kind == .number }
+            let previousIsNumber = previousNumber >= 0
             if let number = Lexicon.numberWords[word.lower] {
+                numberSlot[index] = slots.count
                 slots.append(Slot(kind: .number, value: number, wordIndex: index))
             } else if let ordinal = Lexicon.ordinalWords[word.lower], !(word.lower == "second" && previousIsNumber) {
+                numberSlot[index] = slots.count
                 slots.append(Slot(kind: .number, value: ordinal, wordIndex: index))
                 nonContent.insert(index)
             } else if let (kind, value) = Lexicon.slot(forWord: word.lower) {

@@ -28,8 +28,7 @@ public struct ThresholdVerifier: Sendable {
             adjust(&configuration)
             return configuration
         }
-        let capacity = configurations.map(\.memoizedAnalyses).max() ?? 0
-        let memo = capacity > 0 ? AnalysisMemo(capacity: capacity) : nil
+        let memo = AnalysisMemo.make(for: configurations)
         let chains = configurations.map {
             VerifierChain(configuration: $0, wordVectors: wordVectors, contextualWordVectors: contextualWordVectors, memo: memo)
         }

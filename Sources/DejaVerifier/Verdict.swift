@@ -1,8 +1,9 @@
 /// Why a verifier turned a cache candidate down.
 ///
 /// A verifier returns `nil` to accept a candidate and a verdict to reject it. The verdict names
-/// the check that rejected (`"slots"`, `"order"`, `"polarity"`, `"content-words"`) and says in a
-/// short human-readable sentence what differed, so an operator can see why a lookup missed.
+/// the check that rejected (`"slots"`, `"order"`, `"polarity"`, `"content-words"`, or
+/// `"length"` for a text too long to analyse) and says in a short human-readable sentence what
+/// differed, so an operator can see why a lookup missed.
 public struct Verdict: Sendable, Hashable, CustomStringConvertible {
     /// The ``VerificationCheck/name`` of the check that rejected.
     public var check: String
@@ -17,4 +18,9 @@ public struct Verdict: Sendable, Hashable, CustomStringConvertible {
 
     /// `check: detail`.
     public var description: String { "\(check): \(detail)" }
+
+    /// `"length"`: the ``check`` of the rejection of a pair in which a text is longer than
+    /// ``VerifierConfiguration/maximumAnalysedCharacters`` (checked before any other check and
+    /// not switchable: such a pair is never accepted).
+    public static let lengthCheck = "length"
 }

@@ -9,9 +9,13 @@ import Synchronization
 /// the check and the difference. `nil` accepts.
 ///
 /// Texts that differ only in case, punctuation or spacing are accepted without running any
-/// check. Analyses are memoised (see ``VerifierConfiguration/memoizedAnalyses``), so a cached
-/// candidate is analysed once however often it comes up. Deterministic; a verification costs a
-/// few microseconds. Safe to share across tasks.
+/// check. A pair in which either text is longer than
+/// ``VerifierConfiguration/maximumAnalysedCharacters`` is rejected (``Verdict/lengthCheck``)
+/// before anything is analysed, so no input costs more than that bound. Analyses are memoised
+/// (see ``VerifierConfiguration/memoizedAnalyses`` and
+/// ``VerifierConfiguration/memoizedAnalysisBytes``), so a cached candidate is analysed once
+/// however often it comes up. Deterministic; a verification costs a few microseconds. Safe to
+/// share across tasks.
 public struct VerifierChain: Sendable {
     /// The checks, run in order.
     public var checks: [any VerificationCheck]
@@ -34,7 +38,7 @@ public struct VerifierChain: Sendable {
     ) {
         self.init(
             configuration: configuration, wordVectors: wordVectors, contextualWordVectors: contextualWordVectors,
-            memo: configuration.memoizedAnalyses > 0 ? AnalysisMemo(capacity: configuration.memoizedAnalyses) : nil)
+            memo: AnalysisMemo.make(for: [configuration]))
     }
 
     /// The standard chain, with an analysis memo shared with other chains (nil: none).
@@ -73,11 +77,12 @@ public struct VerifierChain: Sendable {
         self.checks = checks
         self.configuration = configuration
         self.contextualWordVectors = contextualWordVectors
-        self.memo = configuration.memoizedAnalyses > 0 ? AnalysisMemo(capacity: configuration.memoizedAnalyses) : nil
+        self.memo = AnalysisMemo.make(for: [configuration])
     }
 
     /// `nil` when `candidate` may answer `query`, otherwise the first check's rejection.
     public func verify(query: String, candidate: String) -> Verdict? {
+        if let tooLong = lengthVerdict(query: query, candidate: candidate) { return tooLong }
         if query == candidate { return nil }
         let a = analyze(query)
         let b = analyze(candidate)
@@ -86,6 +91,16 @@ public struct VerifierChain: Sendable {
             if let verdict = check.verdict(a, b) { return verdict }
         }
         return nil
+    }
+
+    /// The rejection of a pair in which a text is longer than the verifier analyses, else nil.
+    /// Costs at most `maximumAnalysedCharacters` steps per text.
+    public func lengthVerdict(query: String, candidate: String) -> Verdict? {
+        let limit = configuration.maximumAnalysedCharacters
+        let who =
+            AnalyzedText.exceeds(query, characters: limit) ? "query" : AnalyzedText.exceeds(candidate, characters: limit) ? "candidate" : nil
+        guard let who else { return nil }
+        return Verdict(check: Verdict.lengthCheck, detail: "the \(who) is longer than \(limit) characters, the most the verifier analyses")
     }
 
     /// The outcome of ``verifyWithoutModelWork(query:candidate:)``.
@@ -101,6 +116,7 @@ public struct VerifierChain: Sendable {
     /// an event loop decide here in microseconds and move only the rare pair that needs an
     /// encoder pass to a thread pool.
     public func verifyWithoutModelWork(query: String, candidate: String) -> Step {
+        if let tooLong = lengthVerdict(query: query, candidate: candidate) { return .decided(tooLong) }
         if query == candidate { return .decided(nil) }
         let a = analyze(query)
         let b = analyze(candidate)
@@ -117,30 +133,44 @@ public struct VerifierChain: Sendable {
         return .decided(nil)
     }
 
-    /// Every check's rejection, not just the first: for explaining a miss and for tuning.
+    /// Every check's rejection, not just the first: for explaining a miss and for tuning. A pair
+    /// with a text too long to analyse gets the length rejection only.
     public func verdicts(query: String, candidate: String) -> [Verdict] {
+        if let tooLong = lengthVerdict(query: query, candidate: candidate) { return [tooLong] }
         let a = analyze(query)
         let b = analyze(candidate)
         if a.normalizedWords == b.normalizedWords { return [] }
         return checks.compactMap { $0.verdict(a, b) }
     }
 
-    /// The analysis of `text`, from the memo when present.
+    /// The analysis of `text`, from the memo when present. Only the first
+    /// ``VerifierConfiguration/maximumAnalysedCharacters`` are analysed; the analysis of a
+    /// longer text says so (``AnalyzedText/isTruncated``) and is not memoised.
     public func analyze(_ text: String) -> AnalyzedText {
-        guard let memo else { return AnalyzedText(text) }
+        let limit = configuration.maximumAnalysedCharacters
+        guard let memo else { return AnalyzedText(text, maximumCharacters: limit) }
         if let hit = memo.lookUp(text) { return hit }
-        let analysis = AnalyzedText(text)
-        memo.store(analysis)
+        let analysis = AnalyzedText(text, maximumCharacters: limit)
+        if !analysis.isTruncated { memo.store(analysis) }
         return analysis
     }
+
+    /// The number of analyses memoised (shared with the chains of the same ``ThresholdVerifier``).
+    public var memoizedAnalysisCount: Int { memo?.count ?? 0 }
+    /// The approximate bytes the analysis memo holds, at most
+    /// ``VerifierConfiguration/memoizedAnalysisBytes``.
+    public var memoizedAnalysisBytes: Int { memo?.bytes ?? 0 }
 }
 
 extension VerifierChain: TokenStateObserver {
     /// Prepares a text the cache has just embedded, while its encoder pass is fresh: analyses it
     /// (into the memo) and takes its words in context from the pass. A later verification of
     /// that text (as query or as candidate) then runs no model and analyses nothing. Wrap the
-    /// cache's model in a ``TokenStateReportingEmbedder`` with the chain as observer.
+    /// cache's model in a ``TokenStateReportingEmbedder`` with the chain as observer. A text
+    /// longer than ``VerifierConfiguration/maximumAnalysedCharacters`` is skipped (every pair
+    /// with it is rejected unread).
     public func encoder(didEncode encoded: EncodedText) {
+        guard !AnalyzedText.exceeds(encoded.text, characters: configuration.maximumAnalysedCharacters) else { return }
         let analysis = analyze(encoded.text)
         guard let contextual = contextualWordVectors, !contextual.isReady(for: analysis) else { return }
         contextual.prepare(analysis, from: encoded)
@@ -148,24 +178,62 @@ extension VerifierChain: TokenStateObserver {
 }
 
 /// A bounded map from text to analysis, cleared when full (cheaper than LRU bookkeeping, and a
-/// miss only costs one analysis).
+/// miss only costs one analysis). Full means `capacity` analyses or `byteBudget` approximate
+/// bytes (text, per-entry overhead and ``AnalyzedText/approximateBytes``); an analysis larger
+/// than the whole budget is not kept.
 final class AnalysisMemo: Sendable {
-    private let entries: Mutex<[String: AnalyzedText]>
-    private let capacity: Int
-
-    init(capacity: Int) {
-        self.capacity = capacity
-        self.entries = Mutex([:])
+    private struct State {
+        var entries: [String: AnalyzedText] = [:]
+        var bytes = 0
     }
 
+    private let state: Mutex<State>
+    let capacity: Int
+    let byteBudget: Int
+
+    init(capacity: Int, byteBudget: Int) {
+        self.capacity = capacity
+        self.byteBudget = byteBudget
+        self.state = Mutex(State())
+    }
+
+    /// One memo sized for the largest of `configurations`, or nil when they turn it off.
+    static func make(for configurations: [VerifierConfiguration]) -> AnalysisMemo? {
+        let capacity = configurations.map(\.memoizedAnalyses).max() ?? 0
+        let budget = configurations.map(\.memoizedAnalysisBytes).max() ?? 0
+        return capacity > 0 && budget > 0 ? AnalysisMemo(capacity: capacity, byteBudget: budget) : nil
+    }
+
+    /// What one entry costs: its analysis, the key's bytes (shared with ``AnalyzedText/text``)
+    /// and a dictionary slot.
+    static func bytes(of analysis: AnalyzedText) -> Int {
+        analysis.approximateBytes + AnalyzedText.heapBytes(analysis.text)
+            + (MemoryLayout<String>.stride + MemoryLayout<AnalyzedText>.stride) * 4 / 3 + 1
+    }
+
+    var count: Int { state.withLock { $0.entries.count } }
+    var bytes: Int { state.withLock { $0.bytes } }
+
     func lookUp(_ text: String) -> AnalyzedText? {
-        entries.withLock { $0[text] }
+        state.withLock { $0.entries[text] }
     }
 
     func store(_ analysis: AnalyzedText) {
-        entries.withLock { entries in
-            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[analysis.text] = analysis
+        let size = Self.bytes(of: analysis)
+        guard size <= byteBudget else { return }
+        // A cleared table is released after the lock is given back.
+        let dropped: [String: AnalyzedText] = state.withLock { state in
+            if let old = state.entries[analysis.text] { state.bytes -= Self.bytes(of: old) }
+            var dropped: [String: AnalyzedText] = [:]
+            if state.entries[analysis.text] == nil, state.entries.count >= capacity || state.bytes + size > byteBudget {
+                dropped = state.entries
+                state.entries = [:]
+                state.bytes = 0
+            }
+            state.entries[analysis.text] = analysis
+            state.bytes += size
+            return dropped
         }
+        _ = dropped
     }
 }

@@ -35,9 +35,26 @@ public struct VerifierConfiguration: Sendable, Hashable {
     public var maximumAddedWords: Int
     /// ``OrderCheck/window``. Default 3.
     public var orderWindow: Int
-    /// How many analysed texts ``VerifierChain`` memoises (each a few hundred bytes); 0 turns
-    /// the memo off. Default 4,096.
+    /// How many analysed texts ``VerifierChain`` memoises (one or two kilobytes each for a
+    /// one-line question); 0 turns the memo off. Default 4,096.
     public var memoizedAnalyses: Int
+    /// The most bytes (approximate: text, words, slots, stem sets) the analysis memo holds; it
+    /// is cleared when the next analysis would exceed this or ``memoizedAnalyses``. Bounds the
+    /// memo whatever the texts' length. Default 16 MiB (4,096 one-line questions take about
+    /// 6 MiB).
+    public var memoizedAnalysisBytes: Int
+    /// The longest text, in Unicode scalars, the verifier analyses. A pair in which either text
+    /// is longer is rejected (``Verdict/lengthCheck``) without analysing it: the checks need the
+    /// whole text, a prefix would let two long texts that differ only after it pass, and
+    /// analysis and checks cost time in proportion to the length. The verifier is for one-line
+    /// questions. Default 4,096 (``defaultMaximumAnalysedCharacters``).
+    public var maximumAnalysedCharacters: Int
+
+    /// 4,096 Unicode scalars: far above any one-line question, and a few milliseconds of
+    /// analysis at most.
+    public static let defaultMaximumAnalysedCharacters = 4096
+    /// 16 MiB.
+    public static let defaultMemoizedAnalysisBytes = 16 << 20
 
     /// Creates a configuration; every parameter defaults to the ``balanced`` value.
     public init(
@@ -51,7 +68,9 @@ public struct VerifierConfiguration: Sendable, Hashable {
         maximumUnmatchedWords: Int = 0,
         maximumAddedWords: Int = 1,
         orderWindow: Int = 3,
-        memoizedAnalyses: Int = 4096
+        memoizedAnalyses: Int = 4096,
+        memoizedAnalysisBytes: Int = VerifierConfiguration.defaultMemoizedAnalysisBytes,
+        maximumAnalysedCharacters: Int = VerifierConfiguration.defaultMaximumAnalysedCharacters
     ) {
         self.similarityThreshold = similarityThreshold
         self.checksSlots = checksSlots
@@ -64,6 +83,8 @@ public struct VerifierConfiguration: Sendable, Hashable {
         self.maximumAddedWords = maximumAddedWords
         self.orderWindow = orderWindow
         self.memoizedAnalyses = memoizedAnalyses
+        self.memoizedAnalysisBytes = memoizedAnalysisBytes
+        self.maximumAnalysedCharacters = maximumAnalysedCharacters
     }
 
     /// The names of the checks, as configuration and reports spell them.

@@ -62,6 +62,10 @@ struct Serve: AsyncParsableCommand {
         let gateway: Gateway
         do {
             gateway = try Gateway(configuration: configuration, logger: logger)
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("deja: configuration error: \(error.message)\n".utf8))
+            await simulator?.shutdown()
+            throw ExitCode(78)
         } catch {
             FileHandle.standardError.write(Data("deja: cannot start: \(error)\n".utf8))
             await simulator?.shutdown()
@@ -70,29 +74,6 @@ struct Serve: AsyncParsableCommand {
         let banner = Banner(configuration: configuration, simulatorURL: simulator?.baseURL)
         try await gateway.run { port in banner.print(port: port) }
         await simulator?.shutdown()
-    }
-}
-
-/// Demo mode: the simulator stands in for every provider, loudly.
-enum DemoMode {
-    static func apply(to configuration: GatewayConfiguration, simulatorURL: String) -> GatewayConfiguration {
-        var configuration = configuration
-        configuration.demo = true
-        // One simulator, reached through each wire format: claude-* speaks Anthropic's Messages
-        // API, gemini-* Gemini's API, everything else OpenAI's.
-        configuration.providers = [
-            ProviderSettings(
-                name: "sim-anthropic", kind: .anthropic, baseURL: simulatorURL, apiKey: "sim-demo-key",
-                models: ["claude-sonnet-4-5"], modelPatterns: ["claude-*"], forwardHeaders: ["x-sim-"]),
-            ProviderSettings(
-                name: "sim-gemini", kind: .gemini, baseURL: simulatorURL, apiKey: "sim-demo-key",
-                models: ["gemini-2.5-flash"], modelPatterns: ["gemini-*"], forwardHeaders: ["x-sim-"]),
-            ProviderSettings(
-                name: "sim", kind: .openai, baseURL: simulatorURL + "/v1", apiKey: "sim-demo-key",
-                models: ["gpt-4o-mini", "gpt-4o", "text-embedding-3-small"], modelPatterns: ["*"], forwardHeaders: ["x-sim-"]),
-        ]
-        configuration.defaultProvider = "sim"
-        return configuration
     }
 }
 
@@ -112,9 +93,34 @@ struct Banner: Sendable {
         } else {
             lines.append("Providers: " + configuration.providers.map { "\($0.name) (\($0.kind.rawValue))" }.joined(separator: ", "))
         }
+        lines += securityLines(port: port)
         lines.append(
             "Try: curl -s http://127.0.0.1:\(port)/v1/chat/completions -H 'content-type: application/json' -d '{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'"
         )
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+
+    /// What is authenticated, said plainly: client keys, and who may use the gateway API.
+    func securityLines(port: Int) -> [String] {
+        var lines: [String] = []
+        if !configuration.tenants.isEmpty {
+            let tenants = Set(configuration.tenants.map(\.tenant)).sorted()
+            lines.append("Authentication: client key required on /v1 and the pass-through (\(configuration.tenants.count) keys; tenants \(tenants.joined(separator: ", ")))")
+        } else if configuration.isBoundToLoopback {
+            lines.append("Authentication: off (no client keys): anonymous callers are accepted because the gateway listens on loopback only")
+        } else {
+            lines.append("")
+            lines.append("  *** WARNING: NO AUTHENTICATION. allow_unauthenticated is set and no client key is configured: ***")
+            lines.append("  *** anyone who reaches \(configuration.host):\(port) can use this gateway and its provider keys. ***")
+            lines.append("")
+        }
+        if configuration.adminTokenHash != nil {
+            lines.append("Gateway API (/api/*, detailed /health\(configuration.protectMetrics ? ", /metrics" : "")): admin token required")
+        } else if configuration.isBoundToLoopback {
+            lines.append("Gateway API (/api/*, detailed /health): local callers only (no ADMIN_API_KEY)")
+        } else {
+            lines.append("Gateway API (/api/*): disabled until ADMIN_API_KEY is set")
+        }
+        return lines
     }
 }

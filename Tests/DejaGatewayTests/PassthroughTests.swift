@@ -96,9 +96,10 @@ import Testing
         }
     }
 
-    @Test func upstreamURLMapping() {
-        #expect(PassthroughHandler.upstreamURL(family: .openai, baseURL: "https://api.groq.com/openai/v1", path: "/openai/v1/models", query: nil) == "https://api.groq.com/openai/v1/models")
-        #expect(PassthroughHandler.upstreamURL(family: .anthropic, baseURL: "https://api.anthropic.com", path: "/anthropic/v1/messages", query: "beta=true") == "https://api.anthropic.com/v1/messages?beta=true")
-        #expect(PassthroughHandler.upstreamURL(family: .gemini, baseURL: "https://g.example", path: "/gemini/v1/models/x:generateContent", query: nil) == "https://g.example/v1/models/x:generateContent")
+    @Test func upstreamPathMapping() throws {
+        // An OpenAI-kind base URL ends in its version segment, so the path below /openai/v1 is appended to it.
+        #expect(try PassthroughHandler.upstreamPath(family: .openai, rawTarget: "/openai/v1/models") == "/models")
+        #expect(try PassthroughHandler.upstreamPath(family: .anthropic, rawTarget: "/anthropic/v1/messages?beta=true") == "/v1/messages")
+        #expect(try PassthroughHandler.upstreamPath(family: .gemini, rawTarget: "/gemini/v1/models/x:generateContent") == "/v1/models/x:generateContent")
     }
 }

@@ -67,6 +67,21 @@ import Testing
         }
     }
 
+    @Test func redissIsRefusedWithWhatToDoInstead() {
+        do {
+            _ = try RedisConfiguration(url: "rediss://:secret@cache.internal:6380/0")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error == .invalidURL)
+            #expect(error.detail == RedisConfiguration.tlsUnsupportedMessage)
+            #expect(error.description.contains("hiredis 0.14, which has no TLS"))
+            #expect(!error.description.contains("secret"))
+            for fragment in ["requirepass", "ACL user", "firewall", "stunnel", "spiped", "Protecting Redis"] {
+                #expect(error.description.contains(fragment), "\(fragment)")
+            }
+        }
+    }
+
     @Test func invalidURLErrorSaysWhy() {
         do {
             _ = try RedisConfiguration(url: "redis://localhost:99999")

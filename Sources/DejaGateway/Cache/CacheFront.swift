@@ -8,13 +8,15 @@ import Logging
 /// in-flight requests and the idempotency store, created once per gateway.
 final class CacheFront: Sendable {
     let cache: SemanticCache
-    let coalescer = Coalescer()
+    /// Bounded by the cache configuration's `coalescing…` settings.
+    let coalescer: Coalescer
     let mirror: CacheMirror?
     let metrics: GatewayMetrics?
     var configuration: CacheConfiguration { cache.configuration }
 
     init(cache: SemanticCache, mirror: CacheMirror?, metrics: GatewayMetrics?) {
         self.cache = cache
+        self.coalescer = Coalescer(limits: Coalescer.Limits(cache.configuration))
         self.mirror = mirror
         self.metrics = metrics
     }

@@ -2,14 +2,28 @@ import DejaCache
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import Synchronization
 
 /// `X-Idempotency-Key` on the request path: replays the first successful response for the key
 /// (per tenant) with `X-Idempotent-Replay: true`; a concurrent duplicate waits for it; the same key
 /// with a different body is 422. Streamed responses are kept as the bytes that were sent.
+///
+/// A response is kept only when it was delivered whole: a 2xx status, a body writer that finished
+/// without throwing, no more than the store's `maxResponseBytes`, and — for an event stream — a
+/// last event of `data: [DONE]` (a stream that failed midway ends with an error event instead, or
+/// is cut). Every other ending releases the key, so a retry runs afresh: the handler throwing, a
+/// client that disconnects while the body is written (the writer throws), a cancelled task, and a
+/// body that is never written at all (the `IdempotencyLease` releases the key when the dropped
+/// response's body closure deallocates it).
+///
+/// When in-flight keys fill the store's budget the request is refused with 503 and
+/// `Retry-After: 1` (`idempotency_capacity`): the bound protects the whole gateway, not one
+/// tenant's rate, so it is reported as the server's condition rather than as 429.
 enum Idempotency {
     /// Response headers worth replaying.
     static let keptHeaders: [HTTPField.Name] = [.contentType, .xProvider, .xModel, .xCache, .xCached, .xCacheSimilarity]
+
+    /// The last bytes of a stream that ended well.
+    static let streamEnd: [UInt8] = Array("data: [DONE]\n\n".utf8)
 
     static func run(
         store: IdempotencyStore, key: String, tenant: String, body: ByteBuffer, _ respond: () async throws -> Response
@@ -24,6 +38,18 @@ enum Idempotency {
             throw GatewayError(
                 status: .unprocessableContent, message: "X-Idempotency-Key '\(key)' was already used with a different request body",
                 type: "invalid_request_error", code: "idempotency_key_conflict")
+        case .overloaded:
+            throw GatewayError(
+                status: .serviceUnavailable,
+                message: "Too many requests with an X-Idempotency-Key are in progress on this gateway; retry shortly",
+                type: "server_error", code: "idempotency_capacity", headers: [.retryAfter: "1"])
+        case .cancelled:
+            // The waiting request's task was cancelled (its client is gone): nobody reads this,
+            // but it is logged and counted as the client's doing (nginx's 499), not a 500.
+            throw GatewayError(
+                status: HTTPResponse.Status(code: 499, reasonPhrase: "Client Closed Request"),
+                message: "The request was cancelled while it waited for another request with its X-Idempotency-Key",
+                type: "invalid_request_error", code: "request_cancelled")
         case .replay(let stored):
             var fields = HTTPFields()
             for (name, value) in stored.headers {
@@ -31,40 +57,101 @@ enum Idempotency {
             }
             fields[HTTPField.Name("X-Idempotent-Replay")!] = "true"
             return Response(status: .init(code: stored.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: stored.body)))
-        case .proceed:
+        case .proceed(let lease):
             let response: Response
             do {
                 response = try await respond()
             } catch {
-                store.complete(key: recordKey, response: nil)
+                lease.release()
                 throw error
             }
             guard (200..<300).contains(response.status.code) else {
-                store.complete(key: recordKey, response: nil)
+                lease.release()
                 return response
             }
-            var headers: [(String, String)] = []
-            for name in keptHeaders {
-                if let value = response.headers[name] { headers.append((name.canonicalName, value)) }
-            }
-            let status = response.status.code
-            let kept = headers
-            let collected = Mutex<[UInt8]>([])
-            let original = response.body
-            var captured = response
-            captured.body = ResponseBody { writer in
-                do {
-                    try await original.map { buffer in
-                        collected.withLock { $0.append(contentsOf: buffer.readableBytesView) }
-                        return buffer
-                    }.write(writer)
-                } catch {
-                    store.complete(key: recordKey, response: nil)
-                    throw error
-                }
-                store.complete(key: recordKey, response: StoredResponse(status: status, headers: kept, body: collected.withLock { $0 }))
-            }
-            return captured
+            return capturing(response, lease: lease, maxBytes: store.limits.maxResponseBytes)
         }
+    }
+
+    /// `response` with a body that, while it is written, keeps a copy (up to `maxBytes`) and
+    /// completes `lease` with it once the body was delivered whole, or releases it.
+    static func capturing(_ response: Response, lease: IdempotencyLease, maxBytes: Int) -> Response {
+        var headers: [(String, String)] = []
+        for name in keptHeaders {
+            if let value = response.headers[name] { headers.append((name.canonicalName, value)) }
+        }
+        let status = response.status.code
+        let kept = headers
+        let isStream = response.headers[.contentType]?.hasPrefix("text/event-stream") == true
+        let original = response.body
+        var captured = response
+        captured.body = ResponseBody(contentLength: original.contentLength) { writer in
+            // Owned by this closure's task alone; the writer passed down uses it in the same task.
+            let capture = BodyCapture(limit: maxBytes, expectedBytes: original.contentLength)
+            do {
+                try await original.write(CapturingWriter(base: writer, capture: capture))
+            } catch {
+                lease.release()
+                throw error
+            }
+            guard capture.finished, let bytes = capture.bytes, !isStream || bytes.ends(with: streamEnd) else {
+                lease.release()
+                return
+            }
+            lease.complete(StoredResponse(status: status, headers: kept, body: bytes))
+        }
+        return captured
+    }
+}
+
+/// What a captured body has written so far. Confined to the task writing the body.
+final class BodyCapture {
+    private let limit: Int
+    private var collected: [UInt8] = []
+    private var overflowed = false
+    /// The body writer called `finish`: the body went out whole.
+    var finished = false
+
+    init(limit: Int, expectedBytes: Int?) {
+        self.limit = limit
+        if let expectedBytes, expectedBytes <= limit { collected.reserveCapacity(expectedBytes) }
+    }
+
+    /// The bytes written, nil once they outgrew the limit.
+    var bytes: [UInt8]? { overflowed ? nil : collected }
+
+    func append(_ buffer: ByteBuffer) {
+        guard !overflowed else { return }
+        guard collected.count + buffer.readableBytes <= limit else {
+            // Too large to keep: stop holding a copy at all.
+            overflowed = true
+            collected = []
+            return
+        }
+        collected.append(contentsOf: buffer.readableBytesView)
+    }
+}
+
+/// Passes a response body through to the client's writer, copying what was written into a
+/// `BodyCapture` (only after the client's writer accepted it).
+struct CapturingWriter: ResponseBodyWriter {
+    var base: any ResponseBodyWriter
+    let capture: BodyCapture
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        try await base.write(buffer)
+        capture.append(buffer)
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        let capture = self.capture
+        try await base.finish(trailingHeaders)
+        capture.finished = true
+    }
+}
+
+extension Array where Element == UInt8 {
+    fileprivate func ends(with suffix: [UInt8]) -> Bool {
+        count >= suffix.count && self[(count - suffix.count)...].elementsEqual(suffix)
     }
 }

@@ -25,6 +25,9 @@ public struct CacheSettings: Sendable {
     public var remoteDimension: Int?
     /// `REDIS_URL`: mirror entries to Redis and share them with peer instances.
     public var redisURL: String?
+    /// `REDIS_HMAC_KEY`: the HMAC-SHA256 key that authenticates mirrored entries (at least 32
+    /// bytes, e.g. `openssl rand -hex 32`; the same on every instance). Required with `redisURL`.
+    public var redisHMACKey: String?
     /// OpenBLAS threads for the native model (process-wide). 1 keeps a query's encoder pass off
     /// the other core (best under load); 2 cuts single-query latency on an idle 2-core machine.
     public var blasThreads = 1

@@ -1,4 +1,5 @@
 import Configuration
+import DejaHTTPServer
 import DejaCache
 import DejaVerifier
 import Foundation
@@ -16,8 +17,8 @@ public struct ConfigurationLoader: Sendable {
     /// The environment variables that override file settings.
     public static let environmentKeys = [
         "PORT", "HOST", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GROQ_API_KEY", "TOGETHER_API_KEY",
-        "OLLAMA_URL", "DEFAULT_PROVIDER", "LOG_LEVEL", "REQUEST_TIMEOUT_MS", "MAX_BODY_BYTES", "REDIS_URL", "IDEMPOTENCY_TTL_MS",
-        "ADMIN_TOKEN", "DEJA_MODEL_DIR",
+        "OLLAMA_URL", "DEFAULT_PROVIDER", "LOG_LEVEL", "REQUEST_TIMEOUT_MS", "MAX_BODY_BYTES", "REDIS_URL", "REDIS_HMAC_KEY", "IDEMPOTENCY_TTL_MS",
+        "ADMIN_TOKEN", "ADMIN_API_KEY", "ALLOW_UNAUTHENTICATED", "PROTECT_METRICS", "MAX_CONNECTIONS", "DEJA_MODEL_DIR",
     ]
 
     /// Built-in providers: enabled as soon as their key (or, for Ollama, URL) is configured.
@@ -30,17 +31,27 @@ public struct ConfigurationLoader: Sendable {
         ("ollama", .openai, "http://localhost:11434/v1", [], nil),
     ]
 
-    static let topLevelKeys = ["server", "log_level", "default_provider", "demo", "providers", "cache", "tenants", "admin_token"]
+    static let topLevelKeys = [
+        "server", "log_level", "default_provider", "demo", "providers", "cache", "tenants", "admin_api_key", "admin_token",
+        "allow_unauthenticated", "protect_metrics", "local_embeddings",
+    ]
+    static let localEmbeddingKeys = ["max_tokens_per_request", "batch_size", "concurrent_batches"]
     static let cacheKeys = [
         "enabled", "threshold", "model_thresholds", "threshold_min", "threshold_max", "ttl_seconds", "max_entries", "max_bytes",
         "stored_finish_reasons", "max_temperature", "shared_scope_tenants", "index_promotion_threshold", "candidates_per_lookup",
-        "idempotency_ttl_ms", "embedder", "model_dir", "remote_embedder", "redis_url", "embedding_memo_entries", "verifier", "feedback_raises_threshold", "feedback_threshold_step", "blas_threads",
+        "idempotency_ttl_ms", "embedder", "model_dir", "remote_embedder", "redis_url", "redis_hmac_key", "embedding_memo_entries", "verifier", "feedback_raises_threshold", "feedback_threshold_step", "blas_threads",
     ]
     static let verifierKeys = ["enabled", "checks", "min_word_similarity", "min_contextual_similarity", "context_memo_texts"]
     static let verifierCheckNames = VerifierConfiguration.checkNames
     static let remoteEmbedderKeys = ["base_url", "api_key", "model", "dimension"]
-    static let serverKeys = ["host", "port", "max_body_bytes", "request_timeout_ms", "cors_allowed_origins"]
-    static let providerKeys = ["kind", "base_url", "api_key", "models", "model_patterns", "timeout_ms", "forward_headers", "default_max_tokens", "enabled"]
+    static let serverKeys = [
+        "host", "port", "max_body_bytes", "request_timeout_ms", "cors_allowed_origins", "max_connections", "header_timeout_ms",
+        "idle_timeout_ms", "body_timeout_ms", "write_timeout_ms", "max_header_bytes",
+    ]
+    static let providerKeys = [
+        "kind", "base_url", "api_key", "models", "model_patterns", "timeout_ms", "forward_headers", "default_max_tokens", "enabled",
+        "passthrough_allow",
+    ]
 
     public init() {}
 
@@ -84,6 +95,12 @@ public struct ConfigurationLoader: Sendable {
                     case "max_body_bytes": settings.maxBodyBytes = try Self.positiveInt(try scalar(v, path), key: path)
                     case "request_timeout_ms": settings.requestTimeoutMs = try Self.positiveInt(try scalar(v, path), key: path)
                     case "cors_allowed_origins": settings.corsAllowedOrigins = try stringList(v, path)
+                    case "max_connections": settings.serverLimits.maxConnections = try Self.positiveInt(try scalar(v, path), key: path)
+                    case "header_timeout_ms": settings.serverLimits.headerTimeout = .milliseconds(try Self.positiveInt(try scalar(v, path), key: path))
+                    case "idle_timeout_ms": settings.serverLimits.idleTimeout = .milliseconds(try Self.positiveInt(try scalar(v, path), key: path))
+                    case "body_timeout_ms": settings.serverLimits.bodyTimeout = .milliseconds(try Self.positiveInt(try scalar(v, path), key: path))
+                    case "write_timeout_ms": settings.serverLimits.writeTimeout = .milliseconds(try Self.positiveInt(try scalar(v, path), key: path))
+                    case "max_header_bytes": settings.serverLimits.maxHeaderBytes = try Self.positiveInt(try scalar(v, path), key: path)
                     default: throw unknownKey(path, expected: Self.serverKeys)
                     }
                 }
@@ -91,7 +108,21 @@ public struct ConfigurationLoader: Sendable {
             case "default_provider": settings.defaultProvider = try string(value, key)
             case "demo": settings.demo = try bool(value, key)
             case "cache": try parseCache(value, into: &settings.cache)
-            case "admin_token": settings.adminToken = try string(value, key)
+            case "admin_api_key", "admin_token": settings.adminToken = try string(value, key)
+            case "allow_unauthenticated": settings.allowUnauthenticated = try bool(value, key)
+            case "protect_metrics": settings.protectMetrics = try bool(value, key)
+            case "local_embeddings":
+                guard let m = value.mapping else { throw ConfigurationError("local_embeddings: expected a mapping with keys \(Self.localEmbeddingKeys.joined(separator: ", "))") }
+                for (k, v) in m {
+                    let sub = k.string ?? ""
+                    let path = "local_embeddings.\(sub)"
+                    switch sub {
+                    case "max_tokens_per_request": settings.localEmbeddings.maxTokensPerRequest = try Self.positiveInt(try scalar(v, path), key: path)
+                    case "batch_size": settings.localEmbeddings.batchSize = try Self.positiveInt(try scalar(v, path), key: path)
+                    case "concurrent_batches": settings.localEmbeddings.concurrentBatches = try Self.positiveInt(try scalar(v, path), key: path)
+                    default: throw unknownKey(path, expected: Self.localEmbeddingKeys)
+                    }
+                }
             case "tenants":
                 guard let list = value.sequence else { throw ConfigurationError("tenants: expected a list of {key, tenant} mappings") }
                 for (i, item) in list.enumerated() {
@@ -107,6 +138,12 @@ public struct ConfigurationLoader: Sendable {
                     }
                     guard let key, !key.isEmpty, let tenant, !tenant.isEmpty else {
                         throw ConfigurationError("tenants[\(i)]: both key and tenant are required")
+                    }
+                    guard key.utf8.count >= 16, key.utf8.count <= 512, key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                        throw ConfigurationError("tenants[\(i)].key: a client key must be 16 to 512 printable ASCII characters without spaces (e.g. `openssl rand -hex 24`)")
+                    }
+                    guard tenant.utf8.count <= 64, tenant.utf8.allSatisfy({ Self.isTenantCharacter($0) }) else {
+                        throw ConfigurationError("tenants[\(i)].tenant: a tenant name is 1 to 64 letters, digits, '.', '-' or '_' (got '\(tenant.prefix(64))')")
                     }
                     settings.tenants.append(TenantKey(key: key, tenant: tenant))
                 }
@@ -164,6 +201,7 @@ public struct ConfigurationLoader: Sendable {
                 cache.embedder = kind
             case "model_dir": cache.modelDirectory = try string(v, path)
             case "redis_url": cache.redisURL = try string(v, path)
+            case "redis_hmac_key": cache.redisHMACKey = try string(v, path)
             case "blas_threads": cache.blasThreads = try Self.positiveInt(try scalar(v, path), key: path)
             case "feedback_raises_threshold": cache.cache.feedbackRaisesThreshold = try bool(v, path)
             case "feedback_threshold_step":
@@ -252,6 +290,11 @@ public struct ConfigurationLoader: Sendable {
             case "forward_headers": provider.forwardHeaders = try stringList(v, path).map { $0.lowercased() }
             case "default_max_tokens": provider.defaultMaxTokens = try Self.positiveInt(try scalar(v, path), key: path)
             case "enabled": provider.enabled = try bool(v, path)
+            case "passthrough_allow":
+                provider.passthroughAllow = try stringList(v, path)
+                for rule in provider.passthroughAllow where PassthroughPolicy.Rule(rule) == nil {
+                    throw ConfigurationError("\(path): expected entries like \"POST /files\" or \"GET /files/*\" (a method and a path below the pass-through prefix), got '\(rule)'")
+                }
             default: throw unknownKey(path, expected: Self.providerKeys)
             }
         }
@@ -274,15 +317,33 @@ public struct ConfigurationLoader: Sendable {
         if let v = envString("REQUEST_TIMEOUT_MS") { config.requestTimeoutMs = try Self.positiveInt(v, key: "REQUEST_TIMEOUT_MS") } else if let p = file.requestTimeoutMs { config.requestTimeoutMs = p }
         if let v = envString("LOG_LEVEL") { config.logLevel = try Self.logLevel(v, key: "LOG_LEVEL") } else if let l = file.logLevel { config.logLevel = l }
         if let c = file.corsAllowedOrigins { config.corsAllowedOrigins = c }
+        config.serverLimits = file.serverLimits
+        if let v = envString("MAX_CONNECTIONS") { config.serverLimits.maxConnections = try Self.positiveInt(v, key: "MAX_CONNECTIONS") }
+        config.localEmbeddings = file.localEmbeddings
+        if let v = envString("ALLOW_UNAUTHENTICATED") { config.allowUnauthenticated = try Self.bool(v, key: "ALLOW_UNAUTHENTICATED") } else {
+            config.allowUnauthenticated = file.allowUnauthenticated ?? false
+        }
+        if let v = envString("PROTECT_METRICS") { config.protectMetrics = try Self.bool(v, key: "PROTECT_METRICS") } else {
+            config.protectMetrics = file.protectMetrics ?? false
+        }
         config.demo = file.demo ?? false
         config.cacheSettings = file.cache
         config.tenants = file.tenants
         if let url = envString("REDIS_URL") { config.cacheSettings.redisURL = url }
+        if let key = envString("REDIS_HMAC_KEY") { config.cacheSettings.redisHMACKey = key }
+        if let problem = CacheMirror.configurationProblem(redisURL: config.cacheSettings.redisURL, hmacKey: config.cacheSettings.redisHMACKey) {
+            throw ConfigurationError(problem)
+        }
         if let v = envString("IDEMPOTENCY_TTL_MS") {
             config.cacheSettings.cache.idempotencyTTLSeconds = Double(try Self.positiveInt(v, key: "IDEMPOTENCY_TTL_MS")) / 1000
         }
         if let dir = envString("DEJA_MODEL_DIR"), config.cacheSettings.modelDirectory == nil { config.cacheSettings.modelDirectory = dir }
-        if let token = envString("ADMIN_TOKEN") ?? file.adminToken, !token.isEmpty { config.adminTokenHash = SecretHash.sha256(token) }
+        if let token = envString("ADMIN_API_KEY") ?? envString("ADMIN_TOKEN") ?? file.adminToken, !token.isEmpty {
+            guard token.utf8.count >= 16 else {
+                throw ConfigurationError("ADMIN_API_KEY: the admin token must be at least 16 characters (e.g. `openssl rand -hex 24`)")
+            }
+            config.adminTokenHash = SecretHash.sha256(token)
+        }
 
         var fileProviders = file.providers
         for builtIn in Self.builtIns {
@@ -302,7 +363,8 @@ public struct ConfigurationLoader: Sendable {
                 ProviderSettings(
                     name: builtIn.name, kind: entry.kind ?? builtIn.kind, baseURL: entry.baseURL ?? builtIn.baseURL,
                     apiKey: entry.apiKey, models: entry.models, modelPatterns: entry.modelPatterns ?? builtIn.patterns,
-                    timeoutMs: entry.timeoutMs, forwardHeaders: entry.forwardHeaders, defaultMaxTokens: entry.defaultMaxTokens))
+                    timeoutMs: entry.timeoutMs, forwardHeaders: entry.forwardHeaders, defaultMaxTokens: entry.defaultMaxTokens,
+                    passthroughAllow: entry.passthroughAllow))
         }
         for (name, entry) in fileProviders where entry.enabled ?? true {
             guard let baseURL = entry.baseURL else {
@@ -312,7 +374,7 @@ public struct ConfigurationLoader: Sendable {
                 ProviderSettings(
                     name: name, kind: entry.kind ?? .openai, baseURL: baseURL, apiKey: entry.apiKey, models: entry.models,
                     modelPatterns: entry.modelPatterns ?? [], timeoutMs: entry.timeoutMs, forwardHeaders: entry.forwardHeaders,
-                    defaultMaxTokens: entry.defaultMaxTokens))
+                    defaultMaxTokens: entry.defaultMaxTokens, passthroughAllow: entry.passthroughAllow))
         }
         if let name = envString("DEFAULT_PROVIDER") ?? file.defaultProvider {
             guard config.provider(named: name) != nil else {
@@ -357,6 +419,19 @@ public struct ConfigurationLoader: Sendable {
             throw ConfigurationError("\(key): expected an http:// or https:// URL, got '\(text)'")
         }
         return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
+
+    static func isTenantCharacter(_ b: UInt8) -> Bool {
+        (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
+            || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: ".") || b == UInt8(ascii: "-") || b == UInt8(ascii: "_")
+    }
+
+    static func bool(_ text: String, key: String) throws -> Bool {
+        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0": return false
+        default: throw ConfigurationError("\(key): expected true or false, got '\(text)'")
+        }
     }
 
     static func isValidName(_ name: String) -> Bool {
@@ -404,6 +479,10 @@ struct FileSettings {
     var cache = CacheSettings()
     var tenants: [TenantKey] = []
     var adminToken: String?
+    var allowUnauthenticated: Bool?
+    var protectMetrics: Bool?
+    var serverLimits = ServerLimits()
+    var localEmbeddings = LocalEmbeddingLimits()
 }
 
 struct FileProviderSettings {
@@ -416,4 +495,5 @@ struct FileProviderSettings {
     var forwardHeaders: [String] = []
     var defaultMaxTokens: Int?
     var enabled: Bool?
+    var passthroughAllow: [String] = []
 }

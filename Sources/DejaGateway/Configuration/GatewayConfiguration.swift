@@ -1,3 +1,4 @@
+public import DejaHTTPServer
 public import Logging
 
 /// Everything `deja serve` needs, with documented defaults. Built by `ConfigurationLoader` from a
@@ -25,9 +26,38 @@ public struct GatewayConfiguration: Sendable {
     public var cacheSettings = CacheSettings()
     /// Static API keys and their tenants. Empty: every request is tenant `default`.
     public var tenants: [TenantKey] = []
-    /// SHA-256 of the token that guards `/api/cache/*` (`ADMIN_TOKEN`); nil leaves them open on a
-    /// loopback-only gateway and closed otherwise.
+    /// SHA-256 of the admin token (`ADMIN_API_KEY`, alias `ADMIN_TOKEN`) that guards `/api/*`, the
+    /// detailed `/health` and (optionally) `/metrics`; nil leaves the loopback convenience of
+    /// `AdminGuard` on a loopback-bound gateway and no admin API otherwise.
     public var adminTokenHash: [UInt8]?
+    /// Accept anonymous callers on a non-loopback address when no client key is configured.
+    /// Default false: such a gateway refuses to start.
+    public var allowUnauthenticated = false
+    /// Require the admin token for `/metrics` too. Default false, so Prometheus needs no secret.
+    public var protectMetrics = false
+    /// Connection limits and timeouts of the HTTP server.
+    public var serverLimits = ServerLimits()
+    /// The local embeddings endpoint's per-request limits.
+    public var localEmbeddings = LocalEmbeddingLimits()
+
+    /// True when the listening address is a loopback address (or `localhost`).
+    public var isBoundToLoopback: Bool { Self.isLoopback(host) }
+
+    /// `127.0.0.0/8`, `::1` or `localhost`.
+    public static func isLoopback(_ host: String) -> Bool {
+        let h = host.lowercased()
+        if h == "localhost" || h == "::1" || h == "[::1]" { return true }
+        let octets = h.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// Refuses a configuration that would expose an unauthenticated gateway: no client key, a
+    /// non-loopback address, and no explicit `allow_unauthenticated: true`.
+    public func checkExposure() throws(ConfigurationError) {
+        guard tenants.isEmpty, !isBoundToLoopback, !allowUnauthenticated else { return }
+        throw ConfigurationError(
+            "refusing to listen on \(host) without client keys: anyone who reaches the port could use the gateway and its provider keys. Configure client keys (tenants:), bind to 127.0.0.1, or set allow_unauthenticated: true (ALLOW_UNAUTHENTICATED=true) to accept anonymous callers deliberately")
+    }
 
     public init() {}
 
@@ -67,11 +97,16 @@ public struct ProviderSettings: Sendable {
     public var forwardHeaders: [String] = []
     /// Anthropic only: `max_tokens` sent when the client sets none (the Messages API requires it).
     public var defaultMaxTokens: Int?
+    /// Pass-through endpoints opened beyond the default allow-list, as `"METHOD /path"` patterns
+    /// relative to the pass-through prefix (`*` within a segment, `**` across), e.g. `"POST /files"`.
+    public var passthroughAllow: [String] = []
 
     public init(
         name: String, kind: ProviderKind, baseURL: String, apiKey: String? = nil, models: [String] = [],
-        modelPatterns: [String] = [], timeoutMs: Int? = nil, forwardHeaders: [String] = [], defaultMaxTokens: Int? = nil
+        modelPatterns: [String] = [], timeoutMs: Int? = nil, forwardHeaders: [String] = [], defaultMaxTokens: Int? = nil,
+        passthroughAllow: [String] = []
     ) {
+        self.passthroughAllow = passthroughAllow
         self.name = name
         self.kind = kind
         self.baseURL = baseURL

@@ -5,30 +5,15 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// `GET /api/cache/stats` and `POST /api/cache/invalidate`. Guarded by the admin token
-/// (`Authorization: Bearer <ADMIN_TOKEN>`) when one is configured; without one they answer only
-/// on a loopback-bound gateway, so an exposed gateway never leaves them open by accident.
+/// `GET /api/cache/stats` and `POST /api/cache/invalidate`, behind `AdminGuard` (the admin token,
+/// or the checked loopback convenience); `POST /api/cache/feedback`, open to the client tenant that
+/// received the completion.
 struct CacheAdminHandlers: Sendable {
     let front: CacheFront
-    let adminTokenHash: [UInt8]?
-    let loopbackOnly: Bool
-
-    func authorize(_ request: Request) throws {
-        if let adminTokenHash {
-            guard let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer "),
-                SecretHash.equal(SecretHash.sha256(String(auth.dropFirst(7))), adminTokenHash)
-            else {
-                throw GatewayError(status: .unauthorized, message: "The cache API needs the admin token", type: "authentication_error", code: "invalid_admin_token")
-            }
-        } else if !loopbackOnly {
-            throw GatewayError(
-                status: .forbidden, message: "Set ADMIN_TOKEN to use the cache API on a gateway that listens beyond loopback",
-                type: "permission_error", code: "admin_token_required")
-        }
-    }
+    let admin: AdminGuard
 
     func stats(_ request: Request, context: DejaRequestContext) throws -> Response {
-        try authorize(request)
+        try admin.authorize(request, context: context)
         let s = front.cache.statistics()
         var o = JSONObject()
         o.append("enabled", .bool(front.configuration.enabled))
@@ -62,33 +47,70 @@ struct CacheAdminHandlers: Sendable {
     }
 
     func invalidate(_ request: Request, context: DejaRequestContext) async throws -> Response {
-        try authorize(request)
+        try admin.authorize(request, context: context)
         let bytes = try await request.collectBody(limit: 1 << 20)
-        guard let body = (try? JSONParser.parse(bytes.readableBytesView))?.objectValue else {
-            throw GatewayError(status: .badRequest, message: "Expected a JSON object such as {\"all\": true}")
-        }
-        let invalidation: SemanticCache.Invalidation
-        if body["all"]?.boolValue == true {
-            invalidation = .all
-        } else if let id = body["entry_id"]?.stringValue.flatMap(UInt64.init) ?? body["entry_id"]?.intValue.map(UInt64.init) {
-            invalidation = .entry(id)
-        } else if let ns = body["namespace"]?.stringValue {
-            guard let key = CacheKey(hex: ns) else { throw GatewayError(status: .badRequest, message: "'namespace' must be the 64-character hex key from /api/cache/stats", param: "namespace") }
-            invalidation = .namespace(key)
-        } else if let query = body["query"]?.stringValue {
-            let threshold = body["threshold"]?.doubleValue ?? front.configuration.threshold
-            guard threshold > 0, threshold <= 1 else { throw GatewayError(status: .badRequest, message: "'threshold' must be in (0, 1]", param: "threshold") }
-            invalidation = .query(query, model: body["model"]?.stringValue, threshold: threshold)
-        } else if let model = body["model"]?.stringValue {
-            invalidation = .model(model)
-        } else {
-            throw GatewayError(
-                status: .badRequest,
-                message: "Expected one of {\"all\": true}, {\"model\": …}, {\"namespace\": …}, {\"entry_id\": …}, {\"query\": …, \"model\": …, \"threshold\": …}")
-        }
+        let invalidation = try Self.parseInvalidation(bytes.readableBytesView, defaultThreshold: front.configuration.threshold)
         let removed = try await front.cache.invalidate(invalidation)
         front.mirror?.invalidated(removed.map(\.id), invalidation: invalidation)
         return .json(.object(JSONObject(["removed": .int(removed.count)])))
+    }
+
+    /// Longest query text an invalidation by query may carry (it is embedded like a question).
+    static let maxInvalidationQueryBytes = 8192
+
+    /// The invalidation a request body asks for. Every member is checked before use: a wrong type,
+    /// an id that is not a non-negative 64-bit integer, a threshold outside (0, 1] or an over-long
+    /// string is a 400 naming the member.
+    static func parseInvalidation(_ bytes: some Collection<UInt8>, defaultThreshold: Double) throws -> SemanticCache.Invalidation {
+        guard let body = (try? JSONParser.parse(bytes))?.objectValue else {
+            throw GatewayError(status: .badRequest, message: "Expected a JSON object such as {\"all\": true}")
+        }
+        func string(_ key: String, maxBytes: Int) throws -> String? {
+            guard let value = body[key], !value.isNull else { return nil }
+            guard let text = value.stringValue, !text.isEmpty, text.utf8.count <= maxBytes else {
+                throw GatewayError(status: .badRequest, message: "'\(key)' must be a non-empty string of at most \(maxBytes) bytes", param: key)
+            }
+            return text
+        }
+        if let all = body["all"], !all.isNull {
+            guard let flag = all.boolValue else { throw GatewayError(status: .badRequest, message: "'all' must be true or false", param: "all") }
+            if flag { return .all }
+        }
+        if let value = body["entry_id"], !value.isNull {
+            let digits: String?
+            switch value {
+            case .string(let s): digits = s
+            case .number(let n): digits = n
+            default: digits = nil
+            }
+            guard let digits, digits.utf8.count <= 20, digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                let id = UInt64(digits)
+            else {
+                throw GatewayError(status: .badRequest, message: "'entry_id' must be a non-negative integer id (as in x-gateway.cache_entry_id)", param: "entry_id")
+            }
+            return .entry(id)
+        }
+        if let ns = try string("namespace", maxBytes: 64) {
+            guard let key = CacheKey(hex: ns) else {
+                throw GatewayError(status: .badRequest, message: "'namespace' must be the 64-character hex key from /api/cache/stats", param: "namespace")
+            }
+            return .namespace(key)
+        }
+        let model = try string("model", maxBytes: 256)
+        if let query = try string("query", maxBytes: maxInvalidationQueryBytes) {
+            var threshold = defaultThreshold
+            if let value = body["threshold"], !value.isNull {
+                guard let t = value.doubleValue, t.isFinite, t > 0, t <= 1 else {
+                    throw GatewayError(status: .badRequest, message: "'threshold' must be a number in (0, 1]", param: "threshold")
+                }
+                threshold = t
+            }
+            return .query(query, model: model, threshold: threshold)
+        }
+        if let model { return .model(model) }
+        throw GatewayError(
+            status: .badRequest,
+            message: "Expected one of {\"all\": true}, {\"model\": …}, {\"namespace\": …}, {\"entry_id\": …}, {\"query\": …, \"model\": …, \"threshold\": …}")
     }
 
     /// `POST /api/cache/feedback {"completion_id": "...", "correct": false}`: a client reports a
@@ -99,13 +121,17 @@ struct CacheAdminHandlers: Sendable {
         guard let body = (try? JSONParser.parse(bytes.readableBytesView))?.objectValue else {
             throw GatewayError(status: .badRequest, message: "Expected a JSON object {\"completion_id\": …, \"correct\": false}")
         }
-        guard let id = body["completion_id"]?.stringValue, !id.isEmpty else {
+        guard let idValue = body["completion_id"], !idValue.isNull else {
             throw GatewayError(status: .badRequest, message: "Missing required parameter: 'completion_id'", param: "completion_id")
+        }
+        // Completion ids are short and printable; anything else is refused before it is echoed.
+        guard let id = idValue.stringValue, !id.isEmpty, id.utf8.count <= 128, id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) else {
+            throw GatewayError(status: .badRequest, message: "'completion_id' must be a completion id (printable, at most 128 bytes)", param: "completion_id")
         }
         guard let correct = body["correct"]?.boolValue else {
             throw GatewayError(status: .badRequest, message: "'correct' must be true or false", param: "correct")
         }
-        let scope = front.configuration.scope(forTenant: context.tenant)
+        let scope = context.identity.cacheScope(front.configuration)
         guard let result = front.cache.feedback(completionID: id, correct: correct, scope: scope) else {
             throw GatewayError(
                 status: .notFound, message: "Unknown completion id '\(id)' (not served from or stored in this cache, or expired from its memory)",

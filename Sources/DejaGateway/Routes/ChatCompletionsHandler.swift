@@ -30,7 +30,7 @@ struct ChatCompletionsHandler: Sendable {
         }
         guard let route = registry.resolve(chat.model) else { throw GatewayError.unknownModel(chat.model) }
         if let key = request.headers[HTTPField.Name("X-Idempotency-Key")!], !key.isEmpty {
-            return try await Idempotency.run(store: idempotency, key: key, tenant: context.tenant, body: body) {
+            return try await Idempotency.run(store: idempotency, key: key, tenant: context.identity.key, body: body) {
                 try await respond(request, chat: chat, route: route, context: context)
             }
         }
@@ -48,7 +48,7 @@ struct ChatCompletionsHandler: Sendable {
         let controls = try CacheControls(
             request: request, chat: chat, configuration: front.configuration, resolvedModel: resolvedModel, upstreamModel: route.upstreamModel)
         let fingerprint = RequestFingerprint(
-            request: chat, scope: front.configuration.scope(forTenant: context.tenant), resolvedModel: resolvedModel)
+            request: chat, scope: context.identity.cacheScope(front.configuration), resolvedModel: resolvedModel)
         if let reason = fingerprint.bypassReason ?? controls.bypassReason {
             front.cache.recordBypass()
             context.logger.debug("Cache bypass", metadata: ["deja.cache.reason": .string(reason)])

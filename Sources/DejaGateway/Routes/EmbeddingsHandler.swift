@@ -11,14 +11,16 @@ struct EmbeddingsHandler: Sendable {
     let maxBodyBytes: Int
     /// The in-process all-MiniLM-L6-v2, when its files are installed.
     let local: MiniLMEmbedder?
+    let limits: LocalEmbeddingLimits
+    /// Shared by every local embeddings request: bounds how much of the encoder they hold at once.
+    let encoderShare: AsyncSemaphore
 
     /// Model names answered in process.
     static let localModels: Set<String> = ["all-MiniLM-L6-v2", "local", "sentence-transformers/all-MiniLM-L6-v2"]
 
     func handle(_ request: Request, context: DejaRequestContext) async throws -> Response {
         let bytes = try await request.collectBody(limit: maxBodyBytes)
-        let body = try Self.validate(bytes.readableBytesView)
-        let model = body["model"]!.stringValue!
+        let (body, model) = try Self.validate(bytes.readableBytesView)
         if Self.localModels.contains(model) {
             return try await embedLocally(body, model: model)
         }
@@ -61,13 +63,37 @@ struct EmbeddingsHandler: Sendable {
                 status: .badRequest, message: "At most \(local.configuration.maxInputsPerCall) inputs per request for the local model, got \(texts.count)",
                 param: "input")
         }
-        let vectors = try await local.embed(texts)
+        var tokenCounts: [Int] = []
+        tokenCounts.reserveCapacity(texts.count)
+        var totalTokens = 0
+        for text in texts {
+            let count = local.tokenCount(text)
+            tokenCounts.append(count)
+            totalTokens += count
+            guard totalTokens <= limits.maxTokensPerRequest else {
+                throw GatewayError(
+                    status: .badRequest,
+                    message: "The inputs exceed the local model's budget of \(limits.maxTokensPerRequest) tokens per request (each input counts up to 256 tokens); split the request",
+                    param: "input", code: "too_many_tokens")
+            }
+        }
+        // Encoded in batches, each holding a share of the encoder, so that cache lookups' own
+        // passes run between them.
+        var vectors: [[Float]] = []
+        vectors.reserveCapacity(texts.count)
+        var start = 0
+        while start < texts.count {
+            let end = min(start + max(1, limits.batchSize), texts.count)
+            let batch = Array(texts[start..<end])
+            vectors += try await encoderShare.withPermit { try await local.embed(batch) }
+            start = end
+        }
         let base64 = body["encoding_format"]?.stringValue == "base64"
         var data: [JSONValue] = []
         data.reserveCapacity(vectors.count)
         var tokens = 0
         for (i, vector) in vectors.enumerated() {
-            tokens += local.tokenCount(texts[i])
+            tokens += tokenCounts[i]
             let embedding: JSONValue
             if base64 {
                 var raw = [UInt8]()
@@ -92,7 +118,7 @@ struct EmbeddingsHandler: Sendable {
 
     /// Checks the OpenAI embeddings request shape: `model` string, `input` a non-empty string or a
     /// non-empty array of strings (or of token arrays), `encoding_format` float or base64.
-    static func validate(_ bytes: some Collection<UInt8>) throws -> JSONObject {
+    static func validate(_ bytes: some Collection<UInt8>) throws -> (JSONObject, model: String) {
         guard !bytes.isEmpty else { throw InvalidRequestError("The request body is empty; expected a JSON object", code: "invalid_json").gatewayError }
         let value: JSONValue
         do {
@@ -106,6 +132,11 @@ struct EmbeddingsHandler: Sendable {
         guard let model = body["model"] else { throw InvalidRequestError("Missing required parameter: 'model'", param: "model").gatewayError }
         guard let name = model.stringValue, !name.isEmpty else {
             throw InvalidRequestError("'model' must be a non-empty string", param: "model").gatewayError
+        }
+        do {
+            try ModelName.validate(name)
+        } catch {
+            throw error.gatewayError
         }
         guard let input = body["input"] else { throw InvalidRequestError("Missing required parameter: 'input'", param: "input").gatewayError }
         switch input {
@@ -125,6 +156,6 @@ struct EmbeddingsHandler: Sendable {
                 throw InvalidRequestError("'encoding_format' must be \"float\" or \"base64\"", param: "encoding_format").gatewayError
             }
         }
-        return body
+        return (body, name)
     }
 }

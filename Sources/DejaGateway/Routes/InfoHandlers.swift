@@ -4,9 +4,12 @@ import HTTPTypes
 import NIOCore
 
 /// `GET /v1/models`, `GET /health`, `/health/live`, `/health/ready`: small read-only answers.
+/// `/health` says only whether the gateway is up unless the caller has admin authority: provider
+/// names, base URLs and upstream error texts describe the operator's setup.
 struct InfoHandlers: Sendable {
     let registry: ProviderRegistry
     let demo: Bool
+    let admin: AdminGuard
     let startedAt = ContinuousClock.now
 
     /// The configured catalogue in the OpenAI list shape; ids are `provider/model` so each one
@@ -23,6 +26,9 @@ struct InfoHandlers: Sendable {
     }
 
     func health(_ request: Request, context: DejaRequestContext) -> Response {
+        guard admin.isAuthorized(request, context: context) else {
+            return .json(.object(JSONObject(["status": .string(registry.settings.isEmpty ? "not_ready" : "ok")])))
+        }
         let snapshot = registry.health.snapshot()
         var providers: [JSONValue] = []
         var degraded = false

@@ -10,14 +10,18 @@ import Synchronization
 final class MetricsHandler: Sendable {
     let metrics: GatewayMetrics
     let front: CacheFront?
+    /// Set when `/metrics` requires the admin token (`protect_metrics`).
+    let admin: AdminGuard?
     private let lastRedisErrors = Atomic<Int>(0)
 
-    init(metrics: GatewayMetrics, front: CacheFront?) {
+    init(metrics: GatewayMetrics, front: CacheFront?, admin: AdminGuard?) {
         self.metrics = metrics
         self.front = front
+        self.admin = admin
     }
 
-    func handle(_ request: Request, context: DejaRequestContext) -> Response {
+    func handle(_ request: Request, context: DejaRequestContext) throws -> Response {
+        try admin?.authorize(request, context: context)
         if let front {
             metrics.setCacheEntries(front.cache.entryCount)
             if let mirror = front.mirror {

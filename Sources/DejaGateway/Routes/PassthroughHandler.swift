@@ -7,26 +7,24 @@ import NIOCore
 import NIOHTTP1
 
 /// Native pass-through: `/openai/v1/*`, `/anthropic/v1/*`, `/gemini/v1beta/*` and `/gemini/v1/*`
-/// forward method, path, query, headers (minus hop-by-hop) and body untouched to the provider of
-/// that wire format, and stream the answer back untouched, for clients that use a provider's own
-/// SDK. The client's own provider key is used when it sends one; otherwise the configured key is
-/// injected. Keys are never logged.
+/// forward an allow-listed request (method, normalised path, query, body untouched) to the
+/// provider of that wire format and stream the answer back untouched, for clients that use a
+/// provider's own SDK.
+///
+/// The caller is authenticated first (`ClientAuthenticationMiddleware`). With client keys
+/// configured, the credential the caller sent is its gateway key: it is removed and the
+/// operator's provider key added. On a gateway without client keys (local use) a caller's own
+/// provider key is forwarded, else the operator's key is added. Keys are never logged.
 struct PassthroughHandler: Sendable {
-    enum Family: String, Sendable {
-        case openai, anthropic, gemini
-    }
+    typealias Family = PassthroughPolicy.Family
 
     let registry: ProviderRegistry
     let client: UpstreamClient
+    let policy: PassthroughPolicy
+    /// True when client keys are configured: credential headers then carry gateway keys.
+    let clientKeysConfigured: Bool
     let maxBodyBytes: Int
     let timeout: TimeAmount
-
-    /// Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus those the client
-    /// library recomputes.
-    static let hopByHop: Set<String> = [
-        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
-        "host", "content-length",
-    ]
 
     func handle(_ family: Family, _ request: Request, context: DejaRequestContext) async throws -> Response {
         guard let settings = registry.passthroughProvider(for: family) else {
@@ -34,31 +32,51 @@ struct PassthroughHandler: Sendable {
                 status: .notFound, message: "No \(family.rawValue) provider is configured for the /\(family.rawValue)/ pass-through",
                 code: "provider_not_configured")
         }
-        let fullPath = request.uri.path
-        let url = Self.upstreamURL(family: family, baseURL: settings.baseURL, path: fullPath, query: request.uri.query)
+        let rest = try Self.upstreamPath(family: family, rawTarget: request.head.path ?? "")
+        guard policy.isAllowed(family, provider: settings.name, method: request.method.rawValue, path: rest) else {
+            throw GatewayError(
+                status: .forbidden,
+                message: "\(request.method.rawValue) \(Self.prefix(family))\(rest) is not open on this gateway's pass-through; the operator can allow it with providers.\(settings.name).passthrough_allow",
+                code: "passthrough_endpoint_not_allowed")
+        }
+        let query: String?
+        do {
+            query = try PassthroughPolicy.forwardedQuery(request.uri.query, droppingKey: clientKeysConfigured)
+        } catch {
+            throw GatewayError(status: .badRequest, message: "The query string is too long or has characters a URL cannot carry", code: "invalid_query")
+        }
         let body = try await request.collectBody(limit: maxBodyBytes)
 
+        // An OpenAI-kind base URL already ends in its version segment (`…/v1`, or Groq's
+        // `…/openai/v1`), so `/openai/v1/x` maps to `base/x`; Anthropic and Gemini base URLs are
+        // host roots, and their version segment is part of `rest`.
+        var url = settings.baseURL + rest
+        if let query { url += "?" + query }
         let upstreamURL: UpstreamURL
         do {
             upstreamURL = try UpstreamURL(url)
         } catch {
-            // The message leaves the URL out: its query may carry the client's key.
+            // The message leaves the URL out: its query may carry a key.
             throw GatewayError(
                 status: .badGateway, message: "The \(family.rawValue) provider's base URL cannot be used (only http and https URLs can)",
                 type: "upstream_error", code: "upstream_unavailable")
         }
         var outbound = UpstreamRequest(method: HTTPMethod(rawValue: request.method.rawValue), url: upstreamURL)
-        var sawKey = false
-        for field in request.headers {
-            let name = field.name.canonicalName.lowercased()
-            if Self.hopByHop.contains(name) { continue }
-            if Self.isCredential(name, family) { sawKey = true }
-            outbound.headers.add(name: field.name.canonicalName, value: field.value)
+        let requestFields = request.headers.map { (name: $0.name.canonicalName, value: $0.value) }
+        let hopByHop = PassthroughPolicy.connectionListed(requestFields)
+        var callerKeyForwarded = false
+        for field in requestFields {
+            let name = field.name.lowercased()
+            if PassthroughPolicy.strippedBothWays.contains(name) || hopByHop.contains(name) || name == "x-request-id" { continue }
+            if CredentialFamily.credentialHeaders.contains(name) {
+                // A gateway key never goes upstream; without client keys it is the caller's own provider key.
+                guard !clientKeysConfigured else { continue }
+                callerKeyForwarded = true
+            }
+            outbound.headers.add(name: field.name, value: field.value)
         }
-        if family == .gemini, let query = request.uri.query, query.split(separator: "&").contains(where: { $0.hasPrefix("key=") }) {
-            sawKey = true
-        }
-        if !sawKey, let key = settings.apiKey, !key.isEmpty {
+        if family == .gemini, !clientKeysConfigured, PresentedCredential.queryKey(request.uri.query) != nil { callerKeyForwarded = true }
+        if !callerKeyForwarded, let key = settings.apiKey, !key.isEmpty {
             switch family {
             case .openai: outbound.headers.replaceOrAdd(name: "authorization", value: "Bearer \(key)")
             case .anthropic: outbound.headers.replaceOrAdd(name: "x-api-key", value: key)
@@ -82,8 +100,13 @@ struct PassthroughHandler: Sendable {
         }
         context.logger.debug(
             "Pass-through", metadata: ["deja.provider": .string(settings.name), "deja.upstream.status": .stringConvertible(upstream.status.code)])
+        let responseHopByHop = PassthroughPolicy.connectionListed(upstream.headers.map { (name: $0.0, value: $0.1) })
+        let anonymous = context.identity == .anonymous
         var headers = HTTPFields()
-        for (name, value) in upstream.headers where !Self.hopByHop.contains(name.lowercased()) {
+        for (name, value) in upstream.headers {
+            let lower = name.lowercased()
+            if PassthroughPolicy.strippedBothWays.contains(lower) || responseHopByHop.contains(lower) { continue }
+            if anonymous, PassthroughPolicy.isAccountHeader(lower) { continue }
             if let fieldName = HTTPField.Name(name) { headers.append(HTTPField(name: fieldName, value: value)) }
         }
         headers[.xProvider] = settings.name
@@ -93,26 +116,32 @@ struct PassthroughHandler: Sendable {
             body: ResponseBody(asyncSequence: upstream.body))
     }
 
-    static func isCredential(_ lowercasedName: String, _ family: Family) -> Bool {
+    static func prefix(_ family: Family) -> String {
         switch family {
-        case .openai: lowercasedName == "authorization"
-        case .anthropic: lowercasedName == "x-api-key" || lowercasedName == "authorization"
-        case .gemini: lowercasedName == "x-goog-api-key" || lowercasedName == "authorization"
+        case .openai: "/openai/v1"
+        case .anthropic: "/anthropic"
+        case .gemini: "/gemini"
         }
     }
 
-    /// The upstream URL for a pass-through path. An OpenAI-kind base URL already ends in its
-    /// version segment (`…/v1`, or Groq's `…/openai/v1`), so `/openai/v1/x` maps to `base/x`;
-    /// Anthropic and Gemini base URLs are host roots, so the version segment is kept.
-    static func upstreamURL(family: Family, baseURL: String, path: String, query: String?) -> String {
-        let rest: Substring
-        switch family {
-        case .openai: rest = path.dropFirst("/openai/v1".count)
-        case .anthropic: rest = path.dropFirst("/anthropic".count)
-        case .gemini: rest = path.dropFirst("/gemini".count)
+    /// The normalised path below the family's prefix (`/chat/completions` for
+    /// `/openai/v1/chat/completions`), from the raw request target; 400 when it is not a plain
+    /// origin-form path (see `PassthroughPolicy.normalisedPath`).
+    static func upstreamPath(family: Family, rawTarget: String) throws -> String {
+        let pathPart = rawTarget.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let path: String
+        do {
+            path = try PassthroughPolicy.normalisedPath(pathPart)
+        } catch {
+            throw GatewayError(
+                status: .badRequest,
+                message: "The pass-through path is refused (\(error)): absolute URLs, encoded slashes or dots, '.' and '..' segments and characters outside a URL path are not forwarded",
+                code: "invalid_path")
         }
-        var url = baseURL + rest
-        if let query, !query.isEmpty { url += "?" + query }
-        return url
+        let prefix = Self.prefix(family)
+        guard path.hasPrefix(prefix + "/") else {
+            throw GatewayError(status: .badRequest, message: "The pass-through path must start with \(prefix)/", code: "invalid_path")
+        }
+        return String(path.dropFirst(prefix.count))
     }
 }

@@ -72,17 +72,19 @@ enum AnthropicChat {
         }
     }
 
-    /// Anthropic `usage` → OpenAI `usage`. Cache reads and writes are part of the prompt.
+    /// Anthropic `usage` → OpenAI `usage`. Cache reads and writes are part of the prompt. Counts
+    /// are clamped and the sums saturate (`TokenCount`): a hostile upstream's
+    /// `9223372036854775807` must not overflow the addition.
     static func usage(_ u: JSONObject) -> JSONObject {
-        let input = u["input_tokens"]?.intValue ?? 0
-        let cacheRead = u["cache_read_input_tokens"]?.intValue ?? 0
-        let cacheWrite = u["cache_creation_input_tokens"]?.intValue ?? 0
-        let output = u["output_tokens"]?.intValue ?? 0
-        let prompt = input + cacheRead + cacheWrite
+        let input = TokenCount.read(u["input_tokens"])
+        let cacheRead = TokenCount.read(u["cache_read_input_tokens"])
+        let cacheWrite = TokenCount.read(u["cache_creation_input_tokens"])
+        let output = TokenCount.read(u["output_tokens"])
+        let prompt = TokenCount.sum(input, cacheRead, cacheWrite)
         var out = JSONObject()
         out.append("prompt_tokens", .int(prompt))
         out.append("completion_tokens", .int(output))
-        out.append("total_tokens", .int(prompt + output))
+        out.append("total_tokens", .int(TokenCount.sum(prompt, output)))
         out.append("prompt_tokens_details", .object(JSONObject(["cached_tokens": .int(cacheRead)])))
         return out
     }

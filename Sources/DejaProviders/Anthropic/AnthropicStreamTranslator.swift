@@ -54,11 +54,17 @@ public struct AnthropicStreamTranslator: Sendable {
 
         case "content_block_start":
             var out = [startChunkIfNeeded()].compactMap { $0 }
-            guard let block = data["content_block"]?.objectValue, let index = data["index"]?.intValue else { return out }
+            guard let block = data["content_block"]?.objectValue, let index = try blockIndex(data) else { return out }
             switch block["type"]?.stringValue {
             case "text":
                 if let text = block["text"]?.stringValue, !text.isEmpty { out.append(chunk(delta: content(text))) }
             case "tool_use":
+                // Each tool block keeps an entry until the stream ends: bounded, so a hostile stream
+                // of endless tool blocks is malformed rather than a memory sink.
+                guard nextToolIndex < StreamLimits.maxToolCalls else {
+                    throw ProviderError.malformedResponse(
+                        provider: provider, detail: "the stream started more than \(StreamLimits.maxToolCalls) tool calls")
+                }
                 let toolIndex = nextToolIndex
                 nextToolIndex += 1
                 toolIndexForBlock[index] = toolIndex
@@ -77,7 +83,7 @@ public struct AnthropicStreamTranslator: Sendable {
             return out
 
         case "content_block_delta":
-            guard let delta = data["delta"]?.objectValue, let index = data["index"]?.intValue else { return [] }
+            guard let delta = data["delta"]?.objectValue, let index = try blockIndex(data) else { return [] }
             switch delta["type"]?.stringValue {
             case "text_delta":
                 guard let text = delta["text"]?.stringValue, !text.isEmpty else { return [] }
@@ -93,7 +99,7 @@ public struct AnthropicStreamTranslator: Sendable {
             }
 
         case "content_block_stop":
-            guard let index = data["index"]?.intValue, let toolIndex = toolIndexForBlock[index],
+            guard let index = try blockIndex(data), let toolIndex = toolIndexForBlock[index],
                 !toolsWithArguments.contains(toolIndex)
             else { return [] }
             // A tool without parameters streams its input as "", which means {}.
@@ -125,8 +131,25 @@ public struct AnthropicStreamTranslator: Sendable {
         }
     }
 
+    /// The content block `index` of an event: nil when absent; a malformed response when it is not
+    /// a non-negative integer (-1, 1.5, 1e300, "0"). It is only ever a dictionary key, so a huge
+    /// valid index (2^62) costs nothing.
+    private func blockIndex(_ data: JSONObject) throws(ProviderError) -> Int? {
+        guard let raw = data["index"], !raw.isNull else { return nil }
+        guard let index = raw.intValue, index >= 0 else {
+            throw ProviderError.malformedResponse(provider: provider, detail: "a content block 'index' is not a non-negative integer")
+        }
+        return index
+    }
+
+    /// The usage fields `AnthropicChat.usage` reads; only these are kept, so a usage object with
+    /// thousands of members costs one pass, not a quadratic series of keyed updates.
+    private static let usageKeys = ["input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"]
+
     private mutating func merge(_ u: JSONObject) {
-        for member in u where member.value.intValue != nil { usage[member.key] = member.value }
+        for key in Self.usageKeys {
+            if let value = u[key], value.intValue != nil { usage[key] = value }
+        }
     }
 
     private mutating func startChunkIfNeeded() -> [UInt8]? {

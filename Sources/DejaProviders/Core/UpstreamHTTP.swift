@@ -101,16 +101,32 @@ struct UpstreamHTTP: Sendable {
     }
 }
 
-/// Pulls server-sent events out of a streaming upstream body, one upstream read at a time.
+/// Pulls server-sent events out of a streaming upstream body, one upstream read at a time. Each
+/// event (and each line, even one that never ends) is capped at `SSEParser.maxEventBytes`; past it
+/// the stream is a `malformedResponse`, so a hostile upstream cannot make the gateway buffer
+/// without limit.
 final class SSEEventReader {
-    private var iterator: UpstreamBody.AsyncIterator
-    private var parser = SSEParser()
+    private enum Source {
+        case body(UpstreamBody.AsyncIterator)
+        /// Raw byte chunks (tests and replays).
+        case chunks(() async throws -> [UInt8]?)
+    }
+
+    private var source: Source
+    private var parser: SSEParser
     private var pending: [SSEEvent] = []
     private var pendingIndex = 0
     private let provider: String
 
     init(body: UpstreamBody, provider: String) {
-        self.iterator = body.makeAsyncIterator()
+        self.source = .body(body.makeAsyncIterator())
+        self.parser = SSEParser()
+        self.provider = provider
+    }
+
+    init(provider: String, maxEventBytes: Int = 8 << 20, nextChunk: @escaping () async throws -> [UInt8]?) {
+        self.source = .chunks(nextChunk)
+        self.parser = SSEParser(maxEventBytes: maxEventBytes)
         self.provider = provider
     }
 
@@ -123,19 +139,35 @@ final class SSEEventReader {
             }
             pending.removeAll(keepingCapacity: true)
             pendingIndex = 0
-            let buffer: ByteBuffer?
             do {
-                buffer = try await iterator.next()
-            } catch UpstreamClientError.readTimeout {
-                throw ProviderError.timeout(provider: provider)
-            } catch {
-                throw ProviderError.streamInterrupted(provider: provider, detail: "\(error)")
-            }
-            guard let buffer else { return nil }
-            do {
-                pending = try parser.feed(buffer.readableBytesView)
-            } catch {
-                throw ProviderError.malformedResponse(provider: provider, detail: "a stream event exceeded the size limit")
+                switch source {
+                case .body(var iterator):
+                    let buffer: ByteBuffer?
+                    do {
+                        buffer = try await iterator.next()
+                    } catch UpstreamClientError.readTimeout {
+                        throw ProviderError.timeout(provider: provider)
+                    } catch {
+                        throw ProviderError.streamInterrupted(provider: provider, detail: "\(error)")
+                    }
+                    source = .body(iterator)
+                    guard let buffer else { return nil }
+                    pending = try parser.feed(buffer.readableBytesView)
+                case .chunks(let next):
+                    let chunk: [UInt8]?
+                    do {
+                        chunk = try await next()
+                    } catch let error as ProviderError {
+                        throw error
+                    } catch {
+                        throw ProviderError.streamInterrupted(provider: provider, detail: "\(error)")
+                    }
+                    guard let chunk else { return nil }
+                    pending = try parser.feed(chunk)
+                }
+            } catch is SSEParser.ParseError {
+                throw ProviderError.malformedResponse(
+                    provider: provider, detail: "a stream event exceeded the size limit of \(parser.maxEventBytes) bytes")
             }
         }
     }

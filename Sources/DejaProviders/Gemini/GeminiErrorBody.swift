@@ -26,7 +26,12 @@ public enum GeminiErrorBody {
         return object["error"]?.objectValue
     }
 
+    /// The longest retry delay passed on (a day); a longer one is clamped to it.
+    public static let maxRetryDelaySeconds = 86_400
+
     /// The delay of a `google.rpc.RetryInfo` detail in whole seconds (rounded up), e.g. `"7s"` → `"7"`.
+    /// Delays that are not finite non-negative numbers are ignored and huge ones clamped, so
+    /// `"1e300s"` or `"infs"` cannot trap the conversion to an integer.
     public static func retryDelaySeconds(_ bytes: [UInt8]) -> String? {
         guard let details = errorObject(bytes)?["details"]?.arrayValue else { return nil }
         for detail in details {
@@ -34,8 +39,8 @@ public enum GeminiErrorBody {
                 var text = d["retryDelay"]?.stringValue
             else { continue }
             if text.hasSuffix("s") { text.removeLast() }
-            guard let seconds = Double(text), seconds >= 0 else { continue }
-            return String(Int(seconds.rounded(.up)))
+            guard let seconds = Double(text), seconds.isFinite, seconds >= 0 else { continue }
+            return String(Int(Swift.min(seconds.rounded(.up), Double(maxRetryDelaySeconds))))
         }
         return nil
     }

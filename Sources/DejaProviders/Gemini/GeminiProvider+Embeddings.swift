@@ -54,7 +54,7 @@ extension GeminiProvider {
         out.append("object", .string("list"))
         out.append("data", .array(data))
         out.append("model", .string(model))
-        let prompt = response["usageMetadata"]?.objectValue?["promptTokenCount"]?.intValue ?? 0
+        let prompt = TokenCount.read(response["usageMetadata"]?.objectValue?["promptTokenCount"])
         out.append("usage", .object(JSONObject(["prompt_tokens": .int(prompt), "total_tokens": .int(prompt)])))
         return out
     }

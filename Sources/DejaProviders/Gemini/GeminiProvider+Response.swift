@@ -12,7 +12,7 @@ extension GeminiProvider {
         var choices: [JSONValue] = []
         for (position, value) in (response["candidates"]?.arrayValue ?? []).enumerated() {
             guard let candidate = value.objectValue else { continue }
-            let index = candidate["index"]?.intValue ?? position
+            let index = try GeminiChat.candidateIndex(candidate, position: position, provider: provider)
             let parts = GeminiChat.parts(of: candidate)
             var text = ""
             var sawText = false
@@ -90,6 +90,30 @@ enum GeminiChat {
         return out
     }
 
+    /// Candidates per response accepted from the upstream: as many choices as a client may ask
+    /// for (`n` ≤ `ChatRequest.maxChoices`; Gemini itself allows at most 8).
+    static let maxCandidates = ChatRequest.maxChoices
+
+    /// A candidate's `index` (its position when it has none), which must be an integer in
+    /// 0..<`maxCandidates`: it becomes a choice index and keys per-candidate stream state, so an
+    /// absurd one (-1, 2^62, 1e300) is a malformed response rather than unbounded state.
+    static func candidateIndex(_ candidate: JSONObject, position: Int, provider: String) throws(ProviderError) -> Int {
+        let index: Int
+        if let raw = candidate["index"], !raw.isNull {
+            guard let i = raw.intValue else {
+                throw ProviderError.malformedResponse(provider: provider, detail: "a candidate 'index' is not an integer")
+            }
+            index = i
+        } else {
+            index = position
+        }
+        guard index >= 0, index < maxCandidates else {
+            throw ProviderError.malformedResponse(
+                provider: provider, detail: "a candidate index is outside 0..<\(maxCandidates)")
+        }
+        return index
+    }
+
     static func completionID(_ responseID: String) -> String {
         responseID.isEmpty ? "chatcmpl-gemini" : "chatcmpl-" + responseID
     }
@@ -107,15 +131,17 @@ enum GeminiChat {
     }
 
     /// `usageMetadata` → OpenAI `usage`; thinking tokens count as completion tokens.
+    /// Counts are clamped and sums saturate (`TokenCount`), whatever numbers the upstream sends.
     static func usage(_ u: JSONObject) -> JSONObject {
-        let prompt = u["promptTokenCount"]?.intValue ?? 0
-        let thoughts = u["thoughtsTokenCount"]?.intValue ?? 0
-        let completion = (u["candidatesTokenCount"]?.intValue ?? 0) + thoughts
+        let prompt = TokenCount.read(u["promptTokenCount"])
+        let thoughts = TokenCount.read(u["thoughtsTokenCount"])
+        let completion = TokenCount.sum(TokenCount.read(u["candidatesTokenCount"]), thoughts)
+        let total = u["totalTokenCount"]?.intValue != nil ? TokenCount.read(u["totalTokenCount"]) : TokenCount.sum(prompt, completion)
         var out = JSONObject()
         out.append("prompt_tokens", .int(prompt))
         out.append("completion_tokens", .int(completion))
-        out.append("total_tokens", .int(u["totalTokenCount"]?.intValue ?? prompt + completion))
-        out.append("prompt_tokens_details", .object(JSONObject(["cached_tokens": .int(u["cachedContentTokenCount"]?.intValue ?? 0)])))
+        out.append("total_tokens", .int(total))
+        out.append("prompt_tokens_details", .object(JSONObject(["cached_tokens": .int(TokenCount.read(u["cachedContentTokenCount"]))])))
         out.append("completion_tokens_details", .object(JSONObject(["reasoning_tokens": .int(thoughts)])))
         return out
     }

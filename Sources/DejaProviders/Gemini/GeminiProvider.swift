@@ -39,9 +39,22 @@ public struct GeminiProvider: UpstreamProvider {
     }
 
     /// `{baseURL}/{version}/models/{model}:{method}`; a `models/` prefix on the model is accepted.
-    func url(model: String, method: String) -> String {
+    func url(model: String, method: String) throws(ProviderError) -> String {
+        try Self.url(baseURL: configuration.baseURL, apiVersion: configuration.apiVersion, model: model, method: method, provider: name)
+    }
+
+    /// `{baseURL}/{version}/models/{model}:{method}`. A leading `models/` is dropped (the path has
+    /// it already); the rest must be a valid model name (`ModelName`) and is percent-escaped as a
+    /// single path segment, so `/`, `:`, `@` and `+` in it can neither add a segment nor reach the
+    /// `:method` suffix, the query or the fragment.
+    static func url(baseURL: String, apiVersion: String, model: String, method: String, provider: String) throws(ProviderError) -> String {
         let bare = model.hasPrefix("models/") ? String(model.dropFirst(7)) : model
-        return "\(configuration.baseURL)/\(configuration.apiVersion)/models/\(bare):\(method)"
+        if let problem = ModelName.problem(bare) {
+            throw ProviderError.invalidRequest(
+                provider: provider,
+                message: ModelName.message(for: problem, param: "model") + " (the model name sent to the provider '\(provider)')")
+        }
+        return "\(baseURL)/\(apiVersion)/models/\(ModelName.pathEscaped(bare)):\(method)"
     }
 
     private func headers(_ context: ProviderCallContext, streaming: Bool) -> HTTPHeaders {
@@ -55,10 +68,11 @@ public struct GeminiProvider: UpstreamProvider {
 
     public func complete(_ request: ChatRequest, model: String, context: ProviderCallContext) async throws -> UpstreamResponse {
         let body = try Self.generateContentRequest(request, model: model, provider: name)
+        let target = try url(model: model, method: "generateContent")
         let start = ContinuousClock.now
         let bytes = try await withRetryDelay { parser in
             try await http.send(
-                url: url(model: model, method: "generateContent"), headers: headers(context, streaming: false),
+                url: target, headers: headers(context, streaming: false),
                 body: JSONWriter.serialize(.object(body)), maxBytes: configuration.maxResponseBytes, errorParser: parser)
         }
         let completion = try Self.chatCompletion(fromResponse: bytes, model: model, created: Self.now(), provider: name)
@@ -67,9 +81,10 @@ public struct GeminiProvider: UpstreamProvider {
 
     public func stream(_ request: ChatRequest, model: String, context: ProviderCallContext) async throws -> ChatChunkStream {
         let body = try Self.generateContentRequest(request, model: model, provider: name)
+        let target = try url(model: model, method: "streamGenerateContent") + "?alt=sse"
         let response = try await withRetryDelay { parser in
             try await http.open(
-                url: url(model: model, method: "streamGenerateContent") + "?alt=sse", headers: headers(context, streaming: true),
+                url: target, headers: headers(context, streaming: true),
                 body: JSONWriter.serialize(.object(body)), errorParser: parser)
         }
         let provider = name
@@ -111,10 +126,11 @@ public struct GeminiProvider: UpstreamProvider {
 
     public func embeddings(_ body: JSONObject, model: String, context: ProviderCallContext) async throws -> UpstreamResponse {
         let request = try Self.batchEmbedRequest(body, model: model, provider: name)
+        let target = try url(model: model, method: "batchEmbedContents")
         let start = ContinuousClock.now
         let bytes = try await withRetryDelay { parser in
             try await http.send(
-                url: url(model: model, method: "batchEmbedContents"), headers: headers(context, streaming: false),
+                url: target, headers: headers(context, streaming: false),
                 body: JSONWriter.serialize(.object(request)), maxBytes: configuration.maxResponseBytes, errorParser: parser)
         }
         let list = try Self.embeddingsList(

@@ -56,7 +56,7 @@ public struct GeminiStreamTranslator: Sendable {
         }
         for (position, value) in candidates.enumerated() {
             guard let candidate = value.objectValue else { continue }
-            let index = candidate["index"]?.intValue ?? position
+            let index = try GeminiChat.candidateIndex(candidate, position: position, provider: provider)
             out.append(contentsOf: startIfNeeded(index))
             var text = ""
             var calls: [JSONValue] = []

@@ -121,10 +121,12 @@ public struct JSONObject: Sendable, Hashable, Sequence {
             if let newValue {
                 if let i = members.firstIndex(where: { $0.key == key }) {
                     members[i].value = newValue
-                    var j = members.count - 1
-                    while j > i {
-                        if members[j].key == key { members.remove(at: j) }
-                        j -= 1
+                    // One pass over the tail (not a `remove(at:)` per duplicate, which made a body
+                    // of 100k duplicate "model" members quadratic).
+                    let next = i + 1
+                    if members[next...].contains(where: { $0.key == key }) {
+                        let kept = members[next...].filter { $0.key != key }
+                        members.replaceSubrange(next..., with: kept)
                     }
                 } else {
                     members.append(Member(key: key, value: newValue))

@@ -34,9 +34,12 @@ public struct ChatRequest: Sendable, Hashable {
         guard let modelValue = body["model"] else {
             throw InvalidRequestError("Missing required parameter: 'model'", param: "model", code: "missing_required_parameter")
         }
-        guard case .string(let model) = modelValue, !model.isEmpty else {
+        guard case .string(let model) = modelValue else {
             throw InvalidRequestError("'model' must be a non-empty string, not \(modelValue.kindName)", param: "model")
         }
+        // Non-empty and of a strict shape (the name reaches cache keys, logs, metrics and URL
+        // paths); the error never echoes the name.
+        try ModelName.validate(model, param: "model")
         guard let messagesValue = body["messages"] else {
             throw InvalidRequestError("Missing required parameter: 'messages'", param: "messages", code: "missing_required_parameter")
         }
@@ -66,18 +69,32 @@ public struct ChatRequest: Sendable, Hashable {
                 includeUsage = b
             }
         }
-        try Self.expectNumber(body, "temperature", range: 0...2)
-        try Self.expectNumber(body, "top_p", range: 0...1)
-        try Self.expectNumber(body, "presence_penalty", range: -2...2)
-        try Self.expectNumber(body, "frequency_penalty", range: -2...2)
-        try Self.expectInteger(body, "n", minimum: 1)
-        try Self.expectInteger(body, "max_tokens", minimum: 1)
-        try Self.expectInteger(body, "max_completion_tokens", minimum: 1)
-        try Self.expectInteger(body, "seed", minimum: Int.min)
+        // Bounds from OpenAI's API reference for POST /v1/chat/completions (schema minimum/maximum
+        // of each parameter) unless noted.
+        try Self.expectNumber(body, "temperature", range: 0...2)  // minimum 0, maximum 2
+        try Self.expectNumber(body, "top_p", range: 0...1)  // minimum 0, maximum 1
+        try Self.expectNumber(body, "presence_penalty", range: -2...2)  // minimum -2, maximum 2
+        try Self.expectNumber(body, "frequency_penalty", range: -2...2)  // minimum -2, maximum 2
+        try Self.expectInteger(body, "n", range: 1...Self.maxChoices)  // minimum 1, maximum 128
+        // No documented maximum (the model's output limit applies); 2^31-1 keeps every provider's
+        // int32 field (Gemini maxOutputTokens, Anthropic max_tokens) and our arithmetic safe.
+        try Self.expectInteger(body, "max_tokens", range: 1...Self.maxOutputTokens)
+        try Self.expectInteger(body, "max_completion_tokens", range: 1...Self.maxOutputTokens)
+        // Documented as int64 (minimum -9223372036854775808, maximum 9223372036854775807).
+        try Self.expectInteger(body, "seed", range: Int(Int64.min)...Int(Int64.max))
+        // "An integer between 0 and 20".
+        try Self.expectInteger(body, "top_logprobs", range: 0...20)
+        try Self.validateLogitBias(body["logit_bias"])
         if let stop = body["stop"], !stop.isNull {
             switch stop {
             case .string: break
-            case .array(let items) where items.allSatisfy({ $0.stringValue != nil }): break
+            case .array(let items) where items.allSatisfy({ $0.stringValue != nil }):
+                // "Up to 4 sequences where the API will stop generating further tokens."
+                guard items.count <= Self.maxStopSequences else {
+                    throw InvalidRequestError(
+                        "'stop' may have at most \(Self.maxStopSequences) sequences, got \(items.count)", param: "stop",
+                        code: "array_above_max_length")
+                }
             default: throw InvalidRequestError("'stop' must be a string or an array of strings", param: "stop")
             }
         }
@@ -114,8 +131,11 @@ public struct ChatRequest: Sendable, Hashable {
             throw InvalidRequestError("'messages[\(i)].role' must be a string", param: "messages[\(i)].role")
         }
         guard knownRoles.contains(role) else {
+            // The role is echoed only when it is short printable ASCII: an error must not reflect
+            // megabytes (or control characters) of client input.
+            let shown = role.utf8.count <= 32 && role.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "'") }) ? " '\(role)'" : ""
             throw InvalidRequestError(
-                "Invalid value '\(role)' for 'messages[\(i)].role': expected one of system, developer, user, assistant, tool, function",
+                "Invalid value\(shown) for 'messages[\(i)].role': expected one of system, developer, user, assistant, tool, function",
                 param: "messages[\(i)].role")
         }
         let content = m["content"]
@@ -165,18 +185,75 @@ public struct ChatRequest: Sendable, Hashable {
         }
     }
 
+    /// The most choices (`n`) a request may ask for: OpenAI's documented maximum.
+    public static let maxChoices = 128
+    /// The largest `max_tokens` / `max_completion_tokens` accepted (2^31 - 1).
+    public static let maxOutputTokens = Int(Int32.max)
+    /// The most `stop` sequences (OpenAI: "up to 4").
+    public static let maxStopSequences = 4
+    /// The most `logit_bias` entries. The reference gives no number; 300 is the API's own limit
+    /// (its 400 error for more keys), and keeps the object small.
+    public static let maxLogitBiasEntries = 300
+
+    // Error codes follow the OpenAI API's own (`invalid_type`, `decimal_above_max_value`,
+    // `integer_below_min_value`, `array_above_max_length`, `invalid_value`).
+
     private static func expectNumber(_ body: JSONObject, _ key: String, range: ClosedRange<Double>) throws(InvalidRequestError) {
         guard let v = body[key], !v.isNull else { return }
-        guard let d = v.doubleValue else { throw InvalidRequestError("'\(key)' must be a number, not \(v.kindName)", param: key) }
+        guard let d = v.doubleValue else {
+            throw InvalidRequestError("'\(key)' must be a number, not \(v.kindName)", param: key, code: "invalid_type")
+        }
         guard range.contains(d) else {
-            throw InvalidRequestError("'\(key)' must be between \(range.lowerBound) and \(range.upperBound), got \(d)", param: key)
+            // `d` may be ±inf for a literal like 1e400; "got inf" is still a fair description.
+            throw InvalidRequestError(
+                "'\(key)' must be between \(range.lowerBound) and \(range.upperBound), got \(d)", param: key,
+                code: d < range.lowerBound ? "decimal_below_min_value" : "decimal_above_max_value")
         }
     }
 
-    private static func expectInteger(_ body: JSONObject, _ key: String, minimum: Int) throws(InvalidRequestError) {
+    /// An optional integer member within `range`. The number is never echoed unless it is a
+    /// representable integer (a hostile literal may be megabytes of digits).
+    private static func expectInteger(_ body: JSONObject, _ key: String, range: ClosedRange<Int>) throws(InvalidRequestError) {
         guard let v = body[key], !v.isNull else { return }
-        guard let i = v.intValue else { throw InvalidRequestError("'\(key)' must be an integer, not \(v.kindName)", param: key) }
-        guard i >= minimum else { throw InvalidRequestError("'\(key)' must be at least \(minimum), got \(i)", param: key) }
+        guard case .number = v else {
+            throw InvalidRequestError("'\(key)' must be an integer, not \(v.kindName)", param: key, code: "invalid_type")
+        }
+        guard let i = v.intValue else {
+            // Integral but beyond Int (9223372036854775808, 1e300, 1e400) is out of range; anything
+            // else (1.5) is not an integer.
+            if let d = v.doubleValue, d.rounded() == d {
+                throw InvalidRequestError(
+                    "'\(key)' must be an integer between \(range.lowerBound) and \(range.upperBound)", param: key,
+                    code: d < 0 ? "integer_below_min_value" : "integer_above_max_value")
+            }
+            throw InvalidRequestError("'\(key)' must be an integer, not a fractional number", param: key, code: "invalid_type")
+        }
+        guard range.contains(i) else {
+            throw InvalidRequestError(
+                "'\(key)' must be an integer between \(range.lowerBound) and \(range.upperBound), got \(i)", param: key,
+                code: i < range.lowerBound ? "integer_below_min_value" : "integer_above_max_value")
+        }
+    }
+
+    /// `logit_bias`: an object of at most `maxLogitBiasEntries` token ids, each mapped to a number
+    /// from -100 to 100 (the reference: "an associated bias value from -100 to 100").
+    private static func validateLogitBias(_ value: JSONValue?) throws(InvalidRequestError) {
+        guard let value, !value.isNull else { return }
+        guard case .object(let bias) = value else {
+            throw InvalidRequestError("'logit_bias' must be an object, not \(value.kindName)", param: "logit_bias", code: "invalid_type")
+        }
+        guard bias.count <= maxLogitBiasEntries else {
+            throw InvalidRequestError(
+                "'logit_bias' may have at most \(maxLogitBiasEntries) entries, got \(bias.count)", param: "logit_bias",
+                code: "invalid_value")
+        }
+        for (i, member) in bias.members.enumerated() {
+            guard let d = member.value.doubleValue, (-100...100).contains(d) else {
+                throw InvalidRequestError(
+                    "every value in 'logit_bias' must be a number from -100 to 100 (entry \(i) is not)", param: "logit_bias",
+                    code: "invalid_value")
+            }
+        }
     }
 
     /// The same request asking for the final usage chunk of a stream (the gateway asks for it

@@ -23,6 +23,9 @@ public struct ChatStreamAssembler: Sendable {
     private var usage: JSONValue?
     /// Chunks whose choice index is not 0 (n > 1) make the result unusable for the cache.
     public private(set) var multipleChoices = false
+    /// Why the chunks cannot be assembled (an index that is not a sane integer, too many tool
+    /// calls), or nil; when set, `completion()` is nil.
+    public private(set) var malformed: String?
     public private(set) var chunkCount = 0
 
     public init() {}
@@ -44,9 +47,16 @@ public struct ChatStreamAssembler: Sendable {
         if let u = chunk["usage"], !u.isNull { usage = u }
         for choice in chunk["choices"]?.arrayValue ?? [] {
             guard let c = choice.objectValue else { continue }
-            if let index = c["index"]?.intValue, index != 0 {
-                multipleChoices = true
-                continue
+            if let raw = c["index"], !raw.isNull {
+                // A choice index that is not an integer (1e300, "0") must not pass for choice 0.
+                guard let index = raw.intValue else {
+                    malformed = malformed ?? "a choice 'index' is not an integer"
+                    continue
+                }
+                if index != 0 {
+                    multipleChoices = true
+                    continue
+                }
             }
             if let f = c["finish_reason"]?.stringValue { finishReason = f }
             guard let delta = c["delta"]?.objectValue else { continue }
@@ -58,7 +68,16 @@ public struct ChatStreamAssembler: Sendable {
             if let r = delta["refusal"]?.stringValue { refusal = (refusal ?? "") + r }
             for call in delta["tool_calls"]?.arrayValue ?? [] {
                 guard let tc = call.objectValue else { continue }
-                let index = tc["index"]?.intValue ?? 0
+                let index: Int
+                if let raw = tc["index"], !raw.isNull {
+                    guard let i = raw.intValue, i >= 0, i < StreamLimits.maxToolCalls else {
+                        malformed = malformed ?? "a tool call 'index' is not an integer in 0..<\(StreamLimits.maxToolCalls)"
+                        continue
+                    }
+                    index = i
+                } else {
+                    index = 0
+                }
                 var current = toolCalls[index] ?? ToolCall()
                 if let id = tc["id"]?.stringValue { current.id = id }
                 if let type = tc["type"]?.stringValue { current.type = type }
@@ -76,15 +95,14 @@ public struct ChatStreamAssembler: Sendable {
 
     /// The assembled `chat.completion`, or nil before a finish reason arrived.
     public func completion() -> JSONObject? {
-        guard let finishReason, !multipleChoices else { return nil }
+        guard let finishReason, !multipleChoices, malformed == nil else { return nil }
         var message = JSONObject()
         message.append("role", .string(role))
         message.append("content", sawContent || toolCalls.isEmpty ? .string(content) : .null)
         message.append("refusal", refusal.map(JSONValue.string) ?? .null)
         if !toolCalls.isEmpty {
-            let calls: [JSONValue] = toolCalls.keys.sorted().map { index in
-                let tc = toolCalls[index]!
-                return .object(
+            let calls: [JSONValue] = toolCalls.sorted { $0.key < $1.key }.map { index, tc in
+                .object(
                     JSONObject([
                         "id": .string(tc.id ?? "call_\(index)"), "type": .string(tc.type ?? "function"),
                         "function": .object(JSONObject(["name": .string(tc.name), "arguments": .string(tc.arguments)])),

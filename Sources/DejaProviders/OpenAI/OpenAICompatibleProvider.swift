@@ -62,29 +62,43 @@ public struct OpenAICompatibleProvider: UpstreamProvider {
         let provider = configuration.name
         return ChatChunkStream {
             let events = SSEEventReader(body: response.body, provider: provider)
-            var finished = false
-            return ChatChunkStream.AsyncIterator {
-                guard !finished else { return nil }
-                guard let event = try await events.next() else {
-                    finished = true
-                    throw ProviderError.streamInterrupted(provider: provider, detail: "the stream ended without [DONE]")
-                }
-                if event.isDoneSentinel {
-                    finished = true
-                    return nil
-                }
-                if let error = OpenAIErrorBody.parse(event.data) {
-                    finished = true
-                    throw ProviderError.streamInterrupted(provider: provider, detail: error.message)
-                }
-                // Relay only well-formed chunks: a client must never receive half a JSON object.
-                // Validation is a single pass over a few hundred bytes per token.
-                guard case .object? = try? JSONParser.parse(event.data) else {
-                    finished = true
-                    throw ProviderError.malformedResponse(provider: provider, detail: "a stream event is not a JSON object")
-                }
-                return event.data
+            return Self.chunkIterator(nextEvent: { try await events.next() }, provider: provider)
+        }
+    }
+
+    /// The chunk iterator over a source of upstream events: relays each well-formed chunk, ends at
+    /// `[DONE]`, and throws `streamInterrupted` for an error event or a stream cut before `[DONE]`,
+    /// `malformedResponse` for an event that is not a JSON object.
+    static func chunkIterator(nextEvent: @escaping () async throws -> SSEEvent?, provider: String) -> ChatChunkStream.AsyncIterator {
+        var finished = false
+        return ChatChunkStream.AsyncIterator {
+            guard !finished else { return nil }
+            let event: SSEEvent?
+            do {
+                event = try await nextEvent()
+            } catch {
+                finished = true
+                throw error
             }
+            guard let event else {
+                finished = true
+                throw ProviderError.streamInterrupted(provider: provider, detail: "the stream ended without [DONE]")
+            }
+            if event.isDoneSentinel {
+                finished = true
+                return nil
+            }
+            if let error = OpenAIErrorBody.parse(event.data) {
+                finished = true
+                throw ProviderError.streamInterrupted(provider: provider, detail: error.message)
+            }
+            // Relay only well-formed chunks: a client must never receive half a JSON object.
+            // Validation is a single pass over a few hundred bytes per token.
+            guard case .object? = try? JSONParser.parse(event.data) else {
+                finished = true
+                throw ProviderError.malformedResponse(provider: provider, detail: "a stream event is not a JSON object")
+            }
+            return event.data
         }
     }
 

@@ -17,7 +17,10 @@ public struct SSEEvent: Sendable, Hashable {
 /// (Gemini frames events with `\r\n\r\n`), `event:` names, multi-line `data:`, comments and the
 /// optional space after the colon.
 public struct SSEParser: Sendable {
-    /// The largest event accepted; a stream that exceeds it is malformed rather than a memory sink.
+    /// The largest event accepted, in bytes: one line (of any field, comments included) or the
+    /// joined `data:` of one event. A stream that exceeds it is malformed rather than a memory
+    /// sink; the check runs while scanning, so a line with no end is never buffered past the cap
+    /// plus one `feed`.
     public var maxEventBytes: Int
 
     private var buffer: [UInt8] = []
@@ -28,7 +31,7 @@ public struct SSEParser: Sendable {
     private var lastWasCR = false
 
     public init(maxEventBytes: Int = 8 << 20) {
-        self.maxEventBytes = maxEventBytes
+        self.maxEventBytes = Swift.max(0, maxEventBytes)
     }
 
     public enum ParseError: Error, Sendable { case eventTooLarge }
@@ -50,7 +53,8 @@ public struct SSEParser: Sendable {
             }
             lastWasCR = false
             if b == 0x0A || b == 0x0D {
-                if let event = processLine(buffer[lineStart..<i]) { events.append(event) }
+                if i - lineStart > maxEventBytes { throw .eventTooLarge }
+                if let event = try processLine(buffer[lineStart..<i]) { events.append(event) }
                 lastWasCR = b == 0x0D
                 lineStart = i + 1
             }
@@ -58,11 +62,12 @@ public struct SSEParser: Sendable {
         }
         if lineStart > 0 { buffer.removeFirst(lineStart) }
         scanStart = buffer.count
+        // The unfinished line so far, plus the data it would join.
         if buffer.count + pendingData.count > maxEventBytes { throw .eventTooLarge }
         return events
     }
 
-    private mutating func processLine(_ line: ArraySlice<UInt8>) -> SSEEvent? {
+    private mutating func processLine(_ line: ArraySlice<UInt8>) throws(ParseError) -> SSEEvent? {
         if line.isEmpty {
             defer {
                 pendingEvent = nil
@@ -81,6 +86,8 @@ public struct SSEParser: Sendable {
             if value.first == UInt8(ascii: " ") { value = value.dropFirst() }
         }
         if field.elementsEqual("data".utf8) {
+            // Joined data lines (with their "\n" separators) stay within the cap too.
+            if pendingData.count + value.count + (hasData ? 1 : 0) > maxEventBytes { throw .eventTooLarge }
             if hasData { pendingData.append(0x0A) }
             pendingData.append(contentsOf: value)
             hasData = true

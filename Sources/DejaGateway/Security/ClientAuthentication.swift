@@ -1,0 +1,125 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The configured client keys, kept only as SHA-256 digests. A presented key is compared with
+/// every configured digest without early exit, so timing does not reveal which or how much of a
+/// guess matched.
+struct ClientKeyring: Sendable {
+    let keys: [TenantKey]
+
+    var isEmpty: Bool { keys.isEmpty }
+
+    /// The tenant of `presented`, or nil when no configured key matches.
+    func tenant(forKey presented: String) -> String? {
+        let digest = SecretHash.sha256(presented)
+        var tenant: String?
+        for key in keys where SecretHash.equal(key.keyHash, digest) {
+            tenant = tenant ?? key.tenant
+        }
+        return tenant
+    }
+}
+
+/// Where each SDK puts its key. `/v1/*` and `/openai/*` take OpenAI's `Authorization: Bearer`
+/// (and `x-api-key`), `/anthropic/*` Anthropic's `x-api-key`, `/gemini/*` Google's
+/// `x-goog-api-key` or `?key=`; every family also accepts a Bearer token.
+enum CredentialFamily: Sendable {
+    case openAI, anthropic, gemini
+
+    /// Request headers that can carry a credential for this family (lower-case). All of them are
+    /// removed before a pass-through request goes upstream when client keys are configured.
+    static let credentialHeaders: Set<String> = ["authorization", "x-api-key", "x-goog-api-key", "proxy-authorization"]
+}
+
+/// What a request presented as its credential.
+enum PresentedCredential: Equatable, Sendable {
+    case none
+    /// An `Authorization` header with a scheme other than Bearer (e.g. Basic), or malformed.
+    case unsupportedScheme
+    case key(String)
+
+    /// The credential `request` presents, looked up where `family`'s SDK sends it. The first one
+    /// found decides: `Authorization`, then the family's API-key header, then (Gemini) `?key=`.
+    static func of(_ request: Request, family: CredentialFamily) -> PresentedCredential {
+        if let auth = request.headers[.authorization] {
+            let parts = auth.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return .unsupportedScheme }
+            let token = parts[1].trimmingSpaces()
+            return token.isEmpty ? .unsupportedScheme : .key(token)
+        }
+        switch family {
+        case .openAI, .anthropic:
+            if let key = request.headers[.xAPIKey], !key.isEmpty { return .key(key) }
+        case .gemini:
+            if let key = request.headers[.xGoogAPIKey], !key.isEmpty { return .key(key) }
+            if let key = Self.queryKey(request.uri.query) { return .key(key) }
+        }
+        return .none
+    }
+
+    /// The value of the first `key=` member of a query string (Gemini's SDKs and curl examples).
+    static func queryKey(_ query: String?) -> String? {
+        guard let query, !query.isEmpty else { return nil }
+        for member in query.split(separator: "&") where member.hasPrefix("key=") {
+            let value = member.dropFirst(4)
+            return value.isEmpty ? nil : (String(value).removingPercentEncoding ?? String(value))
+        }
+        return nil
+    }
+}
+
+/// Establishes the caller's identity on every client route (`/v1/*`, the pass-through prefixes,
+/// `/api/cache/feedback`), fail-closed.
+///
+/// With client keys configured, a request without a key, with an unknown key or with an
+/// unsupported `Authorization` scheme is refused with 401 before anything else runs, so nothing
+/// goes upstream. Without client keys the caller is anonymous (the gateway refuses to start on a
+/// non-loopback address in that state unless `allow_unauthenticated` is set).
+struct ClientAuthenticationMiddleware: RouterMiddleware {
+    typealias Context = DejaRequestContext
+
+    let keyring: ClientKeyring
+    let family: CredentialFamily
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard !keyring.isEmpty else { return try await next(request, context) }
+        var context = context
+        context.identity = try Self.authenticate(request, keyring: keyring, family: family)
+        return try await next(request, context)
+    }
+
+    static func authenticate(_ request: Request, keyring: ClientKeyring, family: CredentialFamily) throws -> CallerIdentity {
+        switch PresentedCredential.of(request, family: family) {
+        case .none:
+            throw unauthorized(
+                "Missing API key: send your Deja client key as 'Authorization: Bearer <key>'\(family == .anthropic ? " or 'x-api-key'" : family == .gemini ? ", 'x-goog-api-key' or '?key='" : "")",
+                code: "missing_api_key")
+        case .unsupportedScheme:
+            throw unauthorized("Unsupported Authorization scheme: use 'Authorization: Bearer <key>'", code: "unsupported_authorization_scheme")
+        case .key(let key):
+            guard let tenant = keyring.tenant(forKey: key) else { throw unauthorized("Invalid API key", code: "invalid_api_key") }
+            return .tenant(tenant)
+        }
+    }
+
+    static func unauthorized(_ message: String, code: String) -> GatewayError {
+        var headers = HTTPFields()
+        headers[.wwwAuthenticate] = "Bearer"
+        return GatewayError(status: .unauthorized, message: message, type: "authentication_error", code: code, headers: headers)
+    }
+}
+
+extension HTTPField.Name {
+    static let xAPIKey = Self("x-api-key")!
+    static let xGoogAPIKey = Self("x-goog-api-key")!
+}
+
+extension Substring {
+    func trimmingSpaces() -> String {
+        var s = self[...]
+        while s.first == " " || s.first == "\t" { s = s.dropFirst() }
+        while s.last == " " || s.last == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,126 @@
+import DejaHTTPServer
+@testable import DejaGateway
+import HTTPTypes
+import NIOCore
+import NIOEmbedded
+import NIOHTTPTypes
+import NIOHTTP1
+import Testing
+
+/// Slow and idle clients are dropped: the timeout handler on an embedded channel with an
+/// injected clock (`advanceTime`), the connection limit, and the wiring in a real gateway.
+@Suite struct ServerLimitsTests {
+    static var limits: ServerLimits {
+        var l = ServerLimits()
+        l.headerTimeout = .seconds(10)
+        l.idleTimeout = .seconds(60)
+        l.bodyTimeout = .seconds(30)
+        l.writeTimeout = .seconds(20)
+        return l
+    }
+
+    static func channel() throws -> (EmbeddedChannel, EmbeddedEventLoop) {
+        let loop = EmbeddedEventLoop()
+        let channel = EmbeddedChannel(handler: ConnectionTimeoutHandler(limits: limits), loop: loop)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        return (channel, loop)
+    }
+
+    static let head = HTTPRequestPart.head(HTTPRequest(method: .post, scheme: "http", authority: "x", path: "/v1/chat/completions"))
+
+    @Test func aHeadThatNeverCompletesIsDroppedAtTheHeaderTimeout() throws {
+        let (channel, loop) = try Self.channel()
+        loop.advanceTime(by: .seconds(9))
+        #expect(channel.isActive)
+        loop.advanceTime(by: .seconds(2))
+        #expect(!channel.isActive)
+    }
+
+    @Test func aBodyThatTricklesIsDroppedAtTheBodyTimeout() throws {
+        let (channel, loop) = try Self.channel()
+        try channel.writeInbound(Self.head)
+        for _ in 0..<29 {
+            loop.advanceTime(by: .seconds(1))
+            try channel.writeInbound(HTTPRequestPart.body(ByteBuffer(string: "x")))
+        }
+        #expect(channel.isActive)
+        loop.advanceTime(by: .seconds(2))
+        #expect(!channel.isActive)
+    }
+
+    @Test func aRequestBeingAnsweredHasNoReadDeadlineAndKeepAliveIdlesOut() throws {
+        let (channel, loop) = try Self.channel()
+        try channel.writeInbound(Self.head)
+        try channel.writeInbound(HTTPRequestPart.end(nil))
+        // The upstream may take minutes; no read timer runs meanwhile.
+        loop.advanceTime(by: .seconds(600))
+        #expect(channel.isActive)
+        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
+        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        loop.advanceTime(by: .seconds(59))
+        #expect(channel.isActive)
+        loop.advanceTime(by: .seconds(2))
+        #expect(!channel.isActive)
+    }
+
+    @Test func aClientThatStopsReadingIsDroppedAtTheWriteTimeout() throws {
+        let (channel, loop) = try Self.channel()
+        try channel.writeInbound(Self.head)
+        try channel.writeInbound(HTTPRequestPart.end(nil))
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        loop.advanceTime(by: .seconds(15))
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        loop.advanceTime(by: .seconds(15))
+        #expect(channel.isActive, "writable again in time: kept")
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        loop.advanceTime(by: .seconds(21))
+        #expect(!channel.isActive)
+    }
+
+    @Test func theConnectionCounterAdmitsUpToItsLimitAndReleasesOnClose() throws {
+        let counter = ConnectionCounter(limit: 2)
+        let a = EmbeddedChannel()
+        let b = EmbeddedChannel()
+        let c = EmbeddedChannel()
+        #expect(counter.admit(a))
+        #expect(counter.admit(b))
+        #expect(!counter.admit(c))
+        #expect(counter.current == 2)
+        try a.close().wait()
+        #expect(counter.current == 1)
+        #expect(counter.admit(c))
+    }
+
+    @Test func aRealGatewayDropsASlowlorisAndRefusesConnectionsPastItsLimit() async throws {
+        try await Harness.with(configure: { c, _ in
+            c.serverLimits.headerTimeout = .milliseconds(300)
+            c.serverLimits.maxConnections = 3
+        }) { h in
+            // Half a head, then silence: closed by the server well before the client gives up.
+            let slow = try await RawConnection.connect(port: h.gateway.port)
+            let started = ContinuousClock.now
+            let (_, closed) = try await slow.exchange("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ", timeout: .seconds(10))
+            #expect(closed)
+            #expect(ContinuousClock.now - started < .seconds(9))
+
+            // Two idle connections held open, plus the client's own pool connection below: the
+            // fourth concurrent connection is closed at once.
+            let idle1 = try await RawConnection.connect(port: h.gateway.port)
+            let idle2 = try await RawConnection.connect(port: h.gateway.port)
+            let idle3 = try await RawConnection.connect(port: h.gateway.port)
+            let refused = try await RawConnection.connect(port: h.gateway.port)
+            let (text, refusedClosed) = try await refused.exchange("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", timeout: .seconds(5))
+            #expect(refusedClosed)
+            #expect(text.isEmpty)
+            // Once the idle ones time out, the gateway serves again.
+            _ = try await idle1.exchange("", timeout: .seconds(5))
+            _ = try await idle2.exchange("", timeout: .seconds(5))
+            _ = try await idle3.exchange("", timeout: .seconds(5))
+            let reply = try await h.send(.GET, "/health/live")
+            #expect(reply.status == 200)
+        }
+    }
+}
