@@ -9,6 +9,10 @@ wrk.path = "/v1/chat/completions"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"What is the capital of France? Answer in one sentence."}],"temperature":0.2,"max_tokens":128}'
 
+-- DEJA_KEY: send it as the client key (the gateway's authentication step is then measured too).
+local key = os.getenv("DEJA_KEY")
+if key and key ~= "" then wrk.headers["Authorization"] = "Bearer " .. key end
+
 local interval_ms = 0
 
 function init(args)

@@ -34,9 +34,10 @@ public struct StoredResponse: Sendable {
 /// answers 503 with `Retry-After`). A response over `maxResponseBytes` is not kept: the key is
 /// released as after a failure.
 ///
-/// The owner of a key holds an `IdempotencyLease`; the key is completed exactly once — by the
-/// lease's `complete`/`release`, or, when neither was called, when the lease is deallocated — so
-/// no path can leave a key in flight forever. A waiter stops waiting when its task is cancelled.
+/// The owner of a key holds an `IdempotencyLease`, which completes the key exactly once and can
+/// never complete a later owner's claim. Whoever owns a lease must end it on every path; the
+/// gateway wraps it in a guard that releases the key when the guard is deallocated
+/// (`Idempotency.swift`). A waiter stops waiting when its task is cancelled.
 public final class IdempotencyStore: Sendable {
     /// The store's budgets.
     public struct Limits: Sendable, Equatable {
@@ -73,8 +74,8 @@ public final class IdempotencyStore: Sendable {
     public static let recordOverheadBytes = 128
 
     public enum Claim: Sendable {
-        /// This request owns the key: run it, then complete the lease (dropping the lease
-        /// releases the key).
+        /// This request owns the key: run it, then complete the lease (or call `complete(key:)`).
+        /// Until then the key stays in flight and repeats wait.
         case proceed(IdempotencyLease)
         /// A stored response to replay.
         case replay(StoredResponse)
@@ -248,9 +249,10 @@ public final class IdempotencyStore: Sendable {
     /// Finishes the claim `lease` on `key` (no effect when that claim is no longer in flight).
     /// Returns whether `response` was kept.
     @discardableResult
-    func finish(key: String, lease: UInt64, response: StoredResponse?, now: Double) -> Bool {
+    func finish(key: String, lease: UInt64, response: StoredResponse?, now: Double, oversize: Bool = false) -> Bool {
         let (waiters, kept) = state.withLock { state -> ([CheckedContinuation<Void, Never>], Bool) in
             guard let record = state.records[key], case .inFlight(lease) = record.phase else { return ([], false) }
+            if oversize { state.statistics.oversizeResponses += 1 }
             state.records[key] = nil
             state.bytes -= record.bytes
             state.inFlight -= 1
@@ -314,10 +316,11 @@ public final class IdempotencyStore: Sendable {
     }
 }
 
-/// Ownership of an idempotency key while its request runs. Completing it (`complete` or
-/// `release`) finishes the key once; later calls do nothing. A lease dropped without either —
-/// say, a response body that was never written because the client left first — releases the key
-/// when it is deallocated, so waiters never wait forever.
+/// Ownership of an idempotency key while its request runs. Completing it (`complete`, `release`
+/// or `releaseOversize`) finishes the key once; later calls do nothing, and a lease whose claim
+/// was already finished (by `IdempotencyStore.complete(key:)`) cannot touch a later owner's claim.
+/// Dropping a lease does not release the key: wrap it in a guard that does (the gateway's
+/// `IdempotencyKeyGuard`) where a path might lose it.
 public final class IdempotencyLease: Sendable {
     let store: IdempotencyStore
     public let key: String
@@ -342,10 +345,13 @@ public final class IdempotencyLease: Sendable {
     /// Frees the key without keeping a response: the next request with it runs afresh.
     public func release() { complete(nil) }
 
+    /// Frees the key because the response outgrew `maxResponseBytes` before it was complete (the
+    /// caller stopped copying it); counted like an oversize `complete`.
+    public func releaseOversize() {
+        guard finished.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        store.finish(key: key, lease: lease, response: nil, now: 0, oversize: true)
+    }
+
     /// Whether `complete` or `release` ran.
     public var isCompleted: Bool { finished.load(ordering: .acquiring) }
-
-    deinit {
-        if !finished.load(ordering: .acquiring) { store.finish(key: key, lease: lease, response: nil, now: 0) }
-    }
 }

@@ -3,8 +3,11 @@ import Synchronization
 /// An LRU memo of text → vector in front of another embedder.
 ///
 /// Use it where the same texts recur (retries, popular prompts): a hit costs a dictionary lookup
-/// under a mutex instead of an encoder pass. Bounded by entry count (`capacity`); with 384-float
-/// vectors each entry is about 1.6 KB plus its text, so 10,000 entries is roughly 17 MB.
+/// under a mutex instead of an encoder pass. Bounded by entry count (`capacity`) and by
+/// approximate bytes (`byteBudget`: each entry's text, vector and bookkeeping), whichever binds
+/// first: with 384-float vectors an entry is about 1.7 KB plus its text, so 10,000 one-line texts
+/// are roughly 17 MB, while a memo of 160 KB prompts stops at the budget. A text too large for
+/// the whole budget is not memoized.
 ///
 /// Only the texts missing from the memo are sent to the base embedder, once each even when a call
 /// repeats a text, in one call. The lock is never held across that call, so two concurrent calls
@@ -16,6 +19,12 @@ public final class MemoizingEmbedder: Embedder {
     public let base: any Embedder
     /// The most entries kept; the least recently used is evicted first.
     public let capacity: Int
+    /// The most approximate bytes kept (see ``approximateBytes(text:dimension:)``); the least
+    /// recently used entries are evicted first.
+    public let byteBudget: Int
+
+    /// 64 MiB: about 38,000 one-line texts, or 400 texts of 160 KB.
+    public static let defaultByteBudget = 64 << 20
 
     private let state: Mutex<LRUCache>
     private let counters: Mutex<(hits: Int, misses: Int)>
@@ -25,12 +34,15 @@ public final class MemoizingEmbedder: Embedder {
     /// The base's dimension.
     public var dimension: Int { base.dimension }
 
-    /// Wraps `base`, keeping at most `capacity` (> 0) vectors.
-    public init(_ base: any Embedder, capacity: Int = 10_000) {
+    /// Wraps `base`, keeping at most `capacity` (> 0) vectors in at most `byteBudget` (> 0)
+    /// approximate bytes.
+    public init(_ base: any Embedder, capacity: Int = 10_000, byteBudget: Int = MemoizingEmbedder.defaultByteBudget) {
         precondition(capacity > 0, "capacity must be positive")
+        precondition(byteBudget > 0, "byteBudget must be positive")
         self.base = base
         self.capacity = capacity
-        self.state = Mutex(LRUCache(capacity: capacity))
+        self.byteBudget = byteBudget
+        self.state = Mutex(LRUCache(capacity: capacity, byteBudget: byteBudget))
         self.counters = Mutex((0, 0))
     }
 
@@ -42,6 +54,19 @@ public final class MemoizingEmbedder: Embedder {
     /// The number of texts currently memoized.
     public var count: Int {
         state.withLock { $0.count }
+    }
+
+    /// The approximate bytes currently memoized (at most ``byteBudget``).
+    public var byteCount: Int {
+        state.withLock { $0.bytes }
+    }
+
+    /// What memoizing `text` with a vector of `dimension` floats costs, approximately: the text's
+    /// UTF-8 bytes (with a string header when not stored inline), the vector's floats and array
+    /// header, and about 100 bytes of map slot and list links.
+    public static func approximateBytes(text: String, dimension: Int) -> Int {
+        let utf8 = text.utf8.count
+        return (utf8 <= 15 ? 0 : 32 + utf8) + 32 + dimension * MemoryLayout<Float>.stride + LRUCache.entryOverhead
     }
 
     /// Answers memoized texts from the memo and sends the distinct others to the base in one call.
@@ -78,25 +103,35 @@ public final class MemoizingEmbedder: Embedder {
 
     /// Forgets every memoized vector.
     public func removeAll() {
-        state.withLock { $0 = LRUCache(capacity: capacity) }
+        state.withLock { $0 = LRUCache(capacity: capacity, byteBudget: byteBudget) }
     }
 }
 
 /// A fixed-capacity LRU map from text to vector: a dictionary of slot indices plus an intrusive
 /// doubly linked list over parallel arrays, so lookups and insertions are O(1) and evicted slots
-/// are reused.
+/// are reused. Bounded by entries and by approximate bytes.
 struct LRUCache {
+    /// Per entry besides text and vector, about 100 bytes: a dictionary slot (16-byte key, 4-byte
+    /// index, a quarter spare, metadata: about 30) and the parallel arrays (key 16, vector
+    /// reference 8, links 8, size 8), plus the free list and some slack.
+    static let entryOverhead = 100
+
     private var slots: [String: Int32] = [:]
     private var keys: [String] = []
     private var values: [[Float]] = []
+    private var sizes: [Int] = []
     private var previous: [Int32] = []
     private var next: [Int32] = []
+    private var free: [Int32] = []
     private var head: Int32 = -1  // most recently used
     private var tail: Int32 = -1  // least recently used
     let capacity: Int
+    let byteBudget: Int
+    private(set) var bytes = 0
 
-    init(capacity: Int) {
+    init(capacity: Int, byteBudget: Int = .max) {
         self.capacity = capacity
+        self.byteBudget = byteBudget
     }
 
     var count: Int { slots.count }
@@ -108,27 +143,52 @@ struct LRUCache {
     }
 
     mutating func insert(_ value: [Float], for key: String) {
+        let size = MemoizingEmbedder.approximateBytes(text: key, dimension: value.count)
         if let slot = slots[key] {
+            bytes += size - sizes[Int(slot)]
             values[Int(slot)] = value
+            sizes[Int(slot)] = size
             moveToFront(slot)
+            evict(keeping: slot)
             return
         }
+        guard size <= byteBudget else { return }
+        while slots.count >= capacity || bytes + size > byteBudget, tail >= 0 {
+            remove(tail)
+        }
         let slot: Int32
-        if keys.count < capacity {
+        if let reused = free.popLast() {
+            slot = reused
+            keys[Int(slot)] = key
+            values[Int(slot)] = value
+            sizes[Int(slot)] = size
+        } else {
             slot = Int32(keys.count)
             keys.append(key)
             values.append(value)
+            sizes.append(size)
             previous.append(-1)
             next.append(-1)
-        } else {
-            slot = tail
-            unlink(slot)
-            slots[keys[Int(slot)]] = nil
-            keys[Int(slot)] = key
-            values[Int(slot)] = value
         }
         slots[key] = slot
+        bytes += size
         pushFront(slot)
+    }
+
+    /// Evicts least recently used entries other than `slot` while over the byte budget.
+    private mutating func evict(keeping slot: Int32) {
+        while bytes > byteBudget, tail >= 0, tail != slot { remove(tail) }
+    }
+
+    /// Forgets the entry in `slot` and frees its text and vector.
+    private mutating func remove(_ slot: Int32) {
+        unlink(slot)
+        slots[keys[Int(slot)]] = nil
+        bytes -= sizes[Int(slot)]
+        keys[Int(slot)] = ""
+        values[Int(slot)] = []
+        sizes[Int(slot)] = 0
+        free.append(slot)
     }
 
     private mutating func moveToFront(_ slot: Int32) {

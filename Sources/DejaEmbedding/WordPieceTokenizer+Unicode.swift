@@ -37,6 +37,14 @@ extension WordPieceTokenizer {
     /// non-starters by combining class) runs over the whole word, then non-spacing marks go.
     /// That is NFD by its definition, so the result is the same scalar for scalar.
     static func normalizeLong(_ word: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        // A non-spacing mark normalises to nothing on its own, so marks can be skipped before
+        // decomposing, unless a kept non-starter could be reordered across them.
+        normalizeLong(word, skippingMarks: true) ?? normalizeLong(word, skippingMarks: false)!
+    }
+
+    /// ``normalizeLong(_:)``; when `skippingMarks`, nil if the word has a non-starter that is
+    /// not a non-spacing mark (the caller then decomposes everything).
+    private static func normalizeLong(_ word: [Unicode.Scalar], skippingMarks: Bool) -> [Unicode.Scalar]? {
         // Each decomposed scalar as its value, with bit 31 set for a non-spacing mark, and its
         // combining class; the properties are looked up once per distinct scalar.
         let markBit: UInt32 = 1 << 31
@@ -45,6 +53,7 @@ extension WordPieceTokenizer {
         var classes: [UInt8] = []
         values.reserveCapacity(word.count + 8)
         classes.reserveCapacity(word.count + 8)
+        var keptNonStarter = false
         func appendDecomposed(_ scalar: Unicode.Scalar) {
             // Nothing below U+00C0 has a canonical decomposition, a non-zero class or is a mark.
             guard scalar.value >= 0xC0 else {
@@ -61,16 +70,22 @@ extension WordPieceTokenizer {
             for part in decompositions[scalar.value]! {
                 values.append(part.value)
                 classes.append(part.rank)
+                if part.rank != 0 && part.value & markBit == 0 { keptNonStarter = true }
             }
         }
         for scalar in word {
             if scalar.value < 0x80 {
                 appendDecomposed((0x41...0x5A).contains(scalar.value) ? Unicode.Scalar(scalar.value + 0x20)! : scalar)
-            } else if scalar.properties.changesWhenLowercased {
-                for lowered in scalar.properties.lowercaseMapping.unicodeScalars { appendDecomposed(lowered) }
+                continue
+            }
+            let properties = scalar.properties
+            if skippingMarks, scalar.value >= 0x300, properties.generalCategory == .nonspacingMark { continue }
+            if properties.changesWhenLowercased {
+                for lowered in properties.lowercaseMapping.unicodeScalars { appendDecomposed(lowered) }
             } else {
                 appendDecomposed(scalar)
             }
+            if skippingMarks, keptNonStarter { return nil }
         }
         var start = 0
         while start < values.count {
@@ -93,6 +108,14 @@ extension WordPieceTokenizer {
             result.append(Unicode.Scalar(value)!)
         }
         return result
+    }
+
+    /// The scalars whose normalisation contains punctuation, which splits the word they are in
+    /// ("≠" becomes "=" and a mark): U+1FEF, U+2260, U+226E, U+226F. `TokenizerBoundsTests`
+    /// checks every scalar against this list.
+    @inline(__always)
+    static func splitsWhenNormalized(_ value: UInt32) -> Bool {
+        value == 0x1FEF || value == 0x2260 || value == 0x226E || value == 0x226F
     }
 
     /// Stable sort of `range` by combining class: insertion sort for short runs, counting sort
@@ -130,7 +153,12 @@ extension WordPieceTokenizer {
     static func isPunctuation(_ scalar: Unicode.Scalar) -> Bool {
         let value = scalar.value
         if value < 0x80 { return isASCIIPunctuation(value) }
-        switch scalar.properties.generalCategory {
+        return isPunctuation(scalar.properties.generalCategory)
+    }
+
+    /// True for the Unicode punctuation categories (P*); for scalars from U+0080.
+    static func isPunctuation(_ category: Unicode.GeneralCategory) -> Bool {
+        switch category {
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
             .initialPunctuation, .finalPunctuation, .otherPunctuation:
             return true
@@ -148,7 +176,8 @@ extension WordPieceTokenizer {
     /// U+2B920 (not U+2B820 as in Google's BERT) because that is what the reference does.
     @inline(__always)
     static func isCJK(_ value: UInt32) -> Bool {
-        (0x4E00...0x9FFF).contains(value) || (0x3400...0x4DBF).contains(value)
+        guard value >= 0x3400 else { return false }
+        return (0x4E00...0x9FFF).contains(value) || (0x3400...0x4DBF).contains(value)
             || (0x20000...0x2A6DF).contains(value) || (0x2A700...0x2B81F).contains(value)
             || (0x2B920...0x2CEAF).contains(value) || (0xF900...0xFAFF).contains(value)
             || (0x2F800...0x2FA1F).contains(value)

@@ -215,13 +215,15 @@ public struct WordPieceTokenizer: Sendable {
                         if state.needsNormalization || state.word.count <= Self.maxInputCharsPerWord {
                             state.word.append(lowered)
                         }
+                        state.visible += 1
                     }
                 }
                 continue
             }
             if value == 0xFFFD { continue }
             let properties = scalar.properties
-            switch properties.generalCategory {
+            let category = properties.generalCategory
+            switch category {
             case .control, .format, .privateUse:
                 continue
             default:
@@ -229,7 +231,7 @@ public struct WordPieceTokenizer: Sendable {
             }
             if properties.isWhitespace {
                 flushWord()
-            } else if Self.isCJK(value) || Self.isPunctuation(scalar) {
+            } else if Self.isCJK(value) || Self.isPunctuation(category) {
                 // A word of its own. (Punctuation inside a word would also be split off after
                 // normalising; doing it here gives it its own offset. The ids are the same.)
                 flushWord()
@@ -241,6 +243,8 @@ public struct WordPieceTokenizer: Sendable {
                 if state.word.isEmpty { state.start = here }
                 state.word.append(scalar)
                 state.needsNormalization = true
+                if category != .nonspacingMark { state.visible += 1 }
+                if Self.splitsWhenNormalized(value) { state.splits = true }
             }
         }
         flushWord()
@@ -287,6 +291,11 @@ public struct WordPieceTokenizer: Sendable {
         var word: [Unicode.Scalar] = []
         var needsNormalization = false
         var start = 0
+        /// Scalars other than non-spacing marks: each normalises to at least one scalar that is
+        /// kept, so the normalised word is at least this long.
+        var visible = 0
+        /// True when a scalar normalises to punctuation, which splits the word.
+        var splits = false
     }
 
     /// The special token spelled at `index`: its id, the index after it and its length in scalars.
@@ -312,9 +321,16 @@ public struct WordPieceTokenizer: Sendable {
         defer {
             state.word.removeAll(keepingCapacity: true)
             state.needsNormalization = false
+            state.visible = 0
+            state.splits = false
         }
         guard state.needsNormalization else {
             appendPieces(of: state.word[...], to: &ids)
+            return
+        }
+        if !state.splits, state.visible > Self.maxInputCharsPerWord {
+            // One piece of more than 100 scalars once normalised: `[UNK]`, without normalising.
+            ids.append(unknownID)
             return
         }
         let normalized = Self.normalize(state.word)

@@ -1,6 +1,7 @@
 public import HummingbirdCore
 public import Logging
 public import NIOCore
+import NIOHTTPTypesHTTP1
 
 extension HTTPServerBuilder {
     /// An HTTP/1.1 server whose connection tasks run on their own channel's event loop.
@@ -43,7 +44,12 @@ struct LoopAffineChildChannel<Base: ServerChildChannel>: ServerChildChannel {
             channel.close(promise: nil)
             return channel.eventLoop.makeFailedFuture(ConnectionLimitReached())
         }
-        return base.setup(channel: channel, logger: logger)
+        guard counter != nil else { return base.setup(channel: channel, logger: logger) }
+        return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let operations = channel.pipeline.syncOperations
+            try operations.addHandler(OriginFormGuard(), position: .before(try operations.handler(type: HTTP1ToHTTPServerCodec.self)))
+            return value
+        }
     }
 
     func handle(value: Value, logger: Logger) async {

@@ -18,7 +18,9 @@
 ///
 /// Cost: one 384-float dot product per pair of differing words, after memoised look-ups; the
 /// contextual vectors are asked for only when a word fails the first test (one encoder pass per
-/// text not yet memoised).
+/// text not yet memoised). The pairs grow with the product of the two texts' differing words,
+/// so a pair with more than ``maximumComparedPairs`` is rejected without comparing (no one-line
+/// paraphrase comes near: that is 64 words replaced by 64 others).
 public struct ContentWordCheck: VerificationCheck {
     /// "content-words".
     public var name: String { "content-words" }
@@ -68,7 +70,17 @@ public struct ContentWordCheck: VerificationCheck {
         return context.missedVectors ? (nil, true) : (verdict, false)
     }
 
+    /// The most (differing word, possible replacement) pairs a verdict compares: 4,096.
+    public static let maximumComparedPairs = 4096
+
     private func judge(_ a: AnalyzedText, _ b: AnalyzedText, _ context: inout Context) -> Verdict? {
+        let differingInQuery = a.contentWordIndices.count { !b.stems.contains(a.words[$0].stem) }
+        let differingInCandidate = b.contentWordIndices.count { !a.stems.contains(b.words[$0].stem) }
+        if differingInQuery * differingInCandidate > Self.maximumComparedPairs {
+            return Verdict(
+                check: name,
+                detail: "\(differingInQuery) and \(differingInCandidate) differing content words, too many to compare")
+        }
         let fromQuery = unmatched(a, b, &context, queryFirst: true)
         let fromCandidate = unmatched(b, a, &context, queryFirst: false)
         let total = fromQuery.count + fromCandidate.count

@@ -49,9 +49,20 @@ public struct PolarityCheck: VerificationCheck {
     public func verdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
         if a.negations.count != b.negations.count {
             let (more, fewer, who) = a.negations.count > b.negations.count ? (a, b, "query") : (b, a, "candidate")
-            var extra = more.negations
-            for cue in fewer.negations { if let i = extra.firstIndex(of: cue) { extra.remove(at: i) } }
-            return Verdict(check: name, detail: "negation '\(extra.first ?? "not")' only in the \(who)")
+            // The first cue of `more` left once each cue of `fewer` has cancelled one equal cue
+            // (counted, not removed from an array one by one).
+            var cancels: [String: Int] = [:]
+            for cue in fewer.negations { cancels[cue, default: 0] += 1 }
+            var extra: String?
+            for cue in more.negations {
+                if let left = cancels[cue], left > 0 {
+                    cancels[cue] = left - 1
+                } else {
+                    extra = cue
+                    break
+                }
+            }
+            return Verdict(check: name, detail: "negation '\(extra ?? "not")' only in the \(who)")
         }
         if let verdict = antonym(a, b, "query", "candidate") ?? antonym(b, a, "candidate", "query") { return verdict }
         return prefixNegation(a, b) ?? prefixNegation(b, a)

@@ -9,7 +9,8 @@
 /// - A source slot ("from X") written after its target ("to Y from X", "Y from X") is put back in
 ///   front, so "to Japan from Canada" and "from Canada to Japan" agree.
 ///
-/// Cost: proportional to the number of words; no allocation beyond two small arrays.
+/// Cost: proportional to the number of words and slots (case-derived phrases are looked up by
+/// their first word, slots by word index through tables).
 public struct SlotCheck: VerificationCheck {
     /// "slots".
     public var name: String { "slots" }
@@ -37,10 +38,11 @@ public struct SlotCheck: VerificationCheck {
     /// Word sequences of every slot either text found from capitals alone.
     static func casePhrases(_ a: AnalyzedText, _ b: AnalyzedText) -> [[String]] {
         var phrases: [[String]] = []
+        var seen = Set<[String]>()
         for text in [a, b] {
             for slot in text.slots where slot.isCaseDerived {
                 let phrase = text.words[slot.wordIndex..<(slot.wordIndex + slot.wordCount)].map(\.lower)
-                if !phrases.contains(phrase) { phrases.append(phrase) }
+                if seen.insert(phrase).inserted { phrases.append(phrase) }
             }
         }
         // Longest first, so "new york city" wins over "new york".
@@ -54,13 +56,26 @@ public struct SlotCheck: VerificationCheck {
         if !phrases.isEmpty {
             var taken = Set(slots.filter { $0.kind != .quoted && $0.kind != .code }.map(\.wordIndex))
             let lowers = text.words.map(\.lower)
+            // Phrases by first word, each list in the given (longest-first) order.
+            var byFirstWord: [String: [Int]] = [:]
+            for (position, phrase) in phrases.enumerated() {
+                if let first = phrase.first { byFirstWord[first, default: []].append(position) }
+            }
+            // The first slot, and the first case-derived slot's kind, of each word.
+            var firstSlot: [Int: Slot] = [:]
+            var firstCaseDerivedKind: [Int: Slot.Kind] = [:]
+            for slot in text.slots {
+                if firstSlot[slot.wordIndex] == nil { firstSlot[slot.wordIndex] = slot }
+                if slot.isCaseDerived, firstCaseDerivedKind[slot.wordIndex] == nil { firstCaseDerivedKind[slot.wordIndex] = slot.kind }
+            }
             var index = 0
             while index < lowers.count {
                 var matched = false
-                if !taken.contains(index) {
-                    for phrase in phrases where index + phrase.count <= lowers.count && lowers[index..<(index + phrase.count)].elementsEqual(phrase) {
-                        let kind: Slot.Kind = text.slots.first { $0.isCaseDerived && $0.wordIndex == index }?.kind ?? (phrase.count == 1 && text.words[index].isSymbolic ? .code : .entity)
-                        let role = text.slots.first { $0.wordIndex == index }?.role ?? Self.role(in: text, before: index)
+                if !taken.contains(index), let candidates = byFirstWord[lowers[index]] {
+                    for phrase in candidates.lazy.map({ phrases[$0] })
+                    where index + phrase.count <= lowers.count && lowers[index..<(index + phrase.count)].elementsEqual(phrase) {
+                        let kind: Slot.Kind = firstCaseDerivedKind[index] ?? (phrase.count == 1 && text.words[index].isSymbolic ? .code : .entity)
+                        let role = firstSlot[index]?.role ?? Self.role(in: text, before: index)
                         slots.append(Slot(kind: kind == .code ? .code : .entity, value: phrase.joined(separator: " "), role: role, wordIndex: index, wordCount: phrase.count, isCaseDerived: true))
                         for w in index..<(index + phrase.count) { taken.insert(w) }
                         index += phrase.count
@@ -99,16 +114,20 @@ public struct SlotCheck: VerificationCheck {
     static func movingAskedUnitsLast(_ slots: [Slot], in text: AnalyzedText) -> [Slot] {
         var given: [Slot] = []
         var asked: [Slot] = []
-        for (index, slot) in slots.enumerated() {
+        // Where number slots start and end, for "is this unit next to a number".
+        var numberStarts = Set<Int>()
+        var numberEnds = Set<Int>()
+        for slot in slots where slot.kind == .number {
+            numberStarts.insert(slot.wordIndex)
+            numberEnds.insert(slot.wordIndex + slot.wordCount)
+        }
+        for slot in slots {
             guard slot.kind == .unit || slot.kind == .currency else {
                 given.append(slot)
                 continue
             }
-            let quantified = slots.indices.contains { other in
-                other != index && slots[other].kind == .number
-                    && (slots[other].wordIndex + slots[other].wordCount == slot.wordIndex || slots[other].wordIndex == slot.wordIndex
-                        || slot.wordIndex + slot.wordCount == slots[other].wordIndex)
-            }
+            let quantified =
+                numberEnds.contains(slot.wordIndex) || numberStarts.contains(slot.wordIndex) || numberStarts.contains(slot.wordIndex + slot.wordCount)
             if quantified {
                 given.append(slot)
             } else if slot.wordIndex > 0, slot.wordIndex <= text.words.count, Self.askingWords.contains(text.words[slot.wordIndex - 1].lower) {
@@ -135,8 +154,9 @@ public struct SlotCheck: VerificationCheck {
     private static func explain(_ left: [Slot], _ right: [Slot]) -> String {
         let l = left.map(\.description)
         let r = right.map(\.description)
-        let onlyLeft = l.filter { !r.contains($0) }
-        let onlyRight = r.filter { !l.contains($0) }
+        let (inLeft, inRight) = (Set(l), Set(r))
+        let onlyLeft = l.filter { !inRight.contains($0) }
+        let onlyRight = r.filter { !inLeft.contains($0) }
         if onlyLeft.isEmpty && onlyRight.isEmpty {
             return "same slots in a different order: [\(l.joined(separator: ", "))] vs [\(r.joined(separator: ", "))]"
         }

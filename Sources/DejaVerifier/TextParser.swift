@@ -415,7 +415,7 @@ struct TextParser {
         var text = Array(digits.utf8)
         // A comma followed by exactly three digits groups thousands; otherwise it is a decimal comma.
         if let firstComma = text.firstIndex(of: comma) {
-            var groups = 1
+            var groups = 2  // the first comma splits two groups
             var run = 0
             var thousands = true
             for byte in text[(firstComma + 1)...] {

@@ -158,17 +158,24 @@ import Testing
         }
     }
 
-    @Test func aDroppedLeaseReleasesTheKeyAndWakesWaiters() async throws {
+    @Test func completingByKeyFinishesAClaimWhoseLeaseWasDropped() async throws {
         let store = IdempotencyStore(ttlSeconds: 60)
-        var lease: IdempotencyLease? = try await Self.own(store, "k")
+        var stale: IdempotencyLease? = try await Self.own(store, "k")
         let waiter = Task { await store.claim(key: "k", body: Self.body, now: 0) }
         #expect(try await Self.eventually { store.waiterCount == 1 })
-        #expect(lease != nil)
-        lease = nil  // e.g. a response whose body was never written
+        // A dropped lease leaves the key in flight (the gateway's guard releases it); the
+        // key-based completion still finishes it and wakes the waiter.
+        let held = stale
+        stale = nil
+        #expect(store.inFlightCount == 1)
+        store.complete(key: "k", response: nil)
         guard case .proceed(let next) = await waiter.value else {
-            Issue.record("the waiter should own the key once the lease is gone")
+            Issue.record("the waiter should own the key once it is released")
             return
         }
+        // The first owner's lease cannot end the waiter's claim.
+        #expect(held?.complete(Self.response(1)) == false)
+        #expect(store.inFlightCount == 1)
         next.release()
         #expect(store.recordCount == 0)
         #expect(store.waiterCount == 0)

@@ -1,4 +1,5 @@
 import DejaCache
+import DejaHTTPServer
 @testable import DejaGateway
 import DejaProviders
 import DejaSim
@@ -56,7 +57,8 @@ import Testing
     @Test func aValidKeyPassesOnEveryFamilyAndNeverTravelsUpstream() async throws {
         try await Harness.with(configure: Self.configure) { h in
             for (method, path, body, keyHeader) in Self.routes {
-                let reply = try await h.send(method, path, body: body.map { Array($0.utf8) }, headers: [keyHeader(Self.alphaKey)])
+                let reply = try await h.send(
+                    method, path, body: body.map { Array($0.utf8) }, headers: [keyHeader(Self.alphaKey), ("anthropic-version", "2023-06-01")])
                 #expect(reply.status == 200, "\(path): \(reply.text)")
             }
             let recorded = h.sim.recordedRequests()
@@ -153,5 +155,60 @@ import Testing
         let strict = try ConfigurationLoader().load(path: nil, environment: ["HOST": "0.0.0.0", "OPENAI_API_KEY": "k"])
         #expect(throws: ConfigurationError.self) { try strict.checkExposure() }
         #expect(throws: ConfigurationError.self) { try ConfigurationLoader().load(path: nil, environment: ["ALLOW_UNAUTHENTICATED": "maybe"]) }
+    }
+
+    @Test func securitySettingsAreParsedAndCheckedAtStartUp() throws {
+        let loader = ConfigurationLoader()
+        let yaml = """
+            server:
+              max_connections: 10
+              header_timeout_ms: 1500
+              idle_timeout_ms: 2500
+              body_timeout_ms: 3500
+              write_timeout_ms: 4500
+              max_header_bytes: 8192
+            admin_api_key: an-admin-token-long-enough
+            protect_metrics: true
+            local_embeddings:
+              max_tokens_per_request: 1000
+              batch_size: 8
+              concurrent_batches: 2
+            providers:
+              openai:
+                api_key: k
+                passthrough_allow: ["POST /files", "GET /files/*"]
+            """
+        let c = try loader.merge(try loader.parseYAML(yaml, source: "t"), environment: [:])
+        #expect(c.serverLimits.maxConnections == 10)
+        #expect(c.serverLimits.headerTimeout == .milliseconds(1500))
+        #expect(c.serverLimits.idleTimeout == .milliseconds(2500))
+        #expect(c.serverLimits.bodyTimeout == .milliseconds(3500))
+        #expect(c.serverLimits.writeTimeout == .milliseconds(4500))
+        #expect(c.serverLimits.maxHeaderBytes == 8192)
+        #expect(c.adminTokenHash == SecretHash.sha256("an-admin-token-long-enough"))
+        #expect(c.protectMetrics)
+        #expect(c.localEmbeddings.maxTokensPerRequest == 1000 && c.localEmbeddings.batchSize == 8 && c.localEmbeddings.concurrentBatches == 2)
+        #expect(c.provider(named: "openai")?.passthroughAllow == ["POST /files", "GET /files/*"])
+        // ADMIN_API_KEY wins over the file; ADMIN_TOKEN is an alias.
+        let env = try loader.merge(try loader.parseYAML(yaml, source: "t"), environment: ["ADMIN_TOKEN": "another-admin-token-0000"])
+        #expect(env.adminTokenHash == SecretHash.sha256("another-admin-token-0000"))
+
+        let refused: [(String, String)] = [
+            ("providers:\n  openai:\n    passthrough_allow: [\"files\"]\n", "passthrough_allow"),
+            ("tenants:\n  - key: short\n    tenant: a\n", "tenants[0].key"),
+            ("tenants:\n  - key: long-enough-client-key\n    tenant: \"a b\"\n", "tenants[0].tenant"),
+            ("admin_api_key: short\n", "ADMIN_API_KEY"),
+            ("server:\n  header_timeout_ms: 99999999999\n", "server.header_timeout_ms"),
+            ("allow_unauthenticated: perhaps\n", "allow_unauthenticated"),
+            ("local_embeddings:\n  batch: 3\n", "local_embeddings.batch"),
+        ]
+        for (text, key) in refused {
+            do {
+                _ = try loader.merge(try loader.parseYAML(text, source: "t"), environment: [:])
+                Issue.record("\(key) was accepted")
+            } catch let error as ConfigurationError {
+                #expect(error.message.contains(key), "\(error.message)")
+            }
+        }
     }
 }

@@ -52,9 +52,12 @@ import Testing
             let otherTenant = try await h.post(
                 "/api/cache/feedback", json: #"{"completion_id":"\#(id)","correct":false}"#, headers: [("authorization", "Bearer key-b")])
             #expect(otherTenant.status == 404)
-            #expect(try await h.post("/api/cache/feedback", json: #"{"correct":false}"#).status == 400)
-            #expect(try await h.post("/api/cache/feedback", json: #"{"completion_id":"x","correct":"no"}"#).status == 400)
-            #expect(try await h.post("/api/cache/feedback", json: #"{"completion_id":"nope","correct":false}"#).status == 404)
+            let alpha = [("authorization", "Bearer key-a")]
+            #expect(try await h.post("/api/cache/feedback", json: #"{"correct":false}"#, headers: alpha).status == 400)
+            #expect(try await h.post("/api/cache/feedback", json: #"{"completion_id":"x","correct":"no"}"#, headers: alpha).status == 400)
+            #expect(try await h.post("/api/cache/feedback", json: #"{"completion_id":"nope","correct":false}"#, headers: alpha).status == 404)
+            // Without a key, with keys configured: refused before anything is read.
+            #expect(try await h.post("/api/cache/feedback", json: #"{"completion_id":"nope","correct":false}"#).status == 401)
             let own = try await h.post(
                 "/api/cache/feedback", json: #"{"completion_id":"\#(id)","correct":false}"#, headers: [("authorization", "Bearer key-a")])
             #expect(own.status == 200)

@@ -17,7 +17,7 @@ import Testing
 
     /// Starts a gateway on an existing simulator with the cache mirrored to `redisPort`, as the
     /// ACL user `user` when given (so a test can cut this instance off alone).
-    static func gateway(simURL: String, redisPort: Int, user: String? = nil, hmacKey: String = hmacKey) async throws -> RunningGateway {
+    static func gateway(simURL: String, redisPort: Int, user: String? = nil, hmacKey: String = RedisMirrorTests.hmacKey) async throws -> RunningGateway {
         var c = Harness.simConfiguration(simURL)
         CacheHarness.enable(&c)
         let credentials = user.map { "\($0):pw-\($0)@" } ?? ""

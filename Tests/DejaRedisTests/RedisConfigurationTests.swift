@@ -74,7 +74,7 @@ import Testing
         } catch {
             #expect(error == .invalidURL)
             #expect(error.detail == RedisConfiguration.tlsUnsupportedMessage)
-            #expect(error.description.contains("hiredis 0.14, which has no TLS"))
+            #expect(error.description.contains("hiredis 0.14 build, which has no TLS"))
             #expect(!error.description.contains("secret"))
             for fragment in ["requirepass", "ACL user", "firewall", "stunnel", "spiped", "Protecting Redis"] {
                 #expect(error.description.contains(fragment), "\(fragment)")

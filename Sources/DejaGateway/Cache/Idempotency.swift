@@ -12,8 +12,8 @@ import NIOCore
 /// last event of `data: [DONE]` (a stream that failed midway ends with an error event instead, or
 /// is cut). Every other ending releases the key, so a retry runs afresh: the handler throwing, a
 /// client that disconnects while the body is written (the writer throws), a cancelled task, and a
-/// body that is never written at all (the `IdempotencyLease` releases the key when the dropped
-/// response's body closure deallocates it).
+/// body that is never written at all (the `IdempotencyKeyGuard` the body closure holds releases
+/// the key when the dropped response deallocates it).
 ///
 /// When in-flight keys fill the store's budget the request is refused with 503 and
 /// `Retry-After: 1` (`idempotency_capacity`): the bound protects the whole gateway, not one
@@ -58,6 +58,7 @@ enum Idempotency {
             fields[HTTPField.Name("X-Idempotent-Replay")!] = "true"
             return Response(status: .init(code: stored.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: stored.body)))
         case .proceed(let lease):
+            let keyGuard = IdempotencyKeyGuard(lease)
             let response: Response
             do {
                 response = try await respond()
@@ -69,13 +70,14 @@ enum Idempotency {
                 lease.release()
                 return response
             }
-            return capturing(response, lease: lease, maxBytes: store.limits.maxResponseBytes)
+            return capturing(response, keyGuard: keyGuard, maxBytes: store.limits.maxResponseBytes)
         }
     }
 
     /// `response` with a body that, while it is written, keeps a copy (up to `maxBytes`) and
-    /// completes `lease` with it once the body was delivered whole, or releases it.
-    static func capturing(_ response: Response, lease: IdempotencyLease, maxBytes: Int) -> Response {
+    /// completes the lease with it once the body was delivered whole, or releases it. The body
+    /// closure holds `keyGuard`, so a response dropped unwritten releases the key too.
+    static func capturing(_ response: Response, keyGuard: IdempotencyKeyGuard, maxBytes: Int) -> Response {
         var headers: [(String, String)] = []
         for name in keptHeaders {
             if let value = response.headers[name] { headers.append((name.canonicalName, value)) }
@@ -86,6 +88,7 @@ enum Idempotency {
         let original = response.body
         var captured = response
         captured.body = ResponseBody(contentLength: original.contentLength) { writer in
+            let lease = keyGuard.lease
             // Owned by this closure's task alone; the writer passed down uses it in the same task.
             let capture = BodyCapture(limit: maxBytes, expectedBytes: original.contentLength)
             do {
@@ -95,13 +98,26 @@ enum Idempotency {
                 throw error
             }
             guard capture.finished, let bytes = capture.bytes, !isStream || bytes.ends(with: streamEnd) else {
-                lease.release()
+                if capture.finished, capture.bytes == nil { lease.releaseOversize() } else { lease.release() }
                 return
             }
             lease.complete(StoredResponse(status: status, headers: kept, body: bytes))
         }
         return captured
     }
+}
+
+/// Releases an idempotency key when deallocated unless its lease was completed first: the
+/// defer-style backstop for paths that lose the response (a body that is never written because
+/// the connection closed first, a response dropped by a later stage). Releasing is idempotent.
+final class IdempotencyKeyGuard: Sendable {
+    let lease: IdempotencyLease
+
+    init(_ lease: IdempotencyLease) {
+        self.lease = lease
+    }
+
+    deinit { lease.release() }
 }
 
 /// What a captured body has written so far. Confined to the task writing the body.

@@ -404,6 +404,10 @@ public struct ConfigurationLoader: Sendable {
         guard let v = Int(text.trimmingCharacters(in: .whitespaces)), v > 0 else {
             throw ConfigurationError("\(key): expected a positive integer, got '\(text)'")
         }
+        // Timeouts become nanosecond counts: a day is the most any of them may be.
+        if key.hasSuffix("timeout_ms") || key.hasSuffix("TIMEOUT_MS") {
+            guard v <= 86_400_000 else { throw ConfigurationError("\(key): expected at most 86400000 (one day), got '\(text)'") }
+        }
         return v
     }
 

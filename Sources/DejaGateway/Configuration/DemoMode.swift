@@ -19,7 +19,8 @@ public enum DemoMode {
                 // The names a real OpenAI account serves; anything else is a 404, as it is upstream.
                 modelPatterns: ["gpt-*", "o1*", "o3*", "o4*", "chatgpt-*", "text-embedding-*"], forwardHeaders: ["x-sim-"]),
         ]
-        configuration.defaultProvider = "sim"
+        // No default provider: a model none of them claims is a 404, as it is with real providers.
+        configuration.defaultProvider = nil
         return configuration
     }
 }

@@ -175,40 +175,51 @@ struct PassthroughPolicy: Sendable {
 }
 
 /// Glob matching for allow-list patterns: `*` within a segment, `**` across segments.
-/// Iterative with backtracking to the last star, so linear-ish in practice and bounded by the
-/// path and pattern limits.
+/// Dynamic programming over (pattern token, text position): O(tokens × path length) time and
+/// O(path length) memory whatever the pattern, so no pattern can make a request expensive.
 enum Glob {
-    static func matches(_ pattern: ArraySlice<UInt8>, _ text: ArraySlice<UInt8>) -> Bool {
-        let p = Array(pattern)
-        let t = Array(text)
-        return match(p, 0, t, 0, budget: 100_000) ?? false
+    private enum Token: Equatable {
+        case byte(UInt8)
+        case star
+        case doubleStar
     }
 
-    /// Recursive matcher with a step budget (nil when exhausted: treated as no match).
-    private static func match(_ p: [UInt8], _ pi: Int, _ t: [UInt8], _ ti: Int, budget: Int) -> Bool? {
-        var pi = pi
-        var ti = ti
-        var budget = budget
-        while pi < p.count {
-            budget -= 1
-            if budget <= 0 { return nil }
-            if p[pi] == UInt8(ascii: "*") {
-                let double = pi + 1 < p.count && p[pi + 1] == UInt8(ascii: "*")
-                let next = pi + (double ? 2 : 1)
-                var k = ti
-                while true {
-                    if let r = match(p, next, t, k, budget: budget / 2), r { return true }
-                    if k >= t.count { return false }
-                    if !double, t[k] == UInt8(ascii: "/") { return false }
-                    k += 1
-                    budget -= 1
-                    if budget <= 0 { return nil }
+    static func matches(_ pattern: ArraySlice<UInt8>, _ text: ArraySlice<UInt8>) -> Bool {
+        var tokens: [Token] = []
+        var i = pattern.startIndex
+        while i < pattern.endIndex {
+            if pattern[i] == UInt8(ascii: "*") {
+                if i + 1 < pattern.endIndex, pattern[i + 1] == UInt8(ascii: "*") {
+                    tokens.append(.doubleStar)
+                    i += 2
+                } else {
+                    tokens.append(.star)
+                    i += 1
+                }
+            } else {
+                tokens.append(.byte(pattern[i]))
+                i += 1
+            }
+        }
+        let t = Array(text)
+        // row[j]: the tokens so far match t[0..<j].
+        var row = [Bool](repeating: false, count: t.count + 1)
+        row[0] = true
+        for token in tokens {
+            var next = [Bool](repeating: false, count: t.count + 1)
+            switch token {
+            case .byte(let b):
+                for j in 0..<t.count where row[j] && t[j] == b { next[j + 1] = true }
+            case .star, .doubleStar:
+                var reachable = false
+                for j in 0...t.count {
+                    if row[j] { reachable = true }
+                    next[j] = reachable
+                    if j < t.count, token == .star, t[j] == UInt8(ascii: "/") { reachable = false }
                 }
             }
-            guard ti < t.count, t[ti] == p[pi] else { return false }
-            pi += 1
-            ti += 1
+            row = next
         }
-        return ti == t.count
+        return row[t.count]
     }
 }

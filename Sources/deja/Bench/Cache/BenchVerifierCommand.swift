@@ -8,13 +8,16 @@ import Foundation
 /// scratch — what handing the token states of each embedding pass to the in-context word test
 /// adds to the pass, what that test's own encoder pass costs for a text not in its memo, and how
 /// many candidate pairs at or above each preset's threshold need such a pass.
+///
+/// `deja bench verifier --analyse-bytes 1048576`: instead, what the analysis the cache runs on a
+/// huge final user message costs (see ``runAnalysis(bytes:directory:)``).
 struct BenchVerifierCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verifier",
         abstract: "Verifier cost per candidate, and how often the in-context test needs an encoder pass.")
 
-    @Option(help: "Labelled pairs (JSON lines), as for `deja bench cache`.")
-    var pairs: String
+    @Option(help: "Labelled pairs (JSON lines), as for `deja bench cache`; needed unless --analyse-bytes is given.")
+    var pairs: String?
 
     @Option(help: "Folder of the all-MiniLM-L6-v2 model.")
     var modelDir: String?
@@ -22,10 +25,21 @@ struct BenchVerifierCommand: AsyncParsableCommand {
     @Option(help: "Passes over the pairs for the latency percentiles.")
     var rounds = 20
 
+    @Option(help: "Instead of the pair measurements, time the analysis the cache runs (tokenizing, the verifier's preparation and verification; not the encoder pass) on prompts of this many bytes.")
+    var analyseBytes: Int?
+
+    @Option(help: "Runs per prompt for --analyse-bytes.")
+    var analyseRuns = 7
+
     func run() async throws {
+        let directory = modelDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? MiniLMEmbedder.Configuration.defaultModelDirectory
+        if let analyseBytes {
+            guard analyseBytes >= 1, analyseRuns >= 1 else { throw ValidationError("--analyse-bytes and --analyse-runs must be positive") }
+            return try runAnalysis(bytes: analyseBytes, directory: directory)
+        }
+        guard let pairs else { throw ValidationError("--pairs is required (or --analyse-bytes)") }
         let pairs = try BenchCacheCommand.load(pairs)
         guard !pairs.isEmpty, rounds >= 1 else { throw ValidationError("need at least one pair and one round") }
-        let directory = modelDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? MiniLMEmbedder.Configuration.defaultModelDirectory
         let model = try MiniLMEmbedder(configuration: .init(modelDirectory: directory))
         let wordVectors = InputEmbeddingWordVectors(embedder: model)
         let contextual = EncoderContextualWordVectors(embedder: model)
