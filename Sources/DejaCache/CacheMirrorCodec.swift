@@ -58,7 +58,7 @@ public struct CacheMirrorCodec: Sendable {
         case size
         /// `ns` or `exact` is not 64 lower-case hex characters.
         case keys
-        /// `scope`, `model` or `query` is empty, not UTF-8 or of the wrong form.
+        /// `scope`, `model` or `query` is not UTF-8, or `scope`/`model` is empty or has control characters.
         case text
         /// `emb` has the wrong length or a non-finite or all-zero vector.
         case embedding
@@ -202,8 +202,8 @@ public struct CacheMirrorCodec: Sendable {
         guard let nsBytes = fields["ns"], let exactBytes = fields["exact"], let namespace = Self.cacheKey(nsBytes),
             let exactKey = Self.cacheKey(exactBytes)
         else { return .failure(.keys) }
-        guard let scope = fields["scope"].flatMap(Self.utf8), !scope.isEmpty, scope == "shared" || scope.hasPrefix("tenant:"),
-            let model = fields["model"].flatMap(Self.utf8), !model.isEmpty,
+        guard let scope = fields["scope"].flatMap(Self.utf8), Self.isName(scope),
+            let model = fields["model"].flatMap(Self.utf8), Self.isName(model),
             let query = fields["query"].flatMap(Self.utf8)
         else { return .failure(.text) }
         guard let emb = fields["emb"], let vector = Self.vector(emb, dimension: dimension) else { return .failure(.embedding) }
@@ -256,6 +256,11 @@ public struct CacheMirrorCodec: Sendable {
         var difference: UInt8 = 0
         for i in 0..<a.count { difference |= a[i] ^ b[i] }
         return difference == 0
+    }
+
+    /// A scope or model name: not empty, no control characters.
+    private static func isName(_ text: String) -> Bool {
+        !text.isEmpty && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
     private static func utf8(_ bytes: [UInt8]) -> String? {

@@ -97,7 +97,7 @@ public final class Coalescer: Sendable {
     public func join(key: CacheKey, work: @escaping @Sendable (FlightPublisher) async -> Void) -> (events: AsyncStream<FlightEvent>, leader: Bool) {
         enum Joined {
             case follower(AsyncStream<FlightEvent>)
-            case leader(Flight)
+            case leader(Flight, AsyncStream<FlightEvent>)
             case solo
         }
         let joined = flights.withLock { flights -> Joined in
@@ -112,14 +112,16 @@ public final class Coalescer: Sendable {
                 followerCount.subtract(1, ordering: .relaxed)
             }
             let flight = Flight(key: key, coalescer: self, maxBufferedBytes: limits.maxBufferedBytes)
+            // Subscribed before the flight is visible: a follower that joins and leaves at once
+            // cannot leave it subscriber-less (and cancelled) before its leader is in.
+            let events = flight.subscribe()
             flights[key] = flight
-            return .leader(flight)
+            return .leader(flight, events)
         }
         switch joined {
         case .follower(let events):
             return (events, false)
-        case .leader(let flight):
-            let events = flight.subscribe()
+        case .leader(let flight, let events):
             flight.start(work)
             return (events, true)
         case .solo:

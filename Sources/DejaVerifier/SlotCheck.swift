@@ -9,8 +9,8 @@
 /// - A source slot ("from X") written after its target ("to Y from X", "Y from X") is put back in
 ///   front, so "to Japan from Canada" and "from Canada to Japan" agree.
 ///
-/// Cost: proportional to the number of words and slots (case-derived phrases are looked up by
-/// their first word, slots by word index through tables).
+/// Cost: proportional to the number of words and slots (case-derived phrases are found in one
+/// pass by ``PhraseMatcher``, slots by word index through tables).
 public struct SlotCheck: VerificationCheck {
     /// "slots".
     public var name: String { "slots" }
@@ -56,11 +56,9 @@ public struct SlotCheck: VerificationCheck {
         if !phrases.isEmpty {
             var taken = Set(slots.filter { $0.kind != .quoted && $0.kind != .code }.map(\.wordIndex))
             let lowers = text.words.map(\.lower)
-            // Phrases by first word, each list in the given (longest-first) order.
-            var byFirstWord: [String: [Int]] = [:]
-            for (position, phrase) in phrases.enumerated() {
-                if let first = phrase.first { byFirstWord[first, default: []].append(position) }
-            }
+            // The phrases are distinct, so the first in longest-first order that matches at a
+            // word is the longest one starting there.
+            let longest = PhraseMatcher(phrases).longestPhrases(in: lowers)
             // The first slot, and the first case-derived slot's kind, of each word.
             var firstSlot: [Int: Slot] = [:]
             var firstCaseDerivedKind: [Int: Slot.Kind] = [:]
@@ -70,20 +68,16 @@ public struct SlotCheck: VerificationCheck {
             }
             var index = 0
             while index < lowers.count {
-                var matched = false
-                if !taken.contains(index), let candidates = byFirstWord[lowers[index]] {
-                    for phrase in candidates.lazy.map({ phrases[$0] })
-                    where index + phrase.count <= lowers.count && lowers[index..<(index + phrase.count)].elementsEqual(phrase) {
-                        let kind: Slot.Kind = firstCaseDerivedKind[index] ?? (phrase.count == 1 && text.words[index].isSymbolic ? .code : .entity)
-                        let role = firstSlot[index]?.role ?? Self.role(in: text, before: index)
-                        slots.append(Slot(kind: kind == .code ? .code : .entity, value: phrase.joined(separator: " "), role: role, wordIndex: index, wordCount: phrase.count, isCaseDerived: true))
-                        for w in index..<(index + phrase.count) { taken.insert(w) }
-                        index += phrase.count
-                        matched = true
-                        break
-                    }
+                guard !taken.contains(index), longest[index] >= 0 else {
+                    index += 1
+                    continue
                 }
-                if !matched { index += 1 }
+                let phrase = phrases[longest[index]]
+                let kind: Slot.Kind = firstCaseDerivedKind[index] ?? (phrase.count == 1 && text.words[index].isSymbolic ? .code : .entity)
+                let role = firstSlot[index]?.role ?? Self.role(in: text, before: index)
+                slots.append(Slot(kind: kind == .code ? .code : .entity, value: phrase.joined(separator: " "), role: role, wordIndex: index, wordCount: phrase.count, isCaseDerived: true))
+                for w in index..<(index + phrase.count) { taken.insert(w) }
+                index += phrase.count
             }
             slots.sort { $0.wordIndex < $1.wordIndex }
         }

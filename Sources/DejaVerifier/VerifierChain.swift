@@ -148,10 +148,10 @@ public struct VerifierChain: Sendable {
     /// longer text says so (``AnalyzedText/isTruncated``) and is not memoised.
     public func analyze(_ text: String) -> AnalyzedText {
         let limit = configuration.maximumAnalysedCharacters
-        guard let memo else { return AnalyzedText(text, maximumCharacters: limit) }
+        guard let memo, !AnalyzedText.exceeds(text, characters: limit) else { return AnalyzedText(text, maximumCharacters: limit) }
         if let hit = memo.lookUp(text) { return hit }
-        let analysis = AnalyzedText(text, maximumCharacters: limit)
-        if !analysis.isTruncated { memo.store(analysis) }
+        let analysis = AnalyzedText(text)
+        memo.store(analysis)
         return analysis
     }
 

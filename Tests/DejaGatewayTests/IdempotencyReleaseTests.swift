@@ -67,8 +67,9 @@ import Testing
 
     // MARK: - Through the gateway
 
-    @Test func aClientThatHangsUpMidStreamReleasesItsKey() async throws {
-        try await Harness.with { (h: Harness) async throws in
+    @Test(arguments: [false, true])
+    func aClientThatHangsUpMidStreamReleasesItsKey(cacheOn: Bool) async throws {
+        try await Harness.with(configure: { c, _ in if cacheOn { CacheHarness.enable(&c) } }) { (h: Harness) async throws in
             let head = try await Self.within(10) {
                 try await Self.streamThenHangUp(
                     port: h.gateway.port, body: Self.streamBody, headers: ["X-Idempotency-Key: hang-up-1", "x-sim-tokens: 300", "x-sim-token-ms: 20"])

@@ -47,16 +47,20 @@ final class RawConnection: Sendable {
     func exchange(_ text: String, timeout: Duration = .seconds(10)) async throws -> (text: String, closed: Bool) {
         // The server may already have closed the connection (that is what some tests check).
         if !text.isEmpty { try? await channel.writeAndFlush(ByteBuffer(string: text)) }
-        let closedByServer = await withTaskGroup(of: Bool.self) { group in
-            let closed = collector.closed.futureResult
-            group.addTask { (try? await closed.get()) != nil }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return false
+        // Whichever comes first: the server closing the connection, or the timeout. (Awaiting the
+        // close future in a task group would outlive the timeout: a future's wait is not cancellable.)
+        let resumed = Mutex(false)
+        let loop = channel.eventLoop
+        let closed = collector.closed.futureResult
+        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        let closedByServer = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let timer = loop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+                if resumed.withLock({ let was = $0; $0 = true; return !was }) { continuation.resume(returning: false) }
             }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+            closed.whenComplete { _ in
+                timer.cancel()
+                if resumed.withLock({ let was = $0; $0 = true; return !was }) { continuation.resume(returning: true) }
+            }
         }
         try? await channel.close()
         return (collector.received.withLock { $0 }, closedByServer)

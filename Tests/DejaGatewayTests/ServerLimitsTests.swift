@@ -1,4 +1,5 @@
 import DejaHTTPServer
+import DejaSim
 @testable import DejaGateway
 import HTTPTypes
 import NIOCore
@@ -97,7 +98,7 @@ import Testing
 
     @Test func aRealGatewayDropsASlowlorisAndRefusesConnectionsPastItsLimit() async throws {
         try await Harness.with(configure: { c, _ in
-            c.serverLimits.headerTimeout = .milliseconds(300)
+            c.serverLimits.headerTimeout = .milliseconds(1500)
             c.serverLimits.maxConnections = 3
         }) { h in
             // Half a head, then silence: closed by the server well before the client gives up.
@@ -107,11 +108,15 @@ import Testing
             #expect(closed)
             #expect(ContinuousClock.now - started < .seconds(9))
 
-            // Two idle connections held open, plus the client's own pool connection below: the
-            // fourth concurrent connection is closed at once.
+            // Three idle connections fill the limit of three; a fourth is closed at once, unanswered.
+            // (Spaced out so that the server has set each one up before the next arrives: set-up
+            // runs on each connection's own event loop, in no guaranteed order.)
             let idle1 = try await RawConnection.connect(port: h.gateway.port)
+            try await Task.sleep(for: .milliseconds(50))
             let idle2 = try await RawConnection.connect(port: h.gateway.port)
+            try await Task.sleep(for: .milliseconds(50))
             let idle3 = try await RawConnection.connect(port: h.gateway.port)
+            try await Task.sleep(for: .milliseconds(50))
             let refused = try await RawConnection.connect(port: h.gateway.port)
             let (text, refusedClosed) = try await refused.exchange("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", timeout: .seconds(5))
             #expect(refusedClosed)
@@ -120,6 +125,27 @@ import Testing
             _ = try await idle1.exchange("", timeout: .seconds(5))
             _ = try await idle2.exchange("", timeout: .seconds(5))
             _ = try await idle3.exchange("", timeout: .seconds(5))
+            let reply = try await h.send(.GET, "/health/live")
+            #expect(reply.status == 200)
+        }
+    }
+
+    /// A client that goes away mid-stream cancels the upstream stream it was reading, on the
+    /// direct path and on the pass-through (the simulator counts the stream as aborted).
+    @Test func aClientThatLeavesMidStreamCancelsTheUpstreamStream() async throws {
+        try await Harness.with { h in
+            let body = chatBody(extra: #""stream":true"#)
+            for path in ["/v1/chat/completions", "/openai/v1/chat/completions"] {
+                let before = h.sim.stats().streamsAborted
+                let connection = try await RawConnection.connect(port: h.gateway.port)
+                let head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nx-sim-tokens: 400\r\nx-sim-token-ms: 50\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+                // Read for a moment (the stream would last 20 s), then hang up.
+                let (received, closedByServer) = try await connection.exchange(head + body, timeout: .milliseconds(600))
+                #expect(!closedByServer)
+                #expect(received.contains("data: "), "\(path): \(received.prefix(200))")
+                #expect(try await eventually(8) { h.sim.stats().streamsAborted == before + 1 }, "\(path): the upstream stream kept running")
+                #expect(h.sim.stats().streamsCompleted == 0)
+            }
             let reply = try await h.send(.GET, "/health/live")
             #expect(reply.status == 200)
         }

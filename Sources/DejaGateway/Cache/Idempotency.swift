@@ -98,7 +98,7 @@ enum Idempotency {
                 throw error
             }
             guard capture.finished, let bytes = capture.bytes, !isStream || bytes.ends(with: streamEnd) else {
-                if capture.finished, capture.bytes == nil { lease.releaseOversize() } else { lease.release() }
+                if capture.finished, capture.isOversize { lease.releaseOversize() } else { lease.release() }
                 return
             }
             lease.complete(StoredResponse(status: status, headers: kept, body: bytes))
@@ -133,8 +133,18 @@ final class BodyCapture {
         if let expectedBytes, expectedBytes <= limit { collected.reserveCapacity(expectedBytes) }
     }
 
-    /// The bytes written, nil once they outgrew the limit.
-    var bytes: [UInt8]? { overflowed ? nil : collected }
+    /// The bytes written, nil once they outgrew the limit. Copied to an exact-size array when
+    /// growth left much spare capacity, so the store's byte count is what the copy really holds.
+    var bytes: [UInt8]? {
+        guard !overflowed else { return nil }
+        guard collected.capacity - collected.count > collected.count / 8 + 64 else { return collected }
+        return [UInt8](unsafeUninitializedCapacity: collected.count) { buffer, initialized in
+            initialized = buffer.initialize(fromContentsOf: collected)
+        }
+    }
+
+    /// Whether more than the limit was written.
+    var isOversize: Bool { overflowed }
 
     func append(_ buffer: ByteBuffer) {
         guard !overflowed else { return }

@@ -60,9 +60,12 @@ extension BenchVerifierCommand {
         }
         let digits = String(repeating: "1234567890", count: bytes / 10 + 1)
         var punctuated = "1"
-        while punctuated.utf8.count < bytes { punctuated += index % 2 == 0 ? ".2.3.4" : ",000,000" ; index += 1 }
+        while punctuated.utf8.count < bytes {
+            punctuated += index % 2 == 0 ? ".2.3.4" : ",000,000"
+            index += 1
+        }
         return [
-            ("realistic text", String(prose.utf8.prefix(bytes))!),
+            ("realistic text", String(decoding: prose.utf8.prefix(bytes), as: UTF8.self)),
             ("digit run", String(digits.prefix(bytes))),
             ("digits with punctuation", String(punctuated.prefix(bytes))),
         ]

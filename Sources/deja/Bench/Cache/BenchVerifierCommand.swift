@@ -37,8 +37,8 @@ struct BenchVerifierCommand: AsyncParsableCommand {
             guard analyseBytes >= 1, analyseRuns >= 1 else { throw ValidationError("--analyse-bytes and --analyse-runs must be positive") }
             return try runAnalysis(bytes: analyseBytes, directory: directory)
         }
-        guard let pairs else { throw ValidationError("--pairs is required (or --analyse-bytes)") }
-        let pairs = try BenchCacheCommand.load(pairs)
+        guard let path = pairs else { throw ValidationError("--pairs is required (or --analyse-bytes)") }
+        let pairs = try BenchCacheCommand.load(path)
         guard !pairs.isEmpty, rounds >= 1 else { throw ValidationError("need at least one pair and one round") }
         let model = try MiniLMEmbedder(configuration: .init(modelDirectory: directory))
         let wordVectors = InputEmbeddingWordVectors(embedder: model)
