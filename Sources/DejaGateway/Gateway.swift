@@ -41,7 +41,7 @@ public final class Gateway: Sendable {
         self.upstreamClient = UpstreamClient(
             configuration: .init(connectTimeout: .seconds(10), idleConnectionTimeout: .seconds(60)))
         self.registry = ProviderRegistry(configuration: configuration, client: upstreamClient, logger: logger)
-        self.idempotency = IdempotencyStore(ttlSeconds: configuration.cacheSettings.cache.idempotencyTTLSeconds)
+        self.idempotency = IdempotencyStore(configuration: configuration.cacheSettings.cache)
         let settings = configuration.cacheSettings
         let needsNative = settings.cache.enabled && settings.embedder == .native
         let native: Result<MiniLMEmbedder, any Error> =
@@ -115,7 +115,7 @@ public final class Gateway: Sendable {
         v1.post("/embeddings") { try await embeddings.handle($0, context: $1) }
         v1.get("/models") { info.models($0, context: $1) }
         if let front {
-            let cacheAdmin = CacheAdminHandlers(front: front, admin: admin)
+            let cacheAdmin = CacheAdminHandlers(front: front, admin: admin, idempotency: idempotency)
             let api = router.group("/api/cache")
             api.get("/stats") { try cacheAdmin.stats($0, context: $1) }
             api.post("/invalidate") { try await cacheAdmin.invalidate($0, context: $1) }

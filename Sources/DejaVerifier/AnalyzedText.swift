@@ -44,9 +44,6 @@ public struct AnalyzedText: Sendable {
     public let ignoresCapitals: Bool
     /// True when only the beginning of ``text`` was analysed (see ``init(_:maximumCharacters:)``).
     public let isTruncated: Bool
-    /// Approximate heap bytes of this analysis (words, their strings, slots, stem sets), for
-    /// memo budgets; the text itself is not counted.
-    let approximateBytes: Int
 
     /// Analyses `text`, all of it.
     public init(_ text: String) {
@@ -96,9 +93,6 @@ public struct AnalyzedText: Sendable {
         self.contentWordIndices = content
         self.contentStems = contentStems
         self.stems = Set(parser.words.map(\.stem))
-        self.approximateBytes = Self.approximateBytes(
-            words: parser.words, slots: parser.slots, negations: parser.negations, contentWords: content.count,
-            stems: stems, contentStems: contentStems)
     }
 
     /// Heap bytes of a `String` beyond its 16-byte value: none for up to 15 UTF-8 bytes (stored
@@ -108,21 +102,21 @@ public struct AnalyzedText: Sendable {
         return count <= 15 ? 0 : 32 + count
     }
 
-    private static func approximateBytes(
-        words: [Word], slots: [Slot], negations: [String], contentWords: Int, stems: Set<String>, contentStems: Set<String>
-    ) -> Int {
+    /// Approximate heap bytes of this analysis (words, their strings, slots, stem sets), for
+    /// memo budgets; the text itself is not counted. Computed on demand (a memo asks once).
+    var approximateBytes: Int {
         let arrayHeader = 32
         // Hash tables run at most 3/4 full; count 4/3 of a slot per element plus a byte of metadata.
         func setBytes(_ set: Set<String>) -> Int {
-            set.reduce(arrayHeader + set.count * (MemoryLayout<String>.stride * 4 / 3 + 1)) { $0 + heapBytes($1) }
+            set.reduce(arrayHeader + set.count * (MemoryLayout<String>.stride * 4 / 3 + 1)) { $0 + Self.heapBytes($1) }
         }
         var bytes = MemoryLayout<AnalyzedText>.stride + 5 * arrayHeader
         bytes += words.count * MemoryLayout<Word>.stride
-        for word in words { bytes += heapBytes(word.text) + heapBytes(word.lower) + heapBytes(word.stem) }
+        for word in words { bytes += Self.heapBytes(word.text) + Self.heapBytes(word.lower) + Self.heapBytes(word.stem) }
         bytes += slots.count * MemoryLayout<Slot>.stride
-        for slot in slots { bytes += heapBytes(slot.value) }
+        for slot in slots { bytes += Self.heapBytes(slot.value) }
         bytes += negations.count * MemoryLayout<String>.stride
-        bytes += contentWords * MemoryLayout<Int>.stride
+        bytes += contentWordIndices.count * MemoryLayout<Int>.stride
         bytes += setBytes(stems) + setBytes(contentStems)
         return bytes
     }

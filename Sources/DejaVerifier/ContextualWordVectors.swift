@@ -60,7 +60,8 @@ extension ContextualWordVectors {
 /// 1.5 KB per content word each, and at most `byteBudget` bytes (approximate: text, vectors,
 /// overheads): when the newer of its two generations fills (`capacity` texts or half the
 /// budget), the older one is dropped, and a text found in the older one moves to the newer, so
-/// texts in use stay. Texts longer than `maximumAnalysedCharacters` are not memoised (the
+/// texts in use stay. An analysis of only part of a text (``AnalyzedText/isTruncated``) is not
+/// memoised, nor, when this is the observer, a text longer than `maximumAnalysedCharacters` (the
 /// verifier rejects every pair with one unread).
 public final class EncoderContextualWordVectors: ContextualWordVectors, TokenStateObserver {
     private let embedder: MiniLMEmbedder
@@ -69,12 +70,12 @@ public final class EncoderContextualWordVectors: ContextualWordVectors, TokenSta
     private let centred: Bool
     /// The most approximate bytes the memo holds. Default 128 MiB.
     public let byteBudget: Int
-    /// The longest text (Unicode scalars) whose vectors are memoised, and the most of a text
-    /// ``encoder(didEncode:)`` analyses. Default
-    /// ``VerifierConfiguration/defaultMaximumAnalysedCharacters``.
+    /// The longest text (Unicode scalars) ``encoder(didEncode:)`` analyses and memoises; longer
+    /// ones are skipped. (Texts a ``VerifierChain`` prepares follow the chain's own bound.)
+    /// Default ``VerifierConfiguration/defaultMaximumAnalysedCharacters``.
     public let maximumAnalysedCharacters: Int
 
-    /// 128 MiB: twice 4,096 one-line questions (about 8 KB each) fit with room to spare.
+    /// 128 MiB: twice 4,096 one-line questions (about 7 KB each) fit with room to spare.
     public static let defaultByteBudget = 128 << 20
 
     /// One memoised text: its vectors and what they cost.
@@ -179,7 +180,7 @@ public final class EncoderContextualWordVectors: ContextualWordVectors, TokenSta
     }
 
     private func remember(_ text: AnalyzedText, _ vectors: [[Float]?]) {
-        guard !text.isTruncated, !AnalyzedText.exceeds(text.text, characters: maximumAnalysedCharacters) else { return }
+        guard !text.isTruncated else { return }
         let entry = Entry(vectors: vectors, bytes: Self.bytes(of: text.text, vectors))
         guard entry.bytes <= byteBudget / 2 else { return }
         // A dropped generation (thousands of arrays) is released when `dropped` goes out of

@@ -56,25 +56,38 @@ public struct SlotCheck: VerificationCheck {
         if !phrases.isEmpty {
             var taken = Set(slots.filter { $0.kind != .quoted && $0.kind != .code }.map(\.wordIndex))
             let lowers = text.words.map(\.lower)
-            // The phrases are distinct, so the first in longest-first order that matches at a
-            // word is the longest one starting there.
-            let longest = PhraseMatcher(phrases).longestPhrases(in: lowers)
-            // The first slot, and the first case-derived slot's kind, of each word.
+            // A few phrases in a short text (a one-line question) are compared at each word, and
+            // the slots of a word found by scanning. More go through one pass of a matcher and
+            // tables by word: the phrases are distinct, so the first in longest-first order that
+            // matches at a word is the longest one starting there.
+            let few = phrases.count * lowers.count <= 256
+            let longest = few ? [] : PhraseMatcher(phrases).longestPhrases(in: lowers)
             var firstSlot: [Int: Slot] = [:]
             var firstCaseDerivedKind: [Int: Slot.Kind] = [:]
-            for slot in text.slots {
-                if firstSlot[slot.wordIndex] == nil { firstSlot[slot.wordIndex] = slot }
-                if slot.isCaseDerived, firstCaseDerivedKind[slot.wordIndex] == nil { firstCaseDerivedKind[slot.wordIndex] = slot.kind }
+            if !few {
+                for slot in text.slots {
+                    if firstSlot[slot.wordIndex] == nil { firstSlot[slot.wordIndex] = slot }
+                    if slot.isCaseDerived, firstCaseDerivedKind[slot.wordIndex] == nil { firstCaseDerivedKind[slot.wordIndex] = slot.kind }
+                }
             }
             var index = 0
             while index < lowers.count {
-                guard !taken.contains(index), longest[index] >= 0 else {
+                let match: [String]?
+                if taken.contains(index) {
+                    match = nil
+                } else if few {
+                    match = phrases.first { index + $0.count <= lowers.count && lowers[index..<(index + $0.count)].elementsEqual($0) }
+                } else {
+                    match = longest[index] >= 0 ? phrases[longest[index]] : nil
+                }
+                guard let phrase = match else {
                     index += 1
                     continue
                 }
-                let phrase = phrases[longest[index]]
-                let kind: Slot.Kind = firstCaseDerivedKind[index] ?? (phrase.count == 1 && text.words[index].isSymbolic ? .code : .entity)
-                let role = firstSlot[index]?.role ?? Self.role(in: text, before: index)
+                let caseDerivedKind = few ? text.slots.first { $0.isCaseDerived && $0.wordIndex == index }?.kind : firstCaseDerivedKind[index]
+                let kind: Slot.Kind = caseDerivedKind ?? (phrase.count == 1 && text.words[index].isSymbolic ? .code : .entity)
+                let slotRole = few ? text.slots.first { $0.wordIndex == index }?.role : firstSlot[index]?.role
+                let role = slotRole ?? Self.role(in: text, before: index)
                 slots.append(Slot(kind: kind == .code ? .code : .entity, value: phrase.joined(separator: " "), role: role, wordIndex: index, wordCount: phrase.count, isCaseDerived: true))
                 for w in index..<(index + phrase.count) { taken.insert(w) }
                 index += phrase.count
@@ -108,20 +121,23 @@ public struct SlotCheck: VerificationCheck {
     static func movingAskedUnitsLast(_ slots: [Slot], in text: AnalyzedText) -> [Slot] {
         var given: [Slot] = []
         var asked: [Slot] = []
-        // Where number slots start and end, for "is this unit next to a number".
-        var numberStarts = Set<Int>()
-        var numberEnds = Set<Int>()
-        for slot in slots where slot.kind == .number {
-            numberStarts.insert(slot.wordIndex)
-            numberEnds.insert(slot.wordIndex + slot.wordCount)
+        // Where number slots start and end, for "is this unit next to a number" (a look-up, not
+        // a scan of every slot per unit, when there are many).
+        let numbers = slots.filter { $0.kind == .number }
+        let starts = numbers.count > 8 ? Set(numbers.map(\.wordIndex)) : []
+        let ends = numbers.count > 8 ? Set(numbers.map { $0.wordIndex + $0.wordCount }) : []
+        func isNumber(startingAt start: Int) -> Bool {
+            numbers.count > 8 ? starts.contains(start) : numbers.contains { $0.wordIndex == start }
+        }
+        func isNumber(endingAt end: Int) -> Bool {
+            numbers.count > 8 ? ends.contains(end) : numbers.contains { $0.wordIndex + $0.wordCount == end }
         }
         for slot in slots {
             guard slot.kind == .unit || slot.kind == .currency else {
                 given.append(slot)
                 continue
             }
-            let quantified =
-                numberEnds.contains(slot.wordIndex) || numberStarts.contains(slot.wordIndex) || numberStarts.contains(slot.wordIndex + slot.wordCount)
+            let quantified = isNumber(endingAt: slot.wordIndex) || isNumber(startingAt: slot.wordIndex) || isNumber(startingAt: slot.wordIndex + slot.wordCount)
             if quantified {
                 given.append(slot)
             } else if slot.wordIndex > 0, slot.wordIndex <= text.words.count, Self.askingWords.contains(text.words[slot.wordIndex - 1].lower) {
@@ -148,9 +164,11 @@ public struct SlotCheck: VerificationCheck {
     private static func explain(_ left: [Slot], _ right: [Slot]) -> String {
         let l = left.map(\.description)
         let r = right.map(\.description)
-        let (inLeft, inRight) = (Set(l), Set(r))
-        let onlyLeft = l.filter { !inRight.contains($0) }
-        let onlyRight = r.filter { !inLeft.contains($0) }
+        // Sets only when long: for a handful of slots scanning is cheaper than hashing.
+        let long = l.count * r.count > 64
+        let (inLeft, inRight) = long ? (Set(l), Set(r)) : ([], [])
+        let onlyLeft = l.filter { long ? !inRight.contains($0) : !r.contains($0) }
+        let onlyRight = r.filter { long ? !inLeft.contains($0) : !l.contains($0) }
         if onlyLeft.isEmpty && onlyRight.isEmpty {
             return "same slots in a different order: [\(l.joined(separator: ", "))] vs [\(r.joined(separator: ", "))]"
         }

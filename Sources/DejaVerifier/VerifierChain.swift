@@ -223,7 +223,7 @@ final class AnalysisMemo: Sendable {
         guard size <= byteBudget else { return }
         // A cleared table is released after the lock is given back.
         let dropped: [String: AnalyzedText] = state.withLock { state in
-            if let old = state.entries[analysis.text] { state.bytes -= Self.bytes(of: old) }
+            if state.entries[analysis.text] != nil { state.bytes -= size }  // the same text, the same analysis
             var dropped: [String: AnalyzedText] = [:]
             if state.entries[analysis.text] == nil, state.entries.count >= capacity || state.bytes + size > byteBudget {
                 dropped = state.entries

@@ -108,23 +108,23 @@ import Testing
             #expect(closed)
             #expect(ContinuousClock.now - started < .seconds(9))
 
-            // Three idle connections fill the limit of three; a fourth is closed at once, unanswered.
-            // (Spaced out so that the server has set each one up before the next arrives: set-up
-            // runs on each connection's own event loop, in no guaranteed order.)
-            let idle1 = try await RawConnection.connect(port: h.gateway.port)
-            try await Task.sleep(for: .milliseconds(50))
-            let idle2 = try await RawConnection.connect(port: h.gateway.port)
-            try await Task.sleep(for: .milliseconds(50))
-            let idle3 = try await RawConnection.connect(port: h.gateway.port)
-            try await Task.sleep(for: .milliseconds(50))
+            // Three kept-alive connections, each answered once (so the server has certainly set it
+            // up), fill the limit of three; a fourth is closed at once, unanswered.
+            var held: [RawConnection] = []
+            for _ in 0..<3 {
+                let connection = try await RawConnection.connect(port: h.gateway.port)
+                connection.send("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                let (answer, closedEarly) = await connection.read(until: "{\"status\":\"ok\"}", timeout: .seconds(10))
+                #expect(answer.httpStatus == 200 && !closedEarly)
+                held.append(connection)
+            }
             let refused = try await RawConnection.connect(port: h.gateway.port)
-            let (text, refusedClosed) = try await refused.exchange("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", timeout: .seconds(5))
+            let (text, refusedClosed) = try await refused.exchange("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", timeout: .seconds(10))
             #expect(refusedClosed)
             #expect(text.isEmpty)
-            // Once the idle ones time out, the gateway serves again.
-            _ = try await idle1.exchange("", timeout: .seconds(5))
-            _ = try await idle2.exchange("", timeout: .seconds(5))
-            _ = try await idle3.exchange("", timeout: .seconds(5))
+            // Once they go, the gateway serves again.
+            for connection in held { connection.close() }
+            try await Task.sleep(for: .milliseconds(200))
             let reply = try await h.send(.GET, "/health/live")
             #expect(reply.status == 200)
         }
@@ -139,8 +139,10 @@ import Testing
                 let before = h.sim.stats().streamsAborted
                 let connection = try await RawConnection.connect(port: h.gateway.port)
                 let head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nx-sim-tokens: 400\r\nx-sim-token-ms: 50\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
-                // Read for a moment (the stream would last 20 s), then hang up.
-                let (received, closedByServer) = try await connection.exchange(head + body, timeout: .milliseconds(600))
+                // Read the first chunk (the stream would last 20 s), then hang up.
+                connection.send(head + body)
+                let (received, closedByServer) = await connection.read(until: "data: ", timeout: .seconds(10))
+                connection.close()
                 #expect(!closedByServer)
                 #expect(received.contains("data: "), "\(path): \(received.prefix(200))")
                 #expect(try await eventually(8) { h.sim.stats().streamsAborted == before + 1 }, "\(path): the upstream stream kept running")

@@ -39,7 +39,7 @@ public struct ConfigurationLoader: Sendable {
     static let cacheKeys = [
         "enabled", "threshold", "model_thresholds", "threshold_min", "threshold_max", "ttl_seconds", "max_entries", "max_bytes",
         "stored_finish_reasons", "max_temperature", "shared_scope_tenants", "index_promotion_threshold", "candidates_per_lookup",
-        "idempotency_ttl_ms", "embedder", "model_dir", "remote_embedder", "redis_url", "redis_hmac_key", "embedding_memo_entries", "verifier", "feedback_raises_threshold", "feedback_threshold_step", "blas_threads",
+        "idempotency_ttl_ms", "max_entry_bytes", "per_scope_max_entries", "per_scope_max_bytes", "idempotency_max_bytes", "idempotency_max_records", "idempotency_max_response_bytes", "idempotency_max_waiters", "coalescing_max_followers_per_flight", "coalescing_max_followers", "coalescing_max_buffered_bytes", "embedder", "model_dir", "remote_embedder", "redis_url", "redis_hmac_key", "embedding_memo_entries", "verifier", "feedback_raises_threshold", "feedback_threshold_step", "blas_threads",
     ]
     static let verifierKeys = ["enabled", "checks", "min_word_similarity", "min_contextual_similarity", "context_memo_texts"]
     static let verifierCheckNames = VerifierConfiguration.checkNames
@@ -192,6 +192,16 @@ public struct ConfigurationLoader: Sendable {
             case "shared_scope_tenants": cache.cache.sharedScopeTenants = Set(try stringList(v, path))
             case "index_promotion_threshold": cache.cache.indexPromotionThreshold = try Self.positiveInt(try scalar(v, path), key: path)
             case "candidates_per_lookup": cache.cache.candidatesPerLookup = try Self.positiveInt(try scalar(v, path), key: path)
+            case "max_entry_bytes": cache.cache.maxEntryBytes = try Self.positiveInt(try scalar(v, path), key: path)
+            case "per_scope_max_entries": cache.cache.perScopeMaxEntries = try Self.positiveInt(try scalar(v, path), key: path)
+            case "per_scope_max_bytes": cache.cache.perScopeMaxBytes = try Self.positiveInt(try scalar(v, path), key: path)
+            case "idempotency_max_bytes": cache.cache.idempotencyMaxBytes = try Self.positiveInt(try scalar(v, path), key: path)
+            case "idempotency_max_records": cache.cache.idempotencyMaxRecords = try Self.positiveInt(try scalar(v, path), key: path)
+            case "idempotency_max_response_bytes": cache.cache.idempotencyMaxResponseBytes = try Self.positiveInt(try scalar(v, path), key: path)
+            case "idempotency_max_waiters": cache.cache.idempotencyMaxWaiters = try Self.positiveInt(try scalar(v, path), key: path)
+            case "coalescing_max_followers_per_flight": cache.cache.coalescingMaxFollowersPerFlight = try Self.positiveInt(try scalar(v, path), key: path)
+            case "coalescing_max_followers": cache.cache.coalescingMaxFollowers = try Self.positiveInt(try scalar(v, path), key: path)
+            case "coalescing_max_buffered_bytes": cache.cache.coalescingMaxBufferedBytes = try Self.positiveInt(try scalar(v, path), key: path)
             case "idempotency_ttl_ms": cache.cache.idempotencyTTLSeconds = Double(try Self.positiveInt(try scalar(v, path), key: path)) / 1000
             case "embedder":
                 let text = try scalar(v, path)
@@ -329,6 +339,8 @@ public struct ConfigurationLoader: Sendable {
         config.demo = file.demo ?? false
         config.cacheSettings = file.cache
         config.tenants = file.tenants
+        // Per-scope quotas default to a share of the cache once more than one scope can exist.
+        config.cacheSettings.cache.scopeCount = config.cacheSettings.cache.scopeCount(forTenants: file.tenants.map(\.tenant))
         if let url = envString("REDIS_URL") { config.cacheSettings.redisURL = url }
         if let key = envString("REDIS_HMAC_KEY") { config.cacheSettings.redisHMACKey = key }
         if let problem = CacheMirror.configurationProblem(redisURL: config.cacheSettings.redisURL, hmacKey: config.cacheSettings.redisHMACKey) {

@@ -11,6 +11,7 @@ import NIOCore
 struct CacheAdminHandlers: Sendable {
     let front: CacheFront
     let admin: AdminGuard
+    let idempotency: IdempotencyStore
 
     func stats(_ request: Request, context: DejaRequestContext) throws -> Response {
         try admin.authorize(request, context: context)
@@ -31,6 +32,14 @@ struct CacheAdminHandlers: Sendable {
         o.append("expirations", .int(s.expirations))
         o.append("verifier_rejections", .object(JSONObject(s.rejections.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .int($0.value)) })))
         o.append("in_flight", .int(front.coalescer.inFlight))
+        o.append("oversize_entries_skipped", .int(front.cache.oversizeEntriesSkipped))
+        let idem = idempotency.statistics
+        o.append(
+            "idempotency",
+            .object(JSONObject([
+                "records": .int(idempotency.recordCount), "bytes": .int(idempotency.byteCount), "evictions": .int(idem.evictions),
+                "oversize_responses": .int(idem.oversizeResponses), "refusals": .int(idem.refusals),
+            ])))
         let wrong = front.cache.wrongHitCounts()
         o.append("reported_wrong_hits", .int(wrong.reduce(0) { $0 + $1.count }))
         o.append("reported_wrong_hits_by_namespace", .object(JSONObject(wrong.prefix(10).map { .init(key: $0.namespace, value: .int($0.count)) })))
