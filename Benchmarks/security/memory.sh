@@ -23,11 +23,13 @@ curl -s "http://127.0.0.1:$GW_PORT/v1/chat/completions" -H 'content-type: applic
 start=$(rss)
 echo "rss_kb start $start"
 # wrk stops at the duration, so run until REQUESTS have been sent (about 1,000-3,000 per second here).
+# RSS is printed after every 5 s of load, so a plateau (bounded) can be told from a climb.
 sent=0
 while [ "$sent" -lt "$REQUESTS" ]; do
   line=$(wrk -t1 -c16 -d5s -s Benchmarks/security/unique_keys.lua "http://127.0.0.1:$GW_PORT" | tail -n 1)
   n=$(echo "$line" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
   sent=$((sent + n))
+  echo "  after $sent keys: rss_kb $(rss)"
 done
 after_keys=$(rss)
 stats=$(curl -s "http://127.0.0.1:$GW_PORT/api/cache/stats")
@@ -42,11 +44,14 @@ for i in range(20):
     text = " ".join(random.choice(words) if j % 7 else str(random.randrange(10**12)) for j in range(600_000))[:3_500_000]
     json.dump({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": f"{i} {text}"}]}, open(f"{sys.argv[1]}/big-{i}.json", "w"))
 PY
-for i in $(seq 0 19); do
-  /usr/bin/time -f "%e s" curl -s -o /dev/null -w "%{http_code} " "http://127.0.0.1:$GW_PORT/v1/chat/completions" \
-    -H 'content-type: application/json' --data-binary @"$OUT/big-$i.json"
+for round in 1 2; do
+  for i in $(seq 0 19); do
+    curl -s -o /dev/null -w "%{http_code}/%{time_total}s " "http://127.0.0.1:$GW_PORT/v1/chat/completions" \
+      -H 'content-type: application/json' --data-binary @"$OUT/big-$i.json"
+  done
+  echo
+  echo "  after round $round of 20 prompts of 3.5 MB: rss_kb $(rss)"
 done
-echo
 after_big=$(rss)
 echo "rss_kb after 20 prompts of 3.5 MB $after_big (growth since the keys $(( (after_big - after_keys) / 1024 )) MiB)"
 curl -s "http://127.0.0.1:$GW_PORT/api/cache/stats" | python3 -c 'import json,sys; s=json.load(sys.stdin); print("cache entries", s["entries"], "bytes", s["bytes"], "bypasses", s["bypasses"])'

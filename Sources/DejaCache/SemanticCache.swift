@@ -15,7 +15,7 @@ public final class SemanticCache: Sendable {
     let counters = CacheCounters()
     let logger: Logger
     let observer: (any CacheObserver)?
-    private let served = Mutex<(map: [String: ServedRecord], order: Deque<String>)>(([:], []))
+    private let served = Mutex<(map: [String: ServedRecord], order: Deque<String>, bytes: Int)>(([:], [], 0))
     let feedbackState = Mutex(FeedbackState())
 
     public init(
@@ -183,14 +183,26 @@ public final class SemanticCache: Sendable {
     public func entry(id: UInt64) -> CacheEntry? { store.entry(id) }
 
     /// Remembers which entry a returned completion id came from (fresh answers that were stored,
-    /// and hits), so feedback on a completion can find its entry. Bounded: the oldest go first.
+    /// and hits), so feedback on a completion can find its entry. Bounded in count and bytes: the
+    /// oldest go first. Questions longer than `maxServedQueryBytes` are not kept (feedback on them
+    /// still evicts the entry, but remembers no negative pair), so hits on huge prompts cannot fill
+    /// memory.
     public func recordServed(completionID: String, entry: CacheEntry, query: String) {
-        let record = ServedRecord(entryID: entry.id, scope: entry.scope, namespace: entry.namespace, query: query, entryQuery: entry.queryText)
+        let keepText = query.utf8.count <= Self.maxServedQueryBytes && entry.queryText.utf8.count <= Self.maxServedQueryBytes
+        let record = ServedRecord(
+            entryID: entry.id, scope: entry.scope, namespace: entry.namespace, query: keepText ? query : "",
+            entryQuery: keepText ? entry.queryText : "")
+        let size = Self.servedSize(completionID, record)
         served.withLock { served in
-            if served.map[completionID] == nil { served.order.append(completionID) }
+            if let previous = served.map[completionID] {
+                served.bytes -= Self.servedSize(completionID, previous)
+            } else {
+                served.order.append(completionID)
+            }
             served.map[completionID] = record
-            while served.order.count > Self.maxServed {
-                served.map[served.order.removeFirst()] = nil
+            served.bytes += size
+            while served.order.count > Self.maxServed || served.bytes > Self.maxServedBytes, let oldest = served.order.popFirst() {
+                if let removed = served.map.removeValue(forKey: oldest) { served.bytes -= Self.servedSize(oldest, removed) }
             }
         }
     }
@@ -199,7 +211,18 @@ public final class SemanticCache: Sendable {
         served.withLock { $0.map[completionID] }
     }
 
+    /// Bytes the served-completions memo holds now (tests, diagnostics).
+    public var servedMemoBytes: Int { served.withLock { $0.bytes } }
+
+    private static func servedSize(_ id: String, _ record: ServedRecord) -> Int {
+        id.utf8.count + record.scope.utf8.count + record.query.utf8.count + record.entryQuery.utf8.count + 128
+    }
+
     static let maxServed = 100_000
+    /// Byte budget of the served-completions memo.
+    public static let maxServedBytes = 32 << 20
+    /// Longest question whose text the memo keeps for feedback's negative pairs.
+    static let maxServedQueryBytes = 4096
 
     /// Drops expired entries (also done lazily on lookup); returns how many.
     @discardableResult
