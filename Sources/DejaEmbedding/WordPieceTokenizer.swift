@@ -20,10 +20,12 @@ import Foundation
 ///    ``encoding(_:withWordOffsets:)`` says whether anything was left out.
 ///
 /// Cost is linear in the text read: the longest match walks a trie of the vocabulary (one step
-/// per scalar, at most the longest entry's length, 18 for MiniLM, per piece), an ASCII word
-/// stops being stored once it is known to be `[UNK]`, and work stops once `maxLength − 2`
-/// pieces exist. A huge input therefore costs its first few hundred words plus one pass over
-/// whatever word is in progress when the limit is reached (a few microseconds per word).
+/// per scalar, at most the longest entry's length, 18 for MiniLM, per piece); a word known to be
+/// over 100 scalars once normalised is `[UNK]` without being normalised (an ASCII one is not even
+/// stored past that); long words are normalised scalar by scalar, because Foundation's NFD is
+/// quadratic in its input; and work stops once `maxLength − 2` pieces exist. A huge input
+/// therefore costs its first few hundred words plus one pass over whatever word is in progress
+/// when the limit is reached (a few microseconds per word).
 public struct WordPieceTokenizer: Sendable {
     /// `[PAD]`, the id of padding positions.
     public let padID: Int32

@@ -29,9 +29,15 @@ enum EmbedderFactory {
                 if native == nil { configuration.checksContentWords = false }
                 if let bound = settings.verifierMinimumWordSimilarity { configuration.minimumWordSimilarity = Float(bound) }
                 if let bound = settings.verifierMinimumContextualSimilarity { configuration.minimumContextualWordSimilarity = Float(bound) }
+                configuration.maximumAnalysedCharacters = settings.verifierMaxAnalysedCharacters
+                configuration.memoizedAnalysisBytes = settings.verifierAnalysisMemoBytes
             },
             wordVectors: native.map { InputEmbeddingWordVectors(embedder: $0) },
-            contextualWordVectors: native.map { EncoderContextualWordVectors(embedder: $0, capacity: settings.verifierContextMemoTexts) })
+            contextualWordVectors: native.map {
+                EncoderContextualWordVectors(
+                    embedder: $0, capacity: settings.verifierContextMemoTexts, byteBudget: settings.verifierContextMemoBytes,
+                    maximumAnalysedCharacters: settings.verifierMaxAnalysedCharacters)
+            })
     }
 
     /// The cache's embedder. Throws when the configured kind cannot be built (a missing model
@@ -58,6 +64,6 @@ enum EmbedderFactory {
                     dimension: settings.remoteDimension ?? 0),
                 client: client, logger: logger)
         }
-        return MemoizingEmbedder(base, capacity: settings.embeddingMemoEntries)
+        return MemoizingEmbedder(base, capacity: settings.embeddingMemoEntries, byteBudget: settings.embeddingMemoBytes)
     }
 }

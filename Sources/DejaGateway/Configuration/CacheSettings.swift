@@ -1,4 +1,6 @@
 public import DejaCache
+import DejaEmbedding
+import DejaVerifier
 
 /// How the gateway builds its semantic cache: the cache's own settings plus which embedder,
 /// where the model lives, and the optional Redis mirror.
@@ -45,6 +47,15 @@ public struct CacheSettings: Sendable {
     /// twice that). A candidate whose text fell out costs an encoder pass on the thread pool when
     /// it is next verified.
     public var verifierContextMemoTexts = 4096
+    /// Byte budget of the words-in-context memo. Default 128 MiB.
+    public var verifierContextMemoBytes = EncoderContextualWordVectors.defaultByteBudget
+    /// Texts longer than this (characters) are never verified: such a pair is rejected before any
+    /// analysis (fail closed). Default 4,096.
+    public var verifierMaxAnalysedCharacters = VerifierConfiguration.defaultMaximumAnalysedCharacters
+    /// Byte budget of the verifier's text-analysis memo. Default 16 MiB.
+    public var verifierAnalysisMemoBytes = 16 << 20
+    /// Byte budget of the embedding memo. Default 64 MiB.
+    public var embeddingMemoBytes = MemoizingEmbedder.defaultByteBudget
 
     public init() {}
 }

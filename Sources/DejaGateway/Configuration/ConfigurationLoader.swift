@@ -39,9 +39,12 @@ public struct ConfigurationLoader: Sendable {
     static let cacheKeys = [
         "enabled", "threshold", "model_thresholds", "threshold_min", "threshold_max", "ttl_seconds", "max_entries", "max_bytes",
         "stored_finish_reasons", "max_temperature", "shared_scope_tenants", "index_promotion_threshold", "candidates_per_lookup",
-        "idempotency_ttl_ms", "max_entry_bytes", "per_scope_max_entries", "per_scope_max_bytes", "idempotency_max_bytes", "idempotency_max_records", "idempotency_max_response_bytes", "idempotency_max_waiters", "coalescing_max_followers_per_flight", "coalescing_max_followers", "coalescing_max_buffered_bytes", "embedder", "model_dir", "remote_embedder", "redis_url", "redis_hmac_key", "embedding_memo_entries", "verifier", "feedback_raises_threshold", "feedback_threshold_step", "blas_threads",
+        "idempotency_ttl_ms", "max_entry_bytes", "per_scope_max_entries", "per_scope_max_bytes", "idempotency_max_bytes", "idempotency_max_records", "idempotency_max_response_bytes", "idempotency_max_waiters", "coalescing_max_followers_per_flight", "coalescing_max_followers", "coalescing_max_buffered_bytes", "embedder", "model_dir", "remote_embedder", "redis_url", "redis_hmac_key", "embedding_memo_entries", "embedding_memo_bytes", "verifier", "feedback_raises_threshold", "feedback_threshold_step", "blas_threads",
     ]
-    static let verifierKeys = ["enabled", "checks", "min_word_similarity", "min_contextual_similarity", "context_memo_texts"]
+    static let verifierKeys = [
+        "enabled", "checks", "min_word_similarity", "min_contextual_similarity", "context_memo_texts", "context_memo_bytes",
+        "max_analysed_chars", "analysis_memo_bytes",
+    ]
     static let verifierCheckNames = VerifierConfiguration.checkNames
     static let remoteEmbedderKeys = ["base_url", "api_key", "model", "dimension"]
     static let serverKeys = [
@@ -218,6 +221,7 @@ public struct ConfigurationLoader: Sendable {
                 guard let x = Double(try scalar(v, path)), x > 0, x <= 0.1 else { throw ConfigurationError("\(path): expected a number in (0, 0.1]") }
                 cache.cache.feedbackThresholdStep = x
             case "embedding_memo_entries": cache.embeddingMemoEntries = try Self.positiveInt(try scalar(v, path), key: path)
+            case "embedding_memo_bytes": cache.embeddingMemoBytes = try Self.positiveInt(try scalar(v, path), key: path)
             case "verifier":
                 guard let m = v.mapping else { throw ConfigurationError("\(path): expected a mapping with keys \(Self.verifierKeys.joined(separator: ", "))") }
                 for (vk, vv) in m {
@@ -242,6 +246,9 @@ public struct ConfigurationLoader: Sendable {
                         }
                         cache.verifierMinimumContextualSimilarity = x
                     case "context_memo_texts": cache.verifierContextMemoTexts = try Self.positiveInt(try scalar(vv, vpath), key: vpath)
+                    case "context_memo_bytes": cache.verifierContextMemoBytes = try Self.positiveInt(try scalar(vv, vpath), key: vpath)
+                    case "max_analysed_chars": cache.verifierMaxAnalysedCharacters = try Self.positiveInt(try scalar(vv, vpath), key: vpath)
+                    case "analysis_memo_bytes": cache.verifierAnalysisMemoBytes = try Self.positiveInt(try scalar(vv, vpath), key: vpath)
                     default: throw unknownKey(vpath, expected: Self.verifierKeys)
                     }
                 }
