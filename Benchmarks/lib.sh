@@ -13,6 +13,24 @@ bench_binaries() {
   fi
 }
 
+# Writes a gateway configuration to $2: port $1, the `cache:` section $3 (YAML, indented two
+# spaces), every model served by the simulator at $SIM_PORT, and any further top-level YAML in $4.
+bench_gateway_yaml() {
+  cat >"$2" <<YAML
+server:
+  port: $1
+log_level: warning
+cache:
+$3
+providers:
+  sim:
+    kind: openai
+    base_url: http://127.0.0.1:$SIM_PORT/v1
+    model_patterns: ["*"]
+${4:-}
+YAML
+}
+
 # Starts deja-sim (64-token answers) and the gateway with the `cache:` section given as $1 (YAML,
 # indented two spaces); both are stopped when the script exits. Waits until both answer.
 bench_start() {
@@ -20,18 +38,7 @@ bench_start() {
   trap 'kill "${SIM_PID:-}" "${GW_PID:-}" 2>/dev/null || true' EXIT
   "$BIN/deja-sim" --port "$SIM_PORT" --tokens 64 >"$OUT/sim.log" 2>&1 &
   SIM_PID=$!
-  cat >"$OUT/gateway.yaml" <<YAML
-server:
-  port: $GW_PORT
-log_level: warning
-cache:
-$cache_yaml
-providers:
-  sim:
-    kind: openai
-    base_url: http://127.0.0.1:$SIM_PORT/v1
-    model_patterns: ["*"]
-YAML
+  bench_gateway_yaml "$GW_PORT" "$OUT/gateway.yaml" "$cache_yaml"
   "$BIN/deja" serve --config "$OUT/gateway.yaml" >"$OUT/gateway.log" 2>&1 &
   GW_PID=$!
   local port

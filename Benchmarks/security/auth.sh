@@ -18,25 +18,10 @@ bench_binaries
 trap 'kill "${SIM_PID:-}" "${OPEN_PID:-}" "${KEYED_PID:-}" 2>/dev/null || true' EXIT
 "$BIN/deja-sim" --port "$SIM_PORT" --tokens 64 >"$OUT/sim.log" 2>&1 &
 SIM_PID=$!
-write_config() { # port file tenants-yaml
-  cat >"$2" <<YAML
-server:
-  port: $1
-log_level: warning
-cache:
-  enabled: false
-providers:
-  sim:
-    kind: openai
-    base_url: http://127.0.0.1:$SIM_PORT/v1
-    model_patterns: ["*"]
-$3
-YAML
-}
-write_config "$OPEN_PORT" "$OUT/open.yaml" ""
+bench_gateway_yaml "$OPEN_PORT" "$OUT/open.yaml" "  enabled: false"
 tenants="tenants:"
 for i in 0 1 2 3 4 5 6 7; do tenants+=$'\n'"  - key: bench-client-key-000000000000000$i"$'\n'"    tenant: t$i"; done
-write_config "$KEYED_PORT" "$OUT/keyed.yaml" "$tenants"
+bench_gateway_yaml "$KEYED_PORT" "$OUT/keyed.yaml" "  enabled: false" "$tenants"
 "$BIN/deja" serve --config "$OUT/open.yaml" >"$OUT/open.log" 2>&1 &
 OPEN_PID=$!
 "$BIN/deja" serve --config "$OUT/keyed.yaml" >"$OUT/keyed.log" 2>&1 &

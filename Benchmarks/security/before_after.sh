@@ -12,21 +12,9 @@ mkdir -p "$OUT"
 trap 'kill "${SIM_PID:-}" "${OLD_PID:-}" "${NEW_PID:-}" 2>/dev/null || true' EXIT
 "$NEW_BIN/deja-sim" --port "$SIM_PORT" --tokens 64 >"$OUT/sim.log" 2>&1 &
 SIM_PID=$!
-for which in OLD NEW; do
-  port_var=${which}_PORT
-  cat >"$OUT/$which.yaml" <<YAML
-server:
-  port: ${!port_var}
-log_level: warning
-cache:
-  enabled: false
-providers:
-  sim:
-    kind: openai
-    base_url: http://127.0.0.1:$SIM_PORT/v1
-    model_patterns: ["*"]
-YAML
-done
+source Benchmarks/lib.sh
+bench_gateway_yaml "$OLD_PORT" "$OUT/OLD.yaml" "  enabled: false"
+bench_gateway_yaml "$NEW_PORT" "$OUT/NEW.yaml" "  enabled: false"
 "$OLD_BIN/deja" serve --config "$OUT/OLD.yaml" >"$OUT/old.log" 2>&1 &
 OLD_PID=$!
 "$NEW_BIN/deja" serve --config "$OUT/NEW.yaml" >"$OUT/new.log" 2>&1 &
