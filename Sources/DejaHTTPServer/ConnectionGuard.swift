@@ -46,7 +46,14 @@ public final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChan
     private let onExpiry: @Sendable (Expiry) -> Void
     private var requestsStarted = 0
     private var responsesEnded = 0
+    /// When the current read phase (header, body or idle) expires; nil while none is running.
+    private var readDeadline: NIODeadline?
+    private var readExpiry: Expiry = .header
+    /// The one scheduled read timer and when it fires. Re-arming only moves `readDeadline`; the
+    /// timer is rescheduled when it fires early or when a new deadline comes before it, so a
+    /// keep-alive request costs two clock reads instead of two timer schedules and cancels.
     private var readTimer: Scheduled<Void>?
+    private var readTimerFiresAt: NIODeadline = .distantPast
     private var writeTimer: Scheduled<Void>?
 
     public init(limits: ServerLimits, onExpiry: @escaping @Sendable (Expiry) -> Void = { _ in }) {
@@ -80,8 +87,7 @@ public final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChan
         case .body:
             break
         case .end:
-            readTimer?.cancel()
-            readTimer = nil
+            readDeadline = nil
         }
         context.fireChannelRead(data)
     }
@@ -109,11 +115,29 @@ public final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChan
     }
 
     private func armRead(_ context: ChannelHandlerContext, after duration: Duration, expiry: Expiry) {
+        let deadline = context.eventLoop.now + .nanoseconds(Self.nanoseconds(duration))
+        readDeadline = deadline
+        readExpiry = expiry
+        if readTimer == nil || deadline < readTimerFiresAt { scheduleReadTimer(context, at: deadline) }
+    }
+
+    private func scheduleReadTimer(_ context: ChannelHandlerContext, at deadline: NIODeadline) {
         readTimer?.cancel()
+        readTimerFiresAt = deadline
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        readTimer = context.eventLoop.scheduleTask(in: .nanoseconds(Self.nanoseconds(duration))) {
+        readTimer = context.eventLoop.scheduleTask(deadline: deadline) {
             let (handler, context) = loopBound.value
-            handler.expire(context, expiry)
+            handler.readTimerFired(context)
+        }
+    }
+
+    private func readTimerFired(_ context: ChannelHandlerContext) {
+        readTimer = nil
+        guard let deadline = readDeadline else { return }  // no read phase running: stay unarmed
+        if context.eventLoop.now >= deadline {
+            expire(context, readExpiry)
+        } else {
+            scheduleReadTimer(context, at: deadline)  // the phase was re-armed since: wait on
         }
     }
 
@@ -124,6 +148,7 @@ public final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChan
     }
 
     private func cancelTimers() {
+        readDeadline = nil
         readTimer?.cancel()
         readTimer = nil
         writeTimer?.cancel()

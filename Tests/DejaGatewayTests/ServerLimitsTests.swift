@@ -64,6 +64,36 @@ import Testing
         #expect(!channel.isActive)
     }
 
+    /// One request/response cycle on a keep-alive connection, taking a second.
+    static func exchange(_ channel: EmbeddedChannel, _ loop: EmbeddedEventLoop) throws {
+        try channel.writeInbound(Self.head)
+        try channel.writeInbound(HTTPRequestPart.end(nil))
+        loop.advanceTime(by: .seconds(1))
+        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
+        try channel.writeOutbound(HTTPResponsePart.end(nil))
+    }
+
+    @Test func theIdleDeadlineCountsFromTheLastResponseOfABusyKeepAliveConnection() throws {
+        let (channel, loop) = try Self.channel()
+        for _ in 0..<150 { try Self.exchange(channel, loop) }  // 150 s in all, longer than every timeout
+        #expect(channel.isActive)
+        loop.advanceTime(by: .seconds(59))
+        #expect(channel.isActive)
+        loop.advanceTime(by: .seconds(2))
+        #expect(!channel.isActive)
+    }
+
+    @Test func aBodyDeadlineEarlierThanThePendingIdleTimerStillFiresOnTime() throws {
+        let (channel, loop) = try Self.channel()
+        try Self.exchange(channel, loop)  // idle deadline: 60 s from now
+        loop.advanceTime(by: .seconds(1))
+        try channel.writeInbound(Self.head)  // body deadline: 30 s from now, before the idle timer
+        loop.advanceTime(by: .seconds(29))
+        #expect(channel.isActive)
+        loop.advanceTime(by: .seconds(2))
+        #expect(!channel.isActive)
+    }
+
     @Test func aClientThatStopsReadingIsDroppedAtTheWriteTimeout() throws {
         let (channel, loop) = try Self.channel()
         try channel.writeInbound(Self.head)
