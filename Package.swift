@@ -104,11 +104,20 @@ let package = Package(
             ]
         ),
 
+        .target(
+            name: "DejaReliability",
+            dependencies: [
+                "DejaProviders",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+
         // Upper layer: the HTTP application.
         .target(
             name: "DejaGateway",
             dependencies: [
-                "DejaHTTPClient", "DejaHTTPServer", "DejaProviders", "DejaCache", "DejaEmbedding", "DejaIndex", "DejaRedis", "DejaObservability", "DejaVerifier",
+                "DejaHTTPClient", "DejaHTTPServer", "DejaProviders", "DejaReliability", "DejaCache", "DejaEmbedding", "DejaIndex", "DejaRedis", "DejaObservability", "DejaVerifier",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -166,6 +175,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DejaProvidersTests", dependencies: ["DejaProviders", "DejaHTTPClient"]),
+        .testTarget(name: "DejaReliabilityTests", dependencies: ["DejaReliability", "DejaProviders", .product(name: "Logging", package: "swift-log")]),
         // Harnesses shared by test targets (a real redis-server on a free port); not a product.
         .target(name: "DejaTestSupport", path: "Sources/DejaTestSupport"),
         .testTarget(name: "DejaRedisTests", dependencies: ["DejaRedis", "DejaTestSupport", .product(name: "Logging", package: "swift-log")]),

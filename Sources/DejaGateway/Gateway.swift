@@ -9,6 +9,7 @@ import DejaCache
 import DejaEmbedding
 import DejaObservability
 import DejaRedis
+import DejaReliability
 import Foundation
 import Synchronization
 
@@ -21,6 +22,8 @@ public final class Gateway: Sendable {
     /// Carries provider calls, pass-through requests and remote embedding calls.
     let upstreamClient: UpstreamClient
     let registry: ProviderRegistry
+    /// The only caller of providers (chat, embeddings, pass-through).
+    let executor: UpstreamExecutor
     let front: CacheFront?
     let idempotency: IdempotencyStore
     let localEmbedder: MiniLMEmbedder?
@@ -41,6 +44,8 @@ public final class Gateway: Sendable {
         self.upstreamClient = UpstreamClient(
             configuration: .init(connectTimeout: .seconds(10), idleConnectionTimeout: .seconds(60)))
         self.registry = ProviderRegistry(configuration: configuration, client: upstreamClient, logger: logger)
+        self.executor = UpstreamExecutor(
+            health: ProviderHealth(names: registry.settings.map(\.name)), observer: UpstreamMetricsObserver(metrics: metrics))
         self.idempotency = IdempotencyStore(configuration: configuration.cacheSettings.cache)
         let settings = configuration.cacheSettings
         let needsNative = settings.cache.enabled && settings.embedder == .native
@@ -105,11 +110,11 @@ public final class Gateway: Sendable {
         let keyring = ClientKeyring(keys: configuration.tenants)
         let admin = AdminGuard(tokenHash: configuration.adminTokenHash, boundToLoopback: configuration.isBoundToLoopback)
         let chat = ChatCompletionsHandler(
-            registry: registry, maxBodyBytes: configuration.maxBodyBytes, front: front, idempotency: idempotency)
+            registry: registry, executor: executor, maxBodyBytes: configuration.maxBodyBytes, front: front, idempotency: idempotency)
         let embeddings = EmbeddingsHandler(
-            registry: registry, maxBodyBytes: configuration.maxBodyBytes, local: localEmbedder, limits: configuration.localEmbeddings,
+            registry: registry, executor: executor, maxBodyBytes: configuration.maxBodyBytes, local: localEmbedder, limits: configuration.localEmbeddings,
             encoderShare: encoderShare)
-        let info = InfoHandlers(registry: registry, demo: configuration.demo, admin: admin)
+        let info = InfoHandlers(registry: registry, health: executor.health, demo: configuration.demo, admin: admin)
         let v1 = router.group("/v1").add(middleware: ClientAuthenticationMiddleware(keyring: keyring, family: .openAI))
         v1.post("/chat/completions") { try await chat.handle($0, context: $1) }
         v1.post("/embeddings") { try await embeddings.handle($0, context: $1) }
@@ -133,7 +138,7 @@ public final class Gateway: Sendable {
             extraRules[provider.name] = provider.passthroughAllow.compactMap(PassthroughPolicy.Rule.init)
         }
         let passthrough = PassthroughHandler(
-            registry: registry, client: upstreamClient, policy: PassthroughPolicy(extraRules: extraRules),
+            registry: registry, executor: executor, client: upstreamClient, policy: PassthroughPolicy(extraRules: extraRules),
             clientKeysConfigured: !keyring.isEmpty, maxBodyBytes: configuration.maxBodyBytes,
             timeout: .milliseconds(Int64(configuration.requestTimeoutMs)))
         let prefixes: [(String, PassthroughHandler.Family)] = [

@@ -23,7 +23,11 @@ import Testing
             #expect((message["content"]?.stringValue ?? "").isEmpty == false)
             let gateway = try #require(body["x-gateway"]?.objectValue)
             #expect(gateway["provider"] == .string("sim"))
+            #expect(gateway["model"] == .string("gpt-4o-mini"))
             #expect(gateway["cache_hit"] == .bool(false))
+            #expect(gateway["fallback_used"] == .bool(false))
+            #expect(gateway["attempts"] == .number("1"))
+            #expect(gateway["upstream_latency_ms"]?.doubleValue != nil)
             #expect(h.sim.stats().openAIChat == 1)
         }
     }

@@ -16,6 +16,10 @@ struct CacheControls: Sendable {
     /// Why the request may not be cached at all, beyond what the fingerprint says.
     var bypassReason: String?
 
+    /// `X-Cache` of an answer that did not come from the cache: `BYPASS` when the lookup was
+    /// skipped (`no-cache`, `"x-cache": false`), else `MISS`.
+    var missStatus: CacheStatus { skipLookup ? .bypass : .miss }
+
     init(request: Request, chat: ChatRequest, configuration: CacheConfiguration, resolvedModel: String, upstreamModel: String) throws {
         threshold = configuration.threshold(forModel: resolvedModel, upstreamModel: upstreamModel)
         for value in request.headers[values: .cacheControl] {

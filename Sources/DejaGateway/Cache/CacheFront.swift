@@ -2,6 +2,7 @@ import DejaCache
 import DejaEmbedding
 import DejaObservability
 import DejaProviders
+import DejaReliability
 import Logging
 
 /// The gateway's handle on the semantic cache: the cache itself, the coalescer for identical
@@ -25,8 +26,8 @@ final class CacheFront: Sendable {
     /// the completion, stores it when allowed, then publishes the outcome. Every subscriber of the
     /// flight — the request that started it and those that joined — is served from here.
     static func upstreamWork(
-        cache: SemanticCache, mirror: CacheMirror?, chat: ChatRequest, route: ModelRoute, call: ProviderCallContext, health: ProviderHealth,
-        fingerprint: RequestFingerprint, embedding: [Float]?, store: Bool, ttlSeconds: Double?
+        cache: SemanticCache, mirror: CacheMirror?, chat: ChatRequest, plan: ExecutionPlan, executor: UpstreamExecutor,
+        call: UpstreamCallContext, fingerprint: RequestFingerprint, embedding: [Float]?, store: Bool, ttlSeconds: Double?
     ) -> @Sendable (FlightPublisher) async -> Void {
         { publisher in
             defer { publisher.retire() }
@@ -35,12 +36,12 @@ final class CacheFront: Sendable {
             // upstream works, so storing adds nothing to the response time.
             let pendingEmbedding: Task<[Float]?, Never>? =
                 store && embedding == nil ? Task { try? await cache.embedder.embed(fingerprint.queryText) } : nil
-            let providerName = route.settings.name
+            let providerName = plan.primary.providerName
             do {
                 let completion: [UInt8]
                 if chat.stream {
                     var assembler = ChatStreamAssembler()
-                    for try await payload in try await route.provider.stream(chat.requestingUsage(), model: route.upstreamModel, context: call) {
+                    for try await payload in try await executor.stream(chat.requestingUsage(), plan: plan, context: call).value {
                         guard let chunk = try? JSONParser.parse(payload).objectValue else { continue }
                         assembler.add(chunk)
                         if chunk["choices"]?.arrayValue?.isEmpty == true, chunk["usage"]?.objectValue != nil {
@@ -54,9 +55,8 @@ final class CacheFront: Sendable {
                     }
                     completion = JSONWriter.serialize(.object(assembled))
                 } else {
-                    completion = try await route.provider.complete(chat, model: route.upstreamModel, context: call).body
+                    completion = try await executor.complete(chat, plan: plan, context: call).value.body
                 }
-                health.recordSuccess(providerName)
                 let latency = ContinuousClock.now - start
                 // Store before answering, so a repeat that arrives right after the answer is an
                 // exact hit (the flight stays joinable until it retires in any case).
@@ -64,8 +64,8 @@ final class CacheFront: Sendable {
                     let vector: [Float]?
                     if let embedding { vector = embedding } else { vector = await pendingEmbedding?.value }
                     let entry = await cache.store(
-                        fingerprint, completion: stored, model: "\(providerName)/\(route.upstreamModel)", embedding: vector,
-                        ttlSeconds: ttlSeconds, originalLatencyMs: ChatCompletionsHandler.milliseconds(latency))
+                        fingerprint, completion: stored, model: plan.primary.qualifiedName, embedding: vector,
+                        ttlSeconds: ttlSeconds, originalLatencyMs: GatewayReport.milliseconds(latency))
                     if let entry {
                         mirror?.entryStored(entry)
                         if let id = ChatCompletionsHandler.completionID(completion) { cache.recordServed(completionID: id, entry: entry, query: fingerprint.queryText) }
@@ -74,9 +74,9 @@ final class CacheFront: Sendable {
                 publisher.complete(FlightOutcome(completion: completion, latency: latency))
             } catch let error as ProviderError {
                 pendingEmbedding?.cancel()
-                health.recordFailure(providerName, error)
                 publisher.fail(error)
             } catch {
+                pendingEmbedding?.cancel()
                 publisher.fail(ProviderError.connectionFailed(provider: providerName, detail: "\(error)"))
             }
         }

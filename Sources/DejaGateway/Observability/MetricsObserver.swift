@@ -1,5 +1,6 @@
 import DejaCache
 import DejaObservability
+import DejaReliability
 
 /// Feeds the cache's timings into the Prometheus histograms and counters.
 struct MetricsObserver: CacheObserver {
@@ -15,5 +16,14 @@ struct MetricsObserver: CacheObserver {
 
     func embeddingFinished(_ duration: Duration) {
         metrics.recordEmbedding(duration)
+    }
+}
+
+/// Records every upstream attempt's latency in `llm_gateway_provider_latency_seconds`.
+struct UpstreamMetricsObserver: UpstreamObserver {
+    let metrics: GatewayMetrics
+
+    func attemptFinished(_ attempt: Attempt) {
+        metrics.recordProviderLatency(provider: attempt.provider, duration: attempt.duration)
     }
 }

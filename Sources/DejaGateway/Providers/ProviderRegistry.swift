@@ -1,21 +1,15 @@
 import DejaHTTPClient
 import DejaProviders
+import DejaReliability
 import Logging
 import NIOCore
-import Synchronization
-
-/// Where a model name leads: the provider, its settings and the model name the provider expects.
-struct ModelRoute: Sendable {
-    let provider: any UpstreamProvider
-    let settings: ProviderSettings
-    let upstreamModel: String
-}
 
 /// The configured providers, their adapters and the model catalogue.
 ///
 /// Model resolution (first match wins): an explicit `provider/model` prefix naming a configured
 /// provider; an exact catalogue entry (`models`); a catalogue pattern (`model_patterns`, in
 /// configuration order); the default provider. Anything else is an unknown model (404).
+/// Resolution returns a typed ``ExecutionPlan`` for the ``UpstreamExecutor``.
 final class ProviderRegistry: Sendable {
     /// Providers with an adapter, in configuration order.
     let settings: [ProviderSettings]
@@ -23,7 +17,6 @@ final class ProviderRegistry: Sendable {
     let allSettings: [ProviderSettings]
     private let adapters: [String: any UpstreamProvider]
     private let defaultProvider: String?
-    let health: ProviderHealth
 
     init(configuration: GatewayConfiguration, client: UpstreamClient, logger: Logger) {
         var adapters: [String: any UpstreamProvider] = [:]
@@ -54,7 +47,6 @@ final class ProviderRegistry: Sendable {
         self.allSettings = configuration.providers
         self.adapters = adapters
         self.defaultProvider = configuration.defaultProvider.flatMap { adapters[$0] == nil ? nil : $0 }
-        self.health = ProviderHealth(names: usable.map(\.name))
     }
 
     /// The provider that serves a native pass-through prefix: the one named after the family
@@ -69,25 +61,31 @@ final class ProviderRegistry: Sendable {
         return allSettings.first { $0.name == family.rawValue && $0.kind == kind } ?? allSettings.first { $0.kind == kind }
     }
 
-    func resolve(_ model: String) -> ModelRoute? {
+    /// The plan for a model name as a client sent it; nil for an unknown model.
+    func resolve(_ model: String) -> ExecutionPlan? {
+        guard let candidate = candidate(for: model) else { return nil }
+        return ExecutionPlan(requestedModel: model, candidates: [candidate])
+    }
+
+    private func candidate(for model: String) -> Candidate? {
         if let slash = model.firstIndex(of: "/") {
             let prefix = String(model[..<slash])
             let rest = String(model[model.index(after: slash)...])
-            if !rest.isEmpty, let route = route(prefix, rest) { return route }
+            if !rest.isEmpty, let candidate = candidate(prefix, rest) { return candidate }
         }
         for s in settings where s.models.contains(model) {
-            return route(s.name, model)
+            return candidate(s.name, model)
         }
         for s in settings where s.modelPatterns.contains(where: { Self.glob($0, matches: model) }) {
-            return route(s.name, model)
+            return candidate(s.name, model)
         }
-        if let defaultProvider { return route(defaultProvider, model) }
+        if let defaultProvider { return candidate(defaultProvider, model) }
         return nil
     }
 
-    private func route(_ name: String, _ model: String) -> ModelRoute? {
+    private func candidate(_ name: String, _ model: String) -> Candidate? {
         guard let adapter = adapters[name], let s = settings.first(where: { $0.name == name }) else { return nil }
-        return ModelRoute(provider: adapter, settings: s, upstreamModel: model)
+        return Candidate(provider: adapter, model: model, forwardHeaderPrefixes: s.forwardHeaders)
     }
 
     /// `*` matches any run of characters; everything else matches itself.
@@ -117,36 +115,4 @@ final class ProviderRegistry: Sendable {
         while pi < p.count, p[pi] == UInt8(ascii: "*") { pi += 1 }
         return pi == p.count
     }
-}
-
-/// The outcome of each provider's most recent call, for `GET /health`.
-final class ProviderHealth: Sendable {
-    struct Status: Sendable {
-        var lastSuccess: ContinuousClock.Instant?
-        var lastFailure: ContinuousClock.Instant?
-        var lastError: String?
-        var consecutiveFailures = 0
-    }
-
-    private let state: Mutex<[String: Status]>
-
-    init(names: [String]) {
-        state = Mutex(Dictionary(uniqueKeysWithValues: names.map { ($0, Status()) }))
-    }
-
-    func recordSuccess(_ provider: String) {
-        state.withLock { $0[provider, default: Status()].lastSuccess = .now; $0[provider]?.consecutiveFailures = 0 }
-    }
-
-    func recordFailure(_ provider: String, _ error: ProviderError) {
-        // Only failures that say something about the provider count; a client's bad request does not.
-        guard error.isRetryable || error.upstreamStatus == 401 || error.upstreamStatus == 403 else { return }
-        state.withLock {
-            $0[provider, default: Status()].lastFailure = .now
-            $0[provider]?.lastError = error.message
-            $0[provider]?.consecutiveFailures += 1
-        }
-    }
-
-    func snapshot() -> [String: Status] { state.withLock { $0 } }
 }

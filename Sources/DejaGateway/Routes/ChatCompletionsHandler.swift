@@ -2,25 +2,27 @@ import DejaCache
 import DejaObservability
 import Foundation
 import DejaProviders
+import DejaReliability
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
 
-/// `POST /v1/chat/completions`: validate, resolve the model, then the cache front — exact lookup,
-/// semantic lookup, verification — and on a miss one coalesced upstream call whose answer is
-/// stored; answers go out as JSON or as server-sent events.
+/// `POST /v1/chat/completions`, read top to bottom: parse → plan → cache controls →
+/// cache lookup / coalesced flight → execute upstream → render.
 ///
-/// Routing and fallback (a later stage) replace `registry.resolve` with an ordered candidate list;
-/// the cache front is independent of how the provider was chosen.
+/// The plan comes from the registry (later: the router); the executor is the only code that
+/// calls a provider; the cache front does not care how the plan was made.
 struct ChatCompletionsHandler: Sendable {
     let registry: ProviderRegistry
+    let executor: UpstreamExecutor
     let maxBodyBytes: Int
     let front: CacheFront?
     let idempotency: IdempotencyStore
 
     func handle(_ request: Request, context: DejaRequestContext) async throws -> Response {
+        // Parse.
         let body = try await request.collectBody(limit: maxBodyBytes)
         let chat: ChatRequest
         do {
@@ -28,34 +30,37 @@ struct ChatCompletionsHandler: Sendable {
         } catch {
             throw error.gatewayError
         }
-        guard let route = registry.resolve(chat.model) else { throw GatewayError.unknownModel(chat.model) }
+        // Plan.
+        guard let plan = registry.resolve(chat.model) else { throw GatewayError.unknownModel(chat.model) }
         if let key = request.headers[HTTPField.Name("X-Idempotency-Key")!], !key.isEmpty {
             return try await Idempotency.run(store: idempotency, key: key, tenant: context.identity.key, body: body) {
-                try await respond(request, chat: chat, route: route, context: context)
+                try await respond(request, chat: chat, plan: plan, context: context)
             }
         }
-        return try await respond(request, chat: chat, route: route, context: context)
+        return try await respond(request, chat: chat, plan: plan, context: context)
     }
 
-    private func respond(_ request: Request, chat: ChatRequest, route: ModelRoute, context: DejaRequestContext) async throws -> Response {
-        let call = ProviderCallContext(
-            requestID: context.requestID, logger: context.logger,
-            forwardedHeaders: Self.forwardedHeaders(request.headers, prefixes: route.settings.forwardHeaders))
+    private func respond(_ request: Request, chat: ChatRequest, plan: ExecutionPlan, context: DejaRequestContext) async throws -> Response {
+        let call = UpstreamCallContext(
+            requestID: context.requestID, logger: context.logger, clientHeaders: Self.clientHeaders(request.headers, for: plan))
         guard let front, front.configuration.enabled else {
-            return try await direct(chat, route: route, call: call, context: context)
+            return try await execute(chat, plan: plan, call: call, context: context)
         }
-        let resolvedModel = "\(route.settings.name)/\(route.upstreamModel)"
+        // Cache controls.
+        let namespace = plan.primary.qualifiedName
         let controls = try CacheControls(
-            request: request, chat: chat, configuration: front.configuration, resolvedModel: resolvedModel, upstreamModel: route.upstreamModel)
-        let fingerprint = RequestFingerprint(
-            request: chat, scope: context.identity.cacheScope(front.configuration), resolvedModel: resolvedModel)
+            request: request, chat: chat, configuration: front.configuration, resolvedModel: namespace, upstreamModel: plan.primary.model)
+        let fingerprint = RequestFingerprint(request: chat, scope: context.identity.cacheScope(front.configuration), resolvedModel: namespace)
         if let reason = fingerprint.bypassReason ?? controls.bypassReason {
             front.cache.recordBypass()
             context.logger.debug("Cache bypass", metadata: ["deja.cache.reason": .string(reason)])
-            return try await direct(chat, route: route, call: call, context: context)
+            return try await execute(chat, plan: plan, call: call, context: context)
         }
+        // Cache lookup.
         var embedding: [Float]?
-        if !controls.skipLookup {
+        if controls.skipLookup {
+            front.cache.recordBypass()
+        } else {
             switch await front.cache.lookup(fingerprint, threshold: controls.threshold) {
             case .exact(let entry):
                 return hit(entry, similarity: nil, query: fingerprint.queryText, chat: chat, front: front, context: context)
@@ -64,11 +69,10 @@ struct ChatCompletionsHandler: Sendable {
             case .miss(let vector):
                 embedding = vector
             }
-        } else {
-            front.cache.recordBypass()
         }
+        // Execute, shared with identical requests in flight.
         let work = CacheFront.upstreamWork(
-            cache: front.cache, mirror: front.mirror, chat: chat, route: route, call: call, health: registry.health, fingerprint: fingerprint,
+            cache: front.cache, mirror: front.mirror, chat: chat, plan: plan, executor: executor, call: call, fingerprint: fingerprint,
             embedding: embedding, store: !controls.skipStore, ttlSeconds: controls.ttlSeconds)
         let events: AsyncStream<FlightEvent>
         if controls.skipLookup {
@@ -81,43 +85,45 @@ struct ChatCompletionsHandler: Sendable {
             }
             events = joined.events
         }
-        let status = controls.skipLookup ? "BYPASS" : "MISS"
-        return try await fromFlight(events, chat: chat, route: route, cacheStatus: status, front: front, context: context)
+        return try await fromFlight(events, chat: chat, plan: plan, cache: controls.missStatus, context: context)
     }
 
     // MARK: - Upstream without the cache
 
-    private func direct(_ chat: ChatRequest, route: ModelRoute, call: ProviderCallContext, context: DejaRequestContext) async throws -> Response {
+    private func execute(_ chat: ChatRequest, plan: ExecutionPlan, call: UpstreamCallContext, context: DejaRequestContext) async throws -> Response {
         if chat.stream {
-            let chunks: ChatChunkStream
+            let executed: Executed<ChatChunkStream>
             do {
-                chunks = try await route.provider.stream(chat, model: route.upstreamModel, context: call)
+                executed = try await executor.stream(chat, plan: plan, context: call)
             } catch let error as ProviderError {
-                registry.health.recordFailure(route.settings.name, error)
                 throw error.gatewayError
             }
-            let registry = self.registry
-            let providerName = route.settings.name
-            return SSE.response(headers: headers(route, cache: "BYPASS")) { writer in
+            let chunks = executed.value
+            return SSE.response(headers: report(executed, cache: .bypass).headers) { writer in
                 do {
                     for try await chunk in chunks { try await SSE.write(chunk, to: &writer) }
-                    registry.health.recordSuccess(providerName)
                     try await SSE.writeDone(to: &writer)
                 } catch let error as ProviderError {
-                    registry.health.recordFailure(providerName, error)
                     try await SSE.write(error.gatewayError.body, to: &writer)
                 }
             }
         }
-        let upstream: UpstreamResponse
+        let executed: Executed<UpstreamResponse>
         do {
-            upstream = try await route.provider.complete(chat, model: route.upstreamModel, context: call)
-            registry.health.recordSuccess(route.settings.name)
+            executed = try await executor.complete(chat, plan: plan, context: call)
         } catch let error as ProviderError {
-            registry.health.recordFailure(route.settings.name, error)
             throw error.gatewayError
         }
-        return try json(upstream.body, route: route, upstreamLatency: upstream.latency, cache: "BYPASS", context: context)
+        var report = report(executed, cache: .bypass)
+        report.upstreamLatency = executed.latency
+        return json(executed.value.body, report: report, context: context)
+    }
+
+    private func report<Value>(_ executed: Executed<Value>, cache: CacheStatus) -> GatewayReport {
+        var report = GatewayReport(provider: executed.answeredBy.providerName, model: executed.answeredBy.model, cache: cache)
+        report.fallbackUsed = executed.fallbackUsed
+        report.attempts = executed.attempts.count
+        return report
     }
 
     // MARK: - Cache hits
@@ -125,35 +131,23 @@ struct ChatCompletionsHandler: Sendable {
     private func hit(
         _ entry: CacheEntry, similarity: Float?, query: String, chat: ChatRequest, front: CacheFront, context: DejaRequestContext
     ) -> Response {
-        let status = similarity == nil ? "HIT-EXACT" : "HIT-SEMANTIC"
         let id = "chatcmpl-deja" + RequestIDGenerator.next().dropFirst(4)
         let created = Int(wallClockSeconds())
         front.cache.recordServed(completionID: id, entry: entry, query: query)
-        let (providerName, model) = Self.split(entry.model)
-        var fields = HTTPFields()
-        fields[.xProvider] = providerName
-        fields[.xModel] = model
-        fields[.xCache] = status
-        fields[.xCached] = "true"
-        if let similarity { fields[.xCacheSimilarity] = String(format: "%.4f", similarity) }
+        var report = GatewayReport(hit: entry.model, cache: similarity == nil ? .hitExact : .hitSemantic)
+        report.similarity = similarity
         if chat.stream {
             let chunks = entry.completion.replayChunks(id: id, created: created, includeUsage: chat.includeUsage)
-            return SSE.response(headers: fields) { writer in
+            return SSE.response(headers: report.headers) { writer in
                 for chunk in chunks { try await SSE.write(chunk, to: &writer) }
                 try await SSE.writeDone(to: &writer)
             }
         }
-        var gateway = JSONObject()
-        gateway.append("provider", .string(providerName))
-        gateway.append("model", .string(model))
-        gateway.append("latency_ms", .double(Self.milliseconds(ContinuousClock.now - context.startTime)))
-        gateway.append("cache", .string(status))
-        gateway.append("cache_hit", .bool(true))
-        gateway.append("similarity", similarity.map { .double((Double($0) * 10_000).rounded() / 10_000) } ?? .double(1))
-        gateway.append("cache_entry_id", .string(String(entry.id)))
-        gateway.append("latency_saved_ms", .double(entry.originalLatencyMs))
-        gateway.append("fallback_used", .bool(false))
-        let body = entry.completion.render(id: id, created: created, gateway: JSONWriter.serialize(.object(gateway)))
+        report.latency = ContinuousClock.now - context.startTime
+        report.cacheEntryID = entry.id
+        report.latencySavedMs = entry.originalLatencyMs
+        let body = entry.completion.render(id: id, created: created, gateway: report.json)
+        var fields = report.headers
         fields[.contentType] = "application/json"
         return Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
@@ -161,8 +155,7 @@ struct ChatCompletionsHandler: Sendable {
     // MARK: - Misses: answers from a (possibly shared) upstream call
 
     private func fromFlight(
-        _ events: AsyncStream<FlightEvent>, chat: ChatRequest, route: ModelRoute, cacheStatus: String, front: CacheFront,
-        context: DejaRequestContext
+        _ events: AsyncStream<FlightEvent>, chat: ChatRequest, plan: ExecutionPlan, cache: CacheStatus, context: DejaRequestContext
     ) async throws -> Response {
         let box = EventIteratorBox(events.makeAsyncIterator())
         var first = await box.next()
@@ -170,6 +163,8 @@ struct ChatCompletionsHandler: Sendable {
             while case .chunk? = first { first = await box.next() }
             while case .usage? = first { first = await box.next() }
         }
+        var report = GatewayReport(provider: plan.primary.providerName, model: plan.primary.model, cache: cache)
+        report.attempts = 1
         switch first {
         case .failed(let error)?:
             throw (error as? ProviderError)?.gatewayError ?? GatewayError(status: .badGateway, message: "The upstream call failed")
@@ -177,19 +172,20 @@ struct ChatCompletionsHandler: Sendable {
             if chat.stream {
                 // The shared call was not streaming: replay its answer as a stream.
                 guard let stored = StoredCompletion(json: outcome.completion) else {
-                    throw ProviderError.malformedResponse(provider: route.settings.name, detail: "not a chat completion").gatewayError
+                    throw ProviderError.malformedResponse(provider: plan.primary.providerName, detail: "not a chat completion").gatewayError
                 }
                 let chunks = stored.replayChunks(
                     id: Self.completionID(outcome.completion) ?? "chatcmpl-deja", created: Int(wallClockSeconds()), includeUsage: chat.includeUsage)
-                return SSE.response(headers: headers(route, cache: cacheStatus)) { writer in
+                return SSE.response(headers: report.headers) { writer in
                     for chunk in chunks { try await SSE.write(chunk, to: &writer) }
                     try await SSE.writeDone(to: &writer)
                 }
             }
-            return try json(outcome.completion, route: route, upstreamLatency: outcome.latency, cache: cacheStatus, context: context)
+            report.upstreamLatency = outcome.latency
+            return json(outcome.completion, report: report, context: context)
         case .chunk(let payload)?:
             let includeUsage = chat.includeUsage
-            return SSE.response(headers: headers(route, cache: cacheStatus)) { writer in
+            return SSE.response(headers: report.headers) { writer in
                 try await SSE.write(payload, to: &writer)
                 while let event = await box.next() {
                     switch event {
@@ -214,46 +210,20 @@ struct ChatCompletionsHandler: Sendable {
 
     // MARK: - Rendering
 
-    private func headers(_ route: ModelRoute, cache: String) -> HTTPFields {
-        var headers = HTTPFields()
-        headers[.xProvider] = route.settings.name
-        headers[.xModel] = route.upstreamModel
-        headers[.xCache] = cache
-        headers[.xCached] = "false"
-        return headers
-    }
-
-    private func json(_ body: [UInt8], route: ModelRoute, upstreamLatency: Duration, cache: String, context: DejaRequestContext) throws -> Response {
-        var gateway = JSONObject()
-        gateway.append("provider", .string(route.settings.name))
-        gateway.append("model", .string(route.upstreamModel))
-        gateway.append("latency_ms", .double(Self.milliseconds(ContinuousClock.now - context.startTime)))
-        gateway.append("upstream_latency_ms", .double(Self.milliseconds(upstreamLatency)))
-        gateway.append("cache", .string(cache))
-        gateway.append("cache_hit", .bool(false))
-        gateway.append("fallback_used", .bool(false))
-        guard let spliced = Self.splice(body, gateway: JSONWriter.serialize(.object(gateway))) else {
-            registry.health.recordFailure(route.settings.name, .malformedResponse(provider: route.settings.name, detail: "not a JSON object"))
-            throw ProviderError.malformedResponse(provider: route.settings.name, detail: "the completion is not a JSON object").gatewayError
-        }
-        var fields = headers(route, cache: cache)
+    /// The upstream's completion with the `x-gateway` object spliced in. The executor has already
+    /// checked that the body is a JSON object.
+    private func json(_ body: [UInt8], report: GatewayReport, context: DejaRequestContext) -> Response {
+        var report = report
+        report.latency = ContinuousClock.now - context.startTime
+        let spliced = Self.splice(body, gateway: report.json) ?? body
+        var fields = report.headers
         fields[.contentType] = "application/json"
         return Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: spliced)))
-    }
-
-    static func split(_ resolvedModel: String) -> (provider: String, model: String) {
-        guard let slash = resolvedModel.firstIndex(of: "/") else { return ("", resolvedModel) }
-        return (String(resolvedModel[..<slash]), String(resolvedModel[resolvedModel.index(after: slash)...]))
     }
 
     /// The `id` of a completion body (a quick parse; cold path, once per stored answer).
     static func completionID(_ completion: [UInt8]) -> String? {
         (try? JSONParser.parse(completion))?.objectValue?["id"]?.stringValue
-    }
-
-    static func milliseconds(_ d: Duration) -> Double {
-        let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-        return (ms * 1000).rounded() / 1000
     }
 
     /// Appends `"x-gateway": {…}` as the last member of the upstream's JSON object without
@@ -277,15 +247,11 @@ struct ChatCompletionsHandler: Sendable {
         return out
     }
 
-    /// The client headers this provider is configured to receive (by lower-case name prefix).
-    static func forwardedHeaders(_ fields: HTTPFields, prefixes: [String]) -> HTTPHeaders {
-        guard !prefixes.isEmpty else { return [:] }
-        var headers = HTTPHeaders()
-        for field in fields {
-            let name = field.name.canonicalName
-            if prefixes.contains(where: { name.hasPrefix($0) }) { headers.add(name: name, value: field.value) }
-        }
-        return headers
+    /// The client headers any candidate of the plan may forward (by lower-case name prefix);
+    /// none are collected when no provider forwards any.
+    static func clientHeaders(_ fields: HTTPFields, for plan: ExecutionPlan) -> [(name: String, value: String)] {
+        guard plan.candidates.contains(where: { !$0.forwardHeaderPrefixes.isEmpty }) else { return [] }
+        return fields.map { (name: $0.name.canonicalName, value: $0.value) }
     }
 }
 

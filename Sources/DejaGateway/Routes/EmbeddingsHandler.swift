@@ -1,5 +1,6 @@
 import DejaEmbedding
 import DejaProviders
+import DejaReliability
 import Foundation
 import Hummingbird
 import HTTPTypes
@@ -8,6 +9,7 @@ import NIOCore
 /// `POST /v1/embeddings`: validated, then forwarded to the provider that serves the model.
 struct EmbeddingsHandler: Sendable {
     let registry: ProviderRegistry
+    let executor: UpstreamExecutor
     let maxBodyBytes: Int
     /// The in-process all-MiniLM-L6-v2, when its files are installed.
     let local: MiniLMEmbedder?
@@ -24,23 +26,20 @@ struct EmbeddingsHandler: Sendable {
         if Self.localModels.contains(model) {
             return try await embedLocally(body, model: model)
         }
-        guard let route = registry.resolve(model) else { throw GatewayError.unknownModel(model) }
-        let call = ProviderCallContext(
-            requestID: context.requestID, logger: context.logger,
-            forwardedHeaders: ChatCompletionsHandler.forwardedHeaders(request.headers, prefixes: route.settings.forwardHeaders))
-        let upstream: UpstreamResponse
+        guard let plan = registry.resolve(model) else { throw GatewayError.unknownModel(model) }
+        let call = UpstreamCallContext(
+            requestID: context.requestID, logger: context.logger, clientHeaders: ChatCompletionsHandler.clientHeaders(request.headers, for: plan))
+        let executed: Executed<UpstreamResponse>
         do {
-            upstream = try await route.provider.embeddings(body, model: route.upstreamModel, context: call)
-            registry.health.recordSuccess(route.settings.name)
+            executed = try await executor.embeddings(body, plan: plan, context: call)
         } catch let error as ProviderError {
-            registry.health.recordFailure(route.settings.name, error)
             throw error.gatewayError
         }
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        headers[.xProvider] = route.settings.name
-        headers[.xModel] = route.upstreamModel
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: upstream.body)))
+        headers[.xProvider] = executed.answeredBy.providerName
+        headers[.xModel] = executed.answeredBy.model
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: executed.value.body)))
     }
 
     /// Answers in process with the native model, in the OpenAI response shape.

@@ -1,4 +1,5 @@
 import DejaProviders
+import DejaReliability
 import Hummingbird
 import HTTPTypes
 import NIOCore
@@ -8,6 +9,7 @@ import NIOCore
 /// names, base URLs and upstream error texts describe the operator's setup.
 struct InfoHandlers: Sendable {
     let registry: ProviderRegistry
+    let health: ProviderHealth
     let demo: Bool
     let admin: AdminGuard
     let startedAt = ContinuousClock.now
@@ -29,7 +31,7 @@ struct InfoHandlers: Sendable {
         guard admin.isAuthorized(request, context: context) else {
             return .json(.object(JSONObject(["status": .string(registry.settings.isEmpty ? "not_ready" : "ok")])))
         }
-        let snapshot = registry.health.snapshot()
+        let snapshot = health.snapshot()
         var providers: [JSONValue] = []
         var degraded = false
         for s in registry.settings {

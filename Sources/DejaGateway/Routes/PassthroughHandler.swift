@@ -1,5 +1,6 @@
 import DejaHTTPClient
 import DejaProviders
+import DejaReliability
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -19,6 +20,7 @@ struct PassthroughHandler: Sendable {
     typealias Family = PassthroughPolicy.Family
 
     let registry: ProviderRegistry
+    let executor: UpstreamExecutor
     let client: UpstreamClient
     let policy: PassthroughPolicy
     /// True when client keys are configured: credential headers then carry gateway keys.
@@ -89,14 +91,22 @@ struct PassthroughHandler: Sendable {
         }
 
         let upstream: StreamingResponse
+        let provider = settings.name
+        let (client, timeout) = (self.client, self.timeout)
         do {
-            upstream = try await client.stream(outbound, timeout: timeout)
-        } catch {
-            registry.health.recordFailure(settings.name, .connectionFailed(provider: settings.name, detail: "\(error)"))
-            if error == .readTimeout {
-                throw GatewayError(status: .gatewayTimeout, message: "The upstream provider '\(settings.name)' did not answer in time", type: "upstream_error", code: "upstream_timeout")
+            upstream = try await executor.relay(provider: provider, isFailure: Self.relayedFailure(provider: provider)) {
+                do {
+                    return try await client.stream(outbound, timeout: timeout)
+                } catch {
+                    throw (error as? UpstreamClientError) == .readTimeout
+                        ? ProviderError.timeout(provider: provider) : ProviderError.connectionFailed(provider: provider, detail: "\(error)")
+                }
             }
-            throw GatewayError(status: .badGateway, message: "Could not reach the upstream provider '\(settings.name)'", type: "upstream_error", code: "upstream_unavailable")
+        } catch let error as ProviderError where error.isTimeout {
+            throw GatewayError(status: .gatewayTimeout, message: "The upstream provider '\(provider)' did not answer in time", type: "upstream_error", code: "upstream_timeout")
+        } catch {
+            // The message leaves the detail out: it may name the URL, whose query may carry a key.
+            throw GatewayError(status: .badGateway, message: "Could not reach the upstream provider '\(provider)'", type: "upstream_error", code: "upstream_unavailable")
         }
         context.logger.debug(
             "Pass-through", metadata: ["deja.provider": .string(settings.name), "deja.upstream.status": .stringConvertible(upstream.status.code)])
@@ -114,6 +124,15 @@ struct PassthroughHandler: Sendable {
             status: HTTPResponse.Status(code: Int(upstream.status.code), reasonPhrase: upstream.status.reasonPhrase),
             headers: headers,
             body: ResponseBody(asyncSequence: upstream.body))
+    }
+
+    /// A relayed answer that counts against the provider's health: a 5xx or a 429.
+    static func relayedFailure(provider: String) -> (StreamingResponse) -> ProviderError? {
+        { response in
+            let status = Int(response.status.code)
+            guard status >= 500 || status == 429 else { return nil }
+            return .upstreamStatus(status, provider: provider, message: "HTTP \(status) relayed from the pass-through")
+        }
     }
 
     static func prefix(_ family: Family) -> String {

@@ -1,0 +1,91 @@
+import DejaProviders
+import Foundation
+import HTTPTypes
+
+/// How a chat answer was produced, as `X-Cache` says it.
+enum CacheStatus: String, Sendable {
+    /// The same request (exact key) was answered before.
+    case hitExact = "HIT-EXACT"
+    /// A verified paraphrase was answered before.
+    case hitSemantic = "HIT-SEMANTIC"
+    /// Looked up, not found: answered upstream (and stored when allowed).
+    case miss = "MISS"
+    /// Not looked up (cache off, a request that may not be cached, or `no-cache` / `"x-cache": false`).
+    case bypass = "BYPASS"
+
+    var isHit: Bool { self == .hitExact || self == .hitSemantic }
+}
+
+/// The one place that says, for every chat answer, who produced it and how: the `X-Provider`,
+/// `X-Model`, `X-Cache`, `X-Cached` and `X-Cache-Similarity` headers and the `x-gateway` object
+/// of a JSON answer.
+struct GatewayReport: Sendable {
+    var provider: String
+    var model: String
+    var cache: CacheStatus
+    /// From the request's arrival to the answer (JSON answers only).
+    var latency: Duration = .zero
+    /// The answering upstream call's own latency (upstream answers only).
+    var upstreamLatency: Duration?
+    var similarity: Float?
+    var cacheEntryID: UInt64?
+    /// What the stored answer cost to produce when it was first answered (hits only).
+    var latencySavedMs: Double?
+    var fallbackUsed = false
+    /// Upstream calls made for this answer (upstream answers only).
+    var attempts: Int?
+
+    /// A hit: the stored entry's `provider/model` names who answered.
+    init(hit entry: String, cache: CacheStatus) {
+        if let slash = entry.firstIndex(of: "/") {
+            provider = String(entry[..<slash])
+            model = String(entry[entry.index(after: slash)...])
+        } else {
+            provider = ""
+            model = entry
+        }
+        self.cache = cache
+    }
+
+    /// An upstream answer.
+    init(provider: String, model: String, cache: CacheStatus) {
+        self.provider = provider
+        self.model = model
+        self.cache = cache
+    }
+
+    var headers: HTTPFields {
+        var fields = HTTPFields()
+        fields[.xProvider] = provider
+        fields[.xModel] = model
+        fields[.xCache] = cache.rawValue
+        fields[.xCached] = cache.isHit ? "true" : "false"
+        if let similarity { fields[.xCacheSimilarity] = String(format: "%.4f", similarity) }
+        return fields
+    }
+
+    /// The `x-gateway` object's bytes.
+    var json: [UInt8] {
+        var gateway = JSONObject()
+        gateway.append("provider", .string(provider))
+        gateway.append("model", .string(model))
+        gateway.append("latency_ms", .double(Self.milliseconds(latency)))
+        if let upstreamLatency { gateway.append("upstream_latency_ms", .double(Self.milliseconds(upstreamLatency))) }
+        gateway.append("cache", .string(cache.rawValue))
+        gateway.append("cache_hit", .bool(cache.isHit))
+        if cache.isHit {
+            gateway.append("similarity", similarity.map { .double((Double($0) * 10_000).rounded() / 10_000) } ?? .double(1))
+        }
+        if let cacheEntryID { gateway.append("cache_entry_id", .string(String(cacheEntryID))) }
+        if let latencySavedMs { gateway.append("latency_saved_ms", .double(latencySavedMs)) }
+        gateway.append("fallback_used", .bool(fallbackUsed))
+        if let attempts { gateway.append("attempts", .int(attempts)) }
+        return JSONWriter.serialize(.object(gateway))
+    }
+
+    /// Milliseconds with microsecond resolution.
+    static func milliseconds(_ d: Duration) -> Double {
+        let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        return (ms * 1000).rounded() / 1000
+    }
+}
