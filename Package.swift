@@ -45,8 +45,17 @@ let package = Package(
         .target(
             name: "DejaEmbedding",
             dependencies: [
-                "CBLAS", "DejaHTTPClient",
+                "CBLAS",
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The embedder that calls an OpenAI-compatible /v1/embeddings service: the only embedder
+        // that needs the HTTP client, so the others stay free of it.
+        .target(
+            name: "DejaRemoteEmbedding",
+            dependencies: [
+                "DejaEmbedding", "DejaHTTPClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -75,9 +84,13 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // The OpenAI wire types every layer speaks (JSON, SSE, the chat request, the limits on
+        // what a client or an upstream can send); no I/O, no dependencies.
+        .target(name: "DejaWire"),
         .target(
             name: "DejaProviders",
             dependencies: [
+                "DejaWire",
                 "DejaHTTPClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -96,7 +109,7 @@ let package = Package(
         .target(
             name: "DejaCache",
             dependencies: [
-                "DejaProviders", "DejaIndex", "DejaEmbedding", "DejaRedis", "DejaVerifier",
+                "DejaWire", "DejaIndex", "DejaEmbedding", "DejaRedis", "DejaVerifier",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -107,7 +120,7 @@ let package = Package(
         .target(
             name: "DejaReliability",
             dependencies: [
-                "DejaProviders",
+                "DejaWire", "DejaProviders",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
@@ -117,11 +130,13 @@ let package = Package(
         .target(
             name: "DejaGateway",
             dependencies: [
-                "DejaHTTPClient", "DejaHTTPServer", "DejaProviders", "DejaReliability", "DejaCache", "DejaEmbedding", "DejaIndex", "DejaRedis", "DejaObservability", "DejaVerifier",
+                "DejaHTTPClient", "DejaHTTPServer", "DejaWire", "DejaProviders", "DejaReliability", "DejaRemoteEmbedding", "DejaCache", "DejaEmbedding", "DejaIndex", "DejaRedis", "DejaObservability", "DejaVerifier",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -155,7 +170,7 @@ let package = Package(
         .executableTarget(
             name: "deja",
             dependencies: [
-                "DejaGateway", "DejaSim", "DejaIndex", "DejaEmbedding", "DejaCache", "DejaProviders", "DejaVerifier",
+                "DejaGateway", "DejaSim", "DejaIndex", "DejaEmbedding", "DejaCache", "DejaWire", "DejaProviders", "DejaVerifier",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -164,6 +179,7 @@ let package = Package(
 
         .testTarget(name: "DejaIndexTests", dependencies: ["DejaIndex", "CDistance"]),
         .testTarget(name: "DejaEmbeddingTests", dependencies: ["DejaEmbedding"]),
+        .testTarget(name: "DejaRemoteEmbeddingTests", dependencies: ["DejaRemoteEmbedding", "DejaEmbedding"]),
         .testTarget(name: "DejaVerifierTests", dependencies: ["DejaVerifier", "DejaEmbedding"]),
         .testTarget(
             name: "DejaHTTPClientTests",
@@ -174,12 +190,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "DejaProvidersTests", dependencies: ["DejaProviders", "DejaHTTPClient"]),
-        .testTarget(name: "DejaReliabilityTests", dependencies: ["DejaReliability", "DejaProviders", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "DejaProvidersTests", dependencies: ["DejaWire", "DejaProviders", "DejaHTTPClient"]),
+        .testTarget(name: "DejaReliabilityTests", dependencies: ["DejaReliability", "DejaWire", "DejaProviders", .product(name: "Logging", package: "swift-log")]),
         // Harnesses shared by test targets (a real redis-server on a free port); not a product.
         .target(name: "DejaTestSupport", path: "Sources/DejaTestSupport"),
         .testTarget(name: "DejaRedisTests", dependencies: ["DejaRedis", "DejaTestSupport", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "DejaCacheTests", dependencies: ["DejaCache", "DejaProviders", "DejaEmbedding", "DejaIndex", "DejaVerifier", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "DejaCacheTests", dependencies: ["DejaCache", "DejaWire", "DejaEmbedding", "DejaIndex", "DejaVerifier", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "DejaSimTests",
             dependencies: [
@@ -191,11 +207,12 @@ let package = Package(
         .testTarget(
             name: "DejaGatewayTests",
             dependencies: [
-                "DejaGateway", "DejaSim", "DejaProviders", "DejaCache", "DejaEmbedding", "DejaRedis", "DejaTestSupport", "DejaVerifier",
+                "DejaGateway", "DejaSim", "DejaWire", "DejaProviders", "DejaCache", "DejaEmbedding", "DejaRemoteEmbedding", "DejaRedis", "DejaTestSupport", "DejaVerifier",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

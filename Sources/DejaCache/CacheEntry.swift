@@ -1,4 +1,4 @@
-public import DejaProviders
+public import DejaWire
 
 /// One cached completion. The response is kept pre-rendered so a hit costs a few byte copies:
 /// only `id`, `created` and the `x-gateway` object change per hit.

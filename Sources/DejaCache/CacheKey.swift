@@ -1,5 +1,5 @@
-public import DejaProviders
 import Crypto
+public import DejaWire
 
 /// A 256-bit SHA-256 digest used as a cache key. Cryptographic so that no client can craft a
 /// request whose key collides with another tenant's entry.

@@ -1,8 +1,8 @@
 public import DejaRedis
 public import Logging
 import DejaEmbedding
-import DejaProviders
 import Synchronization
+public import DejaWire
 
 /// Mirrors cache entries to Redis and keeps peer gateway instances in step.
 ///

@@ -1,5 +1,4 @@
 import Crypto
-import DejaProviders
 
 /// The Redis form of a cache entry (layout version 2, docs/REDIS.md) and its authentication.
 ///

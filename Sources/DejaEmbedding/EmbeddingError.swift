@@ -59,7 +59,7 @@ public struct EmbeddingError: Error, Hashable, Sendable, CustomStringConvertible
     public static let invalidRemoteResponse = EmbeddingError(.invalidRemoteResponse)
 
     /// Returns a copy carrying the given context.
-    func with(path: String? = nil, detail: String? = nil, statusCode: Int? = nil) -> EmbeddingError {
+    package func with(path: String? = nil, detail: String? = nil, statusCode: Int? = nil) -> EmbeddingError {
         var copy = self
         if let path { copy.path = path }
         if let detail { copy.detail = detail }

@@ -11,6 +11,8 @@ import DejaObservability
 import DejaRedis
 import DejaReliability
 import Foundation
+import ServiceLifecycle
+import UnixSignals
 import Synchronization
 
 /// The Deja HTTP application: owns the shared upstream `HTTPClient`, the provider registry and
@@ -163,56 +165,53 @@ public final class Gateway: Sendable {
             logger: logger)
     }
 
-    /// Starts what runs beside the server: the Redis mirror (rebuilding the cache from Redis)
-    /// and the sweeper that drops expired entries and idempotency records.
-    func startBackgroundWork() async -> Task<Void, Never> {
-        if let mirror = front?.mirror { await mirror.start() }
+    /// The services that run beside the HTTP server: the expiry sweeper and, with Redis, the
+    /// cache mirror. Starts the mirror first (it rebuilds the cache from Redis) so that the
+    /// server, started after, serves the shared cache from its first request.
+    func backgroundServices() async -> [any Service] {
         let front = self.front
         let idempotency = self.idempotency
-        return Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(30))
-                front?.cache.sweepExpired()
+        var services: [any Service] = [
+            ExpirySweeper(every: .seconds(30)) {
+                _ = front?.cache.sweepExpired()
                 idempotency.sweep()
             }
+        ]
+        if let mirror = front?.mirror {
+            await mirror.start()
+            services.append(CacheMirrorService(mirror: mirror))
         }
+        return services
     }
 
-    func stopBackgroundWork(_ task: Task<Void, Never>) async {
-        task.cancel()
-        front?.mirror?.shutdown()
-        upstreamClient.shutdown()
-    }
-
-    /// Serves until SIGINT/SIGTERM, then drains and shuts the upstream client down.
+    /// Serves until SIGINT/SIGTERM, then stops every service (server, sweeper, mirror) and shuts
+    /// the upstream client down.
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let background = await startBackgroundWork()
-        let app = makeApplication(onRunning: onRunning)
-        do {
-            try await app.runService()
-        } catch {
-            await stopBackgroundWork(background)
-            throw error
-        }
-        await stopBackgroundWork(background)
+        let services = await backgroundServices()
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [makeApplication(onRunning: onRunning)] + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        defer { upstreamClient.shutdown() }
+        try await group.run()
     }
 
     /// Starts serving in the background and returns once listening.
     public func start() async throws -> RunningGateway {
-        let background = await startBackgroundWork()
+        let services = await backgroundServices()
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let app = makeApplication { port in portContinuation.yield(port) }
+        let group = ServiceGroup(configuration: .init(services: [app] + services, logger: logger))
         let task = Task {
             defer { portContinuation.finish() }
-            try await app.run()
+            try await group.run()
         }
         var iterator = portStream.makeAsyncIterator()
         guard let port = await iterator.next() else {
-            await stopBackgroundWork(background)
-            _ = try await task.value
+            _ = try? await task.value
+            upstreamClient.shutdown()
             throw GatewayStartError(message: "the gateway stopped before it was listening")
         }
-        return RunningGateway(port: port, task: task, gateway: self, background: background)
+        return RunningGateway(port: port, task: task, gateway: self)
     }
 }
 
@@ -227,21 +226,19 @@ public final class RunningGateway: Sendable {
     public let port: Int
     public let gateway: Gateway
     private let task: Task<Void, any Error>
-    private let background: Task<Void, Never>
 
-    init(port: Int, task: Task<Void, any Error>, gateway: Gateway, background: Task<Void, Never>) {
+    init(port: Int, task: Task<Void, any Error>, gateway: Gateway) {
         self.port = port
         self.task = task
         self.gateway = gateway
-        self.background = background
     }
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    /// Stops serving and releases the upstream client.
+    /// Stops serving (and the services beside the server) and releases the upstream client.
     public func shutdown() async {
         task.cancel()
         _ = try? await task.value
-        await gateway.stopBackgroundWork(background)
+        gateway.upstreamClient.shutdown()
     }
 }

@@ -1,6 +1,7 @@
 public import DejaProviders
 public import Logging
 import NIOHTTP1
+public import DejaWire
 
 /// The per-request facts every attempt needs: the request id to forward, the request's logger
 /// and the client's headers (each candidate forwards only those its provider is configured for).

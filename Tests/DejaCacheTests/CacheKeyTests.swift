@@ -1,7 +1,7 @@
-import DejaProviders
 import Testing
 
 @testable import DejaCache
+import DejaWire
 
 @Suite struct CacheKeyTests {
     func fingerprint(_ json: String, scope: String = "tenant:a", model: String = "sim/m") throws -> RequestFingerprint {

@@ -1,5 +1,5 @@
 import DejaEmbedding
-import DejaProviders
+import DejaWire
 import Logging
 import Testing
 

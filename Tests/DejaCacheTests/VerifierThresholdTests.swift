@@ -1,11 +1,11 @@
 import DejaEmbedding
-import DejaProviders
 import DejaVerifier
 import Logging
 import Synchronization
 import Testing
 
 @testable import DejaCache
+import DejaWire
 
 /// Records the threshold each candidate reached the verifier at, and accepts it.
 final class ThresholdRecorder: HitVerifier {

@@ -1,3 +1,4 @@
+import DejaWire
 import DejaSim
 import Logging
 import AsyncHTTPClient

@@ -45,6 +45,7 @@ extension Harness.Reply {
 }
 
 import Crypto
+import DejaWire
 
 enum SHA {
     static func sha256(_ s: String) -> [UInt8] { Array(SHA256.hash(data: Array(s.utf8))) }

@@ -8,6 +8,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Testing
+import DejaWire
 
 /// The semantic cache on the request path, end to end against the simulator.
 @Suite struct CacheTests {

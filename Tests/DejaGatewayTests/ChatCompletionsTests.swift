@@ -6,6 +6,7 @@ import DejaSim
 import NIOCore
 import NIOHTTP1
 import Testing
+import DejaWire
 
 @Suite struct ChatCompletionsTests {
     @Test func nonStreamingCompletionCarriesGatewayHeadersAndObject() async throws {

@@ -1,3 +1,4 @@
+import DejaWire
 import NIOHTTP1
 import NIOCore
 import Logging

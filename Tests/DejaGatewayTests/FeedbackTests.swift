@@ -1,3 +1,4 @@
+import DejaWire
 import DejaCache
 import DejaGateway
 import DejaProviders

@@ -9,6 +9,7 @@ import Foundation
 import Logging
 import NIOCore
 import Testing
+import DejaWire
 
 /// The Redis mirror as a trust boundary: whatever someone with write access to Redis puts there,
 /// the gateway serves no forged answer, does not crash, and keeps serving; invalidations survive

@@ -12,6 +12,7 @@ import Synchronization
 import Testing
 
 @testable import DejaGateway
+import DejaWire
 
 /// `X-Idempotency-Key` ownership ends exactly once, whatever ends the request: a client that hangs
 /// up mid-stream, a body never written, a stream that fails midway, an oversize answer. Every wait

@@ -1,3 +1,4 @@
+import DejaWire
 import AsyncHTTPClient
 import DejaCache
 import DejaProviders

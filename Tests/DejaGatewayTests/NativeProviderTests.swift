@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Testing
+import DejaWire
 
 /// OpenAI clients using `claude-…` and `gemini-…` models: the gateway translates to each
 /// provider's own API (spoken by the simulator) and back.

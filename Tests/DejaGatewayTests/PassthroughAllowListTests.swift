@@ -1,3 +1,4 @@
+import DejaWire
 @testable import DejaGateway
 import DejaProviders
 import DejaSim

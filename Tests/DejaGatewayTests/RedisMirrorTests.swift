@@ -9,6 +9,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Testing
+import DejaWire
 
 /// The Redis mirror against a real `redis-server` started on a free port.
 @Suite(.serialized) struct RedisMirrorTests {

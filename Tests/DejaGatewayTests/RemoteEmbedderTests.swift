@@ -1,4 +1,6 @@
 import DejaCache
+import DejaEmbedding
+import DejaRemoteEmbedding
 import DejaGateway
 import DejaSim
 import Testing

@@ -8,6 +8,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Testing
+import DejaWire
 
 /// A gateway and a simulator on free loopback ports, plus a client; torn down after the body.
 struct Harness {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import DejaProviders
+import DejaWire
 
 @Suite struct AnthropicRequestTests {
     func translate(_ json: String, defaultMaxTokens: Int = 4096, stream: Bool = false) throws -> JSONObject {

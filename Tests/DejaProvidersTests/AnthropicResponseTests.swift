@@ -3,6 +3,7 @@ import Logging
 import Testing
 
 @testable import DejaProviders
+import DejaWire
 
 @Suite struct AnthropicResponseTests {
     struct Case: Sendable, CustomStringConvertible {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import DejaProviders
+import DejaWire
 
 /// Helpers for the Anthropic and Gemini translation tests: parsing, seeded slicing of recorded
 /// streams, and assembling OpenAI chunks back into one answer.

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import DejaProviders
+import DejaWire
 
 @Suite struct ChatRequestTests {
     func parse(_ text: String) throws(InvalidRequestError) -> ChatRequest {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import DejaProviders
+import DejaWire
 
 @Suite struct GeminiEmbeddingsTests {
     @Test func requestMatchesTheRecordedShape() throws {

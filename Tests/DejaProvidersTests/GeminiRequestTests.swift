@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import DejaProviders
+import DejaWire
 
 @Suite struct GeminiRequestTests {
     func translate(_ json: String, model: String = "gemini-2.5-flash") throws -> JSONObject {

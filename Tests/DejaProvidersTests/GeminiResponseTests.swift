@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import DejaProviders
+import DejaWire
 
 @Suite struct GeminiResponseTests {
     struct Case: Sendable, CustomStringConvertible {

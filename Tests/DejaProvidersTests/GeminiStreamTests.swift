@@ -1,6 +1,7 @@
 import Testing
 
 @testable import DejaProviders
+import DejaWire
 
 @Suite struct GeminiStreamTests {
     struct Case: Sendable, CustomStringConvertible {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import DejaProviders
+import DejaWire
 
 /// Seeded generators of hostile client input. Deterministic, so a failing case is reproducible
 /// from its seed and index.

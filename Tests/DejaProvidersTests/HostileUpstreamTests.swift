@@ -1,6 +1,7 @@
 import Testing
 
 @testable import DejaProviders
+import DejaWire
 
 /// What a hostile or broken upstream can send — absurd indices, overflowing usage, endless SSE
 /// lines — ends in a `ProviderError` or a clamped value, never a trap or unbounded growth.

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import DejaProviders
+import DejaWire
 
 @Suite struct JSONParserTests {
     @Test func keepsMemberOrderAndNumberText() throws {

@@ -2,6 +2,7 @@ import DejaHTTPClient
 import Testing
 
 @testable import DejaProviders
+import DejaWire
 
 /// Model names: the accepted shape, rejections that never echo the name, and the URL escaping of
 /// names that reach a path.

@@ -3,6 +3,7 @@ import DejaProviders
 import Logging
 import Synchronization
 import Testing
+import DejaWire
 
 /// A provider whose answers the test scripts: each call takes the next outcome.
 final class ScriptedProvider: UpstreamProvider {

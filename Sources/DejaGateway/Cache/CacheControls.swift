@@ -3,6 +3,7 @@ import Foundation
 import DejaProviders
 import HTTPTypes
 import Hummingbird
+import DejaWire
 
 /// The per-request cache controls: `Cache-Control: no-cache` or body `"x-cache": false` skip the
 /// lookup (the answer is still stored); `Cache-Control: no-store` skips storing; `x-cache-ttl`

@@ -4,6 +4,7 @@ import DejaObservability
 import DejaProviders
 import DejaReliability
 import Logging
+import DejaWire
 
 /// The gateway's handle on the semantic cache: the cache itself, the coalescer for identical
 /// in-flight requests and the idempotency store, created once per gateway.

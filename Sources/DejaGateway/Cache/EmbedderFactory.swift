@@ -1,6 +1,7 @@
 import DejaHTTPClient
 import DejaCache
 import DejaEmbedding
+import DejaRemoteEmbedding
 import DejaVerifier
 import Foundation
 import Logging

@@ -2,6 +2,7 @@ import DejaProviders
 public import Hummingbird
 import HTTPTypes
 import NIOCore
+import DejaWire
 
 /// An error rendered in the OpenAI shape `{"error":{"message","type","param","code"}}` with a
 /// fitting status. Every failure the client sees goes through this type.

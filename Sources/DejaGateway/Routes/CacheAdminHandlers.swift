@@ -4,6 +4,7 @@ import DejaProviders
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import DejaWire
 
 /// `GET /api/cache/stats` and `POST /api/cache/invalidate`, behind `AdminGuard` (the admin token,
 /// or the checked loopback convenience); `POST /api/cache/feedback`, open to the client tenant that

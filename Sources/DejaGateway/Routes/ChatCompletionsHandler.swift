@@ -8,6 +8,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import DejaWire
 
 /// `POST /v1/chat/completions`, read top to bottom: parse → plan → cache controls →
 /// cache lookup / coalesced flight → execute upstream → render.

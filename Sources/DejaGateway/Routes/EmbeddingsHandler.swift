@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import NIOCore
+import DejaWire
 
 /// `POST /v1/embeddings`: validated, then forwarded to the provider that serves the model.
 struct EmbeddingsHandler: Sendable {

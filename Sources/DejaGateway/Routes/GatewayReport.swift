@@ -1,6 +1,7 @@
 import DejaProviders
 import Foundation
 import HTTPTypes
+import DejaWire
 
 /// How a chat answer was produced, as `X-Cache` says it.
 enum CacheStatus: String, Sendable {

@@ -3,6 +3,7 @@ import DejaReliability
 import Hummingbird
 import HTTPTypes
 import NIOCore
+import DejaWire
 
 /// `GET /v1/models`, `GET /health`, `/health/live`, `/health/ready`: small read-only answers.
 /// `/health` says only whether the gateway is up unless the caller has admin authority: provider

@@ -2,6 +2,7 @@ import DejaProviders
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import DejaWire
 
 extension Response {
     /// A JSON response of the gateway's own (health, models, cache API, local embeddings).

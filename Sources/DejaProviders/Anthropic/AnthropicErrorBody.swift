@@ -1,3 +1,4 @@
+public import DejaWire
 /// Anthropic error bodies: `{"type":"error","error":{"type","message"},"request_id"}`.
 public enum AnthropicErrorBody {
     /// Extracts the error from an Anthropic error body (members in any order), or nil when the

@@ -1,3 +1,4 @@
+public import DejaWire
 /// OpenAI chat request → Anthropic Messages request.
 extension AnthropicProvider {
     /// Builds the Messages API body for an OpenAI chat request.

@@ -1,3 +1,4 @@
+public import DejaWire
 /// Anthropic Messages response → OpenAI `chat.completion`.
 extension AnthropicProvider {
     /// Translates a Messages API response body into an OpenAI `chat.completion` object.

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 public import NIOCore
 import NIOHTTP1
+public import DejaWire
 
 /// An adapter for Anthropic's Messages API (`POST {baseURL}/v1/messages`). OpenAI chat requests
 /// are translated into Messages requests and the answers, streamed or not, back into OpenAI

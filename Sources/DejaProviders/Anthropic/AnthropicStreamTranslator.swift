@@ -1,3 +1,4 @@
+public import DejaWire
 /// Translates Anthropic Messages stream events into OpenAI `chat.completion.chunk` payloads.
 ///
 /// A pure state machine: feed it each server-sent event in order and relay what it returns. It

@@ -1,3 +1,4 @@
+public import DejaWire
 /// Conversation turns with consecutive same-role contributions merged into one turn: Anthropic
 /// requires strictly alternating roles and Gemini prefers them, while OpenAI clients may send
 /// several user or tool messages in a row. Empty contributions are dropped.

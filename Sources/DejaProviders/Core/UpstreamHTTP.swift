@@ -2,6 +2,7 @@ import DejaHTTPClient
 import Logging
 import NIOCore
 import NIOHTTP1
+public import DejaWire
 
 /// The HTTP plumbing every adapter shares: send a JSON request over the upstream client, map
 /// transport failures and non-2xx answers to `ProviderError`, bound what is read.

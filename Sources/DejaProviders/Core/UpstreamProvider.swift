@@ -1,5 +1,6 @@
 public import Logging
 public import NIOHTTP1
+public import DejaWire
 
 /// Per-call context an adapter needs: the request id to forward, a request-scoped logger, and
 /// headers the gateway was configured to pass through to this provider.

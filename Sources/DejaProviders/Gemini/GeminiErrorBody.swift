@@ -1,3 +1,4 @@
+public import DejaWire
 /// Gemini error bodies: `{"error":{"code","message","status","details":[{"@type",…}]}}`.
 public enum GeminiErrorBody {
     /// Extracts the error from a Gemini error body, or nil when the bytes are not one. The status

@@ -1,3 +1,4 @@
+public import DejaWire
 /// OpenAI embeddings ↔ Gemini `batchEmbedContents`.
 extension GeminiProvider {
     /// Builds the `batchEmbedContents` body for an OpenAI embeddings request (`input` a string or

@@ -1,3 +1,4 @@
+public import DejaWire
 /// OpenAI chat request → Gemini `generateContent` request.
 extension GeminiProvider {
     /// Builds the `generateContent` / `streamGenerateContent` body for an OpenAI chat request.

@@ -1,3 +1,4 @@
+public import DejaWire
 /// Gemini `generateContent` response → OpenAI `chat.completion`.
 extension GeminiProvider {
     /// Translates a `generateContent` response body into an OpenAI `chat.completion` object. Each

@@ -4,6 +4,7 @@ import Logging
 public import NIOCore
 import NIOHTTP1
 import Synchronization
+public import DejaWire
 
 /// An adapter for the Google Gemini API (`generateContent`, `streamGenerateContent?alt=sse`,
 /// `batchEmbedContents`). OpenAI chat and embeddings requests are translated into Gemini requests

@@ -1,3 +1,4 @@
+public import DejaWire
 /// Translates Gemini `streamGenerateContent?alt=sse` events into OpenAI `chat.completion.chunk`
 /// payloads.
 ///

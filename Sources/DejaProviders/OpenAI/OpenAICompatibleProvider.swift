@@ -2,6 +2,7 @@ public import DejaHTTPClient
 import Logging
 import NIOCore
 import NIOHTTP1
+public import DejaWire
 
 /// An adapter for every server that speaks the OpenAI chat-completions API: OpenAI, Groq,
 /// Together, Ollama, vLLM, and any `base_url`. Requests go out as the client sent them (only

@@ -1,3 +1,4 @@
+public import DejaWire
 /// The fields of an OpenAI-style error body `{"error":{"message","type","param","code"}}`.
 public struct OpenAIErrorBody: Sendable, Hashable {
     public var message: String

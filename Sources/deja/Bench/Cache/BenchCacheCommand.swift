@@ -6,6 +6,7 @@ import DejaVerifier
 import Foundation
 import Logging
 import Synchronization
+import DejaWire
 
 /// `deja bench cache --pairs FILE.jsonl`: runs labelled query pairs through the real cache code
 /// (store `a`, look up `b`, each pair in a namespace of its own) and reports, per threshold and

@@ -4,6 +4,7 @@ import DejaEmbedding
 import DejaProviders
 import Foundation
 import Logging
+import DejaWire
 
 /// `deja bench cache-scale`: the cost of one cache lookup (exact miss → semantic search in one
 /// namespace → verification) as the namespace grows, through the real cache code. Vectors come

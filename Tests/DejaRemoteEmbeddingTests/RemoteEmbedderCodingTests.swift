@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import DejaEmbedding
+import DejaEmbedding
+@testable import DejaRemoteEmbedding
 
 @Suite("RemoteEmbedder request and response coding")
 struct RemoteEmbedderCodingTests {

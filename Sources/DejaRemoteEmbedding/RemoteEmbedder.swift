@@ -1,3 +1,4 @@
+public import DejaEmbedding
 import DejaHTTPClient
 import Foundation
 import Logging

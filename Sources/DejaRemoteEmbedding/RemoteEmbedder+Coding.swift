@@ -1,3 +1,4 @@
+import DejaEmbedding
 import Foundation
 
 extension RemoteEmbedder {
