@@ -207,7 +207,7 @@ let package = Package(
         .testTarget(
             name: "DejaGatewayTests",
             dependencies: [
-                "DejaGateway", "DejaSim", "DejaWire", "DejaProviders", "DejaCache", "DejaEmbedding", "DejaRemoteEmbedding", "DejaRedis", "DejaTestSupport", "DejaVerifier",
+                "DejaGateway", "DejaSim", "DejaWire", "DejaProviders", "DejaReliability", "DejaCache", "DejaEmbedding", "DejaRemoteEmbedding", "DejaRedis", "DejaTestSupport", "DejaVerifier",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -3,6 +3,9 @@ import Synchronization
 /// What subscribers of an upstream call receive: stream chunks as they arrive (streaming calls
 /// only), then exactly one terminal event.
 public enum FlightEvent: Sendable {
+    /// Who is answering (published once, before the first chunk or the completion; replayed to
+    /// late joiners first).
+    case origin(FlightOrigin)
     /// One `chat.completion.chunk` payload.
     case chunk([UInt8])
     /// The usage-only final chunk (`choices: []`), for subscribers that asked for usage.
@@ -11,6 +14,23 @@ public enum FlightEvent: Sendable {
     case completed(FlightOutcome)
     /// The call failed; every subscriber gets the same error.
     case failed(any Error)
+}
+
+/// Who answered a flight's upstream call, as its subscribers report it.
+public struct FlightOrigin: Sendable, Hashable {
+    public var provider: String
+    public var model: String
+    /// Upstream calls made, retries and fallbacks included.
+    public var attempts: Int
+    /// Whether a candidate other than the plan's first answered.
+    public var fallbackUsed: Bool
+
+    public init(provider: String, model: String, attempts: Int, fallbackUsed: Bool) {
+        self.provider = provider
+        self.model = model
+        self.attempts = attempts
+        self.fallbackUsed = fallbackUsed
+    }
 }
 
 /// A finished upstream call.
@@ -28,6 +48,7 @@ public struct FlightOutcome: Sendable {
 public struct FlightPublisher: Sendable {
     let flight: Flight
 
+    public func origin(_ origin: FlightOrigin) { flight.publish(.origin(origin)) }
     public func chunk(_ payload: [UInt8]) { flight.publish(.chunk(payload)) }
     public func usage(_ payload: [UInt8]) { flight.publish(.usage(payload)) }
     /// Publishes the answer. The flight stays joinable (late identical requests get the answer)
@@ -166,6 +187,7 @@ final class Flight: Sendable {
     }
 
     struct State {
+        var origin: FlightOrigin?
         var chunks: [[UInt8]] = []
         var usage: [UInt8]?
         var bufferedBytes = 0
@@ -241,19 +263,20 @@ final class Flight: Sendable {
         enum Outcome {
             case refused
             case registered
-            case finished(chunks: [[UInt8]], usage: [UInt8]?, terminal: FlightEvent)
+            case finished(origin: FlightOrigin?, chunks: [[UInt8]], usage: [UInt8]?, terminal: FlightEvent)
         }
         let outcome = state.withLock { state -> Outcome in
             guard !state.cancelled else { return .refused }
             switch state.terminal {
             case .completed?:
-                return .finished(chunks: state.chunks, usage: state.usage, terminal: state.terminal!)
+                return .finished(origin: state.origin, chunks: state.chunks, usage: state.usage, terminal: state.terminal!)
             case .failed?:
                 return .refused
-            case .chunk?, .usage?, nil:
+            case .origin?, .chunk?, .usage?, nil:
                 guard !state.overflowed, !follower || state.followers < maxFollowers else { return .refused }
                 // Yielded under the lock: a chunk published after registration is yielded after
                 // these (publish yields once it has released the lock).
+                if let origin = state.origin { continuation.yield(.origin(origin)) }
                 for chunk in state.chunks { continuation.yield(.chunk(chunk)) }
                 if let usage = state.usage { continuation.yield(.usage(usage)) }
                 state.subscribers[id] = Subscriber(continuation: continuation, follower: follower)
@@ -268,8 +291,9 @@ final class Flight: Sendable {
             return nil
         case .registered:
             return stream
-        case .finished(let chunks, let usage, let terminal):
+        case .finished(let origin, let chunks, let usage, let terminal):
             // Nothing more will be published; finishing runs `onTermination` outside the lock.
+            if let origin { continuation.yield(.origin(origin)) }
             for chunk in chunks { continuation.yield(.chunk(chunk)) }
             if let usage { continuation.yield(.usage(usage)) }
             continuation.yield(terminal)
@@ -296,13 +320,15 @@ final class Flight: Sendable {
     func publish(_ event: FlightEvent) {
         let isTerminal: Bool
         switch event {
-        case .chunk, .usage: isTerminal = false
+        case .origin, .chunk, .usage: isTerminal = false
         case .completed, .failed: isTerminal = true
         }
         let maxBufferedBytes = self.maxBufferedBytes
         let subscribers = state.withLock { state -> [AsyncStream<FlightEvent>.Continuation] in
             guard state.terminal == nil else { return [] }
             switch event {
+            case .origin(let origin):
+                state.origin = origin
             case .chunk(let payload) where !state.overflowed:
                 if state.bufferedBytes + payload.count > maxBufferedBytes {
                     Self.dropBuffer(&state)

@@ -46,8 +46,15 @@ public final class Gateway: Sendable {
         self.upstreamClient = UpstreamClient(
             configuration: .init(connectTimeout: .seconds(10), idleConnectionTimeout: .seconds(60)))
         self.registry = ProviderRegistry(configuration: configuration, client: upstreamClient, logger: logger)
+        let unresolvable = registry.unresolvableFallbacks()
+        guard unresolvable.isEmpty else {
+            upstreamClient.shutdown()
+            throw ConfigurationError(
+                "reliability.fallbacks: no enabled provider serves \(unresolvable.joined(separator: ", ")) (name a model of an enabled provider, or provider/model)")
+        }
         self.executor = UpstreamExecutor(
-            health: ProviderHealth(names: registry.settings.map(\.name)), observer: UpstreamMetricsObserver(metrics: metrics))
+            health: ProviderHealth(names: registry.settings.map(\.name)), settings: configuration.reliability.executor,
+            observer: UpstreamMetricsObserver(metrics: metrics))
         self.idempotency = IdempotencyStore(configuration: configuration.cacheSettings.cache)
         let settings = configuration.cacheSettings
         let needsNative = settings.cache.enabled && settings.embedder == .native
@@ -89,6 +96,7 @@ public final class Gateway: Sendable {
         "/api/cache/stats": ["GET"],
         "/api/cache/invalidate": ["POST"],
         "/api/cache/feedback": ["POST"],
+        "/api/circuit-breakers": ["GET"],
     ]
 
     /// The router with every route and middleware.
@@ -105,18 +113,25 @@ public final class Gateway: Sendable {
                     allowOrigin: configuration.corsAllowedOrigins.contains("*") ? .all : .custom(configuration.corsAllowedOrigins.joined(separator: ", ")),
                     allowHeaders: [
                         .accept, .authorization, .contentType, .origin, .xRequestID, .init("X-Idempotency-Key")!, .cacheControl, .xAPIKey, .xGoogAPIKey,
+                        .init("x-deja-deadline-ms")!, .init("x-deja-test-mode")!,
                     ],
                     allowMethods: [.get, .post, .options],
+                    exposedHeaders: [
+                        "X-Request-Id", "X-Response-Time", "X-Provider", "X-Model", "X-Cache", "X-Cached", "X-Cache-Similarity", "Retry-After",
+                        configuration.reliability.errorClassHeader,
+                    ],
                     maxAge: .seconds(600))))
         router.add(middleware: EdgeMiddleware(routeMethods: Self.routeMethods, metrics: metrics))
         let keyring = ClientKeyring(keys: configuration.tenants)
         let admin = AdminGuard(tokenHash: configuration.adminTokenHash, boundToLoopback: configuration.isBoundToLoopback)
         let chat = ChatCompletionsHandler(
-            registry: registry, executor: executor, maxBodyBytes: configuration.maxBodyBytes, front: front, idempotency: idempotency)
+            registry: registry, executor: executor, maxBodyBytes: configuration.maxBodyBytes, front: front, idempotency: idempotency,
+            reliability: configuration.reliability, errors: UpstreamErrorRenderer(configuration.reliability))
         let embeddings = EmbeddingsHandler(
-            registry: registry, executor: executor, maxBodyBytes: configuration.maxBodyBytes, local: localEmbedder, limits: configuration.localEmbeddings,
+            registry: registry, executor: executor, reliability: configuration.reliability, errors: UpstreamErrorRenderer(configuration.reliability),
+            maxBodyBytes: configuration.maxBodyBytes, local: localEmbedder, limits: configuration.localEmbeddings,
             encoderShare: encoderShare)
-        let info = InfoHandlers(registry: registry, health: executor.health, demo: configuration.demo, admin: admin)
+        let info = InfoHandlers(registry: registry, health: executor.health, breakers: executor.breakers, demo: configuration.demo, admin: admin)
         let v1 = router.group("/v1").add(middleware: ClientAuthenticationMiddleware(keyring: keyring, family: .openAI))
         v1.post("/chat/completions") { try await chat.handle($0, context: $1) }
         v1.post("/embeddings") { try await embeddings.handle($0, context: $1) }
@@ -129,6 +144,7 @@ public final class Gateway: Sendable {
             router.group("/api/cache").add(middleware: ClientAuthenticationMiddleware(keyring: keyring, family: .openAI))
                 .post("/feedback") { try await cacheAdmin.feedback($0, context: $1) }
         }
+        router.get("/api/circuit-breakers") { try info.circuitBreakers($0, context: $1) }
         router.get("/health") { info.health($0, context: $1) }
         router.get("/health/live") { info.live($0, context: $1) }
         router.get("/health/ready") { info.ready($0, context: $1) }

@@ -74,6 +74,21 @@ public final class GatewayMetrics: Sendable {
         ).record(duration)
     }
 
+    /// Counts one retry of an upstream call.
+    public func recordRetry(provider: String) {
+        registry.makeCounter(
+            descriptor: Self.name("llm_gateway_upstream_retries", "total", "Upstream calls retried"), labels: [("provider", provider)]
+        ).increment()
+    }
+
+    /// Sets a circuit's state: 0 closed, 1 open, 2 half-open.
+    public func setCircuitBreakerState(provider: String, model: String, value: Int) {
+        registry.makeGauge(
+            descriptor: Self.name("llm_gateway_circuit_breaker_state", "", "Circuit breaker state (0 closed, 1 open, 2 half-open)"),
+            labels: [("provider", provider), ("model", model)]
+        ).set(Int64(value))
+    }
+
     /// The Prometheus text exposition.
     public func render() -> [UInt8] {
         var buffer: [UInt8] = []

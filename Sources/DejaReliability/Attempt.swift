@@ -43,8 +43,17 @@ public struct Executed<Value: Sendable>: Sendable {
     public let latency: Duration
 }
 
-/// Told about every finished attempt: where the provider-latency metric and, later, traces and
-/// cost accounting attach without the executor knowing about them.
+/// Told about every finished attempt, retry and circuit change: where metrics and, later, traces
+/// and cost accounting attach without the executor knowing about them.
 public protocol UpstreamObserver: Sendable {
     func attemptFinished(_ attempt: Attempt)
+    /// A retry of `provider` is about to wait `delay`.
+    func retrying(provider: String, model: String, delay: Duration)
+    /// A circuit changed state.
+    func circuitChanged(provider: String, model: String, state: CircuitBreakers.State)
+}
+
+extension UpstreamObserver {
+    public func retrying(provider: String, model: String, delay: Duration) {}
+    public func circuitChanged(provider: String, model: String, state: CircuitBreakers.State) {}
 }

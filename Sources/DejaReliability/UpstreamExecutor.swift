@@ -1,20 +1,39 @@
 public import DejaProviders
+public import DejaWire
 public import Logging
 import NIOHTTP1
-public import DejaWire
+import Synchronization
 
-/// The per-request facts every attempt needs: the request id to forward, the request's logger
-/// and the client's headers (each candidate forwards only those its provider is configured for).
+/// The per-request facts every attempt needs: the request id to forward, the request's logger,
+/// the client's headers (each candidate forwards only those its provider is configured for) and
+/// the request's deadline.
 public struct UpstreamCallContext: Sendable {
     public var requestID: String
     public var logger: Logger
     /// The client's request headers, names in lower case.
     public var clientHeaders: [(name: String, value: String)]
+    /// When the whole request must be answered by; nil for none beyond each provider's timeout.
+    public var deadline: ContinuousClock.Instant?
+    /// Set by a client in test mode (`X-Deja-Test-Mode`), when the gateway allows it.
+    public var testMode: TestMode?
 
-    public init(requestID: String, logger: Logger, clientHeaders: [(name: String, value: String)] = []) {
+    /// Failures a client may ask for to test its own handling.
+    public enum TestMode: String, Sendable {
+        /// Give up at once with the degraded signal, calling nobody.
+        case forceDegraded = "force_degraded"
+        /// Fail the first attempt with a transient error (not sent upstream), then go on as usual.
+        case forceTransientRecover = "force_transient_recover"
+    }
+
+    public init(
+        requestID: String, logger: Logger, clientHeaders: [(name: String, value: String)] = [], deadline: ContinuousClock.Instant? = nil,
+        testMode: TestMode? = nil
+    ) {
         self.requestID = requestID
         self.logger = logger
         self.clientHeaders = clientHeaders
+        self.deadline = deadline
+        self.testMode = testMode
     }
 
     /// The adapter's context for one candidate: the client headers its provider may receive.
@@ -25,91 +44,129 @@ public struct UpstreamCallContext: Sendable {
                 forwarded.add(name: name, value: value)
             }
         }
-        return ProviderCallContext(requestID: requestID, logger: logger, forwardedHeaders: forwarded)
+        return ProviderCallContext(requestID: requestID, logger: logger, forwardedHeaders: forwarded, deadline: deadline)
     }
 }
 
 /// The only code that calls a provider. Chat (cached and direct), embeddings and pass-through all
-/// go through it, so health bookkeeping, the provider-latency metric and failure classification
-/// happen in one place — and retries, breakers, fallback, spans and cost attach here.
+/// go through it, so health, metrics, failure classification, retries, circuit breakers and
+/// fallback happen in one place (and spans and cost attach here later).
 ///
-/// Today it makes one attempt on the plan's first candidate; the answer comes back with who gave
-/// it and the attempts made.
-public struct UpstreamExecutor: Sendable {
+/// For each candidate of the plan, in order: skip it when its circuit is open; call it; on a
+/// transient failure retry it (full-jitter backoff or the upstream's Retry-After, within the
+/// retry budget and the deadline); on any other failure but a refused request, move on to the
+/// next candidate. A refused request (400, 404, 413, 422) is relayed at once. When nobody
+/// answered, a single-candidate plan relays its upstream's last error; otherwise the executor
+/// gives up (``ExecutionError/gaveUp(_:)``), the gateway's own degraded signal.
+public final class UpstreamExecutor: Sendable {
+    /// What the executor's knobs are set to.
+    public struct Settings: Sendable {
+        public var retry: RetryPolicy
+        public var budget: RetryBudget.Settings
+        public var breakers: CircuitBreakers.Settings
+
+        public init(retry: RetryPolicy = .init(), budget: RetryBudget.Settings = .init(), breakers: CircuitBreakers.Settings = .init()) {
+            self.retry = retry
+            self.budget = budget
+            self.breakers = breakers
+        }
+    }
+
     /// What each provider's recent calls did (read by `/health`).
     public let health: ProviderHealth
+    /// One circuit per provider and model (read by `/api/circuit-breakers`).
+    public let breakers: CircuitBreakers
+    public let settings: Settings
+    let budget: RetryBudget
+    let clock: any ReliabilityClock
+    let unitRandom: @Sendable () -> Double
     private let observer: (any UpstreamObserver)?
 
-    public init(health: ProviderHealth, observer: (any UpstreamObserver)?) {
+    public init(
+        health: ProviderHealth, settings: Settings = .init(), observer: (any UpstreamObserver)?, clock: any ReliabilityClock = SystemReliabilityClock(),
+        unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
         self.health = health
+        self.settings = settings
         self.observer = observer
+        self.clock = clock
+        self.unitRandom = unitRandom
+        self.budget = RetryBudget(settings: settings.budget, origin: clock.now)
+        self.breakers = CircuitBreakers(settings: settings.breakers) { provider, model, state in
+            observer?.circuitChanged(provider: provider, model: model, state: state)
+        }
     }
 
     /// A non-streaming chat completion: an OpenAI `chat.completion` body, checked to be a JSON
     /// object (the gateway splices its `x-gateway` member into it).
-    public func complete(_ request: ChatRequest, plan: ExecutionPlan, context: UpstreamCallContext) async throws -> Executed<UpstreamResponse> {
-        let candidate = plan.primary
-        return try await attempt(candidate, context: context) { call in
+    public func complete(_ request: ChatRequest, plan: ExecutionPlan, context: UpstreamCallContext) async throws(ExecutionError) -> Executed<UpstreamResponse> {
+        try await run(plan, context: context) { candidate, call in
             let response = try await candidate.provider.complete(request, model: candidate.model, context: call)
             guard Self.looksLikeJSONObject(response.body) else {
                 throw ProviderError.malformedResponse(provider: candidate.providerName, detail: "the completion is not a JSON object")
             }
-            return response
+            return (response, response.latency)
         }
     }
 
     /// Embeddings for an OpenAI embeddings request body: an OpenAI `list` body.
-    public func embeddings(_ body: JSONObject, plan: ExecutionPlan, context: UpstreamCallContext) async throws -> Executed<UpstreamResponse> {
-        let candidate = plan.primary
-        return try await attempt(candidate, context: context) { call in
-            try await candidate.provider.embeddings(body, model: candidate.model, context: call)
+    public func embeddings(_ body: JSONObject, plan: ExecutionPlan, context: UpstreamCallContext) async throws(ExecutionError) -> Executed<UpstreamResponse> {
+        try await run(plan, context: context) { candidate, call in
+            let response = try await candidate.provider.embeddings(body, model: candidate.model, context: call)
+            return (response, response.latency)
         }
     }
 
-    /// A streaming chat completion, returned once the upstream accepted it. The stream's end
-    /// (or its failure) is recorded when the caller reaches it; dropping the iterator cancels
-    /// the upstream request.
-    public func stream(_ request: ChatRequest, plan: ExecutionPlan, context: UpstreamCallContext) async throws -> Executed<ChatChunkStream> {
-        let candidate = plan.primary
-        let start = ContinuousClock.now
-        let chunks: ChatChunkStream
-        do {
-            chunks = try await candidate.provider.stream(request, model: candidate.model, context: context.providerContext(for: candidate))
-        } catch {
-            let failure = Self.providerError(error, provider: candidate.providerName)
-            finish(candidate.providerName, model: candidate.model, start: start, outcome: .failed(failure))
-            throw failure
+    /// A streaming chat completion, returned once its first chunk arrived: a failure before that
+    /// (a refused request, a cut before the first byte) is retried or sent to the next candidate
+    /// like any other; once the caller has the stream, nothing is retried (its bytes may already
+    /// be with the client). The stream's end or failure is recorded when the caller reaches it;
+    /// dropping the iterator cancels the upstream request.
+    public func stream(_ request: ChatRequest, plan: ExecutionPlan, context: UpstreamCallContext) async throws(ExecutionError) -> Executed<ChatChunkStream> {
+        let started = try await run(plan, context: context, recordSuccess: false) { candidate, call in
+            let start = self.clock.now
+            let chunks = try await candidate.provider.stream(request, model: candidate.model, context: call)
+            var iterator = chunks.makeAsyncIterator()
+            let first = try await iterator.next()
+            return (StartedStream(first: first, rest: iterator), self.clock.now - start)
         }
-        let accepted = ContinuousClock.now - start
+        let candidate = started.answeredBy
+        let start = clock.now - started.latency
+        let stream = started.value
         let watched = ChatChunkStream(makeIterator: { [self] in
-            var base = chunks.makeAsyncIterator()
+            guard let (first, rest) = stream.take() else { return ChatChunkStream.AsyncIterator { nil } }
+            var pending = first
+            var base = rest
             var finished = false
             return ChatChunkStream.AsyncIterator {
                 guard !finished else { return nil }
+                if let payload = pending {
+                    pending = nil
+                    return payload
+                }
                 do {
                     if let payload = try await base.next() { return payload }
                     finished = true
-                    finish(candidate.providerName, model: candidate.model, start: start, outcome: .succeeded)
+                    self.finish(candidate.providerName, model: candidate.model, start: start, outcome: .succeeded)
                     return nil
                 } catch {
                     finished = true
                     let failure = Self.providerError(error, provider: candidate.providerName)
-                    finish(candidate.providerName, model: candidate.model, start: start, outcome: .failed(failure))
+                    self.conclude(candidate, admission: .allowed, start: start, outcome: .failed(failure))
                     throw failure
                 }
             }
         })
-        let attempt = Attempt(provider: candidate.providerName, model: candidate.model, duration: accepted, outcome: .succeeded)
-        return Executed(value: watched, answeredBy: candidate, attempts: [attempt], fallbackUsed: false, latency: accepted)
+        return Executed(value: watched, answeredBy: candidate, attempts: started.attempts, fallbackUsed: started.fallbackUsed, latency: started.latency)
     }
 
     /// A call the gateway relays without an adapter (the native pass-through routes): `send`
-    /// performs it; a thrown error counts as the provider's failure, and `isFailure` says which
-    /// answers do (e.g. a relayed 5xx).
+    /// performs it once (a relayed request may not be safe to repeat); a thrown error counts as
+    /// the provider's failure, and `isFailure` says which answers do (e.g. a relayed 5xx).
     public func relay<Value: Sendable>(
         provider: String, isFailure: (Value) -> ProviderError? = { _ in nil }, _ send: () async throws -> Value
     ) async throws -> Value {
-        let start = ContinuousClock.now
+        let start = clock.now
         let value: Value
         do {
             value = try await send()
@@ -121,28 +178,137 @@ public struct UpstreamExecutor: Sendable {
         return value
     }
 
-    // MARK: - One attempt
+    // MARK: - The plan
 
-    private func attempt(
-        _ candidate: Candidate, context: UpstreamCallContext, _ call: (ProviderCallContext) async throws -> UpstreamResponse
-    ) async throws -> Executed<UpstreamResponse> {
-        let start = ContinuousClock.now
-        do {
-            let response = try await call(context.providerContext(for: candidate))
-            let attempt = finish(candidate.providerName, model: candidate.model, start: start, outcome: .succeeded)
-            return Executed(value: response, answeredBy: candidate, attempts: [attempt], fallbackUsed: false, latency: response.latency)
-        } catch {
-            let failure = Self.providerError(error, provider: candidate.providerName)
-            finish(candidate.providerName, model: candidate.model, start: start, outcome: .failed(failure))
-            throw failure
-        }
+    /// What `run` found: the value, who gave it, under which breaker admission.
+    struct Run<Value: Sendable>: Sendable {
+        var value: Value
+        var answeredBy: Candidate
+        var admission: CircuitBreakers.Admission
+        var attempts: [Attempt]
+        var fallbackUsed: Bool
+        var latency: Duration
     }
 
-    /// Records an attempt's end. An attempt cut short because its client left (the task was
-    /// cancelled) says nothing about the provider and is not recorded.
+    private func run<Value: Sendable>(
+        _ plan: ExecutionPlan, context: UpstreamCallContext,
+        _ call: (Candidate, ProviderCallContext) async throws -> (Value, latency: Duration)
+    ) async throws(ExecutionError) -> Executed<Value> {
+        let done = try await run(plan, context: context, recordSuccess: true, call)
+        return Executed(value: done.value, answeredBy: done.answeredBy, attempts: done.attempts, fallbackUsed: done.fallbackUsed, latency: done.latency)
+    }
+
+    /// Walks the plan (see the type's discussion). With `recordSuccess` false the caller records
+    /// the successful attempt itself (a stream, when it ends).
+    private func run<Value: Sendable>(
+        _ plan: ExecutionPlan, context: UpstreamCallContext, recordSuccess: Bool,
+        _ call: (Candidate, ProviderCallContext) async throws -> (Value, latency: Duration)
+    ) async throws(ExecutionError) -> Run<Value> {
+        var attempts: [Attempt] = []
+        var lastError: ProviderError?
+        var earliestProbe: ContinuousClock.Instant?
+        if context.testMode == .forceDegraded {
+            throw .gaveUp(GaveUp(reason: .forced, lastError: nil, attempts: [], retryAfter: nil))
+        }
+        var injectTransient = context.testMode == .forceTransientRecover
+        for (index, candidate) in plan.candidates.enumerated() {
+            let provider = candidate.providerName
+            var retry = 0
+            while true {
+                let now = clock.now
+                if let deadline = context.deadline, now >= deadline {
+                    throw .gaveUp(GaveUp(reason: .deadline, lastError: lastError, attempts: attempts, retryAfter: nil))
+                }
+                let admission = breakers.admit(provider: provider, model: candidate.model, now: now)
+                if case .rejected(let retryAt) = admission {
+                    earliestProbe = min(earliestProbe ?? retryAt, retryAt)
+                    context.logger.debug("Circuit open; skipping", metadata: ["deja.provider": .string(provider), "deja.model": .string(candidate.model)])
+                    break
+                }
+                if retry == 0 { budget.recordFirstAttempt(provider, now: now) }
+                let failure: ProviderError
+                do {
+                    if injectTransient {
+                        injectTransient = false
+                        throw ProviderError.upstreamStatus(503, provider: provider, message: "test mode: a forced transient failure")
+                    }
+                    let (value, latency) = try await call(candidate, context.providerContext(for: candidate))
+                    if recordSuccess {
+                        attempts.append(conclude(candidate, admission: admission, start: now, outcome: .succeeded))
+                    } else {
+                        // A started stream shows the provider answering (a probe succeeded); its
+                        // health and latency are recorded when it ends.
+                        breakers.record(provider: provider, model: candidate.model, admission: admission, outcome: .success, now: clock.now)
+                        attempts.append(Attempt(provider: provider, model: candidate.model, duration: latency, outcome: .succeeded))
+                    }
+                    return Run(value: value, answeredBy: candidate, admission: admission, attempts: attempts, fallbackUsed: index > 0, latency: latency)
+                } catch {
+                    failure = Self.providerError(error, provider: provider)
+                }
+                if Task.isCancelled {
+                    // The client left: nothing to learn about the provider, nobody to answer.
+                    breakers.record(provider: provider, model: candidate.model, admission: admission, outcome: .abandoned, now: clock.now)
+                    throw .failed(failure, attempts: attempts)
+                }
+                attempts.append(conclude(candidate, admission: admission, start: now, outcome: .failed(failure)))
+                lastError = failure
+                let failureClass = FailureClass(failure)
+                guard failureClass.allowsFallback else { throw .failed(failure, attempts: attempts) }
+                guard let wait = retryDelay(after: failure, retry: retry + 1, candidate: candidate, deadline: context.deadline) else { break }
+                observer?.retrying(provider: provider, model: candidate.model, delay: wait)
+                context.logger.debug(
+                    "Retrying upstream", metadata: ["deja.provider": .string(provider), "deja.retry.delay_ms": .stringConvertible(Int64(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000))])
+                do {
+                    try await clock.sleep(for: wait)
+                } catch {
+                    throw .failed(failure, attempts: attempts)
+                }
+                retry += 1
+            }
+        }
+        let calledAnyone = !attempts.isEmpty
+        if plan.candidates.count == 1, calledAnyone, let lastError {
+            throw .failed(lastError, attempts: attempts)
+        }
+        let retryAfter = earliestProbe.map { max(.zero, $0 - clock.now) }
+        throw .gaveUp(GaveUp(reason: calledAnyone ? .exhausted : .allCircuitsOpen, lastError: lastError, attempts: attempts, retryAfter: retryAfter))
+    }
+
+    /// The wait before retrying `candidate` after `failure`, or nil when it is not retried: not a
+    /// transient failure, attempts used up, a Retry-After beyond the cap, a wait that would pass
+    /// the deadline, or the provider's retry budget spent.
+    private func retryDelay(after failure: ProviderError, retry: Int, candidate: Candidate, deadline: ContinuousClock.Instant?) -> Duration? {
+        guard FailureClass.isTransient(failure), retry < settings.retry.maxAttempts,
+            let wait = settings.retry.delay(after: failure, retry: retry, unitRandom: unitRandom(), wallClockSeconds: clock.wallClockSeconds)
+        else { return nil }
+        let now = clock.now
+        if let deadline, now + wait >= deadline { return nil }
+        guard budget.tryWithdraw(candidate.providerName, now: now) else { return nil }
+        return wait
+    }
+
+    // MARK: - Bookkeeping
+
+    /// Records an attempt's end in health, the breaker and the observer.
+    @discardableResult
+    private func conclude(_ candidate: Candidate, admission: CircuitBreakers.Admission, start: ContinuousClock.Instant, outcome: Attempt.Outcome) -> Attempt {
+        let attempt = finish(candidate.providerName, model: candidate.model, start: start, outcome: outcome)
+        switch outcome {
+        case .succeeded:
+            breakers.record(provider: candidate.providerName, model: candidate.model, admission: admission, outcome: .success, now: clock.now)
+        case .failed(let error):
+            breakers.record(
+                provider: candidate.providerName, model: candidate.model, admission: admission,
+                outcome: Task.isCancelled ? .abandoned : .failure(FailureClass(error)), now: clock.now, reason: error.message)
+        }
+        return attempt
+    }
+
+    /// Records an attempt's end in health and the observer. An attempt cut short because its
+    /// client left (the task was cancelled) says nothing about the provider and is not recorded.
     @discardableResult
     private func finish(_ provider: String, model: String, start: ContinuousClock.Instant, outcome: Attempt.Outcome) -> Attempt {
-        let now = ContinuousClock.now
+        let now = clock.now
         let attempt = Attempt(provider: provider, model: model, duration: now - start, outcome: outcome)
         if case .failed = outcome, Task.isCancelled { return attempt }
         switch outcome {
@@ -167,5 +333,27 @@ public struct UpstreamExecutor: Sendable {
         if let error = error as? ProviderError { return error }
         if error is CancellationError { return .connectionFailed(provider: provider, detail: "the request was cancelled") }
         return .connectionFailed(provider: provider, detail: "\(error)")
+    }
+}
+
+/// A started upstream stream handed from the attempt that opened it to the stream's one reader:
+/// the chunk already read (to know the stream really started) and the iterator of the rest.
+///
+/// `@unchecked Sendable` is safe because the iterator is read by one task only: `take()` gives it
+/// out once (an atomic claim), and the attempt that stored it has returned before anyone can
+/// call `take()`.
+final class StartedStream: @unchecked Sendable {
+    private let first: [UInt8]?
+    private let rest: ChatChunkStream.AsyncIterator
+    private let claimed = Atomic<Bool>(false)
+
+    init(first: [UInt8]?, rest: ChatChunkStream.AsyncIterator) {
+        self.first = first
+        self.rest = rest
+    }
+
+    func take() -> ([UInt8]?, ChatChunkStream.AsyncIterator)? {
+        guard !claimed.exchange(true, ordering: .acquiringAndReleasing) else { return nil }
+        return (first, rest)
     }
 }

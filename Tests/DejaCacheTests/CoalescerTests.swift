@@ -12,6 +12,7 @@ import Testing
             switch event {
             case .chunk(let c): seen.append("chunk:" + String(decoding: c, as: UTF8.self))
             case .usage: seen.append("usage")
+            case .origin(let o): seen.append("origin:" + o.provider)
             case .completed(let o): seen.append("done:" + String(decoding: o.completion, as: UTF8.self))
             case .failed: seen.append("failed")
             }

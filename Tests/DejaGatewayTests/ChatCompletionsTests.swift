@@ -121,11 +121,11 @@ import DejaWire
             let reply = try await h.post(
                 "/v1/chat/completions", json: chatBody(extra: #""stream":true"#), headers: [("x-sim-truncate-stream", "3")])
             #expect(reply.status == 200)
+            // An error event, then [DONE]; nothing retried, no content duplicated.
             let events = try Harness.events(reply.body)
-            let last = try #require(events.last)
-            #expect(!last.isDoneSentinel)
-            let err = try #require(try JSONParser.parse(last.data).objectValue?["error"]?.objectValue)
+            let err = try #require(Harness.streamError(events))
             #expect(err["type"] == .string("upstream_error"))
+            #expect(h.sim.stats().openAIChatStream == 1)
         }
     }
 

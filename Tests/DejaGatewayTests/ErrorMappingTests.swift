@@ -14,7 +14,7 @@ import Testing
         (403, 502, "upstream_error"),
         (500, 502, "upstream_error"),
         (502, 502, "upstream_error"),
-        (503, 503, "provider_degraded"),
+        (503, 503, "upstream_error"),
         (400, 400, "invalid_request_error"),
         (404, 404, "invalid_request_error"),
     ])
@@ -30,8 +30,14 @@ import Testing
                 #expect(err.text("message").contains("HTTP \(upstream)"))
             }
             if upstream == 503 {
-                #expect(reply.headers.first(name: "x-deja-error-class") == "provider_degraded")
-                #expect(reply.text.contains("provider_degraded"))
+                // A single provider's own 503, relayed after its retries: its own class, not the
+                // gateway's give-up signal.
+                #expect(reply.headers.first(name: "x-deja-error-class") == "upstream_unavailable")
+                #expect(!reply.text.contains("provider_degraded") && !reply.text.contains("[DEJA_PROVIDER_DEGRADED]"))
+                #expect(h.sim.stats().openAIChat == 3)
+            }
+            if upstream == 400 || upstream == 404 || upstream == 401 || upstream == 403 {
+                #expect(h.sim.stats().openAIChat == 1, "a client error is never retried")
             }
             if upstream == 400 || upstream == 404 { #expect(err["type"]?.stringValue == type) }
         }
@@ -94,7 +100,7 @@ import Testing
         try await Harness.with { h in
             let reply = try await h.post("/v1/chat/completions", json: chatBody(extra: #""stream":true"#), headers: [("x-sim-malformed", "1")])
             let events = try Harness.events(reply.body)
-            #expect(events.last?.isDoneSentinel != true)
+            #expect(Harness.streamError(events) != nil)
         }
     }
 }

@@ -130,8 +130,7 @@ import DejaWire
             }
             #expect(cut.status == 200)
             let events = try Harness.events(cut.body)
-            #expect(events.last?.isDoneSentinel == false)
-            #expect(events.last.flatMap { try? JSONParser.parse($0.data).objectValue?["error"] } != nil)
+            #expect(Harness.streamError(events) != nil)
             #expect(Self.store(h).recordCount == 0)
             let retry = try await Self.within(15) { try await h.post("/v1/chat/completions", json: body, headers: [key]) }
             #expect(retry.status == 200)

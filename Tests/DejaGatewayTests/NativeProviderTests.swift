@@ -165,9 +165,7 @@ import DejaWire
             let reply = try await h.post(
                 "/v1/chat/completions", json: chatBody(model: model, extra: #""stream":true"#), headers: [("x-sim-truncate-stream", "2")])
             #expect(reply.status == 200)
-            let last = try #require(try Harness.events(reply.body).last)
-            #expect(!last.isDoneSentinel)
-            #expect(try JSONParser.parse(last.data).objectValue?["error"] != nil)
+            #expect(Harness.streamError(try Harness.events(reply.body)) != nil)
         }
     }
 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import DejaCache
 import DejaGateway
 import DejaProviders
+import DejaReliability
 import DejaSim
 import Foundation
 import Logging
@@ -28,6 +29,10 @@ struct Harness {
         // Most tests exercise the request path without the cache; cache tests turn it on.
         configuration.cacheSettings.cache.enabled = false
         configuration.maxBodyBytes = 64 << 10
+        // Retries back off by milliseconds and wait out no Retry-After, so that no test sleeps
+        // through a real backoff (the schedule itself is tested with an injected clock).
+        configuration.reliability.executor.retry = RetryPolicy(
+            maxAttempts: 3, initialBackoff: .milliseconds(1), maxBackoff: .milliseconds(4), maxRetryAfter: .milliseconds(100))
         configuration.providers = [
             ProviderSettings(
                 name: "sim", kind: .openai, baseURL: simURL + "/v1", apiKey: "test-key", models: ["gpt-4o-mini", "text-embedding-3-small"],
@@ -97,6 +102,13 @@ struct Harness {
     static func events(_ body: [UInt8]) throws -> [SSEEvent] {
         var parser = SSEParser()
         return try parser.feed(body)
+    }
+
+    /// The error object of a stream that failed midway: such a stream ends with the gateway's
+    /// error event and then `[DONE]`. Nil when the stream ends otherwise.
+    static func streamError(_ events: [SSEEvent]) -> JSONObject? {
+        guard events.count >= 2, events[events.count - 1].isDoneSentinel else { return nil }
+        return (try? JSONParser.parse(events[events.count - 2].data))?.objectValue?["error"]?.objectValue
     }
 }
 

@@ -9,6 +9,8 @@ import DejaWire
 final class ScriptedProvider: UpstreamProvider {
     enum Outcome: Sendable {
         case body(String)
+        /// Waits until `gate` opens, then answers with the body.
+        case gated(Gate, String)
         case chunks([String], thenFail: ProviderError?)
         case fail(ProviderError)
     }
@@ -35,6 +37,9 @@ final class ScriptedProvider: UpstreamProvider {
     func complete(_ request: ChatRequest, model: String, context: ProviderCallContext) async throws -> UpstreamResponse {
         switch next(context) {
         case .body(let text): return UpstreamResponse(body: Array(text.utf8), latency: .milliseconds(3))
+        case .gated(let gate, let text):
+            await gate.wait()
+            return UpstreamResponse(body: Array(text.utf8), latency: .milliseconds(3))
         case .chunks: throw ProviderError.invalidRequest(provider: name, message: "scripted a stream")
         case .fail(let error): throw error
         }
@@ -55,7 +60,7 @@ final class ScriptedProvider: UpstreamProvider {
                     return nil
                 }
             })
-        case .body: throw ProviderError.invalidRequest(provider: name, message: "scripted a body")
+        case .body, .gated: throw ProviderError.invalidRequest(provider: name, message: "scripted a body")
         case .fail(let error): throw error
         }
     }
@@ -65,11 +70,34 @@ final class ScriptedProvider: UpstreamProvider {
     }
 }
 
+/// Opens once; every waiter before and after goes on.
+actor Gate {
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func wait() async {
+        if isOpen { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func open() {
+        isOpen = true
+        for waiter in waiters { waiter.resume() }
+        waiters.removeAll()
+    }
+}
+
 /// Collects what the executor reports.
 final class RecordingObserver: UpstreamObserver {
     private let attempts = Mutex<[Attempt]>([])
+    private let circuits = Mutex<[String]>([])
     var recorded: [Attempt] { attempts.withLock { $0 } }
+    /// `provider/model:state` per circuit change, in order.
+    var circuitStates: [String] { circuits.withLock { $0 } }
     func attemptFinished(_ attempt: Attempt) { attempts.withLock { $0.append(attempt) } }
+    func circuitChanged(provider: String, model: String, state: CircuitBreakers.State) {
+        circuits.withLock { $0.append("\(provider)/\(model):\(state.rawValue)") }
+    }
 }
 
 let chat = try! ChatRequest.parse(Array(#"{"model":"m","messages":[{"role":"user","content":"hello"}]}"#.utf8))
@@ -79,13 +107,24 @@ func plan(_ providers: ScriptedProvider..., forwarding prefixes: [String] = []) 
     ExecutionPlan(requestedModel: "m", candidates: providers.map { Candidate(provider: $0, model: "m-up", forwardHeaderPrefixes: prefixes) })!
 }
 
+/// The upstream failure an executor error carries, if any.
+func upstreamFailure(_ error: ExecutionError?) -> ProviderError? {
+    switch error {
+    case .failed(let failure, _)?: failure
+    case .gaveUp(let gaveUp)?: gaveUp.lastError
+    case nil: nil
+    }
+}
+
 func context(headers: [(name: String, value: String)] = []) -> UpstreamCallContext {
     UpstreamCallContext(requestID: "req-1", logger: Logger(label: "test"), clientHeaders: headers)
 }
 
 @Suite struct UpstreamExecutorTests {
     let observer = RecordingObserver()
-    var executor: UpstreamExecutor { UpstreamExecutor(health: ProviderHealth(names: ["a", "b"]), observer: observer) }
+    var executor: UpstreamExecutor {
+        UpstreamExecutor(health: ProviderHealth(names: ["a", "b"]), settings: .init(retry: RetryPolicy(maxAttempts: 1)), observer: observer)
+    }
 
     @Test func aCompletionNamesWhoAnsweredAndRecordsOneSuccessfulAttempt() async throws {
         let a = ScriptedProvider(name: "a", [.body(completionJSON)])
@@ -103,8 +142,8 @@ func context(headers: [(name: String, value: String)] = []) -> UpstreamCallConte
     @Test func aBodyThatIsNotAJSONObjectIsTheProvidersMalformedAnswer() async throws {
         let a = ScriptedProvider(name: "a", [.body("[1,2]")])
         let executor = self.executor
-        let error = await #expect(throws: ProviderError.self) { try await executor.complete(chat, plan: plan(a), context: context()) }
-        #expect(error?.isMalformedResponse == true)
+        let error = await #expect(throws: ExecutionError.self) { try await executor.complete(chat, plan: plan(a), context: context()) }
+        #expect(upstreamFailure(error)?.isMalformedResponse == true)
         #expect(executor.health.snapshot()["a"]?.consecutiveFailures == 1)
         #expect(observer.recorded.count == 1 && observer.recorded[0].succeeded == false)
     }
@@ -112,9 +151,9 @@ func context(headers: [(name: String, value: String)] = []) -> UpstreamCallConte
     @Test func aRefusedRequestDoesNotCountAgainstTheProvider() async throws {
         let a = ScriptedProvider(name: "a", [.fail(.upstreamStatus(400, provider: "a", message: "bad")), .fail(.upstreamStatus(503, provider: "a", message: "down"))])
         let executor = self.executor
-        await #expect(throws: ProviderError.self) { try await executor.complete(chat, plan: plan(a), context: context()) }
+        await #expect(throws: ExecutionError.self) { try await executor.complete(chat, plan: plan(a), context: context()) }
         #expect(executor.health.snapshot()["a"]?.consecutiveFailures == 0)
-        await #expect(throws: ProviderError.self) { try await executor.complete(chat, plan: plan(a), context: context()) }
+        await #expect(throws: ExecutionError.self) { try await executor.complete(chat, plan: plan(a), context: context()) }
         #expect(executor.health.snapshot()["a"]?.consecutiveFailures == 1)
         #expect(executor.health.snapshot()["a"]?.lastError == "down")
     }
@@ -157,8 +196,8 @@ func context(headers: [(name: String, value: String)] = []) -> UpstreamCallConte
     @Test func aStreamRefusedBeforeItsFirstByteThrowsAndIsRecorded() async throws {
         let a = ScriptedProvider(name: "a", [.fail(.upstreamStatus(529, provider: "a", message: "overloaded"))])
         let executor = self.executor
-        let error = await #expect(throws: ProviderError.self) { _ = try await executor.stream(chat, plan: plan(a), context: context()) }
-        #expect(error?.upstreamStatus == 529)
+        let error = await #expect(throws: ExecutionError.self) { _ = try await executor.stream(chat, plan: plan(a), context: context()) }
+        #expect(upstreamFailure(error)?.upstreamStatus == 529)
         #expect(executor.health.snapshot()["a"]?.consecutiveFailures == 1)
     }
 

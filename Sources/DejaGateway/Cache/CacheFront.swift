@@ -28,7 +28,8 @@ final class CacheFront: Sendable {
     /// flight — the request that started it and those that joined — is served from here.
     static func upstreamWork(
         cache: SemanticCache, mirror: CacheMirror?, chat: ChatRequest, plan: ExecutionPlan, executor: UpstreamExecutor,
-        call: UpstreamCallContext, fingerprint: RequestFingerprint, embedding: [Float]?, store: Bool, ttlSeconds: Double?
+        call: UpstreamCallContext, fingerprint: RequestFingerprint, embedding: [Float]?, store: Bool, storeFallbackAnswers: Bool,
+        ttlSeconds: Double?
     ) -> @Sendable (FlightPublisher) async -> Void {
         { publisher in
             defer { publisher.retire() }
@@ -40,9 +41,14 @@ final class CacheFront: Sendable {
             let providerName = plan.primary.providerName
             do {
                 let completion: [UInt8]
+                let answeredBy: Candidate
+                let fallbackUsed: Bool
                 if chat.stream {
                     var assembler = ChatStreamAssembler()
-                    for try await payload in try await executor.stream(chat.requestingUsage(), plan: plan, context: call).value {
+                    let executed = try await executor.stream(chat.requestingUsage(), plan: plan, context: call)
+                    (answeredBy, fallbackUsed) = (executed.answeredBy, executed.fallbackUsed)
+                    publisher.origin(FlightOrigin(executed))
+                    for try await payload in executed.value {
                         guard let chunk = try? JSONParser.parse(payload).objectValue else { continue }
                         assembler.add(chunk)
                         if chunk["choices"]?.arrayValue?.isEmpty == true, chunk["usage"]?.objectValue != nil {
@@ -56,16 +62,20 @@ final class CacheFront: Sendable {
                     }
                     completion = JSONWriter.serialize(.object(assembled))
                 } else {
-                    completion = try await executor.complete(chat, plan: plan, context: call).value.body
+                    let executed = try await executor.complete(chat, plan: plan, context: call)
+                    (answeredBy, fallbackUsed) = (executed.answeredBy, executed.fallbackUsed)
+                    publisher.origin(FlightOrigin(executed))
+                    completion = executed.value.body
                 }
                 let latency = ContinuousClock.now - start
                 // Store before answering, so a repeat that arrives right after the answer is an
                 // exact hit (the flight stays joinable until it retires in any case).
-                if store, let stored = StoredCompletion(json: completion) {
+                // A substitute's answer goes under the requested model's namespace only when allowed.
+                if store, !fallbackUsed || storeFallbackAnswers, let stored = StoredCompletion(json: completion) {
                     let vector: [Float]?
                     if let embedding { vector = embedding } else { vector = await pendingEmbedding?.value }
                     let entry = await cache.store(
-                        fingerprint, completion: stored, model: plan.primary.qualifiedName, embedding: vector,
+                        fingerprint, completion: stored, model: answeredBy.qualifiedName, embedding: vector,
                         ttlSeconds: ttlSeconds, originalLatencyMs: GatewayReport.milliseconds(latency))
                     if let entry {
                         mirror?.entryStored(entry)
@@ -73,6 +83,9 @@ final class CacheFront: Sendable {
                     }
                 }
                 publisher.complete(FlightOutcome(completion: completion, latency: latency))
+            } catch let error as ExecutionError {
+                pendingEmbedding?.cancel()
+                publisher.fail(error)
             } catch let error as ProviderError {
                 pendingEmbedding?.cancel()
                 publisher.fail(error)
@@ -81,5 +94,14 @@ final class CacheFront: Sendable {
                 publisher.fail(ProviderError.connectionFailed(provider: providerName, detail: "\(error)"))
             }
         }
+    }
+}
+
+extension FlightOrigin {
+    /// Who answered an executed call.
+    init<Value>(_ executed: Executed<Value>) {
+        self.init(
+            provider: executed.answeredBy.providerName, model: executed.answeredBy.model, attempts: executed.attempts.count,
+            fallbackUsed: executed.fallbackUsed)
     }
 }

@@ -9,8 +9,8 @@ import NIOCore
 ///
 /// A response is kept only when it was delivered whole: a 2xx status, a body writer that finished
 /// without throwing, no more than the store's `maxResponseBytes`, and — for an event stream — a
-/// last event of `data: [DONE]` (a stream that failed midway ends with an error event instead, or
-/// is cut). Every other ending releases the key, so a retry runs afresh: the handler throwing, a
+/// last event of `data: [DONE]` not preceded by an error event (a stream that failed midway ends
+/// with an error event and `[DONE]`, or is cut). Every other ending releases the key, so a retry runs afresh: the handler throwing, a
 /// client that disconnects while the body is written (the writer throws), a cancelled task, and a
 /// body that is never written at all (the `IdempotencyKeyGuard` the body closure holds releases
 /// the key when the dropped response deallocates it).
@@ -22,8 +22,28 @@ enum Idempotency {
     /// Response headers worth replaying.
     static let keptHeaders: [HTTPField.Name] = [.contentType, .xProvider, .xModel, .xCache, .xCached, .xCacheSimilarity]
 
-    /// The last bytes of a stream that ended well.
+    /// The last bytes of a stream that ended.
     static let streamEnd: [UInt8] = Array("data: [DONE]\n\n".utf8)
+    /// How the gateway's error event (written before `[DONE]` when a stream fails) begins.
+    static let errorEvent: [UInt8] = Array("data: {\"error\":".utf8)
+
+    /// Whether an event stream's bytes end well: `[DONE]`, and the event before it is not the
+    /// gateway's error event.
+    static func streamEndedWell(_ bytes: [UInt8]) -> Bool {
+        guard bytes.ends(with: streamEnd) else { return false }
+        let beforeDone = bytes.count - streamEnd.count
+        // The previous event starts after the last blank line before `[DONE]` (or at the start).
+        var start = 0
+        var i = beforeDone - 2
+        while i >= 1 {
+            if bytes[i] == 0x0A, bytes[i - 1] == 0x0A {
+                start = i + 1
+                break
+            }
+            i -= 1
+        }
+        return !(beforeDone - start >= errorEvent.count && bytes[start..<(start + errorEvent.count)].elementsEqual(errorEvent))
+    }
 
     static func run(
         store: IdempotencyStore, key: String, tenant: String, body: ByteBuffer, _ respond: () async throws -> Response
@@ -97,7 +117,7 @@ enum Idempotency {
                 lease.release()
                 throw error
             }
-            guard capture.finished, let bytes = capture.bytes, !isStream || bytes.ends(with: streamEnd) else {
+            guard capture.finished, let bytes = capture.bytes, !isStream || streamEndedWell(bytes) else {
                 if capture.finished, capture.isOversize { lease.releaseOversize() } else { lease.release() }
                 return
             }

@@ -1,8 +1,10 @@
 import Configuration
 import DejaHTTPServer
 import DejaCache
+import DejaReliability
 import DejaVerifier
 import Foundation
+import HTTPTypes
 import Logging
 import Yams
 
@@ -33,7 +35,12 @@ public struct ConfigurationLoader: Sendable {
 
     static let topLevelKeys = [
         "server", "log_level", "default_provider", "demo", "providers", "cache", "tenants", "admin_api_key", "admin_token",
-        "allow_unauthenticated", "protect_metrics", "local_embeddings",
+        "allow_unauthenticated", "protect_metrics", "local_embeddings", "reliability",
+    ]
+    static let reliabilityKeys = [
+        "max_attempts", "initial_backoff_ms", "max_backoff_ms", "max_retry_after_ms", "retry_budget_ratio", "retry_budget_window_seconds",
+        "retry_budget_min_retries", "request_deadline_ms", "max_request_deadline_ms", "failure_threshold", "window_seconds", "cooldown_seconds",
+        "escalation_window_seconds", "fallbacks", "cache_fallback_answers", "error_class_header", "degraded_marker", "test_mode_enabled",
     ]
     static let localEmbeddingKeys = ["max_tokens_per_request", "batch_size", "concurrent_batches"]
     static let cacheKeys = [
@@ -126,6 +133,7 @@ public struct ConfigurationLoader: Sendable {
                     default: throw unknownKey(path, expected: Self.localEmbeddingKeys)
                     }
                 }
+            case "reliability": try parseReliability(value, into: &settings.reliability)
             case "tenants":
                 guard let list = value.sequence else { throw ConfigurationError("tenants: expected a list of {key, tenant} mappings") }
                 for (i, item) in list.enumerated() {
@@ -163,6 +171,66 @@ public struct ConfigurationLoader: Sendable {
             }
         }
         return settings
+    }
+
+    private func parseReliability(_ node: Node, into r: inout ReliabilitySettings) throws {
+        guard let mapping = node.mapping else {
+            throw ConfigurationError("reliability: expected a mapping with keys \(Self.reliabilityKeys.joined(separator: ", "))")
+        }
+        for (k, v) in mapping {
+            let key = k.string ?? ""
+            let path = "reliability.\(key)"
+            func int() throws -> Int { try Self.positiveInt(try scalar(v, path), key: path) }
+            switch key {
+            case "max_attempts": r.executor.retry.maxAttempts = try Self.bounded(try int(), 1...10, key: path)
+            case "initial_backoff_ms": r.executor.retry.initialBackoff = .milliseconds(try Self.bounded(try int(), 1...60_000, key: path))
+            case "max_backoff_ms": r.executor.retry.maxBackoff = .milliseconds(try Self.bounded(try int(), 1...600_000, key: path))
+            case "max_retry_after_ms": r.executor.retry.maxRetryAfter = .milliseconds(try Self.bounded(try int(), 1...600_000, key: path))
+            case "retry_budget_ratio":
+                guard let ratio = Double(try scalar(v, path)), ratio.isFinite, (0...10).contains(ratio) else {
+                    throw ConfigurationError("\(path): expected a number between 0 and 10 (0.2: retries add at most 20 % of calls)")
+                }
+                r.executor.budget.ratio = ratio
+            case "retry_budget_window_seconds": r.executor.budget.window = .seconds(try Self.bounded(try int(), 1...3600, key: path))
+            case "retry_budget_min_retries":
+                guard let n = Int(try scalar(v, path)), (0...1_000_000).contains(n) else {
+                    throw ConfigurationError("\(path): expected a whole number between 0 and 1000000")
+                }
+                r.executor.budget.minimumPerWindow = n
+            case "request_deadline_ms": r.requestDeadlineMs = try Self.bounded(try int(), 1...86_400_000, key: path)
+            case "max_request_deadline_ms": r.maxRequestDeadlineMs = try Self.bounded(try int(), 1...86_400_000, key: path)
+            case "failure_threshold": r.executor.breakers.failureThreshold = try Self.bounded(try int(), 1...1000, key: path)
+            case "window_seconds": r.executor.breakers.window = .seconds(try Self.bounded(try int(), 1...86_400, key: path))
+            case "cooldown_seconds": r.executor.breakers.cooldown = .seconds(try Self.bounded(try int(), 1...86_400, key: path))
+            case "escalation_window_seconds": r.executor.breakers.escalationWindow = .seconds(try Self.bounded(try int(), 1...86_400, key: path))
+            case "cache_fallback_answers": r.cacheFallbackAnswers = try bool(v, path)
+            case "error_class_header":
+                let name = try string(v, path)
+                guard HTTPField.Name(name) != nil else { throw ConfigurationError("\(path): '\(name)' is not a valid header name") }
+                r.errorClassHeader = name
+            case "degraded_marker":
+                let marker = try string(v, path)
+                guard !marker.isEmpty, marker.utf8.count <= 128 else { throw ConfigurationError("\(path): expected 1 to 128 characters") }
+                r.degradedMarker = marker
+            case "test_mode_enabled": r.testModeEnabled = try bool(v, path)
+            case "fallbacks":
+                guard let chains = v.mapping else {
+                    throw ConfigurationError("\(path): expected a mapping of model names to lists of fallback models, e.g. gpt-4o-mini: [claude-3-5-haiku-latest]")
+                }
+                for (modelNode, list) in chains {
+                    guard let model = modelNode.string, !model.isEmpty else { throw ConfigurationError("\(path): model names must be strings") }
+                    let chain = try stringList(list, "\(path).\(model)")
+                    guard chain.count <= 8 else { throw ConfigurationError("\(path).\(model): at most 8 fallbacks") }
+                    r.fallbacks[model] = chain
+                }
+            default: throw unknownKey(path, expected: Self.reliabilityKeys)
+            }
+        }
+    }
+
+    static func bounded(_ value: Int, _ range: ClosedRange<Int>, key: String) throws -> Int {
+        guard range.contains(value) else { throw ConfigurationError("\(key): expected \(range.lowerBound) to \(range.upperBound), got \(value)") }
+        return value
     }
 
     private func parseCache(_ node: Node, into cache: inout CacheSettings) throws {
@@ -337,6 +405,13 @@ public struct ConfigurationLoader: Sendable {
         config.serverLimits = file.serverLimits
         if let v = envString("MAX_CONNECTIONS") { config.serverLimits.maxConnections = try Self.positiveInt(v, key: "MAX_CONNECTIONS") }
         config.localEmbeddings = file.localEmbeddings
+        config.reliability = file.reliability
+        if let v = envString("RETRY_MAX_ATTEMPTS") {
+            config.reliability.executor.retry.maxAttempts = try Self.bounded(try Self.positiveInt(v, key: "RETRY_MAX_ATTEMPTS"), 1...10, key: "RETRY_MAX_ATTEMPTS")
+        }
+        if let v = envString("REQUEST_DEADLINE_MS") {
+            config.reliability.requestDeadlineMs = try Self.bounded(try Self.positiveInt(v, key: "REQUEST_DEADLINE_MS"), 1...86_400_000, key: "REQUEST_DEADLINE_MS")
+        }
         if let v = envString("ALLOW_UNAUTHENTICATED") { config.allowUnauthenticated = try Self.bool(v, key: "ALLOW_UNAUTHENTICATED") } else {
             config.allowUnauthenticated = file.allowUnauthenticated ?? false
         }
@@ -506,6 +581,7 @@ struct FileSettings {
     var protectMetrics: Bool?
     var serverLimits = ServerLimits()
     var localEmbeddings = LocalEmbeddingLimits()
+    var reliability = ReliabilitySettings()
 }
 
 struct FileProviderSettings {

@@ -39,6 +39,8 @@ public struct GatewayConfiguration: Sendable {
     public var serverLimits = ServerLimits()
     /// The local embeddings endpoint's per-request limits.
     public var localEmbeddings = LocalEmbeddingLimits()
+    /// Retries, circuit breakers, fallbacks, deadlines and the degraded signal.
+    public var reliability = ReliabilitySettings()
 
     /// True when the listening address is a loopback address (or `localhost`).
     public var isBoundToLoopback: Bool { Self.isLoopback(host) }

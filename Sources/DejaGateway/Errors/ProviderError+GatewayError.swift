@@ -5,8 +5,9 @@ import HTTPTypes
 extension ProviderError {
     /// The client-facing error for an upstream failure (DESIGN.md's error contract):
     /// upstream 401/403 → 502 with the provider's message; 429 → 429 with Retry-After; 400/404/413/422
-    /// → the same status (the request itself was refused); 503/529 → 503 provider degraded; other
-    /// 5xx and connection failures → 502; timeout → 504.
+    /// → the same status (the request itself was refused); 503/529 → 503 `upstream_unavailable`
+    /// (an upstream's own overload, relayed; the gateway's `provider_degraded` is only its own
+    /// give-up, see `UpstreamErrorRenderer`); other 5xx and connection failures → 502; timeout → 504.
     var gatewayError: GatewayError {
         if isTimeout {
             return GatewayError(status: .gatewayTimeout, message: message, type: "upstream_error", code: "upstream_timeout")
@@ -39,11 +40,10 @@ extension ProviderError {
                 code: upstreamCode)
         case 503, 529:
             var headers = HTTPFields()
-            headers[HTTPField.Name("X-Deja-Error-Class")!] = "provider_degraded"
             if let retryAfter { headers[.retryAfter] = retryAfter }
             return GatewayError(
-                status: .serviceUnavailable, message: "provider_degraded: \(detail)", type: "provider_degraded", code: "provider_degraded",
-                headers: headers)
+                status: .serviceUnavailable, message: "The upstream provider is overloaded or unavailable (HTTP \(status)): \(detail)",
+                type: "upstream_error", code: "upstream_unavailable", headers: headers)
         default:
             return GatewayError(
                 status: .badGateway, message: "The upstream provider failed (HTTP \(status)): \(detail)", type: "upstream_error",

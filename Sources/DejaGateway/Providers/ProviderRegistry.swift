@@ -17,6 +17,8 @@ final class ProviderRegistry: Sendable {
     let allSettings: [ProviderSettings]
     private let adapters: [String: any UpstreamProvider]
     private let defaultProvider: String?
+    /// Per requested model, the models that answer when it cannot (`reliability.fallbacks`).
+    private let fallbacks: [String: [String]]
 
     init(configuration: GatewayConfiguration, client: UpstreamClient, logger: Logger) {
         var adapters: [String: any UpstreamProvider] = [:]
@@ -47,6 +49,7 @@ final class ProviderRegistry: Sendable {
         self.allSettings = configuration.providers
         self.adapters = adapters
         self.defaultProvider = configuration.defaultProvider.flatMap { adapters[$0] == nil ? nil : $0 }
+        self.fallbacks = configuration.reliability.fallbacks
     }
 
     /// The provider that serves a native pass-through prefix: the one named after the family
@@ -61,10 +64,26 @@ final class ProviderRegistry: Sendable {
         return allSettings.first { $0.name == family.rawValue && $0.kind == kind } ?? allSettings.first { $0.kind == kind }
     }
 
-    /// The plan for a model name as a client sent it; nil for an unknown model.
+    /// The plan for a model name as a client sent it: the model's own candidate, then its
+    /// configured fallbacks (by the name the client used, else by `provider/model`), each
+    /// resolved the same way and tried at most once; nil for an unknown model.
     func resolve(_ model: String) -> ExecutionPlan? {
-        guard let candidate = candidate(for: model) else { return nil }
-        return ExecutionPlan(requestedModel: model, candidates: [candidate])
+        guard let primary = candidate(for: model) else { return nil }
+        var candidates = [primary]
+        if let chain = fallbacks[model] ?? fallbacks[primary.qualifiedName] {
+            for name in chain {
+                guard let next = candidate(for: name),
+                    !candidates.contains(where: { $0.qualifiedName == next.qualifiedName })
+                else { continue }
+                candidates.append(next)
+            }
+        }
+        return ExecutionPlan(requestedModel: model, candidates: candidates)
+    }
+
+    /// Fallback models that no provider serves (a configuration mistake, refused at start).
+    func unresolvableFallbacks() -> [String] {
+        fallbacks.flatMap { model, chain in chain.filter { candidate(for: $0) == nil }.map { "\(model) → \($0)" } }.sorted()
     }
 
     private func candidate(for model: String) -> Candidate? {

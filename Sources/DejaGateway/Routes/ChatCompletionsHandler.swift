@@ -21,6 +21,8 @@ struct ChatCompletionsHandler: Sendable {
     let maxBodyBytes: Int
     let front: CacheFront?
     let idempotency: IdempotencyStore
+    let reliability: ReliabilitySettings
+    let errors: UpstreamErrorRenderer
 
     func handle(_ request: Request, context: DejaRequestContext) async throws -> Response {
         // Parse.
@@ -42,8 +44,7 @@ struct ChatCompletionsHandler: Sendable {
     }
 
     private func respond(_ request: Request, chat: ChatRequest, plan: ExecutionPlan, context: DejaRequestContext) async throws -> Response {
-        let call = UpstreamCallContext(
-            requestID: context.requestID, logger: context.logger, clientHeaders: Self.clientHeaders(request.headers, for: plan))
+        let call = try UpstreamCallContext(request, plan: plan, context: context, reliability: reliability)
         guard let front, front.configuration.enabled else {
             return try await execute(chat, plan: plan, call: call, context: context)
         }
@@ -74,7 +75,7 @@ struct ChatCompletionsHandler: Sendable {
         // Execute, shared with identical requests in flight.
         let work = CacheFront.upstreamWork(
             cache: front.cache, mirror: front.mirror, chat: chat, plan: plan, executor: executor, call: call, fingerprint: fingerprint,
-            embedding: embedding, store: !controls.skipStore, ttlSeconds: controls.ttlSeconds)
+            embedding: embedding, store: !controls.skipStore, storeFallbackAnswers: reliability.cacheFallbackAnswers, ttlSeconds: controls.ttlSeconds)
         let events: AsyncStream<FlightEvent>
         if controls.skipLookup {
             events = front.coalescer.solo(work: work)
@@ -96,24 +97,27 @@ struct ChatCompletionsHandler: Sendable {
             let executed: Executed<ChatChunkStream>
             do {
                 executed = try await executor.stream(chat, plan: plan, context: call)
-            } catch let error as ProviderError {
-                throw error.gatewayError
+            } catch {
+                throw errors.gatewayError(error)
             }
             let chunks = executed.value
+            let errors = self.errors
             return SSE.response(headers: report(executed, cache: .bypass).headers) { writer in
                 do {
                     for try await chunk in chunks { try await SSE.write(chunk, to: &writer) }
                     try await SSE.writeDone(to: &writer)
                 } catch let error as ProviderError {
-                    try await SSE.write(error.gatewayError.body, to: &writer)
+                    // Bytes may already be with the client: never retried; an error event, then [DONE].
+                    try await SSE.write(errors.gatewayError(error).body, to: &writer)
+                    try await SSE.writeDone(to: &writer)
                 }
             }
         }
         let executed: Executed<UpstreamResponse>
         do {
             executed = try await executor.complete(chat, plan: plan, context: call)
-        } catch let error as ProviderError {
-            throw error.gatewayError
+        } catch {
+            throw errors.gatewayError(error)
         }
         var report = report(executed, cache: .bypass)
         report.upstreamLatency = executed.latency
@@ -159,21 +163,32 @@ struct ChatCompletionsHandler: Sendable {
         _ events: AsyncStream<FlightEvent>, chat: ChatRequest, plan: ExecutionPlan, cache: CacheStatus, context: DejaRequestContext
     ) async throws -> Response {
         let box = EventIteratorBox(events.makeAsyncIterator())
-        var first = await box.next()
-        if !chat.stream {
-            while case .chunk? = first { first = await box.next() }
-            while case .usage? = first { first = await box.next() }
-        }
         var report = GatewayReport(provider: plan.primary.providerName, model: plan.primary.model, cache: cache)
         report.attempts = 1
+        // Who answered comes first; a JSON answer waits past the chunks for the completion.
+        var first = await box.next()
+        while let event = first {
+            if case .origin(let origin) = event {
+                report.provider = origin.provider
+                report.model = origin.model
+                report.attempts = origin.attempts
+                report.fallbackUsed = origin.fallbackUsed
+                first = await box.next()
+            } else if !chat.stream, event.isStreamPart {
+                first = await box.next()
+            } else {
+                break
+            }
+        }
+        let errors = self.errors
         switch first {
         case .failed(let error)?:
-            throw (error as? ProviderError)?.gatewayError ?? GatewayError(status: .badGateway, message: "The upstream call failed")
+            throw errors.gatewayError(error)
         case .completed(let outcome)?:
             if chat.stream {
                 // The shared call was not streaming: replay its answer as a stream.
                 guard let stored = StoredCompletion(json: outcome.completion) else {
-                    throw ProviderError.malformedResponse(provider: plan.primary.providerName, detail: "not a chat completion").gatewayError
+                    throw ProviderError.malformedResponse(provider: report.provider, detail: "not a chat completion").gatewayError
                 }
                 let chunks = stored.replayChunks(
                     id: Self.completionID(outcome.completion) ?? "chatcmpl-deja", created: Int(wallClockSeconds()), includeUsage: chat.includeUsage)
@@ -190,6 +205,8 @@ struct ChatCompletionsHandler: Sendable {
                 try await SSE.write(payload, to: &writer)
                 while let event = await box.next() {
                     switch event {
+                    case .origin:
+                        continue
                     case .chunk(let payload):
                         try await SSE.write(payload, to: &writer)
                     case .usage(let payload):
@@ -198,13 +215,14 @@ struct ChatCompletionsHandler: Sendable {
                         try await SSE.writeDone(to: &writer)
                         return
                     case .failed(let error):
-                        let body = (error as? ProviderError)?.gatewayError.body ?? GatewayError(status: .badGateway, message: "The upstream call failed").body
-                        try await SSE.write(body, to: &writer)
+                        // Bytes are with the client: never retried; an error event, then [DONE].
+                        try await SSE.write(errors.gatewayError(error).body, to: &writer)
+                        try await SSE.writeDone(to: &writer)
                         return
                     }
                 }
             }
-        case .usage?, nil:
+        case .origin?, .usage?, nil:
             throw GatewayError(status: .badGateway, message: "The upstream call ended without an answer", type: "upstream_error")
         }
     }
@@ -253,6 +271,16 @@ struct ChatCompletionsHandler: Sendable {
     static func clientHeaders(_ fields: HTTPFields, for plan: ExecutionPlan) -> [(name: String, value: String)] {
         guard plan.candidates.contains(where: { !$0.forwardHeaderPrefixes.isEmpty }) else { return [] }
         return fields.map { (name: $0.name.canonicalName, value: $0.value) }
+    }
+}
+
+extension FlightEvent {
+    /// A chunk or the usage chunk of a streaming call.
+    var isStreamPart: Bool {
+        switch self {
+        case .chunk, .usage: true
+        default: false
+        }
     }
 }
 

@@ -11,6 +11,8 @@ import DejaWire
 struct EmbeddingsHandler: Sendable {
     let registry: ProviderRegistry
     let executor: UpstreamExecutor
+    let reliability: ReliabilitySettings
+    let errors: UpstreamErrorRenderer
     let maxBodyBytes: Int
     /// The in-process all-MiniLM-L6-v2, when its files are installed.
     let local: MiniLMEmbedder?
@@ -28,13 +30,12 @@ struct EmbeddingsHandler: Sendable {
             return try await embedLocally(body, model: model)
         }
         guard let plan = registry.resolve(model) else { throw GatewayError.unknownModel(model) }
-        let call = UpstreamCallContext(
-            requestID: context.requestID, logger: context.logger, clientHeaders: ChatCompletionsHandler.clientHeaders(request.headers, for: plan))
+        let call = try UpstreamCallContext(request, plan: plan, context: context, reliability: reliability)
         let executed: Executed<UpstreamResponse>
         do {
             executed = try await executor.embeddings(body, plan: plan, context: call)
-        } catch let error as ProviderError {
-            throw error.gatewayError
+        } catch {
+            throw errors.gatewayError(error)
         }
         var headers = HTTPFields()
         headers[.contentType] = "application/json"

@@ -11,6 +11,7 @@ import DejaWire
 struct InfoHandlers: Sendable {
     let registry: ProviderRegistry
     let health: ProviderHealth
+    let breakers: CircuitBreakers
     let demo: Bool
     let admin: AdminGuard
     let startedAt = ContinuousClock.now
@@ -64,7 +65,40 @@ struct InfoHandlers: Sendable {
         }
         object.append("uptime_seconds", .int(Int((ContinuousClock.now - startedAt).components.seconds)))
         object.append("providers", .array(providers))
+        object.append("circuit_breakers", .array(circuitList()))
         return .json(.object(object))
+    }
+
+    /// `GET /api/circuit-breakers` (admin): every provider/model circuit that has seen a call,
+    /// with its state, failures in the current window, when an open circuit lets its next probe
+    /// through and how often it opened, plus the settings they run under.
+    func circuitBreakers(_ request: Request, context: DejaRequestContext) throws -> Response {
+        try admin.authorize(request, context: context)
+        let settings = breakers.settings
+        var object = JSONObject()
+        object.append("failure_threshold", .int(settings.failureThreshold))
+        object.append("window_seconds", .int(Int(settings.window.components.seconds)))
+        object.append("cooldown_seconds", .int(Int(settings.cooldown.components.seconds)))
+        object.append("circuits", .array(circuitList()))
+        return .json(.object(object))
+    }
+
+    private func circuitList() -> [JSONValue] {
+        let now = ContinuousClock.now
+        return breakers.snapshot(now: now).map { circuit in
+            var o = JSONObject()
+            o.append("provider", .string(circuit.provider))
+            o.append("model", .string(circuit.model))
+            o.append("state", .string(circuit.state.rawValue))
+            o.append("recent_failures", .int(circuit.recentFailures))
+            o.append("openings", .int(circuit.openings))
+            if let retryAt = circuit.retryAt {
+                let wait = max(.zero, retryAt - now)
+                o.append("retry_in_ms", .int(Int(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000)))
+            }
+            o.append("last_failure", circuit.lastFailure.map(JSONValue.string) ?? .null)
+            return .object(o)
+        }
     }
 
     func live(_ request: Request, context: DejaRequestContext) -> Response {

@@ -59,7 +59,7 @@ public struct AnthropicProvider: UpstreamProvider {
             request, model: model, defaultMaxTokens: configuration.defaultMaxTokens, stream: false, provider: name)
         let start = ContinuousClock.now
         let bytes = try await http.send(
-            url: messagesURL, headers: headers(context, streaming: false), body: JSONWriter.serialize(.object(body)),
+            url: messagesURL, deadline: context.deadline, headers: headers(context, streaming: false), body: JSONWriter.serialize(.object(body)),
             maxBytes: configuration.maxResponseBytes, errorParser: AnthropicErrorBody.parse)
         let completion = try Self.chatCompletion(fromMessage: bytes, created: Self.now(), provider: name)
         return UpstreamResponse(body: JSONWriter.serialize(.object(completion)), latency: ContinuousClock.now - start)
@@ -69,7 +69,7 @@ public struct AnthropicProvider: UpstreamProvider {
         let body = try Self.messagesRequest(
             request, model: model, defaultMaxTokens: configuration.defaultMaxTokens, stream: true, provider: name)
         let response = try await http.open(
-            url: messagesURL, headers: headers(context, streaming: true), body: JSONWriter.serialize(.object(body)),
+            url: messagesURL, deadline: context.deadline, headers: headers(context, streaming: true), body: JSONWriter.serialize(.object(body)),
             errorParser: AnthropicErrorBody.parse)
         let provider = name
         let includeUsage = request.includeUsage

@@ -22,8 +22,11 @@ public struct ProviderError: Error, Sendable, Hashable, CustomStringConvertible 
     /// The upstream's error type/code strings when it sent them.
     public var upstreamType: String?
     public var upstreamCode: String?
-    /// The upstream's Retry-After header value (seconds), when it sent one.
+    /// The upstream's Retry-After header value (seconds or an HTTP date), when it sent one.
     public var retryAfter: String?
+    /// The upstream said the whole account is out of quota, not just this request: an OpenAI-style
+    /// 429 with both `x-ratelimit-remaining-requests` and `x-ratelimit-remaining-tokens` at 0.
+    public var rateLimitExhausted = false
 
     private init(
         _ code: Code, provider: String, message: String, upstreamStatus: Int? = nil, upstreamType: String? = nil,

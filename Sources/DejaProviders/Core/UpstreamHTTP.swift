@@ -16,13 +16,13 @@ struct UpstreamHTTP: Sendable {
 
     /// Sends a request and collects the whole 2xx body.
     func send(
-        url: String, method: HTTPMethod = .POST, headers: HTTPHeaders, body: [UInt8]?, maxBytes: Int,
+        url: String, method: HTTPMethod = .POST, deadline: ContinuousClock.Instant?, headers: HTTPHeaders, body: [UInt8]?, maxBytes: Int,
         errorParser: @Sendable ([UInt8]) -> OpenAIErrorBody?
     ) async throws -> [UInt8] {
         let request = try makeRequest(url: url, method: method, headers: headers, body: body)
         let response: CollectedResponse
         do {
-            response = try await client.collect(request, limit: max(maxBytes, Self.maxErrorBytes), timeout: timeout)
+            response = try await client.collect(request, limit: max(maxBytes, Self.maxErrorBytes), timeout: timeout(before: deadline))
         } catch {
             throw map(error)
         }
@@ -38,13 +38,13 @@ struct UpstreamHTTP: Sendable {
 
     /// Sends a request and returns once a 2xx response head arrived; the body is left to stream.
     func open(
-        url: String, method: HTTPMethod = .POST, headers: HTTPHeaders, body: [UInt8]?,
+        url: String, method: HTTPMethod = .POST, deadline: ContinuousClock.Instant?, headers: HTTPHeaders, body: [UInt8]?,
         errorParser: @Sendable ([UInt8]) -> OpenAIErrorBody?
     ) async throws -> StreamingResponse {
         let request = try makeRequest(url: url, method: method, headers: headers, body: body)
         let response: StreamingResponse
         do {
-            response = try await client.stream(request, timeout: timeout)
+            response = try await client.stream(request, timeout: timeout(before: deadline))
         } catch {
             throw map(error)
         }
@@ -81,9 +81,28 @@ struct UpstreamHTTP: Sendable {
         let message =
             parsed?.message
             ?? (bytes.isEmpty ? "upstream answered HTTP \(status)" : String(decoding: bytes.prefix(512), as: UTF8.self))
-        return ProviderError.upstreamStatus(
+        var error = ProviderError.upstreamStatus(
             status, provider: provider, message: message, type: parsed?.type, code: parsed?.code,
             retryAfter: headers.first(name: "retry-after"))
+        error.rateLimitExhausted =
+            status == 429 && Self.isZero(headers.first(name: "x-ratelimit-remaining-requests"))
+            && Self.isZero(headers.first(name: "x-ratelimit-remaining-tokens"))
+        return error
+    }
+
+    /// The provider's timeout, shortened to what is left before the request's deadline (at
+    /// least a millisecond, so that a passed deadline times out at once instead of never).
+    func timeout(before deadline: ContinuousClock.Instant?) -> TimeAmount {
+        guard let deadline else { return timeout }
+        let (seconds, attoseconds) = (deadline - .now).components
+        let remaining = seconds > Int64.max / 1_000_000_000 ? Int64.max : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        return .nanoseconds(max(1_000_000, min(timeout.nanoseconds, remaining)))
+    }
+
+    /// Whether a rate-limit header says nothing is left ("0", surrounding spaces allowed).
+    static func isZero(_ value: String?) -> Bool {
+        guard let value else { return false }
+        return value.split(separator: " ", omittingEmptySubsequences: true) == ["0"]
     }
 
     /// Maps a transport error to a `ProviderError`.

@@ -9,11 +9,15 @@ public struct ProviderCallContext: Sendable {
     public var logger: Logger
     /// Client headers to forward upstream (already filtered by the provider's `forward_headers`).
     public var forwardedHeaders: HTTPHeaders
+    /// When the whole request must be answered by: the call's timeout is the provider's own or
+    /// what is left before this, whichever is shorter.
+    public var deadline: ContinuousClock.Instant?
 
-    public init(requestID: String, logger: Logger, forwardedHeaders: HTTPHeaders = [:]) {
+    public init(requestID: String, logger: Logger, forwardedHeaders: HTTPHeaders = [:], deadline: ContinuousClock.Instant? = nil) {
         self.requestID = requestID
         self.logger = logger
         self.forwardedHeaders = forwardedHeaders
+        self.deadline = deadline
     }
 }
 

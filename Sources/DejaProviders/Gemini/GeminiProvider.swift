@@ -73,7 +73,7 @@ public struct GeminiProvider: UpstreamProvider {
         let start = ContinuousClock.now
         let bytes = try await withRetryDelay { parser in
             try await http.send(
-                url: target, headers: headers(context, streaming: false),
+                url: target, deadline: context.deadline, headers: headers(context, streaming: false),
                 body: JSONWriter.serialize(.object(body)), maxBytes: configuration.maxResponseBytes, errorParser: parser)
         }
         let completion = try Self.chatCompletion(fromResponse: bytes, model: model, created: Self.now(), provider: name)
@@ -85,7 +85,7 @@ public struct GeminiProvider: UpstreamProvider {
         let target = try url(model: model, method: "streamGenerateContent") + "?alt=sse"
         let response = try await withRetryDelay { parser in
             try await http.open(
-                url: target, headers: headers(context, streaming: true),
+                url: target, deadline: context.deadline, headers: headers(context, streaming: true),
                 body: JSONWriter.serialize(.object(body)), errorParser: parser)
         }
         let provider = name
@@ -131,7 +131,7 @@ public struct GeminiProvider: UpstreamProvider {
         let start = ContinuousClock.now
         let bytes = try await withRetryDelay { parser in
             try await http.send(
-                url: target, headers: headers(context, streaming: false),
+                url: target, deadline: context.deadline, headers: headers(context, streaming: false),
                 body: JSONWriter.serialize(.object(request)), maxBytes: configuration.maxResponseBytes, errorParser: parser)
         }
         let list = try Self.embeddingsList(

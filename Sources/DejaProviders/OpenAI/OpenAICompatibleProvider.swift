@@ -48,7 +48,7 @@ public struct OpenAICompatibleProvider: UpstreamProvider {
         body["stream_options"] = nil
         let start = ContinuousClock.now
         let bytes = try await http.send(
-            url: configuration.baseURL + "/chat/completions", headers: headers(context, streaming: false),
+            url: configuration.baseURL + "/chat/completions", deadline: context.deadline, headers: headers(context, streaming: false),
             body: JSONWriter.serialize(.object(body)), maxBytes: configuration.maxResponseBytes,
             errorParser: OpenAIErrorBody.parse)
         return UpstreamResponse(body: bytes, latency: ContinuousClock.now - start)
@@ -58,7 +58,7 @@ public struct OpenAICompatibleProvider: UpstreamProvider {
         var body = request.upstreamBody(model: model)
         body["stream"] = .bool(true)
         let response = try await http.open(
-            url: configuration.baseURL + "/chat/completions", headers: headers(context, streaming: true),
+            url: configuration.baseURL + "/chat/completions", deadline: context.deadline, headers: headers(context, streaming: true),
             body: JSONWriter.serialize(.object(body)), errorParser: OpenAIErrorBody.parse)
         let provider = configuration.name
         return ChatChunkStream {
@@ -108,7 +108,7 @@ public struct OpenAICompatibleProvider: UpstreamProvider {
         body["model"] = .string(model)
         let start = ContinuousClock.now
         let bytes = try await http.send(
-            url: configuration.baseURL + "/embeddings", headers: headers(context, streaming: false),
+            url: configuration.baseURL + "/embeddings", deadline: context.deadline, headers: headers(context, streaming: false),
             body: JSONWriter.serialize(.object(body)), maxBytes: configuration.maxResponseBytes,
             errorParser: OpenAIErrorBody.parse)
         return UpstreamResponse(body: bytes, latency: ContinuousClock.now - start)
