@@ -116,12 +116,10 @@ public final class Gateway: Sendable {
                         .init("x-deja-deadline-ms")!, .init("x-deja-test-mode")!,
                     ],
                     allowMethods: [.get, .post, .options],
-                    exposedHeaders: [
-                        "X-Request-Id", "X-Response-Time", "X-Provider", "X-Model", "X-Cache", "X-Cached", "X-Cache-Similarity", "Retry-After",
-                        configuration.reliability.errorClassHeader,
-                    ],
                     maxAge: .seconds(600))))
-        router.add(middleware: EdgeMiddleware(routeMethods: Self.routeMethods, metrics: metrics))
+        router.add(middleware: EdgeMiddleware(
+            routeMethods: Self.routeMethods, metrics: metrics,
+            exposedHeaders: EdgeMiddleware.exposedHeaders + ", " + configuration.reliability.errorClassHeader))
         let keyring = ClientKeyring(keys: configuration.tenants)
         let admin = AdminGuard(tokenHash: configuration.adminTokenHash, boundToLoopback: configuration.isBoundToLoopback)
         let chat = ChatCompletionsHandler(

@@ -14,6 +14,8 @@ struct EdgeMiddleware: RouterMiddleware {
     /// Known routes and their methods, so a wrong method is a 405, not a 404.
     let routeMethods: [String: [String]]
     let metrics: GatewayMetrics
+    /// `Access-Control-Expose-Headers` on responses to cross-origin requests.
+    var exposedHeaders = Self.exposedHeaders
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -37,7 +39,7 @@ struct EdgeMiddleware: RouterMiddleware {
         }
         if request.headers[.origin] != nil {
             // Browsers only let scripts read these on the actual response (not the preflight).
-            response.headers[.accessControlExposeHeaders] = Self.exposedHeaders
+            response.headers[.accessControlExposeHeaders] = exposedHeaders
         }
         let elapsed = ContinuousClock.now - context.startTime
         response.headers[.xRequestID] = context.requestID
@@ -54,6 +56,8 @@ struct EdgeMiddleware: RouterMiddleware {
         return .notFound(path)
     }
 
+    /// The gateway's own response headers scripts may read (the error-class header is added from
+    /// the configuration).
     static let exposedHeaders = "X-Request-Id, X-Response-Time, X-Provider, X-Model, X-Cache, X-Cache-Similarity, X-Cached, Retry-After"
 
     /// A bounded route label: known routes as they are, pass-through by prefix, anything else
