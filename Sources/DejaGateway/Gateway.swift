@@ -97,6 +97,7 @@ public final class Gateway: Sendable {
         "/api/cache/invalidate": ["POST"],
         "/api/cache/feedback": ["POST"],
         "/api/circuit-breakers": ["GET"],
+        "/api/providers": ["GET"],
     ]
 
     /// The router with every route and middleware.
@@ -129,7 +130,8 @@ public final class Gateway: Sendable {
             registry: registry, executor: executor, reliability: configuration.reliability, errors: UpstreamErrorRenderer(configuration.reliability),
             maxBodyBytes: configuration.maxBodyBytes, local: localEmbedder, limits: configuration.localEmbeddings,
             encoderShare: encoderShare)
-        let info = InfoHandlers(registry: registry, health: executor.health, breakers: executor.breakers, demo: configuration.demo, admin: admin)
+        let info = InfoHandlers(
+            registry: registry, health: executor.health, breakers: executor.breakers, statistics: executor.statistics, demo: configuration.demo, admin: admin)
         let v1 = router.group("/v1").add(middleware: ClientAuthenticationMiddleware(keyring: keyring, family: .openAI))
         v1.post("/chat/completions") { try await chat.handle($0, context: $1) }
         v1.post("/embeddings") { try await embeddings.handle($0, context: $1) }
@@ -143,6 +145,7 @@ public final class Gateway: Sendable {
                 .post("/feedback") { try await cacheAdmin.feedback($0, context: $1) }
         }
         router.get("/api/circuit-breakers") { try info.circuitBreakers($0, context: $1) }
+        router.get("/api/providers") { try info.providers($0, context: $1) }
         router.get("/health") { info.health($0, context: $1) }
         router.get("/health/live") { info.live($0, context: $1) }
         router.get("/health/ready") { info.ready($0, context: $1) }

@@ -76,6 +76,8 @@ public final class UpstreamExecutor: Sendable {
     public let health: ProviderHealth
     /// One circuit per provider and model (read by `/api/circuit-breakers`).
     public let breakers: CircuitBreakers
+    /// Rolling error rates, latency and time-to-first-token per provider and model (`/api/providers`).
+    public let statistics = ProviderStatistics()
     public let settings: Settings
     let budget: RetryBudget
     let clock: any ReliabilityClock
@@ -132,6 +134,7 @@ public final class UpstreamExecutor: Sendable {
         }
         let candidate = started.answeredBy
         let start = clock.now - started.latency
+        statistics.recordFirstToken(provider: candidate.providerName, model: candidate.model, after: started.latency, at: clock.now)
         let stream = started.value
         let watched = ChatChunkStream(makeIterator: { [self] in
             guard let (first, rest) = stream.take() else { return ChatChunkStream.AsyncIterator { nil } }
@@ -315,6 +318,7 @@ public final class UpstreamExecutor: Sendable {
         case .succeeded: health.recordSuccess(provider, at: now)
         case .failed(let error): health.recordFailure(provider, error, at: now)
         }
+        statistics.record(attempt, at: now)
         observer?.attemptFinished(attempt)
         return attempt
     }

@@ -91,6 +91,17 @@ import Testing
             let flaky = try #require(circuits.compactMap(\.objectValue).first { $0["provider"] == .string("flaky") })
             #expect(flaky["state"] == .string("open"))
             #expect(flaky["openings"] == .number("1"))
+            let providers = try await h.send(.GET, "/api/providers")
+            #expect(providers.status == 200)
+            let list = try #require(try providers.json()["providers"]?.arrayValue?.compactMap(\.objectValue))
+            let flakyEntry = list.first { $0["name"] == .string("flaky") }
+            let flakyModels = try #require(flakyEntry?["models"]?.arrayValue).compactMap(\.objectValue)
+            #expect(flakyModels.first?["circuit"] == .string("open"))
+            #expect(flakyModels.first?["failures"] == .number("5"))
+            #expect(flakyModels.first?["error_rate"]?.doubleValue == 1)
+            let backupEntry = list.first { $0["name"] == .string("backup") }
+            let backupModels = try #require(backupEntry?["models"]?.arrayValue).compactMap(\.objectValue)
+            #expect(backupModels.first?["latency"]?.objectValue?["p50_ms"]?.doubleValue != nil)
             let metrics = try await h.send(.GET, "/metrics")
             #expect(metrics.text.contains(#"llm_gateway_circuit_breaker_state{provider="flaky",model="gpt-4o-mini"} 1"#))
             #expect(metrics.text.contains(#"llm_gateway_upstream_retries_total{provider="flaky"}"#))

@@ -74,3 +74,37 @@ import Testing
         #expect(!budget.tryWithdraw("p", now: start + .seconds(16)))
     }
 }
+
+@Suite struct ProviderStatisticsTests {
+    @Test func percentilesAndErrorRateCoverOnlyTheWindowAndIgnoreRefusedRequests() {
+        let statistics = ProviderStatistics(window: .seconds(60), capacity: 1000)
+        let t0 = ContinuousClock.now
+        for ms in 1...100 {
+            statistics.record(Attempt(provider: "a", model: "m", duration: .milliseconds(ms), outcome: .succeeded), at: t0)
+        }
+        for _ in 0..<25 {
+            statistics.record(Attempt(provider: "a", model: "m", duration: .seconds(9), outcome: .failed(.upstreamStatus(503, provider: "a", message: "x"))), at: t0)
+            statistics.record(Attempt(provider: "a", model: "m", duration: .seconds(9), outcome: .failed(.upstreamStatus(400, provider: "a", message: "x"))), at: t0)
+        }
+        statistics.recordFirstToken(provider: "a", model: "m", after: .milliseconds(40), at: t0)
+        let summary = statistics.summaries(now: t0 + .seconds(1))[0]
+        #expect(summary.attempts == 125 && summary.failures == 25)
+        #expect(summary.errorRate == 0.2)
+        #expect(summary.latency?.p50 == .milliseconds(50))
+        #expect(summary.latency?.p95 == .milliseconds(95))
+        #expect(summary.latency?.p99 == .milliseconds(99))
+        #expect(summary.timeToFirstToken?.p50 == .milliseconds(40))
+        // A minute later everything has left the window.
+        let later = statistics.summaries(now: t0 + .seconds(61))[0]
+        #expect(later.attempts == 0 && later.latency == nil && later.timeToFirstToken == nil)
+    }
+
+    @Test func eachSeriesIsBoundedByItsCapacity() {
+        let statistics = ProviderStatistics(window: .seconds(60), capacity: 8)
+        let t0 = ContinuousClock.now
+        for ms in 1...1000 { statistics.record(Attempt(provider: "a", model: "m", duration: .milliseconds(ms), outcome: .succeeded), at: t0) }
+        let summary = statistics.summaries(now: t0)[0]
+        #expect(summary.attempts == 8)
+        #expect(summary.latency?.p50 == .milliseconds(996))  // the newest eight: 993…1000
+    }
+}

@@ -12,6 +12,7 @@ struct InfoHandlers: Sendable {
     let registry: ProviderRegistry
     let health: ProviderHealth
     let breakers: CircuitBreakers
+    let statistics: ProviderStatistics
     let demo: Bool
     let admin: AdminGuard
     let startedAt = ContinuousClock.now
@@ -80,6 +81,46 @@ struct InfoHandlers: Sendable {
         object.append("window_seconds", .int(Int(settings.window.components.seconds)))
         object.append("cooldown_seconds", .int(Int(settings.cooldown.components.seconds)))
         object.append("circuits", .array(circuitList()))
+        return .json(.object(object))
+    }
+
+    /// `GET /api/providers` (admin): each configured provider with, per model it answered in the
+    /// rolling window, the circuit state, attempts, error rate, latency and time-to-first-token
+    /// percentiles (milliseconds). The live figures the router reads.
+    func providers(_ request: Request, context: DejaRequestContext) throws -> Response {
+        try admin.authorize(request, context: context)
+        let now = ContinuousClock.now
+        let summaries = statistics.summaries(now: now)
+        var circuits: [String: String] = [:]
+        for circuit in breakers.snapshot(now: now) { circuits[circuit.provider + "/" + circuit.model] = circuit.state.rawValue }
+        func ms(_ d: Duration) -> JSONValue { .double(GatewayReport.milliseconds(d)) }
+        func percentiles(_ p: ProviderStatistics.Percentiles?) -> JSONValue {
+            guard let p else { return .null }
+            return .object(JSONObject(["p50_ms": ms(p.p50), "p95_ms": ms(p.p95), "p99_ms": ms(p.p99)]))
+        }
+        var list: [JSONValue] = []
+        for provider in registry.settings {
+            var models: [JSONValue] = []
+            for summary in summaries where summary.provider == provider.name {
+                var o = JSONObject()
+                o.append("model", .string(summary.model))
+                o.append("circuit", .string(circuits[summary.provider + "/" + summary.model] ?? "closed"))
+                o.append("attempts", .int(summary.attempts))
+                o.append("failures", .int(summary.failures))
+                o.append("error_rate", .double((summary.errorRate * 10_000).rounded() / 10_000))
+                o.append("latency", percentiles(summary.latency))
+                o.append("time_to_first_token", percentiles(summary.timeToFirstToken))
+                models.append(.object(o))
+            }
+            var o = JSONObject()
+            o.append("name", .string(provider.name))
+            o.append("kind", .string(provider.kind.rawValue))
+            o.append("models", .array(models))
+            list.append(.object(o))
+        }
+        var object = JSONObject()
+        object.append("window_seconds", .int(Int(statistics.window.components.seconds)))
+        object.append("providers", .array(list))
         return .json(.object(object))
     }
 

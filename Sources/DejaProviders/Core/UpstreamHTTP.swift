@@ -28,7 +28,7 @@ struct UpstreamHTTP: Sendable {
         }
         let status = Int(response.status.code)
         guard (200..<300).contains(status) else {
-            throw statusError(status, headers: response.headers, body: Array(response.body.readableBytesView.prefix(Self.maxErrorBytes)), errorParser: errorParser)
+            throw Self.statusError(status, provider: provider, headers: response.headers, body: Array(response.body.readableBytesView.prefix(Self.maxErrorBytes)), errorParser: errorParser)
         }
         guard !response.truncated, response.body.readableBytes <= maxBytes else {
             throw ProviderError.responseTooLarge(provider: provider, limit: maxBytes)
@@ -59,7 +59,7 @@ struct UpstreamHTTP: Sendable {
             } catch {
                 // The status says enough; a cut error body keeps what arrived.
             }
-            throw statusError(status, headers: response.headers, body: bytes, errorParser: errorParser)
+            throw Self.statusError(status, provider: provider, headers: response.headers, body: bytes, errorParser: errorParser)
         }
         return response
     }
@@ -74,8 +74,10 @@ struct UpstreamHTTP: Sendable {
         return UpstreamRequest(method: method, url: parsed, headers: headers, body: body.map { ByteBuffer(bytes: $0) })
     }
 
-    private func statusError(
-        _ status: Int, headers: HTTPHeaders, body bytes: [UInt8], errorParser: @Sendable ([UInt8]) -> OpenAIErrorBody?
+    /// The error for a non-2xx answer: the provider's own message and codes (through its error
+    /// parser), its Retry-After, and whether an OpenAI-style 429 says the account is out.
+    static func statusError(
+        _ status: Int, provider: String, headers: HTTPHeaders, body bytes: [UInt8], errorParser: @Sendable ([UInt8]) -> OpenAIErrorBody?
     ) -> ProviderError {
         let parsed = errorParser(bytes)
         let message =
