@@ -32,12 +32,16 @@ public struct ExecutionPlan: Sendable {
     public let requestedModel: String
     /// The candidates in the order they are tried.
     public let candidates: [Candidate]
+    /// Hedging: when the first candidate has not produced its first byte after this long, the
+    /// second is called too and the first to answer wins. Nil: no hedging.
+    public let hedgeAfter: Duration?
 
     /// Nil when `candidates` is empty: a plan always has someone to ask.
-    public init?(requestedModel: String, candidates: [Candidate]) {
+    public init?(requestedModel: String, candidates: [Candidate], hedgeAfter: Duration? = nil) {
         guard !candidates.isEmpty else { return nil }
         self.requestedModel = requestedModel
         self.candidates = candidates
+        self.hedgeAfter = hedgeAfter
     }
 
     /// The candidate tried first; the cache namespace and the response headers of a miss name it

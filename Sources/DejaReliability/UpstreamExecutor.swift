@@ -195,7 +195,7 @@ public final class UpstreamExecutor: Sendable {
 
     private func run<Value: Sendable>(
         _ plan: ExecutionPlan, context: UpstreamCallContext,
-        _ call: (Candidate, ProviderCallContext) async throws -> (Value, latency: Duration)
+        _ call: @escaping @Sendable (Candidate, ProviderCallContext) async throws -> (Value, latency: Duration)
     ) async throws(ExecutionError) -> Executed<Value> {
         let done = try await run(plan, context: context, recordSuccess: true, call)
         return Executed(value: done.value, answeredBy: done.answeredBy, attempts: done.attempts, fallbackUsed: done.fallbackUsed, latency: done.latency)
@@ -205,7 +205,7 @@ public final class UpstreamExecutor: Sendable {
     /// the successful attempt itself (a stream, when it ends).
     private func run<Value: Sendable>(
         _ plan: ExecutionPlan, context: UpstreamCallContext, recordSuccess: Bool,
-        _ call: (Candidate, ProviderCallContext) async throws -> (Value, latency: Duration)
+        _ call: @escaping @Sendable (Candidate, ProviderCallContext) async throws -> (Value, latency: Duration)
     ) async throws(ExecutionError) -> Run<Value> {
         var attempts: [Attempt] = []
         var lastError: ProviderError?
@@ -214,9 +214,34 @@ public final class UpstreamExecutor: Sendable {
             throw .gaveUp(GaveUp(reason: .forced, lastError: nil, attempts: [], retryAfter: nil))
         }
         var injectTransient = context.testMode == .forceTransientRecover
-        for (index, candidate) in plan.candidates.enumerated() {
+        var skip: Set<Int> = []
+        for (index, candidate) in plan.candidates.enumerated() where !skip.contains(index) {
             let provider = candidate.providerName
             var retry = 0
+            if index == 0, let hedgeAfter = plan.hedgeAfter, plan.candidates.count > 1, !injectTransient {
+                switch await race(candidate, plan.candidates[1], after: hedgeAfter, context: context, recordSuccess: recordSuccess, call) {
+                case .won(let value, let winner, let admission, let latency, let raced):
+                    attempts += raced
+                    return Run(value: value, answeredBy: plan.candidates[winner], admission: admission, attempts: attempts, fallbackUsed: winner > 0, latency: latency)
+                case .failed(let failure, let raced, let hedged):
+                    attempts += raced
+                    lastError = failure
+                    if Task.isCancelled { throw .failed(failure, attempts: attempts) }
+                    guard FailureClass(failure).allowsFallback else { throw .failed(failure, attempts: attempts) }
+                    if hedged {
+                        // Both raced and failed: the next candidates answer, without retries of these two.
+                        skip.insert(1)
+                        continue
+                    }
+                    // The primary failed before the hedge was due: retry it as usual.
+                    guard let wait = retryDelay(after: failure, retry: 1, candidate: candidate, deadline: context.deadline) else { continue }
+                    observer?.retrying(provider: provider, model: candidate.model, delay: wait)
+                    do { try await clock.sleep(for: wait) } catch { throw .failed(failure, attempts: attempts) }
+                    retry = 1
+                case .skipped:
+                    break
+                }
+            }
             while true {
                 let now = clock.now
                 if let deadline = context.deadline, now >= deadline {
@@ -275,6 +300,99 @@ public final class UpstreamExecutor: Sendable {
         }
         let retryAfter = earliestProbe.map { max(.zero, $0 - clock.now) }
         throw .gaveUp(GaveUp(reason: calledAnyone ? .exhausted : .allCircuitsOpen, lastError: lastError, attempts: attempts, retryAfter: retryAfter))
+    }
+
+    /// How a hedged race ended.
+    enum RaceOutcome<Value: Sendable> {
+        /// `winner` (0 the primary, 1 the hedge) produced the first byte first.
+        case won(Value, winner: Int, admission: CircuitBreakers.Admission, latency: Duration, attempts: [Attempt])
+        /// Nobody won; `hedged` says whether the hedge ran.
+        case failed(ProviderError, attempts: [Attempt], hedged: Bool)
+        /// The primary's circuit is open: no race, the plan goes on as usual.
+        case skipped
+    }
+
+    /// What one raced attempt reports back.
+    private enum RaceEvent<Value: Sendable>: Sendable {
+        case finished(index: Int, Result<(Value, Duration), ProviderError>, Attempt, CircuitBreakers.Admission)
+        case hedgeDue
+    }
+
+    /// Hedging: calls `primary`; if it has not produced its first byte `after` the start (and the
+    /// retry budget and the hedge's circuit allow), calls `hedge` too. The first to succeed wins
+    /// and the other is cancelled; a failure never wins — the race waits for the other call.
+    private func race<Value: Sendable>(
+        _ primary: Candidate, _ hedge: Candidate, after: Duration, context: UpstreamCallContext, recordSuccess: Bool,
+        _ call: @escaping @Sendable (Candidate, ProviderCallContext) async throws -> (Value, latency: Duration)
+    ) async -> RaceOutcome<Value> {
+        let primaryAdmission = breakers.admit(provider: primary.providerName, model: primary.model, now: clock.now)
+        if case .rejected = primaryAdmission { return .skipped }
+        budget.recordFirstAttempt(primary.providerName, now: clock.now)
+        let clock = self.clock
+        return await withTaskGroup(of: RaceEvent<Value>.self) { group in
+            let candidates = [primary, hedge]
+            func start(_ index: Int, _ admission: CircuitBreakers.Admission) {
+                let candidate = candidates[index]
+                group.addTask {
+                    let started = clock.now
+                    do {
+                        let (value, latency) = try await call(candidate, context.providerContext(for: candidate))
+                        let attempt = self.settle(candidate, admission: admission, started: started, latency: latency, recordSuccess: recordSuccess)
+                        return .finished(index: index, .success((value, latency)), attempt, admission)
+                    } catch {
+                        let failure = Self.providerError(error, provider: candidate.providerName)
+                        let attempt = self.conclude(candidate, admission: admission, start: started, outcome: .failed(failure))
+                        return .finished(index: index, .failure(failure), attempt, admission)
+                    }
+                }
+            }
+            start(0, primaryAdmission)
+            group.addTask {
+                do { try await clock.sleep(for: after) } catch { return .hedgeDue }
+                return .hedgeDue
+            }
+            var attempts: [Attempt] = []
+            var running = 1
+            var hedged = false
+            var lastFailure: ProviderError?
+            while let event = await group.next() {
+                switch event {
+                case .hedgeDue:
+                    guard running > 0, !hedged, !Task.isCancelled else { continue }
+                    let now = clock.now
+                    let admission = breakers.admit(provider: hedge.providerName, model: hedge.model, now: now)
+                    if case .rejected = admission { continue }
+                    guard budget.tryWithdraw(primary.providerName, now: now) else {
+                        if admission == .probe { breakers.record(provider: hedge.providerName, model: hedge.model, admission: admission, outcome: .abandoned, now: now) }
+                        continue
+                    }
+                    observer?.retrying(provider: hedge.providerName, model: hedge.model, delay: after)
+                    hedged = true
+                    running += 1
+                    start(1, admission)
+                case .finished(let index, .success(let (value, latency)), let attempt, let admission):
+                    attempts.append(attempt)
+                    group.cancelAll()
+                    return .won(value, winner: index, admission: admission, latency: latency, attempts: attempts)
+                case .finished(_, .failure(let failure), let attempt, _):
+                    attempts.append(attempt)
+                    running -= 1
+                    lastFailure = failure
+                    if !FailureClass(failure).allowsFallback || running == 0 {
+                        group.cancelAll()
+                        return .failed(failure, attempts: attempts, hedged: hedged)
+                    }
+                }
+            }
+            return .failed(lastFailure ?? .connectionFailed(provider: primary.providerName, detail: "the race ended without an answer"), attempts: attempts, hedged: hedged)
+        }
+    }
+
+    /// Records a successful attempt (for a stream, only the breaker now; health at its end).
+    private func settle(_ candidate: Candidate, admission: CircuitBreakers.Admission, started: ContinuousClock.Instant, latency: Duration, recordSuccess: Bool) -> Attempt {
+        if recordSuccess { return conclude(candidate, admission: admission, start: started, outcome: .succeeded) }
+        breakers.record(provider: candidate.providerName, model: candidate.model, admission: admission, outcome: .success, now: clock.now)
+        return Attempt(provider: candidate.providerName, model: candidate.model, duration: latency, outcome: .succeeded)
     }
 
     /// The wait before retrying `candidate` after `failure`, or nil when it is not retried: not a

@@ -2,6 +2,7 @@ import DejaSim
 import NIOHTTP1
 import NIOCore
 import Logging
+import DejaReliability
 import Foundation
 import Testing
 
@@ -131,6 +132,55 @@ import DejaVerifier
         expectError("cache:\n  verifier:\n    checks: [slots, vibes]\n", mentioning: ["cache.verifier.checks", "vibes"])
         expectError("cache:\n  verifier:\n    context_memo_texts: 0\n", mentioning: ["cache.verifier.context_memo_texts"])
         #expect(defaults.cacheSettings.verifierContextMemoTexts == 4096)
+    }
+
+    @Test func reliabilitySettingsParseAndBadValuesAreRefused() throws {
+        let c = try load("""
+            reliability:
+              max_attempts: 5
+              initial_backoff_ms: 100
+              max_retry_after_ms: 2000
+              retry_budget_ratio: 0.5
+              request_deadline_ms: 30000
+              failure_threshold: 3
+              cooldown_seconds: 60
+              fallbacks:
+                gpt-4o-mini: [claude-3-5-haiku-latest, gemini-2.0-flash]
+              hedge_after_ms:
+                gpt-4o-mini: 800
+              cache_fallback_answers: true
+              error_class_header: X-Llm-Proxy-Error-Class
+              test_mode_enabled: true
+            """)
+        #expect(c.reliability.executor.retry.maxAttempts == 5)
+        #expect(c.reliability.executor.retry.initialBackoff == .milliseconds(100))
+        #expect(c.reliability.executor.retry.maxRetryAfter == .seconds(2))
+        #expect(c.reliability.executor.budget.ratio == 0.5)
+        #expect(c.reliability.requestDeadlineMs == 30000)
+        #expect(c.reliability.executor.breakers.failureThreshold == 3)
+        #expect(c.reliability.executor.breakers.cooldown == .seconds(60))
+        #expect(c.reliability.fallbacks["gpt-4o-mini"] == ["claude-3-5-haiku-latest", "gemini-2.0-flash"])
+        #expect(c.reliability.hedgeAfterMs["gpt-4o-mini"] == 800)
+        #expect(c.reliability.cacheFallbackAnswers && c.reliability.testModeEnabled)
+        #expect(c.reliability.errorClassHeader == "X-Llm-Proxy-Error-Class")
+        #expect(try load(nil, env: ["RETRY_MAX_ATTEMPTS": "1"]).reliability.executor.retry.maxAttempts == 1)
+        let defaults = try load(nil)
+        #expect(defaults.reliability.executor.retry.maxAttempts == 3)
+        #expect(!defaults.reliability.testModeEnabled)
+        expectError("reliability:\n  max_attempts: 0\n", mentioning: ["reliability.max_attempts"])
+        expectError("reliability:\n  max_attempts: 11\n", mentioning: ["reliability.max_attempts", "1 to 10"])
+        expectError("reliability:\n  retry_budget_ratio: lots\n", mentioning: ["reliability.retry_budget_ratio"])
+        expectError("reliability:\n  fallbacks: [a, b]\n", mentioning: ["reliability.fallbacks"])
+        expectError("reliability:\n  error_class_header: \"bad header\"\n", mentioning: ["reliability.error_class_header"])
+        expectError("reliability:\n  hedge_after_ms:\n    m: -1\n", mentioning: ["reliability.hedge_after_ms.m"])
+        expectError("reliability:\n  retries: 3\n", mentioning: ["reliability.retries"])
+    }
+
+    @Test func aFallbackNoProviderServesStopsStartUp() async throws {
+        var configuration = GatewayConfiguration()
+        configuration.providers = [ProviderSettings(name: "sim", kind: .openai, baseURL: "http://127.0.0.1:1/v1", models: ["gpt-4o-mini"])]
+        configuration.reliability.fallbacks = ["gpt-4o-mini": ["no-such-model"]]
+        #expect(throws: ConfigurationError.self) { _ = try Gateway(configuration: configuration, logger: .init(label: "test")) }
     }
 
     @Test func theExampleFileIsValid() throws {

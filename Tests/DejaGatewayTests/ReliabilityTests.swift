@@ -63,6 +63,20 @@ import Testing
         }
     }
 
+    @Test func aHedgeAnswersWhenThePrimaryIsSlow() async throws {
+        try await Harness.with(configure: { c, url in
+            Self.twoProviders(&c, url)
+            c.reliability.hedgeAfterMs = ["gpt-4o-mini": 100]
+        }) { h in
+            let started = ContinuousClock.now
+            let reply = try await h.post("/v1/chat/completions", json: chatBody("hedge me"), headers: [("x-sim-latency-ms", "4000")])
+            #expect(ContinuousClock.now - started < .seconds(3))
+            #expect(reply.status == 200)
+            #expect(reply.headers.first(name: "x-provider") == "backup")
+            #expect(try reply.json()["x-gateway"]?.objectValue?["fallback_used"] == .bool(true))
+        }
+    }
+
     @Test func aClientErrorIsNeitherRetriedNorSentToTheFallback() async throws {
         try await Harness.with(configure: { c, url in Self.twoProviders(&c, url) }) { h in
             let reply = try await h.post("/v1/chat/completions", json: chatBody("bad"), headers: [("x-sim-status", "400")])

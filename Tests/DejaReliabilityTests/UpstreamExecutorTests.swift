@@ -11,6 +11,8 @@ final class ScriptedProvider: UpstreamProvider {
         case body(String)
         /// Waits until `gate` opens, then answers with the body.
         case gated(Gate, String)
+        /// Waits (really, cancellably) `delay`, then answers with the body.
+        case delayed(Duration, String)
         case chunks([String], thenFail: ProviderError?)
         case fail(ProviderError)
     }
@@ -40,6 +42,9 @@ final class ScriptedProvider: UpstreamProvider {
         case .gated(let gate, let text):
             await gate.wait()
             return UpstreamResponse(body: Array(text.utf8), latency: .milliseconds(3))
+        case .delayed(let delay, let text):
+            try await Task.sleep(for: delay)
+            return UpstreamResponse(body: Array(text.utf8), latency: delay)
         case .chunks: throw ProviderError.invalidRequest(provider: name, message: "scripted a stream")
         case .fail(let error): throw error
         }
@@ -60,6 +65,9 @@ final class ScriptedProvider: UpstreamProvider {
                     return nil
                 }
             })
+        case .delayed(let delay, let text):
+            try await Task.sleep(for: delay)
+            return ChatChunkStream(chunks: [Array(text.utf8)])
         case .body, .gated: throw ProviderError.invalidRequest(provider: name, message: "scripted a body")
         case .fail(let error): throw error
         }
@@ -103,8 +111,9 @@ final class RecordingObserver: UpstreamObserver {
 let chat = try! ChatRequest.parse(Array(#"{"model":"m","messages":[{"role":"user","content":"hello"}]}"#.utf8))
 let completionJSON = #" {"id":"c1","object":"chat.completion","choices":[]} "#
 
-func plan(_ providers: ScriptedProvider..., forwarding prefixes: [String] = []) -> ExecutionPlan {
-    ExecutionPlan(requestedModel: "m", candidates: providers.map { Candidate(provider: $0, model: "m-up", forwardHeaderPrefixes: prefixes) })!
+func plan(_ providers: ScriptedProvider..., forwarding prefixes: [String] = [], hedgeAfter: Duration? = nil) -> ExecutionPlan {
+    ExecutionPlan(
+        requestedModel: "m", candidates: providers.map { Candidate(provider: $0, model: "m-up", forwardHeaderPrefixes: prefixes) }, hedgeAfter: hedgeAfter)!
 }
 
 /// The upstream failure an executor error carries, if any.

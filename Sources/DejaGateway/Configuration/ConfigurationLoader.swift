@@ -40,7 +40,7 @@ public struct ConfigurationLoader: Sendable {
     static let reliabilityKeys = [
         "max_attempts", "initial_backoff_ms", "max_backoff_ms", "max_retry_after_ms", "retry_budget_ratio", "retry_budget_window_seconds",
         "retry_budget_min_retries", "request_deadline_ms", "max_request_deadline_ms", "failure_threshold", "window_seconds", "cooldown_seconds",
-        "escalation_window_seconds", "fallbacks", "cache_fallback_answers", "error_class_header", "degraded_marker", "test_mode_enabled",
+        "escalation_window_seconds", "fallbacks", "hedge_after_ms", "cache_fallback_answers", "error_class_header", "degraded_marker", "test_mode_enabled",
     ]
     static let localEmbeddingKeys = ["max_tokens_per_request", "batch_size", "concurrent_batches"]
     static let cacheKeys = [
@@ -213,6 +213,14 @@ public struct ConfigurationLoader: Sendable {
                 guard !marker.isEmpty, marker.utf8.count <= 128 else { throw ConfigurationError("\(path): expected 1 to 128 characters") }
                 r.degradedMarker = marker
             case "test_mode_enabled": r.testModeEnabled = try bool(v, path)
+            case "hedge_after_ms":
+                guard let models = v.mapping else {
+                    throw ConfigurationError("\(path): expected a mapping of model names to milliseconds, e.g. gpt-4o-mini: 800")
+                }
+                for (modelNode, value) in models {
+                    guard let model = modelNode.string, !model.isEmpty else { throw ConfigurationError("\(path): model names must be strings") }
+                    r.hedgeAfterMs[model] = try Self.bounded(try Self.positiveInt(try scalar(value, "\(path).\(model)"), key: "\(path).\(model)"), 1...600_000, key: "\(path).\(model)")
+                }
             case "fallbacks":
                 guard let chains = v.mapping else {
                     throw ConfigurationError("\(path): expected a mapping of model names to lists of fallback models, e.g. gpt-4o-mini: [claude-3-5-haiku-latest]")

@@ -12,6 +12,10 @@ public struct ReliabilitySettings: Sendable {
     /// Per requested model, the models that answer when it cannot, in order (each resolved like
     /// a requested model, each in its own wire format), e.g. `gpt-4o-mini: [claude-3-5-haiku-latest]`.
     public var fallbacks: [String: [String]] = [:]
+    /// Per requested model, when to hedge: if its first candidate has not sent its first byte
+    /// after this many milliseconds, its first fallback is called too and the first to answer
+    /// wins (the other is cancelled; hedges count against the retry budget). Off by default.
+    public var hedgeAfterMs: [String: Int] = [:]
     /// Whether an answer from a fallback is stored under the requested model's cache namespace.
     /// Default false: a substitute's answer is served but not cached as the requested model's.
     public var cacheFallbackAnswers = false

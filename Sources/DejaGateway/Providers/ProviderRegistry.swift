@@ -19,6 +19,8 @@ final class ProviderRegistry: Sendable {
     private let defaultProvider: String?
     /// Per requested model, the models that answer when it cannot (`reliability.fallbacks`).
     private let fallbacks: [String: [String]]
+    /// Per requested model, when to hedge with its first fallback (`reliability.hedge_after_ms`).
+    private let hedgeAfterMs: [String: Int]
 
     init(configuration: GatewayConfiguration, client: UpstreamClient, logger: Logger) {
         var adapters: [String: any UpstreamProvider] = [:]
@@ -50,6 +52,7 @@ final class ProviderRegistry: Sendable {
         self.adapters = adapters
         self.defaultProvider = configuration.defaultProvider.flatMap { adapters[$0] == nil ? nil : $0 }
         self.fallbacks = configuration.reliability.fallbacks
+        self.hedgeAfterMs = configuration.reliability.hedgeAfterMs
     }
 
     /// The provider that serves a native pass-through prefix: the one named after the family
@@ -78,7 +81,8 @@ final class ProviderRegistry: Sendable {
                 candidates.append(next)
             }
         }
-        return ExecutionPlan(requestedModel: model, candidates: candidates)
+        let hedge = (hedgeAfterMs[model] ?? hedgeAfterMs[primary.qualifiedName]).map { Duration.milliseconds($0) }
+        return ExecutionPlan(requestedModel: model, candidates: candidates, hedgeAfter: hedge)
     }
 
     /// Fallback models that no provider serves (a configuration mistake, refused at start).
