@@ -26,6 +26,8 @@ public final class Gateway: Sendable {
     let registry: ProviderRegistry
     /// The only caller of providers (chat, embeddings, pass-through).
     let executor: UpstreamExecutor
+    /// Circuits shared with the other instances on the same Redis (nil without Redis).
+    let circuitState: RedisCircuitState?
     let front: CacheFront?
     let idempotency: IdempotencyStore
     let localEmbedder: MiniLMEmbedder?
@@ -52,9 +54,20 @@ public final class Gateway: Sendable {
             throw ConfigurationError(
                 "reliability.fallbacks: no enabled provider serves \(unresolvable.joined(separator: ", ")) (name a model of an enabled provider, or provider/model)")
         }
+        var circuitState: RedisCircuitState?
+        if let url = configuration.cacheSettings.redisURL, let hmacKey = configuration.cacheSettings.redisHMACKey {
+            do {
+                circuitState = RedisCircuitState(configuration: try RedisConfiguration(url: url), hmacKey: hmacKey, logger: logger)
+            } catch {
+                upstreamClient.shutdown()
+                throw error
+            }
+        }
+        self.circuitState = circuitState
         self.executor = UpstreamExecutor(
             health: ProviderHealth(names: registry.settings.map(\.name)), settings: configuration.reliability.executor,
-            observer: UpstreamMetricsObserver(metrics: metrics))
+            observer: UpstreamMetricsObserver(metrics: metrics), shared: circuitState)
+        circuitState?.attach(executor.breakers)
         self.idempotency = IdempotencyStore(configuration: configuration.cacheSettings.cache)
         let settings = configuration.cacheSettings
         let needsNative = settings.cache.enabled && settings.embedder == .native
@@ -198,6 +211,7 @@ public final class Gateway: Sendable {
             await mirror.start()
             services.append(CacheMirrorService(mirror: mirror))
         }
+        if let circuitState { services.append(circuitState) }
         return services
     }
 

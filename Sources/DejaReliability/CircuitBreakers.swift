@@ -17,15 +17,19 @@ public final class CircuitBreakers: Sendable {
         public var window: Duration
         public var cooldown: Duration
         public var escalationWindow: Duration
+        /// How long one instance holds the shared probe of a circuit (other instances wait for
+        /// its verdict at most this long).
+        public var probeLease: Duration
 
         public init(
             failureThreshold: Int = 5, window: Duration = .seconds(120), cooldown: Duration = .seconds(300),
-            escalationWindow: Duration = .seconds(60)
+            escalationWindow: Duration = .seconds(60), probeLease: Duration = .seconds(30)
         ) {
             self.failureThreshold = max(1, failureThreshold)
             self.window = window
             self.cooldown = cooldown
             self.escalationWindow = escalationWindow
+            self.probeLease = probeLease
         }
     }
 
@@ -178,6 +182,67 @@ public final class CircuitBreakers: Sendable {
         circuit.rateLimits.removeAll()
         circuit.openings += 1
         return .open
+    }
+
+    /// Applies another instance's announcement: its opening (until the same wall-clock moment)
+    /// or its probe's success. Local counts are not touched by an opening elsewhere beyond the
+    /// state itself, so an instance does not double-count.
+    public func apply(_ announcement: CircuitAnnouncement, now: ContinuousClock.Instant, wallClockSeconds: Double) {
+        let changed = circuits.withLock { all -> State? in
+            let key = Key(provider: announcement.provider, model: announcement.model)
+            var circuit = all[key] ?? Circuit()
+            defer { all[key] = circuit }
+            switch announcement.change {
+            case .opened(let untilWallClock):
+                let remaining = max(0, min(untilWallClock - wallClockSeconds, 86_400))
+                let until = now + .milliseconds(Int64(remaining * 1000))
+                if case .open(let current) = circuit.phase, current >= until { return nil }
+                circuit.phase = .open(until: until)
+                circuit.failures.removeAll()
+                circuit.rateLimits.removeAll()
+                return .open
+            case .closed:
+                if case .closed = circuit.phase { return nil }
+                circuit.phase = .closed
+                circuit.failures.removeAll()
+                circuit.rateLimits.removeAll()
+                return .closed
+            }
+        }
+        if let changed { onChange(announcement.provider, announcement.model, changed) }
+    }
+
+    /// A probe this instance was admitted for but another instance holds: wait `delay` before
+    /// trying again (the other instance's verdict, announced, usually arrives first).
+    public func deferProbe(provider: String, model: String, until: ContinuousClock.Instant) {
+        let changed = circuits.withLock { all -> Bool in
+            let key = Key(provider: provider, model: model)
+            guard var circuit = all[key], case .probing = circuit.phase else { return false }
+            circuit.phase = .open(until: until)
+            all[key] = circuit
+            return true
+        }
+        if changed { onChange(provider, model, .open) }
+    }
+
+    /// A circuit's state now; nil for one that has seen no call.
+    func state(provider: String, model: String) -> State? {
+        circuits.withLock { all in
+            switch all[Key(provider: provider, model: model)]?.phase {
+            case nil: nil
+            case .closed?: .closed
+            case .open?: .open
+            case .probing?: .halfOpen
+            }
+        }
+    }
+
+    /// When an open circuit lets its next probe through (nil unless open).
+    func openUntil(provider: String, model: String) -> ContinuousClock.Instant? {
+        circuits.withLock { all in
+            if case .open(let until)? = all[Key(provider: provider, model: model)]?.phase { return until }
+            return nil
+        }
     }
 
     /// Every circuit that has seen a call, as of `now`.

@@ -83,19 +83,56 @@ public final class UpstreamExecutor: Sendable {
     let clock: any ReliabilityClock
     let unitRandom: @Sendable () -> Double
     private let observer: (any UpstreamObserver)?
+    /// Shares circuit openings, probes and verdicts with the other instances (Redis), if any.
+    private let shared: (any SharedCircuitState)?
 
     public init(
         health: ProviderHealth, settings: Settings = .init(), observer: (any UpstreamObserver)?, clock: any ReliabilityClock = SystemReliabilityClock(),
-        unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, shared: (any SharedCircuitState)? = nil
     ) {
         self.health = health
         self.settings = settings
         self.observer = observer
         self.clock = clock
         self.unitRandom = unitRandom
+        self.shared = shared
         self.budget = RetryBudget(settings: settings.budget, origin: clock.now)
         self.breakers = CircuitBreakers(settings: settings.breakers) { provider, model, state in
             observer?.circuitChanged(provider: provider, model: model, state: state)
+        }
+    }
+
+    /// Admission to call `candidate`: the local circuit's decision, and for a probe, the claim
+    /// of the one probe across instances when circuits are shared.
+    private func admit(_ candidate: Candidate) async -> CircuitBreakers.Admission {
+        let admission = breakers.admit(provider: candidate.providerName, model: candidate.model, now: clock.now)
+        guard admission == .probe, let shared else { return admission }
+        let lease = settings.breakers.probeLease
+        if await shared.claimProbe(provider: candidate.providerName, model: candidate.model, lease: lease) { return admission }
+        // Another instance probes: wait for its verdict (announced), at most one lease.
+        let retryAt = clock.now + lease
+        breakers.deferProbe(provider: candidate.providerName, model: candidate.model, until: retryAt)
+        return .rejected(retryAt: retryAt)
+    }
+
+    /// Tells the other instances what this instance's circuit did.
+    private func announce(_ candidate: Candidate, _ before: CircuitBreakers.State?) {
+        guard let shared else { return }
+        let now = clock.now
+        let state = breakers.state(provider: candidate.providerName, model: candidate.model)
+        guard state != before else { return }
+        switch state {
+        case .open:
+            if let until = breakers.openUntil(provider: candidate.providerName, model: candidate.model) {
+                let seconds = Double((until - now).components.seconds) + Double((until - now).components.attoseconds) / 1e18
+                shared.opened(provider: candidate.providerName, model: candidate.model, untilWallClock: clock.wallClockSeconds + seconds)
+            }
+        case .closed where before == .halfOpen || before == .open:
+            shared.closed(provider: candidate.providerName, model: candidate.model)
+        case .closed:
+            break  // a circuit seen for the first time: nothing to tell
+        case .halfOpen, nil:
+            break
         }
     }
 
@@ -247,7 +284,7 @@ public final class UpstreamExecutor: Sendable {
                 if let deadline = context.deadline, now >= deadline {
                     throw .gaveUp(GaveUp(reason: .deadline, lastError: lastError, attempts: attempts, retryAfter: nil))
                 }
-                let admission = breakers.admit(provider: provider, model: candidate.model, now: now)
+                let admission = await admit(candidate)
                 if case .rejected(let retryAt) = admission {
                     earliestProbe = min(earliestProbe ?? retryAt, retryAt)
                     context.logger.debug("Circuit open; skipping", metadata: ["deja.provider": .string(provider), "deja.model": .string(candidate.model)])
@@ -266,8 +303,7 @@ public final class UpstreamExecutor: Sendable {
                     } else {
                         // A started stream shows the provider answering (a probe succeeded); its
                         // health and latency are recorded when it ends.
-                        breakers.record(provider: provider, model: candidate.model, admission: admission, outcome: .success, now: clock.now)
-                        attempts.append(Attempt(provider: provider, model: candidate.model, duration: latency, outcome: .succeeded))
+                        attempts.append(settle(candidate, admission: admission, started: now, latency: latency, recordSuccess: false))
                     }
                     return Run(value: value, answeredBy: candidate, admission: admission, attempts: attempts, fallbackUsed: index > 0, latency: latency)
                 } catch {
@@ -325,7 +361,7 @@ public final class UpstreamExecutor: Sendable {
         _ primary: Candidate, _ hedge: Candidate, after: Duration, context: UpstreamCallContext, recordSuccess: Bool,
         _ call: @escaping @Sendable (Candidate, ProviderCallContext) async throws -> (Value, latency: Duration)
     ) async -> RaceOutcome<Value> {
-        let primaryAdmission = breakers.admit(provider: primary.providerName, model: primary.model, now: clock.now)
+        let primaryAdmission = await admit(primary)
         if case .rejected = primaryAdmission { return .skipped }
         budget.recordFirstAttempt(primary.providerName, now: clock.now)
         let clock = self.clock
@@ -359,8 +395,8 @@ public final class UpstreamExecutor: Sendable {
                 switch event {
                 case .hedgeDue:
                     guard running > 0, !hedged, !Task.isCancelled else { continue }
+                    let admission = await admit(hedge)
                     let now = clock.now
-                    let admission = breakers.admit(provider: hedge.providerName, model: hedge.model, now: now)
                     if case .rejected = admission { continue }
                     guard budget.tryWithdraw(primary.providerName, now: now) else {
                         if admission == .probe { breakers.record(provider: hedge.providerName, model: hedge.model, admission: admission, outcome: .abandoned, now: now) }
@@ -391,6 +427,8 @@ public final class UpstreamExecutor: Sendable {
     /// Records a successful attempt (for a stream, only the breaker now; health at its end).
     private func settle(_ candidate: Candidate, admission: CircuitBreakers.Admission, started: ContinuousClock.Instant, latency: Duration, recordSuccess: Bool) -> Attempt {
         if recordSuccess { return conclude(candidate, admission: admission, start: started, outcome: .succeeded) }
+        let before = shared == nil ? nil : breakers.state(provider: candidate.providerName, model: candidate.model)
+        defer { announce(candidate, before) }
         breakers.record(provider: candidate.providerName, model: candidate.model, admission: admission, outcome: .success, now: clock.now)
         return Attempt(provider: candidate.providerName, model: candidate.model, duration: latency, outcome: .succeeded)
     }
@@ -413,6 +451,8 @@ public final class UpstreamExecutor: Sendable {
     /// Records an attempt's end in health, the breaker and the observer.
     @discardableResult
     private func conclude(_ candidate: Candidate, admission: CircuitBreakers.Admission, start: ContinuousClock.Instant, outcome: Attempt.Outcome) -> Attempt {
+        let before = shared == nil ? nil : breakers.state(provider: candidate.providerName, model: candidate.model)
+        defer { announce(candidate, before) }
         let attempt = finish(candidate.providerName, model: candidate.model, start: start, outcome: outcome)
         switch outcome {
         case .succeeded:
