@@ -10,6 +10,10 @@ public struct SimulatorConfiguration: Sendable {
     public var latencyMs: Int
     /// Fraction (0...1) of provider requests answered with an injected error, drawn from `seed`.
     public var errorRate: Double
+    /// Fraction (0...1) of provider requests given one fault drawn evenly from a mix: 429 with
+    /// `Retry-After: 1`, 500, 503, 529, a dropped connection, a stream cut after two chunks, a
+    /// 2-second stall (the reliability benchmark's chaos run).
+    public var chaosRate: Double = 0
     /// Seed of the answer generator and of the error-rate draws.
     public var seed: UInt64
     /// Length of an answer in tokens when the request does not send `x-sim-tokens`.

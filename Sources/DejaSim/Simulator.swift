@@ -217,6 +217,23 @@ extension Faults {
     }
 }
 
+extension Faults {
+    /// One fault of the chaos mix (`kind` in 0..<7).
+    mutating func applyChaos(kind: Int) {
+        switch kind {
+        case 0:
+            status = 429
+            retryAfter = "1"
+        case 1: status = 500
+        case 2: status = 503
+        case 3: status = 529
+        case 4: drop = true
+        case 5: truncateAfter = 2
+        default: latencyMs += 2000
+        }
+    }
+}
+
 /// Thrown from a stream body to cut the connection.
 struct StreamCut: Error {}
 
@@ -241,10 +258,12 @@ struct SimulatorResponder: HTTPResponder {
         )
         state.increment(.totalRequests)
         state.increment(.inFlight)
-        let req = SimRequest(
-            method: request.method, path: path, query: query, headers: request.headers, body: bytes,
-            faults: Faults(request.headers)
-        )
+        var faults = Faults(request.headers)
+        if configuration.chaosRate > 0 {
+            let draw = state.nextUnit()
+            if draw < configuration.chaosRate { faults.applyChaos(kind: Int(draw / configuration.chaosRate * 7)) }
+        }
+        let req = SimRequest(method: request.method, path: path, query: query, headers: request.headers, body: bytes, faults: faults)
         let outcome = await route(req, context: context)
         if !outcome.streaming { state.decrement(.inFlight) }
         return outcome.response

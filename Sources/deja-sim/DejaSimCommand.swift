@@ -23,6 +23,9 @@ struct DejaSimCommand: AsyncParsableCommand {
     @Option(name: .customLong("error-rate"), help: "Fraction (0...1) of requests answered with an injected error.")
     var errorRate = 0.0
 
+    @Option(name: .customLong("chaos-rate"), help: "Fraction (0...1) of requests given a mixed fault: 429, 500, 503, 529, a reset, a cut stream or a 2 s stall.")
+    var chaosRate = 0.0
+
     @Option(help: "Answer length in tokens when a request sends no x-sim-tokens header.")
     var tokens = 24
 
@@ -37,17 +40,18 @@ struct DejaSimCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...1).contains(errorRate) else { throw ValidationError("--error-rate must be within 0...1") }
+        guard (0...1).contains(chaosRate) else { throw ValidationError("--chaos-rate must be within 0...1") }
         guard tokens >= 0 else { throw ValidationError("--tokens must not be negative") }
     }
 
     func run() async throws {
-        let simulator = try await Simulator.start(
-            SimulatorConfiguration(
-                host: host, port: port, latencyMs: latencyMs, errorRate: errorRate, seed: seed,
-                defaultAnswerTokens: tokens, requiredAPIKey: apiKey,
-                logLevel: Logger.Level(rawValue: logLevel) ?? .warning
-            )
+        var configuration = SimulatorConfiguration(
+            host: host, port: port, latencyMs: latencyMs, errorRate: errorRate, seed: seed,
+            defaultAnswerTokens: tokens, requiredAPIKey: apiKey,
+            logLevel: Logger.Level(rawValue: logLevel) ?? .warning
         )
+        configuration.chaosRate = chaosRate
+        let simulator = try await Simulator.start(configuration)
         FileHandle.standardOutput.write(Data("deja-sim listening on \(simulator.baseURL)\n".utf8))
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)

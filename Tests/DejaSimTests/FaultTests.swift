@@ -1,5 +1,6 @@
 import AsyncHTTPClient
-import DejaSim
+@testable import DejaSim
+import HTTPTypes
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -155,123 +156,20 @@ import Testing
             #expect(failures > 5 && failures < 35)
         }
     }
-}
 
-@Suite struct SimulatorTests {
-    @Test func statsCountRoutesAndAbortedStreams() async throws {
-        try await withSimulator { sim in
-            _ = try await send(sim, .POST, "/v1/chat/completions", body: openAIChatBody())
-            _ = try await send(sim, .POST, "/v1/chat/completions", body: openAIChatBody(stream: true))
-            _ = try await send(sim, .POST, "/v1/embeddings", body: jsonText(["model": "text-embedding-3-small", "input": "x"]))
-            _ = try await send(sim, .POST, "/v1/messages", body: anthropicBody(), headers: anthropicHeaders)
-            _ = try await send(sim, .POST, "/v1/messages", body: anthropicBody(stream: true), headers: anthropicHeaders)
-            _ = try await send(sim, .POST, "/v1beta/models/g:generateContent", body: geminiBody())
-            _ = try await send(sim, .POST, "/v1beta/models/g:streamGenerateContent?alt=sse", body: geminiBody())
-            _ = try await send(sim, .POST, "/v1beta/models/e:embedContent", body: jsonText(["content": ["parts": [["text": "x"]]]]))
-            _ = try await send(sim, .GET, "/nope")
-            var s = sim.stats()
-            #expect(s.totalRequests == 9)
-            #expect(s.openAIChat == 1 && s.openAIChatStream == 1 && s.openAIEmbeddings == 1)
-            #expect(s.anthropicMessages == 1 && s.anthropicMessagesStream == 1)
-            #expect(s.geminiGenerate == 1 && s.geminiStream == 1 && s.geminiEmbed == 1)
-            #expect(s.notFound == 1)
-            #expect(s.streamsCompleted == 3)
-            #expect(s.inFlight == 0)
-
-            let over = try await send(sim, .GET, "/sim/stats").json()
-            #expect(over["total_requests"] as? Int == 9)
-            #expect((over["routes"] as? [String: Any])?["gemini_stream"] as? Int == 1)
-            #expect((over["providers"] as? [String: Any])?["anthropic"] as? Int == 2)
-
-            // A client that goes away mid-stream is counted as an aborted stream.
-            let reader = Task {
-                var request = HTTPClientRequest(url: sim.baseURL + "/v1/chat/completions")
-                request.method = .POST
-                request.headers.add(name: "x-sim-token-ms", value: "50")
-                request.headers.add(name: "x-sim-tokens", value: "100")
-                request.body = .bytes(ByteBuffer(string: openAIChatBody(stream: true)))
-                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-                for try await _ in response.body {}
-            }
-            try await Task.sleep(for: .milliseconds(300))
-            #expect(sim.stats().inFlight == 1)
-            reader.cancel()
-            _ = await reader.result
-            let deadline = ContinuousClock.now + .seconds(5)
-            while sim.stats().streamsAborted == 0 && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            s = sim.stats()
-            #expect(s.streamsAborted == 1)
-            #expect(s.inFlight == 0)
-
-            _ = try await send(sim, .POST, "/sim/reset")
-            #expect(sim.stats().totalRequests == 0)
-            #expect(sim.recordedRequests().isEmpty)
+    @Test func theChaosMixSpreadsItsFaultsOverEveryKind() {
+        var kinds: [String: Int] = [:]
+        for kind in 0..<7 {
+            var faults = Faults(HTTPFields())
+            faults.applyChaos(kind: kind)
+            let name: String
+            if let status = faults.status { name = "status \(status)" + (faults.retryAfter.map { " after \($0)" } ?? "") }
+            else if faults.drop { name = "drop" }
+            else if let cut = faults.truncateAfter { name = "cut \(cut)" }
+            else { name = "stall \(faults.latencyMs)" }
+            kinds[name, default: 0] += 1
         }
-    }
-
-    @Test func recordedRequestsKeepExactBytes() async throws {
-        try await withSimulator { sim in
-            let body = "{\"model\":\"gpt-4o\",  \"messages\":[{\"role\":\"user\",\"content\":\"h\\u00e9llo ✓\"}]}\n"
-            _ = try await send(
-                sim, .POST, "/v1/chat/completions?trace=1", body: body, headers: ["x-custom": "abc", "authorization": "Bearer sk-test"])
-            let recorded = try #require(sim.recordedRequests().last)
-            #expect(recorded.method == "POST")
-            #expect(recorded.path == "/v1/chat/completions")
-            #expect(recorded.query == "trace=1")
-            #expect(recorded.body == Array(body.utf8))
-            #expect(recorded.header("X-Custom") == "abc")
-            #expect(recorded.header("authorization") == "Bearer sk-test")
-
-            let listed = try await send(sim, .GET, "/sim/requests").json()
-            let item = try #require((listed["requests"] as? [[String: Any]])?.last)
-            let encoded = try #require(item["body_base64"] as? String)
-            let decoded = try #require(Data(base64Encoded: encoded))
-            #expect(Array(decoded) == Array(body.utf8))
-            #expect(item["path"] as? String == "/v1/chat/completions")
-        }
-        try await withSimulator(SimulatorConfiguration(recordedRequestLimit: 3)) { sim in
-            for i in 0..<5 { _ = try await send(sim, .POST, "/v1/chat/completions", body: openAIChatBody("m\(i)")) }
-            let bodies = sim.recordedRequests().map(\.bodyString)
-            #expect(bodies.count == 3)
-            #expect(bodies.first?.contains("m2") == true && bodies.last?.contains("m4") == true)
-        }
-    }
-
-    @Test func requiredAPIKeyIsChecked() async throws {
-        try await withSimulator(SimulatorConfiguration(requiredAPIKey: "secret")) { sim in
-            do { let r = try await send(sim, .POST, "/v1/chat/completions", body: openAIChatBody()); #expect(r.status == 401) }
-            let wrong = try await send(
-                sim, .POST, "/v1/chat/completions", body: openAIChatBody(), headers: ["authorization": "Bearer nope"])
-            #expect(wrong.status == 401)
-            #expect(try (wrong.json()["error"] as? [String: Any])?["code"] as? String == "invalid_api_key")
-            do { let r = try await send(
-                sim, .POST, "/v1/chat/completions", body: openAIChatBody(), headers: ["authorization": "Bearer secret"]
-            ); #expect(r.status == 200) }
-
-            let anthropic = try await send(
-                sim, .POST, "/v1/messages", body: anthropicBody(), headers: anthropicHeaders.merging(["x-api-key": "bad"]) { a, _ in a })
-            #expect(anthropic.status == 401)
-            #expect(try (anthropic.json()["error"] as? [String: Any])?["type"] as? String == "authentication_error")
-            do { let r = try await send(
-                sim, .POST, "/v1/messages", body: anthropicBody(), headers: anthropicHeaders.merging(["x-api-key": "secret"]) { a, _ in a }
-            ); #expect(r.status == 200) }
-
-            let path = "/v1beta/models/gemini-2.5-flash:generateContent"
-            let bad = try await send(sim, .POST, path, body: geminiBody(), headers: ["x-goog-api-key": "bad"])
-            #expect(bad.status == 400)
-            #expect(bad.text.contains("API_KEY_INVALID"))
-            do { let r = try await send(sim, .POST, path, body: geminiBody()); #expect(r.status == 403) }
-            do { let r = try await send(sim, .POST, path + "?key=secret", body: geminiBody()); #expect(r.status == 200) }
-            do { let r = try await send(sim, .POST, path, body: geminiBody(), headers: ["x-goog-api-key": "secret"]); #expect(r.status == 200) }
-        }
-    }
-
-    @Test func baseURLAndPort() async throws {
-        try await withSimulator { sim in
-            #expect(sim.port > 0)
-            #expect(sim.baseURL == "http://127.0.0.1:\(sim.port)")
-        }
+        #expect(Set(kinds.keys) == ["status 429 after 1", "status 500", "status 503", "status 529", "drop", "cut 2", "stall 2000"])
     }
 }
+
