@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${1:-60}
 RATE=${2:-500}
-CONNECTIONS=${CONNECTIONS:-64}
+CONNECTIONS=${CONNECTIONS:-256}
 OUT=${OUT:-bench-out/chaos}
 PRIMARY_PORT=18501; FB1_PORT=18502; FB2_PORT=18503; GW_PORT=18504
 mkdir -p "$OUT"
@@ -48,7 +48,7 @@ for port in $PRIMARY_PORT $FB1_PORT $FB2_PORT $GW_PORT; do
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health/live" >/dev/null 2>&1 || curl -sf "http://127.0.0.1:$port/sim/stats" >/dev/null 2>&1 && break; sleep 0.1; done
 done
 for port in $PRIMARY_PORT $FB1_PORT $FB2_PORT; do curl -sf -X POST "http://127.0.0.1:$port/sim/reset" >/dev/null || true; done
-result=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s Benchmarks/reliability/chaos.lua "http://127.0.0.1:$GW_PORT" -- "$RATE" "$CONNECTIONS" | tail -n 1)
+result=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency -s Benchmarks/reliability/chaos.lua "http://127.0.0.1:$GW_PORT" -- "$RATE" "$CONNECTIONS" | tail -n 1)
 upstream=0
 for port in $PRIMARY_PORT $FB1_PORT $FB2_PORT; do
   n=$(curl -sf "http://127.0.0.1:$port/sim/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total_requests"])')

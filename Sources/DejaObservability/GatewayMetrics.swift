@@ -1,10 +1,13 @@
 public import Prometheus
+import Synchronization
 
 /// The gateway's Prometheus metrics, under the contract names of DESIGN.md. Metric objects are
 /// created once (per label set, cached by the registry) and updated with atomics; `/metrics`
 /// renders the registry into bytes.
 public final class GatewayMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
+    /// `llm_gateway_provider_latency_seconds` per provider (providers are few and configured).
+    private let providerLatency = Mutex<[String: DurationHistogram]>([:])
 
     /// Seconds: 50 µs … 30 s, dense below 10 ms where cache hits and lookups live.
     static let latencyBuckets: [Duration] = [
@@ -67,11 +70,18 @@ public final class GatewayMetrics: Sendable {
         ).record(duration)
     }
 
-    /// Records one upstream call's latency.
+    /// Records one upstream call's latency. The histogram of each provider is looked up in the
+    /// registry once and kept (a registry lookup per call costs more than the recording).
     public func recordProviderLatency(provider: String, duration: Duration) {
-        registry.makeDurationHistogram(
-            descriptor: Self.name("llm_gateway_provider_latency", "seconds", "Upstream provider latency"), labels: [("provider", provider)], buckets: Self.latencyBuckets
-        ).record(duration)
+        let histogram = providerLatency.withLock { cache in
+            if let known = cache[provider] { return known }
+            let made = registry.makeDurationHistogram(
+                descriptor: Self.name("llm_gateway_provider_latency", "seconds", "Upstream provider latency"), labels: [("provider", provider)],
+                buckets: Self.latencyBuckets)
+            cache[provider] = made
+            return made
+        }
+        histogram.record(duration)
     }
 
     /// Counts one retry of an upstream call.

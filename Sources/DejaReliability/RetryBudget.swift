@@ -61,23 +61,26 @@ public final class RetryBudget: Sendable {
         let slice = Self.nanoseconds(now - origin) / sliceNanos
         let bucket = Int(((slice % Int64(Self.bucketCount)) + Int64(Self.bucketCount)) % Int64(Self.bucketCount))
         state.withLock { all in
-            var counts = all[provider] ?? Counts(
+            // Mutated in place (no copy of the arrays per call).
+            update(&all[provider, default: Counts(
                 firstAttempts: Array(repeating: 0, count: Self.bucketCount), retries: Array(repeating: 0, count: Self.bucketCount),
-                bucketStart: Array(repeating: Int64.min, count: Self.bucketCount))
-            // Forget slices that fell out of the window.
-            for i in 0..<Self.bucketCount where counts.bucketStart[i] != Int64.min && slice - counts.bucketStart[i] >= Int64(Self.bucketCount) {
-                counts.firstAttempts[i] = 0
-                counts.retries[i] = 0
-                counts.bucketStart[i] = Int64.min
-            }
-            if counts.bucketStart[bucket] != slice {
-                counts.firstAttempts[bucket] = 0
-                counts.retries[bucket] = 0
-                counts.bucketStart[bucket] = slice
-            }
-            body(&counts, bucket)
-            all[provider] = counts
+                bucketStart: Array(repeating: Int64.min, count: Self.bucketCount))], slice: slice, bucket: bucket, body)
         }
+    }
+
+    private func update(_ counts: inout Counts, slice: Int64, bucket: Int, _ body: (inout Counts, Int) -> Void) {
+        // Forget slices that fell out of the window.
+        for i in 0..<Self.bucketCount where counts.bucketStart[i] != Int64.min && slice - counts.bucketStart[i] >= Int64(Self.bucketCount) {
+            counts.firstAttempts[i] = 0
+            counts.retries[i] = 0
+            counts.bucketStart[i] = Int64.min
+        }
+        if counts.bucketStart[bucket] != slice {
+            counts.firstAttempts[bucket] = 0
+            counts.retries[bucket] = 0
+            counts.bucketStart[bucket] = slice
+        }
+        body(&counts, bucket)
     }
 
     static func nanoseconds(_ d: Duration) -> Int64 {

@@ -78,8 +78,14 @@ import Testing
             let reply = try await Self.post(client, b, failing: true)
             #expect(reply.status == 200 && reply.provider == "backup")
             #expect(sim.stats().openAIChat == 5)
+            // An instance that starts later reads the open circuit Redis keeps.
+            let c = try await Self.gateway(simURL: sim.baseURL, redisPort: redis.port)
+            #expect(try await eventuallyAsync { try await Self.flakyState(client, c) == "open" })
+            #expect(try await Self.post(client, c, failing: true).provider == "backup")
+            #expect(sim.stats().openAIChat == 5)
             await a.shutdown()
             await b.shutdown()
+            await c.shutdown()
         }
     }
 

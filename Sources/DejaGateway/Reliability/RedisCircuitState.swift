@@ -17,6 +17,9 @@ import Synchronization
 final class RedisCircuitState: SharedCircuitState, Service {
     static let channel = "deja:circuits"
     static let probePrefix = "deja:circuit-probe:"
+    /// An open circuit's last announcement, kept (with the circuit's remaining cooldown as its
+    /// TTL) so that an instance that starts later learns it.
+    static let statePrefix = "deja:circuit:"
 
     private let client: RedisClient
     private let subscriber: RedisSubscriber
@@ -44,11 +47,13 @@ final class RedisCircuitState: SharedCircuitState, Service {
     // MARK: SharedCircuitState
 
     func opened(provider: String, model: String, untilWallClock: Double) {
-        publish(["open", provider, model, String(Int64(untilWallClock * 1000))])
+        let message = message(["open", provider, model, String(Int64(untilWallClock * 1000))])
+        let ttlMs = max(1, Int((untilWallClock - clock.wallClockSeconds) * 1000))
+        send(message, then: ["SET", RedisArgument(Self.statePrefix + provider + "/" + model), RedisArgument(message), "PX", RedisArgument(ttlMs)])
     }
 
     func closed(provider: String, model: String) {
-        publish(["close", provider, model, "0"])
+        send(message(["close", provider, model, "0"]), then: ["DEL", RedisArgument(Self.statePrefix + provider + "/" + model)])
     }
 
     func claimProbe(provider: String, model: String, lease: Duration) async -> Bool {
@@ -66,16 +71,31 @@ final class RedisCircuitState: SharedCircuitState, Service {
 
     /// `v1 \t instance \t kind \t provider \t model \t until-ms \t hex(hmac of the rest)`; tabs
     /// cannot occur in provider or model names.
-    private func publish(_ fields: [String]) {
-        let message = message(fields)
+    /// Publishes `message`, then records the circuit's state with `command` (off the caller's path).
+    private func send(_ message: [UInt8], then command: [RedisArgument]) {
         let client = self.client
         let logger = self.logger
         Task {
             do {
                 _ = try await client.publish(Self.channel, message: message)
+                _ = try await client.send(command)
             } catch {
                 logger.debug("Circuit announcement not published", metadata: ["deja.redis.error": "\(error)"])
             }
+        }
+    }
+
+    /// Applies the open circuits other instances recorded (at start, after subscribing, so that
+    /// nothing announced meanwhile is missed). At most 1,000 circuits are read.
+    func loadRecordedCircuits() async {
+        guard let breakers = breakers.withLock({ $0 }) else { return }
+        do {
+            for key in try await client.scanAll(match: Self.statePrefix + "*", limit: 1000) {
+                guard let bytes = try await client.get(key), let announcement = parse(bytes) else { continue }
+                breakers.apply(announcement, now: clock.now, wallClockSeconds: clock.wallClockSeconds)
+            }
+        } catch {
+            logger.debug("Recorded circuits not loaded", metadata: ["deja.redis.error": "\(error)"])
         }
     }
 
@@ -120,6 +140,7 @@ final class RedisCircuitState: SharedCircuitState, Service {
     /// Applies other instances' announcements until the gateway stops.
     func run() async throws {
         let messages = subscriber.subscribe([Self.channel], bufferSize: 1024)
+        await loadRecordedCircuits()
         await cancelWhenGracefulShutdown {
             for await message in messages {
                 guard let announcement = self.parse(message.payload), let breakers = self.breakers.withLock({ $0 }) else { continue }
