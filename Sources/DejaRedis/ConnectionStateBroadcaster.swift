@@ -9,6 +9,8 @@ final class ConnectionStateBroadcaster: Sendable {
     }
 
     private let state: Mutex<State>
+    /// Held while changes are yielded, so that concurrent updates reach every stream in order.
+    private let delivery = Mutex<Void>(())
 
     init(_ initial: RedisConnectionState) {
         self.state = Mutex(State(current: initial))
@@ -40,17 +42,21 @@ final class ConnectionStateBroadcaster: Sendable {
 
     /// Records `new`; yields it to every stream if it differs from the current state.
     ///
-    /// Yielding happens under the lock so every stream sees changes in the same order;
-    /// `yield` never suspends or blocks.
+    /// Yielding happens outside the state lock (a stream cancelled meanwhile runs its termination
+    /// handler, which takes the state lock, while holding the stream's own lock: yielding under
+    /// the state lock could deadlock) but under `delivery`, so every stream still sees changes in
+    /// the same order.
     func update(_ new: RedisConnectionState) {
-        let toFinish = self.state.withLock { state -> [AsyncStream<RedisConnectionState>.Continuation] in
-            guard state.current != new, state.current != .closed else { return [] }
-            state.current = new
-            for continuation in state.continuations.values { continuation.yield(new) }
-            guard new == .closed else { return [] }
-            defer { state.continuations = [:] }
-            return Array(state.continuations.values)
+        self.delivery.withLock { _ in
+            let (targets, closing) = self.state.withLock { state -> ([AsyncStream<RedisConnectionState>.Continuation], Bool) in
+                guard state.current != new, state.current != .closed else { return ([], false) }
+                state.current = new
+                let targets = Array(state.continuations.values)
+                if new == .closed { state.continuations = [:] }
+                return (targets, new == .closed)
+            }
+            for continuation in targets { continuation.yield(new) }
+            if closing { for continuation in targets { continuation.finish() } }
         }
-        for continuation in toFinish { continuation.finish() }
     }
 }

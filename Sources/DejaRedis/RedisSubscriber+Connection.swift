@@ -89,13 +89,14 @@ extension RedisSubscriber {
         case "message":
             guard let payload = parts[2].bytes else { throw RedisError.protocolError.with(detail: "message without payload") }
             let message = Message(channel: channel, payload: payload)
-            // `yield` never blocks, so delivering under the lock is safe; it keeps a stream from
-            // being finished by `shutdown` halfway through delivery.
-            self.shared.withLock { shared in
-                for subscription in shared.subscriptions.values where subscription.channels.contains(channel) {
-                    subscription.continuation.yield(message)
-                }
+            // Yielded outside the lock: a consumer cancelled at the same moment runs its stream's
+            // termination handler while holding the stream's own lock, and that handler takes this
+            // lock (to unsubscribe), so yielding under it can deadlock. Only this thread delivers,
+            // so the order is kept; a stream finished meanwhile ignores the yield.
+            let targets = self.shared.withLock { shared in
+                shared.subscriptions.values.filter { $0.channels.contains(channel) }.map(\.continuation)
             }
+            for continuation in targets { continuation.yield(message) }
         case "subscribe":
             awaitingConfirmation.remove(channel)
         default:

@@ -35,9 +35,9 @@ import Testing
         }
     }
 
-    // Passes alone, but hung (no CPU, no progress) once in the serial full-suite run; disabled
-    // until RedisSubscriber.shutdown()'s join is checked for a deadlock on the cooperative pool.
-    @Test(.disabled("hung once in the serial full run; see the comment above"))
+    // This test found a deadlock: the subscriber yielded under its lock while the reader's
+    // cancellation ran the stream's termination handler, which takes that lock.
+    @Test
     func aMessageOverTheBoundDropsOnlyTheSubscriberConnection() async throws {
         let server = try await RedisServer.start()
         var configuration = testConfiguration(port: server.port)

@@ -16,7 +16,9 @@ import Testing
         try await eventually("subscription active") {
             (try? await client.publish("deja:entries", message: Array("warm-up".utf8))) == 1
         }
-        #expect(subscriber.isConnected)
+        // Redis counts the subscriber once it has read SUBSCRIBE; the subscriber reports itself
+        // connected once it has read the confirmation, a moment later.
+        try await eventually("subscriber reports connected") { subscriber.isConnected }
 
         let payload: [UInt8] = [0x00, 0xFF, 0x0D, 0x0A, 0x7F]
         #expect(try await client.publish("deja:invalidate", message: payload) == 1)
