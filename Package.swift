@@ -191,9 +191,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DejaProvidersTests", dependencies: ["DejaWire", "DejaProviders", "DejaHTTPClient"]),
-        .testTarget(name: "DejaReliabilityTests", dependencies: ["DejaReliability", "DejaWire", "DejaProviders", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio")]),
+        .testTarget(name: "DejaReliabilityTests", dependencies: ["DejaReliability", "DejaTestSupport", "DejaWire", "DejaProviders", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio")]),
         // Harnesses shared by test targets (a real redis-server on a free port); not a product.
-        .target(name: "DejaTestSupport", path: "Sources/DejaTestSupport"),
+        .target(name: "DejaTestSupport", dependencies: ["DejaReliability"], path: "Sources/DejaTestSupport"),
         .testTarget(name: "DejaRedisTests", dependencies: ["DejaRedis", "DejaTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "DejaCacheTests", dependencies: ["DejaCache", "DejaWire", "DejaEmbedding", "DejaIndex", "DejaVerifier", .product(name: "Logging", package: "swift-log")]),
         .testTarget(

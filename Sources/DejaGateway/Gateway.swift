@@ -40,7 +40,12 @@ public final class Gateway: Sendable {
     /// (`GatewayConfiguration.checkExposure`), or when the cache is on with the native embedder
     /// and the model files are missing or damaged (the error names the folder and the install
     /// command).
-    public init(configuration: GatewayConfiguration, logger: Logger) throws {
+    public convenience init(configuration: GatewayConfiguration, logger: Logger) throws {
+        try self.init(configuration: configuration, logger: logger, reliabilityClock: SystemReliabilityClock())
+    }
+
+    /// `reliabilityClock` times retries, deadlines and circuits (tests step it instead of waiting).
+    init(configuration: GatewayConfiguration, logger: Logger, reliabilityClock: any ReliabilityClock) throws {
         try configuration.checkExposure()
         self.configuration = configuration
         self.encoderShare = AsyncSemaphore(permits: configuration.localEmbeddings.concurrentBatches)
@@ -57,7 +62,8 @@ public final class Gateway: Sendable {
         var circuitState: RedisCircuitState?
         if let url = configuration.cacheSettings.redisURL, let hmacKey = configuration.cacheSettings.redisHMACKey {
             do {
-                circuitState = RedisCircuitState(configuration: try RedisConfiguration(url: url), hmacKey: hmacKey, logger: logger)
+                circuitState = RedisCircuitState(
+                    configuration: try RedisConfiguration(url: url), hmacKey: hmacKey, clock: reliabilityClock, logger: logger)
             } catch {
                 upstreamClient.shutdown()
                 throw error
@@ -66,7 +72,7 @@ public final class Gateway: Sendable {
         self.circuitState = circuitState
         self.executor = UpstreamExecutor(
             health: ProviderHealth(names: registry.settings.map(\.name)), settings: configuration.reliability.executor,
-            observer: UpstreamMetricsObserver(metrics: metrics), shared: circuitState)
+            observer: UpstreamMetricsObserver(metrics: metrics), clock: reliabilityClock, shared: circuitState)
         circuitState?.attach(executor.breakers)
         self.idempotency = IdempotencyStore(configuration: configuration.cacheSettings.cache)
         let settings = configuration.cacheSettings

@@ -80,7 +80,8 @@ public final class UpstreamExecutor: Sendable {
     public let statistics = ProviderStatistics()
     public let settings: Settings
     let budget: RetryBudget
-    let clock: any ReliabilityClock
+    /// The time source of retries, deadlines and circuits (deadlines are instants on it).
+    public let clock: any ReliabilityClock
     let unitRandom: @Sendable () -> Double
     private let observer: (any UpstreamObserver)?
     /// Shares circuit openings, probes and verdicts with the other instances (Redis), if any.

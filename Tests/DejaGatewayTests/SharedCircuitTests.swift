@@ -15,14 +15,14 @@ import Testing
 /// Circuits shared through a real `redis-server`: one instance's opening is every instance's,
 /// one probe across instances, forged announcements ignored.
 @Suite(.serialized) struct SharedCircuitTests {
-    static func gateway(simURL: String, redisPort: Int) async throws -> RunningGateway {
+    static func gateway(simURL: String, redisPort: Int, clock: (any ReliabilityClock)? = nil) async throws -> RunningGateway {
         var c = Harness.simConfiguration(simURL)
         ReliabilityTests.twoProviders(&c, simURL)
         c.cacheSettings.redisURL = "redis://127.0.0.1:\(redisPort)"
         c.cacheSettings.redisHMACKey = RedisMirrorTests.hmacKey
         var logger = Logger(label: "deja-test")
         logger.logLevel = .critical
-        return try await Gateway(configuration: c, logger: logger).start()
+        return try await Gateway(configuration: c, logger: logger, reliabilityClock: clock ?? SystemReliabilityClock()).start()
     }
 
     static func post(_ client: HTTPClient, _ gateway: RunningGateway, failing: Bool) async throws -> (status: Int, provider: String?) {
@@ -86,6 +86,30 @@ import Testing
             await a.shutdown()
             await b.shutdown()
             await c.shutdown()
+        }
+    }
+
+    @Test func afterTheCooldownOneInstanceProbesAndItsVerdictClosesTheCircuitEverywhere() async throws {
+        try await withEnvironment { sim, redis, client in
+            // One injected clock for both instances: the cooldown passes without waiting.
+            let clock = ManualClock()
+            let a = try await Self.gateway(simURL: sim.baseURL, redisPort: redis.port, clock: clock)
+            let b = try await Self.gateway(simURL: sim.baseURL, redisPort: redis.port, clock: clock)
+            #expect(try await eventuallyAsync { try redis.cli(["PUBSUB", "NUMSUB", RedisCircuitState.channel]).contains("2") })
+            for _ in 0..<2 { _ = try await Self.post(client, a, failing: true) }
+            #expect(try await eventuallyAsync { try await Self.flakyState(client, b) == "open" })
+            #expect(sim.stats().openAIChat == 5)
+            clock.advance(by: .seconds(301))
+            // b's next request is the probe; flaky has recovered (no fault header), so it answers.
+            let probe = try await Self.post(client, b, failing: false)
+            #expect(probe.status == 200 && probe.provider == "flaky")
+            #expect(sim.stats().openAIChat == 6)
+            // The verdict reaches a: its circuit closes without a probe of its own.
+            #expect(try await eventuallyAsync { try await Self.flakyState(client, a) == "closed" })
+            #expect(try await Self.post(client, a, failing: false).provider == "flaky")
+            #expect(sim.stats().openAIChat == 7)
+            await a.shutdown()
+            await b.shutdown()
         }
     }
 

@@ -1,5 +1,6 @@
 import DejaProviders
 @testable import DejaReliability
+import DejaTestSupport
 import Testing
 
 /// Hedging: the injected clock makes the hedge due at once; providers that wait do so with a

@@ -2,6 +2,7 @@ import DejaProviders
 import DejaWire
 @testable import DejaReliability
 import Logging
+import DejaTestSupport
 import Testing
 
 /// Retries, deadlines, budgets, fallback, circuit breakers and test mode, on scripted providers

@@ -1,6 +1,7 @@
 import DejaProviders
 @testable import DejaReliability
 import Synchronization
+import DejaTestSupport
 import Testing
 
 /// What the executor tells the shared circuit store and how it follows the store's probe claim.

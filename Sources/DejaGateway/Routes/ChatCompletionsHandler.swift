@@ -44,7 +44,7 @@ struct ChatCompletionsHandler: Sendable {
     }
 
     private func respond(_ request: Request, chat: ChatRequest, plan: ExecutionPlan, context: DejaRequestContext) async throws -> Response {
-        let call = try UpstreamCallContext(request, plan: plan, context: context, reliability: reliability)
+        let call = try UpstreamCallContext(request, plan: plan, context: context, reliability: reliability, clock: executor.clock)
         guard let front, front.configuration.enabled else {
             return try await execute(chat, plan: plan, call: call, context: context)
         }

@@ -11,7 +11,11 @@ extension UpstreamCallContext {
     /// may forward, its deadline (`x-deja-deadline-ms`, 1 … `max_request_deadline_ms`, else the
     /// configured default) and, when the gateway allows it, its test mode (`X-Deja-Test-Mode`
     /// or `?deja_test_mode=`). A malformed deadline or test mode is a 400 naming the field.
-    init(_ request: Request, plan: ExecutionPlan, context: DejaRequestContext, reliability: ReliabilitySettings) throws {
+    /// The deadline is an instant on `clock`, the executor's: what has elapsed of the request
+    /// so far is taken off.
+    init(
+        _ request: Request, plan: ExecutionPlan, context: DejaRequestContext, reliability: ReliabilitySettings, clock: any ReliabilityClock
+    ) throws {
         var deadlineMs = reliability.requestDeadlineMs
         if let text = request.headers[Self.deadlineHeader] {
             guard let value = Int(text.trimmingCharacters(in: .whitespaces)), (1...reliability.maxRequestDeadlineMs).contains(value) else {
@@ -38,7 +42,7 @@ extension UpstreamCallContext {
         }
         self.init(
             requestID: context.requestID, logger: context.logger, clientHeaders: ChatCompletionsHandler.clientHeaders(request.headers, for: plan),
-            deadline: context.startTime + .milliseconds(deadlineMs), testMode: testMode)
+            deadline: clock.now + .milliseconds(deadlineMs) - (ContinuousClock.now - context.startTime), testMode: testMode)
     }
 
     /// One query parameter's raw value (short values only; test mode names are short).
