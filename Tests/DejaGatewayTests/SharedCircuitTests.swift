@@ -48,20 +48,7 @@ import Testing
     }
 
     func withEnvironment(_ body: (Simulator, RedisServer, HTTPClient) async throws -> Void) async throws {
-        let sim = try await Simulator.start(SimulatorConfiguration(port: 0, logLevel: .critical))
-        let redis = try await RedisServer.start()
-        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
-        do {
-            try await body(sim, redis, client)
-        } catch {
-            try? await client.shutdown()
-            redis.kill()
-            await sim.shutdown()
-            throw error
-        }
-        try await client.shutdown()
-        redis.kill()
-        await sim.shutdown()
+        try await RedisMirrorTests().withEnvironment(body)
     }
 
     @Test func oneInstancesOpeningSparesTheDeadProviderOnEveryInstance() async throws {

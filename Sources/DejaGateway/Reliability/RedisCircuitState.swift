@@ -113,8 +113,9 @@ final class RedisCircuitState: SharedCircuitState, Service {
         let fields = text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
         guard fields.count == 7, fields[0] == "v1", fields[1] != instance else { return nil }
         let body = fields[0..<6].joined(separator: "\t")
-        let expected = HMAC<SHA256>.authenticationCode(for: Array(body.utf8), using: key).map { String(format: "%02x", $0) }.joined()
-        guard Self.constantTimeEqual(Array(expected.utf8), Array(fields[6].utf8)) else { return nil }
+        guard fields[6].utf8.count == 64, let mac = Hex.bytes(fields[6]),
+            HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Array(body.utf8), using: key)
+        else { return nil }
         let (provider, model) = (fields[3], fields[4])
         guard !provider.isEmpty, provider.utf8.count <= 64, !model.isEmpty, model.utf8.count <= 256 else { return nil }
         switch fields[2] {
@@ -126,13 +127,6 @@ final class RedisCircuitState: SharedCircuitState, Service {
         default:
             return nil
         }
-    }
-
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for i in a.indices { difference |= a[i] ^ b[i] }
-        return difference == 0
     }
 
     // MARK: Service

@@ -92,7 +92,7 @@ struct PassthroughPolicy: Sendable {
         while i < bytes.count {
             var b = bytes[i]
             if b == UInt8(ascii: "%") {
-                guard i + 2 < bytes.count, let hi = hexValue(bytes[i + 1]), let lo = hexValue(bytes[i + 2]) else { throw .invalidCharacter }
+                guard i + 2 < bytes.count, let hi = Hex.value(bytes[i + 1]), let lo = Hex.value(bytes[i + 2]) else { throw .invalidCharacter }
                 b = hi << 4 | lo
                 if b == UInt8(ascii: "/") || b == UInt8(ascii: "\\") || b == UInt8(ascii: ".") { throw .encodedSeparator }
                 guard isPathCharacter(b), b != UInt8(ascii: "/") else { throw .invalidCharacter }
@@ -124,15 +124,6 @@ struct PassthroughPolicy: Sendable {
             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
             true
         default: false
-        }
-    }
-
-    private static func hexValue(_ b: UInt8) -> UInt8? {
-        switch b {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): b - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): b - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): b - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 
