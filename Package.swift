@@ -101,6 +101,18 @@ let package = Package(
 
         .target(name: "DejaVerifier", dependencies: ["DejaEmbedding"]),
 
+        // The router: the model catalogue (a dated price table, shipped as data), the prompt
+        // classifier with its learned needs-the-strong-model head, strategies and virtual models.
+        // Pure computation over the wire types; the gateway feeds it embeddings and live signals.
+        .target(
+            name: "DejaRouting",
+            dependencies: ["DejaWire", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Resources/catalogue.yaml"), .copy("Resources/strong-head.json")]
+        ),
+        // Fitting and judging the learned head (`deja router train`, `deja bench router`); not
+        // linked into the gateway.
+        .target(name: "DejaRouterTraining", dependencies: ["DejaRouting", "DejaWire"]),
+
         // Middle layer: the semantic cache (no HTTP) and observability.
         .target(
             name: "DejaObservability",
@@ -130,7 +142,7 @@ let package = Package(
         .target(
             name: "DejaGateway",
             dependencies: [
-                "DejaHTTPClient", "DejaHTTPServer", "DejaWire", "DejaProviders", "DejaReliability", "DejaRemoteEmbedding", "DejaCache", "DejaEmbedding", "DejaIndex", "DejaRedis", "DejaObservability", "DejaVerifier",
+                "DejaHTTPClient", "DejaHTTPServer", "DejaWire", "DejaProviders", "DejaReliability", "DejaRouting", "DejaRemoteEmbedding", "DejaCache", "DejaEmbedding", "DejaIndex", "DejaRedis", "DejaObservability", "DejaVerifier",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -170,7 +182,7 @@ let package = Package(
         .executableTarget(
             name: "deja",
             dependencies: [
-                "DejaGateway", "DejaSim", "DejaIndex", "DejaEmbedding", "DejaCache", "DejaWire", "DejaProviders", "DejaVerifier",
+                "DejaGateway", "DejaSim", "DejaIndex", "DejaEmbedding", "DejaCache", "DejaWire", "DejaProviders", "DejaVerifier", "DejaRouting", "DejaRouterTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -180,6 +192,7 @@ let package = Package(
         .testTarget(name: "DejaIndexTests", dependencies: ["DejaIndex", "CDistance"]),
         .testTarget(name: "DejaEmbeddingTests", dependencies: ["DejaEmbedding"]),
         .testTarget(name: "DejaRemoteEmbeddingTests", dependencies: ["DejaRemoteEmbedding", "DejaEmbedding"]),
+        .testTarget(name: "DejaRoutingTests", dependencies: ["DejaRouting", "DejaRouterTraining", "DejaWire", "DejaEmbedding"]),
         .testTarget(name: "DejaVerifierTests", dependencies: ["DejaVerifier", "DejaEmbedding"]),
         .testTarget(
             name: "DejaHTTPClientTests",
@@ -208,7 +221,7 @@ let package = Package(
         .testTarget(
             name: "DejaGatewayTests",
             dependencies: [
-                "DejaGateway", "DejaSim", "DejaWire", "DejaProviders", "DejaReliability", "DejaCache", "DejaEmbedding", "DejaRemoteEmbedding", "DejaRedis", "DejaTestSupport", "DejaVerifier",
+                "DejaGateway", "DejaSim", "DejaWire", "DejaProviders", "DejaReliability", "DejaRouting", "DejaCache", "DejaEmbedding", "DejaRemoteEmbedding", "DejaRedis", "DejaTestSupport", "DejaVerifier",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

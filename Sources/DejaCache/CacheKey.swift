@@ -67,6 +67,8 @@ public struct RequestFingerprint: Sendable {
     /// Body members that never change the answer and are left out of both keys.
     public static let ignoredMembers: Set<String> = [
         "user", "stream", "stream_options", "x-cache", "x-cache-ttl", "x-cache-threshold", "store", "metadata",
+        // Routing controls: the strategy is part of a virtual model's namespace instead.
+        "x-routing-strategy", "x-prefer-provider",
     ]
 
     /// Derives the keys. `scope` is the tenant scope; `resolvedModel` is `provider/model` after

@@ -1,4 +1,5 @@
 import Synchronization
+import DejaWire
 
 /// What subscribers of an upstream call receive: stream chunks as they arrive (streaming calls
 /// only), then exactly one terminal event.
@@ -37,10 +38,13 @@ public struct FlightOrigin: Sendable, Hashable {
 public struct FlightOutcome: Sendable {
     public var completion: [UInt8]
     public var latency: Duration
+    /// The completion's `usage` object, as the provider reported it (nil when it sent none).
+    public var usage: JSONValue?
 
-    public init(completion: [UInt8], latency: Duration) {
+    public init(completion: [UInt8], latency: Duration, usage: JSONValue? = nil) {
         self.completion = completion
         self.latency = latency
+        self.usage = usage
     }
 }
 

@@ -10,6 +10,7 @@ import DejaEmbedding
 import DejaObservability
 import DejaRedis
 import DejaReliability
+import DejaRouting
 import Foundation
 import ServiceLifecycle
 import UnixSignals
@@ -29,6 +30,8 @@ public final class Gateway: Sendable {
     /// Circuits shared with the other instances on the same Redis (nil without Redis).
     let circuitState: RedisCircuitState?
     let front: CacheFront?
+    /// The catalogue, classifier and routing policy behind virtual models.
+    let routing: ModelRouting
     let idempotency: IdempotencyStore
     let localEmbedder: MiniLMEmbedder?
     /// The share of the encoder `/v1/embeddings` may hold at once (the rest stays free for cache lookups).
@@ -52,7 +55,16 @@ public final class Gateway: Sendable {
         self.logger = logger
         self.upstreamClient = UpstreamClient(
             configuration: .init(connectTimeout: .seconds(10), idleConnectionTimeout: .seconds(60)))
-        self.registry = ProviderRegistry(configuration: configuration, client: upstreamClient, logger: logger)
+        let catalogue: ModelCatalogue
+        let head: StrongModelHead?
+        do {
+            catalogue = try configuration.routing.resolvedCatalogue()
+            head = try configuration.routing.resolvedHead()
+        } catch {
+            upstreamClient.shutdown()
+            throw GatewayStartError(message: "routing: \(error)")
+        }
+        self.registry = ProviderRegistry(configuration: configuration, client: upstreamClient, logger: logger, catalogue: catalogue)
         let unresolvable = registry.unresolvableFallbacks()
         guard unresolvable.isEmpty else {
             upstreamClient.shutdown()
@@ -101,6 +113,9 @@ public final class Gateway: Sendable {
         } else {
             self.front = nil
         }
+        self.routing = ModelRouting(
+            registry: registry, policy: configuration.routing.policy, head: head, executor: executor,
+            embedder: front?.cache.embedder ?? localEmbedder)
     }
 
     /// Routes and their methods (also used to answer 405 for a wrong method).
@@ -117,6 +132,7 @@ public final class Gateway: Sendable {
         "/api/cache/feedback": ["POST"],
         "/api/circuit-breakers": ["GET"],
         "/api/providers": ["GET"],
+        "/api/admin/routing": ["GET", "PUT"],
     ]
 
     /// The router with every route and middleware.
@@ -143,14 +159,14 @@ public final class Gateway: Sendable {
         let keyring = ClientKeyring(keys: configuration.tenants)
         let admin = AdminGuard(tokenHash: configuration.adminTokenHash, boundToLoopback: configuration.isBoundToLoopback)
         let chat = ChatCompletionsHandler(
-            registry: registry, executor: executor, maxBodyBytes: configuration.maxBodyBytes, front: front, idempotency: idempotency,
+            registry: registry, routing: routing, metrics: metrics, executor: executor, maxBodyBytes: configuration.maxBodyBytes, front: front, idempotency: idempotency,
             reliability: configuration.reliability, errors: UpstreamErrorRenderer(configuration.reliability))
         let embeddings = EmbeddingsHandler(
             registry: registry, executor: executor, reliability: configuration.reliability, errors: UpstreamErrorRenderer(configuration.reliability),
             maxBodyBytes: configuration.maxBodyBytes, local: localEmbedder, limits: configuration.localEmbeddings,
             encoderShare: encoderShare)
         let info = InfoHandlers(
-            registry: registry, health: executor.health, breakers: executor.breakers, statistics: executor.statistics, demo: configuration.demo, admin: admin)
+            registry: registry, routing: routing, health: executor.health, breakers: executor.breakers, statistics: executor.statistics, demo: configuration.demo, admin: admin)
         let v1 = router.group("/v1").add(middleware: ClientAuthenticationMiddleware(keyring: keyring, family: .openAI))
         v1.post("/chat/completions") { try await chat.handle($0, context: $1) }
         v1.post("/embeddings") { try await embeddings.handle($0, context: $1) }
@@ -165,6 +181,9 @@ public final class Gateway: Sendable {
         }
         router.get("/api/circuit-breakers") { try info.circuitBreakers($0, context: $1) }
         router.get("/api/providers") { try info.providers($0, context: $1) }
+        let routingAdmin = RoutingAdminHandlers(routing: routing, admin: admin, maxBodyBytes: configuration.maxBodyBytes)
+        router.get("/api/admin/routing") { try routingAdmin.read($0, context: $1) }
+        router.put("/api/admin/routing") { try await routingAdmin.update($0, context: $1) }
         router.get("/health") { info.health($0, context: $1) }
         router.get("/health/live") { info.live($0, context: $1) }
         router.get("/health/ready") { info.ready($0, context: $1) }

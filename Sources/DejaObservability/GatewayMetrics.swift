@@ -91,6 +91,24 @@ public final class GatewayMetrics: Sendable {
         ).increment()
     }
 
+    /// Adds an answered call's cost (USD, from the catalogue's prices and the reported usage).
+    public func recordCost(provider: String, model: String, usd: Double) {
+        guard usd > 0, usd.isFinite else { return }
+        registry.makeCounter(
+            descriptor: Self.name("llm_gateway_cost_usd", "total", "Spend on upstream calls, USD"), labels: [("provider", provider), ("model", model)]
+        ).increment(by: usd)
+    }
+
+    /// Adds an answered call's tokens by kind (`input`, `output`, `cached_input`).
+    public func recordTokens(provider: String, model: String, input: Int, output: Int, cached: Int) {
+        for (kind, count) in [("input", input), ("output", output), ("cached_input", cached)] where count > 0 {
+            registry.makeCounter(
+                descriptor: Self.name("llm_gateway_tokens", "total", "Tokens of answered upstream calls"),
+                labels: [("provider", provider), ("model", model), ("kind", kind)]
+            ).increment(by: Int64(count))
+        }
+    }
+
     /// Sets a circuit's state: 0 closed, 1 open, 2 half-open.
     public func setCircuitBreakerState(provider: String, model: String, value: Int) {
         registry.makeGauge(

@@ -226,7 +226,7 @@ public final class CircuitBreakers: Sendable {
     }
 
     /// A circuit's state now; nil for one that has seen no call.
-    func state(provider: String, model: String) -> State? {
+    public func state(provider: String, model: String) -> State? {
         circuits.withLock { all in
             switch all[Key(provider: provider, model: model)]?.phase {
             case nil: nil
@@ -238,7 +238,7 @@ public final class CircuitBreakers: Sendable {
     }
 
     /// When an open circuit lets its next probe through (nil unless open).
-    func openUntil(provider: String, model: String) -> ContinuousClock.Instant? {
+    public func openUntil(provider: String, model: String) -> ContinuousClock.Instant? {
         circuits.withLock { all in
             if case .open(let until)? = all[Key(provider: provider, model: model)]?.phase { return until }
             return nil

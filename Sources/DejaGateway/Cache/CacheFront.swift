@@ -71,7 +71,9 @@ final class CacheFront: Sendable {
                 // Store before answering, so a repeat that arrives right after the answer is an
                 // exact hit (the flight stays joinable until it retires in any case).
                 // A substitute's answer goes under the requested model's namespace only when allowed.
-                if store, !fallbackUsed || storeFallbackAnswers, let stored = StoredCompletion(json: completion) {
+                // One parse serves the stored entry and the cost (its usage).
+                let parsed = StoredCompletion(json: completion)
+                if store, !fallbackUsed || storeFallbackAnswers, let stored = parsed {
                     let vector: [Float]?
                     if let embedding { vector = embedding } else { vector = await pendingEmbedding?.value }
                     let entry = await cache.store(
@@ -82,7 +84,7 @@ final class CacheFront: Sendable {
                         if let id = ChatCompletionsHandler.completionID(completion) { cache.recordServed(completionID: id, entry: entry, query: fingerprint.queryText) }
                     }
                 }
-                publisher.complete(FlightOutcome(completion: completion, latency: latency))
+                publisher.complete(FlightOutcome(completion: completion, latency: latency, usage: parsed?.usage))
             } catch let error as ExecutionError {
                 pendingEmbedding?.cancel()
                 publisher.fail(error)

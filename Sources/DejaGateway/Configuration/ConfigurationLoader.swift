@@ -2,6 +2,7 @@ import Configuration
 import DejaHTTPServer
 import DejaCache
 import DejaReliability
+import DejaRouting
 import DejaVerifier
 import Foundation
 import HTTPTypes
@@ -35,8 +36,13 @@ public struct ConfigurationLoader: Sendable {
 
     static let topLevelKeys = [
         "server", "log_level", "default_provider", "demo", "providers", "cache", "tenants", "admin_api_key", "admin_token",
-        "allow_unauthenticated", "protect_metrics", "local_embeddings", "reliability",
+        "allow_unauthenticated", "protect_metrics", "local_embeddings", "reliability", "routing",
     ]
+    static let routingKeys = [
+        "default_strategy", "strategies", "virtual_models", "min_quality", "prefer_local_margin", "plan_length", "catalogue_file", "models",
+        "strong_head", "assumed_output_tokens",
+    ]
+    static let virtualModelKeys = ["strategy", "min_quality", "allow", "prefer_provider"]
     static let reliabilityKeys = [
         "max_attempts", "initial_backoff_ms", "max_backoff_ms", "max_retry_after_ms", "retry_budget_ratio", "retry_budget_window_seconds",
         "retry_budget_min_retries", "request_deadline_ms", "max_request_deadline_ms", "failure_threshold", "window_seconds", "cooldown_seconds",
@@ -60,7 +66,7 @@ public struct ConfigurationLoader: Sendable {
     ]
     static let providerKeys = [
         "kind", "base_url", "api_key", "models", "model_patterns", "timeout_ms", "forward_headers", "default_max_tokens", "enabled",
-        "passthrough_allow",
+        "passthrough_allow", "catalogue",
     ]
 
     public init() {}
@@ -134,6 +140,7 @@ public struct ConfigurationLoader: Sendable {
                     }
                 }
             case "reliability": try parseReliability(value, into: &settings.reliability)
+            case "routing": try parseRouting(value, into: &settings.routing, source: source)
             case "tenants":
                 guard let list = value.sequence else { throw ConfigurationError("tenants: expected a list of {key, tenant} mappings") }
                 for (i, item) in list.enumerated() {
@@ -171,6 +178,120 @@ public struct ConfigurationLoader: Sendable {
             }
         }
         return settings
+    }
+
+    /// `routing:`: strategies and virtual models (checked as a whole), the catalogue (a
+    /// replacement file and/or entries that override or extend it) and the learned head.
+    private func parseRouting(_ node: Node, into r: inout RoutingSettings, source: String) throws {
+        guard let mapping = node.mapping else { throw ConfigurationError("routing: expected a mapping with keys \(Self.routingKeys.joined(separator: ", "))") }
+        var catalogueFile: String?
+        var entries: [CatalogueFile.Entry] = []
+        for (k, v) in mapping {
+            let key = k.string ?? ""
+            let path = "routing.\(key)"
+            func unit() throws -> Double {
+                guard let d = Double(try scalar(v, path)), (0...1).contains(d) else { throw ConfigurationError("\(path): expected a number within 0…1") }
+                return d
+            }
+            switch key {
+            case "default_strategy": r.policy.defaultStrategy = try string(v, path)
+            case "strategies":
+                guard let strategies = v.mapping else { throw ConfigurationError("\(path): expected a mapping of names to {cost, quality, latency}") }
+                for (nameNode, body) in strategies {
+                    let name = nameNode.string ?? ""
+                    guard Self.isValidName(name), let weights = body.mapping else {
+                        throw ConfigurationError("\(path).\(name): expected {cost: …, quality: …, latency: …} under a lower-case name")
+                    }
+                    var w = StrategyWeights(cost: 0, quality: 0, latency: 0)
+                    for (wk, wv) in weights {
+                        let wpath = "\(path).\(name).\(wk.string ?? "")"
+                        guard let d = Double(try scalar(wv, wpath)), d >= 0, d.isFinite else { throw ConfigurationError("\(wpath): expected a weight of 0 or more") }
+                        switch wk.string {
+                        case "cost": w.cost = d
+                        case "quality": w.quality = d
+                        case "latency": w.latency = d
+                        default: throw unknownKey(wpath, expected: ["cost", "quality", "latency"])
+                        }
+                    }
+                    r.policy.strategies[name] = w
+                }
+            case "virtual_models":
+                guard let models = v.mapping else { throw ConfigurationError("\(path): expected a mapping of names to {strategy, min_quality, allow, prefer_provider}") }
+                for (nameNode, body) in models {
+                    let name = nameNode.string ?? ""
+                    guard !name.isEmpty, name.utf8.count <= 64, !name.contains("/") else {
+                        throw ConfigurationError("\(path): virtual model names must be 1–64 characters without '/'")
+                    }
+                    var model = VirtualModel(name: name)
+                    if let fields = body.mapping {
+                        for (fk, fv) in fields {
+                            let fpath = "\(path).\(name).\(fk.string ?? "")"
+                            switch fk.string {
+                            case "strategy": model.strategy = try string(fv, fpath)
+                            case "min_quality":
+                                guard let d = Double(try scalar(fv, fpath)), (0...1).contains(d) else { throw ConfigurationError("\(fpath): expected a number within 0…1") }
+                                model.minQuality = d
+                            case "allow": model.allow = try stringList(fv, fpath)
+                            case "prefer_provider": model.preferProvider = try string(fv, fpath)
+                            default: throw unknownKey(fpath, expected: Self.virtualModelKeys)
+                            }
+                        }
+                    } else if !(body.scalar?.string ?? "").isEmpty {
+                        throw ConfigurationError("\(path).\(name): expected a mapping with keys \(Self.virtualModelKeys.joined(separator: ", "))")
+                    }
+                    r.policy.virtualModels[name] = model
+                }
+            case "min_quality":
+                guard let floors = v.mapping else { throw ConfigurationError("\(path): expected {simple, medium, complex}") }
+                for (fk, fv) in floors {
+                    let fpath = "\(path).\(fk.string ?? "")"
+                    guard let d = Double(try scalar(fv, fpath)), (0...1).contains(d) else { throw ConfigurationError("\(fpath): expected a number within 0…1") }
+                    switch fk.string {
+                    case "simple": r.policy.floors.simple = d
+                    case "medium": r.policy.floors.medium = d
+                    case "complex": r.policy.floors.complex = d
+                    default: throw unknownKey(fpath, expected: ["simple", "medium", "complex"])
+                    }
+                }
+            case "prefer_local_margin": r.policy.localMargin = try unit()
+            case "plan_length": r.policy.planLength = try Self.bounded(try Self.positiveInt(try scalar(v, path), key: path), 1...10, key: path)
+            case "assumed_output_tokens": r.policy.assumedOutputTokens = try Self.bounded(try Self.positiveInt(try scalar(v, path), key: path), 1...1_000_000, key: path)
+            case "catalogue_file": catalogueFile = try string(v, path)
+            case "models":
+                guard v.sequence != nil else { throw ConfigurationError("\(path): expected a list of model entries (id, provider, price, …)") }
+                do {
+                    entries = try CatalogueFile.entries(try Yams.serialize(node: v), source: path)
+                } catch let error as CatalogueFile.Invalid {
+                    throw ConfigurationError(error.description)
+                }
+            case "strong_head":
+                if let flag = v.scalar?.string.lowercased(), ["false", "off", "none"].contains(flag) {
+                    r.headEnabled = false
+                } else {
+                    r.headPath = try string(v, path)
+                }
+            default: throw unknownKey(path, expected: Self.routingKeys)
+            }
+        }
+        if catalogueFile != nil || !entries.isEmpty {
+            do {
+                var catalogue = try CatalogueFile.shipped()
+                if let catalogueFile {
+                    catalogue = try CatalogueFile.parse(try String(contentsOfFile: catalogueFile, encoding: .utf8), source: catalogueFile)
+                }
+                r.catalogue = try CatalogueFile.apply(entries, to: catalogue, source: "routing.models")
+            } catch let error as CatalogueFile.Invalid {
+                throw ConfigurationError(error.description)
+            } catch {
+                throw ConfigurationError("routing.catalogue_file: cannot read \(catalogueFile ?? ""): \(error.localizedDescription)")
+            }
+        }
+        do {
+            try r.policy.validate()
+        } catch {
+            throw ConfigurationError("routing: \(error.description)")
+        }
+        _ = source
     }
 
     private func parseReliability(_ node: Node, into r: inout ReliabilitySettings) throws {
@@ -383,6 +504,7 @@ public struct ConfigurationLoader: Sendable {
             case "forward_headers": provider.forwardHeaders = try stringList(v, path).map { $0.lowercased() }
             case "default_max_tokens": provider.defaultMaxTokens = try Self.positiveInt(try scalar(v, path), key: path)
             case "enabled": provider.enabled = try bool(v, path)
+            case "catalogue": provider.catalogue = try stringList(v, path)
             case "passthrough_allow":
                 provider.passthroughAllow = try stringList(v, path)
                 for rule in provider.passthroughAllow where PassthroughPolicy.Rule(rule) == nil {
@@ -414,6 +536,13 @@ public struct ConfigurationLoader: Sendable {
         if let v = envString("MAX_CONNECTIONS") { config.serverLimits.maxConnections = try Self.positiveInt(v, key: "MAX_CONNECTIONS") }
         config.localEmbeddings = file.localEmbeddings
         config.reliability = file.reliability
+        config.routing = file.routing
+        if let strategy = envString("DEFAULT_ROUTING_STRATEGY") {
+            guard config.routing.policy.strategies[strategy] != nil else {
+                throw ConfigurationError("DEFAULT_ROUTING_STRATEGY: unknown strategy '\(strategy)' (known: \(config.routing.policy.strategies.keys.sorted().joined(separator: ", ")))")
+            }
+            config.routing.policy.defaultStrategy = strategy
+        }
         if let v = envString("RETRY_MAX_ATTEMPTS") {
             config.reliability.executor.retry.maxAttempts = try Self.bounded(try Self.positiveInt(v, key: "RETRY_MAX_ATTEMPTS"), 1...10, key: "RETRY_MAX_ATTEMPTS")
         }
@@ -466,7 +595,7 @@ public struct ConfigurationLoader: Sendable {
                     name: builtIn.name, kind: entry.kind ?? builtIn.kind, baseURL: entry.baseURL ?? builtIn.baseURL,
                     apiKey: entry.apiKey, models: entry.models, modelPatterns: entry.modelPatterns ?? builtIn.patterns,
                     timeoutMs: entry.timeoutMs, forwardHeaders: entry.forwardHeaders, defaultMaxTokens: entry.defaultMaxTokens,
-                    passthroughAllow: entry.passthroughAllow))
+                    passthroughAllow: entry.passthroughAllow, catalogueProviders: entry.catalogue))
         }
         for (name, entry) in fileProviders where entry.enabled ?? true {
             guard let baseURL = entry.baseURL else {
@@ -476,7 +605,7 @@ public struct ConfigurationLoader: Sendable {
                 ProviderSettings(
                     name: name, kind: entry.kind ?? .openai, baseURL: baseURL, apiKey: entry.apiKey, models: entry.models,
                     modelPatterns: entry.modelPatterns ?? [], timeoutMs: entry.timeoutMs, forwardHeaders: entry.forwardHeaders,
-                    defaultMaxTokens: entry.defaultMaxTokens, passthroughAllow: entry.passthroughAllow))
+                    defaultMaxTokens: entry.defaultMaxTokens, passthroughAllow: entry.passthroughAllow, catalogueProviders: entry.catalogue))
         }
         if let name = envString("DEFAULT_PROVIDER") ?? file.defaultProvider {
             guard config.provider(named: name) != nil else {
@@ -590,6 +719,7 @@ struct FileSettings {
     var serverLimits = ServerLimits()
     var localEmbeddings = LocalEmbeddingLimits()
     var reliability = ReliabilitySettings()
+    var routing = RoutingSettings()
 }
 
 struct FileProviderSettings {
@@ -603,4 +733,5 @@ struct FileProviderSettings {
     var defaultMaxTokens: Int?
     var enabled: Bool?
     var passthroughAllow: [String] = []
+    var catalogue: [String] = []
 }

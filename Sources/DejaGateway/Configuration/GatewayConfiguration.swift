@@ -41,6 +41,8 @@ public struct GatewayConfiguration: Sendable {
     public var localEmbeddings = LocalEmbeddingLimits()
     /// Retries, circuit breakers, fallbacks, deadlines and the degraded signal.
     public var reliability = ReliabilitySettings()
+    /// The model catalogue, the classifier's head and the routing policy.
+    public var routing = RoutingSettings()
 
     /// True when the listening address is a loopback address (or `localhost`).
     public var isBoundToLoopback: Bool { Self.isLoopback(host) }
@@ -97,6 +99,9 @@ public struct ProviderSettings: Sendable {
     public var timeoutMs: Int?
     /// Client header name prefixes passed through to this provider (e.g. `x-sim-` for the simulator).
     public var forwardHeaders: [String] = []
+    /// The catalogue providers this provider serves (`openai`, `groq`, …); empty: its own name.
+    /// Lets a gateway route catalogue models through, say, an OpenAI-compatible proxy.
+    public var catalogueProviders: [String] = []
     /// Anthropic only: `max_tokens` sent when the client sets none (the Messages API requires it).
     public var defaultMaxTokens: Int?
     /// Pass-through endpoints opened beyond the default allow-list, as `"METHOD /path"` patterns
@@ -106,9 +111,10 @@ public struct ProviderSettings: Sendable {
     public init(
         name: String, kind: ProviderKind, baseURL: String, apiKey: String? = nil, models: [String] = [],
         modelPatterns: [String] = [], timeoutMs: Int? = nil, forwardHeaders: [String] = [], defaultMaxTokens: Int? = nil,
-        passthroughAllow: [String] = []
+        passthroughAllow: [String] = [], catalogueProviders: [String] = []
     ) {
         self.passthroughAllow = passthroughAllow
+        self.catalogueProviders = catalogueProviders
         self.name = name
         self.kind = kind
         self.baseURL = baseURL

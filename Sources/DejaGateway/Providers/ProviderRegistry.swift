@@ -1,14 +1,17 @@
 import DejaHTTPClient
 import DejaProviders
 import DejaReliability
+import DejaRouting
 import Logging
 import NIOCore
 
 /// The configured providers, their adapters and the model catalogue.
 ///
 /// Model resolution (first match wins): an explicit `provider/model` prefix naming a configured
-/// provider; an exact catalogue entry (`models`); a catalogue pattern (`model_patterns`, in
-/// configuration order); the default provider. Anything else is an unknown model (404).
+/// provider; a provider's exact model list (`models`); a provider's pattern (`model_patterns`, in
+/// configuration order); a model of the catalogue (id or alias) whose provider is configured,
+/// sent under its upstream name; the default provider. Anything else is an unknown model (404).
+/// Virtual models (`auto`, …) are the router's, not the registry's.
 /// Resolution returns a typed ``ExecutionPlan`` for the ``UpstreamExecutor``.
 final class ProviderRegistry: Sendable {
     /// Providers with an adapter, in configuration order.
@@ -21,8 +24,14 @@ final class ProviderRegistry: Sendable {
     private let fallbacks: [String: [String]]
     /// Per requested model, when to hedge with its first fallback (`reliability.hedge_after_ms`).
     private let hedgeAfterMs: [String: Int]
+    /// The model catalogue (prices, quality, capabilities).
+    let catalogue: ModelCatalogue
+    /// Catalogue provider (`openai`, `groq`, …) → the configured provider that serves it.
+    let servingProvider: [String: String]
+    /// Configured provider → the catalogue providers it stands for (`catalogue:`, default its name).
+    let catalogueProviders: [String: [String]]
 
-    init(configuration: GatewayConfiguration, client: UpstreamClient, logger: Logger) {
+    init(configuration: GatewayConfiguration, client: UpstreamClient, logger: Logger, catalogue: ModelCatalogue) {
         var adapters: [String: any UpstreamProvider] = [:]
         var usable: [ProviderSettings] = []
         for settings in configuration.providers {
@@ -53,6 +62,21 @@ final class ProviderRegistry: Sendable {
         self.defaultProvider = configuration.defaultProvider.flatMap { adapters[$0] == nil ? nil : $0 }
         self.fallbacks = configuration.reliability.fallbacks
         self.hedgeAfterMs = configuration.reliability.hedgeAfterMs
+        self.catalogue = catalogue
+        var serving: [String: String] = [:]
+        var stands: [String: [String]] = [:]
+        for p in usable {
+            let names = p.catalogueProviders.isEmpty ? [p.name] : p.catalogueProviders
+            stands[p.name] = names
+            for n in names where serving[n] == nil { serving[n] = p.name }
+        }
+        self.servingProvider = serving
+        self.catalogueProviders = stands
+    }
+
+    /// The candidate for a configured provider and the model name it expects.
+    func candidate(provider: String, model: String) -> Candidate? {
+        candidate(provider, model)
     }
 
     /// The provider that serves a native pass-through prefix: the one named after the family
@@ -101,6 +125,9 @@ final class ProviderRegistry: Sendable {
         }
         for s in settings where s.modelPatterns.contains(where: { Self.glob($0, matches: model) }) {
             return candidate(s.name, model)
+        }
+        if let entry = catalogue.model(named: model), let provider = servingProvider[entry.provider] {
+            return candidate(provider, entry.upstream)
         }
         if let defaultProvider { return candidate(defaultProvider, model) }
         return nil

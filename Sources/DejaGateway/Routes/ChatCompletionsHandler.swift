@@ -1,8 +1,10 @@
 import DejaCache
+import DejaEmbedding
 import DejaObservability
 import Foundation
 import DejaProviders
 import DejaReliability
+import DejaRouting
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -13,10 +15,14 @@ import DejaWire
 /// `POST /v1/chat/completions`, read top to bottom: parse → plan → cache controls →
 /// cache lookup / coalesced flight → execute upstream → render.
 ///
-/// The plan comes from the registry (later: the router); the executor is the only code that
-/// calls a provider; the cache front does not care how the plan was made.
+/// A pinned model's plan comes from the registry; a virtual model's (`auto`, `cheap`, …) from the
+/// router, after the cache lookup so that the learned head reads the embedding the lookup made.
+/// The executor is the only code that calls a provider; the cache front does not care how the
+/// plan was made.
 struct ChatCompletionsHandler: Sendable {
     let registry: ProviderRegistry
+    let routing: ModelRouting
+    let metrics: GatewayMetrics?
     let executor: UpstreamExecutor
     let maxBodyBytes: Int
     let front: CacheFront?
@@ -33,30 +39,119 @@ struct ChatCompletionsHandler: Sendable {
         } catch {
             throw error.gatewayError
         }
-        // Plan.
-        guard let plan = registry.resolve(chat.model) else { throw GatewayError.unknownModel(chat.model) }
+        // Plan: a pinned model now, a virtual model after the cache lookup.
+        let target: Target
+        if let virtual = routing.virtualModel(named: chat.model) {
+            let overrides = try Self.routingOverrides(request, chat: chat)
+            let strategy = overrides.strategy ?? virtual.strategy ?? routing.policy.defaultStrategy
+            guard routing.policy.strategies[strategy] != nil else {
+                throw GatewayError(
+                    status: .badRequest, message: "Unknown routing strategy \(strategy) (known: \(routing.policy.strategies.keys.sorted().joined(separator: ", ")))",
+                    param: "x-routing-strategy", code: "invalid_routing_strategy")
+            }
+            target = .routed(virtual, overrides, strategy: strategy)
+        } else {
+            guard let plan = registry.resolve(chat.model) else { throw GatewayError.unknownModel(chat.model) }
+            target = .pinned(plan)
+        }
         if let key = request.headers[HTTPField.Name("X-Idempotency-Key")!], !key.isEmpty {
             return try await Idempotency.run(store: idempotency, key: key, tenant: context.identity.key, body: body) {
-                try await respond(request, chat: chat, plan: plan, context: context)
+                try await respond(request, chat: chat, target: target, context: context)
             }
         }
-        return try await respond(request, chat: chat, plan: plan, context: context)
+        return try await respond(request, chat: chat, target: target, context: context)
     }
 
-    private func respond(_ request: Request, chat: ChatRequest, plan: ExecutionPlan, context: DejaRequestContext) async throws -> Response {
-        let call = try UpstreamCallContext(request, plan: plan, context: context, reliability: reliability, clock: executor.clock)
+    /// Who answers: a model the client named, or a virtual model the router resolves.
+    enum Target: Sendable {
+        case pinned(ExecutionPlan)
+        case routed(VirtualModel, ModelRouter.Overrides, strategy: String)
+
+        /// The cache namespace: the resolved `provider/model`, or the virtual model and its
+        /// strategy (so a repeat hits whichever model answered first).
+        var namespace: String {
+            switch self {
+            case .pinned(let plan): plan.primary.qualifiedName
+            case .routed(let virtual, _, let strategy): "route:\(virtual.name)@\(strategy)"
+            }
+        }
+
+        /// The model name per-model cache thresholds are looked up under.
+        var thresholdModel: String {
+            switch self {
+            case .pinned(let plan): plan.primary.model
+            case .routed(let virtual, _, _): virtual.name
+            }
+        }
+    }
+
+    /// `x-routing-strategy` and `x-prefer-provider`, from the body (which wins) or the headers.
+    static func routingOverrides(_ request: Request, chat: ChatRequest) throws -> ModelRouter.Overrides {
+        func value(_ member: String) throws -> String? {
+            if let v = chat.body[member] {
+                guard let text = v.stringValue, !text.isEmpty, text.utf8.count <= 64 else {
+                    throw GatewayError(status: .badRequest, message: "\(member) must be a non-empty string of at most 64 bytes", param: member, code: "invalid_value")
+                }
+                return text
+            }
+            guard let text = request.headers[HTTPField.Name(member)!] else { return nil }
+            guard !text.isEmpty, text.utf8.count <= 64 else {
+                throw GatewayError(status: .badRequest, message: "\(member) must be a non-empty string of at most 64 bytes", param: member, code: "invalid_value")
+            }
+            return text
+        }
+        return ModelRouter.Overrides(strategy: try value("x-routing-strategy"), preferProvider: try value("x-prefer-provider"))
+    }
+
+    /// The plan for a target: a pinned one as it is; a routed one decided now, with the
+    /// embedding the cache made (or one made here when the cache did not embed the query).
+    private func plan(
+        _ target: Target, chat: ChatRequest, embedding: [Float]?, queryText: String?, context: DejaRequestContext
+    ) async throws -> (ExecutionPlan, RoutingDecision?, [Float]?) {
+        switch target {
+        case .pinned(let plan):
+            return (plan, nil, embedding)
+        case .routed(let virtual, let overrides, _):
+            var vector = embedding
+            if vector == nil, routing.classifier.head != nil, let embedder = routing.embedder,
+                let text = queryText ?? PromptFeatures.finalUserText(chat), !text.isEmpty
+            {
+                do {
+                    vector = try await embedder.embed(text)
+                } catch {
+                    context.logger.debug("Routing without the learned score: the query could not be embedded", metadata: ["error": "\(error)"])
+                }
+            }
+            let decision: RoutingDecision
+            do {
+                decision = try routing.decide(virtual, chat: chat, embedding: vector, overrides: overrides)
+            } catch {
+                throw GatewayError(status: .badRequest, message: error.description, param: "model", code: "no_capable_model")
+            }
+            guard let plan = routing.plan(decision, requestedModel: chat.model, registry: registry) else {
+                throw GatewayError.unknownModel(chat.model)
+            }
+            return (plan, decision, vector)
+        }
+    }
+
+    private func respond(_ request: Request, chat: ChatRequest, target: Target, context: DejaRequestContext) async throws -> Response {
         guard let front, front.configuration.enabled else {
-            return try await execute(chat, plan: plan, call: call, context: context)
+            let (plan, decision, _) = try await plan(target, chat: chat, embedding: nil, queryText: nil, context: context)
+            let call = try UpstreamCallContext(request, plan: plan, context: context, reliability: reliability, clock: executor.clock)
+            return try await execute(chat, plan: plan, decision: decision, call: call, context: context)
         }
         // Cache controls.
-        let namespace = plan.primary.qualifiedName
+        let namespace = target.namespace
         let controls = try CacheControls(
-            request: request, chat: chat, configuration: front.configuration, resolvedModel: namespace, upstreamModel: plan.primary.model)
+            request: request, chat: chat, configuration: front.configuration, resolvedModel: namespace, upstreamModel: target.thresholdModel)
         let fingerprint = RequestFingerprint(request: chat, scope: context.identity.cacheScope(front.configuration), resolvedModel: namespace)
         if let reason = fingerprint.bypassReason ?? controls.bypassReason {
             front.cache.recordBypass()
             context.logger.debug("Cache bypass", metadata: ["deja.cache.reason": .string(reason)])
-            return try await execute(chat, plan: plan, call: call, context: context)
+            let (plan, decision, _) = try await plan(target, chat: chat, embedding: nil, queryText: fingerprint.queryText, context: context)
+            let call = try UpstreamCallContext(request, plan: plan, context: context, reliability: reliability, clock: executor.clock)
+            return try await execute(chat, plan: plan, decision: decision, call: call, context: context)
         }
         // Cache lookup.
         var embedding: [Float]?
@@ -65,13 +160,16 @@ struct ChatCompletionsHandler: Sendable {
         } else {
             switch await front.cache.lookup(fingerprint, threshold: controls.threshold) {
             case .exact(let entry):
-                return hit(entry, similarity: nil, query: fingerprint.queryText, chat: chat, front: front, context: context)
+                return hit(entry, similarity: nil, query: fingerprint.queryText, chat: chat, target: target, front: front, context: context)
             case .semantic(let entry, let similarity):
-                return hit(entry, similarity: similarity, query: fingerprint.queryText, chat: chat, front: front, context: context)
+                return hit(entry, similarity: similarity, query: fingerprint.queryText, chat: chat, target: target, front: front, context: context)
             case .miss(let vector):
                 embedding = vector
             }
         }
+        let (plan, decision, vector) = try await plan(target, chat: chat, embedding: embedding, queryText: fingerprint.queryText, context: context)
+        embedding = vector
+        let call = try UpstreamCallContext(request, plan: plan, context: context, reliability: reliability, clock: executor.clock)
         // Execute, shared with identical requests in flight.
         let work = CacheFront.upstreamWork(
             cache: front.cache, mirror: front.mirror, chat: chat, plan: plan, executor: executor, call: call, fingerprint: fingerprint,
@@ -87,12 +185,14 @@ struct ChatCompletionsHandler: Sendable {
             }
             events = joined.events
         }
-        return try await fromFlight(events, chat: chat, plan: plan, cache: controls.missStatus, context: context)
+        return try await fromFlight(events, chat: chat, plan: plan, decision: decision, cache: controls.missStatus, context: context)
     }
 
     // MARK: - Upstream without the cache
 
-    private func execute(_ chat: ChatRequest, plan: ExecutionPlan, call: UpstreamCallContext, context: DejaRequestContext) async throws -> Response {
+    private func execute(
+        _ chat: ChatRequest, plan: ExecutionPlan, decision: RoutingDecision?, call: UpstreamCallContext, context: DejaRequestContext
+    ) async throws -> Response {
         if chat.stream {
             let executed: Executed<ChatChunkStream>
             do {
@@ -102,7 +202,7 @@ struct ChatCompletionsHandler: Sendable {
             }
             let chunks = executed.value
             let errors = self.errors
-            return SSE.response(headers: report(executed, cache: .bypass).headers) { writer in
+            return SSE.response(headers: report(executed, cache: .bypass, decision: decision).headers) { writer in
                 do {
                     for try await chunk in chunks { try await SSE.write(chunk, to: &writer) }
                     try await SSE.writeDone(to: &writer)
@@ -119,28 +219,43 @@ struct ChatCompletionsHandler: Sendable {
         } catch {
             throw errors.gatewayError(error)
         }
-        var report = report(executed, cache: .bypass)
+        var report = report(executed, cache: .bypass, decision: decision)
         report.upstreamLatency = executed.latency
+        report.costUSD = cost(provider: report.provider, model: report.model, usage: (try? JSONParser.parse(executed.value.body))?.objectValue?["usage"])
         return json(executed.value.body, report: report, context: context)
     }
 
-    private func report<Value>(_ executed: Executed<Value>, cache: CacheStatus) -> GatewayReport {
+    private func report<Value>(_ executed: Executed<Value>, cache: CacheStatus, decision: RoutingDecision?) -> GatewayReport {
         var report = GatewayReport(provider: executed.answeredBy.providerName, model: executed.answeredBy.model, cache: cache)
         report.fallbackUsed = executed.fallbackUsed
         report.attempts = executed.attempts.count
+        report.routing = decision.map { RoutingReport($0, servedBy: routing) }
         return report
+    }
+
+    /// The cost of an answered call from its OpenAI-shaped usage object (nil without a price or
+    /// usage); counted in `llm_gateway_cost_usd_total` and the token counters.
+    private func cost(provider: String, model: String, usage: JSONValue?) -> Double? {
+        guard let usage = usage?.objectValue else { return nil }
+        let tokens = TokenUsage(openAI: usage)
+        metrics?.recordTokens(provider: provider, model: model, input: tokens.inputTokens, output: tokens.outputTokens, cached: tokens.cachedInputTokens)
+        guard let usd = routing.cost(provider: provider, upstream: model, usage: tokens) else { return nil }
+        metrics?.recordCost(provider: provider, model: model, usd: usd)
+        return usd
     }
 
     // MARK: - Cache hits
 
     private func hit(
-        _ entry: CacheEntry, similarity: Float?, query: String, chat: ChatRequest, front: CacheFront, context: DejaRequestContext
+        _ entry: CacheEntry, similarity: Float?, query: String, chat: ChatRequest, target: Target, front: CacheFront, context: DejaRequestContext
     ) -> Response {
         let id = "chatcmpl-deja" + RequestIDGenerator.next().dropFirst(4)
         let created = Int(wallClockSeconds())
         front.cache.recordServed(completionID: id, entry: entry, query: query)
         var report = GatewayReport(hit: entry.model, cache: similarity == nil ? .hitExact : .hitSemantic)
         report.similarity = similarity
+        report.costUSD = 0
+        if case .routed(let virtual, _, let strategy) = target { report.routing = RoutingReport(cachedFor: virtual.name, strategy: strategy) }
         if chat.stream {
             let chunks = entry.completion.replayChunks(id: id, created: created, includeUsage: chat.includeUsage)
             return SSE.response(headers: report.headers) { writer in
@@ -160,11 +275,13 @@ struct ChatCompletionsHandler: Sendable {
     // MARK: - Misses: answers from a (possibly shared) upstream call
 
     private func fromFlight(
-        _ events: AsyncStream<FlightEvent>, chat: ChatRequest, plan: ExecutionPlan, cache: CacheStatus, context: DejaRequestContext
+        _ events: AsyncStream<FlightEvent>, chat: ChatRequest, plan: ExecutionPlan, decision: RoutingDecision?, cache: CacheStatus,
+        context: DejaRequestContext
     ) async throws -> Response {
         let box = EventIteratorBox(events.makeAsyncIterator())
         var report = GatewayReport(provider: plan.primary.providerName, model: plan.primary.model, cache: cache)
         report.attempts = 1
+        report.routing = decision.map { RoutingReport($0, servedBy: routing) }
         // Who answered comes first; a JSON answer waits past the chunks for the completion.
         var first = await box.next()
         while let event = first {
@@ -186,6 +303,7 @@ struct ChatCompletionsHandler: Sendable {
             throw errors.gatewayError(error)
         case .completed(let outcome)?:
             if chat.stream {
+                _ = cost(provider: report.provider, model: report.model, usage: outcome.usage)
                 // The shared call was not streaming: replay its answer as a stream.
                 guard let stored = StoredCompletion(json: outcome.completion) else {
                     throw ProviderError.malformedResponse(provider: report.provider, detail: "not a chat completion").gatewayError
@@ -198,9 +316,11 @@ struct ChatCompletionsHandler: Sendable {
                 }
             }
             report.upstreamLatency = outcome.latency
+            report.costUSD = cost(provider: report.provider, model: report.model, usage: outcome.usage)
             return json(outcome.completion, report: report, context: context)
         case .chunk(let payload)?:
             let includeUsage = chat.includeUsage
+            let (handler, provider, model) = (self, report.provider, report.model)
             return SSE.response(headers: report.headers) { writer in
                 try await SSE.write(payload, to: &writer)
                 while let event = await box.next() {
@@ -211,7 +331,8 @@ struct ChatCompletionsHandler: Sendable {
                         try await SSE.write(payload, to: &writer)
                     case .usage(let payload):
                         if includeUsage { try await SSE.write(payload, to: &writer) }
-                    case .completed:
+                    case .completed(let outcome):
+                        _ = handler.cost(provider: provider, model: model, usage: outcome.usage)
                         try await SSE.writeDone(to: &writer)
                         return
                     case .failed(let error):

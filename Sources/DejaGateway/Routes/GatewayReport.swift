@@ -1,4 +1,5 @@
 import DejaProviders
+import DejaRouting
 import Foundation
 import HTTPTypes
 import DejaWire
@@ -35,6 +36,10 @@ struct GatewayReport: Sendable {
     var fallbackUsed = false
     /// Upstream calls made for this answer (upstream answers only).
     var attempts: Int?
+    /// What the call cost from the provider's reported usage (0 for cache hits; nil when unknown).
+    var costUSD: Double?
+    /// How a virtual model was resolved.
+    var routing: RoutingReport?
 
     /// A hit: the stored entry's `provider/model` names who answered.
     init(hit entry: String, cache: CacheStatus) {
@@ -81,6 +86,8 @@ struct GatewayReport: Sendable {
         if let latencySavedMs { gateway.append("latency_saved_ms", .double(latencySavedMs)) }
         gateway.append("fallback_used", .bool(fallbackUsed))
         if let attempts { gateway.append("attempts", .int(attempts)) }
+        if let costUSD { gateway.append("cost_usd", .double((costUSD * 1e9).rounded() / 1e9)) }
+        if let routing { gateway.append("routing_decision", routing.json) }
         return JSONWriter.serialize(.object(gateway))
     }
 
@@ -88,5 +95,51 @@ struct GatewayReport: Sendable {
     static func milliseconds(_ d: Duration) -> Double {
         let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
         return (ms * 1000).rounded() / 1000
+    }
+}
+
+/// The `routing_decision` member of `x-gateway`: the strategy, the chosen model and its score,
+/// what the classifier saw (family, complexity, strong score, the features that drove it) and
+/// the runners-up (the plan's fallbacks first).
+struct RoutingReport: Sendable {
+    var virtualModel: String
+    var strategy: String
+    var json: JSONValue
+
+    init(_ d: RoutingDecision, servedBy routing: ModelRouting) {
+        virtualModel = d.virtualModel
+        strategy = d.strategy
+        func round(_ x: Double) -> JSONValue { .double((x * 10_000).rounded() / 10_000) }
+        var o = JSONObject()
+        o.append("virtual_model", .string(d.virtualModel))
+        o.append("strategy", .string(d.strategy))
+        o.append("chosen", .string(d.chosen.model.id))
+        o.append("provider", .string(routing.provider(for: d.chosen.model) ?? d.chosen.model.provider))
+        o.append("score", round(d.chosen.score))
+        o.append("estimated_cost_usd", .double((d.chosen.estimatedCost * 1e9).rounded() / 1e9))
+        o.append("family", .string(d.classification.family.rawValue))
+        o.append("complexity", .string(d.classification.complexity.rawValue))
+        o.append("strong_score", d.classification.strongScore.map(round) ?? .null)
+        o.append("drivers", .array(d.classification.drivers.map(JSONValue.string)))
+        o.append("runners_up", .array(d.ranked.dropFirst().prefix(3).map { .object(JSONObject(["model": .string($0.model.id), "score": round($0.score)])) }))
+        if !d.notes.isEmpty { o.append("notes", .array(d.notes.map(JSONValue.string))) }
+        json = .object(o)
+    }
+
+    /// A cache hit for a virtual model: answered before, no decision made now.
+    init(cachedFor virtualModel: String, strategy: String) {
+        self.virtualModel = virtualModel
+        self.strategy = strategy
+        json = .object(JSONObject(["virtual_model": .string(virtualModel), "strategy": .string(strategy), "cached": .bool(true)]))
+    }
+}
+
+extension TokenUsage {
+    /// From an OpenAI usage object: `prompt_tokens` (cached ones included),
+    /// `completion_tokens`, `prompt_tokens_details.cached_tokens`.
+    init(openAI usage: JSONObject) {
+        self.init(
+            inputTokens: TokenCount.read(usage["prompt_tokens"]), outputTokens: TokenCount.read(usage["completion_tokens"]),
+            cachedInputTokens: TokenCount.read(usage["prompt_tokens_details"]?.objectValue?["cached_tokens"]))
     }
 }

@@ -1,5 +1,6 @@
 import DejaProviders
 import DejaReliability
+import DejaRouting
 import Hummingbird
 import HTTPTypes
 import NIOCore
@@ -10,6 +11,7 @@ import DejaWire
 /// names, base URLs and upstream error texts describe the operator's setup.
 struct InfoHandlers: Sendable {
     let registry: ProviderRegistry
+    let routing: ModelRouting
     let health: ProviderHealth
     let breakers: CircuitBreakers
     let statistics: ProviderStatistics
@@ -17,10 +19,45 @@ struct InfoHandlers: Sendable {
     let admin: AdminGuard
     let startedAt = ContinuousClock.now
 
-    /// The configured catalogue in the OpenAI list shape; ids are `provider/model` so each one
-    /// resolves to exactly its provider.
+    /// Every model a client can name, in the OpenAI list shape: the virtual models (`auto`, …,
+    /// `owned_by: "deja"`), the catalogue models a configured provider serves (with their
+    /// prices per million tokens, context window and capabilities), and each provider's own
+    /// model list as `provider/model` (which resolves to exactly that provider).
     func models(_ request: Request, context: DejaRequestContext) -> Response {
         var data: [JSONValue] = []
+        let policy = routing.policy
+        for name in policy.virtualModels.keys.sorted() {
+            let v = policy.virtualModels[name]!
+            var o = JSONObject()
+            o.append("id", .string(name))
+            o.append("object", .string("model"))
+            o.append("created", .int(0))
+            o.append("owned_by", .string("deja"))
+            o.append("virtual", .bool(true))
+            o.append("strategy", .string(v.strategy ?? policy.defaultStrategy))
+            data.append(.object(o))
+        }
+        for m in routing.router.models {
+            var o = JSONObject()
+            o.append("id", .string(m.id))
+            o.append("object", .string("model"))
+            o.append("created", .int(0))
+            o.append("owned_by", .string(m.provider))
+            var price = JSONObject()
+            price.append("input_per_mtok", .double(m.price.input))
+            price.append("output_per_mtok", .double(m.price.output))
+            price.append("cached_input_per_mtok", m.price.cachedInput.map(JSONValue.double) ?? .null)
+            o.append("pricing", .object(price))
+            o.append("context_window", .int(m.contextWindow))
+            var caps: [JSONValue] = []
+            if m.capabilities.contains(.tools) { caps.append(.string("tools")) }
+            if m.capabilities.contains(.vision) { caps.append(.string("vision")) }
+            if m.capabilities.contains(.jsonMode) { caps.append(.string("json_mode")) }
+            if m.capabilities.contains(.streaming) { caps.append(.string("streaming")) }
+            o.append("capabilities", .array(caps))
+            if m.local { o.append("local", .bool(true)) }
+            data.append(.object(o))
+        }
         for s in registry.settings {
             for model in s.models {
                 data.append(

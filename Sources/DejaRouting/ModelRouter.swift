@@ -1,0 +1,211 @@
+import Foundation
+
+/// What the router knows about a model's live state (the executor's circuits and statistics).
+public protocol RoutingSignals: Sendable {
+    /// False while the model's circuit is open.
+    func isAvailable(_ model: CatalogueModel) -> Bool
+    /// The model's recent median latency (time to first token for streams), if it answered lately.
+    func latencyMs(_ model: CatalogueModel, streaming: Bool) -> Double?
+}
+
+/// No live signals: every model available, latency unknown.
+public struct NoRoutingSignals: RoutingSignals {
+    public init() {}
+    public func isAvailable(_ model: CatalogueModel) -> Bool { true }
+    public func latencyMs(_ model: CatalogueModel, streaming: Bool) -> Double? { nil }
+}
+
+/// One scored candidate.
+public struct ScoredModel: Sendable, Equatable {
+    public var model: CatalogueModel
+    public var score: Double
+    /// Estimated cost of this request on this model, USD.
+    public var estimatedCost: Double
+}
+
+/// The router's answer: the ordered candidates (first answers; the rest are its fallbacks) and
+/// what led there.
+public struct RoutingDecision: Sendable, Equatable {
+    public var strategy: String
+    public var virtualModel: String
+    public var ranked: [ScoredModel]
+    public var classification: Classification
+    /// Why the order differs from the plain score order (`prefer_local`, `prefer_provider`,
+    /// `quality_floor_relaxed`, `no_healthy_model`).
+    public var notes: [String]
+
+    public var chosen: ScoredModel { ranked[0] }
+}
+
+/// Why a virtual model could not be routed.
+public enum RoutingError: Error, Equatable, CustomStringConvertible {
+    /// No catalogue model has what the request needs (tools, images, JSON mode, context).
+    case noCapableModel(String)
+    case unknownStrategy(String)
+
+    public var description: String {
+        switch self {
+        case .noCapableModel(let why): "No model in the catalogue can serve this request: \(why)"
+        case .unknownStrategy(let s): "Unknown routing strategy \(s)"
+        }
+    }
+}
+
+/// Scores catalogue models for one request: filters by capability, context window, allow list,
+/// health and quality floor, then orders by the strategy's weighted sum of normalised cost
+/// (log scale), quality and latency. Pure and allocation-light: a 40-model decision is a few
+/// microseconds.
+public struct ModelRouter: Sendable {
+    /// The models the gateway can reach (their provider is configured), in catalogue order.
+    public let models: [CatalogueModel]
+
+    public init(models: [CatalogueModel]) {
+        self.models = models
+    }
+
+    /// Per-request steering beside the virtual model's own settings.
+    public struct Overrides: Sendable, Equatable {
+        public var strategy: String?
+        public var preferProvider: String?
+        public init(strategy: String? = nil, preferProvider: String? = nil) {
+            self.strategy = strategy
+            self.preferProvider = preferProvider
+        }
+    }
+
+    public func route(
+        _ virtual: VirtualModel, classification c: Classification, streaming: Bool, policy: RoutingPolicy, overrides: Overrides = .init(),
+        signals: some RoutingSignals
+    ) throws(RoutingError) -> RoutingDecision {
+        let strategyName = overrides.strategy ?? virtual.strategy ?? policy.defaultStrategy
+        guard let weights = policy.strategies[strategyName]?.normalised else { throw .unknownStrategy(strategyName) }
+        let f = c.features
+        var required: Capabilities = []
+        if f.hasTools { required.insert(.tools) }
+        if f.hasImages { required.insert(.vision) }
+        if f.wantsJSON { required.insert(.jsonMode) }
+        if streaming { required.insert(.streaming) }
+        let needTokens = c.promptTokens + max(f.requestedOutputTokens, 0)
+        var notes: [String] = []
+
+        // Hard filters: capability, context window, allow list.
+        var capable: [CatalogueModel] = []
+        capable.reserveCapacity(models.count)
+        for m in models where m.capabilities.isSuperset(of: required) && needTokens <= m.contextWindow {
+            if !virtual.allow.isEmpty, !virtual.allow.contains(where: { Glob.matches($0, m.id) }) { continue }
+            capable.append(m)
+        }
+        guard !capable.isEmpty else {
+            var needs: [String] = []
+            if required.contains(.tools) { needs.append("tools") }
+            if required.contains(.vision) { needs.append("image input") }
+            if required.contains(.jsonMode) { needs.append("JSON mode") }
+            needs.append("\(needTokens) tokens of context")
+            let scope = virtual.allow.isEmpty ? "" : " among \(virtual.name)'s allowed models"
+            throw .noCapableModel(needs.joined(separator: ", ") + scope)
+        }
+        // Health: open circuits out, unless that leaves nothing (the executor then says why).
+        var healthy = capable.filter { signals.isAvailable($0) }
+        if healthy.isEmpty {
+            healthy = capable
+            notes.append("no_healthy_model")
+        }
+        // Quality floor: the classifier's and the virtual model's; relaxed to the best available.
+        let floor = max(c.minimumQuality(policy.floors), virtual.minQuality ?? 0)
+        var pool = healthy.filter { $0.quality(for: c.family) >= floor }
+        if pool.isEmpty {
+            let best = healthy.map { $0.quality(for: c.family) }.max() ?? 0
+            pool = healthy.filter { $0.quality(for: c.family) >= best }
+            notes.append("quality_floor_relaxed")
+        }
+
+        // Normalised criteria.
+        let outputTokens = f.requestedOutputTokens > 0 ? min(f.requestedOutputTokens, 4 * policy.assumedOutputTokens) : policy.assumedOutputTokens
+        var costs: [Double] = []
+        var logCosts: [Double] = []
+        var qualities: [Double] = []
+        var latencies: [Double?] = []
+        costs.reserveCapacity(pool.count)
+        for m in pool {
+            let cost = m.price.worstCase(promptTokens: c.promptTokens, maxOutputTokens: outputTokens)
+            costs.append(cost)
+            logCosts.append(log(max(cost, 1e-9)))
+            qualities.append(m.quality(for: c.family))
+            latencies.append(signals.latencyMs(m, streaming: streaming).map { log(max($0, 0.01)) })
+        }
+        func spread(_ values: [Double]) -> (Double, Double) {
+            (values.min() ?? 0, values.max() ?? 0)
+        }
+        let (cLo, cHi) = spread(logCosts)
+        let (qLo, qHi) = spread(qualities)
+        let known = latencies.compactMap { $0 }
+        let (lLo, lHi) = spread(known)
+        var ranked: [ScoredModel] = []
+        ranked.reserveCapacity(pool.count)
+        for (i, m) in pool.enumerated() {
+            let costScore = cHi > cLo ? (cHi - logCosts[i]) / (cHi - cLo) : 1
+            let qualityScore = qHi > qLo ? (qualities[i] - qLo) / (qHi - qLo) : 1
+            let latencyScore: Double
+            if let l = latencies[i] {
+                latencyScore = lHi > lLo ? (lHi - l) / (lHi - lLo) : 1
+            } else {
+                latencyScore = 0.5  // not measured yet: neither rewarded nor punished
+            }
+            let score = weights.cost * costScore + weights.quality * qualityScore + weights.latency * latencyScore
+            ranked.append(ScoredModel(model: m, score: score, estimatedCost: costs[i]))
+        }
+        // Order: score, then quality, then price, then catalogue order.
+        let order = ranked.indices.sorted { a, b in
+            if ranked[a].score != ranked[b].score { return ranked[a].score > ranked[b].score }
+            if qualities[a] != qualities[b] { return qualities[a] > qualities[b] }
+            if costs[a] != costs[b] { return costs[a] < costs[b] }
+            return a < b
+        }
+        ranked = order.map { ranked[$0] }
+        // Prefer local models within the margin of the best score.
+        if let best = ranked.first, !best.model.local,
+            let local = ranked.firstIndex(where: { $0.model.local && $0.score >= policy.localMargin * best.score })
+        {
+            ranked.insert(ranked.remove(at: local), at: 0)
+            notes.append("prefer_local")
+        }
+        // A preferred provider's best candidate goes first (it passed every filter above).
+        if let provider = overrides.preferProvider ?? virtual.preferProvider, let best = ranked.first, best.model.provider != provider,
+            let preferred = ranked.firstIndex(where: { $0.model.provider == provider })
+        {
+            ranked.insert(ranked.remove(at: preferred), at: 0)
+            notes.append("prefer_provider")
+        }
+        return RoutingDecision(strategy: strategyName, virtualModel: virtual.name, ranked: ranked, classification: c, notes: notes)
+    }
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+public enum Glob {
+    public static func matches(_ pattern: String, _ text: String) -> Bool {
+        let p = Array(pattern.utf8)
+        let t = Array(text.utf8)
+        var pi = 0
+        var ti = 0
+        var star = -1
+        var mark = 0
+        while ti < t.count {
+            if pi < p.count, p[pi] != UInt8(ascii: "*"), p[pi] == t[ti] {
+                pi += 1
+                ti += 1
+            } else if pi < p.count, p[pi] == UInt8(ascii: "*") {
+                star = pi
+                mark = ti
+                pi += 1
+            } else if star >= 0 {
+                pi = star + 1
+                mark += 1
+                ti = mark
+            } else {
+                return false
+            }
+        }
+        while pi < p.count, p[pi] == UInt8(ascii: "*") { pi += 1 }
+        return pi == p.count
+    }
+}
