@@ -49,26 +49,29 @@ public struct TokenUsage: Sendable, Hashable {
     }
 }
 
-/// One model of the catalogue.
-public struct CatalogueModel: Sendable, Hashable {
+/// One model of the catalogue. Immutable, and a class so that the router's candidate lists
+/// copy a reference per model, not its strings and tables.
+public final class CatalogueModel: Sendable, Hashable, CustomStringConvertible {
     /// The name clients use (`gpt-4.1-mini`, `groq-llama-3.3-70b-versatile`).
-    public var id: String
+    public let id: String
     /// The catalogue provider (`openai`, `anthropic`, `gemini`, `groq`, `together`, `ollama`, …);
     /// the gateway maps it to a configured provider.
-    public var provider: String
+    public let provider: String
     /// The model name the provider's API expects.
-    public var upstream: String
+    public let upstream: String
     /// Other names that resolve to this model.
-    public var aliases: [String]
-    public var price: Pricing
-    /// Quality 0–1 per task family; a missing family reads as `general`.
-    public var quality: [TaskFamily: Double]
+    public let aliases: [String]
+    public let price: Pricing
+    /// Quality 0–1 per task family, as configured; a missing family reads as `general`.
+    public let quality: [TaskFamily: Double]
+    /// The same, one stored number per family (read per candidate on every decision: no hashing).
+    public let scores: QualityScores
     /// Largest prompt plus output, in tokens.
-    public var contextWindow: Int
-    public var maxOutputTokens: Int?
-    public var capabilities: Capabilities
+    public let contextWindow: Int
+    public let maxOutputTokens: Int?
+    public let capabilities: Capabilities
     /// Runs on the operator's own hardware (preferred within the router's local margin).
-    public var local: Bool
+    public let local: Bool
 
     public init(
         id: String, provider: String, upstream: String? = nil, aliases: [String] = [], price: Pricing, quality: [TaskFamily: Double],
@@ -80,6 +83,7 @@ public struct CatalogueModel: Sendable, Hashable {
         self.aliases = aliases
         self.price = price
         self.quality = quality
+        self.scores = QualityScores(quality)
         self.contextWindow = contextWindow
         self.maxOutputTokens = maxOutputTokens
         self.capabilities = capabilities
@@ -87,8 +91,23 @@ public struct CatalogueModel: Sendable, Hashable {
     }
 
     /// Quality for a family (the `general` score when the family has none, else 0).
-    public func quality(for family: TaskFamily) -> Double {
-        quality[family] ?? quality[.general] ?? 0
+    @inlinable public func quality(for family: TaskFamily) -> Double {
+        scores[family]
+    }
+
+    public var description: String { "\(provider)/\(id)" }
+
+    public static func == (a: CatalogueModel, b: CatalogueModel) -> Bool {
+        a === b
+            || (a.id == b.id && a.provider == b.provider && a.upstream == b.upstream && a.aliases == b.aliases && a.price == b.price
+                && a.quality == b.quality && a.contextWindow == b.contextWindow && a.maxOutputTokens == b.maxOutputTokens
+                && a.capabilities == b.capabilities && a.local == b.local)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(provider)
+        hasher.combine(upstream)
     }
 }
 
@@ -130,5 +149,34 @@ public struct ModelCatalogue: Sendable {
             if let i = list.firstIndex(where: { $0.id == o.id }) { list[i] = o } else { list.append(o) }
         }
         return ModelCatalogue(models: list, version: version)
+    }
+}
+
+/// Quality per task family in five stored numbers.
+public struct QualityScores: Sendable, Hashable {
+    public var general: Double
+    public var code: Double
+    public var math: Double
+    public var reasoning: Double
+    public var creative: Double
+
+    /// From a partial table: a missing family takes the `general` score (0 without one).
+    public init(_ table: [TaskFamily: Double]) {
+        let general = table[.general] ?? 0
+        self.general = general
+        code = table[.code] ?? general
+        math = table[.math] ?? general
+        reasoning = table[.reasoning] ?? general
+        creative = table[.creative] ?? general
+    }
+
+    @inlinable public subscript(_ family: TaskFamily) -> Double {
+        switch family {
+        case .general: general
+        case .code: code
+        case .math: math
+        case .reasoning: reasoning
+        case .creative: creative
+        }
     }
 }

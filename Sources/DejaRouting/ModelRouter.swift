@@ -88,12 +88,14 @@ public struct ModelRouter: Sendable {
         let needTokens = c.promptTokens + max(f.requestedOutputTokens, 0)
         var notes: [String] = []
 
+        // Work on indices into `models` until the end: a candidate is copied once, into the result.
+        let family = c.family
         // Hard filters: capability, context window, allow list.
-        var capable: [CatalogueModel] = []
+        var capable: [Int] = []
         capable.reserveCapacity(models.count)
-        for m in models where m.capabilities.isSuperset(of: required) && needTokens <= m.contextWindow {
+        for (i, m) in models.enumerated() where m.capabilities.isSuperset(of: required) && needTokens <= m.contextWindow {
             if !virtual.allow.isEmpty, !virtual.allow.contains(where: { Glob.matches($0, m.id) }) { continue }
-            capable.append(m)
+            capable.append(i)
         }
         guard !capable.isEmpty else {
             var needs: [String] = []
@@ -105,63 +107,67 @@ public struct ModelRouter: Sendable {
             throw .noCapableModel(needs.joined(separator: ", ") + scope)
         }
         // Health: open circuits out, unless that leaves nothing (the executor then says why).
-        var healthy = capable.filter { signals.isAvailable($0) }
+        var healthy = capable.filter { signals.isAvailable(models[$0]) }
         if healthy.isEmpty {
             healthy = capable
             notes.append("no_healthy_model")
         }
         // Quality floor: the classifier's and the virtual model's; relaxed to the best available.
         let floor = max(c.minimumQuality(policy.floors), virtual.minQuality ?? 0)
-        var pool = healthy.filter { $0.quality(for: c.family) >= floor }
+        var pool = healthy.filter { models[$0].quality(for: family) >= floor }
         if pool.isEmpty {
-            let best = healthy.map { $0.quality(for: c.family) }.max() ?? 0
-            pool = healthy.filter { $0.quality(for: c.family) >= best }
+            var best = 0.0
+            for i in healthy { best = max(best, models[i].quality(for: family)) }
+            pool = healthy.filter { models[$0].quality(for: family) >= best }
             notes.append("quality_floor_relaxed")
         }
 
         // Normalised criteria.
         let outputTokens = f.requestedOutputTokens > 0 ? min(f.requestedOutputTokens, 4 * policy.assumedOutputTokens) : policy.assumedOutputTokens
-        var costs: [Double] = []
-        var logCosts: [Double] = []
-        var qualities: [Double] = []
-        var latencies: [Double?] = []
-        costs.reserveCapacity(pool.count)
-        for m in pool {
+        let n = pool.count
+        var costs = [Double](repeating: 0, count: n)
+        var logCosts = [Double](repeating: 0, count: n)
+        var qualities = [Double](repeating: 0, count: n)
+        var latencies = [Double](repeating: .nan, count: n)
+        var (cLo, cHi, qLo, qHi, lLo, lHi) = (Double.infinity, -Double.infinity, Double.infinity, -Double.infinity, Double.infinity, -Double.infinity)
+        for k in 0..<n {
+            let m = models[pool[k]]
             let cost = m.price.worstCase(promptTokens: c.promptTokens, maxOutputTokens: outputTokens)
-            costs.append(cost)
-            logCosts.append(log(max(cost, 1e-9)))
-            qualities.append(m.quality(for: c.family))
-            latencies.append(signals.latencyMs(m, streaming: streaming).map { log(max($0, 0.01)) })
+            costs[k] = cost
+            logCosts[k] = log(max(cost, 1e-9))
+            qualities[k] = m.quality(for: family)
+            cLo = min(cLo, logCosts[k])
+            cHi = max(cHi, logCosts[k])
+            qLo = min(qLo, qualities[k])
+            qHi = max(qHi, qualities[k])
+            if let l = signals.latencyMs(m, streaming: streaming) {
+                latencies[k] = log(max(l, 0.01))
+                lLo = min(lLo, latencies[k])
+                lHi = max(lHi, latencies[k])
+            }
         }
-        func spread(_ values: [Double]) -> (Double, Double) {
-            (values.min() ?? 0, values.max() ?? 0)
-        }
-        let (cLo, cHi) = spread(logCosts)
-        let (qLo, qHi) = spread(qualities)
-        let known = latencies.compactMap { $0 }
-        let (lLo, lHi) = spread(known)
-        var ranked: [ScoredModel] = []
-        ranked.reserveCapacity(pool.count)
-        for (i, m) in pool.enumerated() {
-            let costScore = cHi > cLo ? (cHi - logCosts[i]) / (cHi - cLo) : 1
-            let qualityScore = qHi > qLo ? (qualities[i] - qLo) / (qHi - qLo) : 1
+        var scores = [Double](repeating: 0, count: n)
+        for k in 0..<n {
+            let costScore = cHi > cLo ? (cHi - logCosts[k]) / (cHi - cLo) : 1
+            let qualityScore = qHi > qLo ? (qualities[k] - qLo) / (qHi - qLo) : 1
             let latencyScore: Double
-            if let l = latencies[i] {
-                latencyScore = lHi > lLo ? (lHi - l) / (lHi - lLo) : 1
+            if !latencies[k].isNaN {
+                latencyScore = lHi > lLo ? (lHi - latencies[k]) / (lHi - lLo) : 1
             } else {
                 latencyScore = 0.5  // not measured yet: neither rewarded nor punished
             }
-            let score = weights.cost * costScore + weights.quality * qualityScore + weights.latency * latencyScore
-            ranked.append(ScoredModel(model: m, score: score, estimatedCost: costs[i]))
+            scores[k] = weights.cost * costScore + weights.quality * qualityScore + weights.latency * latencyScore
         }
         // Order: score, then quality, then price, then catalogue order.
-        let order = ranked.indices.sorted { a, b in
-            if ranked[a].score != ranked[b].score { return ranked[a].score > ranked[b].score }
+        let order = (0..<n).sorted { a, b in
+            if scores[a] != scores[b] { return scores[a] > scores[b] }
             if qualities[a] != qualities[b] { return qualities[a] > qualities[b] }
             if costs[a] != costs[b] { return costs[a] < costs[b] }
             return a < b
         }
-        ranked = order.map { ranked[$0] }
+        var ranked: [ScoredModel] = []
+        ranked.reserveCapacity(n)
+        for k in order { ranked.append(ScoredModel(model: models[pool[k]], score: scores[k], estimatedCost: costs[k])) }
         // Prefer local models within the margin of the best score.
         if let best = ranked.first, !best.model.local,
             let local = ranked.firstIndex(where: { $0.model.local && $0.score >= policy.localMargin * best.score })

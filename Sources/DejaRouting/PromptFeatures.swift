@@ -1,4 +1,5 @@
 import DejaWire
+import Foundation
 
 /// The explainable facts about a request that the classifier and the learned head read: sizes,
 /// shape (tools, images, JSON mode, answer choices) and per-family signal counts.
@@ -113,109 +114,137 @@ public struct PromptFeatures: Sendable, Equatable {
     /// Reads the text once: words against the lexicon, digits, operators, lines and answer choices.
     private mutating func scan(_ text: String) {
         queryChars = text.utf8.count
-        var word: [UInt8] = []
-        word.reserveCapacity(32)
+        var text = text
+        text.makeContiguousUTF8()
+        text.utf8.withContiguousStorageIfAvailable { scan(bytes: $0) }
+    }
+
+    private mutating func scan(bytes: UnsafeBufferPointer<UInt8>) {
+        // One pass, one table lookup per byte; no closure captures a mutable local (captured
+        // locals would be boxed on the heap and every access would go through the box).
+        var word = SignalLexicon.Word()
         var lineStart = true
         var lineLength = 0
         var choiceLine = false
         var numericChoice = false
         var backticks = 0
-        func endLine(_ f: inout PromptFeatures) {
-            if choiceLine {
-                f.choiceLines += 1
-                f.choiceChars += lineLength
-                if numericChoice { f.numericChoices += 1 }
-            }
-            f.lines += 1
-            choiceLine = false
-            numericChoice = false
-            lineLength = 0
-        }
-        func endWord(_ f: inout PromptFeatures) {
-            guard !word.isEmpty else { return }
-            if f.words < Self.maxScannedWords {
-                f.words += 1
-                if let signal = SignalLexicon.signal(word) {
-                    switch signal {
-                    case .code: f.code += 1
-                    case .math: f.math += 1
-                    case .quantity: f.quantity += 1
-                    case .reasoning: f.reasoning += 1
-                    case .creative: f.creative += 1
-                    case .roman: f.romanNumerals += 1
+        let n = bytes.count
+        let lexicon = SignalLexicon.table
+        Self.byteClasses.withUnsafeBufferPointer { classes in
+            var i = 0
+            while i < n {
+                let b = bytes[i]
+                if lineStart {
+                    lineStart = false
+                    if let numeric = Self.answerChoice(bytes, at: i) {
+                        choiceLine = true
+                        numericChoice = numeric
+                        i += bytes[i] == UInt8(ascii: "(") ? 3 : 2
+                        continue
                     }
                 }
-            }
-            word.removeAll(keepingCapacity: true)
-        }
-        let bytes = Array(text.utf8)
-        var i = 0
-        while i < bytes.count {
-            let b = bytes[i]
-            if lineStart {
-                // `A.` / `B)` / `(c)` at the start of a line: an answer choice.
-                var j = i
-                if j < bytes.count, bytes[j] == UInt8(ascii: "(") { j += 1 }
-                if j + 1 < bytes.count, Self.isChoiceLabel(bytes[j]), bytes[j + 1] == UInt8(ascii: ".") || bytes[j + 1] == UInt8(ascii: ")"),
-                    j + 2 >= bytes.count || bytes[j + 2] == UInt8(ascii: " ")
-                {
-                    choiceLine = true
-                    // A choice that starts with a number (an amount, a measure, a count).
-                    var k = j + 2
-                    while k < bytes.count, bytes[k] == UInt8(ascii: " ") { k += 1 }
-                    if k < bytes.count, (bytes[k] >= UInt8(ascii: "0") && bytes[k] <= UInt8(ascii: "9")) || bytes[k] == UInt8(ascii: "$")
-                        || bytes[k] == UInt8(ascii: "-")
-                    {
-                        numericChoice = true
-                    }
-                    i = j + 2
-                    lineStart = false
+                let c = classes[Int(b)]
+                if c & Self.wordByte != 0 {
+                    word.append(b)
+                    if c & Self.digitByte != 0 { digits += 1 }
+                    lineLength += 1
+                    backticks = 0
+                    i += 1
                     continue
                 }
-                lineStart = false
-            }
-            if b == UInt8(ascii: "\n") {
-                endWord(&self)
-                endLine(&self)
-                lineStart = true
-                backticks = 0
-                i += 1
-                continue
-            }
-            lineLength += 1
-            if b == UInt8(ascii: "`") {
-                backticks += 1
-                if backticks == 3 {
-                    fences += 1
+                if word.length > 0 {
+                    countWord(word, lexicon)
+                    word = SignalLexicon.Word()
+                }
+                if c & Self.newlineByte != 0 {
+                    endLine(choiceLine: choiceLine, numericChoice: numericChoice, length: lineLength)
+                    choiceLine = false
+                    numericChoice = false
+                    lineLength = 0
+                    lineStart = true
+                    backticks = 0
+                    i += 1
+                    continue
+                }
+                lineLength += 1
+                if c & Self.backtickByte != 0 {
+                    backticks += 1
+                    if backticks == 3 {
+                        fences += 1
+                        backticks = 0
+                    }
+                } else {
                     backticks = 0
                 }
-            } else {
-                backticks = 0
+                if c & Self.operatorByte != 0 { operators += 1 }
+                if c & Self.questionByte != 0 { questions += 1 }
+                if c & Self.codeByte != 0 { code += 1 }
+                i += 1
             }
-            if b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") {
-                digits += 1
-            }
-            if Self.isLetter(b) || b >= 0x80 || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "_") || b == UInt8(ascii: "'") {
-                // Keep the case of roman numerals (only `I`, `II`, `III`, `IV` in capitals count).
-                word.append(b)
-            } else {
-                endWord(&self)
-                switch b {
-                case UInt8(ascii: "+"), UInt8(ascii: "*"), UInt8(ascii: "/"), UInt8(ascii: "^"), UInt8(ascii: "="), UInt8(ascii: "%"),
-                    UInt8(ascii: "$"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "-"):
-                    operators += 1
-                case UInt8(ascii: "?"):
-                    questions += 1
-                case UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: ";"):
-                    code += 1
-                default:
-                    break
-                }
-            }
-            i += 1
         }
-        endWord(&self)
-        endLine(&self)
+        if word.length > 0 { countWord(word, lexicon) }
+        endLine(choiceLine: choiceLine, numericChoice: numericChoice, length: lineLength)
+    }
+
+    @inline(__always) private mutating func countWord(_ word: SignalLexicon.Word, _ lexicon: SignalLexicon.Table) {
+        guard words < Self.maxScannedWords else { return }
+        words += 1
+        guard let signal = SignalLexicon.signal(word, in: lexicon) else { return }
+        switch signal {
+        case .code: code += 1
+        case .math: math += 1
+        case .quantity: quantity += 1
+        case .reasoning: reasoning += 1
+        case .creative: creative += 1
+        case .roman: romanNumerals += 1
+        }
+    }
+
+    @inline(__always) private mutating func endLine(choiceLine: Bool, numericChoice: Bool, length: Int) {
+        if choiceLine {
+            choiceLines += 1
+            choiceChars += length
+            if numericChoice { numericChoices += 1 }
+        }
+        lines += 1
+    }
+
+    /// At a line start: nil unless an answer-choice label follows (`A.`, `B)`, `(c)` then a
+    /// space or the end); then whether the choice starts with a number (an amount, a measure).
+    private static func answerChoice(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> Bool? {
+        var j = i
+        if j < bytes.count, bytes[j] == UInt8(ascii: "(") { j += 1 }
+        guard j + 1 < bytes.count, isChoiceLabel(bytes[j]), bytes[j + 1] == UInt8(ascii: ".") || bytes[j + 1] == UInt8(ascii: ")"),
+            j + 2 >= bytes.count || bytes[j + 2] == UInt8(ascii: " ")
+        else { return nil }
+        var k = j + 2
+        while k < bytes.count, bytes[k] == UInt8(ascii: " ") { k += 1 }
+        guard k < bytes.count else { return false }
+        let first = bytes[k]
+        return (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")) || first == UInt8(ascii: "$") || first == UInt8(ascii: "-")
+    }
+
+    static let wordByte: UInt8 = 1
+    static let digitByte: UInt8 = 2
+    static let newlineByte: UInt8 = 4
+    static let backtickByte: UInt8 = 8
+    static let operatorByte: UInt8 = 16
+    static let questionByte: UInt8 = 32
+    static let codeByte: UInt8 = 64
+
+    /// What each byte is to the scanner: part of a word (letters, digits, `_`, `'`, and every
+    /// non-ASCII byte), a digit, a newline, a backtick, an operator, `?`, or code punctuation.
+    static let byteClasses: [UInt8] = (0..<256).map { v in
+        let b = UInt8(v)
+        var c: UInt8 = 0
+        if isLetter(b) || b >= 0x80 || b == UInt8(ascii: "_") || b == UInt8(ascii: "'") { c |= wordByte }
+        if b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") { c |= wordByte | digitByte }
+        if b == UInt8(ascii: "\n") { c |= newlineByte }
+        if b == UInt8(ascii: "`") { c |= backtickByte }
+        if "+*/^=%$<>-".utf8.contains(b) { c |= operatorByte }
+        if b == UInt8(ascii: "?") { c |= questionByte }
+        if "{};".utf8.contains(b) { c |= codeByte }
+        return c
     }
 
     /// `A`…`H` (either case): answer-choice labels; `I`, `V`, … are left to roman numerals.
@@ -232,7 +261,7 @@ public struct PromptFeatures: Sendable, Equatable {
     public var headVector: [Float] {
         let q = Double(max(queryChars, 1))
         let stem = Double(max(queryChars - choiceChars, 0))
-        func log1p(_ x: Double) -> Float { Float((1 + x).logNatural) }
+        func log1p(_ x: Double) -> Float { Float(Foundation.log1p(x)) }
         return [
             log1p(Double(queryChars)),
             Float(Double(digits) / q),
@@ -257,25 +286,4 @@ public struct PromptFeatures: Sendable, Equatable {
         "log_chars", "digit_share", "log_digits", "operator_share", "roman_enumeration", "choices", "log_choice_length",
         "numeric_choice_share", "log_stem_chars", "lines", "log_code", "log_math", "log_reasoning", "log_creative", "log_questions",
     ]
-}
-
-extension Double {
-    /// Natural logarithm without Foundation.
-    var logNatural: Double {
-        // ln(x) = 2·atanh((x−1)/(x+1)) after scaling x into [0.5, 1) by powers of two.
-        guard self > 0 else { return -.infinity }
-        let e = self.exponent
-        let m = self.significand  // in [1, 2)
-        let y = (m - 1) / (m + 1)
-        let y2 = y * y
-        var term = y
-        var sum = 0.0
-        var k = 1.0
-        for _ in 0..<30 {
-            sum += term / k
-            term *= y2
-            k += 2
-        }
-        return 2 * sum + Double(e) * 0.693_147_180_559_945_3
-    }
 }

@@ -4,43 +4,85 @@
 enum SignalLexicon {
     enum Signal { case code, math, quantity, reasoning, creative, roman }
 
-    static func signal(_ word: [UInt8]) -> Signal? {
-        // Roman numerals are matched case-sensitively (`I`, `II`, `III`, `IV` as capitals).
-        if word.count <= 4, word.allSatisfy({ $0 == UInt8(ascii: "I") || $0 == UInt8(ascii: "V") }), word.count >= 1 {
-            return word == [UInt8(ascii: "I")] ? nil : .roman
-        }
-        guard word.count <= 24 else { return nil }
-        // Lower-cased FNV-1a of the word, so a lookup allocates nothing (a 64-bit collision with
-        // one of these few hundred words would only add one signal count).
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        var withoutS: UInt64 = hash
-        for (k, b) in word.enumerated() {
-            let lower = b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") ? b + 32 : b
-            if k == word.count - 1 { withoutS = hash }
+    /// A word as the scanner sees it, accumulated byte by byte without allocating: its
+    /// lower-cased FNV-1a hash, the hash without its last byte (for plurals), and its shape.
+    struct Word {
+        static let offset: UInt64 = 0xcbf2_9ce4_8422_2325
+        var hash = Word.offset
+        var hashWithoutLast = Word.offset
+        var length = 0
+        var last: UInt8 = 0
+        /// Only capital `I` and `V` so far (a roman numeral).
+        var roman = true
+
+        @inline(__always) mutating func append(_ b: UInt8) {
+            let lower = b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") ? b | 0x20 : b
+            hashWithoutLast = hash
             hash = (hash ^ UInt64(lower)) &* 0x100_0000_01b3
+            length += 1
+            last = lower
+            if b != UInt8(ascii: "I") && b != UInt8(ascii: "V") { roman = false }
         }
-        if let signal = table[hash] { return signal }
+    }
+
+    static func signal(_ word: Word, in table: Table) -> Signal? {
+        guard word.length > 0 else { return nil }
+        // Roman numerals are matched case-sensitively (`II`, `III`, `IV`; a lone `I` is a pronoun).
+        if word.roman, word.length <= 4 { return word.length == 1 && word.last == UInt8(ascii: "i") ? nil : .roman }
+        guard word.length <= 24 else { return nil }
+        if let signal = table.find(word.hash) { return signal }
         // A plural or third-person form of a listed word (`poems`, `computes`).
-        let last = word[word.count - 1]
-        if word.count > 3, last == UInt8(ascii: "s") || last == UInt8(ascii: "S") { return table[withoutS] }
+        if word.length > 3, word.last == UInt8(ascii: "s") { return table.find(word.hashWithoutLast) }
         return nil
     }
 
     static func hash(_ word: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in word.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
+        var w = Word()
+        for b in word.utf8 { w.append(b) }
+        return w.hash
     }
 
-    static let table: [UInt64: Signal] = {
-        var t: [UInt64: Signal] = [:]
-        for w in code { t[hash(w)] = .code }
-        for w in math { t[hash(w)] = .math }
-        for w in quantity { t[hash(w)] = .quantity }
-        for w in reasoning { t[hash(w)] = .reasoning }
-        for w in creative { t[hash(w)] = .creative }
-        return t
-    }()
+    /// Open addressing over the 64-bit hashes (a 64-bit collision with one of these few hundred
+    /// words would only add one signal count).
+    struct Table: Sendable {
+        private var keys: [UInt64]
+        private var values: [Signal?]
+        private let mask: Int
+
+        init(_ entries: [(String, Signal)]) {
+            var size = 16
+            while size < entries.count * 4 { size *= 2 }
+            keys = Array(repeating: 0, count: size)
+            values = Array(repeating: nil, count: size)
+            mask = size - 1
+            for (word, signal) in entries {
+                let h = SignalLexicon.hash(word)
+                var i = Int(truncatingIfNeeded: h >> 7) & mask
+                while values[i] != nil, keys[i] != h { i = (i + 1) & mask }
+                if values[i] == nil {
+                    keys[i] = h
+                    values[i] = signal
+                }
+            }
+        }
+
+        @inline(__always) func find(_ h: UInt64) -> Signal? {
+            keys.withUnsafeBufferPointer { keys in
+                values.withUnsafeBufferPointer { values in
+                    var i = Int(truncatingIfNeeded: h >> 7) & mask
+                    while let v = values[i] {
+                        if keys[i] == h { return v }
+                        i = (i + 1) & mask
+                    }
+                    return nil
+                }
+            }
+        }
+    }
+
+    static let table: Table = Table(
+        code.map { ($0, .code) } + math.map { ($0, .math) } + quantity.map { ($0, .quantity) } + reasoning.map { ($0, .reasoning) }
+            + creative.map { ($0, .creative) })
 
     /// Programming: languages, tools, and the nouns and verbs of writing software.
     static let code = [

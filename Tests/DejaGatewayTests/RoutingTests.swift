@@ -152,4 +152,39 @@ import Testing
             #expect(pinned.cacheStatus == "MISS")
         }
     }
+
+    @Test(arguments: [
+        ("[1,2]", "JSON object"),
+        (#"{"plan_length":"three"}"#, "plan_length"),
+        (#"{"strategies":{"x":{"cost":-1}}}"#, "strategies.x.cost"),
+        (#"{"virtual_models":{"a/b":{}}}"#, "virtual model names"),
+        (#"{"virtual_models":{"bot":{"allow":[1]}}}"#, "virtual_models.bot.allow"),
+        (#"{"min_quality":{"simple":7}}"#, "min_quality.simple"),
+        (#"{"colour":"blue"}"#, "colour"),
+    ])
+    func badPoliciesAreRefusedAndChangeNothing(_ body: String, _ fragment: String) async throws {
+        try await Harness.with(configure: { c, url in Self.threeProviders(&c, url) }) { h in
+            let auth = [("authorization", "Bearer \(Self.adminToken)")]
+            let reply = try await h.send(.PUT, "/api/admin/routing", body: Array(body.utf8), headers: auth)
+            #expect(reply.status == 400, "\(reply.text)")
+            #expect(reply.text.contains(fragment), "\(reply.text)")
+            let now = try await h.send(.GET, "/api/admin/routing", headers: auth).json()
+            #expect(now["default_strategy"] == .string("balanced"))
+            #expect(now["plan_length"] == .number("3"))
+        }
+    }
+
+    @Test func aRequestNoModelCanServeIsAClientErrorNamingWhy() async throws {
+        try await Harness.with(configure: { c, url in
+            Self.threeProviders(&c, url)
+            c.maxBodyBytes = 4 << 20
+        }) { h in
+            // About 500,000 tokens of prompt: beyond every model's 100,000-token window.
+            let huge = String(repeating: "word ", count: 400_000)
+            let reply = try await h.post("/v1/chat/completions", json: chatBody(huge, model: "auto"))
+            #expect(reply.status == 400)
+            #expect(try reply.errorObject()["code"] == .string("no_capable_model"))
+            #expect(reply.text.contains("tokens of context"))
+        }
+    }
 }

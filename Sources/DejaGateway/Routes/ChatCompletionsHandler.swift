@@ -128,6 +128,16 @@ struct ChatCompletionsHandler: Sendable {
             } catch {
                 throw GatewayError(status: .badRequest, message: error.description, param: "model", code: "no_capable_model")
             }
+            context.logger.debug(
+                "Routed",
+                metadata: [
+                    "deja.routing.virtual_model": .string(decision.virtualModel), "deja.routing.strategy": .string(decision.strategy),
+                    "deja.routing.chosen": .string(decision.chosen.model.id), "deja.routing.score": .stringConvertible(decision.chosen.score),
+                    "deja.routing.family": .string(decision.classification.family.rawValue),
+                    "deja.routing.complexity": .string(decision.classification.complexity.rawValue),
+                    "deja.routing.strong_score": .string(decision.classification.strongScore.map { String($0) } ?? "none"),
+                    "deja.routing.runners_up": .string(decision.ranked.dropFirst().prefix(3).map(\.model.id).joined(separator: ",")),
+                ])
             guard let plan = routing.plan(decision, requestedModel: chat.model, registry: registry) else {
                 throw GatewayError.unknownModel(chat.model)
             }

@@ -55,6 +55,9 @@ struct InfoHandlers: Sendable {
             if m.capabilities.contains(.jsonMode) { caps.append(.string("json_mode")) }
             if m.capabilities.contains(.streaming) { caps.append(.string("streaming")) }
             o.append("capabilities", .array(caps))
+            var quality = JSONObject()
+            for family in TaskFamily.allCases { quality.append(family.rawValue, .double(m.quality(for: family))) }
+            o.append("quality", .object(quality))
             if m.local { o.append("local", .bool(true)) }
             data.append(.object(o))
         }
