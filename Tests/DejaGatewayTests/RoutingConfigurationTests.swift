@@ -1,4 +1,5 @@
 import DejaRouting
+import DejaWire
 import Foundation
 import Logging
 import Testing
@@ -76,4 +77,16 @@ import Testing
         c.routing.headPath = "/nonexistent/head.json"
         #expect(throws: GatewayStartError.self) { _ = try Gateway(configuration: c, logger: .init(label: "t")) }
     }
+
+    @Test func usageIsReadAsOpenAIReportsItWithCachedTokensInsideThePrompt() throws {
+        let usage = try #require(
+            try JSONParser.parse(Array(#"{"prompt_tokens":1000,"completion_tokens":200,"prompt_tokens_details":{"cached_tokens":600}}"#.utf8)).objectValue)
+        let tokens = TokenUsage(openAI: usage)
+        #expect(tokens == TokenUsage(inputTokens: 1000, outputTokens: 200, cachedInputTokens: 600))
+        // A hostile usage object cannot make a cost negative or trap.
+        let hostile = try #require(try JSONParser.parse(Array(#"{"prompt_tokens":-5,"completion_tokens":1e400,"prompt_tokens_details":{"cached_tokens":"x"}}"#.utf8)).objectValue)
+        let cost = Pricing(input: 1, output: 1, cachedInput: 0.1).cost(TokenUsage(openAI: hostile))
+        #expect(cost >= 0 && cost.isFinite)
+    }
 }
+
