@@ -149,7 +149,7 @@ public final class Gateway: Sendable {
                     allowOrigin: configuration.corsAllowedOrigins.contains("*") ? .all : .custom(configuration.corsAllowedOrigins.joined(separator: ", ")),
                     allowHeaders: [
                         .accept, .authorization, .contentType, .origin, .xRequestID, .init("X-Idempotency-Key")!, .cacheControl, .xAPIKey, .xGoogAPIKey,
-                        .init("x-deja-deadline-ms")!, .init("x-deja-test-mode")!,
+                        .init("x-deja-deadline-ms")!, .init("x-deja-test-mode")!, .init("x-routing-strategy")!, .init("x-prefer-provider")!,
                     ],
                     allowMethods: [.get, .post, .options],
                     maxAge: .seconds(600))))

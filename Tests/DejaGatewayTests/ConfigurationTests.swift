@@ -7,6 +7,7 @@ import Foundation
 import Testing
 
 @testable import DejaGateway
+import DejaRouting
 import DejaVerifier
 
 @Suite struct ConfigurationTests {
@@ -193,11 +194,11 @@ import DejaVerifier
     }
 
     @Test func globMatching() {
-        #expect(ProviderRegistry.glob("gpt-*", matches: "gpt-4o"))
-        #expect(ProviderRegistry.glob("*", matches: "anything"))
-        #expect(ProviderRegistry.glob("o1*", matches: "o1"))
-        #expect(ProviderRegistry.glob("a*b*c", matches: "axxbyyc"))
-        #expect(!ProviderRegistry.glob("gpt-*", matches: "claude-3"))
-        #expect(!ProviderRegistry.glob("a*b", matches: "a-b-c"))
+        #expect(Glob.matches("gpt-*", "gpt-4o"))
+        #expect(Glob.matches("*", "anything"))
+        #expect(Glob.matches("o1*", "o1"))
+        #expect(Glob.matches("a*b*c", "axxbyyc"))
+        #expect(!Glob.matches("gpt-*", "claude-3"))
+        #expect(!Glob.matches("a*b", "a-b-c"))
     }
 }

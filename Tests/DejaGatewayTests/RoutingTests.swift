@@ -45,6 +45,8 @@ import Testing
             #expect(cheap.status == 200, "\(cheap.text)")
             #expect(cheap.headers.first(name: "x-provider") == "budget")
             #expect(cheap.headers.first(name: "x-model") == "small-upstream")
+            #expect(cheap.headers.first(name: "x-virtual-model") == "cheap")
+            #expect(cheap.headers.first(name: "x-routing-strategy") == "cost")
             let d = try Self.decision(cheap)
             #expect(d["chosen"] == .string("small"))
             #expect(d["strategy"] == .string("cost"))
@@ -187,4 +189,48 @@ import Testing
             #expect(reply.text.contains("tokens of context"))
         }
     }
+
+    @Test func twoCatalogueEntriesThatAreOneCallAreTriedOnce() async throws {
+        try await Harness.with(configure: { c, url in
+            Self.threeProviders(&c, url)
+            c.providers[0].catalogueProviders = ["groq", "together"]
+            c.reliability.executor.retry.maxAttempts = 1
+            c.routing.catalogue = ModelCatalogue(models: [
+                CatalogueModel(
+                    id: "twin-groq", provider: "groq", upstream: "same", price: Pricing(input: 0.05, output: 0.1),
+                    quality: [.general: 0.9], contextWindow: 100_000),
+                CatalogueModel(
+                    id: "twin-together", provider: "together", upstream: "same", price: Pricing(input: 0.06, output: 0.1),
+                    quality: [.general: 0.9], contextWindow: 100_000),
+                Self.model("large", provider: "anthropic", input: 10, output: 40, quality: 0.97),
+            ])
+        }) { h in
+            // The first call fails once; the plan's next distinct call is the Anthropic model,
+            // not the same upstream call under the other catalogue name.
+            let reply = try await h.post(
+                "/v1/chat/completions", json: chatBody("hello", model: "cheap"),
+                headers: [("x-sim-status", "500"), ("x-sim-fail-times", "1"), ("x-sim-fail-key", "twin-\(UUID())")])
+            #expect(reply.status == 200, "\(reply.text)")
+            #expect(reply.headers.first(name: "x-provider") == "premium")
+            #expect(try reply.json()["x-gateway"]?.objectValue?["attempts"] == .number("2"))
+        }
+    }
+
+    @Test func aStreamedAnswerIsCostedAndTheUsageChunkGoesOnlyToClientsWhoAskedForIt() async throws {
+        try await Harness.with(configure: { c, url in Self.threeProviders(&c, url) }) { h in
+            let plain = try await h.post("/v1/chat/completions", json: chatBody("stream please", model: "cheap", extra: #""stream":true"#))
+            #expect(plain.status == 200)
+            #expect(plain.headers.first(name: "x-virtual-model") == "cheap")
+            let events = try Harness.events(plain.body).filter { !$0.isDoneSentinel }
+            #expect(!events.isEmpty)
+            #expect(!events.contains { (try? JSONParser.parse($0.data).objectValue?["usage"]).flatMap { $0 }.map { !$0.isNull } ?? false })
+            let metrics = try await h.send(.GET, "/metrics").text
+            #expect(metrics.contains(#"llm_gateway_cost_usd_total{provider="budget",model="small-upstream"}"#), "\(metrics)")
+            let asked = try await h.post(
+                "/v1/chat/completions", json: chatBody("stream please", model: "cheap", extra: #""stream":true,"stream_options":{"include_usage":true}"#))
+            let last = try #require(try Harness.events(asked.body).filter { !$0.isDoneSentinel }.last)
+            #expect(try JSONParser.parse(last.data).objectValue?["usage"]?.objectValue?["completion_tokens"] != nil)
+        }
+    }
 }
+

@@ -58,7 +58,7 @@ struct EdgeMiddleware: RouterMiddleware {
 
     /// The gateway's own response headers scripts may read (the error-class header is added from
     /// the configuration).
-    static let exposedHeaders = "X-Request-Id, X-Response-Time, X-Provider, X-Model, X-Cache, X-Cache-Similarity, X-Cached, Retry-After"
+    static let exposedHeaders = "X-Request-Id, X-Response-Time, X-Provider, X-Model, X-Cache, X-Cache-Similarity, X-Cached, X-Virtual-Model, X-Routing-Strategy, Retry-After"
 
     /// A bounded route label: known routes as they are, pass-through by prefix, anything else
     /// "other" (so a client cannot create unbounded label values).

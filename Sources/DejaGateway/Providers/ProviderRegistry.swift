@@ -123,7 +123,7 @@ final class ProviderRegistry: Sendable {
         for s in settings where s.models.contains(model) {
             return candidate(s.name, model)
         }
-        for s in settings where s.modelPatterns.contains(where: { Self.glob($0, matches: model) }) {
+        for s in settings where s.modelPatterns.contains(where: { Glob.matches($0, model) }) {
             return candidate(s.name, model)
         }
         if let entry = catalogue.model(named: model), let provider = servingProvider[entry.provider] {
@@ -136,33 +136,5 @@ final class ProviderRegistry: Sendable {
     private func candidate(_ name: String, _ model: String) -> Candidate? {
         guard let adapter = adapters[name], let s = settings.first(where: { $0.name == name }) else { return nil }
         return Candidate(provider: adapter, model: model, forwardHeaderPrefixes: s.forwardHeaders)
-    }
-
-    /// `*` matches any run of characters; everything else matches itself.
-    static func glob(_ pattern: String, matches text: String) -> Bool {
-        let p = Array(pattern.utf8)
-        let t = Array(text.utf8)
-        var pi = 0
-        var ti = 0
-        var star = -1
-        var mark = 0
-        while ti < t.count {
-            if pi < p.count, p[pi] != UInt8(ascii: "*"), p[pi] == t[ti] {
-                pi += 1
-                ti += 1
-            } else if pi < p.count, p[pi] == UInt8(ascii: "*") {
-                star = pi
-                mark = ti
-                pi += 1
-            } else if star >= 0 {
-                pi = star + 1
-                mark += 1
-                ti = mark
-            } else {
-                return false
-            }
-        }
-        while pi < p.count, p[pi] == UInt8(ascii: "*") { pi += 1 }
-        return pi == p.count
     }
 }

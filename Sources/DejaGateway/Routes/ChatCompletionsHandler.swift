@@ -206,15 +206,25 @@ struct ChatCompletionsHandler: Sendable {
         if chat.stream {
             let executed: Executed<ChatChunkStream>
             do {
-                executed = try await executor.stream(chat, plan: plan, context: call)
+                // Usage is asked for so that the call can be costed; a client that did not ask
+                // does not get the usage chunk.
+                executed = try await executor.stream(chat.requestingUsage(), plan: plan, context: call)
             } catch {
                 throw errors.gatewayError(error)
             }
             let chunks = executed.value
             let errors = self.errors
+            let (handler, provider, model, includeUsage) = (self, executed.answeredBy.providerName, executed.answeredBy.model, chat.includeUsage)
             return SSE.response(headers: report(executed, cache: .bypass, decision: decision).headers) { writer in
                 do {
-                    for try await chunk in chunks { try await SSE.write(chunk, to: &writer) }
+                    for try await chunk in chunks {
+                        // Only a chunk that mentions usage is parsed (the last one, normally).
+                        if Self.mentionsUsage(chunk), let object = try? JSONParser.parse(chunk).objectValue, let usage = object["usage"], !usage.isNull {
+                            _ = handler.cost(provider: provider, model: model, usage: usage)
+                            if object["choices"]?.arrayValue?.isEmpty == true, !includeUsage { continue }
+                        }
+                        try await SSE.write(chunk, to: &writer)
+                    }
                     try await SSE.writeDone(to: &writer)
                 } catch let error as ProviderError {
                     // Bytes may already be with the client: never retried; an error event, then [DONE].
@@ -369,6 +379,19 @@ struct ChatCompletionsHandler: Sendable {
         var fields = report.headers
         fields[.contentType] = "application/json"
         return Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: spliced)))
+    }
+
+    /// Whether a stream chunk's bytes contain `"usage"` (a byte search; most chunks do not).
+    static func mentionsUsage(_ chunk: [UInt8]) -> Bool {
+        let needle = Array(#""usage""#.utf8)
+        guard chunk.count >= needle.count else { return false }
+        var i = chunk.count - needle.count
+        // The usage member comes last in OpenAI's chunks: search from the end.
+        while i >= 0 {
+            if chunk[i] == needle[0], chunk[i..<(i + needle.count)].elementsEqual(needle) { return true }
+            i -= 1
+        }
+        return false
     }
 
     /// The `id` of a completion body (a quick parse; cold path, once per stored answer).

@@ -60,6 +60,9 @@ struct GatewayReport: Sendable {
         self.cache = cache
     }
 
+    static let xVirtualModel = HTTPField.Name("X-Virtual-Model")!
+    static let xRoutingStrategy = HTTPField.Name("X-Routing-Strategy")!
+
     var headers: HTTPFields {
         var fields = HTTPFields()
         fields[.xProvider] = provider
@@ -67,6 +70,11 @@ struct GatewayReport: Sendable {
         fields[.xCache] = cache.rawValue
         fields[.xCached] = cache.isHit ? "true" : "false"
         if let similarity { fields[.xCacheSimilarity] = String(format: "%.4f", similarity) }
+        if let routing {
+            // Streams carry no x-gateway object: the route is in the headers too.
+            fields[Self.xVirtualModel] = routing.virtualModel
+            fields[Self.xRoutingStrategy] = routing.strategy
+        }
         return fields
     }
 

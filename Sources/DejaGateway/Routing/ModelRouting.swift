@@ -74,11 +74,16 @@ final class ModelRouting: Sendable {
         return try router.route(virtual, classification: classification, streaming: chat.stream, policy: policy, overrides: overrides, signals: signals)
     }
 
-    /// The executor's plan for a decision: the ranked models, first `planLength` of them.
+    /// The executor's plan for a decision: the ranked models, first `planLength` distinct calls
+    /// of them (two catalogue entries served by one configured provider under one upstream name
+    /// are one call, tried once).
     func plan(_ decision: RoutingDecision, requestedModel: String, registry: ProviderRegistry) -> ExecutionPlan? {
         var candidates: [Candidate] = []
-        for scored in decision.ranked.prefix(policy.planLength) {
-            guard let provider = provider(for: scored.model), let candidate = registry.candidate(provider: provider, model: scored.model.upstream) else { continue }
+        let length = policy.planLength
+        for scored in decision.ranked where candidates.count < length {
+            guard let provider = provider(for: scored.model), let candidate = registry.candidate(provider: provider, model: scored.model.upstream),
+                !candidates.contains(where: { $0.qualifiedName == candidate.qualifiedName })
+            else { continue }
             candidates.append(candidate)
         }
         guard !candidates.isEmpty else { return nil }

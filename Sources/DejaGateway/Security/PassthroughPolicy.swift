@@ -43,7 +43,7 @@ struct PassthroughPolicy: Sendable {
         }
 
         func matches(method: String, path: String) -> Bool {
-            (self.method == "*" || self.method == method) && Glob.matches(Array(pattern.utf8)[...], Array(path.utf8)[...])
+            (self.method == "*" || self.method == method) && PathGlob.matches(Array(pattern.utf8)[...], Array(path.utf8)[...])
         }
 
         var description: String { "\(method) \(pattern)" }
@@ -168,7 +168,7 @@ struct PassthroughPolicy: Sendable {
 /// Glob matching for allow-list patterns: `*` within a segment, `**` across segments.
 /// Dynamic programming over (pattern token, text position): O(tokens × path length) time and
 /// O(path length) memory whatever the pattern, so no pattern can make a request expensive.
-enum Glob {
+enum PathGlob {
     private enum Token: Equatable {
         case byte(UInt8)
         case star
