@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PORT ?= 8080
 
-.PHONY: run test setup model build build-release bench-overhead clean
+.PHONY: run test setup model build build-release bench-overhead bench-routing clean
 
 ## Install what is missing, build (release) and start the gateway on its defaults.
 run: setup model build-release
@@ -34,3 +34,8 @@ bench-overhead: setup build-release
 
 clean:
 	rm -rf .build
+
+## The router: cross-validated routing quality and decision time, then savings through deja-sim.
+bench-routing: setup model build-release
+	.build/release/deja bench router --labels Tests/Fixtures/routing/routellm-labels-train.jsonl --cross-validate 5
+	DEJA_BIN=.build/release Benchmarks/routing/savings.sh 1000

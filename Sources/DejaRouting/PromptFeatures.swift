@@ -46,6 +46,10 @@ public struct PromptFeatures: Sendable, Equatable {
 
     /// Beyond this many words the text is only measured, not read word by word.
     public static let maxScannedWords = 2_000
+    /// Only this many bytes of the final user message are read (its length is still the whole):
+    /// the classifier runs on the request's event loop, so its cost must not grow with the body.
+    /// Far above any prompt of the training file (4,896 bytes at most).
+    public static let maxScannedBytes = 16 << 10
 
     public init() {}
 
@@ -116,12 +120,64 @@ public struct PromptFeatures: Sendable, Equatable {
         queryChars = text.utf8.count
         var text = text
         text.makeContiguousUTF8()
-        text.utf8.withContiguousStorageIfAvailable { scan(bytes: $0) }
+        text.utf8.withContiguousStorageIfAvailable { all in
+            scan(bytes: UnsafeBufferPointer(rebasing: all.prefix(Self.maxScannedBytes)))
+        }
     }
 
     private mutating func scan(bytes: UnsafeBufferPointer<UInt8>) {
-        // One pass, one table lookup per byte; no closure captures a mutable local (captured
-        // locals would be boxed on the heap and every access would go through the box).
+        let lexicon = SignalLexicon.table
+        let counts = Self.byteClasses.withUnsafeBufferPointer { classes in Self.count(bytes, classes: classes, lexicon: lexicon) }
+        words = counts.words
+        digits = counts.digits
+        operators = counts.operators
+        lines = counts.lines
+        code = counts.code
+        math = counts.math
+        quantity = counts.quantity
+        reasoning = counts.reasoning
+        creative = counts.creative
+        choiceLines = counts.choiceLines
+        numericChoices = counts.numericChoices
+        choiceChars = counts.choiceChars
+        romanNumerals = counts.romanNumerals
+        questions = counts.questions
+        fences = counts.fences
+    }
+
+    /// What one pass over the text counts.
+    private struct Counts {
+        var words = 0, digits = 0, operators = 0, lines = 0, code = 0, math = 0, quantity = 0, reasoning = 0, creative = 0
+        var choiceLines = 0, numericChoices = 0, choiceChars = 0, romanNumerals = 0, questions = 0, fences = 0
+
+        @inline(__always) mutating func word(_ word: SignalLexicon.Word, _ lexicon: SignalLexicon.Table) {
+            guard words < PromptFeatures.maxScannedWords else { return }
+            words += 1
+            guard let signal = SignalLexicon.signal(word, in: lexicon) else { return }
+            switch signal {
+            case .code: code += 1
+            case .math: math += 1
+            case .quantity: quantity += 1
+            case .reasoning: reasoning += 1
+            case .creative: creative += 1
+            case .roman: romanNumerals += 1
+            }
+        }
+
+        @inline(__always) mutating func endLine(choiceLine: Bool, numericChoice: Bool, length: Int) {
+            if choiceLine {
+                choiceLines += 1
+                choiceChars += length
+                if numericChoice { numericChoices += 1 }
+            }
+            lines += 1
+        }
+    }
+
+    /// One pass, one table lookup per byte, every counter a local (a pure function of its
+    /// arguments, so the optimiser keeps the state in registers).
+    private static func count(_ bytes: UnsafeBufferPointer<UInt8>, classes: UnsafeBufferPointer<UInt8>, lexicon: SignalLexicon.Table) -> Counts {
+        var counts = Counts()
         var word = SignalLexicon.Word()
         var lineStart = true
         var lineLength = 0
@@ -129,84 +185,59 @@ public struct PromptFeatures: Sendable, Equatable {
         var numericChoice = false
         var backticks = 0
         let n = bytes.count
-        let lexicon = SignalLexicon.table
-        Self.byteClasses.withUnsafeBufferPointer { classes in
-            var i = 0
-            while i < n {
-                let b = bytes[i]
-                if lineStart {
-                    lineStart = false
-                    if let numeric = Self.answerChoice(bytes, at: i) {
-                        choiceLine = true
-                        numericChoice = numeric
-                        i += bytes[i] == UInt8(ascii: "(") ? 3 : 2
-                        continue
-                    }
-                }
-                let c = classes[Int(b)]
-                if c & Self.wordByte != 0 {
-                    word.append(b)
-                    if c & Self.digitByte != 0 { digits += 1 }
-                    lineLength += 1
-                    backticks = 0
-                    i += 1
+        var i = 0
+        while i < n {
+            let b = bytes[i]
+            if lineStart {
+                lineStart = false
+                if let numeric = answerChoice(bytes, at: i) {
+                    choiceLine = true
+                    numericChoice = numeric
+                    i += bytes[i] == UInt8(ascii: "(") ? 3 : 2
                     continue
                 }
-                if word.length > 0 {
-                    countWord(word, lexicon)
-                    word = SignalLexicon.Word()
-                }
-                if c & Self.newlineByte != 0 {
-                    endLine(choiceLine: choiceLine, numericChoice: numericChoice, length: lineLength)
-                    choiceLine = false
-                    numericChoice = false
-                    lineLength = 0
-                    lineStart = true
-                    backticks = 0
-                    i += 1
-                    continue
-                }
-                lineLength += 1
-                if c & Self.backtickByte != 0 {
-                    backticks += 1
-                    if backticks == 3 {
-                        fences += 1
-                        backticks = 0
-                    }
-                } else {
-                    backticks = 0
-                }
-                if c & Self.operatorByte != 0 { operators += 1 }
-                if c & Self.questionByte != 0 { questions += 1 }
-                if c & Self.codeByte != 0 { code += 1 }
-                i += 1
             }
+            let c = classes[Int(b)]
+            if c & wordByte != 0 {
+                word.append(b)
+                if c & digitByte != 0 { counts.digits += 1 }
+                lineLength += 1
+                backticks = 0
+                i += 1
+                continue
+            }
+            if word.length > 0 {
+                counts.word(word, lexicon)
+                word = SignalLexicon.Word()
+            }
+            if c & newlineByte != 0 {
+                counts.endLine(choiceLine: choiceLine, numericChoice: numericChoice, length: lineLength)
+                choiceLine = false
+                numericChoice = false
+                lineLength = 0
+                lineStart = true
+                backticks = 0
+                i += 1
+                continue
+            }
+            lineLength += 1
+            if c & backtickByte != 0 {
+                backticks += 1
+                if backticks == 3 {
+                    counts.fences += 1
+                    backticks = 0
+                }
+            } else {
+                backticks = 0
+            }
+            if c & operatorByte != 0 { counts.operators += 1 }
+            if c & questionByte != 0 { counts.questions += 1 }
+            if c & codeByte != 0 { counts.code += 1 }
+            i += 1
         }
-        if word.length > 0 { countWord(word, lexicon) }
-        endLine(choiceLine: choiceLine, numericChoice: numericChoice, length: lineLength)
-    }
-
-    @inline(__always) private mutating func countWord(_ word: SignalLexicon.Word, _ lexicon: SignalLexicon.Table) {
-        guard words < Self.maxScannedWords else { return }
-        words += 1
-        guard let signal = SignalLexicon.signal(word, in: lexicon) else { return }
-        switch signal {
-        case .code: code += 1
-        case .math: math += 1
-        case .quantity: quantity += 1
-        case .reasoning: reasoning += 1
-        case .creative: creative += 1
-        case .roman: romanNumerals += 1
-        }
-    }
-
-    @inline(__always) private mutating func endLine(choiceLine: Bool, numericChoice: Bool, length: Int) {
-        if choiceLine {
-            choiceLines += 1
-            choiceChars += length
-            if numericChoice { numericChoices += 1 }
-        }
-        lines += 1
+        if word.length > 0 { counts.word(word, lexicon) }
+        counts.endLine(choiceLine: choiceLine, numericChoice: numericChoice, length: lineLength)
+        return counts
     }
 
     /// At a line start: nil unless an answer-choice label follows (`A.`, `B)`, `(c)` then a

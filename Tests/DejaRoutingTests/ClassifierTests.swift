@@ -83,6 +83,10 @@ enum Fixtures {
         let f = PromptFeatures(prompt: huge)
         #expect(f.words == PromptFeatures.maxScannedWords)
         #expect(f.queryChars == huge.utf8.count)
+        // Digits and lines are counted only in the scanned prefix.
+        let digits = PromptFeatures(prompt: String(repeating: "1\n", count: 100_000))
+        #expect(digits.digits == PromptFeatures.maxScannedBytes / 2)
+        #expect(digits.lines <= PromptFeatures.maxScannedBytes / 2 + 1)
     }
 }
 
