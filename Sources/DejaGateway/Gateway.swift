@@ -113,9 +113,12 @@ public final class Gateway: Sendable {
         } else {
             self.front = nil
         }
+        // The head reads all-MiniLM-L6-v2 vectors: the cache's own when it embeds with that model
+        // (one pass serves both), else the local model's.
+        let cacheIsMiniLM = front != nil && settings.embedder == .native
         self.routing = ModelRouting(
             registry: registry, policy: configuration.routing.policy, head: head, executor: executor,
-            embedder: front?.cache.embedder ?? localEmbedder)
+            embedder: cacheIsMiniLM ? front?.cache.embedder : localEmbedder, sharesCacheEmbedder: cacheIsMiniLM)
     }
 
     /// Routes and their methods (also used to answer 405 for a wrong method).

@@ -1,3 +1,5 @@
+import DejaCache
+import DejaEmbedding
 @testable import DejaGateway
 import DejaReliability
 import DejaRouting
@@ -230,6 +232,30 @@ import Testing
                 "/v1/chat/completions", json: chatBody("stream please", model: "cheap", extra: #""stream":true,"stream_options":{"include_usage":true}"#))
             let last = try #require(try Harness.events(asked.body).filter { !$0.isDoneSentinel }.last)
             #expect(try JSONParser.parse(last.data).objectValue?["usage"]?.objectValue?["completion_tokens"] != nil)
+        }
+    }
+
+    @Test func aCacheOnAnotherEmbedderStoresItsOwnVectorNotTheRoutersOne() async throws {
+        // The cache embeds by feature hashing; the router's head reads MiniLM vectors of its own.
+        // A near-repeat must find the first answer by the cache's vector.
+        try await Harness.with(configure: { c, url in
+            Self.threeProviders(&c, url)
+            c.routing.headEnabled = true
+            c.cacheSettings.cache.enabled = true
+            c.cacheSettings.embedder = .hashing
+            c.cacheSettings.modelDirectory = CacheHarness.modelDirectory
+        }) { h in
+            let first = try await h.post("/v1/chat/completions", json: chatBody("How do I reset my account password?", model: "cheap"))
+            #expect(first.cacheStatus == "MISS")
+            // The head read the MiniLM vector of the question, not the cache's hashed one.
+            let question = "How do I reset my account password?"
+            let miniLM = try MiniLMEmbedder(configuration: .init(modelDirectory: URL(fileURLWithPath: CacheHarness.modelDirectory)))
+            let expected = try StrongModelHead.shipped().score(
+                embedding: try miniLM.embedSynchronously([question])[0], features: PromptFeatures(prompt: question).headVector)
+            let got = try #require(try Self.decision(first)["strong_score"]?.doubleValue)
+            #expect(abs(got - expected) < 1e-3, "\(got) vs \(expected)")
+            let near = try await h.post("/v1/chat/completions", json: chatBody("How do I reset my account password ?", model: "cheap"))
+            #expect(near.cacheStatus == "HIT-SEMANTIC", "\(near.headers)")
         }
     }
 }

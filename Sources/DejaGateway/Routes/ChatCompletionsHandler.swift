@@ -105,6 +105,8 @@ struct ChatCompletionsHandler: Sendable {
 
     /// The plan for a target: a pinned one as it is; a routed one decided now, with the
     /// embedding the cache made (or one made here when the cache did not embed the query).
+    /// Returns the vector to store with the answer: the cache's, or the one made here when it
+    /// is the cache's model.
     private func plan(
         _ target: Target, chat: ChatRequest, embedding: [Float]?, queryText: String?, context: DejaRequestContext
     ) async throws -> (ExecutionPlan, RoutingDecision?, [Float]?) {
@@ -112,7 +114,7 @@ struct ChatCompletionsHandler: Sendable {
         case .pinned(let plan):
             return (plan, nil, embedding)
         case .routed(let virtual, let overrides, _):
-            var vector = embedding
+            var vector = routing.sharesCacheEmbedder ? embedding : nil
             if vector == nil, routing.classifier.head != nil, let embedder = routing.embedder,
                 let text = queryText ?? PromptFeatures.finalUserText(chat), !text.isEmpty
             {
@@ -126,7 +128,13 @@ struct ChatCompletionsHandler: Sendable {
             do {
                 decision = try routing.decide(virtual, chat: chat, embedding: vector, overrides: overrides)
             } catch {
-                throw GatewayError(status: .badRequest, message: error.description, param: "model", code: "no_capable_model")
+                switch error {
+                case .noCapableModel:
+                    throw GatewayError(status: .badRequest, message: error.description, param: "model", code: "no_capable_model")
+                case .unknownStrategy:
+                    // The policy changed under the request (an admin removed the strategy).
+                    throw GatewayError(status: .badRequest, message: error.description, param: "x-routing-strategy", code: "invalid_routing_strategy")
+                }
             }
             context.logger.debug(
                 "Routed",
@@ -141,7 +149,7 @@ struct ChatCompletionsHandler: Sendable {
             guard let plan = routing.plan(decision, requestedModel: chat.model, registry: registry) else {
                 throw GatewayError.unknownModel(chat.model)
             }
-            return (plan, decision, vector)
+            return (plan, decision, routing.sharesCacheEmbedder ? vector : embedding)
         }
     }
 

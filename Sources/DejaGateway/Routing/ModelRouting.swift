@@ -13,8 +13,12 @@ final class ModelRouting: Sendable {
     /// Over the reachable models only.
     let router: ModelRouter
     let classifier: PromptClassifier
-    /// Embeds the query for the learned head when the cache did not (cache off or bypassed).
+    /// all-MiniLM-L6-v2, for the learned head when the cache did not embed the query (cache
+    /// off or bypassed, or a cache on another embedder); nil when the model is not installed.
     let embedder: (any Embedder)?
+    /// The cache's vectors are this same model's, so the head reads the lookup's vector and a
+    /// vector made here goes on to the store.
+    let sharesCacheEmbedder: Bool
     private let policyState: Mutex<RoutingPolicy>
     /// Catalogue provider → the configured provider that serves it.
     private let servingProvider: [String: String]
@@ -22,7 +26,10 @@ final class ModelRouting: Sendable {
     private let catalogueProviders: [String: [String]]
     let signals: ExecutorRoutingSignals
 
-    init(registry: ProviderRegistry, policy: RoutingPolicy, head: StrongModelHead?, executor: UpstreamExecutor, embedder: (any Embedder)?) {
+    init(
+        registry: ProviderRegistry, policy: RoutingPolicy, head: StrongModelHead?, executor: UpstreamExecutor, embedder: (any Embedder)?,
+        sharesCacheEmbedder: Bool
+    ) {
         let catalogue = registry.catalogue
         self.catalogue = catalogue
         let serving = registry.servingProvider
@@ -31,6 +38,7 @@ final class ModelRouting: Sendable {
         self.router = ModelRouter(models: catalogue.models.filter { serving[$0.provider] != nil })
         self.classifier = PromptClassifier(head: head)
         self.embedder = embedder
+        self.sharesCacheEmbedder = sharesCacheEmbedder
         self.policyState = Mutex(policy)
         self.signals = ExecutorRoutingSignals(executor: executor, servingProvider: serving)
     }
