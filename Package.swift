@@ -107,7 +107,7 @@ let package = Package(
         .target(
             name: "DejaRouting",
             dependencies: ["DejaWire", .product(name: "Yams", package: "Yams")],
-            resources: [.copy("Resources/catalogue.yaml"), .copy("Resources/strong-head.json")]
+            resources: [.embedInCode("Resources/catalogue.yaml"), .embedInCode("Resources/strong-head.json")]
         ),
         // Fitting and judging the learned head (`deja router train`, `deja bench router`); not
         // linked into the gateway.

@@ -10,12 +10,10 @@ public enum CatalogueFile {
         init(_ description: String) { self.description = description }
     }
 
-    /// The catalogue shipped with the gateway.
+    /// The catalogue shipped with the gateway (`Resources/catalogue.yaml`, embedded in the binary
+    /// at build time, so no resource folder has to travel with it).
     public static func shipped() throws -> ModelCatalogue {
-        guard let url = Bundle.module.url(forResource: "catalogue", withExtension: "yaml") else {
-            throw Invalid("the shipped catalogue (catalogue.yaml) is missing from the resource bundle")
-        }
-        return try parse(try String(contentsOf: url, encoding: .utf8), source: "catalogue.yaml")
+        try parse(String(decoding: PackageResources.catalogue_yaml, as: UTF8.self), source: "catalogue.yaml")
     }
 
     /// A whole catalogue (`version:` and `models:`).

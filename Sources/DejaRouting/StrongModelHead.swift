@@ -169,12 +169,10 @@ extension StrongModelHead {
             featureMean: a.featureMean, featureScale: a.featureScale, quantiles: a.quantiles, training: a.training)
     }
 
-    /// The head shipped with the gateway (trained on the RouteLLM labels; see `Resources/README.md`).
+    /// The head shipped with the gateway (`Resources/strong-head.json`, trained on the RouteLLM
+    /// labels by `deja router train`; embedded in the binary at build time).
     public static func shipped() throws -> StrongModelHead {
-        guard let url = Bundle.module.url(forResource: "strong-head", withExtension: "json") else {
-            throw InvalidArtefact(description: "the shipped strong-model head (strong-head.json) is missing from the resource bundle")
-        }
-        return try StrongModelHead(artefact: try Data(contentsOf: url))
+        try StrongModelHead(artefact: Data(PackageResources.strong_head_json))
     }
 
     /// The artefact form of this head.
