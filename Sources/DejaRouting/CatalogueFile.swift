@@ -70,6 +70,7 @@ public enum CatalogueFile {
         var capabilities: CapabilityShape?
         var quality: [String: Double]?
         var local: Bool?
+        var deprecation_date: String?
 
         struct PriceShape: Decodable, Sendable {
             var input: Double?
@@ -99,6 +100,7 @@ public enum CatalogueFile {
                 throw Invalid("\(at): context_window (tokens, above 0) is required")
             }
             if let max = max_output_tokens, max <= 0 { throw Invalid("\(at): max_output_tokens must be above 0") }
+            if let day = deprecation_date, !Self.isISODate(day) { throw Invalid("\(at): deprecation_date must be a date like 2026-08-05") }
             var quality = base?.quality ?? [:]
             for (name, score) in self.quality ?? [:] {
                 guard let family = TaskFamily(rawValue: name) else {
@@ -121,7 +123,15 @@ public enum CatalogueFile {
             return CatalogueModel(
                 id: id, provider: provider, upstream: upstream ?? base?.upstream ?? id, aliases: aliases ?? base?.aliases ?? [],
                 price: Pricing(input: input, output: output, cachedInput: cached), quality: quality, contextWindow: window,
-                maxOutputTokens: max_output_tokens ?? base?.maxOutputTokens, capabilities: capabilities, local: local ?? base?.local ?? false)
+                maxOutputTokens: max_output_tokens ?? base?.maxOutputTokens, capabilities: capabilities, local: local ?? base?.local ?? false,
+                deprecationDate: deprecation_date ?? base?.deprecationDate)
+        }
+
+        /// `YYYY-MM-DD`.
+        static func isISODate(_ text: String) -> Bool {
+            let b = Array(text.utf8)
+            guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return false }
+            return [0, 1, 2, 3, 5, 6, 8, 9].allSatisfy { b[$0] >= UInt8(ascii: "0") && b[$0] <= UInt8(ascii: "9") }
         }
     }
 }

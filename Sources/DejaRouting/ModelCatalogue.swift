@@ -72,10 +72,14 @@ public final class CatalogueModel: Sendable, Hashable, CustomStringConvertible {
     public let capabilities: Capabilities
     /// Runs on the operator's own hardware (preferred within the router's local margin).
     public let local: Bool
+    /// The day (`YYYY-MM-DD`, UTC) the provider retires the model; from then on the router no
+    /// longer picks it (a client may still name it).
+    public let deprecationDate: String?
 
     public init(
         id: String, provider: String, upstream: String? = nil, aliases: [String] = [], price: Pricing, quality: [TaskFamily: Double],
-        contextWindow: Int, maxOutputTokens: Int? = nil, capabilities: Capabilities = [.tools, .jsonMode, .streaming], local: Bool = false
+        contextWindow: Int, maxOutputTokens: Int? = nil, capabilities: Capabilities = [.tools, .jsonMode, .streaming], local: Bool = false,
+        deprecationDate: String? = nil
     ) {
         self.id = id
         self.provider = provider
@@ -88,6 +92,12 @@ public final class CatalogueModel: Sendable, Hashable, CustomStringConvertible {
         self.maxOutputTokens = maxOutputTokens
         self.capabilities = capabilities
         self.local = local
+        self.deprecationDate = deprecationDate
+    }
+
+    /// Whether the model is retired on `day` (`YYYY-MM-DD`; ISO dates compare as strings).
+    public func isRetired(on day: String) -> Bool {
+        deprecationDate.map { $0 <= day } ?? false
     }
 
     /// Quality for a family (the `general` score when the family has none, else 0).
@@ -101,7 +111,7 @@ public final class CatalogueModel: Sendable, Hashable, CustomStringConvertible {
         a === b
             || (a.id == b.id && a.provider == b.provider && a.upstream == b.upstream && a.aliases == b.aliases && a.price == b.price
                 && a.quality == b.quality && a.contextWindow == b.contextWindow && a.maxOutputTokens == b.maxOutputTokens
-                && a.capabilities == b.capabilities && a.local == b.local)
+                && a.capabilities == b.capabilities && a.local == b.local && a.deprecationDate == b.deprecationDate)
     }
 
     public func hash(into hasher: inout Hasher) {

@@ -32,6 +32,10 @@ import Testing
             model("small", provider: "groq", input: 0.05, output: 0.1, quality: 0.9),
             model("medium", provider: "openai", input: 1, output: 4, quality: 0.93),
             model("large", provider: "anthropic", input: 10, output: 40, quality: 0.97),
+            // Cheapest and retired: never picked.
+            CatalogueModel(
+                id: "retired", provider: "groq", price: Pricing(input: 0.001, output: 0.001), quality: [.general: 0.99],
+                contextWindow: 100_000, deprecationDate: "2020-01-01"),
         ])
         c.routing.headEnabled = false
         c.adminTokenHash = SecretHash.sha256(adminToken)
@@ -134,6 +138,7 @@ import Testing
             let list = try await h.send(.GET, "/v1/models")
             let ids = try #require(try list.json()["data"]?.arrayValue).compactMap { $0.objectValue?["id"]?.stringValue }
             for id in ["auto", "fast", "cheap", "quality", "small", "medium", "large"] { #expect(ids.contains(id), "\(id)") }
+            #expect(!ids.contains("retired"))
             // A catalogue model is also reachable by its name, pinned.
             let pinned = try await h.post("/v1/chat/completions", json: chatBody("hello", model: "large"))
             #expect(pinned.status == 200)

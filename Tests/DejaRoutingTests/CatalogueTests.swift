@@ -82,4 +82,18 @@ import Testing
             #expect(error.description.contains(field), "\(error)")
         }
     }
+
+    @Test func retiredModelsAreMarkedByTheirDeprecationDate() throws {
+        let catalogue = try CatalogueFile.shipped()
+        // The shipped table carries the providers' retirement dates where the source has them.
+        let retired = catalogue.models.filter { $0.deprecationDate != nil }
+        #expect(!retired.isEmpty)
+        let entries = try CatalogueFile.entries("- id: old\n  provider: p\n  context_window: 10\n  price: {input: 1, output: 1}\n  deprecation_date: 2026-05-14\n", source: "t")
+        let old = try #require(try CatalogueFile.apply(entries, to: ModelCatalogue(models: []), source: "t").model(named: "old"))
+        #expect(old.isRetired(on: "2026-05-14") && old.isRetired(on: "2026-12-06"))
+        #expect(!old.isRetired(on: "2026-05-13"))
+        let bad = try CatalogueFile.entries("- id: x\n  provider: p\n  context_window: 10\n  price: {input: 1, output: 1}\n  deprecation_date: soon\n", source: "t")
+        #expect(throws: CatalogueFile.Invalid.self) { try CatalogueFile.apply(bad, to: ModelCatalogue(models: []), source: "t") }
+    }
 }
+

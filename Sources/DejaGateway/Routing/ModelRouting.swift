@@ -3,6 +3,7 @@ import DejaProviders
 import DejaReliability
 import DejaRouting
 import DejaWire
+import Foundation
 import Synchronization
 
 /// The gateway's side of routing: which catalogue models are reachable through the configured
@@ -35,7 +36,9 @@ final class ModelRouting: Sendable {
         let serving = registry.servingProvider
         self.servingProvider = serving
         self.catalogueProviders = registry.catalogueProviders
-        self.router = ModelRouter(models: catalogue.models.filter { serving[$0.provider] != nil })
+        // Routable: a configured provider serves it and it is not retired (as of start-up).
+        let today = Self.today()
+        self.router = ModelRouter(models: catalogue.models.filter { serving[$0.provider] != nil && !$0.isRetired(on: today) })
         self.classifier = PromptClassifier(head: head)
         self.embedder = embedder
         self.sharesCacheEmbedder = sharesCacheEmbedder
@@ -44,6 +47,14 @@ final class ModelRouting: Sendable {
     }
 
     var policy: RoutingPolicy { policyState.withLock { $0 } }
+
+    /// Today in UTC as `YYYY-MM-DD`.
+    static func today(_ now: Date = Date()) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: now)
+    }
 
     /// Replaces the policy after checking it.
     func update(_ policy: RoutingPolicy) throws(RoutingPolicyError) {
