@@ -63,6 +63,11 @@ public struct ModelRouter: Sendable {
         self.models = models
     }
 
+    /// Cost and latency are compared on a log scale over at least a factor of two.
+    static let minimumLogSpan = log(2.0)
+    /// Quality is compared over at least 0.1.
+    static let minimumQualitySpan = 0.1
+
     /// Per-request steering beside the virtual model's own settings.
     public struct Overrides: Sendable, Equatable {
         public var strategy: String?
@@ -146,13 +151,19 @@ public struct ModelRouter: Sendable {
                 lHi = max(lHi, latencies[k])
             }
         }
+        // Each criterion is scaled to 0…1 over the candidates, but over at least a minimum span, so
+        // that noise cannot become a full weight: two models within a few per cent of each
+        // other's latency or price differ by a few per cent of that weight, not by all of it.
+        let costSpan = max(cHi - cLo, Self.minimumLogSpan)
+        let qualitySpan = max(qHi - qLo, Self.minimumQualitySpan)
+        let latencySpan = max(lHi - lLo, Self.minimumLogSpan)
         var scores = [Double](repeating: 0, count: n)
         for k in 0..<n {
-            let costScore = cHi > cLo ? (cHi - logCosts[k]) / (cHi - cLo) : 1
-            let qualityScore = qHi > qLo ? (qualities[k] - qLo) / (qHi - qLo) : 1
+            let costScore = (cHi - logCosts[k]) / costSpan
+            let qualityScore = 1 - (qHi - qualities[k]) / qualitySpan
             let latencyScore: Double
             if !latencies[k].isNaN {
-                latencyScore = lHi > lLo ? (lHi - latencies[k]) / (lHi - lLo) : 1
+                latencyScore = (lHi - latencies[k]) / latencySpan
             } else {
                 latencyScore = 0.5  // not measured yet: neither rewarded nor punished
             }

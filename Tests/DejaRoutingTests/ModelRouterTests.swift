@@ -152,4 +152,20 @@ import Testing
         #expect(throws: RoutingPolicyError.self) { try p.validate() }
         #expect(throws: Never.self) { try RoutingPolicy().validate() }
     }
+
+    @Test func nearlyEqualLatenciesOrPricesMoveTheScoreOnlyALittle() throws {
+        var policy = RoutingPolicy()
+        policy.floors = ComplexityFloors(simple: 0, medium: 0, complex: 0)
+        let a = Self.model("a", input: 1, output: 4, quality: 0.8)
+        let b = Self.model("b", input: 1.05, output: 4.2, quality: 0.8)
+        // 5 % apart in latency under the latency strategy (weight 0.8): at most ln(1.05)/ln 2 of it.
+        let d = try route([a, b], classify("hello"), strategy: "latency", policy: policy, signals: Signals(latency: ["a": 105, "b": 100]))
+        let gap = abs(d.ranked[0].score - d.ranked[1].score)
+        #expect(gap > 0 && gap <= 0.8 * log(1.05) / log(2.0) + 0.1 * log(1.05) / log(2.0) + 1e-9, "\(gap)")
+        // Prices 5 % apart under the cost strategy: likewise a small share of the cost weight.
+        let c = try route([a, b], classify("hello"), strategy: "cost", policy: policy)
+        #expect(abs(c.ranked[0].score - c.ranked[1].score) <= 0.8 * log(1.05) / log(2.0) + 1e-9)
+        #expect(c.chosen.model.id == "a")
+    }
 }
+
