@@ -109,6 +109,9 @@ let package = Package(
             dependencies: ["DejaWire", .product(name: "Yams", package: "Yams")],
             resources: [.embedInCode("Resources/catalogue.yaml"), .embedInCode("Resources/strong-head.json")]
         ),
+        // Governance: exact rate limits (GCRA) and monthly budgets with reservations. No I/O;
+        // the stores and the gateway's admission step build on it.
+        .target(name: "DejaGovernance"),
         // Fitting and judging the learned head (`deja router train`, `deja bench router`); not
         // linked into the gateway.
         .target(name: "DejaRouterTraining", dependencies: ["DejaRouting", "DejaWire"]),
@@ -192,6 +195,7 @@ let package = Package(
         .testTarget(name: "DejaIndexTests", dependencies: ["DejaIndex", "CDistance"]),
         .testTarget(name: "DejaEmbeddingTests", dependencies: ["DejaEmbedding"]),
         .testTarget(name: "DejaRemoteEmbeddingTests", dependencies: ["DejaRemoteEmbedding", "DejaEmbedding"]),
+        .testTarget(name: "DejaGovernanceTests", dependencies: ["DejaGovernance"]),
         .testTarget(name: "DejaRoutingTests", dependencies: ["DejaRouting", "DejaRouterTraining", "DejaWire", "DejaEmbedding"]),
         .testTarget(name: "DejaVerifierTests", dependencies: ["DejaVerifier", "DejaEmbedding"]),
         .testTarget(
