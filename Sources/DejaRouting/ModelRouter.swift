@@ -82,7 +82,7 @@ public struct ModelRouter: Sendable {
         _ virtual: VirtualModel, classification c: Classification, streaming: Bool, policy: RoutingPolicy, overrides: Overrides = .init(),
         signals: some RoutingSignals
     ) throws(RoutingError) -> RoutingDecision {
-        let strategyName = overrides.strategy ?? virtual.strategy ?? policy.defaultStrategy
+        let strategyName = policy.strategyName(for: virtual, override: overrides.strategy)
         guard let weights = policy.strategies[strategyName]?.normalised else { throw .unknownStrategy(strategyName) }
         let f = c.features
         var required: Capabilities = []

@@ -70,6 +70,12 @@ public struct RoutingPolicy: Sendable, Equatable {
 
     public init() {}
 
+    /// The strategy a request for `virtual` runs under: the request's override, else the
+    /// virtual model's own, else the default. It may name no strategy (an unknown override).
+    public func strategyName(for virtual: VirtualModel, override: String?) -> String {
+        override ?? virtual.strategy ?? defaultStrategy
+    }
+
     /// Checks names and ranges; the message says what is wrong.
     public func validate() throws(RoutingPolicyError) {
         guard strategies[defaultStrategy] != nil else { throw RoutingPolicyError("default strategy \(defaultStrategy) is not defined") }

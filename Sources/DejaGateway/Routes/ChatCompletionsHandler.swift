@@ -43,10 +43,11 @@ struct ChatCompletionsHandler: Sendable {
         let target: Target
         if let virtual = routing.virtualModel(named: chat.model) {
             let overrides = try Self.routingOverrides(request, chat: chat)
-            let strategy = overrides.strategy ?? virtual.strategy ?? routing.policy.defaultStrategy
-            guard routing.policy.strategies[strategy] != nil else {
+            let policy = routing.policy
+            let strategy = policy.strategyName(for: virtual, override: overrides.strategy)
+            guard policy.strategies[strategy] != nil else {
                 throw GatewayError(
-                    status: .badRequest, message: "Unknown routing strategy \(strategy) (known: \(routing.policy.strategies.keys.sorted().joined(separator: ", ")))",
+                    status: .badRequest, message: "Unknown routing strategy \(strategy) (known: \(policy.strategies.keys.sorted().joined(separator: ", ")))",
                     param: "x-routing-strategy", code: "invalid_routing_strategy")
             }
             target = .routed(virtual, overrides, strategy: strategy)
@@ -146,7 +147,7 @@ struct ChatCompletionsHandler: Sendable {
                     "deja.routing.strong_score": .string(decision.classification.strongScore.map { String($0) } ?? "none"),
                     "deja.routing.runners_up": .string(decision.ranked.dropFirst().prefix(3).map(\.model.id).joined(separator: ",")),
                 ])
-            guard let plan = routing.plan(decision, requestedModel: chat.model, registry: registry) else {
+            guard let plan = routing.plan(decision, requestedModel: chat.model) else {
                 throw GatewayError.unknownModel(chat.model)
             }
             return (plan, decision, routing.sharesCacheEmbedder ? vector : embedding)

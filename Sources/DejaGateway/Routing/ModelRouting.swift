@@ -10,7 +10,8 @@ import Synchronization
 /// providers, the run-time policy (`/api/admin/routing` changes it), the classifier, and the
 /// translation of a ``RoutingDecision`` into the executor's ``ExecutionPlan``.
 final class ModelRouting: Sendable {
-    let catalogue: ModelCatalogue
+    /// The catalogue and which configured provider serves each catalogue provider.
+    let registry: ProviderRegistry
     /// Over the reachable models only.
     let router: ModelRouter
     let classifier: PromptClassifier
@@ -21,24 +22,17 @@ final class ModelRouting: Sendable {
     /// vector made here goes on to the store.
     let sharesCacheEmbedder: Bool
     private let policyState: Mutex<RoutingPolicy>
-    /// Catalogue provider → the configured provider that serves it.
-    private let servingProvider: [String: String]
-    /// Configured provider → the catalogue providers it stands for.
-    private let catalogueProviders: [String: [String]]
     let signals: ExecutorRoutingSignals
 
     init(
         registry: ProviderRegistry, policy: RoutingPolicy, head: StrongModelHead?, executor: UpstreamExecutor, embedder: (any Embedder)?,
         sharesCacheEmbedder: Bool
     ) {
-        let catalogue = registry.catalogue
-        self.catalogue = catalogue
+        self.registry = registry
         let serving = registry.servingProvider
-        self.servingProvider = serving
-        self.catalogueProviders = registry.catalogueProviders
         // Routable: a configured provider serves it and it is not retired (as of start-up).
         let today = Self.today()
-        self.router = ModelRouter(models: catalogue.models.filter { serving[$0.provider] != nil && !$0.isRetired(on: today) })
+        self.router = ModelRouter(models: registry.catalogue.models.filter { serving[$0.provider] != nil && !$0.isRetired(on: today) })
         self.classifier = PromptClassifier(head: head)
         self.embedder = embedder
         self.sharesCacheEmbedder = sharesCacheEmbedder
@@ -69,15 +63,15 @@ final class ModelRouting: Sendable {
 
     /// The configured provider that serves a catalogue model, if any.
     func provider(for model: CatalogueModel) -> String? {
-        servingProvider[model.provider]
+        registry.servingProvider[model.provider]
     }
 
     /// The catalogue entry for a call answered by a configured provider under an upstream name.
     func catalogueModel(provider: String, upstream: String) -> CatalogueModel? {
-        for name in catalogueProviders[provider] ?? [provider] {
-            if let m = catalogue.model(provider: name, upstream: upstream) { return m }
+        for name in registry.catalogueProviders[provider] ?? [provider] {
+            if let m = registry.catalogue.model(provider: name, upstream: upstream) { return m }
         }
-        return catalogue.model(named: upstream)
+        return registry.catalogue.model(named: upstream)
     }
 
     /// The cost of an answered call from the usage it reported; nil when the model has no price.
@@ -96,7 +90,7 @@ final class ModelRouting: Sendable {
     /// The executor's plan for a decision: the ranked models, first `planLength` distinct calls
     /// of them (two catalogue entries served by one configured provider under one upstream name
     /// are one call, tried once).
-    func plan(_ decision: RoutingDecision, requestedModel: String, registry: ProviderRegistry) -> ExecutionPlan? {
+    func plan(_ decision: RoutingDecision, requestedModel: String) -> ExecutionPlan? {
         var candidates: [Candidate] = []
         let length = policy.planLength
         for scored in decision.ranked where candidates.count < length {
