@@ -30,6 +30,7 @@ let package = Package(
         // Test-only: self-signed certificates for the TLS tests of DejaHTTPClient.
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // System libraries: module maps only.
@@ -111,7 +112,10 @@ let package = Package(
         ),
         // Governance: exact rate limits (GCRA) and monthly budgets with reservations. No I/O;
         // the stores and the gateway's admission step build on it.
-        .target(name: "DejaGovernance"),
+        .target(name: "DejaGovernance", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The embedded governance store: keys, tenants, monthly spend and the usage ledger in one
+        // SQLite file (WAL), through GRDB.
+        .target(name: "DejaGovernanceSQLite", dependencies: ["DejaGovernance", .product(name: "GRDB", package: "GRDB.swift")]),
         // Fitting and judging the learned head (`deja router train`, `deja bench router`); not
         // linked into the gateway.
         .target(name: "DejaRouterTraining", dependencies: ["DejaRouting", "DejaWire"]),
@@ -145,7 +149,7 @@ let package = Package(
         .target(
             name: "DejaGateway",
             dependencies: [
-                "DejaHTTPClient", "DejaHTTPServer", "DejaWire", "DejaProviders", "DejaReliability", "DejaRouting", "DejaRemoteEmbedding", "DejaCache", "DejaEmbedding", "DejaIndex", "DejaRedis", "DejaObservability", "DejaVerifier",
+                "DejaHTTPClient", "DejaHTTPServer", "DejaWire", "DejaProviders", "DejaReliability", "DejaRouting", "DejaRemoteEmbedding", "DejaCache", "DejaEmbedding", "DejaIndex", "DejaRedis", "DejaObservability", "DejaVerifier", "DejaGovernance", "DejaGovernanceSQLite",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -195,7 +199,7 @@ let package = Package(
         .testTarget(name: "DejaIndexTests", dependencies: ["DejaIndex", "CDistance"]),
         .testTarget(name: "DejaEmbeddingTests", dependencies: ["DejaEmbedding"]),
         .testTarget(name: "DejaRemoteEmbeddingTests", dependencies: ["DejaRemoteEmbedding", "DejaEmbedding"]),
-        .testTarget(name: "DejaGovernanceTests", dependencies: ["DejaGovernance"]),
+        .testTarget(name: "DejaGovernanceTests", dependencies: ["DejaGovernance", "DejaGovernanceSQLite"]),
         .testTarget(name: "DejaRoutingTests", dependencies: ["DejaRouting", "DejaRouterTraining", "DejaWire", "DejaEmbedding"]),
         .testTarget(name: "DejaVerifierTests", dependencies: ["DejaVerifier", "DejaEmbedding"]),
         .testTarget(
@@ -225,7 +229,7 @@ let package = Package(
         .testTarget(
             name: "DejaGatewayTests",
             dependencies: [
-                "DejaGateway", "DejaSim", "DejaWire", "DejaProviders", "DejaReliability", "DejaRouting", "DejaCache", "DejaEmbedding", "DejaRemoteEmbedding", "DejaRedis", "DejaTestSupport", "DejaVerifier",
+                "DejaGateway", "DejaSim", "DejaWire", "DejaProviders", "DejaReliability", "DejaRouting", "DejaCache", "DejaEmbedding", "DejaRemoteEmbedding", "DejaRedis", "DejaTestSupport", "DejaVerifier", "DejaGovernance",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

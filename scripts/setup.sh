@@ -4,7 +4,7 @@
 # (load benchmarks). Uses sudo when not run as root. Idempotent: a second run does nothing.
 set -euo pipefail
 
-packages=(libopenblas-dev libblas-dev libhiredis-dev redis-server wrk python3 python3-pip ca-certificates)
+packages=(libopenblas-dev libblas-dev libhiredis-dev libsqlite3-dev redis-server wrk python3 python3-pip ca-certificates)
 
 missing=()
 for p in "${packages[@]}"; do

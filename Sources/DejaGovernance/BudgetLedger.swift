@@ -124,6 +124,27 @@ public final class BudgetLedger: Sendable {
         self.limits.withLock { $0[scope] = limits }
     }
 
+    /// Adds spend recorded earlier (a store's totals at start-up) to `month`.
+    public func seed(_ spend: [String: SpendTotals], month: BudgetMonth) {
+        state.withLock { s in
+            Self.roll(&s, to: month)
+            guard s.month == month else { return }
+            for (scope, t) in spend {
+                s.usage[scope, default: Usage()].spentUSD += t.usd
+                s.usage[scope, default: Usage()].spentTokens += t.tokens
+                s.usage[scope, default: Usage()].savedUSD += t.savedUSD
+            }
+            // Scopes already past their alert share do not alert again after a restart.
+            let limits = self.limits.withLock { $0 }
+            for (scope, u) in s.usage {
+                if let limit = limits[scope], Self.passes(u, limit) { s.usage[scope]?.alerted = true }
+            }
+        }
+    }
+
+    /// The limits of `scope`, if any.
+    public func limits(for scope: String) -> BudgetLimits? { limits.withLock { $0[scope] } }
+
     /// Reserves `charge` in every scope (all or none) for the month of `unixSeconds`.
     public func reserve(_ charge: BudgetCharge, scopes: [String], unixSeconds: Double) throws(Refusal) -> Reservation {
         let month = BudgetMonth(unixSeconds: unixSeconds)

@@ -36,28 +36,32 @@ public struct RateDecision: Sendable, Equatable {
 /// Times are kept in nanoseconds multiplied by the limit's count, so that the emission interval
 /// (period / count) is an integer and nothing is rounded: `n` units advance a key's time by
 /// `n × period`, and a request is admitted while that time stays within `count × period` of now.
-/// Keys idle long enough to be full again are dropped when the table grows past `capacity`.
+/// Each call names its limit (keys carry limits of their own, which an admin may change: the
+/// stored time is rescaled then). Keys idle long enough to be full again are dropped when the
+/// table grows past `capacity`.
 public final class RateLimiter: Sendable {
-    public let limit: RateLimit
     public let capacity: Int
-    private let state: Mutex<[String: Int128]>
+    private struct Cell {
+        var tat: Int128
+        var count: Int
+    }
+    private let state: Mutex<[String: Cell]>
 
-    public init(limit: RateLimit, capacity: Int = 1_000_000) {
-        self.limit = limit
+    public init(capacity: Int = 1_000_000) {
         self.capacity = max(capacity, 1)
         self.state = Mutex([:])
     }
 
-    /// Admits `cost` units for `key` at `now` (nanoseconds on a monotonic clock) or refuses
-    /// without taking anything.
-    public func acquire(_ key: String, cost: Int = 1, now: Int64) -> RateDecision {
+    /// Admits `cost` units for `key` under `limit` at `now` (nanoseconds on a monotonic clock)
+    /// or refuses without taking anything.
+    public func acquire(_ key: String, limit: RateLimit, cost: Int = 1, now: Int64) -> RateDecision {
         let count = Int128(limit.count)
         let period = limit.periodNanoseconds
         let window = period * count
         let nowScaled = Int128(now) * count
         let units = Int128(max(cost, 0))
         return state.withLock { table in
-            let tat = max(table[key] ?? nowScaled, nowScaled)
+            let tat = max(Self.stored(table[key], count: limit.count) ?? nowScaled, nowScaled)
             let next = tat + units * period
             let allowAt = next - window
             if units > count {
@@ -70,30 +74,51 @@ public final class RateLimiter: Sendable {
                     allowed: false, limit: limit.count, remaining: Self.remaining(tat, nowScaled, window, period),
                     reset: Self.duration(tat - nowScaled, count), retryAfter: Self.duration(allowAt - nowScaled, count))
             }
-            if table[key] == nil, table.count >= capacity { Self.evictFull(&table, nowScaled) }
-            table[key] = next
+            if table[key] == nil, table.count >= capacity { Self.evictFull(&table, now) }
+            table[key] = Cell(tat: next, count: limit.count)
             return RateDecision(
                 allowed: true, limit: limit.count, remaining: Self.remaining(next, nowScaled, window, period),
                 reset: Self.duration(next - nowScaled, count), retryAfter: nil)
         }
     }
 
+    /// What `acquire` would answer for zero units (the headers of a response whose limit was not
+    /// charged), without changing anything.
+    public func peek(_ key: String, limit: RateLimit, now: Int64) -> RateDecision {
+        let count = Int128(limit.count)
+        let period = limit.periodNanoseconds
+        let nowScaled = Int128(now) * count
+        let tat = state.withLock { max(Self.stored($0[key], count: limit.count) ?? nowScaled, nowScaled) }
+        return RateDecision(
+            allowed: true, limit: limit.count, remaining: Self.remaining(tat, nowScaled, period * count, period),
+            reset: Self.duration(tat - nowScaled, count), retryAfter: nil)
+    }
+
     /// Corrects an earlier admission by `delta` units (tokens estimated at admission, then the
     /// real usage): positive takes more, negative gives back; never refuses.
-    public func adjust(_ key: String, by delta: Int, now: Int64) {
+    public func adjust(_ key: String, limit: RateLimit, by delta: Int, now: Int64) {
         guard delta != 0 else { return }
         let count = Int128(limit.count)
         let nowScaled = Int128(now) * count
         let period = limit.periodNanoseconds
         state.withLock { table in
-            let tat = max(table[key] ?? nowScaled, nowScaled)
+            let tat = max(Self.stored(table[key], count: limit.count) ?? nowScaled, nowScaled)
             let next = tat + Int128(delta) * period
-            if next <= nowScaled { table[key] = nil } else { table[key] = next }
+            if next <= nowScaled { table[key] = nil } else { table[key] = Cell(tat: next, count: limit.count) }
         }
     }
 
     /// Keys currently tracked (for tests and metrics).
     public var trackedKeys: Int { state.withLock { $0.count } }
+
+    /// A stored time in the scale of `count` (rescaled, rounding up, when the limit changed).
+    private static func stored(_ cell: Cell?, count: Int) -> Int128? {
+        guard let cell else { return nil }
+        if cell.count == count { return cell.tat }
+        let scaled = cell.tat * Int128(count)
+        let old = Int128(cell.count)
+        return scaled >= 0 ? (scaled + old - 1) / old : scaled / old
+    }
 
     private static func remaining(_ tat: Int128, _ now: Int128, _ window: Int128, _ period: Int128) -> Int {
         let room = now + window - tat
@@ -108,7 +133,7 @@ public final class RateLimiter: Sendable {
     }
 
     /// Drops keys that are full again (their time is not ahead of now).
-    private static func evictFull(_ table: inout [String: Int128], _ now: Int128) {
-        table = table.filter { $0.value > now }
+    private static func evictFull(_ table: inout [String: Cell], _ now: Int64) {
+        table = table.filter { $0.value.tat > Int128(now) * Int128($0.value.count) }
     }
 }

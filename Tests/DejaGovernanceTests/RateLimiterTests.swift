@@ -7,7 +7,7 @@ import Testing
 
     @Test func aBurstOfTheLimitIsAdmittedThenOnePerEmissionInterval() {
         // 10 per second: a burst of 10, then one every 100 ms.
-        let limiter = RateLimiter(limit: RateLimit(count: 10, period: .seconds(1)))
+        let limiter = BoundLimiter(RateLimit(count: 10, period: .seconds(1)))
         for i in 0..<10 {
             let d = limiter.acquire("k", now: 0)
             #expect(d.allowed, "\(i)")
@@ -28,7 +28,7 @@ import Testing
         // A client sending every 100 ms against 100 per 60 s. A fixed window admits 100 again at
         // each boundary however the requests bunch; GCRA gives the burst once, then exactly the
         // rate: once the burst is spent, no 60 s span anywhere holds more than 100 (+1 at its edge).
-        let limiter = RateLimiter(limit: RateLimit(count: 100, period: .seconds(60)))
+        let limiter = BoundLimiter(RateLimit(count: 100, period: .seconds(60)))
         var admitted: [Int64] = []
         var t: Int64 = 0
         while t < 180 * second {
@@ -49,7 +49,7 @@ import Testing
 
     @Test func costsAreUnitsAndTheRefusalTakesNothing() {
         // 1,000 tokens per minute.
-        let limiter = RateLimiter(limit: RateLimit(count: 1_000, period: .seconds(60)))
+        let limiter = BoundLimiter(RateLimit(count: 1_000, period: .seconds(60)))
         #expect(limiter.acquire("k", cost: 800, now: 0).allowed)
         let refused = limiter.acquire("k", cost: 300, now: 0)
         #expect(!refused.allowed)
@@ -63,20 +63,20 @@ import Testing
     }
 
     @Test func reconciliationTakesOrGivesBackTheDifference() {
-        let limiter = RateLimiter(limit: RateLimit(count: 1_000, period: .seconds(60)))
+        let limiter = BoundLimiter(RateLimit(count: 1_000, period: .seconds(60)))
         // Estimated 500 at admission; the answer used 900.
         #expect(limiter.acquire("k", cost: 500, now: 0).allowed)
         limiter.adjust("k", by: 400, now: 0)
         #expect(limiter.acquire("k", cost: 1, now: 0).remaining == 99)
         // Estimated 500; used 100: 400 back.
-        let fresh = RateLimiter(limit: RateLimit(count: 1_000, period: .seconds(60)))
+        let fresh = BoundLimiter(RateLimit(count: 1_000, period: .seconds(60)))
         #expect(fresh.acquire("k", cost: 500, now: 0).allowed)
         fresh.adjust("k", by: -400, now: 0)
         #expect(fresh.acquire("k", cost: 1, now: 0).remaining == 899)
     }
 
     @Test func keysAreIndependentAndFullKeysAreEvictedPastCapacity() {
-        let limiter = RateLimiter(limit: RateLimit(count: 1, period: .seconds(1)), capacity: 100)
+        let limiter = BoundLimiter(RateLimit(count: 1, period: .seconds(1)), capacity: 100)
         for i in 0..<100 { #expect(limiter.acquire("ip-\(i)", now: 0).allowed) }
         #expect(!limiter.acquire("ip-0", now: 0).allowed)
         // A second later every key is full again: a new key makes room by dropping them.
@@ -86,7 +86,7 @@ import Testing
 
     @Test func exactArithmeticAtAwkwardRates() {
         // 7 per 1 s: the emission interval (142,857,142.857… ns) is not an integer.
-        let limiter = RateLimiter(limit: RateLimit(count: 7, period: .seconds(1)))
+        let limiter = BoundLimiter(RateLimit(count: 7, period: .seconds(1)))
         var admitted = 0
         var t: Int64 = 0
         while t <= 100 * second {
@@ -96,4 +96,19 @@ import Testing
         // A burst of 7, then exactly 7 per second for 100 s.
         #expect(admitted == 7 + 700)
     }
+}
+
+/// A limiter with one limit for every key (what these tests exercise).
+struct BoundLimiter {
+    let limit: RateLimit
+    let limiter: RateLimiter
+
+    init(_ limit: RateLimit, capacity: Int = 1_000_000) {
+        self.limit = limit
+        self.limiter = RateLimiter(capacity: capacity)
+    }
+
+    func acquire(_ key: String, cost: Int = 1, now: Int64) -> RateDecision { limiter.acquire(key, limit: limit, cost: cost, now: now) }
+    func adjust(_ key: String, by delta: Int, now: Int64) { limiter.adjust(key, limit: limit, by: delta, now: now) }
+    var trackedKeys: Int { limiter.trackedKeys }
 }

@@ -1,0 +1,204 @@
+import DejaGovernance
+import DejaObservability
+import DejaReliability
+import DejaRouting
+import Foundation
+import HTTPTypes
+import Logging
+import Synchronization
+
+/// Governance on the request path: issued keys, rate limits (requests and tokens, per address,
+/// key, tenant and model), monthly budgets with reservations, and the usage ledger. Everything a
+/// request consults is in memory (the key directory, the limiter, the budget ledger); the store
+/// is written off the request path by `UsageWriter` and read by the background poll.
+final class Governance: Sendable {
+    let settings: GovernanceSettings
+    let store: any GovernanceStore
+    let directory = KeyDirectory()
+    let limiter = RateLimiter()
+    let ledger: BudgetLedger
+    let writer: UsageWriter
+    let clock: any ReliabilityClock
+    let metrics: GatewayMetrics
+    let logger: Logger
+    /// Static keys' tenants come from the configuration (a static key never changes at run time).
+    let staticTenants: Set<String>
+    private let origin: ContinuousClock.Instant
+
+    init(settings: GovernanceSettings, store: any GovernanceStore, staticTenants: Set<String>, clock: any ReliabilityClock, metrics: GatewayMetrics, logger: Logger) {
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.metrics = metrics
+        self.logger = logger
+        self.staticTenants = staticTenants
+        self.origin = clock.now
+        self.writer = UsageWriter(store: store, maxPending: settings.ledgerMaxPending, logger: logger)
+        self.ledger = BudgetLedger { scope, month, usage in
+            logger.warning(
+                "Budget alert: spend passed the alert share",
+                metadata: ["deja.budget.scope": .string(scope), "deja.budget.month": .string(month.description), "deja.budget.spent_usd": .stringConvertible(usage.spentUSD), "deja.budget.spent_tokens": .stringConvertible(usage.spentTokens)])
+            metrics.recordBudgetAlert(scope: Self.scopeKind(scope))
+        }
+        ledger.setLimits(settings.global.budget, for: Self.globalScope)
+    }
+
+    static let globalScope = "global"
+
+    static func scopeKind(_ scope: String) -> String {
+        if scope == globalScope { return "global" }
+        if scope.hasPrefix("tenant:") { return "tenant" }
+        if scope.hasPrefix("key:") { return "key" }
+        return "other"
+    }
+
+    var nowNanoseconds: Int64 {
+        let d = clock.now - origin
+        return d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
+    }
+
+    var unixSeconds: Double { clock.wallClockSeconds }
+
+    // MARK: - Start-up and refresh
+
+    /// Migrates the store, loads keys and tenants, and this month's spend into the ledger.
+    func load() async throws {
+        try await store.migrate()
+        try await refresh(force: true)
+        let month = BudgetMonth(unixSeconds: unixSeconds)
+        ledger.seed(try await store.spend(in: month), month: month)
+    }
+
+    /// Re-reads keys and tenants when the store's revision moved (or always, when forced).
+    func refresh(force: Bool = false) async throws {
+        let revision = try await store.revision()
+        guard force || revision != directory.revision else { return }
+        let keys = try await store.keys()
+        let tenants = try await store.tenants()
+        directory.replace(keys: keys, tenants: tenants, revision: revision)
+        for key in keys { ledger.setLimits(key.isActive(at: unixSeconds) ? key.limits.budget : nil, for: "key:" + key.id) }
+        for tenant in tenants { ledger.setLimits(tenant.limits.budget, for: "tenant:" + tenant.name) }
+    }
+
+    /// Whether client requests must present a key: static keys configured, a key ever issued, or
+    /// `requireKeys`.
+    func keysRequired(staticKeys: Bool) -> Bool {
+        staticKeys || settings.requireKeys || directory.hasIssuedKeys
+    }
+
+    // MARK: - Request rate limits (every client route)
+
+    /// The limits a caller's requests count against, each with its limiter key.
+    func requestScopes(address: String?, identity: CallerIdentity, grant: KeyGrant?) -> [(scope: String, key: String, limit: RateLimit)] {
+        var scopes: [(String, String, RateLimit)] = []
+        if let limit = settings.perAddress, let address { scopes.append(("ip", "r:ip:" + address, limit)) }
+        if let grant, let limit = grant.limits.requestRate { scopes.append(("key", "r:key:" + grant.id, limit)) }
+        if let tenant = identity.tenantName, let limit = directory.tenant(tenant)?.limits.requestRate { scopes.append(("tenant", "r:tenant:" + tenant, limit)) }
+        return scopes
+    }
+
+    /// Takes one request from every applicable limit, all or none. Returns the decision the
+    /// headers report (the one with the least room); throws a 429 when any limit refuses.
+    func admitRequest(_ scopes: [(scope: String, key: String, limit: RateLimit)]) throws(GatewayError) -> RateDecision? {
+        try admit(scopes.map { ($0.scope, $0.key, $0.limit, 1) }, kind: .requests)
+    }
+
+    enum Units { case requests, tokens }
+
+    /// Takes `units` from every limit or none; the most constraining decision, or a 429.
+    func admit(_ charges: [(scope: String, key: String, limit: RateLimit, units: Int)], kind: Units) throws(GatewayError) -> RateDecision? {
+        guard !charges.isEmpty else { return nil }
+        let now = nowNanoseconds
+        var taken: [Int] = []
+        var tightest: RateDecision?
+        for (i, c) in charges.enumerated() {
+            let decision = limiter.acquire(c.key, limit: c.limit, cost: c.units, now: now)
+            guard decision.allowed else {
+                for j in taken { limiter.adjust(charges[j].key, limit: charges[j].limit, by: -charges[j].units, now: now) }
+                metrics.recordRateLimitExceeded(scope: c.scope)
+                throw Self.rateLimited(decision, scope: c.scope, kind: kind)
+            }
+            taken.append(i)
+            if tightest == nil || Self.share(decision) < Self.share(tightest!) { tightest = decision }
+        }
+        return tightest
+    }
+
+    /// Gives back (negative) or takes more (positive) tokens after the real usage is known.
+    func reconcile(_ charges: [(scope: String, key: String, limit: RateLimit, units: Int)], actual: Int) {
+        let now = nowNanoseconds
+        for c in charges where actual != c.units { limiter.adjust(c.key, limit: c.limit, by: actual - c.units, now: now) }
+    }
+
+    private static func share(_ d: RateDecision) -> Double { Double(d.remaining) / Double(max(d.limit, 1)) }
+
+    static func rateLimited(_ d: RateDecision, scope: String, kind: Units) -> GatewayError {
+        var headers = HTTPFields()
+        let unit = kind == .requests ? "requests" : "tokens"
+        if let retry = d.retryAfter { headers[.retryAfter] = String(seconds(retry)) }
+        setHeaders(&headers, d, kind: kind)
+        let message: String
+        if d.retryAfter == nil {
+            message = "Rate limit exceeded (\(scope) \(unit)): this request needs more \(unit) than the limit of \(d.limit) allows"
+        } else {
+            message = "Rate limit exceeded (\(scope) \(unit): \(d.limit) per window); retry after \(seconds(d.retryAfter ?? .zero)) s"
+        }
+        return GatewayError(status: .tooManyRequests, message: message, type: "rate_limit_error", code: "rate_limit_exceeded", headers: headers)
+    }
+
+    /// Whole seconds, rounded up (a client told to wait must not come back early).
+    static func seconds(_ d: Duration) -> Int64 {
+        let c = d.components
+        return c.seconds + (c.attoseconds > 0 ? 1 : 0)
+    }
+
+    static let xRateLimitLimit = HTTPField.Name("X-RateLimit-Limit")!
+    static let xRateLimitRemaining = HTTPField.Name("X-RateLimit-Remaining")!
+    static let xRateLimitReset = HTTPField.Name("X-RateLimit-Reset")!
+    static let xRateLimitLimitTokens = HTTPField.Name("x-ratelimit-limit-tokens")!
+    static let xRateLimitRemainingTokens = HTTPField.Name("x-ratelimit-remaining-tokens")!
+    static let xRateLimitResetTokens = HTTPField.Name("x-ratelimit-reset-tokens")!
+
+    /// `X-RateLimit-*` for requests, `x-ratelimit-*-tokens` for tokens; reset in whole seconds.
+    static func setHeaders(_ fields: inout HTTPFields, _ d: RateDecision, kind: Units) {
+        switch kind {
+        case .requests:
+            fields[xRateLimitLimit] = String(d.limit)
+            fields[xRateLimitRemaining] = String(d.remaining)
+            fields[xRateLimitReset] = String(seconds(d.reset))
+        case .tokens:
+            fields[xRateLimitLimitTokens] = String(d.limit)
+            fields[xRateLimitRemainingTokens] = String(d.remaining)
+            fields[xRateLimitResetTokens] = String(seconds(d.reset))
+        }
+    }
+
+    // MARK: - Budgets
+
+    /// The budget scopes of a caller: the key's, the tenant's and the global one.
+    func budgetScopes(identity: CallerIdentity, grant: KeyGrant?) -> [String] {
+        var scopes = [Self.globalScope]
+        if let tenant = identity.tenantName { scopes.append("tenant:" + tenant) }
+        if let grant { scopes.append("key:" + grant.id) }
+        return scopes
+    }
+
+    static func budgetExceeded(_ refusal: BudgetLedger.Refusal, now: Double) -> GatewayError {
+        var headers = HTTPFields()
+        let wait = max(1, Int64((refusal.resetsAtUnixSeconds - now).rounded(.up)))
+        headers[.retryAfter] = String(wait)
+        let reset = Date(timeIntervalSince1970: refusal.resetsAtUnixSeconds).ISO8601Format()
+        return GatewayError(
+            status: .tooManyRequests,
+            message: "Budget exceeded: the \(kindName(refusal.scope)) monthly \(refusal.dimension == "usd" ? "USD" : "token") budget is spent; it resets at \(reset)",
+            type: "rate_limit_error", code: "budget_exceeded", headers: headers)
+    }
+
+    private static func kindName(_ scope: String) -> String {
+        switch scopeKind(scope) {
+        case "key": "key's"
+        case "tenant": "tenant's"
+        default: "gateway's"
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import DejaGovernance
+import Synchronization
+
+/// What an issued key grants the request that presented it.
+struct KeyGrant: Sendable, Equatable {
+    let id: String
+    let name: String
+    let tenant: String
+    let allowedModels: [String]
+    let limits: GovernanceLimits
+
+    func allows(model: String) -> Bool {
+        allowedModels.isEmpty || allowedModels.contains { ModelGlob.matches($0, model) }
+    }
+}
+
+/// The instance's copy of the store's keys and tenants, replaced whole when the store's revision
+/// moves (its own writes, or another instance's seen by the poll), so that authentication never
+/// waits on the store.
+final class KeyDirectory: Sendable {
+    struct Snapshot: Sendable {
+        var keys: [String: APIKey] = [:]
+        var tenants: [String: Tenant] = [:]
+        var revision: Int64 = -1
+    }
+
+    private let state = Mutex(Snapshot())
+
+    var snapshot: Snapshot { state.withLock { $0 } }
+    var revision: Int64 { state.withLock { $0.revision } }
+    /// True once any key was ever issued (revoked ones included): from then on every client
+    /// request needs a key, so revoking the last key cannot reopen the gateway.
+    var hasIssuedKeys: Bool { state.withLock { !$0.keys.isEmpty } }
+
+    func replace(keys: [APIKey], tenants: [Tenant], revision: Int64) {
+        var snapshot = Snapshot(revision: revision)
+        for k in keys { snapshot.keys[k.id] = k }
+        for t in tenants { snapshot.tenants[t.name] = t }
+        state.withLock { current in
+            // A slower reader must not put back an older view.
+            if revision >= current.revision { current = snapshot }
+        }
+    }
+
+    func key(id: String) -> APIKey? { state.withLock { $0.keys[id] } }
+    func tenant(_ name: String) -> Tenant? { state.withLock { $0.tenants[name] } }
+
+    /// The grant of a presented issued key, nil when it is not one, unknown, revoked, expired or
+    /// wrong. The digest is computed even for an unknown id, so timing does not reveal which ids
+    /// exist.
+    func grant(presented: String, unixSeconds: Double) -> KeyGrant? {
+        guard let (id, secret) = KeyMaterial.parse(presented) else { return nil }
+        let record = key(id: id)
+        let matches = KeyMaterial.verify(secret: secret, salt: record?.salt ?? Self.dummySalt, hash: record?.hash ?? Self.dummyHash)
+        guard let record, matches, record.isActive(at: unixSeconds) else { return nil }
+        return KeyGrant(id: record.id, name: record.name, tenant: record.tenant, allowedModels: record.allowedModels, limits: record.limits)
+    }
+
+    private static let dummySalt = [UInt8](repeating: 0, count: 16)
+    private static let dummyHash = [UInt8](repeating: 0, count: 32)
+}

@@ -1,0 +1,146 @@
+import DejaGovernance
+import DejaRouting
+import HTTPTypes
+import Synchronization
+
+/// One chat request's governance: the token-rate charges and the budget reservation taken at
+/// admission, settled once against the real usage, and the ledger row written when the request
+/// ends. Settling and finishing happen once whatever path the request takes; a request dropped
+/// before it finished (a client gone mid-stream) is settled and recorded when the account is
+/// released.
+final class RequestAccount: Sendable {
+    typealias Charge = (scope: String, key: String, limit: RateLimit, units: Int)
+
+    let governance: Governance
+    let requestID: String
+    let keyID: String?
+    let tenant: String?
+    let requestedModel: String
+    let budgetScopes: [String]
+    let startUnix: Double
+    let estimatedInputTokens: Int
+    let prompt: String?
+
+    private struct State: Sendable {
+        var tokenCharges: [Charge] = []
+        var reservation: BudgetLedger.Reservation?
+        var settled = false
+        var finished = false
+        var usage: TokenUsage?
+        var costUSD: Double = 0
+        var savedUSD: Double = 0
+        var routingSavedUSD: Double = 0
+        var streamedChunks = 0
+        var firstTokenMs: Double?
+    }
+
+    private let state = Mutex(State())
+
+    init(
+        governance: Governance, requestID: String, keyID: String?, tenant: String?, requestedModel: String, budgetScopes: [String],
+        estimatedInputTokens: Int, prompt: String?
+    ) {
+        self.governance = governance
+        self.requestID = requestID
+        self.keyID = keyID
+        self.tenant = tenant
+        self.requestedModel = requestedModel
+        self.budgetScopes = budgetScopes
+        self.startUnix = governance.unixSeconds
+        self.estimatedInputTokens = estimatedInputTokens
+        self.prompt = prompt
+    }
+
+    deinit {
+        // A request that ended without finishing (the client went away mid-stream): settle what
+        // is known and record it as closed by the client.
+        let s = state.withLock { $0 }
+        if !s.finished { finishNow(status: 499, cache: "none", provider: "", model: "", latencyMs: (governance.unixSeconds - startUnix) * 1000, retries: 0, fallback: false, strategy: nil) }
+    }
+
+    /// Token-rate charges taken at admission (reconciled at settlement).
+    func setTokenCharges(_ charges: [Charge]) { state.withLock { $0.tokenCharges = charges } }
+
+    /// Reserves the worst case of the call about to be made in every budget scope; a 429
+    /// `budget_exceeded` when a scope is spent.
+    func reserve(usd: Double, tokens: Int) throws(GatewayError) {
+        let now = governance.unixSeconds
+        do {
+            let reservation = try governance.ledger.reserve(BudgetCharge(usd: usd, tokens: tokens), scopes: budgetScopes, unixSeconds: now)
+            state.withLock { $0.reservation = reservation }
+        } catch {
+            governance.metrics.recordRateLimitExceeded(scope: "budget_" + Governance.scopeKind(error.scope))
+            throw Governance.budgetExceeded(error, now: now)
+        }
+    }
+
+    /// A stream chunk went to the client (counted to estimate usage a stream did not report, and
+    /// to time the first token).
+    func noteChunk() {
+        let now = governance.unixSeconds
+        state.withLock { s in
+            s.streamedChunks += 1
+            if s.firstTokenMs == nil { s.firstTokenMs = (now - startUnix) * 1000 }
+        }
+    }
+
+    /// The real usage and cost of the answered call; once (later calls are ignored).
+    func settle(usage: TokenUsage?, costUSD: Double?, routingSavedUSD: Double = 0) {
+        let taken: (BudgetLedger.Reservation?, [Charge], TokenUsage)? = state.withLock { s in
+            guard !s.settled else { return nil }
+            s.settled = true
+            let used = usage ?? TokenUsage(inputTokens: estimatedInputTokens, outputTokens: s.streamedChunks)
+            s.usage = used
+            s.costUSD = costUSD ?? 0
+            s.routingSavedUSD = max(0, routingSavedUSD)
+            return (s.reservation, s.tokenCharges, used)
+        }
+        guard let (reservation, charges, used) = taken else { return }
+        let tokens = used.inputTokens + used.outputTokens
+        let usd = costUSD ?? 0
+        if let reservation { governance.ledger.settle(reservation, actual: BudgetCharge(usd: usd, tokens: tokens)) }
+        governance.reconcile(charges, actual: tokens)
+        governance.writer.addSpend(scopes: budgetScopes, month: BudgetMonth(unixSeconds: governance.unixSeconds), usd: usd, tokens: tokens, savedUSD: 0)
+    }
+
+    /// A cache hit: nothing spent, `savedUSD` saved (the stored answer's cost at its price).
+    func hit(savedUSD: Double) {
+        let charges: [Charge] = state.withLock { s in
+            s.settled = true
+            s.savedUSD = savedUSD
+            s.usage = TokenUsage(inputTokens: 0, outputTokens: 0)
+            return s.tokenCharges
+        }
+        governance.reconcile(charges, actual: 0)
+        let now = governance.unixSeconds
+        governance.ledger.recordSaving(usd: savedUSD, scopes: budgetScopes, unixSeconds: now)
+        governance.writer.addSpend(scopes: budgetScopes, month: BudgetMonth(unixSeconds: now), usd: 0, tokens: 0, savedUSD: savedUSD)
+    }
+
+    /// The request ended: settles what is left (a failed call costs nothing) and writes its row.
+    func finish(status: Int, cache: String, provider: String, model: String, retries: Int, fallback: Bool, strategy: String?) {
+        finishNow(
+            status: status, cache: cache, provider: provider, model: model, latencyMs: (governance.unixSeconds - startUnix) * 1000, retries: retries,
+            fallback: fallback, strategy: strategy)
+    }
+
+    private func finishNow(status: Int, cache: String, provider: String, model: String, latencyMs: Double, retries: Int, fallback: Bool, strategy: String?) {
+        guard state.withLock({ s in
+            if s.finished { return false }
+            s.finished = true
+            return true
+        }) else { return }
+        let s0 = state.withLock { $0 }
+        if !s0.settled {
+            // Failed before an answer: nothing was spent unless a stream was under way.
+            settle(usage: s0.streamedChunks > 0 ? nil : TokenUsage(inputTokens: 0, outputTokens: 0), costUSD: nil)
+        }
+        let s = state.withLock { $0 }
+        let usage = s.usage ?? TokenUsage(inputTokens: 0, outputTokens: 0)
+        governance.writer.record(UsageRecord(
+            time: startUnix, requestID: requestID, keyID: keyID, tenant: tenant, requestedModel: requestedModel, model: model, provider: provider,
+            inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, cachedTokens: usage.cachedInputTokens, costUSD: s.costUSD,
+            savedUSD: s.savedUSD, routingSavedUSD: s.routingSavedUSD, latencyMs: latencyMs, ttftMs: s.firstTokenMs, cacheStatus: cache,
+            routingStrategy: strategy, retries: retries, fallback: fallback, status: status, prompt: prompt))
+    }
+}
