@@ -13,6 +13,11 @@ public struct DejaRequestContext: RequestContext, RemoteAddressRequestContext {
     /// Who is calling: a tenant established by its client key, or the anonymous caller of a gateway
     /// with no client keys. Set by `ClientAuthenticationMiddleware`; anonymous until then.
     public var identity: CallerIdentity = .anonymous
+    /// The issued key the caller presented (nil for static keys and anonymous callers): its id,
+    /// limits, budget and allowed models.
+    var grant: KeyGrant?
+    /// The chat request's governance account (token charges, budget reservation, ledger row).
+    var account: RequestAccount?
     /// The peer's address (the admin guard's loopback check uses it).
     public let remoteAddress: SocketAddress?
 

@@ -6,6 +6,8 @@ public import Logging
 import NIOCore
 import NIOPosix
 import DejaCache
+import DejaGovernance
+import DejaGovernanceSQLite
 import DejaEmbedding
 import DejaObservability
 import DejaRedis
@@ -38,6 +40,8 @@ public final class Gateway: Sendable {
     let encoderShare: AsyncSemaphore
     /// The Prometheus metrics served at `/metrics`.
     public let metrics = GatewayMetrics()
+    /// Issued keys, rate limits, budgets and the usage ledger.
+    let governance: Governance
 
     /// Builds the gateway. Throws when the configuration would expose an unauthenticated gateway
     /// (`GatewayConfiguration.checkExposure`), or when the cache is on with the native embedder
@@ -119,6 +123,25 @@ public final class Gateway: Sendable {
         self.routing = ModelRouting(
             registry: registry, policy: configuration.routing.policy, head: head, executor: executor,
             embedder: cacheIsMiniLM ? front?.cache.embedder : localEmbedder, sharesCacheEmbedder: cacheIsMiniLM)
+        var governanceSettings = configuration.governance
+        if configuration.tenants.isEmpty, !configuration.isBoundToLoopback, !configuration.allowUnauthenticated, configuration.adminTokenHash != nil {
+            governanceSettings.requireKeys = true
+        }
+        let store: any GovernanceStore
+        switch governanceSettings.store {
+        case .memory:
+            store = InMemoryGovernanceStore()
+        case .sqlite(let path):
+            do {
+                store = try SQLiteGovernanceStore(path: path)
+            } catch {
+                upstreamClient.shutdown()
+                throw GatewayStartError(message: "governance store \(path): \(error)")
+            }
+        }
+        self.governance = Governance(
+            settings: governanceSettings, store: store, staticTenants: Set(configuration.tenants.map(\.tenant)), clock: reliabilityClock, metrics: metrics,
+            logger: logger)
     }
 
     /// Routes and their methods (also used to answer 405 for a wrong method).
@@ -136,6 +159,10 @@ public final class Gateway: Sendable {
         "/api/circuit-breakers": ["GET"],
         "/api/providers": ["GET"],
         "/api/admin/routing": ["GET", "PUT"],
+        "/api/admin/keys": ["GET", "POST"],
+        "/api/admin/tenants": ["GET"],
+        "/api/budget": ["GET"],
+        "/api/analytics": ["GET"],
     ]
 
     /// The router with every route and middleware.
@@ -163,14 +190,14 @@ public final class Gateway: Sendable {
         let admin = AdminGuard(tokenHash: configuration.adminTokenHash, boundToLoopback: configuration.isBoundToLoopback)
         let chat = ChatCompletionsHandler(
             registry: registry, routing: routing, metrics: metrics, executor: executor, maxBodyBytes: configuration.maxBodyBytes, front: front, idempotency: idempotency,
-            reliability: configuration.reliability, errors: UpstreamErrorRenderer(configuration.reliability))
+            reliability: configuration.reliability, errors: UpstreamErrorRenderer(configuration.reliability), governance: governance)
         let embeddings = EmbeddingsHandler(
             registry: registry, executor: executor, reliability: configuration.reliability, errors: UpstreamErrorRenderer(configuration.reliability),
             maxBodyBytes: configuration.maxBodyBytes, local: localEmbedder, limits: configuration.localEmbeddings,
             encoderShare: encoderShare)
         let info = InfoHandlers(
             registry: registry, routing: routing, health: executor.health, breakers: executor.breakers, statistics: executor.statistics, demo: configuration.demo, admin: admin)
-        let v1 = router.group("/v1").add(middleware: ClientAuthenticationMiddleware(keyring: keyring, family: .openAI))
+        let v1 = router.group("/v1").add(middleware: ClientAuthenticationMiddleware(keyring: keyring, family: .openAI, governance: governance))
         v1.post("/chat/completions") { try await chat.handle($0, context: $1) }
         v1.post("/embeddings") { try await embeddings.handle($0, context: $1) }
         v1.get("/models") { info.models($0, context: $1) }
@@ -179,7 +206,7 @@ public final class Gateway: Sendable {
             let api = router.group("/api/cache")
             api.get("/stats") { try cacheAdmin.stats($0, context: $1) }
             api.post("/invalidate") { try await cacheAdmin.invalidate($0, context: $1) }
-            router.group("/api/cache").add(middleware: ClientAuthenticationMiddleware(keyring: keyring, family: .openAI))
+            router.group("/api/cache").add(middleware: ClientAuthenticationMiddleware(keyring: keyring, family: .openAI, governance: governance))
                 .post("/feedback") { try await cacheAdmin.feedback($0, context: $1) }
         }
         router.get("/api/circuit-breakers") { try info.circuitBreakers($0, context: $1) }
@@ -187,6 +214,18 @@ public final class Gateway: Sendable {
         let routingAdmin = RoutingAdminHandlers(routing: routing, admin: admin, maxBodyBytes: configuration.maxBodyBytes)
         router.get("/api/admin/routing") { try routingAdmin.read($0, context: $1) }
         router.put("/api/admin/routing") { try await routingAdmin.update($0, context: $1) }
+        let keys = GovernanceAdminHandlers(governance: governance, admin: admin, maxBodyBytes: configuration.maxBodyBytes)
+        router.post("/api/admin/keys") { try await keys.createKey($0, context: $1) }
+        router.get("/api/admin/keys") { try await keys.listKeys($0, context: $1) }
+        router.get("/api/admin/keys/:id") { try await keys.readKey($0, context: $1) }
+        router.patch("/api/admin/keys/:id") { try await keys.updateKey($0, context: $1) }
+        router.delete("/api/admin/keys/:id") { try await keys.revokeKey($0, context: $1) }
+        router.get("/api/admin/tenants") { try await keys.listTenants($0, context: $1) }
+        router.put("/api/admin/tenants/:name") { try await keys.putTenant($0, context: $1) }
+        router.delete("/api/admin/tenants/:name") { try await keys.deleteTenant($0, context: $1) }
+        let budgets = BudgetHandlers(governance: governance, admin: admin, keyring: keyring)
+        router.get("/api/budget") { try await budgets.budget($0, context: $1) }
+        router.get("/api/analytics") { try await budgets.analytics($0, context: $1) }
         router.get("/health") { info.health($0, context: $1) }
         router.get("/health/live") { info.live($0, context: $1) }
         router.get("/health/ready") { info.ready($0, context: $1) }
@@ -205,7 +244,7 @@ public final class Gateway: Sendable {
             ("/openai/v1", .openai), ("/anthropic/v1", .anthropic), ("/gemini/v1beta", .gemini), ("/gemini/v1", .gemini),
         ]
         for (prefix, family) in prefixes {
-            let group = router.group(RouterPath(prefix)).add(middleware: ClientAuthenticationMiddleware(keyring: keyring, family: family.credentialFamily))
+            let group = router.group(RouterPath(prefix)).add(middleware: ClientAuthenticationMiddleware(keyring: keyring, family: family.credentialFamily, governance: governance))
             for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
                 group.on("**", method: method) { try await passthrough.handle(family, $0, context: $1) }
             }
@@ -226,7 +265,8 @@ public final class Gateway: Sendable {
     /// The services that run beside the HTTP server: the expiry sweeper and, with Redis, the
     /// cache mirror. Starts the mirror first (it rebuilds the cache from Redis) so that the
     /// server, started after, serves the shared cache from its first request.
-    func backgroundServices() async -> [any Service] {
+    func backgroundServices() async throws -> [any Service] {
+        try await governance.load()
         let front = self.front
         let idempotency = self.idempotency
         var services: [any Service] = [
@@ -240,13 +280,20 @@ public final class Gateway: Sendable {
             services.append(CacheMirrorService(mirror: mirror))
         }
         if let circuitState { services.append(circuitState) }
+        services.append(GovernanceService(governance: governance))
         return services
     }
 
     /// Serves until SIGINT/SIGTERM, then stops every service (server, sweeper, mirror) and shuts
     /// the upstream client down.
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let services = await backgroundServices()
+        let services: [any Service]
+        do {
+            services = try await backgroundServices()
+        } catch {
+            upstreamClient.shutdown()
+            throw GatewayStartError(message: "governance store: \(error)")
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: [makeApplication(onRunning: onRunning)] + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -256,7 +303,13 @@ public final class Gateway: Sendable {
 
     /// Starts serving in the background and returns once listening.
     public func start() async throws -> RunningGateway {
-        let services = await backgroundServices()
+        let services: [any Service]
+        do {
+            services = try await backgroundServices()
+        } catch {
+            upstreamClient.shutdown()
+            throw GatewayStartError(message: "governance store: \(error)")
+        }
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let app = makeApplication { port in portContinuation.yield(port) }
         let group = ServiceGroup(configuration: .init(services: [app] + services, logger: logger))

@@ -109,6 +109,27 @@ public final class GatewayMetrics: Sendable {
         }
     }
 
+    /// Counts a request refused by a rate limit or a budget; `scope` is from a closed list (`ip`,
+    /// `key`, `tenant`, `model`, `budget_global`, `budget_tenant`, `budget_key`).
+    public func recordRateLimitExceeded(scope: String) {
+        registry.makeCounter(
+            descriptor: Self.name("llm_gateway_rate_limit_exceeded", "total", "Requests refused by a rate limit or a budget"), labels: [("scope", scope)]
+        ).increment()
+    }
+
+    /// Counts a budget's soft alert (once per scope and month); `scope` is `global`, `tenant` or `key`.
+    public func recordBudgetAlert(scope: String) {
+        registry.makeCounter(
+            descriptor: Self.name("llm_gateway_budget_alerts", "total", "Budgets that passed their alert share this month"), labels: [("scope", scope)]
+        ).increment()
+    }
+
+    /// Counts what cache hits saved (USD at the stored answer's model price).
+    public func recordSavings(usd: Double) {
+        guard usd > 0, usd.isFinite else { return }
+        registry.makeCounter(descriptor: Self.name("llm_gateway_cache_savings_usd", "total", "Spend avoided by cache hits, USD")).increment(by: usd)
+    }
+
     /// Sets a circuit's state: 0 closed, 1 open, 2 half-open.
     public func setCircuitBreakerState(provider: String, model: String, value: Int) {
         registry.makeGauge(

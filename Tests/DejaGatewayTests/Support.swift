@@ -29,6 +29,8 @@ struct Harness {
         // Most tests exercise the request path without the cache; cache tests turn it on.
         configuration.cacheSettings.cache.enabled = false
         configuration.maxBodyBytes = 64 << 10
+        // Load-style tests send hundreds of requests from one address; governance tests set limits.
+        configuration.governance.perAddress = nil
         // Retries back off by milliseconds and wait out no Retry-After, so that no test sleeps
         // through a real backoff (the schedule itself is tested with an injected clock).
         configuration.reliability.executor.retry = RetryPolicy(

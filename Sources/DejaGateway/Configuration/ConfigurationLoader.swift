@@ -1,6 +1,7 @@
 import Configuration
 import DejaHTTPServer
 import DejaCache
+import DejaGovernance
 import DejaReliability
 import DejaRouting
 import DejaVerifier
@@ -22,6 +23,8 @@ public struct ConfigurationLoader: Sendable {
         "PORT", "HOST", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GROQ_API_KEY", "TOGETHER_API_KEY",
         "OLLAMA_URL", "DEFAULT_PROVIDER", "LOG_LEVEL", "REQUEST_TIMEOUT_MS", "MAX_BODY_BYTES", "REDIS_URL", "REDIS_HMAC_KEY", "IDEMPOTENCY_TTL_MS",
         "ADMIN_TOKEN", "ADMIN_API_KEY", "ALLOW_UNAUTHENTICATED", "PROTECT_METRICS", "MAX_CONNECTIONS", "DEJA_MODEL_DIR",
+        "DATA_DIR", "GOVERNANCE_STORE", "RATE_LIMIT_MAX", "RATE_LIMIT_WINDOW_MS", "GLOBAL_MONTHLY_USD_BUDGET", "GLOBAL_MONTHLY_TOKEN_BUDGET",
+        "REDACT_PROMPTS", "USAGE_RETENTION_DAYS",
     ]
 
     /// Built-in providers: enabled as soon as their key (or, for Ollama, URL) is configured.
@@ -36,7 +39,12 @@ public struct ConfigurationLoader: Sendable {
 
     static let topLevelKeys = [
         "server", "log_level", "default_provider", "demo", "providers", "cache", "tenants", "admin_api_key", "admin_token",
-        "allow_unauthenticated", "protect_metrics", "local_embeddings", "reliability", "routing",
+        "allow_unauthenticated", "protect_metrics", "local_embeddings", "reliability", "routing", "governance",
+    ]
+    static let governanceKeys = [
+        "store", "data_dir", "sqlite_path", "rate_limit_max", "rate_limit_window_ms", "models", "global_monthly_usd_budget",
+        "global_monthly_token_budget", "global_alert_at", "redact_prompts", "usage_retention_days", "revision_poll_ms", "ledger_flush_ms",
+        "assumed_max_output_tokens",
     ]
     static let routingKeys = [
         "default_strategy", "strategies", "virtual_models", "min_quality", "prefer_local_margin", "plan_length", "catalogue_file", "models",
@@ -141,6 +149,7 @@ public struct ConfigurationLoader: Sendable {
                 }
             case "reliability": try parseReliability(value, into: &settings.reliability)
             case "routing": try parseRouting(value, into: &settings.routing, source: source)
+            case "governance": try parseGovernance(value, into: &settings.governance)
             case "tenants":
                 guard let list = value.sequence else { throw ConfigurationError("tenants: expected a list of {key, tenant} mappings") }
                 for (i, item) in list.enumerated() {
@@ -178,6 +187,53 @@ public struct ConfigurationLoader: Sendable {
             }
         }
         return settings
+    }
+
+    /// `governance:`: the store, the per-address and per-model limits, the global budget, the
+    /// ledger's retention and prompt redaction.
+    private func parseGovernance(_ node: Node, into g: inout FileGovernance) throws {
+        guard let mapping = node.mapping else { throw ConfigurationError("governance: expected a mapping with keys \(Self.governanceKeys.joined(separator: ", "))") }
+        for (k, v) in mapping {
+            let key = k.string ?? ""
+            let path = "governance.\(key)"
+            switch key {
+            case "store": g.store = try string(v, path)
+            case "data_dir": g.dataDir = try string(v, path)
+            case "sqlite_path": g.sqlitePath = try string(v, path)
+            case "rate_limit_max": g.rateLimitMax = try Self.nonNegativeInt(try scalar(v, path), key: path)
+            case "rate_limit_window_ms": g.rateLimitWindowMs = try Self.bounded(try Self.positiveInt(try scalar(v, path), key: path), 1...86_400_000, key: path)
+            case "global_monthly_usd_budget": g.globalUSD = try Self.nonNegativeDouble(try scalar(v, path), key: path)
+            case "global_monthly_token_budget": g.globalTokens = try Self.nonNegativeInt(try scalar(v, path), key: path)
+            case "global_alert_at":
+                guard let d = Double(try scalar(v, path)), d > 0, d <= 1 else { throw ConfigurationError("\(path): expected a share within (0, 1]") }
+                g.alertAt = d
+            case "redact_prompts": g.redactPrompts = try bool(v, path)
+            case "usage_retention_days": g.retentionDays = try Self.bounded(try Self.positiveInt(try scalar(v, path), key: path), 1...36_500, key: path)
+            case "revision_poll_ms": g.revisionPollMs = try Self.bounded(try Self.positiveInt(try scalar(v, path), key: path), 10...60_000, key: path)
+            case "ledger_flush_ms": g.ledgerFlushMs = try Self.bounded(try Self.positiveInt(try scalar(v, path), key: path), 10...600_000, key: path)
+            case "assumed_max_output_tokens": g.assumedMaxOutput = try Self.bounded(try Self.positiveInt(try scalar(v, path), key: path), 1...10_000_000, key: path)
+            case "models":
+                guard let models = v.mapping else { throw ConfigurationError("\(path): expected a mapping of model patterns to {requests_per_window, window_ms, tokens_per_minute}") }
+                for (patternNode, body) in models {
+                    let pattern = patternNode.string ?? ""
+                    guard !pattern.isEmpty, pattern.utf8.count <= 128, let fields = body.mapping else {
+                        throw ConfigurationError("\(path): expected {requests_per_window, window_ms, tokens_per_minute} under a model pattern")
+                    }
+                    var limits = GovernanceLimits()
+                    for (fk, fv) in fields {
+                        let fpath = "\(path).\(pattern).\(fk.string ?? "")"
+                        switch fk.string {
+                        case "requests_per_window": limits.requestsPerWindow = try Self.positiveInt(try scalar(fv, fpath), key: fpath)
+                        case "window_ms": limits.windowMs = try Self.bounded(try Self.positiveInt(try scalar(fv, fpath), key: fpath), 1...86_400_000, key: fpath)
+                        case "tokens_per_minute": limits.tokensPerMinute = try Self.positiveInt(try scalar(fv, fpath), key: fpath)
+                        default: throw unknownKey(fpath, expected: ["requests_per_window", "window_ms", "tokens_per_minute"])
+                        }
+                    }
+                    g.models.append((pattern, limits))
+                }
+            default: throw unknownKey(path, expected: Self.governanceKeys)
+            }
+        }
     }
 
     /// `routing:`: strategies and virtual models (checked as a whole), the catalogue (a
@@ -576,6 +632,8 @@ public struct ConfigurationLoader: Sendable {
             config.adminTokenHash = SecretHash.sha256(token)
         }
 
+        config.governance = try Self.governance(file.governance, envString)
+
         var fileProviders = file.providers
         for builtIn in Self.builtIns {
             let index = fileProviders.firstIndex { $0.0 == builtIn.name }
@@ -620,6 +678,48 @@ public struct ConfigurationLoader: Sendable {
             config.defaultProvider = config.providers[0].name
         }
         return config
+    }
+
+    /// Governance settings: the file's, then the environment's. The default store is SQLite at
+    /// `<data_dir>/governance.sqlite` (`data_dir` defaults to `data`).
+    static func governance(_ file: FileGovernance, _ env: (String) -> String?) throws -> GovernanceSettings {
+        var g = GovernanceSettings()
+        let dataDir = env("DATA_DIR") ?? file.dataDir ?? "data"
+        let storeName = (env("GOVERNANCE_STORE") ?? file.store ?? "sqlite").lowercased()
+        switch storeName {
+        case "sqlite": g.store = .sqlite(path: file.sqlitePath ?? (dataDir.hasSuffix("/") ? dataDir : dataDir + "/") + "governance.sqlite")
+        case "memory": g.store = .memory
+        default: throw ConfigurationError("\(env("GOVERNANCE_STORE") != nil ? "GOVERNANCE_STORE" : "governance.store"): expected sqlite or memory, got '\(storeName)'")
+        }
+        let max = try env("RATE_LIMIT_MAX").map { try nonNegativeInt($0, key: "RATE_LIMIT_MAX") } ?? file.rateLimitMax ?? 100
+        let window = try env("RATE_LIMIT_WINDOW_MS").map { try bounded(try positiveInt($0, key: "RATE_LIMIT_WINDOW_MS"), 1...86_400_000, key: "RATE_LIMIT_WINDOW_MS") }
+            ?? file.rateLimitWindowMs ?? 60_000
+        g.perAddress = max == 0 ? nil : RateLimit(count: max, period: .milliseconds(window))
+        g.perModel = file.models.map { (pattern: $0.0, limits: $0.1) }
+        g.global.monthlyUSD = try env("GLOBAL_MONTHLY_USD_BUDGET").map { try nonNegativeDouble($0, key: "GLOBAL_MONTHLY_USD_BUDGET") } ?? file.globalUSD
+        g.global.monthlyTokens = try env("GLOBAL_MONTHLY_TOKEN_BUDGET").map { try nonNegativeInt($0, key: "GLOBAL_MONTHLY_TOKEN_BUDGET") } ?? file.globalTokens
+        g.global.alertAt = file.alertAt
+        g.redactPrompts = try env("REDACT_PROMPTS").map { try bool($0, key: "REDACT_PROMPTS") } ?? file.redactPrompts ?? true
+        g.usageRetentionDays = try env("USAGE_RETENTION_DAYS").map { try bounded(try positiveInt($0, key: "USAGE_RETENTION_DAYS"), 1...36_500, key: "USAGE_RETENTION_DAYS") }
+            ?? file.retentionDays ?? g.usageRetentionDays
+        if let v = file.revisionPollMs { g.revisionPollMs = v }
+        if let v = file.ledgerFlushMs { g.ledgerFlushMs = v }
+        if let v = file.assumedMaxOutput { g.assumedMaxOutputTokens = v }
+        return g
+    }
+
+    static func nonNegativeInt(_ text: String, key: String) throws -> Int {
+        guard let v = Int(text.trimmingCharacters(in: .whitespaces)), v >= 0 else {
+            throw ConfigurationError("\(key): expected an integer of 0 or more, got '\(text)'")
+        }
+        return v
+    }
+
+    static func nonNegativeDouble(_ text: String, key: String) throws -> Double {
+        guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v >= 0, v.isFinite else {
+            throw ConfigurationError("\(key): expected a number of 0 or more, got '\(text)'")
+        }
+        return v
     }
 
     // MARK: - Scalar parsing (shared by file and environment)
@@ -720,6 +820,25 @@ struct FileSettings {
     var localEmbeddings = LocalEmbeddingLimits()
     var reliability = ReliabilitySettings()
     var routing = RoutingSettings()
+    var governance = FileGovernance()
+}
+
+/// The `governance:` section as written (defaults and the environment are applied in `merge`).
+struct FileGovernance {
+    var store: String?
+    var dataDir: String?
+    var sqlitePath: String?
+    var rateLimitMax: Int?
+    var rateLimitWindowMs: Int?
+    var models: [(String, GovernanceLimits)] = []
+    var globalUSD: Double?
+    var globalTokens: Int?
+    var alertAt: Double?
+    var redactPrompts: Bool?
+    var retentionDays: Int?
+    var revisionPollMs: Int?
+    var ledgerFlushMs: Int?
+    var assumedMaxOutput: Int?
 }
 
 struct FileProviderSettings {

@@ -43,6 +43,8 @@ public struct GatewayConfiguration: Sendable {
     public var reliability = ReliabilitySettings()
     /// The model catalogue, the classifier's head and the routing policy.
     public var routing = RoutingSettings()
+    /// Issued keys, tenants, rate limits, budgets, the usage ledger and where they are stored.
+    public var governance = GovernanceSettings()
 
     /// True when the listening address is a loopback address (or `localhost`).
     public var isBoundToLoopback: Bool { Self.isLoopback(host) }
@@ -58,9 +60,10 @@ public struct GatewayConfiguration: Sendable {
     /// Refuses a configuration that would expose an unauthenticated gateway: no client key, a
     /// non-loopback address, and no explicit `allow_unauthenticated: true`.
     public func checkExposure() throws(ConfigurationError) {
-        guard tenants.isEmpty, !isBoundToLoopback, !allowUnauthenticated else { return }
+        // With an admin token, keys come from the key API: every client request needs one.
+        guard tenants.isEmpty, !isBoundToLoopback, !allowUnauthenticated, adminTokenHash == nil else { return }
         throw ConfigurationError(
-            "refusing to listen on \(host) without client keys: anyone who reaches the port could use the gateway and its provider keys. Configure client keys (tenants:), bind to 127.0.0.1, or set allow_unauthenticated: true (ALLOW_UNAUTHENTICATED=true) to accept anonymous callers deliberately")
+            "refusing to listen on \(host) without client keys: anyone who reaches the port could use the gateway and its provider keys. Configure client keys (tenants:) or an admin token (ADMIN_API_KEY, then issue keys with the key API), bind to 127.0.0.1, or set allow_unauthenticated: true (ALLOW_UNAUTHENTICATED=true) to accept anonymous callers deliberately")
     }
 
     public init() {}

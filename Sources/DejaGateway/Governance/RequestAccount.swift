@@ -1,5 +1,6 @@
 import DejaGovernance
 import DejaRouting
+import DejaObservability
 import HTTPTypes
 import Synchronization
 
@@ -31,6 +32,7 @@ final class RequestAccount: Sendable {
         var savedUSD: Double = 0
         var routingSavedUSD: Double = 0
         var streamedChunks = 0
+        var streaming = false
         var firstTokenMs: Double?
     }
 
@@ -57,6 +59,13 @@ final class RequestAccount: Sendable {
         let s = state.withLock { $0 }
         if !s.finished { finishNow(status: 499, cache: "none", provider: "", model: "", latencyMs: (governance.unixSeconds - startUnix) * 1000, retries: 0, fallback: false, strategy: nil) }
     }
+
+    /// The answer is a stream: the account finishes when the stream ends, not when the handler returns.
+    func beginStream() { state.withLock { $0.streaming = true } }
+    var isStreaming: Bool { state.withLock { $0.streaming } }
+    var isSettled: Bool { state.withLock { $0.settled } }
+    /// Usage estimated from the request and the chunks sent (for a stream that reported none).
+    var estimatedUsage: TokenUsage { TokenUsage(inputTokens: estimatedInputTokens, outputTokens: state.withLock { $0.streamedChunks }) }
 
     /// Token-rate charges taken at admission (reconciled at settlement).
     func setTokenCharges(_ charges: [Charge]) { state.withLock { $0.tokenCharges = charges } }

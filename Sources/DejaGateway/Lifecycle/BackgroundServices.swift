@@ -1,4 +1,6 @@
 import DejaCache
+import DejaGovernance
+import Logging
 import ServiceLifecycle
 
 /// Sweeps expired entries out of the cache and the idempotency store at a fixed interval, as a
@@ -45,5 +47,47 @@ struct CacheMirrorService: Service {
         // mirror's connections close.
         try? await gracefulShutdown()
         mirror.shutdown()
+    }
+}
+
+/// Governance's background work: re-reads the store's revision (other instances' key changes,
+/// revocations above all) every `revisionPollMs`, writes the usage ledger every `ledgerFlushMs`,
+/// prunes ledger rows past retention hourly, and writes what is left when the gateway stops.
+/// Uses real time: what it does is observable through the store, and tests call `refresh` and
+/// `flush` directly.
+struct GovernanceService: Service {
+    let governance: Governance
+
+    func run() async throws {
+        let settings = governance.settings
+        let tick = Duration.milliseconds(max(10, min(settings.revisionPollMs, settings.ledgerFlushMs)))
+        await cancelWhenGracefulShutdown {
+            var sinceFlush = Duration.zero
+            var sincePrune = Duration.seconds(3_600)
+            while !Task.isCancelled {
+                do {
+                    try await Task.sleep(for: tick)
+                } catch {
+                    break
+                }
+                sinceFlush += tick
+                sincePrune += tick
+                do {
+                    try await governance.refresh()
+                } catch {
+                    governance.logger.warning("Governance store: could not re-read keys", metadata: ["deja.error": .string("\(error)")])
+                }
+                if sinceFlush >= .milliseconds(settings.ledgerFlushMs) {
+                    sinceFlush = .zero
+                    await governance.writer.flush()
+                }
+                if sincePrune >= .seconds(3_600) {
+                    sincePrune = .zero
+                    let before = governance.unixSeconds - Double(settings.usageRetentionDays) * 86_400
+                    _ = try? await governance.store.pruneUsage(before: before)
+                }
+            }
+        }
+        await governance.writer.flush()
     }
 }

@@ -29,6 +29,7 @@ struct ChatCompletionsHandler: Sendable {
     let idempotency: IdempotencyStore
     let reliability: ReliabilitySettings
     let errors: UpstreamErrorRenderer
+    let governance: Governance
 
     func handle(_ request: Request, context: DejaRequestContext) async throws -> Response {
         // Parse.
@@ -55,12 +56,40 @@ struct ChatCompletionsHandler: Sendable {
             guard let plan = registry.resolve(chat.model) else { throw GatewayError.unknownModel(chat.model) }
             target = .pinned(plan)
         }
-        if let key = request.headers[HTTPField.Name("X-Idempotency-Key")!], !key.isEmpty {
-            return try await Idempotency.run(store: idempotency, key: key, tenant: context.identity.key, body: body) {
-                try await respond(request, chat: chat, target: target, context: context)
+        // Admission: allowed models, per-model and token rate limits; the account settles and
+        // records the request whatever path it takes.
+        var qualified: String?
+        if case .pinned(let plan) = target { qualified = plan.primary.qualifiedName }
+        let (account, limitHeaders) = try governance.admitChat(chat, bodyBytes: body.readableBytes, qualifiedModel: qualified, context: context)
+        var context = context
+        context.account = account
+        var response: Response
+        do {
+            if let key = request.headers[HTTPField.Name("X-Idempotency-Key")!], !key.isEmpty {
+                response = try await Idempotency.run(store: idempotency, key: key, tenant: context.identity.key, body: body) { [context] in
+                    try await respond(request, chat: chat, target: target, context: context)
+                }
+            } else {
+                response = try await respond(request, chat: chat, target: target, context: context)
             }
+        } catch {
+            account.finish(status: Int((error as? GatewayError)?.status.code ?? 500), cache: "none", provider: "", model: "", retries: 0, fallback: false, strategy: nil)
+            throw error
         }
-        return try await respond(request, chat: chat, target: target, context: context)
+        // A streamed answer finishes its account when the stream ends; anything else (an
+        // idempotent replay among them) now.
+        if !account.isStreaming {
+            account.finish(status: Int(response.status.code), cache: "none", provider: "", model: "", retries: 0, fallback: false, strategy: nil)
+        }
+        for field in limitHeaders { response.headers[field.name] = field.value }
+        return response
+    }
+
+    /// Reserves the plan's worst case in the caller's budgets (429 `budget_exceeded` when spent).
+    private func reserve(_ plan: ExecutionPlan, chat: ChatRequest, context: DejaRequestContext) throws {
+        guard let account = context.account else { return }
+        let worst = governance.worstCase(plan, chat: chat, estimatedInput: account.estimatedInputTokens, routing: routing)
+        try account.reserve(usd: worst.usd, tokens: worst.tokens)
     }
 
     /// Who answers: a model the client named, or a virtual model the router resolves.
@@ -157,6 +186,7 @@ struct ChatCompletionsHandler: Sendable {
     private func respond(_ request: Request, chat: ChatRequest, target: Target, context: DejaRequestContext) async throws -> Response {
         guard let front, front.configuration.enabled else {
             let (plan, decision, _) = try await plan(target, chat: chat, embedding: nil, queryText: nil, context: context)
+            try reserve(plan, chat: chat, context: context)
             let call = try UpstreamCallContext(request, plan: plan, context: context, reliability: reliability, clock: executor.clock)
             return try await execute(chat, plan: plan, decision: decision, call: call, context: context)
         }
@@ -169,6 +199,7 @@ struct ChatCompletionsHandler: Sendable {
             front.cache.recordBypass()
             context.logger.debug("Cache bypass", metadata: ["deja.cache.reason": .string(reason)])
             let (plan, decision, _) = try await plan(target, chat: chat, embedding: nil, queryText: fingerprint.queryText, context: context)
+            try reserve(plan, chat: chat, context: context)
             let call = try UpstreamCallContext(request, plan: plan, context: context, reliability: reliability, clock: executor.clock)
             return try await execute(chat, plan: plan, decision: decision, call: call, context: context)
         }
@@ -188,12 +219,14 @@ struct ChatCompletionsHandler: Sendable {
         }
         let (plan, decision, vector) = try await plan(target, chat: chat, embedding: embedding, queryText: fingerprint.queryText, context: context)
         embedding = vector
+        try reserve(plan, chat: chat, context: context)
         let call = try UpstreamCallContext(request, plan: plan, context: context, reliability: reliability, clock: executor.clock)
         // Execute, shared with identical requests in flight.
         let work = CacheFront.upstreamWork(
             cache: front.cache, mirror: front.mirror, chat: chat, plan: plan, executor: executor, call: call, fingerprint: fingerprint,
             embedding: embedding, store: !controls.skipStore, storeFallbackAnswers: reliability.cacheFallbackAnswers, ttlSeconds: controls.ttlSeconds)
         let events: AsyncStream<FlightEvent>
+        var leader = true
         if controls.skipLookup {
             events = front.coalescer.solo(work: work)
         } else {
@@ -202,9 +235,10 @@ struct ChatCompletionsHandler: Sendable {
                 front.cache.recordCoalesced()
                 front.metrics?.recordCoalesced()
             }
+            leader = joined.leader
             events = joined.events
         }
-        return try await fromFlight(events, chat: chat, plan: plan, decision: decision, cache: controls.missStatus, context: context)
+        return try await fromFlight(events, chat: chat, plan: plan, decision: decision, cache: controls.missStatus, leader: leader, context: context)
     }
 
     // MARK: - Upstream without the cache
@@ -224,20 +258,28 @@ struct ChatCompletionsHandler: Sendable {
             let chunks = executed.value
             let errors = self.errors
             let (handler, provider, model, includeUsage) = (self, executed.answeredBy.providerName, executed.answeredBy.model, chat.includeUsage)
-            return SSE.response(headers: report(executed, cache: .bypass, decision: decision).headers) { writer in
+            let streamReport = report(executed, cache: .bypass, decision: decision)
+            let account = context.account
+            account?.beginStream()
+            return SSE.response(headers: streamReport.headers) { writer in
+                var status = 200
+                defer { handler.finishStream(account, report: streamReport, status: status) }
                 do {
                     for try await chunk in chunks {
                         // Only a chunk that mentions usage is parsed (the last one, normally).
                         if Self.mentionsUsage(chunk), let object = try? JSONParser.parse(chunk).objectValue, let usage = object["usage"], !usage.isNull {
-                            _ = handler.cost(provider: provider, model: model, usage: usage)
+                            _ = handler.cost(provider: provider, model: model, usage: usage, account: account)
                             if object["choices"]?.arrayValue?.isEmpty == true, !includeUsage { continue }
                         }
+                        account?.noteChunk()
                         try await SSE.write(chunk, to: &writer)
                     }
                     try await SSE.writeDone(to: &writer)
                 } catch let error as ProviderError {
                     // Bytes may already be with the client: never retried; an error event, then [DONE].
-                    try await SSE.write(errors.gatewayError(error).body, to: &writer)
+                    let gatewayError = errors.gatewayError(error)
+                    status = Int(gatewayError.status.code)
+                    try await SSE.write(gatewayError.body, to: &writer)
                     try await SSE.writeDone(to: &writer)
                 }
             }
@@ -250,7 +292,8 @@ struct ChatCompletionsHandler: Sendable {
         }
         var report = report(executed, cache: .bypass, decision: decision)
         report.upstreamLatency = executed.latency
-        report.costUSD = cost(provider: report.provider, model: report.model, usage: (try? JSONParser.parse(executed.value.body))?.objectValue?["usage"])
+        report.costUSD = cost(
+            provider: report.provider, model: report.model, usage: (try? JSONParser.parse(executed.value.body))?.objectValue?["usage"], account: context.account)
         return json(executed.value.body, report: report, context: context)
     }
 
@@ -263,14 +306,35 @@ struct ChatCompletionsHandler: Sendable {
     }
 
     /// The cost of an answered call from its OpenAI-shaped usage object (nil without a price or
-    /// usage); counted in `llm_gateway_cost_usd_total` and the token counters.
-    private func cost(provider: String, model: String, usage: JSONValue?) -> Double? {
-        guard let usage = usage?.objectValue else { return nil }
-        let tokens = TokenUsage(openAI: usage)
-        metrics?.recordTokens(provider: provider, model: model, input: tokens.inputTokens, output: tokens.outputTokens, cached: tokens.cachedInputTokens)
-        guard let usd = routing.cost(provider: provider, upstream: model, usage: tokens) else { return nil }
-        metrics?.recordCost(provider: provider, model: model, usd: usd)
+    /// usage); counted in `llm_gateway_cost_usd_total` and the token counters, and settled in the
+    /// request's budgets. `paid` is false for a request that shared another's call (coalesced):
+    /// it spends nothing and counts the cost as saved.
+    private func cost(provider: String, model: String, usage: JSONValue?, account: RequestAccount?, paid: Bool = true) -> Double? {
+        let tokens = usage?.objectValue.map { TokenUsage(openAI: $0) }
+        let usd = tokens.flatMap { routing.cost(provider: provider, upstream: model, usage: $0) }
+        guard paid else {
+            account?.hit(savedUSD: usd ?? 0)
+            return usd
+        }
+        if let tokens {
+            metrics?.recordTokens(provider: provider, model: model, input: tokens.inputTokens, output: tokens.outputTokens, cached: tokens.cachedInputTokens)
+        }
+        if let usd { metrics?.recordCost(provider: provider, model: model, usd: usd) }
+        account?.settle(usage: tokens, costUSD: usd)
         return usd
+    }
+
+    /// Ends a streamed answer's account: a stream that reported no usage is settled from the
+    /// request's estimate and the chunks sent, at the answering model's price.
+    func finishStream(_ account: RequestAccount?, report: GatewayReport, status: Int) {
+        guard let account else { return }
+        if !account.isSettled {
+            let estimate = account.estimatedUsage
+            account.settle(usage: estimate, costUSD: routing.cost(provider: report.provider, upstream: report.model, usage: estimate))
+        }
+        account.finish(
+            status: status, cache: report.cache.ledgerName, provider: report.provider, model: report.model, retries: max(0, (report.attempts ?? 1) - 1),
+            fallback: report.fallbackUsed, strategy: report.routing?.strategy)
     }
 
     // MARK: - Cache hits
@@ -285,6 +349,12 @@ struct ChatCompletionsHandler: Sendable {
         report.similarity = similarity
         report.costUSD = 0
         if case .routed(let virtual, _, let strategy) = target { report.routing = RoutingReport(cachedFor: virtual.name, strategy: strategy) }
+        // Nothing is spent; what the stored answer cost is saved.
+        let saved = entry.completion.usage?.objectValue.flatMap { routing.cost(provider: report.provider, upstream: report.model, usage: TokenUsage(openAI: $0)) } ?? 0
+        metrics?.recordSavings(usd: saved)
+        context.account?.hit(savedUSD: saved)
+        context.account?.finish(
+            status: 200, cache: report.cache.ledgerName, provider: report.provider, model: report.model, retries: 0, fallback: false, strategy: report.routing?.strategy)
         if chat.stream {
             let chunks = entry.completion.replayChunks(id: id, created: created, includeUsage: chat.includeUsage)
             return SSE.response(headers: report.headers) { writer in
@@ -304,9 +374,10 @@ struct ChatCompletionsHandler: Sendable {
     // MARK: - Misses: answers from a (possibly shared) upstream call
 
     private func fromFlight(
-        _ events: AsyncStream<FlightEvent>, chat: ChatRequest, plan: ExecutionPlan, decision: RoutingDecision?, cache: CacheStatus,
+        _ events: AsyncStream<FlightEvent>, chat: ChatRequest, plan: ExecutionPlan, decision: RoutingDecision?, cache: CacheStatus, leader: Bool,
         context: DejaRequestContext
     ) async throws -> Response {
+        let account = context.account
         let box = EventIteratorBox(events.makeAsyncIterator())
         var report = GatewayReport(provider: plan.primary.providerName, model: plan.primary.model, cache: cache)
         report.attempts = 1
@@ -332,41 +403,51 @@ struct ChatCompletionsHandler: Sendable {
             throw errors.gatewayError(error)
         case .completed(let outcome)?:
             if chat.stream {
-                _ = cost(provider: report.provider, model: report.model, usage: outcome.usage)
+                _ = cost(provider: report.provider, model: report.model, usage: outcome.usage, account: account, paid: leader)
                 // The shared call was not streaming: replay its answer as a stream.
                 guard let stored = StoredCompletion(json: outcome.completion) else {
                     throw ProviderError.malformedResponse(provider: report.provider, detail: "not a chat completion").gatewayError
                 }
                 let chunks = stored.replayChunks(
                     id: Self.completionID(outcome.completion) ?? "chatcmpl-deja", created: Int(wallClockSeconds()), includeUsage: chat.includeUsage)
+                account?.finish(
+                    status: 200, cache: report.cache.ledgerName, provider: report.provider, model: report.model, retries: max(0, (report.attempts ?? 1) - 1),
+                    fallback: report.fallbackUsed, strategy: report.routing?.strategy)
                 return SSE.response(headers: report.headers) { writer in
                     for chunk in chunks { try await SSE.write(chunk, to: &writer) }
                     try await SSE.writeDone(to: &writer)
                 }
             }
             report.upstreamLatency = outcome.latency
-            report.costUSD = cost(provider: report.provider, model: report.model, usage: outcome.usage)
+            report.costUSD = cost(provider: report.provider, model: report.model, usage: outcome.usage, account: account, paid: leader)
             return json(outcome.completion, report: report, context: context)
         case .chunk(let payload)?:
             let includeUsage = chat.includeUsage
-            let (handler, provider, model) = (self, report.provider, report.model)
+            let (handler, provider, model, streamReport) = (self, report.provider, report.model, report)
+            account?.beginStream()
             return SSE.response(headers: report.headers) { writer in
+                var status = 200
+                defer { handler.finishStream(account, report: streamReport, status: status) }
+                account?.noteChunk()
                 try await SSE.write(payload, to: &writer)
                 while let event = await box.next() {
                     switch event {
                     case .origin:
                         continue
                     case .chunk(let payload):
+                        account?.noteChunk()
                         try await SSE.write(payload, to: &writer)
                     case .usage(let payload):
                         if includeUsage { try await SSE.write(payload, to: &writer) }
                     case .completed(let outcome):
-                        _ = handler.cost(provider: provider, model: model, usage: outcome.usage)
+                        _ = handler.cost(provider: provider, model: model, usage: outcome.usage, account: account, paid: leader)
                         try await SSE.writeDone(to: &writer)
                         return
                     case .failed(let error):
                         // Bytes are with the client: never retried; an error event, then [DONE].
-                        try await SSE.write(errors.gatewayError(error).body, to: &writer)
+                        let gatewayError = errors.gatewayError(error)
+                        status = Int(gatewayError.status.code)
+                        try await SSE.write(gatewayError.body, to: &writer)
                         try await SSE.writeDone(to: &writer)
                         return
                     }
@@ -384,6 +465,9 @@ struct ChatCompletionsHandler: Sendable {
     private func json(_ body: [UInt8], report: GatewayReport, context: DejaRequestContext) -> Response {
         var report = report
         report.latency = ContinuousClock.now - context.startTime
+        context.account?.finish(
+            status: 200, cache: report.cache.ledgerName, provider: report.provider, model: report.model, retries: max(0, (report.attempts ?? 1) - 1),
+            fallback: report.fallbackUsed, strategy: report.routing?.strategy)
         let spliced = Self.splice(body, gateway: report.json) ?? body
         var fields = report.headers
         fields[.contentType] = "application/json"

@@ -16,6 +16,16 @@ enum CacheStatus: String, Sendable {
     case bypass = "BYPASS"
 
     var isHit: Bool { self == .hitExact || self == .hitSemantic }
+
+    /// The usage ledger's name for it.
+    var ledgerName: String {
+        switch self {
+        case .hitExact: "hit_exact"
+        case .hitSemantic: "hit_semantic"
+        case .miss: "miss"
+        case .bypass: "bypass"
+        }
+    }
 }
 
 /// The one place that says, for every chat answer, who produced it and how: the `X-Provider`,

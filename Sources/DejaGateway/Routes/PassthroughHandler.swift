@@ -41,6 +41,8 @@ struct PassthroughHandler: Sendable {
                 message: "\(request.method.rawValue) \(Self.prefix(family))\(rest) is not open on this gateway's pass-through; the operator can allow it with providers.\(settings.name).passthrough_allow",
                 code: "passthrough_endpoint_not_allowed")
         }
+        // Gateway keys are in use when configured, or when this caller was authenticated (issued keys).
+        let clientKeysConfigured = self.clientKeysConfigured || context.identity != .anonymous
         let query: String?
         do {
             query = try PassthroughPolicy.forwardedQuery(request.uri.query, droppingKey: clientKeysConfigured)
@@ -70,6 +72,7 @@ struct PassthroughHandler: Sendable {
         for field in requestFields {
             let name = field.name.lowercased()
             if PassthroughPolicy.strippedBothWays.contains(name) || hopByHop.contains(name) || name == "x-request-id" { continue }
+            if name == "x-budget-key" { continue }
             if CredentialFamily.credentialHeaders.contains(name) {
                 // A gateway key never goes upstream; without client keys it is the caller's own provider key.
                 guard !clientKeysConfigured else { continue }

@@ -29,7 +29,7 @@ enum CredentialFamily: Sendable {
 
     /// Request headers that can carry a credential for this family (lower-case). All of them are
     /// removed before a pass-through request goes upstream when client keys are configured.
-    static let credentialHeaders: Set<String> = ["authorization", "x-api-key", "x-goog-api-key", "proxy-authorization"]
+    static let credentialHeaders: Set<String> = ["authorization", "x-api-key", "x-goog-api-key", "proxy-authorization", "x-budget-key"]
 }
 
 /// What a request presented as its credential.
@@ -81,16 +81,38 @@ struct ClientAuthenticationMiddleware: RouterMiddleware {
 
     let keyring: ClientKeyring
     let family: CredentialFamily
+    /// Issued keys and the request rate limits; nil only in tests of static keys alone.
+    var governance: Governance?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard !keyring.isEmpty else { return try await next(request, context) }
         var context = context
-        context.identity = try Self.authenticate(request, keyring: keyring, family: family)
-        return try await next(request, context)
+        if !keyring.isEmpty || governance?.keysRequired(staticKeys: false) == true {
+            (context.identity, context.grant) = try Self.authenticate(request, keyring: keyring, governance: governance, family: family)
+        }
+        guard let governance else { return try await next(request, context) }
+        let scopes = governance.requestScopes(address: context.remoteAddress?.ipAddress, identity: context.identity, grant: context.grant)
+        let decision = try governance.admitRequest(scopes)
+        var response = try await next(request, context)
+        // A tighter limit set further in (per model) keeps its own headers.
+        if let decision, response.headers[Governance.xRateLimitLimit] == nil { Governance.setHeaders(&response.headers, decision, kind: .requests) }
+        return response
     }
 
     static func authenticate(_ request: Request, keyring: ClientKeyring, family: CredentialFamily) throws -> CallerIdentity {
-        switch PresentedCredential.of(request, family: family) {
+        try authenticate(request, keyring: keyring, governance: nil, family: family).0
+    }
+
+    /// The caller's identity and, for an issued key, its grant. `x-budget-key` may carry an
+    /// issued key instead of the usual header, or beside it to charge another key of the same
+    /// tenant.
+    static func authenticate(
+        _ request: Request, keyring: ClientKeyring, governance: Governance?, family: CredentialFamily
+    ) throws -> (CallerIdentity, KeyGrant?) {
+        let budgetKey = request.headers[.xBudgetKey].flatMap { $0.isEmpty ? nil : $0 }
+        var presented = PresentedCredential.of(request, family: family)
+        if presented == .none, let budgetKey { presented = .key(budgetKey) }
+        let now = governance?.unixSeconds ?? 0
+        switch presented {
         case .none:
             throw unauthorized(
                 "Missing API key: send your Deja client key as 'Authorization: Bearer <key>'\(family == .anthropic ? " or 'x-api-key'" : family == .gemini ? ", 'x-goog-api-key' or '?key='" : "")",
@@ -98,8 +120,26 @@ struct ClientAuthenticationMiddleware: RouterMiddleware {
         case .unsupportedScheme:
             throw unauthorized("Unsupported Authorization scheme: use 'Authorization: Bearer <key>'", code: "unsupported_authorization_scheme")
         case .key(let key):
-            guard let tenant = keyring.tenant(forKey: key) else { throw unauthorized("Invalid API key", code: "invalid_api_key") }
-            return .tenant(tenant)
+            let identity: CallerIdentity
+            var grant: KeyGrant?
+            if let issued = governance?.directory.grant(presented: key, unixSeconds: now) {
+                identity = .tenant(issued.tenant)
+                grant = issued
+            } else if let tenant = keyring.tenant(forKey: key) {
+                identity = .tenant(tenant)
+            } else {
+                throw unauthorized("Invalid API key", code: "invalid_api_key")
+            }
+            if let budgetKey, budgetKey != key {
+                guard let charged = governance?.directory.grant(presented: budgetKey, unixSeconds: now) else {
+                    throw unauthorized("Invalid x-budget-key: it must be an active key issued by this gateway", code: "invalid_budget_key")
+                }
+                guard charged.tenant == identity.tenantName else {
+                    throw GatewayError(status: .forbidden, message: "x-budget-key belongs to another tenant", type: "permission_error", code: "budget_key_forbidden")
+                }
+                grant = charged
+            }
+            return (identity, grant)
         }
     }
 
@@ -113,6 +153,7 @@ struct ClientAuthenticationMiddleware: RouterMiddleware {
 extension HTTPField.Name {
     static let xAPIKey = Self("x-api-key")!
     static let xGoogAPIKey = Self("x-goog-api-key")!
+    static let xBudgetKey = Self("x-budget-key")!
 }
 
 extension Substring {

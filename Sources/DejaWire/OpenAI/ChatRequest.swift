@@ -270,7 +270,7 @@ public struct ChatRequest: Sendable, Hashable {
 
     /// Members that only steer the gateway (per-request cache and routing controls); never sent upstream,
     /// where a strict API would reject them as unknown parameters.
-    public static let gatewayOnlyMembers = ["x-cache", "x-cache-ttl", "x-cache-threshold", "x-routing-strategy", "x-prefer-provider"]
+    public static let gatewayOnlyMembers = ["x-cache", "x-cache-ttl", "x-cache-threshold", "x-routing-strategy", "x-prefer-provider", "x-budget-key"]
 
     /// The body to send upstream: `model` replaced by the provider's own model name and the
     /// gateway-only members removed; everything else exactly as the client sent it.

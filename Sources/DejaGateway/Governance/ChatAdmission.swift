@@ -1,0 +1,75 @@
+import DejaGovernance
+import DejaReliability
+import DejaRouting
+import DejaWire
+import HTTPTypes
+
+extension Governance {
+    /// Admission of a parsed chat request (the request-rate limits were taken by the
+    /// authentication middleware): the key's allowed models, the per-model request limit and the
+    /// token rates (input estimated from the body, reconciled at settlement). Returns the
+    /// request's account and the token-limit headers.
+    func admitChat(_ chat: ChatRequest, bodyBytes: Int, qualifiedModel: String?, context: DejaRequestContext) throws(GatewayError) -> (RequestAccount, HTTPFields) {
+        var grant = context.grant
+        if let value = chat.body["x-budget-key"] {
+            guard let text = value.stringValue, let charged = directory.grant(presented: text, unixSeconds: unixSeconds) else {
+                throw GatewayError(status: .unauthorized, message: "Invalid x-budget-key: it must be an active key issued by this gateway", type: "authentication_error", param: "x-budget-key", code: "invalid_budget_key")
+            }
+            guard context.identity == .anonymous || charged.tenant == context.identity.tenantName else {
+                throw GatewayError(status: .forbidden, message: "x-budget-key belongs to another tenant", type: "permission_error", param: "x-budget-key", code: "budget_key_forbidden")
+            }
+            grant = charged
+        }
+        if let grant, !grant.allows(model: chat.model), !(qualifiedModel.map(grant.allows(model:)) ?? false) {
+            throw GatewayError(
+                status: .forbidden, message: "This key may not use the model '\(chat.model)'", type: "permission_error", param: "model", code: "model_not_allowed")
+        }
+        let tenant = grant?.tenant ?? context.identity.tenantName
+        let estimated = max(1, bodyBytes / 4)
+        var requestCharges: [RequestAccount.Charge] = []
+        var tokenCharges: [RequestAccount.Charge] = []
+        let modelLimits = settings.modelLimits(chat.model)
+        if let limit = modelLimits?.requestRate { requestCharges.append(("model", "r:model:" + chat.model, limit, 1)) }
+        if let limit = modelLimits?.tokenRate { tokenCharges.append(("model", "t:model:" + chat.model, limit, estimated)) }
+        if let limit = grant?.limits.tokenRate, let grant { tokenCharges.append(("key", "t:key:" + grant.id, limit, estimated)) }
+        if let tenant, let limit = directory.tenant(tenant)?.limits.tokenRate { tokenCharges.append(("tenant", "t:tenant:" + tenant, limit, estimated)) }
+        var headers = HTTPFields()
+        let requestDecision = try admit(requestCharges, kind: .requests)
+        do {
+            if let tokens = try admit(tokenCharges, kind: .tokens) { Governance.setHeaders(&headers, tokens, kind: .tokens) }
+        } catch {
+            reconcile(requestCharges, actual: 0)
+            throw error
+        }
+        if let requestDecision { Governance.setHeaders(&headers, requestDecision, kind: .requests) }
+        var prompt: String?
+        if !settings.redactPrompts, let tenant, directory.tenant(tenant)?.storePrompts == true, let text = PromptFeatures.finalUserText(chat) {
+            prompt = String(text.prefix(4_096))
+        }
+        let identity: CallerIdentity = tenant.map { .tenant($0) } ?? context.identity
+        let account = RequestAccount(
+            governance: self, requestID: context.requestID, keyID: grant?.id ?? staticKeyID(context), tenant: tenant, requestedModel: chat.model,
+            budgetScopes: budgetScopes(identity: identity, grant: grant), estimatedInputTokens: estimated, prompt: prompt)
+        account.setTokenCharges(tokenCharges)
+        return (account, headers)
+    }
+
+    private func staticKeyID(_ context: DejaRequestContext) -> String? {
+        context.identity.tenantName.map { "static:" + $0 }
+    }
+
+    /// The most the plan's calls can cost (any candidate may answer): prompt tokens estimated,
+    /// output at the request's `max_tokens`, else the model's maximum, else the assumed cap.
+    func worstCase(_ plan: ExecutionPlan, chat: ChatRequest, estimatedInput: Int, routing: ModelRouting) -> (usd: Double, tokens: Int) {
+        let requested = chat.body["max_completion_tokens"]?.intValue ?? chat.body["max_tokens"]?.intValue
+        var usd = 0.0
+        var tokens = 0
+        for candidate in plan.candidates {
+            let model = routing.catalogueModel(provider: candidate.providerName, upstream: candidate.model)
+            let output = requested ?? model?.maxOutputTokens ?? settings.assumedMaxOutputTokens
+            tokens = max(tokens, estimatedInput + output)
+            if let price = model?.price { usd = max(usd, price.worstCase(promptTokens: estimatedInput, maxOutputTokens: output)) }
+        }
+        return (usd, tokens)
+    }
+}
