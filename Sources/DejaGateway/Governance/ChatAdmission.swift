@@ -54,6 +54,16 @@ extension Governance {
         return (account, headers)
     }
 
+    /// One ledger row for a chat request refused before admission.
+    func recordRefusal(status: Int, context: DejaRequestContext) {
+        let now = unixSeconds
+        let started = (ContinuousClock.now - context.startTime)
+        let elapsedMs = Double(started.components.seconds) * 1000 + Double(started.components.attoseconds) / 1e15
+        writer.record(UsageRecord(
+            time: now - elapsedMs / 1000, requestID: context.requestID, keyID: context.grant?.id ?? staticKeyID(context), tenant: context.identity.tenantName,
+            requestedModel: "", model: "", provider: "", latencyMs: elapsedMs, cacheStatus: "none", status: status))
+    }
+
     private func staticKeyID(_ context: DejaRequestContext) -> String? {
         context.identity.tenantName.map { "static:" + $0 }
     }

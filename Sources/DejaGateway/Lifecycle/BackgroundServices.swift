@@ -88,6 +88,9 @@ struct GovernanceService: Service {
                 }
             }
         }
-        await governance.writer.flush()
+        // The last rows and spend are written even when the service was cancelled (a task
+        // of its own does not inherit the cancellation the store's driver would honour).
+        let writer = governance.writer
+        await Task { await writer.flush() }.value
     }
 }

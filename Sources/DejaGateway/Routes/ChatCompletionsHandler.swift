@@ -32,7 +32,58 @@ struct ChatCompletionsHandler: Sendable {
     let governance: Governance
 
     func handle(_ request: Request, context: DejaRequestContext) async throws -> Response {
-        // Parse.
+        let prepared: Prepared
+        do {
+            prepared = try await prepare(request, context: context)
+        } catch {
+            // Refused before admission (a bad body, an unknown or forbidden model, a limit): still
+            // one row in the usage ledger. Admitted requests write their own.
+            governance.recordRefusal(status: Self.status(of: error), context: context)
+            throw error
+        }
+        let (chat, target, account, limitHeaders, body) = (prepared.chat, prepared.target, prepared.account, prepared.limitHeaders, prepared.body)
+        var context = context
+        context.account = account
+        var response: Response
+        do {
+            if let key = request.headers[HTTPField.Name("X-Idempotency-Key")!], !key.isEmpty {
+                response = try await Idempotency.run(store: idempotency, key: key, tenant: context.identity.key, body: body) { [context] in
+                    try await respond(request, chat: chat, target: target, context: context)
+                }
+            } else {
+                response = try await respond(request, chat: chat, target: target, context: context)
+            }
+        } catch {
+            account.finish(status: Self.status(of: error), cache: "none", provider: "", model: "", retries: 0, fallback: false, strategy: nil)
+            throw error
+        }
+        // A streamed answer finishes its account when the stream ends; anything else (an
+        // idempotent replay among them) now.
+        if !account.isStreaming {
+            account.finish(status: Int(response.status.code), cache: "none", provider: "", model: "", retries: 0, fallback: false, strategy: nil)
+        }
+        for field in limitHeaders { response.headers[field.name] = field.value }
+        return response
+    }
+
+    /// A parsed, planned and admitted request.
+    struct Prepared {
+        let chat: ChatRequest
+        let target: Target
+        let account: RequestAccount
+        let limitHeaders: HTTPFields
+        let body: ByteBuffer
+    }
+
+    static func status(of error: any Error) -> Int {
+        if let e = error as? GatewayError { return Int(e.status.code) }
+        if let e = error as? any HTTPResponseError { return Int(e.status.code) }
+        return 500
+    }
+
+    /// Parse → target (a pinned plan now, a virtual model resolved after the cache lookup) →
+    /// admission (allowed models, per-model and token rate limits).
+    private func prepare(_ request: Request, context: DejaRequestContext) async throws -> Prepared {
         let body = try await request.collectBody(limit: maxBodyBytes)
         let chat: ChatRequest
         do {
@@ -40,7 +91,6 @@ struct ChatCompletionsHandler: Sendable {
         } catch {
             throw error.gatewayError
         }
-        // Plan: a pinned model now, a virtual model after the cache lookup.
         let target: Target
         if let virtual = routing.virtualModel(named: chat.model) {
             let overrides = try Self.routingOverrides(request, chat: chat)
@@ -56,33 +106,10 @@ struct ChatCompletionsHandler: Sendable {
             guard let plan = registry.resolve(chat.model) else { throw GatewayError.unknownModel(chat.model) }
             target = .pinned(plan)
         }
-        // Admission: allowed models, per-model and token rate limits; the account settles and
-        // records the request whatever path it takes.
         var qualified: String?
         if case .pinned(let plan) = target { qualified = plan.primary.qualifiedName }
         let (account, limitHeaders) = try governance.admitChat(chat, bodyBytes: body.readableBytes, qualifiedModel: qualified, context: context)
-        var context = context
-        context.account = account
-        var response: Response
-        do {
-            if let key = request.headers[HTTPField.Name("X-Idempotency-Key")!], !key.isEmpty {
-                response = try await Idempotency.run(store: idempotency, key: key, tenant: context.identity.key, body: body) { [context] in
-                    try await respond(request, chat: chat, target: target, context: context)
-                }
-            } else {
-                response = try await respond(request, chat: chat, target: target, context: context)
-            }
-        } catch {
-            account.finish(status: Int((error as? GatewayError)?.status.code ?? 500), cache: "none", provider: "", model: "", retries: 0, fallback: false, strategy: nil)
-            throw error
-        }
-        // A streamed answer finishes its account when the stream ends; anything else (an
-        // idempotent replay among them) now.
-        if !account.isStreaming {
-            account.finish(status: Int(response.status.code), cache: "none", provider: "", model: "", retries: 0, fallback: false, strategy: nil)
-        }
-        for field in limitHeaders { response.headers[field.name] = field.value }
-        return response
+        return Prepared(chat: chat, target: target, account: account, limitHeaders: limitHeaders, body: body)
     }
 
     /// Reserves the plan's worst case in the caller's budgets (429 `budget_exceeded` when spent).
