@@ -44,6 +44,7 @@ public final class RateLimiter: Sendable {
     private struct Cell {
         var tat: Int128
         var count: Int
+        var period: Int128
     }
     private let state: Mutex<[String: Cell]>
 
@@ -61,7 +62,7 @@ public final class RateLimiter: Sendable {
         let nowScaled = Int128(now) * count
         let units = Int128(max(cost, 0))
         return state.withLock { table in
-            let tat = max(Self.stored(table[key], count: limit.count) ?? nowScaled, nowScaled)
+            let tat = max(Self.stored(table[key], count: limit.count, period: period, now: now) ?? nowScaled, nowScaled)
             let next = tat + units * period
             let allowAt = next - window
             if units > count {
@@ -75,7 +76,7 @@ public final class RateLimiter: Sendable {
                     reset: Self.duration(tat - nowScaled, count), retryAfter: Self.duration(allowAt - nowScaled, count))
             }
             if table[key] == nil, table.count >= capacity { Self.evictFull(&table, now) }
-            table[key] = Cell(tat: next, count: limit.count)
+            table[key] = Cell(tat: next, count: limit.count, period: period)
             return RateDecision(
                 allowed: true, limit: limit.count, remaining: Self.remaining(next, nowScaled, window, period),
                 reset: Self.duration(next - nowScaled, count), retryAfter: nil)
@@ -88,7 +89,7 @@ public final class RateLimiter: Sendable {
         let count = Int128(limit.count)
         let period = limit.periodNanoseconds
         let nowScaled = Int128(now) * count
-        let tat = state.withLock { max(Self.stored($0[key], count: limit.count) ?? nowScaled, nowScaled) }
+        let tat = state.withLock { max(Self.stored($0[key], count: limit.count, period: period, now: now) ?? nowScaled, nowScaled) }
         return RateDecision(
             allowed: true, limit: limit.count, remaining: Self.remaining(tat, nowScaled, period * count, period),
             reset: Self.duration(tat - nowScaled, count), retryAfter: nil)
@@ -102,22 +103,25 @@ public final class RateLimiter: Sendable {
         let nowScaled = Int128(now) * count
         let period = limit.periodNanoseconds
         state.withLock { table in
-            let tat = max(Self.stored(table[key], count: limit.count) ?? nowScaled, nowScaled)
+            let tat = max(Self.stored(table[key], count: limit.count, period: period, now: now) ?? nowScaled, nowScaled)
             let next = tat + Int128(delta) * period
-            if next <= nowScaled { table[key] = nil } else { table[key] = Cell(tat: next, count: limit.count) }
+            if next <= nowScaled { table[key] = nil } else { table[key] = Cell(tat: next, count: limit.count, period: period) }
         }
     }
 
     /// Keys currently tracked (for tests and metrics).
     public var trackedKeys: Int { state.withLock { $0.count } }
 
-    /// A stored time in the scale of `count` (rescaled, rounding up, when the limit changed).
-    private static func stored(_ cell: Cell?, count: Int) -> Int128? {
+    /// A stored time in the scale of the current limit. When the limit changed, the units still
+    /// owed are kept (not the time they stood for): a key that used 10 of 10 and is raised to 20
+    /// has 10 left at once.
+    private static func stored(_ cell: Cell?, count: Int, period: Int128, now: Int64) -> Int128? {
         guard let cell else { return nil }
-        if cell.count == count { return cell.tat }
-        let scaled = cell.tat * Int128(count)
-        let old = Int128(cell.count)
-        return scaled >= 0 ? (scaled + old - 1) / old : scaled / old
+        if cell.count == count, cell.period == period { return cell.tat }
+        let debt = cell.tat - Int128(now) * Int128(cell.count)  // owed units × old period
+        guard debt > 0 else { return nil }
+        let scaled = debt * period
+        return Int128(now) * Int128(count) + (scaled + cell.period - 1) / cell.period
     }
 
     private static func remaining(_ tat: Int128, _ now: Int128, _ window: Int128, _ period: Int128) -> Int {
