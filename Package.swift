@@ -190,8 +190,11 @@ let package = Package(
             name: "deja",
             dependencies: [
                 "DejaGateway", "DejaSim", "DejaIndex", "DejaEmbedding", "DejaCache", "DejaWire", "DejaProviders", "DejaVerifier", "DejaRouting", "DejaRouterTraining",
+                "DejaHTTPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

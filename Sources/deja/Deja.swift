@@ -9,7 +9,7 @@ struct Deja: AsyncParsableCommand {
         commandName: "deja",
         abstract: "Deja: an OpenAI-compatible LLM gateway with a semantic cache.",
         version: version,
-        subcommands: [Serve.self, EmbedCommand.self, Bench.self, RouterCommand.self],
+        subcommands: [Serve.self, EmbedCommand.self, Bench.self, RouterCommand.self, KeysCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -406,6 +406,34 @@ import Testing
         }
     }
 
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: CLITests.binary.path)))
+    func cliCreatesListsUpdatesAndRevokesKeys() async throws {
+        try await Rig.with { sim, client in
+            let g = try await Rig.start(Rig.configuration(sim.baseURL))
+            defer { Task { await g.shutdown() } }
+            let cli = CLITests()
+            let env = ["ADMIN_API_KEY": Self.adminToken, "DEJA_URL": g.baseURL]
+            let created = try cli.run(["keys", "create", "--tenant", "cli-team", "--model", "gpt-*", "--requests", "100", "--monthly-usd", "5"], environment: env)
+            #expect(created.status == 0, "\(created.output)")
+            let key = try #require(created.output.split(separator: "\n").first { $0.hasPrefix("key:") }.map { String($0.dropFirst(4)).trimmingCharacters(in: .whitespaces) })
+            let id = try #require(created.output.split(separator: "\n").first { $0.hasPrefix("id:") }.map { String($0.dropFirst(3)).trimmingCharacters(in: .whitespaces) })
+            #expect(try await Self.chat(client, g, key: key).status == 200)
+            let listed = try cli.run(["keys", "list"], environment: env)
+            #expect(listed.status == 0)
+            #expect(listed.output.contains(id) && listed.output.contains("cli-team") && !listed.output.contains(String(key.dropFirst(16))))
+            let updated = try cli.run(["keys", "update", id, "--requests", "1"], environment: env)
+            #expect(updated.status == 0, "\(updated.output)")
+            let json = try cli.run(["keys", "list", "--json", "--tenant", "cli-team"], environment: env)
+            #expect(json.output.contains(#""requests_per_window":1"#))
+            #expect(try cli.run(["keys", "revoke", id], environment: env).status == 0)
+            #expect(try await Self.chat(client, g, key: key).status == 401)
+            // A wrong admin token: a non-zero exit naming the refusal.
+            let refused = try cli.run(["keys", "list"], environment: ["ADMIN_API_KEY": "wrong-token-0123456789", "DEJA_URL": g.baseURL])
+            #expect(refused.status != 0)
+            #expect(refused.output.contains("refused"))
+        }
+    }
+
     @Test func logsNeverCarryKeysOrPrompts() async throws {
         let sink = LogSink()
         var logger = Logger(label: "deja-test") { _ in sink }
