@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // System libraries: module maps only.
@@ -116,6 +117,14 @@ let package = Package(
         // The embedded governance store: keys, tenants, monthly spend and the usage ledger in one
         // SQLite file (WAL), through GRDB.
         .target(name: "DejaGovernanceSQLite", dependencies: ["DejaGovernance", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The shared governance store for several instances: the same schema in PostgreSQL,
+        // through postgres-nio, with versioned migrations.
+        .target(
+            name: "DejaGovernancePostgres",
+            dependencies: [
+                "DejaGovernance", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "NIOCore", package: "swift-nio"),
+            ]),
         // Fitting and judging the learned head (`deja router train`, `deja bench router`); not
         // linked into the gateway.
         .target(name: "DejaRouterTraining", dependencies: ["DejaRouting", "DejaWire"]),
@@ -149,7 +158,7 @@ let package = Package(
         .target(
             name: "DejaGateway",
             dependencies: [
-                "DejaHTTPClient", "DejaHTTPServer", "DejaWire", "DejaProviders", "DejaReliability", "DejaRouting", "DejaRemoteEmbedding", "DejaCache", "DejaEmbedding", "DejaIndex", "DejaRedis", "DejaObservability", "DejaVerifier", "DejaGovernance", "DejaGovernanceSQLite",
+                "DejaHTTPClient", "DejaHTTPServer", "DejaWire", "DejaProviders", "DejaReliability", "DejaRouting", "DejaRemoteEmbedding", "DejaCache", "DejaEmbedding", "DejaIndex", "DejaRedis", "DejaObservability", "DejaVerifier", "DejaGovernance", "DejaGovernanceSQLite", "DejaGovernancePostgres",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -202,7 +211,9 @@ let package = Package(
         .testTarget(name: "DejaIndexTests", dependencies: ["DejaIndex", "CDistance"]),
         .testTarget(name: "DejaEmbeddingTests", dependencies: ["DejaEmbedding"]),
         .testTarget(name: "DejaRemoteEmbeddingTests", dependencies: ["DejaRemoteEmbedding", "DejaEmbedding"]),
-        .testTarget(name: "DejaGovernanceTests", dependencies: ["DejaGovernance", "DejaGovernanceSQLite"]),
+        .testTarget(
+            name: "DejaGovernanceTests",
+            dependencies: ["DejaGovernance", "DejaGovernanceSQLite", "DejaGovernancePostgres", "DejaTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "DejaRoutingTests", dependencies: ["DejaRouting", "DejaRouterTraining", "DejaWire", "DejaEmbedding"]),
         .testTarget(name: "DejaVerifierTests", dependencies: ["DejaVerifier", "DejaEmbedding"]),
         .testTarget(

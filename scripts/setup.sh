@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what Deja needs on a fresh Debian or Ubuntu machine, and nothing that is already there:
-# the system BLAS (OpenBLAS + the reference BLAS), hiredis, redis-server (integration tests) and wrk
+# the system BLAS (OpenBLAS + the reference BLAS), hiredis, SQLite, redis-server and postgresql (integration tests) and wrk
 # (load benchmarks). Uses sudo when not run as root. Idempotent: a second run does nothing.
 set -euo pipefail
 
-packages=(libopenblas-dev libblas-dev libhiredis-dev libsqlite3-dev redis-server wrk python3 python3-pip ca-certificates)
+packages=(libopenblas-dev libblas-dev libhiredis-dev libsqlite3-dev redis-server postgresql wrk python3 python3-pip ca-certificates)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -7,6 +7,7 @@ import NIOCore
 import NIOPosix
 import DejaCache
 import DejaGovernance
+import DejaGovernancePostgres
 import DejaGovernanceSQLite
 import DejaEmbedding
 import DejaObservability
@@ -137,6 +138,13 @@ public final class Gateway: Sendable {
             } catch {
                 upstreamClient.shutdown()
                 throw GatewayStartError(message: "governance store \(path): \(error)")
+            }
+        case .postgres(let url):
+            do {
+                store = try PostgresGovernanceStore(url: url, logger: logger)
+            } catch {
+                upstreamClient.shutdown()
+                throw GatewayStartError(message: "governance store (DATABASE_URL): \(error)")
             }
         }
         self.governance = Governance(
@@ -292,12 +300,16 @@ public final class Gateway: Sendable {
             services = try await backgroundServices()
         } catch {
             upstreamClient.shutdown()
+            governance.store.close()
             throw GatewayStartError(message: "governance store: \(error)")
         }
         let group = ServiceGroup(
             configuration: .init(
                 services: [makeApplication(onRunning: onRunning)] + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        defer { upstreamClient.shutdown() }
+        defer {
+            upstreamClient.shutdown()
+            governance.store.close()
+        }
         try await group.run()
     }
 
@@ -308,6 +320,7 @@ public final class Gateway: Sendable {
             services = try await backgroundServices()
         } catch {
             upstreamClient.shutdown()
+            governance.store.close()
             throw GatewayStartError(message: "governance store: \(error)")
         }
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
@@ -352,5 +365,6 @@ public final class RunningGateway: Sendable {
         task.cancel()
         _ = try? await task.value
         gateway.upstreamClient.shutdown()
+        gateway.governance.store.close()
     }
 }

@@ -33,6 +33,12 @@ public protocol GovernanceStore: Sendable {
     func usage(from: Double, to: Double, limit: Int) async throws -> [UsageRecord]
     /// Deletes ledger rows (not rollups) older than `before`; returns how many.
     func pruneUsage(before: Double) async throws -> Int
+    /// Releases connections (a pool's); the store is not used afterwards.
+    func close()
+}
+
+extension GovernanceStore {
+    public func close() {}
 }
 
 extension GovernanceStore {

@@ -169,11 +169,24 @@ import Testing
         }
     }
 
-    @Test func revocationReachesASecondInstanceWithinOneSecond() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("deja-gov-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
+    enum Durable: String, CaseIterable { case sqlite, postgres }
+
+    /// A durable store's settings and what removes it afterwards.
+    static func durable(_ kind: Durable) async throws -> (GovernanceSettings.Store, () -> Void) {
+        switch kind {
+        case .sqlite:
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("deja-gov-\(UUID().uuidString)")
+            return (.sqlite(path: dir.appendingPathComponent("governance.sqlite").path), { try? FileManager.default.removeItem(at: dir) })
+        case .postgres:
+            let server = try await PostgresServer.start()
+            return (.postgres(url: server.url), { server.stop() })
+        }
+    }
+
+    @Test(arguments: Durable.allCases) func revocationReachesASecondInstanceWithinOneSecond(_ kind: Durable) async throws {
+        let (store, cleanup) = try await Self.durable(kind)
+        defer { cleanup() }
         try await Rig.with { sim, client in
-            let store = GovernanceSettings.Store.sqlite(path: dir.appendingPathComponent("governance.sqlite").path)
             var c = Rig.configuration(sim.baseURL, store: store)
             c.governance.revisionPollMs = 250
             let a = try await Rig.start(c)
@@ -342,11 +355,11 @@ import Testing
 
     // MARK: - Durable state and analytics
 
-    @Test func restartKeepsKeysSpendAndLimits() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("deja-gov-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(arguments: Durable.allCases) func restartKeepsKeysSpendAndLimits(_ kind: Durable) async throws {
+        let (store, cleanup) = try await Self.durable(kind)
+        defer { cleanup() }
         try await Rig.with { sim, client in
-            let c = Rig.configuration(sim.baseURL, store: .sqlite(path: dir.appendingPathComponent("governance.sqlite").path))
+            let c = Rig.configuration(sim.baseURL, store: store)
             let first = try await Rig.start(c)
             let (id, key) = try await Self.createKey(client, first, #"{"tenant":"durable","limits":{"monthly_tokens":100000,"requests_per_window":50}}"#)
             #expect(try await Self.chat(client, first, key: key).status == 200)

@@ -1,20 +1,32 @@
 import DejaGovernance
+import DejaGovernancePostgres
 import DejaGovernanceSQLite
+import DejaTestSupport
 import Foundation
+import Logging
 import Testing
 
 /// The store contract, run against every store: what one writes, the same one (or a reopened
 /// one) reads back, and analytics from rollups plus edge rows equal a brute-force sum.
 @Suite struct GovernanceStoreTests {
-    enum Kind: String, CaseIterable { case memory, sqlite }
+    enum Kind: String, CaseIterable { case memory, sqlite, postgres }
 
-    static func make(_ kind: Kind) throws -> (any GovernanceStore, cleanup: () -> Void) {
+    static func make(_ kind: Kind) async throws -> (any GovernanceStore, cleanup: () -> Void) {
         switch kind {
         case .memory:
             return (InMemoryGovernanceStore(), {})
         case .sqlite:
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("deja-store-\(UUID().uuidString)")
             return (try SQLiteGovernanceStore(path: dir.appendingPathComponent("g.sqlite").path), { try? FileManager.default.removeItem(at: dir) })
+        case .postgres:
+            let server = try await PostgresServer.start()
+            var logger = Logger(label: "deja-test")
+            logger.logLevel = .critical
+            let store = try PostgresGovernanceStore(url: server.url, logger: logger)
+            return (store, {
+                store.shutdown()
+                server.stop()
+            })
         }
     }
 
@@ -27,7 +39,7 @@ import Testing
     }
 
     @Test(arguments: Kind.allCases) func keysAndTenantsRoundTripAndBumpTheRevision(_ kind: Kind) async throws {
-        let (store, cleanup) = try Self.make(kind)
+        let (store, cleanup) = try await Self.make(kind)
         defer { cleanup() }
         try await store.migrate()
         try await store.migrate()
@@ -53,7 +65,7 @@ import Testing
     }
 
     @Test(arguments: Kind.allCases) func spendSumsPerScopeAndMonth(_ kind: Kind) async throws {
-        let (store, cleanup) = try Self.make(kind)
+        let (store, cleanup) = try await Self.make(kind)
         defer { cleanup() }
         try await store.migrate()
         let dec = BudgetMonth(year: 2026, month: 12), jan = BudgetMonth(year: 2027, month: 1)
@@ -81,7 +93,7 @@ import Testing
     }
 
     @Test(arguments: Kind.allCases) func analyticsEqualsABruteForceSum(_ kind: Kind) async throws {
-        let (store, cleanup) = try Self.make(kind)
+        let (store, cleanup) = try await Self.make(kind)
         defer { cleanup() }
         try await store.migrate()
         let start = 1_798_000_000.0
@@ -112,6 +124,37 @@ import Testing
         let pruned = try await store.pruneUsage(before: start + 3600)
         #expect(pruned == all.filter { $0.time < start + 3600 }.count)
         #expect(try await store.usage(from: 0, to: start + 3600, limit: 10).isEmpty)
+    }
+
+    @Test func postgresStateSurvivesReconnectingAndConcurrentMigrations() async throws {
+        let server = try await PostgresServer.start()
+        defer { server.stop() }
+        var logger = Logger(label: "deja-test")
+        logger.logLevel = .critical
+        let key = Self.key("eeeeeeeeeeee")
+        do {
+            // Three instances starting together migrate once.
+            let stores = try (0..<3).map { _ in try PostgresGovernanceStore(url: server.url, logger: logger) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for s in stores { group.addTask { try await s.migrate() } }
+                try await group.waitForAll()
+            }
+            try await stores[0].insertKey(key)
+            // Concurrent spend from three instances adds up.
+            let month = BudgetMonth(year: 2026, month: 12)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for s in stores {
+                    group.addTask { for _ in 0..<20 { try await s.addSpend([SpendDelta(scope: "global", month: month, usd: 0.5, tokens: 3, savedUSD: 0)]) } }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await stores[1].spend(in: month)["global"] == SpendTotals(usd: 30, tokens: 180, savedUSD: 0))
+            for s in stores { s.shutdown() }
+        }
+        let again = try PostgresGovernanceStore(url: server.url, logger: logger)
+        defer { again.shutdown() }
+        try await again.migrate()
+        #expect(try await again.keys() == [key])
     }
 
     @Test func sqliteStateSurvivesReopening() async throws {

@@ -24,7 +24,7 @@ public struct ConfigurationLoader: Sendable {
         "OLLAMA_URL", "DEFAULT_PROVIDER", "LOG_LEVEL", "REQUEST_TIMEOUT_MS", "MAX_BODY_BYTES", "REDIS_URL", "REDIS_HMAC_KEY", "IDEMPOTENCY_TTL_MS",
         "ADMIN_TOKEN", "ADMIN_API_KEY", "ALLOW_UNAUTHENTICATED", "PROTECT_METRICS", "MAX_CONNECTIONS", "DEJA_MODEL_DIR",
         "DATA_DIR", "GOVERNANCE_STORE", "RATE_LIMIT_MAX", "RATE_LIMIT_WINDOW_MS", "GLOBAL_MONTHLY_USD_BUDGET", "GLOBAL_MONTHLY_TOKEN_BUDGET",
-        "REDACT_PROMPTS", "USAGE_RETENTION_DAYS",
+        "REDACT_PROMPTS", "USAGE_RETENTION_DAYS", "DATABASE_URL",
     ]
 
     /// Built-in providers: enabled as soon as their key (or, for Ollama, URL) is configured.
@@ -42,7 +42,7 @@ public struct ConfigurationLoader: Sendable {
         "allow_unauthenticated", "protect_metrics", "local_embeddings", "reliability", "routing", "governance",
     ]
     static let governanceKeys = [
-        "store", "data_dir", "sqlite_path", "rate_limit_max", "rate_limit_window_ms", "models", "global_monthly_usd_budget",
+        "store", "data_dir", "sqlite_path", "database_url", "rate_limit_max", "rate_limit_window_ms", "models", "global_monthly_usd_budget",
         "global_monthly_token_budget", "global_alert_at", "redact_prompts", "usage_retention_days", "revision_poll_ms", "ledger_flush_ms",
         "assumed_max_output_tokens",
     ]
@@ -200,6 +200,7 @@ public struct ConfigurationLoader: Sendable {
             case "store": g.store = try string(v, path)
             case "data_dir": g.dataDir = try string(v, path)
             case "sqlite_path": g.sqlitePath = try string(v, path)
+            case "database_url": g.databaseURL = try string(v, path)
             case "rate_limit_max": g.rateLimitMax = try Self.nonNegativeInt(try scalar(v, path), key: path)
             case "rate_limit_window_ms": g.rateLimitWindowMs = try Self.bounded(try Self.positiveInt(try scalar(v, path), key: path), 1...86_400_000, key: path)
             case "global_monthly_usd_budget": g.globalUSD = try Self.nonNegativeDouble(try scalar(v, path), key: path)
@@ -685,11 +686,19 @@ public struct ConfigurationLoader: Sendable {
     static func governance(_ file: FileGovernance, _ env: (String) -> String?) throws -> GovernanceSettings {
         var g = GovernanceSettings()
         let dataDir = env("DATA_DIR") ?? file.dataDir ?? "data"
-        let storeName = (env("GOVERNANCE_STORE") ?? file.store ?? "sqlite").lowercased()
+        let databaseURL = env("DATABASE_URL") ?? file.databaseURL
+        // A database URL selects PostgreSQL unless a store is named.
+        let storeName = (env("GOVERNANCE_STORE") ?? file.store ?? (databaseURL != nil ? "postgres" : "sqlite")).lowercased()
         switch storeName {
         case "sqlite": g.store = .sqlite(path: file.sqlitePath ?? (dataDir.hasSuffix("/") ? dataDir : dataDir + "/") + "governance.sqlite")
         case "memory": g.store = .memory
-        default: throw ConfigurationError("\(env("GOVERNANCE_STORE") != nil ? "GOVERNANCE_STORE" : "governance.store"): expected sqlite or memory, got '\(storeName)'")
+        case "postgres", "postgresql":
+            guard let databaseURL, let scheme = URL(string: databaseURL)?.scheme, ["postgres", "postgresql"].contains(scheme) else {
+                throw ConfigurationError("DATABASE_URL: the postgres store needs a URL like postgres://user:password@host:5432/database")
+            }
+            g.store = .postgres(url: databaseURL)
+        default:
+            throw ConfigurationError("\(env("GOVERNANCE_STORE") != nil ? "GOVERNANCE_STORE" : "governance.store"): expected sqlite, postgres or memory, got '\(storeName)'")
         }
         let max = try env("RATE_LIMIT_MAX").map { try nonNegativeInt($0, key: "RATE_LIMIT_MAX") } ?? file.rateLimitMax ?? 100
         let window = try env("RATE_LIMIT_WINDOW_MS").map { try bounded(try positiveInt($0, key: "RATE_LIMIT_WINDOW_MS"), 1...86_400_000, key: "RATE_LIMIT_WINDOW_MS") }
@@ -828,6 +837,7 @@ struct FileGovernance {
     var store: String?
     var dataDir: String?
     var sqlitePath: String?
+    var databaseURL: String?
     var rateLimitMax: Int?
     var rateLimitWindowMs: Int?
     var models: [(String, GovernanceLimits)] = []

@@ -9,6 +9,8 @@ public struct GovernanceSettings: Sendable {
         case memory
         /// One SQLite file (the embedded default: `<data_dir>/governance.sqlite`).
         case sqlite(path: String)
+        /// PostgreSQL shared by several instances (`DATABASE_URL`).
+        case postgres(url: String)
     }
 
     /// Default: memory. The loader's default (what `deja serve` runs) is SQLite under `data_dir`.

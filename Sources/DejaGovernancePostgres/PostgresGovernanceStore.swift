@@ -1,0 +1,369 @@
+public import DejaGovernance
+import Foundation
+public import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+
+/// The governance store several instances share: PostgreSQL through postgres-nio's pooled
+/// client. The same tables as the SQLite store; migrations are versioned and taken under an
+/// advisory lock, so instances starting together migrate once. Counters that instances update at
+/// once (spend, hourly rollups) are summed by the server (`ON CONFLICT … DO UPDATE SET x = x +
+/// excluded.x`, histograms element by element), never read and written back.
+public final class PostgresGovernanceStore: GovernanceStore {
+    private let client: PostgresClient
+    private let runner: Task<Void, Never>
+    private let logger: Logger
+
+    /// Connects to `url` (`postgres://user:password@host:port/database`); the pool runs until
+    /// `shutdown()`.
+    public init(url: String, logger: Logger) throws {
+        guard let c = URLComponents(string: url), let scheme = c.scheme, ["postgres", "postgresql"].contains(scheme.lowercased()), let host = c.host,
+            !host.isEmpty
+        else {
+            throw GovernanceStoreError.corrupt("DATABASE_URL must look like postgres://user:password@host:5432/database")
+        }
+        let database = c.path.hasPrefix("/") ? String(c.path.dropFirst()) : c.path
+        let tls: PostgresClient.Configuration.TLS
+        switch c.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "disable" {
+        case "disable": tls = .disable
+        case "require", "verify-full", "verify-ca": tls = .require(.makeClientConfiguration())
+        default: tls = .prefer(.makeClientConfiguration())
+        }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: c.port ?? 5432, username: c.user ?? "postgres", password: c.password, database: database.isEmpty ? nil : database, tls: tls)
+        configuration.options.maximumConnections = 8
+        configuration.options.connectTimeout = .seconds(5)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.logger = logger
+        self.runner = Task { await client.run() }
+    }
+
+    /// Closes the pool.
+    public func shutdown() {
+        runner.cancel()
+    }
+
+    public func close() { shutdown() }
+
+    deinit { runner.cancel() }
+
+    /// A transaction whose own errors (a duplicate key) reach the caller as they were thrown.
+    private func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> sending Result) async throws -> Result {
+        do {
+            return try await client.withTransaction(logger: logger) { try await body($0) }
+        } catch let error as PostgresTransactionError {
+            if let own = error.closureError as? GovernanceStoreError { throw own }
+            throw error
+        }
+    }
+
+    // MARK: - Schema
+
+    static let migrations: [(Int, [String])] = [
+        (
+            1,
+            [
+                "CREATE TABLE deja_meta (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+                "INSERT INTO deja_meta (name, value) VALUES ('revision', 0)",
+                """
+                CREATE TABLE deja_tenants (name TEXT PRIMARY KEY, limits TEXT NOT NULL, cache_scope TEXT, store_prompts BOOLEAN NOT NULL,
+                    metadata TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL)
+                """,
+                """
+                CREATE TABLE deja_api_keys (id TEXT PRIMARY KEY, name TEXT NOT NULL, tenant TEXT NOT NULL, salt BYTEA NOT NULL, hash BYTEA NOT NULL,
+                    display TEXT NOT NULL, allowed_models TEXT NOT NULL, limits TEXT NOT NULL, expires_at DOUBLE PRECISION, metadata TEXT NOT NULL,
+                    created_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL, revoked_at DOUBLE PRECISION)
+                """,
+                "CREATE INDEX deja_api_keys_tenant ON deja_api_keys (tenant)",
+                """
+                CREATE TABLE deja_spend (scope TEXT NOT NULL, month TEXT NOT NULL, usd DOUBLE PRECISION NOT NULL, tokens BIGINT NOT NULL,
+                    saved_usd DOUBLE PRECISION NOT NULL, PRIMARY KEY (scope, month))
+                """,
+                """
+                CREATE TABLE deja_usage (id BIGSERIAL PRIMARY KEY, time DOUBLE PRECISION NOT NULL, request_id TEXT NOT NULL, key_id TEXT, tenant TEXT,
+                    requested_model TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL, input_tokens BIGINT NOT NULL, output_tokens BIGINT NOT NULL,
+                    cached_tokens BIGINT NOT NULL, cost_usd DOUBLE PRECISION NOT NULL, saved_usd DOUBLE PRECISION NOT NULL,
+                    routing_saved_usd DOUBLE PRECISION NOT NULL, latency_ms DOUBLE PRECISION NOT NULL, ttft_ms DOUBLE PRECISION,
+                    cache_status TEXT NOT NULL, routing_strategy TEXT, retries BIGINT NOT NULL, fallback BOOLEAN NOT NULL, status BIGINT NOT NULL, prompt TEXT)
+                """,
+                "CREATE INDEX deja_usage_time ON deja_usage (time)",
+                """
+                CREATE TABLE deja_usage_hourly (hour BIGINT NOT NULL, key_id TEXT NOT NULL, tenant TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL,
+                    requests BIGINT NOT NULL, errors BIGINT NOT NULL, cache_hits BIGINT NOT NULL, input_tokens BIGINT NOT NULL, output_tokens BIGINT NOT NULL,
+                    cached_tokens BIGINT NOT NULL, cost_usd DOUBLE PRECISION NOT NULL, saved_usd DOUBLE PRECISION NOT NULL,
+                    routing_saved_usd DOUBLE PRECISION NOT NULL, latency BIGINT[] NOT NULL, ttft BIGINT[] NOT NULL,
+                    PRIMARY KEY (hour, key_id, tenant, model, provider))
+                """,
+            ]
+        )
+    ]
+
+    public func migrate() async throws {
+        try await transaction { c in
+            // One migrator at a time across instances.
+            try await c.query("SELECT pg_advisory_xact_lock(7311562)", logger: logger)
+            try await c.query("CREATE TABLE IF NOT EXISTS deja_schema_migrations (version BIGINT PRIMARY KEY)", logger: logger)
+            var applied = Set<Int>()
+            for try await v in try await c.query("SELECT version FROM deja_schema_migrations", logger: logger).decode(Int.self) { applied.insert(v) }
+            for (version, statements) in Self.migrations where !applied.contains(version) {
+                for sql in statements { try await c.query(PostgresQuery(unsafeSQL: sql), logger: logger) }
+                try await c.query("INSERT INTO deja_schema_migrations (version) VALUES (\(version))", logger: logger)
+            }
+        }
+    }
+
+    // MARK: - Tenants and keys
+
+    public func upsertTenant(_ t: Tenant) async throws {
+        let limits = try Coding.json(t.limits), metadata = try Coding.json(t.metadata)
+        try await transaction { c in
+            try await c.query(
+                """
+                INSERT INTO deja_tenants (name, limits, cache_scope, store_prompts, metadata, created_at, updated_at)
+                VALUES (\(t.name), \(limits), \(t.cacheScope), \(t.storePrompts), \(metadata), \(t.createdAt), \(t.updatedAt))
+                ON CONFLICT (name) DO UPDATE SET limits = excluded.limits, cache_scope = excluded.cache_scope,
+                    store_prompts = excluded.store_prompts, metadata = excluded.metadata, updated_at = excluded.updated_at
+                """, logger: logger)
+            try await Self.bump(c, logger)
+        }
+    }
+
+    public func deleteTenant(named name: String) async throws -> Bool {
+        try await transaction { c in
+            var deleted = false
+            for try await _ in try await c.query("DELETE FROM deja_tenants WHERE name = \(name) RETURNING name", logger: logger) { deleted = true }
+            if deleted { try await Self.bump(c, logger) }
+            return deleted
+        }
+    }
+
+    public func tenants() async throws -> [Tenant] {
+        var out: [Tenant] = []
+        for try await row in try await client.query("SELECT name, limits, cache_scope, store_prompts, metadata, created_at, updated_at FROM deja_tenants ORDER BY name", logger: logger) {
+            let r = row.makeRandomAccess()
+            out.append(Tenant(
+                name: try r["name"].decode(String.self), limits: try Coding.decode(try r["limits"].decode(String.self)),
+                cacheScope: try r["cache_scope"].decode(String?.self), storePrompts: try r["store_prompts"].decode(Bool.self),
+                metadata: try Coding.decode(try r["metadata"].decode(String.self)), createdAt: try r["created_at"].decode(Double.self),
+                updatedAt: try r["updated_at"].decode(Double.self)))
+        }
+        return out
+    }
+
+    public func insertKey(_ key: APIKey) async throws {
+        let (allowed, limits, metadata) = (try Coding.json(key.allowedModels), try Coding.json(key.limits), try Coding.json(key.metadata))
+        try await transaction { c in
+            var inserted = false
+            for try await _ in try await c.query(
+                """
+                INSERT INTO deja_api_keys (id, name, tenant, salt, hash, display, allowed_models, limits, expires_at, metadata, created_at, updated_at, revoked_at)
+                VALUES (\(key.id), \(key.name), \(key.tenant), \(ByteBuffer(bytes: key.salt)), \(ByteBuffer(bytes: key.hash)), \(key.display), \(allowed),
+                    \(limits), \(key.expiresAt), \(metadata), \(key.createdAt), \(key.updatedAt), \(key.revokedAt))
+                ON CONFLICT (id) DO NOTHING RETURNING id
+                """, logger: logger)
+            {
+                inserted = true
+            }
+            guard inserted else { throw GovernanceStoreError.duplicate("key \(key.id)") }
+            try await Self.bump(c, logger)
+        }
+    }
+
+    public func updateKey(_ key: APIKey) async throws -> Bool {
+        let (allowed, limits, metadata) = (try Coding.json(key.allowedModels), try Coding.json(key.limits), try Coding.json(key.metadata))
+        return try await transaction { c in
+            var updated = false
+            for try await _ in try await c.query(
+                """
+                UPDATE deja_api_keys SET name = \(key.name), tenant = \(key.tenant), salt = \(ByteBuffer(bytes: key.salt)), hash = \(ByteBuffer(bytes: key.hash)),
+                    display = \(key.display), allowed_models = \(allowed), limits = \(limits), expires_at = \(key.expiresAt), metadata = \(metadata),
+                    created_at = \(key.createdAt), updated_at = \(key.updatedAt), revoked_at = \(key.revokedAt)
+                WHERE id = \(key.id) RETURNING id
+                """, logger: logger)
+            {
+                updated = true
+            }
+            if updated { try await Self.bump(c, logger) }
+            return updated
+        }
+    }
+
+    public func keys() async throws -> [APIKey] {
+        var out: [APIKey] = []
+        let rows = try await client.query(
+            """
+            SELECT id, name, tenant, salt, hash, display, allowed_models, limits, expires_at, metadata, created_at, updated_at, revoked_at
+            FROM deja_api_keys ORDER BY created_at, id
+            """, logger: logger)
+        for try await row in rows {
+            let r = row.makeRandomAccess()
+            out.append(APIKey(
+                id: try r["id"].decode(String.self), name: try r["name"].decode(String.self), tenant: try r["tenant"].decode(String.self),
+                salt: Array(buffer: try r["salt"].decode(ByteBuffer.self)), hash: Array(buffer: try r["hash"].decode(ByteBuffer.self)),
+                display: try r["display"].decode(String.self), allowedModels: try Coding.decode(try r["allowed_models"].decode(String.self)),
+                limits: try Coding.decode(try r["limits"].decode(String.self)), expiresAt: try r["expires_at"].decode(Double?.self),
+                metadata: try Coding.decode(try r["metadata"].decode(String.self)), createdAt: try r["created_at"].decode(Double.self),
+                updatedAt: try r["updated_at"].decode(Double.self), revokedAt: try r["revoked_at"].decode(Double?.self)))
+        }
+        return out
+    }
+
+    public func revision() async throws -> Int64 {
+        for try await v in try await client.query("SELECT value FROM deja_meta WHERE name = 'revision'", logger: logger).decode(Int64.self) { return v }
+        return 0
+    }
+
+    private static func bump(_ c: PostgresConnection, _ logger: Logger) async throws {
+        try await c.query("UPDATE deja_meta SET value = value + 1 WHERE name = 'revision'", logger: logger)
+    }
+
+    // MARK: - Spend
+
+    public func addSpend(_ deltas: [SpendDelta]) async throws {
+        guard !deltas.isEmpty else { return }
+        try await transaction { c in
+            for d in deltas {
+                try await c.query(
+                    """
+                    INSERT INTO deja_spend (scope, month, usd, tokens, saved_usd) VALUES (\(d.scope), \(d.month.description), \(d.usd), \(d.tokens), \(d.savedUSD))
+                    ON CONFLICT (scope, month) DO UPDATE SET usd = deja_spend.usd + excluded.usd, tokens = deja_spend.tokens + excluded.tokens,
+                        saved_usd = deja_spend.saved_usd + excluded.saved_usd
+                    """, logger: logger)
+            }
+        }
+    }
+
+    public func spend(in month: BudgetMonth) async throws -> [String: SpendTotals] {
+        var out: [String: SpendTotals] = [:]
+        let rows = try await client.query("SELECT scope, usd, tokens, saved_usd FROM deja_spend WHERE month = \(month.description)", logger: logger)
+        for try await (scope, usd, tokens, saved) in rows.decode((String, Double, Int, Double).self) {
+            out[scope] = SpendTotals(usd: usd, tokens: tokens, savedUSD: saved)
+        }
+        return out
+    }
+
+    // MARK: - Usage ledger
+
+    public func appendUsage(_ records: [UsageRecord]) async throws {
+        guard !records.isEmpty else { return }
+        let rollups = UsageRollup.summarize(records)
+        try await transaction { c in
+            for chunk in stride(from: 0, to: records.count, by: 5_000) {
+                let rs = records[chunk..<min(chunk + 5_000, records.count)]
+                // One statement per chunk: column arrays, unnested by the server. Absent values
+                // travel as sentinels ('' and -1) and become NULL.
+                try await c.query(
+                    """
+                    INSERT INTO deja_usage (time, request_id, key_id, tenant, requested_model, model, provider, input_tokens, output_tokens, cached_tokens,
+                        cost_usd, saved_usd, routing_saved_usd, latency_ms, ttft_ms, cache_status, routing_strategy, retries, fallback, status, prompt)
+                    SELECT t, rid, NULLIF(k, ''), NULLIF(ten, ''), rm, m, p, i, o, ca, cost, saved, rsaved, lat, NULLIF(ttft, -1), cs, NULLIF(rs, ''), re, fb, st, NULLIF(pr, '')
+                    FROM unnest(\(rs.map(\.time)), \(rs.map(\.requestID)), \(rs.map { $0.keyID ?? "" }), \(rs.map { $0.tenant ?? "" }),
+                        \(rs.map(\.requestedModel)), \(rs.map(\.model)), \(rs.map(\.provider)), \(rs.map(\.inputTokens)), \(rs.map(\.outputTokens)),
+                        \(rs.map(\.cachedTokens)), \(rs.map(\.costUSD)), \(rs.map(\.savedUSD)), \(rs.map(\.routingSavedUSD)), \(rs.map(\.latencyMs)),
+                        \(rs.map { $0.ttftMs ?? -1 }), \(rs.map(\.cacheStatus)), \(rs.map { $0.routingStrategy ?? "" }), \(rs.map(\.retries)),
+                        \(rs.map(\.fallback)), \(rs.map(\.status)), \(rs.map { $0.prompt ?? "" }))
+                        AS u(t, rid, k, ten, rm, m, p, i, o, ca, cost, saved, rsaved, lat, ttft, cs, rs, re, fb, st, pr)
+                    """, logger: logger)
+            }
+            for r in rollups {
+                let t = r.totals
+                try await c.query(
+                    """
+                    INSERT INTO deja_usage_hourly (hour, key_id, tenant, model, provider, requests, errors, cache_hits, input_tokens, output_tokens,
+                        cached_tokens, cost_usd, saved_usd, routing_saved_usd, latency, ttft)
+                    VALUES (\(r.hour), \(r.keyID), \(r.tenant), \(r.model), \(r.provider), \(t.requests), \(t.errors), \(t.cacheHits), \(t.inputTokens),
+                        \(t.outputTokens), \(t.cachedTokens), \(t.costUSD), \(t.savedUSD), \(t.routingSavedUSD), \(t.latency.counts), \(t.ttft.counts))
+                    ON CONFLICT (hour, key_id, tenant, model, provider) DO UPDATE SET
+                        requests = deja_usage_hourly.requests + excluded.requests, errors = deja_usage_hourly.errors + excluded.errors,
+                        cache_hits = deja_usage_hourly.cache_hits + excluded.cache_hits,
+                        input_tokens = deja_usage_hourly.input_tokens + excluded.input_tokens,
+                        output_tokens = deja_usage_hourly.output_tokens + excluded.output_tokens,
+                        cached_tokens = deja_usage_hourly.cached_tokens + excluded.cached_tokens,
+                        cost_usd = deja_usage_hourly.cost_usd + excluded.cost_usd, saved_usd = deja_usage_hourly.saved_usd + excluded.saved_usd,
+                        routing_saved_usd = deja_usage_hourly.routing_saved_usd + excluded.routing_saved_usd,
+                        latency = ARRAY(SELECT a + b FROM unnest(deja_usage_hourly.latency, excluded.latency) AS h(a, b)),
+                        ttft = ARRAY(SELECT a + b FROM unnest(deja_usage_hourly.ttft, excluded.ttft) AS h(a, b))
+                    """, logger: logger)
+            }
+        }
+    }
+
+    public func usageRollups(fromHour: Int64, toHour: Int64) async throws -> [UsageRollup] {
+        var out: [UsageRollup] = []
+        let rows = try await client.query(
+            """
+            SELECT hour, key_id, tenant, model, provider, requests, errors, cache_hits, input_tokens, output_tokens, cached_tokens, cost_usd, saved_usd,
+                routing_saved_usd, latency, ttft
+            FROM deja_usage_hourly WHERE hour >= \(fromHour) AND hour < \(toHour)
+            """, logger: logger)
+        for try await row in rows {
+            let r = row.makeRandomAccess()
+            var t = UsageTotals()
+            t.requests = try r["requests"].decode(Int64.self)
+            t.errors = try r["errors"].decode(Int64.self)
+            t.cacheHits = try r["cache_hits"].decode(Int64.self)
+            t.inputTokens = try r["input_tokens"].decode(Int64.self)
+            t.outputTokens = try r["output_tokens"].decode(Int64.self)
+            t.cachedTokens = try r["cached_tokens"].decode(Int64.self)
+            t.costUSD = try r["cost_usd"].decode(Double.self)
+            t.savedUSD = try r["saved_usd"].decode(Double.self)
+            t.routingSavedUSD = try r["routing_saved_usd"].decode(Double.self)
+            guard let latency = LatencyHistogram(counts: try r["latency"].decode([Int64].self)), let ttft = LatencyHistogram(counts: try r["ttft"].decode([Int64].self)) else {
+                throw GovernanceStoreError.corrupt("a rollup histogram of the wrong length")
+            }
+            t.latency = latency
+            t.ttft = ttft
+            out.append(UsageRollup(
+                hour: try r["hour"].decode(Int64.self), keyID: try r["key_id"].decode(String.self), tenant: try r["tenant"].decode(String.self),
+                model: try r["model"].decode(String.self), provider: try r["provider"].decode(String.self), totals: t))
+        }
+        return out
+    }
+
+    public func usage(from: Double, to: Double, limit: Int) async throws -> [UsageRecord] {
+        var out: [UsageRecord] = []
+        let rows = try await client.query(
+            """
+            SELECT time, request_id, key_id, tenant, requested_model, model, provider, input_tokens, output_tokens, cached_tokens, cost_usd, saved_usd,
+                routing_saved_usd, latency_ms, ttft_ms, cache_status, routing_strategy, retries, fallback, status, prompt
+            FROM deja_usage WHERE time >= \(from) AND time < \(to) ORDER BY time LIMIT \(limit)
+            """, logger: logger)
+        for try await row in rows {
+            let r = row.makeRandomAccess()
+            out.append(UsageRecord(
+                time: try r["time"].decode(Double.self), requestID: try r["request_id"].decode(String.self), keyID: try r["key_id"].decode(String?.self),
+                tenant: try r["tenant"].decode(String?.self), requestedModel: try r["requested_model"].decode(String.self),
+                model: try r["model"].decode(String.self), provider: try r["provider"].decode(String.self), inputTokens: try r["input_tokens"].decode(Int.self),
+                outputTokens: try r["output_tokens"].decode(Int.self), cachedTokens: try r["cached_tokens"].decode(Int.self),
+                costUSD: try r["cost_usd"].decode(Double.self), savedUSD: try r["saved_usd"].decode(Double.self),
+                routingSavedUSD: try r["routing_saved_usd"].decode(Double.self), latencyMs: try r["latency_ms"].decode(Double.self),
+                ttftMs: try r["ttft_ms"].decode(Double?.self), cacheStatus: try r["cache_status"].decode(String.self),
+                routingStrategy: try r["routing_strategy"].decode(String?.self), retries: try r["retries"].decode(Int.self),
+                fallback: try r["fallback"].decode(Bool.self), status: try r["status"].decode(Int.self), prompt: try r["prompt"].decode(String?.self)))
+        }
+        return out
+    }
+
+    public func pruneUsage(before: Double) async throws -> Int {
+        var n = 0
+        for try await c in try await client.query("WITH d AS (DELETE FROM deja_usage WHERE time < \(before) RETURNING 1) SELECT count(*) FROM d", logger: logger).decode(Int.self) {
+            n = c
+        }
+        return n
+    }
+}
+
+/// JSON columns.
+enum Coding {
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ text: String) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(text.utf8))
+    }
+}
