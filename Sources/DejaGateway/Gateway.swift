@@ -147,9 +147,19 @@ public final class Gateway: Sendable {
                 throw GatewayStartError(message: "governance store (DATABASE_URL): \(error)")
             }
         }
+        var counters: RedisCounters?
+        if let url = configuration.cacheSettings.redisURL {
+            do {
+                counters = RedisCounters(configuration: try RedisConfiguration(url: url), logger: logger)
+            } catch {
+                upstreamClient.shutdown()
+                store.close()
+                throw error
+            }
+        }
         self.governance = Governance(
             settings: governanceSettings, store: store, staticTenants: Set(configuration.tenants.map(\.tenant)), clock: reliabilityClock, metrics: metrics,
-            logger: logger)
+            logger: logger, shared: counters)
     }
 
     /// Routes and their methods (also used to answer 405 for a wrong method).
@@ -204,7 +214,8 @@ public final class Gateway: Sendable {
             maxBodyBytes: configuration.maxBodyBytes, local: localEmbedder, limits: configuration.localEmbeddings,
             encoderShare: encoderShare)
         let info = InfoHandlers(
-            registry: registry, routing: routing, health: executor.health, breakers: executor.breakers, statistics: executor.statistics, demo: configuration.demo, admin: admin)
+            registry: registry, routing: routing, health: executor.health, breakers: executor.breakers, statistics: executor.statistics, demo: configuration.demo, admin: admin,
+            governance: governance)
         let v1 = router.group("/v1").add(middleware: ClientAuthenticationMiddleware(keyring: keyring, family: .openAI, governance: governance))
         v1.post("/chat/completions") { try await chat.handle($0, context: $1) }
         v1.post("/embeddings") { try await embeddings.handle($0, context: $1) }
@@ -300,7 +311,7 @@ public final class Gateway: Sendable {
             services = try await backgroundServices()
         } catch {
             upstreamClient.shutdown()
-            governance.store.close()
+            governance.close()
             throw GatewayStartError(message: "governance store: \(error)")
         }
         let group = ServiceGroup(
@@ -308,7 +319,7 @@ public final class Gateway: Sendable {
                 services: [makeApplication(onRunning: onRunning)] + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         defer {
             upstreamClient.shutdown()
-            governance.store.close()
+            governance.close()
         }
         try await group.run()
     }
@@ -320,7 +331,7 @@ public final class Gateway: Sendable {
             services = try await backgroundServices()
         } catch {
             upstreamClient.shutdown()
-            governance.store.close()
+            governance.close()
             throw GatewayStartError(message: "governance store: \(error)")
         }
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
@@ -365,6 +376,6 @@ public final class RunningGateway: Sendable {
         task.cancel()
         _ = try? await task.value
         gateway.upstreamClient.shutdown()
-        gateway.governance.store.close()
+        gateway.governance.close()
     }
 }

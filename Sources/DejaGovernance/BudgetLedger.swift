@@ -101,6 +101,8 @@ public final class BudgetLedger: Sendable {
         public var reservedTokens: Int = 0
         public var savedUSD: Double = 0
         public var alerted = false
+
+        public init() {}
     }
 
     private struct State {
@@ -145,8 +147,22 @@ public final class BudgetLedger: Sendable {
     /// The limits of `scope`, if any.
     public func limits(for scope: String) -> BudgetLimits? { limits.withLock { $0[scope] } }
 
-    /// Reserves `charge` in every scope (all or none) for the month of `unixSeconds`.
-    public func reserve(_ charge: BudgetCharge, scopes: [String], unixSeconds: Double) throws(Refusal) -> Reservation {
+    /// Adds spend that was reserved elsewhere (in Redis, shared by instances), so that this
+    /// ledger keeps the instance's view of the month.
+    public func record(_ actual: BudgetCharge, scopes: [String], unixSeconds: Double) {
+        let month = BudgetMonth(unixSeconds: unixSeconds)
+        let current = state.withLock { s in
+            Self.roll(&s, to: month)
+            return s.month ?? month
+        }
+        // A reservation of nothing, settled: the spend counts and the alert fires as usual.
+        settle(Reservation(id: 0, month: current, scopes: scopes, charge: BudgetCharge(usd: 0, tokens: 0)), actual: actual)
+    }
+
+    /// Reserves `charge` in every scope (all or none) for the month of `unixSeconds`. With
+    /// `limitShare` below 1 each limit counts as that share of itself (an instance's part of a
+    /// limit it shares with others while it cannot reach them).
+    public func reserve(_ charge: BudgetCharge, scopes: [String], unixSeconds: Double, limitShare: Double = 1) throws(Refusal) -> Reservation {
         let month = BudgetMonth(unixSeconds: unixSeconds)
         let limits = self.limits.withLock { table in scopes.map { table[$0] } }
         let result: Result<Reservation, Refusal> = state.withLock { s in
@@ -156,10 +172,10 @@ public final class BudgetLedger: Sendable {
             for (scope, limit) in zip(scopes, limits) {
                 guard let limit else { continue }
                 let u = s.usage[scope] ?? Usage()
-                if let usd = limit.usd, u.spentUSD + u.reservedUSD >= usd {
+                if let usd = limit.usd.map({ $0 * limitShare }), u.spentUSD + u.reservedUSD >= usd {
                     return .failure(Refusal(scope: scope, dimension: "usd", resetsAtUnixSeconds: month.nextMonthStartUnixSeconds))
                 }
-                if let tokens = limit.tokens, u.spentTokens + u.reservedTokens >= tokens {
+                if let tokens = limit.tokens.map({ Double($0) * limitShare }), Double(u.spentTokens + u.reservedTokens) >= tokens {
                     return .failure(Refusal(scope: scope, dimension: "tokens", resetsAtUnixSeconds: month.nextMonthStartUnixSeconds))
                 }
             }

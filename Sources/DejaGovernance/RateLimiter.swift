@@ -28,6 +28,14 @@ public struct RateDecision: Sendable, Equatable {
     /// When refused: how long until this request would be admitted; nil when it never can be
     /// (it costs more than the whole limit).
     public var retryAfter: Duration?
+
+    public init(allowed: Bool, limit: Int, remaining: Int, reset: Duration, retryAfter: Duration?) {
+        self.allowed = allowed
+        self.limit = limit
+        self.remaining = remaining
+        self.reset = reset
+        self.retryAfter = retryAfter
+    }
 }
 
 /// The Generic Cell Rate Algorithm, exact: one "theoretical arrival time" per key, no windows

@@ -211,8 +211,10 @@ public final class PostgresGovernanceStore: GovernanceStore {
     }
 
     public func revision() async throws -> Int64 {
-        for try await v in try await client.query("SELECT value FROM deja_meta WHERE name = 'revision'", logger: logger).decode(Int64.self) { return v }
-        return 0
+        // Every row is read (one): a sequence left unfinished holds its connection until it drains.
+        var revision: Int64 = 0
+        for try await v in try await client.query("SELECT value FROM deja_meta WHERE name = 'revision'", logger: logger).decode(Int64.self) { revision = v }
+        return revision
     }
 
     private static func bump(_ c: PostgresConnection, _ logger: Logger) async throws {

@@ -124,6 +124,21 @@ public final class GatewayMetrics: Sendable {
         ).increment()
     }
 
+    /// Counts a governance decision (rate limit or budget) taken locally because Redis did not
+    /// answer in time.
+    public func recordGovernanceFallback() {
+        registry.makeCounter(
+            descriptor: Self.name("llm_gateway_governance_fallback", "total", "Rate-limit and budget decisions taken locally while Redis was unreachable")
+        ).increment()
+    }
+
+    /// Sets whether the shared governance counters (Redis) answer: 1 yes, 0 no (local fallback).
+    public func setGovernanceShared(up: Bool, instances: Int) {
+        registry.makeGauge(descriptor: Self.name("llm_gateway_governance_redis_up", "", "Shared rate limits and budgets reachable in Redis (1) or local fallback (0)"))
+            .set(Int64(up ? 1 : 0))
+        registry.makeGauge(descriptor: Self.name("llm_gateway_instances", "", "Live gateway instances seen through Redis")).set(Int64(instances))
+    }
+
     /// Counts what cache hits saved (USD at the stored answer's model price).
     public func recordSavings(usd: Double) {
         guard usd > 0, usd.isFinite else { return }

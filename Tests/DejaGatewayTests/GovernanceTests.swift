@@ -291,11 +291,9 @@ import Testing
             let admitted = statuses.filter { $0.0 == 200 }.count
             #expect(admitted > 0 && admitted < 100)
             #expect(statuses.allSatisfy { $0.0 == 200 || ($0.0 == 429 && $0.1 == "budget_exceeded") })
-            let usage = try await Self.budget(client, g, scope: "key:" + id)
-            let spent = usage["spent_tokens"]?.intValue ?? 0
+            let spent = try await SharedGovernanceTests.drain(client, [g], key: key, id: id, body: body)
             #expect(spent >= limit, "the budget was used up: \(spent)")
             #expect(spent < limit + reservation, "overspend at most one reservation: \(spent) vs \(limit) + \(reservation)")
-            #expect(usage["reserved_tokens"]?.intValue == 0)
             let next = try await Self.chat(client, g, key: key)
             #expect(next.status == 429)
             #expect(try next.errorObject().text("code") == "budget_exceeded")
@@ -494,4 +492,140 @@ final class LogSink: LogHandler, Sendable {
     }
 
     var text: String { lines.withLock { $0.joined(separator: "\n") } }
+}
+
+/// Governance across instances that share Redis (rate limits and budget reservations, Lua) and
+/// PostgreSQL (keys, spend, the ledger).
+@Suite(.serialized) struct SharedGovernanceTests {
+    typealias G = GovernanceTests
+
+    static func configuration(_ simURL: String, redis: RedisServer, database: String) -> GatewayConfiguration {
+        var c = GovernanceTests.Rig.configuration(simURL, store: .postgres(url: database))
+        c.cacheSettings.redisURL = "redis://127.0.0.1:\(redis.port)"
+        c.cacheSettings.redisHMACKey = RedisMirrorTests.hmacKey
+        return c
+    }
+
+    @Test func budgetAndRateLimitsHoldAcrossThreeInstances() async throws {
+        let redis = try await RedisServer.start()
+        let postgres = try await PostgresServer.start()
+        defer { postgres.stop() }
+        try await GovernanceTests.Rig.with { sim, client in
+            let c = Self.configuration(sim.baseURL, redis: redis, database: postgres.url)
+            var started: [RunningGateway] = []
+            for _ in 0..<3 { started.append(try await GovernanceTests.Rig.start(c)) }
+            let gateways = started
+            defer { Task { for g in gateways { await g.shutdown() } } }
+            let limit = 1_000
+            let (id, key) = try await G.createKey(client, gateways[0], #"{"tenant":"fleet","limits":{"monthly_tokens":\#(limit)}}"#)
+            // Every instance knows the key within a poll.
+            for g in gateways {
+                var known = false
+                for _ in 0..<40 where !known {
+                    known = try await G.send(client, g, .GET, "/v1/models", headers: [("authorization", "Bearer \(key)")]).status == 200
+                    if !known { try await Task.sleep(for: .milliseconds(25)) }
+                }
+                #expect(known)
+            }
+            let body = chatBody("Fleet budget", extra: #""max_tokens":16"#)
+            let reservation = max(1, body.utf8.count / 4) + 16
+            let results = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                for g in gateways {
+                    for _ in 0..<50 {
+                        group.addTask {
+                            let r = try await G.send(client, g, .POST, "/v1/chat/completions", body: body, headers: [("authorization", "Bearer \(key)")])
+                            return (r.status, r.status == 429 ? (try r.errorObject().text("code")) : "")
+                        }
+                    }
+                }
+                var out: [(Int, String)] = []
+                for try await r in group { out.append(r) }
+                return out
+            }
+            #expect(results.allSatisfy { $0.0 == 200 || ($0.0 == 429 && $0.1 == "budget_exceeded") })
+            #expect(results.contains { $0.0 == 429 })
+            // Refusals under load may come early (in-flight reservations are worst cases); once
+            // they settle, requests are admitted again until the spend itself reaches the limit.
+            let spent = try await Self.drain(client, gateways, key: key, id: id, body: body)
+            #expect(spent >= limit, "the shared budget was used up: \(spent)")
+            #expect(spent < limit + reservation, "overspend at most one reservation across instances: \(spent) vs \(limit) + \(reservation)")
+
+            // A request limit is one limit for the fleet, not one per instance.
+            let (_, limited) = try await G.createKey(client, gateways[0], #"{"tenant":"fleet","limits":{"requests_per_window":9}}"#)
+            // Every instance has the new key within a second (its directory lists it).
+            let t0 = ContinuousClock.now
+            for g in gateways {
+                var known = false
+                while !known, ContinuousClock.now - t0 < .seconds(1) {
+                    known = try await G.send(client, g, .GET, "/api/budget", headers: G.admin).text.contains(String(limited.dropFirst(3).prefix(12)))
+                    if !known { try await Task.sleep(for: .milliseconds(10)) }
+                }
+                #expect(known)
+            }
+            var admitted = 0
+            for i in 0..<15 {
+                let r = try await G.send(client, gateways[i % 3], .GET, "/v1/models", headers: [("authorization", "Bearer \(limited)")])
+                if r.status == 200 { admitted += 1 }
+                if r.status == 401 { Issue.record("key not yet known on instance \(i % 3)") }
+            }
+            #expect(admitted == 9)
+
+            // Revoked on one instance, refused on another within a second.
+            #expect(try await G.send(client, gateways[2], .DELETE, "/api/admin/keys/\(id)", headers: G.admin).status == 200)
+            let start = ContinuousClock.now
+            var refused = false
+            while !refused, ContinuousClock.now - start < .seconds(1) {
+                refused = try await G.send(client, gateways[0], .GET, "/v1/models", headers: [("authorization", "Bearer \(key)")]).status == 401
+                if !refused { try await Task.sleep(for: .milliseconds(25)) }
+            }
+            #expect(refused)
+        }
+    }
+
+    /// Sends requests one at a time (round robin) until one is refused with nothing reserved;
+    /// returns the scope's spend then.
+    static func drain(_ client: HTTPClient, _ gateways: [RunningGateway], key: String, id: String, body: String) async throws -> Int {
+        for i in 0..<400 {
+            let r = try await G.send(client, gateways[i % gateways.count], .POST, "/v1/chat/completions", body: body, headers: [("authorization", "Bearer \(key)")])
+            guard r.status == 429 else { continue }
+            let usage = try await G.budget(client, gateways[0], scope: "key:" + id)
+            if usage["reserved_tokens"]?.intValue == 0 { return usage["spent_tokens"]?.intValue ?? 0 }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("the budget never closed")
+        return 0
+    }
+
+    @Test func redisDownMidRunFallsBackToLocalSharesWithoutBlocking() async throws {
+        let redis = try await RedisServer.start()
+        let postgres = try await PostgresServer.start()
+        defer { postgres.stop() }
+        try await GovernanceTests.Rig.with { sim, client in
+            var c = Self.configuration(sim.baseURL, redis: redis, database: postgres.url)
+            c.governance.perAddress = RateLimit(count: 1_000, period: .seconds(60))
+            let a = try await GovernanceTests.Rig.start(c)
+            let b = try await GovernanceTests.Rig.start(c)
+            defer { Task { await a.shutdown(); await b.shutdown() } }
+            let (_, key) = try await G.createKey(client, a, #"{"tenant":"ops","limits":{"requests_per_window":10}}"#)
+            // Both instances have announced themselves.
+            try await Task.sleep(for: .milliseconds(1_200))
+            #expect(try await G.chat(client, a, key: key).status == 200)
+            var health = try await G.send(client, a, .GET, "/health", headers: G.admin)
+            #expect(try health.json()["governance"]?.objectValue?.text("counters") == "redis")
+            #expect(try health.json()["governance"]?.objectValue?["live_instances"] == .number("2"))
+            redis.kill()
+            // Requests keep being answered, promptly, with local limits: this instance's share is
+            // 10 / 2 instances = 5 per window.
+            var statuses: [Int] = []
+            let started = ContinuousClock.now
+            for _ in 0..<8 { statuses.append(try await G.send(client, a, .GET, "/v1/models", headers: [("authorization", "Bearer \(key)")]).status) }
+            #expect(ContinuousClock.now - started < .seconds(4), "no request waits on Redis beyond its timeout")
+            #expect(statuses.filter { $0 == 200 }.count == 5, "\(statuses)")
+            #expect(statuses.filter { $0 == 429 }.count == 3)
+            health = try await G.send(client, a, .GET, "/health", headers: G.admin)
+            #expect(try health.json()["governance"]?.objectValue?.text("counters") == "local_fallback")
+            let metrics = try await G.send(client, a, .GET, "/metrics")
+            #expect(metrics.text.contains("llm_gateway_governance_fallback_total"))
+        }
+    }
 }

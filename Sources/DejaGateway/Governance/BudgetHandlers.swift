@@ -29,18 +29,24 @@ struct BudgetHandlers: Sendable {
         o.append("object", .string("budget"))
         o.append("month", .string(month.description))
         o.append("resets_at", .string(Date(timeIntervalSince1970: month.nextMonthStartUnixSeconds).ISO8601Format()))
-        o.append("scopes", .array(scopes.map { scope in
+        var items: [JSONValue] = []
+        for scope in scopes {
             var s = JSONObject([.init(key: "scope", value: .string(scope))])
-            for m in Self.usage(governance, scope: scope).members { s.append(m.key, m.value) }
-            return .object(s)
-        }))
+            for m in await Self.usage(governance, scope: scope).members { s.append(m.key, m.value) }
+            items.append(.object(s))
+        }
+        o.append("scopes", .array(items))
         return .json(.object(o))
     }
 
     /// A scope's month: limits, spend, reservations, savings, what remains, whether it alerted.
-    static func usage(_ governance: Governance, scope: String) -> JSONObject {
+    static func usage(_ governance: Governance, scope: String) async -> JSONObject {
         let now = governance.unixSeconds
-        let u = governance.ledger.usage(scope, unixSeconds: now)
+        var u = governance.ledger.usage(scope, unixSeconds: now)
+        // With Redis, spend and reservations are every instance's (savings stay this instance's).
+        if let shared = governance.shared, let all = try? await shared.usage(scope: scope, month: BudgetMonth(unixSeconds: now)) {
+            (u.spentUSD, u.spentTokens, u.reservedUSD, u.reservedTokens) = (all.spentUSD, all.spentTokens, all.reservedUSD, all.reservedTokens)
+        }
         let limits = governance.ledger.limits(for: scope)
         var o = JSONObject()
         o.append("month", .string(BudgetMonth(unixSeconds: now).description))

@@ -9,7 +9,7 @@ extension Governance {
     /// authentication middleware): the key's allowed models, the per-model request limit and the
     /// token rates (input estimated from the body, reconciled at settlement). Returns the
     /// request's account and the token-limit headers.
-    func admitChat(_ chat: ChatRequest, bodyBytes: Int, qualifiedModel: String?, context: DejaRequestContext) throws(GatewayError) -> (RequestAccount, HTTPFields) {
+    func admitChat(_ chat: ChatRequest, bodyBytes: Int, qualifiedModel: String?, context: DejaRequestContext) async throws -> (RequestAccount, HTTPFields) {
         var grant = context.grant
         if let value = chat.body["x-budget-key"] {
             guard let text = value.stringValue, let charged = directory.grant(presented: text, unixSeconds: unixSeconds) else {
@@ -34,13 +34,16 @@ extension Governance {
         if let limit = grant?.limits.tokenRate, let grant { tokenCharges.append(("key", "t:key:" + grant.id, limit, estimated)) }
         if let tenant, let limit = directory.tenant(tenant)?.limits.tokenRate { tokenCharges.append(("tenant", "t:tenant:" + tenant, limit, estimated)) }
         var headers = HTTPFields()
-        let requestDecision = try admit(requestCharges, kind: .requests)
+        let requests = try await admit(requestCharges, kind: .requests)
+        let tokens: (decision: RateDecision?, shared: Bool)
         do {
-            if let tokens = try admit(tokenCharges, kind: .tokens) { Governance.setHeaders(&headers, tokens, kind: .tokens) }
+            tokens = try await admit(tokenCharges, kind: .tokens)
+            if let decision = tokens.decision { Governance.setHeaders(&headers, decision, kind: .tokens) }
         } catch {
-            reconcile(requestCharges, actual: 0)
+            reconcile(requestCharges, actual: 0, shared: requests.shared)
             throw error
         }
+        let requestDecision = requests.decision
         if let requestDecision { Governance.setHeaders(&headers, requestDecision, kind: .requests) }
         var prompt: String?
         if !settings.redactPrompts, let tenant, directory.tenant(tenant)?.storePrompts == true, let text = PromptFeatures.finalUserText(chat) {
@@ -50,7 +53,7 @@ extension Governance {
         let account = RequestAccount(
             governance: self, requestID: context.requestID, keyID: grant?.id ?? staticKeyID(context), tenant: tenant, requestedModel: chat.model,
             budgetScopes: budgetScopes(identity: identity, grant: grant), estimatedInputTokens: estimated, prompt: prompt)
-        account.setTokenCharges(tokenCharges)
+        account.setTokenCharges(tokenCharges, shared: tokens.shared)
         return (account, headers)
     }
 

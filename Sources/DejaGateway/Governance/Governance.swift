@@ -2,6 +2,7 @@ import DejaGovernance
 import DejaObservability
 import DejaReliability
 import DejaRouting
+import DejaWire
 import Foundation
 import HTTPTypes
 import Logging
@@ -21,11 +22,17 @@ final class Governance: Sendable {
     let clock: any ReliabilityClock
     let metrics: GatewayMetrics
     let logger: Logger
+    /// Rate-limit state and budget reservations shared with the other instances (with Redis).
+    let shared: RedisCounters?
     /// Static keys' tenants come from the configuration (a static key never changes at run time).
     let staticTenants: Set<String>
     private let origin: ContinuousClock.Instant
 
-    init(settings: GovernanceSettings, store: any GovernanceStore, staticTenants: Set<String>, clock: any ReliabilityClock, metrics: GatewayMetrics, logger: Logger) {
+    init(
+        settings: GovernanceSettings, store: any GovernanceStore, staticTenants: Set<String>, clock: any ReliabilityClock, metrics: GatewayMetrics,
+        logger: Logger, shared: RedisCounters? = nil
+    ) {
+        self.shared = shared
         self.settings = settings
         self.store = store
         self.clock = clock
@@ -58,6 +65,37 @@ final class Governance: Sendable {
     }
 
     var unixSeconds: Double { clock.wallClockSeconds }
+
+    /// Releases the store's connections and the shared counters' client.
+    func close() {
+        store.close()
+        shared?.shutdown()
+    }
+
+    /// What the detailed `/health` says about governance: the store, and whether limits and
+    /// budgets are shared through Redis or decided locally (Redis unreachable).
+    func healthReport() -> JSONObject {
+        var o = JSONObject()
+        let storeName: String
+        switch settings.store {
+        case .memory: storeName = "memory"
+        case .sqlite: storeName = "sqlite"
+        case .postgres: storeName = "postgres"
+        }
+        o.append("store", .string(storeName))
+        if let shared {
+            o.append("counters", .string(shared.isHealthy ? "redis" : "local_fallback"))
+            o.append("live_instances", .int(shared.liveInstances))
+            if !shared.isHealthy {
+                o.append("notice", .string("Redis is unreachable: each instance enforces its share of every limit (the limit divided by \(shared.liveInstances) live instances) until it is back"))
+            }
+        } else {
+            o.append("counters", .string("local"))
+        }
+        o.append("ledger_pending_rows", .int(writer.pendingRows))
+        o.append("ledger_dropped_rows", .int(writer.dropped))
+        return o
+    }
 
     // MARK: - Start-up and refresh
 
@@ -99,15 +137,40 @@ final class Governance: Sendable {
 
     /// Takes one request from every applicable limit, all or none. Returns the decision the
     /// headers report (the one with the least room); throws a 429 when any limit refuses.
-    func admitRequest(_ scopes: [(scope: String, key: String, limit: RateLimit)]) throws(GatewayError) -> RateDecision? {
-        try admit(scopes.map { ($0.scope, $0.key, $0.limit, 1) }, kind: .requests)
+    func admitRequest(_ scopes: [(scope: String, key: String, limit: RateLimit)]) async throws -> RateDecision? {
+        try await admit(scopes.map { ($0.scope, $0.key, $0.limit, 1) }, kind: .requests).decision
     }
 
     enum Units { case requests, tokens }
 
-    /// Takes `units` from every limit or none; the most constraining decision, or a 429.
-    func admit(_ charges: [(scope: String, key: String, limit: RateLimit, units: Int)], kind: Units) throws(GatewayError) -> RateDecision? {
-        guard !charges.isEmpty else { return nil }
+    /// Takes `units` from every limit or none; the most constraining decision (and whether the
+    /// shared counters took it), or a 429. With Redis the limits are shared by every instance;
+    /// when Redis does not answer in time, this instance admits its share of each limit (the
+    /// limit divided by the live instance count) locally.
+    func admit(_ charges: [RequestAccount.Charge], kind: Units) async throws -> (decision: RateDecision?, shared: Bool) {
+        guard !charges.isEmpty else { return (nil, false) }
+        if let shared {
+            do {
+                switch try await shared.acquire(charges, nowMicros: Int(unixSeconds * 1_000_000)) {
+                case .admitted(let decisions):
+                    return (decisions.min { Self.share($0) < Self.share($1) }, true)
+                case .refused(let index, let decision):
+                    metrics.recordRateLimitExceeded(scope: charges[index].scope)
+                    throw Self.rateLimited(decision, scope: charges[index].scope, kind: kind)
+                }
+            } catch let error as GatewayError {
+                throw error
+            } catch {
+                metrics.recordGovernanceFallback()
+                logger.debug("Rate limits decided locally: Redis did not answer", metadata: ["deja.redis.error": .string("\(error)")])
+            }
+        }
+        let share = shared?.liveInstances ?? 1
+        let local = charges.map { c in (c.scope, c.key, share > 1 ? RateLimit(count: max(1, c.limit.count / share), period: c.limit.period) : c.limit, c.units) }
+        return (try admitLocally(local, kind: kind), false)
+    }
+
+    private func admitLocally(_ charges: [RequestAccount.Charge], kind: Units) throws(GatewayError) -> RateDecision? {
         let now = nowNanoseconds
         var taken: [Int] = []
         var tightest: RateDecision?
@@ -124,10 +187,18 @@ final class Governance: Sendable {
         return tightest
     }
 
-    /// Gives back (negative) or takes more (positive) tokens after the real usage is known.
-    func reconcile(_ charges: [(scope: String, key: String, limit: RateLimit, units: Int)], actual: Int) {
+    /// Gives back (negative) or takes more (positive) tokens after the real usage is known, where
+    /// they were taken (off the request path when that is Redis).
+    func reconcile(_ charges: [RequestAccount.Charge], actual: Int, shared viaShared: Bool) {
+        let changes = charges.filter { actual != $0.units }
+        guard !changes.isEmpty else { return }
+        if viaShared, let shared {
+            let now = Int(unixSeconds * 1_000_000)
+            Task { try? await shared.adjust(changes.map { ($0, actual - $0.units) }, nowMicros: now) }
+            return
+        }
         let now = nowNanoseconds
-        for c in charges where actual != c.units { limiter.adjust(c.key, limit: c.limit, by: actual - c.units, now: now) }
+        for c in changes { limiter.adjust(c.key, limit: c.limit, by: actual - c.units, now: now) }
     }
 
     private static func share(_ d: RateDecision) -> Double { Double(d.remaining) / Double(max(d.limit, 1)) }

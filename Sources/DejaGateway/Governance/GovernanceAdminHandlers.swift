@@ -49,7 +49,7 @@ struct GovernanceAdminHandlers: Sendable {
         try await governance.store.insertKey(key)
         try await governance.refresh(force: true)
         context.logger.notice("Key created", metadata: ["deja.key.id": .string(key.id), "deja.key.tenant": .string(tenant)])
-        var out = render(key)
+        var out = await render(key)
         out.append("key", .string(issued.plaintext))
         return .json(.object(out), status: .created)
     }
@@ -58,12 +58,14 @@ struct GovernanceAdminHandlers: Sendable {
         try admin.authorize(request, context: context)
         let tenant = request.uri.queryParameters.get("tenant")
         let keys = try await governance.store.keys().filter { tenant == nil || $0.tenant == tenant }
-        return .json(.object(JSONObject([.init(key: "object", value: .string("list")), .init(key: "data", value: .array(keys.map { .object(render($0)) }))])))
+        var data: [JSONValue] = []
+        for key in keys { data.append(.object(await render(key))) }
+        return .json(.object(JSONObject([.init(key: "object", value: .string("list")), .init(key: "data", value: .array(data))])))
     }
 
     func readKey(_ request: Request, context: DejaRequestContext) async throws -> Response {
         try admin.authorize(request, context: context)
-        return .json(.object(render(try await key(context))))
+        return .json(.object(await render(try await key(context))))
     }
 
     func updateKey(_ request: Request, context: DejaRequestContext) async throws -> Response {
@@ -84,7 +86,7 @@ struct GovernanceAdminHandlers: Sendable {
         guard try await governance.store.updateKey(key) else { throw Self.notFound("key") }
         try await governance.refresh(force: true)
         context.logger.notice("Key updated", metadata: ["deja.key.id": .string(key.id)])
-        return .json(.object(render(key)))
+        return .json(.object(await render(key)))
     }
 
     func revokeKey(_ request: Request, context: DejaRequestContext) async throws -> Response {
@@ -97,7 +99,7 @@ struct GovernanceAdminHandlers: Sendable {
             try await governance.refresh(force: true)
             context.logger.notice("Key revoked", metadata: ["deja.key.id": .string(key.id)])
         }
-        return .json(.object(render(key)))
+        return .json(.object(await render(key)))
     }
 
     private func key(_ context: DejaRequestContext) async throws -> APIKey {
@@ -107,7 +109,7 @@ struct GovernanceAdminHandlers: Sendable {
     }
 
     /// A key without its secret, with this month's usage.
-    func render(_ key: APIKey) -> JSONObject {
+    func render(_ key: APIKey) async -> JSONObject {
         var o = JSONObject()
         o.append("id", .string(key.id))
         o.append("object", .string("api_key"))
@@ -121,7 +123,7 @@ struct GovernanceAdminHandlers: Sendable {
         o.append("created_at", .seconds(key.createdAt))
         o.append("revoked_at", key.revokedAt.map(JSONValue.seconds) ?? .null)
         o.append("active", .bool(key.isActive(at: governance.unixSeconds)))
-        o.append("usage", .object(BudgetHandlers.usage(governance, scope: "key:" + key.id)))
+        o.append("usage", .object(await BudgetHandlers.usage(governance, scope: "key:" + key.id)))
         return o
     }
 
@@ -130,7 +132,9 @@ struct GovernanceAdminHandlers: Sendable {
     func listTenants(_ request: Request, context: DejaRequestContext) async throws -> Response {
         try admin.authorize(request, context: context)
         let tenants = try await governance.store.tenants()
-        return .json(.object(JSONObject([.init(key: "object", value: .string("list")), .init(key: "data", value: .array(tenants.map { .object(render($0)) }))])))
+        var data: [JSONValue] = []
+        for tenant in tenants { data.append(.object(await render(tenant))) }
+        return .json(.object(JSONObject([.init(key: "object", value: .string("list")), .init(key: "data", value: .array(data))])))
     }
 
     /// Creates or changes a tenant: limits (merged), cache scope, prompt storage, metadata.
@@ -156,7 +160,7 @@ struct GovernanceAdminHandlers: Sendable {
         tenant.updatedAt = now
         try await governance.store.upsertTenant(tenant)
         try await governance.refresh(force: true)
-        return .json(.object(render(tenant)))
+        return .json(.object(await render(tenant)))
     }
 
     func deleteTenant(_ request: Request, context: DejaRequestContext) async throws -> Response {
@@ -167,7 +171,7 @@ struct GovernanceAdminHandlers: Sendable {
         return .json(.object(JSONObject([.init(key: "name", value: .string(name)), .init(key: "deleted", value: .bool(true))])))
     }
 
-    func render(_ t: Tenant) -> JSONObject {
+    func render(_ t: Tenant) async -> JSONObject {
         var o = JSONObject()
         o.append("name", .string(t.name))
         o.append("object", .string("tenant"))
@@ -176,7 +180,7 @@ struct GovernanceAdminHandlers: Sendable {
         o.append("store_prompts", .bool(t.storePrompts))
         o.append("metadata", .object(JSONObject(t.metadata.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .string($0.value)) })))
         o.append("created_at", .seconds(t.createdAt))
-        o.append("usage", .object(BudgetHandlers.usage(governance, scope: "tenant:" + t.name)))
+        o.append("usage", .object(await BudgetHandlers.usage(governance, scope: "tenant:" + t.name)))
         return o
     }
 

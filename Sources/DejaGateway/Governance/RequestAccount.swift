@@ -24,7 +24,10 @@ final class RequestAccount: Sendable {
 
     private struct State: Sendable {
         var tokenCharges: [Charge] = []
+        var tokenChargesShared = false
         var reservation: BudgetLedger.Reservation?
+        /// A reservation held in Redis (shared by instances), and in which month.
+        var sharedReservation: (BudgetCharge, BudgetMonth)?
         var settled = false
         var finished = false
         var usage: TokenUsage?
@@ -68,14 +71,46 @@ final class RequestAccount: Sendable {
     var estimatedUsage: TokenUsage { TokenUsage(inputTokens: estimatedInputTokens, outputTokens: state.withLock { $0.streamedChunks }) }
 
     /// Token-rate charges taken at admission (reconciled at settlement).
-    func setTokenCharges(_ charges: [Charge]) { state.withLock { $0.tokenCharges = charges } }
+    func setTokenCharges(_ charges: [Charge], shared: Bool) {
+        state.withLock {
+            $0.tokenCharges = charges
+            $0.tokenChargesShared = shared
+        }
+    }
 
     /// Reserves the worst case of the call about to be made in every budget scope; a 429
-    /// `budget_exceeded` when a scope is spent.
-    func reserve(usd: Double, tokens: Int) throws(GatewayError) {
+    /// `budget_exceeded` when a scope is spent. With Redis the reservation is shared by every
+    /// instance; when Redis does not answer, this instance reserves against its share of each
+    /// limit locally.
+    func reserve(usd: Double, tokens: Int) async throws {
         let now = governance.unixSeconds
+        let charge = BudgetCharge(usd: usd, tokens: tokens)
+        let ledger = governance.ledger
+        if let shared = governance.shared {
+            let month = BudgetMonth(unixSeconds: now)
+            let limits = budgetScopes.map { ledger.limits(for: $0) }
+            do {
+                // A scope's hash is seeded, when Redis has none yet, with the spend this
+                // instance knows (the store's at start, plus its own since).
+                let seeds = budgetScopes.map { scope -> SpendTotals in
+                    let u = ledger.usage(scope, unixSeconds: now)
+                    return SpendTotals(usd: u.spentUSD, tokens: u.spentTokens)
+                }
+                if let refusal = try await shared.reserve(scopes: budgetScopes, limits: limits, seeds: seeds, charge: charge, month: month, unixSeconds: now) {
+                    throw BudgetLedger.Refusal(scope: budgetScopes[refusal.index], dimension: refusal.dimension, resetsAtUnixSeconds: month.nextMonthStartUnixSeconds)
+                }
+                state.withLock { $0.sharedReservation = (charge, month) }
+                return
+            } catch let refusal as BudgetLedger.Refusal {
+                governance.metrics.recordRateLimitExceeded(scope: "budget_" + Governance.scopeKind(refusal.scope))
+                throw Governance.budgetExceeded(refusal, now: now)
+            } catch {
+                governance.metrics.recordGovernanceFallback()
+            }
+        }
         do {
-            let reservation = try governance.ledger.reserve(BudgetCharge(usd: usd, tokens: tokens), scopes: budgetScopes, unixSeconds: now)
+            let share = 1 / Double(governance.shared?.liveInstances ?? 1)
+            let reservation = try ledger.reserve(charge, scopes: budgetScopes, unixSeconds: now, limitShare: share)
             state.withLock { $0.reservation = reservation }
         } catch {
             governance.metrics.recordRateLimitExceeded(scope: "budget_" + Governance.scopeKind(error.scope))
@@ -95,32 +130,59 @@ final class RequestAccount: Sendable {
 
     /// The real usage and cost of the answered call; once (later calls are ignored).
     func settle(usage: TokenUsage?, costUSD: Double?, routingSavedUSD: Double = 0) {
-        let taken: (BudgetLedger.Reservation?, [Charge], TokenUsage)? = state.withLock { s in
+        let taken: (BudgetLedger.Reservation?, (BudgetCharge, BudgetMonth)?, [Charge], Bool, TokenUsage)? = state.withLock { s in
             guard !s.settled else { return nil }
             s.settled = true
             let used = usage ?? TokenUsage(inputTokens: estimatedInputTokens, outputTokens: s.streamedChunks)
             s.usage = used
             s.costUSD = costUSD ?? 0
             s.routingSavedUSD = max(0, routingSavedUSD)
-            return (s.reservation, s.tokenCharges, used)
+            return (s.reservation, s.sharedReservation, s.tokenCharges, s.tokenChargesShared, used)
         }
-        guard let (reservation, charges, used) = taken else { return }
+        guard let (reservation, sharedReservation, charges, chargesShared, used) = taken else { return }
         let tokens = used.inputTokens + used.outputTokens
         let usd = costUSD ?? 0
-        if let reservation { governance.ledger.settle(reservation, actual: BudgetCharge(usd: usd, tokens: tokens)) }
-        governance.reconcile(charges, actual: tokens)
+        let actual = BudgetCharge(usd: usd, tokens: tokens)
+        if let reservation { governance.ledger.settle(reservation, actual: actual) }
+        if let (reserved, month) = sharedReservation, let shared = governance.shared {
+            // The instance's own view counts it too (what /api/budget and a fallback start from).
+            governance.ledger.record(actual, scopes: budgetScopes, unixSeconds: governance.unixSeconds)
+            let scopes = budgetScopes
+            let metrics = governance.metrics
+            Task {
+                do {
+                    try await shared.settle(scopes: scopes, month: month, reserved: reserved, actual: actual)
+                } catch {
+                    metrics.recordGovernanceFallback()
+                }
+            }
+        } else if reservation == nil {
+            governance.ledger.record(actual, scopes: budgetScopes, unixSeconds: governance.unixSeconds)
+        }
+        governance.reconcile(charges, actual: tokens, shared: chargesShared)
         governance.writer.addSpend(scopes: budgetScopes, month: BudgetMonth(unixSeconds: governance.unixSeconds), usd: usd, tokens: tokens, savedUSD: 0)
     }
 
     /// A cache hit: nothing spent, `savedUSD` saved (the stored answer's cost at its price).
     func hit(savedUSD: Double) {
-        let charges: [Charge] = state.withLock { s in
-            s.settled = true
-            s.savedUSD = savedUSD
-            s.usage = TokenUsage(inputTokens: 0, outputTokens: 0)
-            return s.tokenCharges
+        let (charges, chargesShared, reservation, sharedReservation): ([Charge], Bool, BudgetLedger.Reservation?, (BudgetCharge, BudgetMonth)?) =
+            state.withLock { s in
+                s.settled = true
+                s.savedUSD = savedUSD
+                s.usage = TokenUsage(inputTokens: 0, outputTokens: 0)
+                defer {
+                    s.reservation = nil
+                    s.sharedReservation = nil
+                }
+                return (s.tokenCharges, s.tokenChargesShared, s.reservation, s.sharedReservation)
+            }
+        governance.reconcile(charges, actual: 0, shared: chargesShared)
+        if let reservation { governance.ledger.settle(reservation, actual: BudgetCharge(usd: 0, tokens: 0)) }
+        // A coalesced follower reserved before it joined: release it.
+        if let (reserved, month) = sharedReservation, let shared = governance.shared {
+            let scopes = budgetScopes
+            Task { try? await shared.settle(scopes: scopes, month: month, reserved: reserved, actual: BudgetCharge(usd: 0, tokens: 0)) }
         }
-        governance.reconcile(charges, actual: 0)
         let now = governance.unixSeconds
         governance.ledger.recordSaving(usd: savedUSD, scopes: budgetScopes, unixSeconds: now)
         governance.writer.addSpend(scopes: budgetScopes, month: BudgetMonth(unixSeconds: now), usd: 0, tokens: 0, savedUSD: savedUSD)

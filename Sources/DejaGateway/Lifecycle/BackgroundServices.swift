@@ -1,5 +1,6 @@
 import DejaCache
 import DejaGovernance
+import DejaObservability
 import Logging
 import ServiceLifecycle
 
@@ -60,31 +61,49 @@ struct GovernanceService: Service {
 
     func run() async throws {
         let settings = governance.settings
-        let tick = Duration.milliseconds(max(10, min(settings.revisionPollMs, settings.ledgerFlushMs)))
+        let governance = self.governance
         await cancelWhenGracefulShutdown {
-            var sinceFlush = Duration.zero
-            var sincePrune = Duration.seconds(3_600)
-            while !Task.isCancelled {
-                do {
-                    try await Task.sleep(for: tick)
-                } catch {
-                    break
+            // Two loops, so that a slow ledger write never delays picking up a revocation.
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    var sinceBeat = Duration.seconds(1)
+                    let tick = Duration.milliseconds(max(10, settings.revisionPollMs))
+                    while !Task.isCancelled {
+                        do {
+                            try await Task.sleep(for: tick)
+                        } catch {
+                            return
+                        }
+                        do {
+                            try await governance.refresh()
+                        } catch {
+                            governance.logger.warning("Governance store: could not re-read keys", metadata: ["deja.error": .string("\(error)")])
+                        }
+                        sinceBeat += tick
+                        if let shared = governance.shared, sinceBeat >= .seconds(1) {
+                            sinceBeat = .zero
+                            await shared.heartbeat(unixSeconds: governance.unixSeconds)
+                            governance.metrics.setGovernanceShared(up: shared.isHealthy, instances: shared.liveInstances)
+                        }
+                    }
                 }
-                sinceFlush += tick
-                sincePrune += tick
-                do {
-                    try await governance.refresh()
-                } catch {
-                    governance.logger.warning("Governance store: could not re-read keys", metadata: ["deja.error": .string("\(error)")])
-                }
-                if sinceFlush >= .milliseconds(settings.ledgerFlushMs) {
-                    sinceFlush = .zero
-                    await governance.writer.flush()
-                }
-                if sincePrune >= .seconds(3_600) {
-                    sincePrune = .zero
-                    let before = governance.unixSeconds - Double(settings.usageRetentionDays) * 86_400
-                    _ = try? await governance.store.pruneUsage(before: before)
+                group.addTask {
+                    var sincePrune = Duration.seconds(3_600)
+                    let tick = Duration.milliseconds(max(10, settings.ledgerFlushMs))
+                    while !Task.isCancelled {
+                        do {
+                            try await Task.sleep(for: tick)
+                        } catch {
+                            return
+                        }
+                        await governance.writer.flush()
+                        sincePrune += tick
+                        if sincePrune >= .seconds(3_600) {
+                            sincePrune = .zero
+                            let before = governance.unixSeconds - Double(settings.usageRetentionDays) * 86_400
+                            _ = try? await governance.store.pruneUsage(before: before)
+                        }
+                    }
                 }
             }
         }

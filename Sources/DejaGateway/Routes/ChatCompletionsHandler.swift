@@ -108,15 +108,15 @@ struct ChatCompletionsHandler: Sendable {
         }
         var qualified: String?
         if case .pinned(let plan) = target { qualified = plan.primary.qualifiedName }
-        let (account, limitHeaders) = try governance.admitChat(chat, bodyBytes: body.readableBytes, qualifiedModel: qualified, context: context)
+        let (account, limitHeaders) = try await governance.admitChat(chat, bodyBytes: body.readableBytes, qualifiedModel: qualified, context: context)
         return Prepared(chat: chat, target: target, account: account, limitHeaders: limitHeaders, body: body)
     }
 
     /// Reserves the plan's worst case in the caller's budgets (429 `budget_exceeded` when spent).
-    private func reserve(_ plan: ExecutionPlan, chat: ChatRequest, context: DejaRequestContext) throws {
+    private func reserve(_ plan: ExecutionPlan, chat: ChatRequest, context: DejaRequestContext) async throws {
         guard let account = context.account else { return }
         let worst = governance.worstCase(plan, chat: chat, estimatedInput: account.estimatedInputTokens, routing: routing)
-        try account.reserve(usd: worst.usd, tokens: worst.tokens)
+        try await account.reserve(usd: worst.usd, tokens: worst.tokens)
     }
 
     /// Who answers: a model the client named, or a virtual model the router resolves.
@@ -213,7 +213,7 @@ struct ChatCompletionsHandler: Sendable {
     private func respond(_ request: Request, chat: ChatRequest, target: Target, context: DejaRequestContext) async throws -> Response {
         guard let front, front.configuration.enabled else {
             let (plan, decision, _) = try await plan(target, chat: chat, embedding: nil, queryText: nil, context: context)
-            try reserve(plan, chat: chat, context: context)
+            try await reserve(plan, chat: chat, context: context)
             let call = try UpstreamCallContext(request, plan: plan, context: context, reliability: reliability, clock: executor.clock)
             return try await execute(chat, plan: plan, decision: decision, call: call, context: context)
         }
@@ -226,7 +226,7 @@ struct ChatCompletionsHandler: Sendable {
             front.cache.recordBypass()
             context.logger.debug("Cache bypass", metadata: ["deja.cache.reason": .string(reason)])
             let (plan, decision, _) = try await plan(target, chat: chat, embedding: nil, queryText: fingerprint.queryText, context: context)
-            try reserve(plan, chat: chat, context: context)
+            try await reserve(plan, chat: chat, context: context)
             let call = try UpstreamCallContext(request, plan: plan, context: context, reliability: reliability, clock: executor.clock)
             return try await execute(chat, plan: plan, decision: decision, call: call, context: context)
         }
@@ -246,7 +246,7 @@ struct ChatCompletionsHandler: Sendable {
         }
         let (plan, decision, vector) = try await plan(target, chat: chat, embedding: embedding, queryText: fingerprint.queryText, context: context)
         embedding = vector
-        try reserve(plan, chat: chat, context: context)
+        try await reserve(plan, chat: chat, context: context)
         let call = try UpstreamCallContext(request, plan: plan, context: context, reliability: reliability, clock: executor.clock)
         // Execute, shared with identical requests in flight.
         let work = CacheFront.upstreamWork(

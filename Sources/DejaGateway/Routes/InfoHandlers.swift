@@ -17,6 +17,8 @@ struct InfoHandlers: Sendable {
     let statistics: ProviderStatistics
     let demo: Bool
     let admin: AdminGuard
+    /// Governance's store and shared counters, reported on the detailed `/health`.
+    var governance: Governance? = nil
     let startedAt = ContinuousClock.now
 
     /// Every model a client can name, in the OpenAI list shape: the virtual models (`auto`, …,
@@ -107,6 +109,7 @@ struct InfoHandlers: Sendable {
         object.append("uptime_seconds", .int(Int((ContinuousClock.now - startedAt).components.seconds)))
         object.append("providers", .array(providers))
         object.append("circuit_breakers", .array(circuitList()))
+        if let governance { object.append("governance", .object(governance.healthReport())) }
         return .json(.object(object))
     }
 

@@ -91,7 +91,7 @@ struct ClientAuthenticationMiddleware: RouterMiddleware {
         }
         guard let governance else { return try await next(request, context) }
         let scopes = governance.requestScopes(address: context.remoteAddress?.ipAddress, identity: context.identity, grant: context.grant)
-        let decision = try governance.admitRequest(scopes)
+        let decision = try await governance.admitRequest(scopes)
         var response = try await next(request, context)
         // A tighter limit set further in (per model) keeps its own headers.
         if let decision, response.headers[Governance.xRateLimitLimit] == nil { Governance.setHeaders(&response.headers, decision, kind: .requests) }

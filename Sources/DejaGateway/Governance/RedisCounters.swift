@@ -1,0 +1,279 @@
+import Crypto
+import DejaGovernance
+import DejaRedis
+import Foundation
+import Logging
+import Synchronization
+
+/// The hot counters instances share through Redis: rate-limit state (GCRA, one key per limit)
+/// and monthly budget reservations, each changed atomically by a Lua script, so a limit holds
+/// across every instance, not per instance. Instances announce themselves in a heartbeat set;
+/// the live count scales the local limits an instance falls back to while Redis cannot be
+/// reached (each instance then admits its share), and a dead instance's budget reservations
+/// are dropped by the next reservation that sees them.
+///
+/// Times in Redis are microseconds (Lua numbers are doubles: at today's epoch a microsecond
+/// count keeps 0.25 µs of precision), so shared limits are exact to the microsecond, not the
+/// nanosecond of the local limiter; a changed limit keeps the time owed, not the units.
+final class RedisCounters: Sendable {
+    let client: RedisClient
+    let instance: String
+    private let logger: Logger
+    private let live = Mutex(1)
+    private let healthy = Mutex(true)
+
+    static let instancesKey = "deja:instances"
+    static let heartbeatWindowSeconds = 10.0
+
+    init(configuration: RedisConfiguration, logger: Logger) {
+        var configuration = configuration
+        // A request never waits on Redis longer than this; then the local fallback decides.
+        configuration.commandTimeout = .milliseconds(100)
+        self.client = RedisClient(configuration: configuration, logger: logger)
+        self.instance = UUID().uuidString.lowercased()
+        self.logger = logger
+    }
+
+    /// Instances seen in the last heartbeat window (at least this one).
+    var liveInstances: Int { live.withLock { max($0, 1) } }
+    /// False after a failed call, until one succeeds.
+    var isHealthy: Bool { healthy.withLock { $0 } }
+
+    private func mark(_ ok: Bool) { healthy.withLock { $0 = ok } }
+
+    func shutdown() { client.shutdown() }
+
+    // MARK: - Scripts
+
+    struct Script: Sendable {
+        let source: String
+        let sha: String
+
+        init(_ source: String) {
+            self.source = source
+            self.sha = Insecure.SHA1.hash(data: Array(source.utf8)).map { String(format: "%02x", $0) }.joined()
+        }
+    }
+
+    /// GCRA over several limits at once, all or none. KEYS: limit keys. ARGV: now (µs), then per
+    /// key period (µs), count, units. Reply: {0, remaining1, reset1, …} when admitted, else
+    /// {index, retry-after µs (-1: never), remaining, reset µs}.
+    static let acquire = Script(
+        """
+        local now = tonumber(ARGV[1])
+        local nexts = {}
+        for i = 1, #KEYS do
+          local b = 2 + (i - 1) * 3
+          local period, count, units = tonumber(ARGV[b]), tonumber(ARGV[b + 1]), tonumber(ARGV[b + 2])
+          local t = period / count
+          local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
+          if tat < now then tat = now end
+          local nt = tat + units * t
+          local remaining = math.floor((now + period - tat) / t)
+          if remaining < 0 then remaining = 0 end
+          if units > count then return {i, -1, remaining, math.ceil(tat - now)} end
+          if nt - period > now then return {i, math.ceil(nt - period - now), remaining, math.ceil(tat - now)} end
+          nexts[i] = nt
+        end
+        local out = {0}
+        for i = 1, #KEYS do
+          local b = 2 + (i - 1) * 3
+          local period, count = tonumber(ARGV[b]), tonumber(ARGV[b + 1])
+          local t = period / count
+          redis.call('SET', KEYS[i], string.format('%.3f', nexts[i]), 'PX', math.ceil((nexts[i] - now) / 1000) + 1)
+          out[#out + 1] = math.floor((now + period - nexts[i]) / t)
+          out[#out + 1] = math.ceil(nexts[i] - now)
+        end
+        return out
+        """)
+
+    /// Gives back (negative units) or takes more. KEYS: limit keys. ARGV: now, then per key
+    /// period, count, units.
+    static let adjust = Script(
+        """
+        local now = tonumber(ARGV[1])
+        for i = 1, #KEYS do
+          local b = 2 + (i - 1) * 3
+          local period, count, units = tonumber(ARGV[b]), tonumber(ARGV[b + 1]), tonumber(ARGV[b + 2])
+          local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
+          if tat < now then tat = now end
+          local nt = tat + units * period / count
+          if nt <= now then redis.call('DEL', KEYS[i])
+          else redis.call('SET', KEYS[i], string.format('%.3f', nt), 'PX', math.ceil((nt - now) / 1000) + 1) end
+        end
+        return 0
+        """)
+
+    /// Reserves in every scope or none. KEYS: one hash per scope and month. ARGV: instance, now
+    /// (s), usd, tokens, ttl (s), then per key limit usd, limit tokens (-1: none), spend to seed
+    /// a new hash with (usd, tokens). Reply: {0, 0} or {index, 1 (usd) | 2 (tokens)}.
+    static let reserve = Script(
+        """
+        local inst, now = ARGV[1], tonumber(ARGV[2])
+        for i = 1, #KEYS do
+          local b = 6 + (i - 1) * 4
+          if redis.call('HSETNX', KEYS[i], 'su', ARGV[b + 2]) == 1 then
+            redis.call('HSET', KEYS[i], 'st', ARGV[b + 3])
+            redis.call('EXPIRE', KEYS[i], ARGV[5])
+          end
+          local lu, lt = tonumber(ARGV[b]), tonumber(ARGV[b + 1])
+          if lu >= 0 or lt >= 0 then
+            local h = redis.call('HGETALL', KEYS[i])
+            local su, st, ru, rt = 0, 0, 0, 0
+            for j = 1, #h, 2 do
+              local f, v = h[j], tonumber(h[j + 1])
+              if f == 'su' then su = v
+              elseif f == 'st' then st = v
+              else
+                local owner = string.sub(f, 4)
+                local beat = redis.call('ZSCORE', 'deja:instances', owner)
+                if owner ~= inst and (not beat or tonumber(beat) < now - 30) then
+                  redis.call('HDEL', KEYS[i], f)
+                elseif string.sub(f, 1, 3) == 'ru:' then ru = ru + v
+                else rt = rt + v end
+              end
+            end
+            if lu >= 0 and su + ru >= lu then return {i, 1} end
+            if lt >= 0 and st + rt >= lt then return {i, 2} end
+          end
+        end
+        for i = 1, #KEYS do
+          redis.call('HINCRBYFLOAT', KEYS[i], 'ru:' .. inst, ARGV[3])
+          redis.call('HINCRBY', KEYS[i], 'rt:' .. inst, ARGV[4])
+        end
+        return {0, 0}
+        """)
+
+    /// Replaces a reservation by the real cost. KEYS: the scope hashes. ARGV: instance, reserved
+    /// usd, reserved tokens, actual usd, actual tokens.
+    static let settle = Script(
+        """
+        for i = 1, #KEYS do
+          redis.call('HINCRBYFLOAT', KEYS[i], 'ru:' .. ARGV[1], -tonumber(ARGV[2]))
+          redis.call('HINCRBY', KEYS[i], 'rt:' .. ARGV[1], -tonumber(ARGV[3]))
+          redis.call('HINCRBYFLOAT', KEYS[i], 'su', ARGV[4])
+          redis.call('HINCRBY', KEYS[i], 'st', ARGV[5])
+        end
+        return 0
+        """)
+
+    /// EVALSHA, loading the script on NOSCRIPT.
+    func run(_ script: Script, keys: [String], arguments: [RedisArgument]) async throws -> RedisValue {
+        let tail = [RedisArgument(keys.count)] + keys.map { RedisArgument($0) } + arguments
+        do {
+            let reply: RedisValue
+            do {
+                reply = try await client.send(["EVALSHA", RedisArgument(script.sha)] + tail)
+            } catch let error as RedisError where error.serverMessage?.hasPrefix("NOSCRIPT") == true {
+                reply = try await client.send(["EVAL", RedisArgument(script.source)] + tail)
+            }
+            mark(true)
+            return reply
+        } catch {
+            mark(false)
+            throw error
+        }
+    }
+
+    // MARK: - Rate limits
+
+    enum Admission {
+        case admitted([RateDecision])
+        case refused(index: Int, RateDecision)
+    }
+
+    static func micros(_ d: Duration) -> Int {
+        Int(d.components.seconds) * 1_000_000 + Int(d.components.attoseconds / 1_000_000_000_000)
+    }
+
+    func acquire(_ charges: [RequestAccount.Charge], nowMicros: Int) async throws -> Admission {
+        var args: [RedisArgument] = [RedisArgument(nowMicros)]
+        for c in charges { args += [RedisArgument(Self.micros(c.limit.period)), RedisArgument(c.limit.count), RedisArgument(c.units)] }
+        let reply = try await run(Self.acquire, keys: charges.map { "deja:rl:" + $0.key }, arguments: args)
+        guard let values = reply.array?.compactMap(\.int), let first = values.first else { throw RedisError.server("unexpected GCRA reply") }
+        if first == 0, values.count == 1 + 2 * charges.count {
+            return .admitted(charges.indices.map { i in
+                RateDecision(allowed: true, limit: charges[i].limit.count, remaining: values[1 + 2 * i], reset: .microseconds(values[2 + 2 * i]), retryAfter: nil)
+            })
+        }
+        guard values.count == 4, first >= 1, first <= charges.count else { throw RedisError.server("unexpected GCRA reply") }
+        let c = charges[first - 1]
+        return .refused(
+            index: first - 1,
+            RateDecision(allowed: false, limit: c.limit.count, remaining: values[2], reset: .microseconds(values[3]), retryAfter: values[1] < 0 ? nil : .microseconds(values[1])))
+    }
+
+    func adjust(_ charges: [(RequestAccount.Charge, Int)], nowMicros: Int) async throws {
+        guard !charges.isEmpty else { return }
+        var args: [RedisArgument] = [RedisArgument(nowMicros)]
+        for (c, delta) in charges { args += [RedisArgument(Self.micros(c.limit.period)), RedisArgument(c.limit.count), RedisArgument(delta)] }
+        _ = try await run(Self.adjust, keys: charges.map { "deja:rl:" + $0.0.key }, arguments: args)
+    }
+
+    // MARK: - Budgets
+
+    static func budgetKey(_ scope: String, _ month: BudgetMonth) -> String { "deja:budget:\(month):\(scope)" }
+
+    /// Reserves in Redis; nil when admitted, else the refusing scope's index and dimension.
+    func reserve(
+        scopes: [String], limits: [BudgetLimits?], seeds: [SpendTotals], charge: BudgetCharge, month: BudgetMonth, unixSeconds: Double
+    ) async throws -> (index: Int, dimension: String)? {
+        var args: [RedisArgument] = [
+            RedisArgument(instance), RedisArgument(String(unixSeconds)), RedisArgument(String(charge.usd)), RedisArgument(charge.tokens),
+            RedisArgument(40 * 86_400),
+        ]
+        for (limit, seed) in zip(limits, seeds) {
+            args += [
+                RedisArgument(limit?.usd.map { String($0) } ?? "-1"), RedisArgument(limit?.tokens.map { String($0) } ?? "-1"), RedisArgument(String(seed.usd)),
+                RedisArgument(seed.tokens),
+            ]
+        }
+        let reply = try await run(Self.reserve, keys: scopes.map { Self.budgetKey($0, month) }, arguments: args)
+        guard let values = reply.array?.compactMap(\.int), values.count == 2 else { throw RedisError.server("unexpected reservation reply") }
+        if values[0] == 0 { return nil }
+        return (values[0] - 1, values[1] == 1 ? "usd" : "tokens")
+    }
+
+    func settle(scopes: [String], month: BudgetMonth, reserved: BudgetCharge, actual: BudgetCharge) async throws {
+        _ = try await run(
+            Self.settle, keys: scopes.map { Self.budgetKey($0, month) },
+            arguments: [RedisArgument(instance), RedisArgument(String(reserved.usd)), RedisArgument(reserved.tokens), RedisArgument(String(actual.usd)), RedisArgument(actual.tokens)])
+    }
+
+    /// A scope's shared month: spent and reserved (every live instance's).
+    func usage(scope: String, month: BudgetMonth) async throws -> BudgetLedger.Usage? {
+        let reply = try await client.send(["HGETALL", RedisArgument(Self.budgetKey(scope, month))])
+        guard let items = reply.array, !items.isEmpty else { return nil }
+        var u = BudgetLedger.Usage()
+        var i = 0
+        while i + 1 < items.count {
+            let field = items[i].string ?? "", value = Double(items[i + 1].string ?? "") ?? 0
+            switch field {
+            case "su": u.spentUSD = value
+            case "st": u.spentTokens = Int(value)
+            default:
+                if field.hasPrefix("ru:") { u.reservedUSD += value } else if field.hasPrefix("rt:") { u.reservedTokens += Int(value) }
+            }
+            i += 2
+        }
+        return u
+    }
+
+    // MARK: - Heartbeat
+
+    /// Announces this instance and reads how many are live.
+    func heartbeat(unixSeconds: Double) async {
+        do {
+            let replies = try await client.pipeline([
+                ["ZADD", RedisArgument(Self.instancesKey), RedisArgument(String(unixSeconds)), RedisArgument(instance)],
+                ["ZREMRANGEBYSCORE", RedisArgument(Self.instancesKey), "-inf", RedisArgument(String(unixSeconds - 3600))],
+                ["ZCOUNT", RedisArgument(Self.instancesKey), RedisArgument(String(unixSeconds - Self.heartbeatWindowSeconds)), "+inf"],
+            ])
+            if let count = replies.last?.int { live.withLock { $0 = max(count, 1) } }
+            mark(true)
+        } catch {
+            mark(false)
+            logger.debug("Governance heartbeat not sent", metadata: ["deja.redis.error": .string("\(error)")])
+        }
+    }
+}
