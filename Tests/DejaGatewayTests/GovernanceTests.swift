@@ -138,6 +138,20 @@ import Testing
         }
     }
 
+    @Test func aPublicGatewayWithOnlyAnAdminTokenRefusesAnonymousCallers() async throws {
+        try await Rig.with { sim, client in
+            var c = Rig.configuration(sim.baseURL)
+            c.host = "0.0.0.0"
+            let g = try await Rig.start(c)
+            defer { Task { await g.shutdown() } }
+            let anonymous = try await Self.chat(client, g, key: nil)
+            #expect(anonymous.status == 401)
+            #expect(try anonymous.errorObject().text("code") == "missing_api_key")
+            let (_, key) = try await Self.createKey(client, g, #"{"tenant":"first"}"#)
+            #expect(try await Self.chat(client, g, key: key).status == 200)
+        }
+    }
+
     @Test func badKeyRequestsGetClearErrors() async throws {
         try await Rig.with { sim, client in
             let g = try await Rig.start(Rig.configuration(sim.baseURL))

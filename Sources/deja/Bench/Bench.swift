@@ -4,7 +4,7 @@ import ArgumentParser
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks: the vector index, the embedder, the cache's hit/false-hit trade-off.",
-        subcommands: [BenchIndexCommand.self, BenchEmbedCommand.self, BenchCacheCommand.self, BenchCacheScaleCommand.self, BenchVerifierCommand.self, BenchRouterCommand.self]
+        subcommands: [BenchIndexCommand.self, BenchEmbedCommand.self, BenchCacheCommand.self, BenchCacheScaleCommand.self, BenchVerifierCommand.self, BenchRouterCommand.self, BenchGovernanceCommand.self]
     )
 }
 
