@@ -2,6 +2,11 @@
 # Source it from the package root. Uses SIM_PORT, GW_PORT and OUT; DEJA_BIN names a folder of
 # prebuilt release binaries (deja, deja-sim) and skips the build.
 
+# Load scripts measure the request path: governance keeps its state in memory and the per-address
+# request limit (100 per minute by default) is off, unless the caller exports otherwise.
+export RATE_LIMIT_MAX=${RATE_LIMIT_MAX:-0}
+export GOVERNANCE_STORE=${GOVERNANCE_STORE:-memory}
+
 # Sets BIN to the folder holding release builds of deja and deja-sim.
 bench_binaries() {
   if [[ -n "${DEJA_BIN:-}" ]]; then

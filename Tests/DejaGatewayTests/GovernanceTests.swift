@@ -459,6 +459,27 @@ import Testing
         }
     }
 
+    @Test func routedRequestsRecordWhatRoutingSaved() async throws {
+        try await Rig.with { sim, client in
+            var c = Rig.configuration(sim.baseURL)
+            RoutingTests.threeProviders(&c, sim.baseURL)
+            c.adminTokenHash = SecretHash.sha256(Self.adminToken)
+            let g = try await Rig.start(c)
+            defer { Task { await g.shutdown() } }
+            let cheap = try await Self.chat(client, g, key: nil, content: "What is the capital of France?", model: "cheap")
+            #expect(cheap.status == 200)
+            let cost = try cheap.json()["x-gateway"]?.objectValue?["cost_usd"]?.doubleValue ?? 0
+            let pinned = try await Self.chat(client, g, key: nil, content: "What is the capital of Spain?", model: "small")
+            #expect(pinned.status == 200)
+            let reply = try await Self.send(client, g, .GET, "/api/analytics?group_by=model", headers: Self.admin)
+            let totals = try #require(try reply.json()["totals"]?.objectValue)
+            let saved = totals["routing_savings_usd"]?.doubleValue ?? 0
+            // The cheap route answered below the strongest candidate's price; the pinned request saved nothing by routing.
+            #expect(saved > 0, "\(reply.text)")
+            #expect(cost > 0)
+        }
+    }
+
     @Test func logsNeverCarryKeysOrPrompts() async throws {
         let sink = LogSink()
         var logger = Logger(label: "deja-test") { _ in sink }

@@ -37,6 +37,9 @@ final class RequestAccount: Sendable {
         var streamedChunks = 0
         var streaming = false
         var firstTokenMs: Double?
+        /// For a routed request: the price of the strongest candidate the router weighed, what
+        /// routing savings are measured against.
+        var routingBaseline: Pricing?
     }
 
     private let state = Mutex(State())
@@ -62,6 +65,9 @@ final class RequestAccount: Sendable {
         let s = state.withLock { $0 }
         if !s.finished { finishNow(status: 499, cache: "none", provider: "", model: "", latencyMs: (governance.unixSeconds - startUnix) * 1000, retries: 0, fallback: false, strategy: nil) }
     }
+
+    /// A routed request's baseline: the strongest candidate's price.
+    func setRoutingBaseline(_ price: Pricing) { state.withLock { $0.routingBaseline = price } }
 
     /// The answer is a stream: the account finishes when the stream ends, not when the handler returns.
     func beginStream() { state.withLock { $0.streaming = true } }
@@ -129,14 +135,14 @@ final class RequestAccount: Sendable {
     }
 
     /// The real usage and cost of the answered call; once (later calls are ignored).
-    func settle(usage: TokenUsage?, costUSD: Double?, routingSavedUSD: Double = 0) {
+    func settle(usage: TokenUsage?, costUSD: Double?) {
         let taken: (BudgetLedger.Reservation?, (BudgetCharge, BudgetMonth)?, [Charge], Bool, TokenUsage)? = state.withLock { s in
             guard !s.settled else { return nil }
             s.settled = true
             let used = usage ?? TokenUsage(inputTokens: estimatedInputTokens, outputTokens: s.streamedChunks)
             s.usage = used
             s.costUSD = costUSD ?? 0
-            s.routingSavedUSD = max(0, routingSavedUSD)
+            if let baseline = s.routingBaseline, let costUSD { s.routingSavedUSD = max(0, baseline.cost(used) - costUSD) }
             return (s.reservation, s.sharedReservation, s.tokenCharges, s.tokenChargesShared, used)
         }
         guard let (reservation, sharedReservation, charges, chargesShared, used) = taken else { return }

@@ -203,6 +203,11 @@ struct ChatCompletionsHandler: Sendable {
                     "deja.routing.strong_score": .string(decision.classification.strongScore.map { String($0) } ?? "none"),
                     "deja.routing.runners_up": .string(decision.ranked.dropFirst().prefix(3).map(\.model.id).joined(separator: ",")),
                 ])
+            // Routing savings are measured against the strongest model the router weighed.
+            let family = decision.classification.family
+            if let strongest = decision.ranked.max(by: { ($0.model.quality[family] ?? 0) < ($1.model.quality[family] ?? 0) }) {
+                context.account?.setRoutingBaseline(strongest.model.price)
+            }
             guard let plan = routing.plan(decision, requestedModel: chat.model) else {
                 throw GatewayError.unknownModel(chat.model)
             }
