@@ -31,6 +31,11 @@ public struct AnalyticsQuery: Sendable, Equatable {
 public struct AnalyticsReport: Sendable {
     public var groups: [(key: String, totals: UsageTotals)]
     public var totals: UsageTotals
+
+    public init(groups: [(key: String, totals: UsageTotals)], totals: UsageTotals) {
+        self.groups = groups
+        self.totals = totals
+    }
 }
 
 /// Builds a report from rollups of the whole hours and rows of the partial edges; shared by

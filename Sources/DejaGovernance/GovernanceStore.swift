@@ -35,6 +35,9 @@ public protocol GovernanceStore: Sendable {
     func pruneUsage(before: Double) async throws -> Int
     /// Releases connections (a pool's); the store is not used afterwards.
     func close()
+    /// The analytics report for `query` (a store may aggregate on its server; the default reads
+    /// rollups and edge rows and sums them here).
+    func analytics(_ query: AnalyticsQuery) async throws -> AnalyticsReport
 }
 
 extension GovernanceStore {
@@ -42,8 +45,13 @@ extension GovernanceStore {
 }
 
 extension GovernanceStore {
-    /// The analytics report for `query`: rollups for the whole hours, rows for the partial edges.
-    public func analytics(_ query: AnalyticsQuery, edgeRowLimit: Int = 2_000_000) async throws -> AnalyticsReport {
+    public func analytics(_ query: AnalyticsQuery) async throws -> AnalyticsReport {
+        try await summedAnalytics(query)
+    }
+
+    /// The analytics report for `query`: rollups for the whole hours, rows for the partial edges,
+    /// summed here.
+    public func summedAnalytics(_ query: AnalyticsQuery, edgeRowLimit: Int = 2_000_000) async throws -> AnalyticsReport {
         let hours = query.fullHours
         var rollups: [UsageRollup] = []
         var edges: [UsageRecord] = []

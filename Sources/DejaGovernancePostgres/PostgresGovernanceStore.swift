@@ -61,6 +61,14 @@ public final class PostgresGovernanceStore: GovernanceStore {
 
     // MARK: - Schema
 
+    /// One column per histogram bucket (`l0`… latency, `t0`… time to first token), so that the
+    /// server sums histograms with plain `sum()`s: element-wise array sums cost seconds over a
+    /// month of rollups.
+    static let latencyColumns = (0..<LatencyHistogram.bucketCount).map { "l\($0)" }
+    static let ttftColumns = (0..<LatencyHistogram.bucketCount).map { "t\($0)" }
+    static let bucketColumns = latencyColumns + ttftColumns
+    static let sumColumns = ["requests", "errors", "cache_hits", "input_tokens", "output_tokens", "cached_tokens", "cost_usd", "saved_usd", "routing_saved_usd"]
+
     static let migrations: [(Int, [String])] = [
         (
             1,
@@ -93,7 +101,7 @@ public final class PostgresGovernanceStore: GovernanceStore {
                 CREATE TABLE deja_usage_hourly (hour BIGINT NOT NULL, key_id TEXT NOT NULL, tenant TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL,
                     requests BIGINT NOT NULL, errors BIGINT NOT NULL, cache_hits BIGINT NOT NULL, input_tokens BIGINT NOT NULL, output_tokens BIGINT NOT NULL,
                     cached_tokens BIGINT NOT NULL, cost_usd DOUBLE PRECISION NOT NULL, saved_usd DOUBLE PRECISION NOT NULL,
-                    routing_saved_usd DOUBLE PRECISION NOT NULL, latency BIGINT[] NOT NULL, ttft BIGINT[] NOT NULL,
+                    routing_saved_usd DOUBLE PRECISION NOT NULL, \(PostgresGovernanceStore.bucketColumns.map { "\($0) BIGINT NOT NULL" }.joined(separator: ", ")),
                     PRIMARY KEY (hour, key_id, tenant, model, provider))
                 """,
             ]
@@ -271,57 +279,149 @@ public final class PostgresGovernanceStore: GovernanceStore {
             }
             for r in rollups {
                 let t = r.totals
-                try await c.query(
-                    """
-                    INSERT INTO deja_usage_hourly (hour, key_id, tenant, model, provider, requests, errors, cache_hits, input_tokens, output_tokens,
-                        cached_tokens, cost_usd, saved_usd, routing_saved_usd, latency, ttft)
-                    VALUES (\(r.hour), \(r.keyID), \(r.tenant), \(r.model), \(r.provider), \(t.requests), \(t.errors), \(t.cacheHits), \(t.inputTokens),
-                        \(t.outputTokens), \(t.cachedTokens), \(t.costUSD), \(t.savedUSD), \(t.routingSavedUSD), \(t.latency.counts), \(t.ttft.counts))
-                    ON CONFLICT (hour, key_id, tenant, model, provider) DO UPDATE SET
-                        requests = deja_usage_hourly.requests + excluded.requests, errors = deja_usage_hourly.errors + excluded.errors,
-                        cache_hits = deja_usage_hourly.cache_hits + excluded.cache_hits,
-                        input_tokens = deja_usage_hourly.input_tokens + excluded.input_tokens,
-                        output_tokens = deja_usage_hourly.output_tokens + excluded.output_tokens,
-                        cached_tokens = deja_usage_hourly.cached_tokens + excluded.cached_tokens,
-                        cost_usd = deja_usage_hourly.cost_usd + excluded.cost_usd, saved_usd = deja_usage_hourly.saved_usd + excluded.saved_usd,
-                        routing_saved_usd = deja_usage_hourly.routing_saved_usd + excluded.routing_saved_usd,
-                        latency = ARRAY(SELECT a + b FROM unnest(deja_usage_hourly.latency, excluded.latency) AS h(a, b)),
-                        ttft = ARRAY(SELECT a + b FROM unnest(deja_usage_hourly.ttft, excluded.ttft) AS h(a, b))
-                    """, logger: logger)
+                var binds = PostgresBindings()
+                binds.append(r.hour)
+                binds.append(r.keyID)
+                binds.append(r.tenant)
+                binds.append(r.model)
+                binds.append(r.provider)
+                for v in [t.requests, t.errors, t.cacheHits, t.inputTokens, t.outputTokens, t.cachedTokens] { binds.append(v) }
+                for v in [t.costUSD, t.savedUSD, t.routingSavedUSD] { binds.append(v) }
+                for v in t.latency.counts + t.ttft.counts { binds.append(v) }
+                try await c.query(PostgresQuery(unsafeSQL: Self.rollupUpsert, binds: binds), logger: logger)
             }
         }
     }
 
+    /// `INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x` for every summed column.
+    static let rollupUpsert: String = {
+        let keys = ["hour", "key_id", "tenant", "model", "provider"]
+        let columns = keys + sumColumns + bucketColumns
+        let placeholders = (1...columns.count).map { "$\($0)" }.joined(separator: ", ")
+        let updates = (sumColumns + bucketColumns).map { "\($0) = deja_usage_hourly.\($0) + excluded.\($0)" }.joined(separator: ", ")
+        return "INSERT INTO deja_usage_hourly (\(columns.joined(separator: ", "))) VALUES (\(placeholders)) ON CONFLICT (hour, key_id, tenant, model, provider) DO UPDATE SET \(updates)"
+    }()
+
     public func usageRollups(fromHour: Int64, toHour: Int64) async throws -> [UsageRollup] {
         var out: [UsageRollup] = []
-        let rows = try await client.query(
-            """
-            SELECT hour, key_id, tenant, model, provider, requests, errors, cache_hits, input_tokens, output_tokens, cached_tokens, cost_usd, saved_usd,
-                routing_saved_usd, latency, ttft
-            FROM deja_usage_hourly WHERE hour >= \(fromHour) AND hour < \(toHour)
-            """, logger: logger)
-        for try await row in rows {
+        let sql = "SELECT hour, key_id, tenant, model, provider, \((Self.sumColumns + Self.bucketColumns).joined(separator: ", ")) FROM deja_usage_hourly WHERE hour >= $1 AND hour < $2"
+        var binds = PostgresBindings()
+        binds.append(fromHour)
+        binds.append(toHour)
+        for try await row in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
             let r = row.makeRandomAccess()
-            var t = UsageTotals()
-            t.requests = try r["requests"].decode(Int64.self)
-            t.errors = try r["errors"].decode(Int64.self)
-            t.cacheHits = try r["cache_hits"].decode(Int64.self)
-            t.inputTokens = try r["input_tokens"].decode(Int64.self)
-            t.outputTokens = try r["output_tokens"].decode(Int64.self)
-            t.cachedTokens = try r["cached_tokens"].decode(Int64.self)
-            t.costUSD = try r["cost_usd"].decode(Double.self)
-            t.savedUSD = try r["saved_usd"].decode(Double.self)
-            t.routingSavedUSD = try r["routing_saved_usd"].decode(Double.self)
-            guard let latency = LatencyHistogram(counts: try r["latency"].decode([Int64].self)), let ttft = LatencyHistogram(counts: try r["ttft"].decode([Int64].self)) else {
-                throw GovernanceStoreError.corrupt("a rollup histogram of the wrong length")
-            }
-            t.latency = latency
-            t.ttft = ttft
             out.append(UsageRollup(
                 hour: try r["hour"].decode(Int64.self), keyID: try r["key_id"].decode(String.self), tenant: try r["tenant"].decode(String.self),
-                model: try r["model"].decode(String.self), provider: try r["provider"].decode(String.self), totals: t))
+                model: try r["model"].decode(String.self), provider: try r["provider"].decode(String.self), totals: try Self.totals(r)))
         }
         return out
+    }
+
+    /// Totals from a row holding the summed columns under their own names.
+    static func totals(_ r: PostgresRandomAccessRow) throws -> UsageTotals {
+        var t = UsageTotals()
+        t.requests = try r["requests"].decode(Int64.self)
+        t.errors = try r["errors"].decode(Int64.self)
+        t.cacheHits = try r["cache_hits"].decode(Int64.self)
+        t.inputTokens = try r["input_tokens"].decode(Int64.self)
+        t.outputTokens = try r["output_tokens"].decode(Int64.self)
+        t.cachedTokens = try r["cached_tokens"].decode(Int64.self)
+        t.costUSD = try r["cost_usd"].decode(Double.self)
+        t.savedUSD = try r["saved_usd"].decode(Double.self)
+        t.routingSavedUSD = try r["routing_saved_usd"].decode(Double.self)
+        for i in 0..<LatencyHistogram.bucketCount {
+            t.latency.counts[i] = try r[latencyColumns[i]].decode(Int64.self)
+            t.ttft.counts[i] = try r[ttftColumns[i]].decode(Int64.self)
+        }
+        return t
+    }
+
+    /// Analytics summed by the server: the rollups of the whole hours grouped in SQL (one row per
+    /// group), the partial hours at the ends from the ledger rows, also grouped in SQL, with
+    /// their latencies put in the histogram's buckets there.
+    public func analytics(_ query: AnalyticsQuery) async throws -> AnalyticsReport {
+        let group: String
+        switch query.groupBy {
+        case .model: group = "model"
+        case .provider: group = "provider"
+        case .key: group = "key_id"
+        case .tenant: group = "tenant"
+        case .hour: group = "hour"
+        }
+        var groups: [String: UsageTotals] = [:]
+        let hours = query.fullHours
+        var edges: [(Double, Double)] = [(query.from, query.to)]
+        if hours.from < hours.to {
+            edges = [(query.from, Double(hours.from) * 3600), (Double(hours.to) * 3600, query.to)]
+            let sums = (Self.sumColumns + Self.bucketColumns).map { "sum(\($0))::\(["cost_usd", "saved_usd", "routing_saved_usd"].contains($0) ? "float8" : "int8") AS \($0)" }
+            var binds = PostgresBindings()
+            binds.append(hours.from)
+            binds.append(hours.to)
+            var filter = ""
+            if let tenant = query.tenant {
+                binds.append(tenant)
+                filter = " AND tenant = $3"
+            }
+            let sql = "SELECT \(group)::text AS g, \(sums.joined(separator: ", ")) FROM deja_usage_hourly WHERE hour >= $1 AND hour < $2\(filter) GROUP BY \(group)"
+            for try await row in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+                let r = row.makeRandomAccess()
+                let key = try r["g"].decode(String.self)
+                let label = query.groupBy == .hour ? BudgetMonth.isoHour(Int64(key) ?? 0) : key
+                groups[label, default: UsageTotals()].merge(try Self.totals(r))
+            }
+        }
+        // The edges: ledger rows, grouped and bucketed by the server (the bucket is the
+        // histogram's own: ceil(ln(ms / 0.1) / ln 1.25), clamped).
+        let rowGroup: String
+        switch query.groupBy {
+        case .key: rowGroup = "coalesce(key_id, '')"
+        case .tenant: rowGroup = "coalesce(tenant, '')"
+        case .hour: rowGroup = "floor(time / 3600)::int8::text"
+        default: rowGroup = group
+        }
+        func bucket(_ column: String) -> String {
+            "CASE WHEN \(column) IS NULL OR \(column) <= 0.1 THEN 0 ELSE least(\(LatencyHistogram.bucketCount - 1), ceil(ln(\(column) / 0.1) / ln(1.25))::int) END"
+        }
+        for (from, to) in edges where from < to {
+            var binds = PostgresBindings()
+            binds.append(from)
+            binds.append(to)
+            var filter = ""
+            if let tenant = query.tenant {
+                binds.append(tenant)
+                filter = " AND tenant = $3"
+            }
+            let sql = """
+                SELECT \(rowGroup)::text AS g, \(bucket("latency_ms")) AS lb, CASE WHEN ttft_ms IS NULL THEN -1 ELSE \(bucket("ttft_ms")) END AS tb,
+                    count(*)::int8 AS requests, count(*) FILTER (WHERE status >= 400)::int8 AS errors,
+                    count(*) FILTER (WHERE cache_status IN ('hit_exact', 'hit_semantic'))::int8 AS cache_hits,
+                    sum(input_tokens)::int8 AS input_tokens, sum(output_tokens)::int8 AS output_tokens, sum(cached_tokens)::int8 AS cached_tokens,
+                    sum(cost_usd)::float8 AS cost_usd, sum(saved_usd)::float8 AS saved_usd, sum(routing_saved_usd)::float8 AS routing_saved_usd
+                FROM deja_usage WHERE time >= $1 AND time < $2\(filter) GROUP BY 1, 2, 3
+                """
+            for try await row in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+                let r = row.makeRandomAccess()
+                let key = try r["g"].decode(String.self)
+                let label = query.groupBy == .hour ? BudgetMonth.isoHour(Int64(key) ?? 0) : key
+                var t = UsageTotals()
+                t.requests = try r["requests"].decode(Int64.self)
+                t.errors = try r["errors"].decode(Int64.self)
+                t.cacheHits = try r["cache_hits"].decode(Int64.self)
+                t.inputTokens = try r["input_tokens"].decode(Int64.self)
+                t.outputTokens = try r["output_tokens"].decode(Int64.self)
+                t.cachedTokens = try r["cached_tokens"].decode(Int64.self)
+                t.costUSD = try r["cost_usd"].decode(Double.self)
+                t.savedUSD = try r["saved_usd"].decode(Double.self)
+                t.routingSavedUSD = try r["routing_saved_usd"].decode(Double.self)
+                t.latency.counts[Int(try r["lb"].decode(Int32.self))] = t.requests
+                let tb = Int(try r["tb"].decode(Int32.self))
+                if tb >= 0 { t.ttft.counts[tb] = t.requests }
+                groups[label, default: UsageTotals()].merge(t)
+            }
+        }
+        var totals = UsageTotals()
+        for t in groups.values { totals.merge(t) }
+        return AnalyticsReport(groups: groups.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, totals: totals)
     }
 
     public func usage(from: Double, to: Double, limit: Int) async throws -> [UsageRecord] {
