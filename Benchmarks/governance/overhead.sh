@@ -4,7 +4,7 @@
 # issued key with request, token and monthly budget limits (every request authenticates, takes
 # three request limits and two token limits, reserves and settles a budget and writes a ledger
 # row). Alternates the two at fixed concurrency and at a fixed rate; prints JSON lines and a table.
-# Usage: Benchmarks/governance/overhead.sh [SECONDS]
+# Usage: Benchmarks/governance/overhead.sh [SECONDS]   (ON_STORE=memory: the "on" side without SQLite)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${1:-10}
@@ -23,7 +23,7 @@ trap 'kill "${SIM_PID:-}" "${OFF_PID:-}" "${ON_PID:-}" 2>/dev/null || true' EXIT
 SIM_PID=$!
 bench_gateway_yaml "$OFF_PORT" "$OUT/off.yaml" "  enabled: false"
 bench_gateway_yaml "$ON_PORT" "$OUT/on.yaml" "  enabled: false" "governance:
-  store: sqlite
+  store: ${ON_STORE:-sqlite}
   data_dir: $OUT/data
   rate_limit_max: 100000000"
 GOVERNANCE_STORE=memory RATE_LIMIT_MAX=0 "$BIN/deja" serve --config "$OUT/off.yaml" >"$OUT/off.log" 2>&1 &
