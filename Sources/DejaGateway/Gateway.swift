@@ -281,6 +281,34 @@ public final class Gateway: Sendable {
             logger: logger)
     }
 
+    /// What the start-up banner says about governance (read once the store is loaded).
+    public struct GovernanceSummary: Sendable, CustomStringConvertible {
+        public let keysRequired: Bool
+        public let issuedKeys: Int
+        public let store: String
+        public let perAddress: String
+        public let shared: Bool
+
+        public var description: String {
+            "\(store) store, \(issuedKeys) issued keys, per-address limit \(perAddress)\(shared ? ", limits and budgets shared through Redis" : "")"
+        }
+    }
+
+    public var governanceSummary: GovernanceSummary {
+        let store: String
+        switch governance.settings.store {
+        case .memory: store = "in-memory (nothing persists)"
+        case .sqlite(let path): store = "SQLite (\(path))"
+        case .postgres: store = "PostgreSQL"
+        }
+        let snapshot = governance.directory.snapshot
+        let active = snapshot.keys.values.filter { $0.isActive(at: governance.unixSeconds) }.count
+        let limit = governance.settings.perAddress.map { "\($0.count) per \(Double($0.period.components.seconds) + Double($0.period.components.attoseconds) / 1e18) s" } ?? "off"
+        return GovernanceSummary(
+            keysRequired: governance.keysRequired(staticKeys: !configuration.tenants.isEmpty), issuedKeys: active, store: store, perAddress: limit,
+            shared: governance.shared != nil)
+    }
+
     /// The services that run beside the HTTP server: the expiry sweeper and, with Redis, the
     /// cache mirror. Starts the mirror first (it rebuilds the cache from Redis) so that the
     /// server, started after, serves the shared cache from its first request.

@@ -72,7 +72,7 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let banner = Banner(configuration: configuration, simulatorURL: simulator?.baseURL)
-        try await gateway.run { port in banner.print(port: port) }
+        try await gateway.run { port in banner.print(port: port, governance: gateway.governanceSummary) }
         await simulator?.shutdown()
     }
 }
@@ -82,7 +82,7 @@ struct Banner: Sendable {
     let configuration: GatewayConfiguration
     let simulatorURL: String?
 
-    func print(port: Int) {
+    func print(port: Int, governance: Gateway.GovernanceSummary? = nil) {
         var lines = ["Deja \(Deja.version) listening on http://\(configuration.host):\(port)"]
         if let simulatorURL {
             lines.append("")
@@ -93,7 +93,8 @@ struct Banner: Sendable {
         } else {
             lines.append("Providers: " + configuration.providers.map { "\($0.name) (\($0.kind.rawValue))" }.joined(separator: ", "))
         }
-        lines += securityLines(port: port)
+        lines += securityLines(port: port, governance: governance)
+        if let governance { lines.append("Governance: \(governance.description)") }
         lines.append(
             "Try: curl -s http://127.0.0.1:\(port)/v1/chat/completions -H 'content-type: application/json' -d '{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'"
         )
@@ -101,9 +102,11 @@ struct Banner: Sendable {
     }
 
     /// What is authenticated, said plainly: client keys, and who may use the gateway API.
-    func securityLines(port: Int) -> [String] {
+    func securityLines(port: Int, governance: Gateway.GovernanceSummary? = nil) -> [String] {
         var lines: [String] = []
-        if !configuration.tenants.isEmpty {
+        if let governance, governance.keysRequired, configuration.tenants.isEmpty {
+            lines.append("Authentication: client key required on /v1 and the pass-through (\(governance.issuedKeys) issued keys\(governance.issuedKeys == 0 ? "; issue one with POST /api/admin/keys or `deja keys create`" : ""))")
+        } else if !configuration.tenants.isEmpty {
             let tenants = Set(configuration.tenants.map(\.tenant)).sorted()
             lines.append("Authentication: client key required on /v1 and the pass-through (\(configuration.tenants.count) keys; tenants \(tenants.joined(separator: ", ")))")
         } else if configuration.isBoundToLoopback {
