@@ -69,6 +69,8 @@ public struct RequestFingerprint: Sendable {
         "user", "stream", "stream_options", "x-cache", "x-cache-ttl", "x-cache-threshold", "store", "metadata",
         // Routing controls: the strategy is part of a virtual model's namespace instead.
         "x-routing-strategy", "x-prefer-provider",
+        // Which budget pays does not change the answer.
+        "x-budget-key",
     ]
 
     /// Derives the keys. `scope` is the tenant scope; `resolvedModel` is `provider/model` after

@@ -158,7 +158,7 @@ public final class Gateway: Sendable {
             }
         }
         self.governance = Governance(
-            settings: governanceSettings, store: store, staticTenants: Set(configuration.tenants.map(\.tenant)), clock: reliabilityClock, metrics: metrics,
+            settings: governanceSettings, store: store, clock: reliabilityClock, metrics: metrics,
             logger: logger, shared: counters)
     }
 
@@ -263,7 +263,7 @@ public final class Gateway: Sendable {
             ("/openai/v1", .openai), ("/anthropic/v1", .anthropic), ("/gemini/v1beta", .gemini), ("/gemini/v1", .gemini),
         ]
         for (prefix, family) in prefixes {
-            let group = router.group(RouterPath(prefix)).add(middleware: ClientAuthenticationMiddleware(keyring: keyring, family: family.credentialFamily, governance: governance))
+            let group = router.group(RouterPath(prefix)).add(middleware: ClientAuthenticationMiddleware(keyring: keyring, family: family.credentialFamily, governance: governance, unmetered: true))
             for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
                 group.on("**", method: method) { try await passthrough.handle(family, $0, context: $1) }
             }
@@ -349,7 +349,14 @@ public final class Gateway: Sendable {
             upstreamClient.shutdown()
             governance.close()
         }
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await governance.writer.flush()
+            throw error
+        }
+        // The server has drained: what its last requests recorded is written before the store closes.
+        await governance.writer.flush()
     }
 
     /// Starts serving in the background and returns once listening.
@@ -404,6 +411,7 @@ public final class RunningGateway: Sendable {
         task.cancel()
         _ = try? await task.value
         gateway.upstreamClient.shutdown()
+        await gateway.governance.writer.flush()
         gateway.governance.close()
     }
 }

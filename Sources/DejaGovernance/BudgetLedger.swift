@@ -121,6 +121,11 @@ public final class BudgetLedger: Sendable {
         self.onAlert = onAlert
     }
 
+    /// Replaces every scope's limits at once (scopes not named have none).
+    public func replaceLimits(_ table: [String: BudgetLimits]) {
+        limits.withLock { $0 = table }
+    }
+
     /// Sets or removes (nil) a scope's limits; takes effect for the next admission.
     public func setLimits(_ limits: BudgetLimits?, for scope: String) {
         self.limits.withLock { $0[scope] = limits }

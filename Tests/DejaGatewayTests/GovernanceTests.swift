@@ -152,6 +152,31 @@ import Testing
         }
     }
 
+    @Test func passthroughRefusesKeysItCannotMeterAndEmbeddingsCheckModels() async throws {
+        try await Rig.with { sim, client in
+            let g = try await Rig.start(Rig.configuration(sim.baseURL))
+            defer { Task { await g.shutdown() } }
+            let (id, plain) = try await Self.createKey(client, g, #"{"tenant":"p","limits":{"requests_per_window":100}}"#)
+            let (_, metered) = try await Self.createKey(client, g, #"{"tenant":"p","allowed_models":["gpt-4o-mini"],"limits":{"monthly_usd":5}}"#)
+            let body = chatBody("native")
+            let open = try await Self.send(client, g, .POST, "/openai/v1/chat/completions", body: body, headers: [("authorization", "Bearer \(plain)")])
+            #expect(open.status == 200, "\(open.text)")
+            #expect(open.headers.first(name: "x-ratelimit-limit") == "100")
+            let refused = try await Self.send(client, g, .POST, "/openai/v1/chat/completions", body: body, headers: [("authorization", "Bearer \(metered)")])
+            #expect(refused.status == 403)
+            #expect(try refused.errorObject().text("code") == "passthrough_not_metered")
+            let embed = try await Self.send(
+                client, g, .POST, "/v1/embeddings", body: #"{"model":"text-embedding-3-small","input":"hi"}"#, headers: [("authorization", "Bearer \(metered)")])
+            #expect(embed.status == 403)
+            #expect(try embed.errorObject().text("code") == "model_not_allowed")
+            // A revoked key cannot be changed (a PATCH racing a revocation cannot bring it back).
+            #expect(try await Self.send(client, g, .DELETE, "/api/admin/keys/\(id)", headers: Self.admin).status == 200)
+            let patched = try await Self.send(client, g, .PATCH, "/api/admin/keys/\(id)", body: #"{"name":"again"}"#, headers: Self.admin)
+            #expect(patched.status == 409)
+            #expect(try await Self.chat(client, g, key: plain).status == 401)
+        }
+    }
+
     @Test func badKeyRequestsGetClearErrors() async throws {
         try await Rig.with { sim, client in
             let g = try await Rig.start(Rig.configuration(sim.baseURL))

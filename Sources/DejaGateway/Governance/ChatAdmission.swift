@@ -1,4 +1,5 @@
 import DejaGovernance
+import Foundation
 import DejaReliability
 import DejaRouting
 import DejaWire
@@ -47,7 +48,8 @@ extension Governance {
         if let requestDecision { Governance.setHeaders(&headers, requestDecision, kind: .requests) }
         var prompt: String?
         if !settings.redactPrompts, let tenant, directory.tenant(tenant)?.storePrompts == true, let text = PromptFeatures.finalUserText(chat) {
-            prompt = String(text.prefix(4_096))
+            // NUL cannot be stored in PostgreSQL text.
+            prompt = String(text.prefix(4_096)).replacingOccurrences(of: "\u{0}", with: "")
         }
         let identity: CallerIdentity = tenant.map { .tenant($0) } ?? context.identity
         let account = RequestAccount(
@@ -79,7 +81,9 @@ extension Governance {
         var tokens = 0
         for candidate in plan.candidates {
             let model = routing.catalogueModel(provider: candidate.providerName, upstream: candidate.model)
-            let output = requested ?? model?.maxOutputTokens ?? settings.assumedMaxOutputTokens
+            // A client's max_tokens above what the model can produce reserves only what it can.
+            let cap = model?.maxOutputTokens ?? settings.assumedMaxOutputTokens
+            let output = min(requested ?? cap, model?.maxOutputTokens ?? Int.max)
             tokens = max(tokens, estimatedInput + output)
             if let price = model?.price { usd = max(usd, price.worstCase(promptTokens: estimatedInput, maxOutputTokens: output)) }
         }

@@ -1,3 +1,4 @@
+import DejaCache
 import DejaGovernance
 import DejaObservability
 import DejaReliability
@@ -24,12 +25,10 @@ final class Governance: Sendable {
     let logger: Logger
     /// Rate-limit state and budget reservations shared with the other instances (with Redis).
     let shared: RedisCounters?
-    /// Static keys' tenants come from the configuration (a static key never changes at run time).
-    let staticTenants: Set<String>
     private let origin: ContinuousClock.Instant
 
     init(
-        settings: GovernanceSettings, store: any GovernanceStore, staticTenants: Set<String>, clock: any ReliabilityClock, metrics: GatewayMetrics,
+        settings: GovernanceSettings, store: any GovernanceStore, clock: any ReliabilityClock, metrics: GatewayMetrics,
         logger: Logger, shared: RedisCounters? = nil
     ) {
         self.shared = shared
@@ -38,7 +37,6 @@ final class Governance: Sendable {
         self.clock = clock
         self.metrics = metrics
         self.logger = logger
-        self.staticTenants = staticTenants
         self.origin = clock.now
         self.writer = UsageWriter(store: store, maxPending: settings.ledgerMaxPending, logger: logger)
         self.ledger = BudgetLedger { scope, month, usage in
@@ -113,9 +111,13 @@ final class Governance: Sendable {
         guard force || revision != directory.revision else { return }
         let keys = try await store.keys()
         let tenants = try await store.tenants()
-        directory.replace(keys: keys, tenants: tenants, revision: revision)
-        for key in keys { ledger.setLimits(key.isActive(at: unixSeconds) ? key.limits.budget : nil, for: "key:" + key.id) }
-        for tenant in tenants { ledger.setLimits(tenant.limits.budget, for: "tenant:" + tenant.name) }
+        // Only the newest view is applied (a forced refresh and the poll may race).
+        guard directory.replace(keys: keys, tenants: tenants, revision: revision) else { return }
+        var limits: [String: BudgetLimits] = [:]
+        if let global = settings.global.budget { limits[Self.globalScope] = global }
+        for key in keys where key.isActive(at: unixSeconds) { limits["key:" + key.id] = key.limits.budget }
+        for tenant in tenants { limits["tenant:" + tenant.name] = tenant.limits.budget }
+        ledger.replaceLimits(limits)
     }
 
     /// Whether client requests must present a key: static keys configured, a key ever issued, or
@@ -245,6 +247,25 @@ final class Governance: Sendable {
     }
 
     // MARK: - Budgets
+
+    /// The cache scope of a caller: a tenant of the key API with a `cache_scope` uses it (`shared`
+    /// is the shared scope), every other caller its identity's.
+    func cacheScope(_ identity: CallerIdentity, _ configuration: CacheConfiguration) -> String {
+        if let name = identity.tenantName, let scope = directory.tenant(name)?.cacheScope {
+            return scope == "shared" ? "shared" : "tenant:" + scope
+        }
+        return identity.cacheScope(configuration)
+    }
+
+    /// Whether a caller's requests must be metered (allowed models, token limits or a budget on
+    /// its key, its tenant or the gateway), which only the `/v1` endpoints do.
+    func needsMetering(identity: CallerIdentity, grant: KeyGrant?) -> Bool {
+        func metered(_ l: GovernanceLimits) -> Bool { l.tokenRate != nil || l.budget != nil }
+        if settings.global.budget != nil { return true }
+        if let grant, !grant.allowedModels.isEmpty || metered(grant.limits) { return true }
+        if let tenant = identity.tenantName, let t = directory.tenant(tenant), metered(t.limits) { return true }
+        return false
+    }
 
     /// The budget scopes of a caller: the key's, the tenant's and the global one.
     func budgetScopes(identity: CallerIdentity, grant: KeyGrant?) -> [String] {

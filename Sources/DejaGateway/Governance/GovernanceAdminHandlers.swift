@@ -71,6 +71,9 @@ struct GovernanceAdminHandlers: Sendable {
     func updateKey(_ request: Request, context: DejaRequestContext) async throws -> Response {
         try admin.authorize(request, context: context)
         var key = try await key(context)
+        guard key.revokedAt == nil else {
+            throw GatewayError(status: .conflict, message: "This key is revoked; issue a new one", type: "invalid_request_error", code: "key_revoked")
+        }
         let object = try await body(request)
         for m in object.members {
             switch m.key {

@@ -19,7 +19,7 @@ public enum GovernanceBenchmark {
         settings.perAddress = RateLimit(count: 1_000_000_000, period: .seconds(60))
         let shared = try redisURL.map { RedisCounters(configuration: try RedisConfiguration(url: $0), logger: logger) }
         let governance = Governance(
-            settings: settings, store: InMemoryGovernanceStore(), staticTenants: [], clock: SystemReliabilityClock(), metrics: GatewayMetrics(), logger: logger,
+            settings: settings, store: InMemoryGovernanceStore(), clock: SystemReliabilityClock(), metrics: GatewayMetrics(), logger: logger,
             shared: shared)
         defer { governance.close() }
         try await governance.load()

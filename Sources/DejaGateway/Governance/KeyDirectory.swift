@@ -32,13 +32,17 @@ final class KeyDirectory: Sendable {
     /// request needs a key, so revoking the last key cannot reopen the gateway.
     var hasIssuedKeys: Bool { state.withLock { !$0.keys.isEmpty } }
 
-    func replace(keys: [APIKey], tenants: [Tenant], revision: Int64) {
+    /// Installs a view read at `revision`; false (nothing changed) when a newer one is installed.
+    @discardableResult
+    func replace(keys: [APIKey], tenants: [Tenant], revision: Int64) -> Bool {
         var snapshot = Snapshot(revision: revision)
         for k in keys { snapshot.keys[k.id] = k }
         for t in tenants { snapshot.tenants[t.name] = t }
-        state.withLock { current in
+        return state.withLock { current in
             // A slower reader must not put back an older view.
-            if revision >= current.revision { current = snapshot }
+            guard revision >= current.revision else { return false }
+            current = snapshot
+            return true
         }
     }
 

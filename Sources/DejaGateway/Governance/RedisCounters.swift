@@ -105,13 +105,16 @@ final class RedisCounters: Sendable {
         """)
 
     /// Reserves in every scope or none. KEYS: one hash per scope and month. ARGV: instance, now
-    /// (s), usd, tokens, ttl (s), then per key limit usd, limit tokens (-1: none), spend to seed
-    /// a new hash with (usd, tokens). Reply: {0, 0} or {index, 1 (usd) | 2 (tokens)}.
+    /// (s), usd, tokens, ttl (s), the reservation's field (`r:<instance>:<id>`), its expiry (s),
+    /// then per key limit usd, limit tokens (-1: none), spend to seed a new hash with (usd,
+    /// tokens). Each reservation is a field of its own (`usd:tokens:expiry`), so releasing it is
+    /// an idempotent HDEL; fields past their expiry, or of an instance whose heartbeat stopped,
+    /// are dropped as they are met. Reply: {0, 0} or {index, 1 (usd) | 2 (tokens)}.
     static let reserve = Script(
         """
         local inst, now = ARGV[1], tonumber(ARGV[2])
         for i = 1, #KEYS do
-          local b = 6 + (i - 1) * 4
+          local b = 8 + (i - 1) * 4
           if redis.call('HSETNX', KEYS[i], 'su', ARGV[b + 2]) == 1 then
             redis.call('HSET', KEYS[i], 'st', ARGV[b + 3])
             redis.call('EXPIRE', KEYS[i], ARGV[5])
@@ -121,38 +124,41 @@ final class RedisCounters: Sendable {
             local h = redis.call('HGETALL', KEYS[i])
             local su, st, ru, rt = 0, 0, 0, 0
             for j = 1, #h, 2 do
-              local f, v = h[j], tonumber(h[j + 1])
-              if f == 'su' then su = v
-              elseif f == 'st' then st = v
-              else
-                local owner = string.sub(f, 4)
-                local beat = redis.call('ZSCORE', 'deja:instances', owner)
-                if owner ~= inst and (not beat or tonumber(beat) < now - 30) then
+              local f, v = h[j], h[j + 1]
+              if f == 'su' then su = tonumber(v)
+              elseif f == 'st' then st = tonumber(v)
+              elseif string.sub(f, 1, 2) == 'r:' then
+                local owner = string.match(f, '^r:([^:]+):')
+                local u, t, e = string.match(v, '^([^:]+):([^:]+):([^:]+)$')
+                local beat = owner and owner ~= inst and redis.call('ZSCORE', 'deja:instances', owner)
+                if not e or tonumber(e) < now or (owner ~= inst and (not beat or tonumber(beat) < now - 30)) then
                   redis.call('HDEL', KEYS[i], f)
-                elseif string.sub(f, 1, 3) == 'ru:' then ru = ru + v
-                else rt = rt + v end
+                else
+                  ru = ru + tonumber(u)
+                  rt = rt + tonumber(t)
+                end
               end
             end
             if lu >= 0 and su + ru >= lu then return {i, 1} end
             if lt >= 0 and st + rt >= lt then return {i, 2} end
           end
         end
-        for i = 1, #KEYS do
-          redis.call('HINCRBYFLOAT', KEYS[i], 'ru:' .. inst, ARGV[3])
-          redis.call('HINCRBY', KEYS[i], 'rt:' .. inst, ARGV[4])
-        end
+        local value = ARGV[3] .. ':' .. ARGV[4] .. ':' .. ARGV[7]
+        for i = 1, #KEYS do redis.call('HSET', KEYS[i], ARGV[6], value) end
         return {0, 0}
         """)
 
-    /// Replaces a reservation by the real cost. KEYS: the scope hashes. ARGV: instance, reserved
-    /// usd, reserved tokens, actual usd, actual tokens.
+    /// Releases a reservation and adds the real cost. KEYS: the scope hashes. ARGV: the
+    /// reservation's field, actual usd, actual tokens. A hash that is gone (Redis restarted or
+    /// the month's key expired) is not recreated: the next reservation seeds it from the store.
     static let settle = Script(
         """
         for i = 1, #KEYS do
-          redis.call('HINCRBYFLOAT', KEYS[i], 'ru:' .. ARGV[1], -tonumber(ARGV[2]))
-          redis.call('HINCRBY', KEYS[i], 'rt:' .. ARGV[1], -tonumber(ARGV[3]))
-          redis.call('HINCRBYFLOAT', KEYS[i], 'su', ARGV[4])
-          redis.call('HINCRBY', KEYS[i], 'st', ARGV[5])
+          if redis.call('EXISTS', KEYS[i]) == 1 then
+            redis.call('HDEL', KEYS[i], ARGV[1])
+            redis.call('HINCRBYFLOAT', KEYS[i], 'su', ARGV[2])
+            redis.call('HINCRBY', KEYS[i], 'st', ARGV[3])
+          end
         end
         return 0
         """)
@@ -214,13 +220,20 @@ final class RedisCounters: Sendable {
 
     static func budgetKey(_ scope: String, _ month: BudgetMonth) -> String { "deja:budget:\(month):\(scope)" }
 
+    /// The hash field of one reservation.
+    func reservationField(_ id: String) -> String { "r:" + instance + ":" + id }
+
+    /// How long a reservation may stay unsettled before any instance drops it (the longest a
+    /// request may run, a stream included).
+    static let reservationLifetimeSeconds = 3_600.0
+
     /// Reserves in Redis; nil when admitted, else the refusing scope's index and dimension.
     func reserve(
-        scopes: [String], limits: [BudgetLimits?], seeds: [SpendTotals], charge: BudgetCharge, month: BudgetMonth, unixSeconds: Double
+        id: String, scopes: [String], limits: [BudgetLimits?], seeds: [SpendTotals], charge: BudgetCharge, month: BudgetMonth, unixSeconds: Double
     ) async throws -> (index: Int, dimension: String)? {
         var args: [RedisArgument] = [
             RedisArgument(instance), RedisArgument(String(unixSeconds)), RedisArgument(String(charge.usd)), RedisArgument(charge.tokens),
-            RedisArgument(40 * 86_400),
+            RedisArgument(40 * 86_400), RedisArgument(reservationField(id)), RedisArgument(String(unixSeconds + Self.reservationLifetimeSeconds)),
         ]
         for (limit, seed) in zip(limits, seeds) {
             args += [
@@ -234,10 +247,11 @@ final class RedisCounters: Sendable {
         return (values[0] - 1, values[1] == 1 ? "usd" : "tokens")
     }
 
-    func settle(scopes: [String], month: BudgetMonth, reserved: BudgetCharge, actual: BudgetCharge) async throws {
+    /// Releases reservation `id` (if it is still there) and adds `actual`; idempotent for the release.
+    func settle(id: String, scopes: [String], month: BudgetMonth, actual: BudgetCharge) async throws {
         _ = try await run(
             Self.settle, keys: scopes.map { Self.budgetKey($0, month) },
-            arguments: [RedisArgument(instance), RedisArgument(String(reserved.usd)), RedisArgument(reserved.tokens), RedisArgument(String(actual.usd)), RedisArgument(actual.tokens)])
+            arguments: [RedisArgument(reservationField(id)), RedisArgument(String(actual.usd)), RedisArgument(actual.tokens)])
     }
 
     /// A scope's shared month: spent and reserved (every live instance's).
@@ -247,12 +261,19 @@ final class RedisCounters: Sendable {
         var u = BudgetLedger.Usage()
         var i = 0
         while i + 1 < items.count {
-            let field = items[i].string ?? "", value = Double(items[i + 1].string ?? "") ?? 0
+            let field = items[i].string ?? ""
+            let value = Double(items[i + 1].string ?? "") ?? 0
             switch field {
             case "su": u.spentUSD = value
             case "st": u.spentTokens = Int(value)
             default:
-                if field.hasPrefix("ru:") { u.reservedUSD += value } else if field.hasPrefix("rt:") { u.reservedTokens += Int(value) }
+                if field.hasPrefix("r:") {
+                    let parts = (items[i + 1].string ?? "").split(separator: ":")
+                    if parts.count == 3 {
+                        u.reservedUSD += Double(parts[0]) ?? 0
+                        u.reservedTokens += Int(parts[1]) ?? 0
+                    }
+                }
             }
             i += 2
         }

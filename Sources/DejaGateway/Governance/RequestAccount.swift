@@ -26,8 +26,8 @@ final class RequestAccount: Sendable {
         var tokenCharges: [Charge] = []
         var tokenChargesShared = false
         var reservation: BudgetLedger.Reservation?
-        /// A reservation held in Redis (shared by instances), and in which month.
-        var sharedReservation: (BudgetCharge, BudgetMonth)?
+        /// A reservation held in Redis (shared by instances): in which month.
+        var sharedReservation: BudgetMonth?
         var settled = false
         var finished = false
         var usage: TokenUsage?
@@ -43,6 +43,10 @@ final class RequestAccount: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Names this request's reservation in Redis (unique in the process; the instance is in the
+    /// field too). Not the request id, which a client may reuse.
+    private let reservationID = String(RequestAccount.nextReservation.add(1, ordering: .relaxed).newValue, radix: 36)
+    private static let nextReservation = Atomic<UInt64>(0)
 
     init(
         governance: Governance, requestID: String, keyID: String?, tenant: String?, requestedModel: String, budgetScopes: [String],
@@ -102,16 +106,21 @@ final class RequestAccount: Sendable {
                     let u = ledger.usage(scope, unixSeconds: now)
                     return SpendTotals(usd: u.spentUSD, tokens: u.spentTokens)
                 }
-                if let refusal = try await shared.reserve(scopes: budgetScopes, limits: limits, seeds: seeds, charge: charge, month: month, unixSeconds: now) {
+                if let refusal = try await shared.reserve(
+                    id: reservationID, scopes: budgetScopes, limits: limits, seeds: seeds, charge: charge, month: month, unixSeconds: now)
+                {
                     throw BudgetLedger.Refusal(scope: budgetScopes[refusal.index], dimension: refusal.dimension, resetsAtUnixSeconds: month.nextMonthStartUnixSeconds)
                 }
-                state.withLock { $0.sharedReservation = (charge, month) }
+                state.withLock { $0.sharedReservation = month }
                 return
             } catch let refusal as BudgetLedger.Refusal {
                 governance.metrics.recordRateLimitExceeded(scope: "budget_" + Governance.scopeKind(refusal.scope))
                 throw Governance.budgetExceeded(refusal, now: now)
             } catch {
                 governance.metrics.recordGovernanceFallback()
+                // The script may have run and answered late: release whatever it reserved.
+                let (id, scopes) = (reservationID, budgetScopes)
+                Task { try? await shared.settle(id: id, scopes: scopes, month: month, actual: BudgetCharge(usd: 0, tokens: 0)) }
             }
         }
         do {
@@ -136,7 +145,7 @@ final class RequestAccount: Sendable {
 
     /// The real usage and cost of the answered call; once (later calls are ignored).
     func settle(usage: TokenUsage?, costUSD: Double?) {
-        let taken: (BudgetLedger.Reservation?, (BudgetCharge, BudgetMonth)?, [Charge], Bool, TokenUsage)? = state.withLock { s in
+        let taken: (BudgetLedger.Reservation?, BudgetMonth?, [Charge], Bool, TokenUsage)? = state.withLock { s in
             guard !s.settled else { return nil }
             s.settled = true
             let used = usage ?? TokenUsage(inputTokens: estimatedInputTokens, outputTokens: s.streamedChunks)
@@ -150,15 +159,16 @@ final class RequestAccount: Sendable {
         let usd = costUSD ?? 0
         let actual = BudgetCharge(usd: usd, tokens: tokens)
         if let reservation { governance.ledger.settle(reservation, actual: actual) }
-        if let (reserved, month) = sharedReservation, let shared = governance.shared {
+        if let month = sharedReservation, let shared = governance.shared {
             // The instance's own view counts it too (what /api/budget and a fallback start from).
             governance.ledger.record(actual, scopes: budgetScopes, unixSeconds: governance.unixSeconds)
-            let scopes = budgetScopes
+            let (id, scopes) = (reservationID, budgetScopes)
             let metrics = governance.metrics
             Task {
                 do {
-                    try await shared.settle(scopes: scopes, month: month, reserved: reserved, actual: actual)
+                    try await shared.settle(id: id, scopes: scopes, month: month, actual: actual)
                 } catch {
+                    // The reservation expires on its own (an hour); the spend is in the store.
                     metrics.recordGovernanceFallback()
                 }
             }
@@ -171,7 +181,7 @@ final class RequestAccount: Sendable {
 
     /// A cache hit: nothing spent, `savedUSD` saved (the stored answer's cost at its price).
     func hit(savedUSD: Double) {
-        let (charges, chargesShared, reservation, sharedReservation): ([Charge], Bool, BudgetLedger.Reservation?, (BudgetCharge, BudgetMonth)?) =
+        let (charges, chargesShared, reservation, sharedReservation): ([Charge], Bool, BudgetLedger.Reservation?, BudgetMonth?) =
             state.withLock { s in
                 s.settled = true
                 s.savedUSD = savedUSD
@@ -185,9 +195,9 @@ final class RequestAccount: Sendable {
         governance.reconcile(charges, actual: 0, shared: chargesShared)
         if let reservation { governance.ledger.settle(reservation, actual: BudgetCharge(usd: 0, tokens: 0)) }
         // A coalesced follower reserved before it joined: release it.
-        if let (reserved, month) = sharedReservation, let shared = governance.shared {
-            let scopes = budgetScopes
-            Task { try? await shared.settle(scopes: scopes, month: month, reserved: reserved, actual: BudgetCharge(usd: 0, tokens: 0)) }
+        if let month = sharedReservation, let shared = governance.shared {
+            let (id, scopes) = (reservationID, budgetScopes)
+            Task { try? await shared.settle(id: id, scopes: scopes, month: month, actual: BudgetCharge(usd: 0, tokens: 0)) }
         }
         let now = governance.unixSeconds
         governance.ledger.recordSaving(usd: savedUSD, scopes: budgetScopes, unixSeconds: now)

@@ -66,7 +66,6 @@ struct GovernanceService: Service {
             // Two loops, so that a slow ledger write never delays picking up a revocation.
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    var sinceBeat = Duration.seconds(1)
                     let tick = Duration.milliseconds(max(10, settings.revisionPollMs))
                     while !Task.isCancelled {
                         do {
@@ -79,11 +78,20 @@ struct GovernanceService: Service {
                         } catch {
                             governance.logger.warning("Governance store: could not re-read keys", metadata: ["deja.error": .string("\(error)")])
                         }
-                        sinceBeat += tick
-                        if let shared = governance.shared, sinceBeat >= .seconds(1) {
-                            sinceBeat = .zero
+                    }
+                }
+                if let shared = governance.shared {
+                    // The heartbeat on its own: a slow store must not make this instance look dead
+                    // to the others (they would drop its budget reservations).
+                    group.addTask {
+                        while !Task.isCancelled {
                             await shared.heartbeat(unixSeconds: governance.unixSeconds)
                             governance.metrics.setGovernanceShared(up: shared.isHealthy, instances: shared.liveInstances)
+                            do {
+                                try await Task.sleep(for: .seconds(1))
+                            } catch {
+                                return
+                            }
                         }
                     }
                 }

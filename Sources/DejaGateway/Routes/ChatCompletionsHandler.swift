@@ -226,7 +226,7 @@ struct ChatCompletionsHandler: Sendable {
         let namespace = target.namespace
         let controls = try CacheControls(
             request: request, chat: chat, configuration: front.configuration, resolvedModel: namespace, upstreamModel: target.thresholdModel)
-        let fingerprint = RequestFingerprint(request: chat, scope: context.identity.cacheScope(front.configuration), resolvedModel: namespace)
+        let fingerprint = RequestFingerprint(request: chat, scope: governance.cacheScope(context.identity, front.configuration), resolvedModel: namespace)
         if let reason = fingerprint.bypassReason ?? controls.bypassReason {
             front.cache.recordBypass()
             context.logger.debug("Cache bypass", metadata: ["deja.cache.reason": .string(reason)])
@@ -352,14 +352,24 @@ struct ChatCompletionsHandler: Sendable {
             metrics?.recordTokens(provider: provider, model: model, input: tokens.inputTokens, output: tokens.outputTokens, cached: tokens.cachedInputTokens)
         }
         if let usd { metrics?.recordCost(provider: provider, model: model, usd: usd) }
-        account?.settle(usage: tokens, costUSD: usd)
+        if let account {
+            if let tokens {
+                account.settle(usage: tokens, costUSD: usd)
+            } else {
+                // No usage reported: the estimate, at the answering model's price.
+                let estimate = account.estimatedUsage
+                account.settle(usage: estimate, costUSD: routing.cost(provider: provider, upstream: model, usage: estimate))
+            }
+        }
         return usd
     }
 
     /// Ends a streamed answer's account: a stream that reported no usage is settled from the
     /// request's estimate and the chunks sent, at the answering model's price.
-    func finishStream(_ account: RequestAccount?, report: GatewayReport, status: Int) {
+    func finishStream(_ account: RequestAccount?, report: GatewayReport, status: Int, leader: Bool = true) {
         guard let account else { return }
+        // A follower of a shared call did not make it: whatever happened, it pays nothing.
+        if !leader, !account.isSettled { account.hit(savedUSD: 0) }
         if !account.isSettled {
             let estimate = account.estimatedUsage
             account.settle(usage: estimate, costUSD: routing.cost(provider: report.provider, upstream: report.model, usage: estimate))
@@ -459,7 +469,7 @@ struct ChatCompletionsHandler: Sendable {
             account?.beginStream()
             return SSE.response(headers: report.headers) { writer in
                 var status = 200
-                defer { handler.finishStream(account, report: streamReport, status: status) }
+                defer { handler.finishStream(account, report: streamReport, status: status, leader: leader) }
                 account?.noteChunk()
                 try await SSE.write(payload, to: &writer)
                 while let event = await box.next() {
@@ -549,7 +559,10 @@ struct ChatCompletionsHandler: Sendable {
     /// none are collected when no provider forwards any.
     static func clientHeaders(_ fields: HTTPFields, for plan: ExecutionPlan) -> [(name: String, value: String)] {
         guard plan.candidates.contains(where: { !$0.forwardHeaderPrefixes.isEmpty }) else { return [] }
-        return fields.map { (name: $0.name.canonicalName, value: $0.value) }
+        // Credentials (the gateway key, `x-budget-key`) never go upstream, whatever prefix is forwarded.
+        return fields.compactMap {
+            CredentialFamily.credentialHeaders.contains($0.name.canonicalName.lowercased()) ? nil : (name: $0.name.canonicalName, value: $0.value)
+        }
     }
 }
 

@@ -26,6 +26,9 @@ struct EmbeddingsHandler: Sendable {
     func handle(_ request: Request, context: DejaRequestContext) async throws -> Response {
         let bytes = try await request.collectBody(limit: maxBodyBytes)
         let (body, model) = try Self.validate(bytes.readableBytesView)
+        if let grant = context.grant, !grant.allows(model: model) {
+            throw GatewayError(status: .forbidden, message: "This key may not use the model '\(model)'", type: "permission_error", param: "model", code: "model_not_allowed")
+        }
         if Self.localModels.contains(model) {
             return try await embedLocally(body, model: model)
         }

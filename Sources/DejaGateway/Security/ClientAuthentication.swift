@@ -83,6 +83,11 @@ struct ClientAuthenticationMiddleware: RouterMiddleware {
     let family: CredentialFamily
     /// Issued keys and the request rate limits; nil only in tests of static keys alone.
     var governance: Governance?
+    /// The native pass-through: its bodies are the providers' own, so the gateway neither checks
+    /// their model against a key's allowed models nor meters their tokens and cost. A caller whose
+    /// key or tenant has such limits, or any caller while a gateway budget is set, is refused
+    /// there (fail closed) and pointed at `/v1`.
+    var unmetered = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -90,6 +95,12 @@ struct ClientAuthenticationMiddleware: RouterMiddleware {
             (context.identity, context.grant) = try Self.authenticate(request, keyring: keyring, governance: governance, family: family)
         }
         guard let governance else { return try await next(request, context) }
+        if unmetered, governance.needsMetering(identity: context.identity, grant: context.grant) {
+            throw GatewayError(
+                status: .forbidden,
+                message: "This key has model, token or budget limits, which the native pass-through cannot enforce; use the OpenAI-compatible /v1 endpoints",
+                type: "permission_error", code: "passthrough_not_metered")
+        }
         let scopes = governance.requestScopes(address: context.remoteAddress?.ipAddress, identity: context.identity, grant: context.grant)
         let decision = try await governance.admitRequest(scopes)
         var response = try await next(request, context)
