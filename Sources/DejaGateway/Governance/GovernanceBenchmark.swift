@@ -14,7 +14,7 @@ public enum GovernanceBenchmark {
     /// of an issued key), the request limits of address, key and tenant, the token limits of key
     /// and tenant, and the budget reservation in three scopes; the settlement (off the request
     /// path) is not timed. With `redisURL` the limits and the reservation go to Redis.
-    public static func admission(iterations: Int, redisURL: String?, logger: Logger) async throws -> [Double] {
+    public static func admission(iterations: Int, redisURL: String?, pause: Duration = .zero, logger: Logger) async throws -> [Double] {
         var settings = GovernanceSettings()
         settings.perAddress = RateLimit(count: 1_000_000_000, period: .seconds(60))
         let shared = try redisURL.map { RedisCounters(configuration: try RedisConfiguration(url: $0), logger: logger) }
@@ -52,6 +52,8 @@ public enum GovernanceBenchmark {
             if i >= warmup { samples.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6) }
             account.settle(usage: .init(inputTokens: 30, outputTokens: 20), costUSD: 0.00005)
             account.finish(status: 200, cache: "miss", provider: "sim", model: "gpt-4o-mini", retries: 0, fallback: false, strategy: nil)
+            // A pause lets the previous request's settlement (off the request path) finish first.
+            if pause > .zero { try await Task.sleep(for: pause) }
         }
         return samples.sorted()
     }

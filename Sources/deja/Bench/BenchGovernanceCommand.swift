@@ -10,6 +10,7 @@ struct BenchGovernanceCommand: AsyncParsableCommand {
         commandName: "governance", abstract: "Time governance admission (auth + rate limits + budget reservation) and /api/analytics over a generated ledger.")
 
     @Option(help: "Admission iterations (0 skips).") var iterations = 100_000
+    @Option(name: .customLong("pause-us"), help: "Microseconds between admissions (lets settlements finish; 0: back to back).") var pauseMicros = 0
     @Option(help: "Also time admission with the shared counters in this Redis (redis://host:port).") var redis: String?
     @Option(help: "Ledger rows to generate for the analytics benchmark (0 skips).") var rows = 0
     @Option(help: "Days the generated rows span.") var days = 30
@@ -21,7 +22,7 @@ struct BenchGovernanceCommand: AsyncParsableCommand {
         logger.logLevel = .error
         if iterations > 0 {
             for (name, url) in [("embedded", nil)] + (redis.map { [("redis", Optional($0))] } ?? []) {
-                let samples = try await GovernanceBenchmark.admission(iterations: iterations, redisURL: url, logger: logger)
+                let samples = try await GovernanceBenchmark.admission(iterations: iterations, redisURL: url, pause: .microseconds(pauseMicros), logger: logger)
                 func p(_ q: Double) -> Double { samples[min(samples.count - 1, Int(q * Double(samples.count)))] }
                 print(String(format: "admission %@: n=%d p50 %.1f µs  p90 %.1f µs  p99 %.1f µs  p99.9 %.1f µs  max %.1f µs", name, samples.count, p(0.5), p(0.9), p(0.99), p(0.999), samples.last ?? 0))
             }
