@@ -272,10 +272,23 @@ import Testing
             let retry = Int(refused.headers.first(name: "retry-after") ?? "") ?? 0
             #expect(retry >= 19 && retry <= 20, "one request per 20 s comes back: \(retry)")
             #expect(refused.headers.first(name: "x-ratelimit-remaining") == "0")
-            // The embeddings and models routes count against the same limit.
+            // The models route counts against the same limit.
             #expect(try await Self.send(client, g, .GET, "/v1/models").status == 429)
             let metrics = try await Self.send(client, g, .GET, "/metrics")
             #expect(metrics.text.contains(#"llm_gateway_rate_limit_exceeded_total{scope="ip"} 2"#))
+        }
+    }
+
+    @Test func refusedCredentialsCountAgainstTheAddressLimit() async throws {
+        try await Rig.with { sim, client in
+            var c = Rig.configuration(sim.baseURL)
+            c.governance.perAddress = RateLimit(count: 3, period: .seconds(60))
+            let g = try await Rig.start(c)
+            defer { Task { await g.shutdown() } }
+            _ = try await Self.createKey(client, g, #"{"tenant":"guarded"}"#)
+            var statuses: [Int] = []
+            for _ in 0..<5 { statuses.append(try await Self.chat(client, g, key: "dj-000000000000_" + String(repeating: "0", count: 64)).status) }
+            #expect(statuses == [401, 401, 401, 429, 429])
         }
     }
 

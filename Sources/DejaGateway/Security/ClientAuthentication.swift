@@ -92,7 +92,17 @@ struct ClientAuthenticationMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if !keyring.isEmpty || governance?.keysRequired(staticKeys: false) == true {
-            (context.identity, context.grant) = try Self.authenticate(request, keyring: keyring, governance: governance, family: family)
+            do {
+                (context.identity, context.grant) = try Self.authenticate(request, keyring: keyring, governance: governance, family: family)
+            } catch {
+                // A refused credential still counts against its address's limit, so guessing is
+                // throttled like any other traffic (429 once the address is over it).
+                if let governance {
+                    let address = governance.requestScopes(address: context.remoteAddress?.ipAddress, identity: .anonymous, grant: nil)
+                    _ = try await governance.admitRequest(address)
+                }
+                throw error
+            }
         }
         guard let governance else { return try await next(request, context) }
         if unmetered, governance.needsMetering(identity: context.identity, grant: context.grant) {
