@@ -702,3 +702,43 @@ final class LogSink: LogHandler, Sendable {
         }
     }
 }
+
+extension SharedGovernanceTests {
+    @Test func spendDuringAPartitionReachesRedisWhenItAnswersAgain() async throws {
+        let redis = try await RedisServer.start()
+        try redis.enableUser("gov", password: "gov-password")
+        try await GovernanceTests.Rig.with { sim, client in
+            var c = GovernanceTests.Rig.configuration(sim.baseURL)
+            c.cacheSettings.redisURL = "redis://gov:gov-password@127.0.0.1:\(redis.port)"
+            c.cacheSettings.redisHMACKey = RedisMirrorTests.hmacKey
+            let g = try await GovernanceTests.Rig.start(c)
+            defer { Task { await g.shutdown() } }
+            let (id, key) = try await G.createKey(client, g, #"{"tenant":"part","limits":{"monthly_tokens":1000000}}"#)
+            #expect(try await G.chat(client, g, key: key).status == 200)
+            let hash = "deja:budget:\(BudgetMonth(unixSeconds: Date().timeIntervalSince1970)):key:\(id)"
+            var before = 0
+            for _ in 0..<40 {
+                before = Int(try redis.cli(["HGET", hash, "st"])) ?? 0
+                if before > 0 { break }
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            #expect(before > 0)
+            try redis.partition(user: "gov")
+            var spent = 0
+            for i in 0..<3 {
+                let r = try await G.chat(client, g, key: key, content: "during the partition \(i)")
+                #expect(r.status == 200)
+                let usage = try r.json()["usage"]?.objectValue
+                spent += (usage?["prompt_tokens"]?.intValue ?? 0) + (usage?["completion_tokens"]?.intValue ?? 0)
+            }
+            try redis.enableUser("gov", password: "gov-password")
+            var after = 0
+            for _ in 0..<120 {
+                after = Int(try redis.cli(["HGET", hash, "st"])) ?? 0
+                if after >= before + spent { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(after == before + spent, "Redis has the spend made while it was cut off: \(after) vs \(before) + \(spent)")
+        }
+    }
+}

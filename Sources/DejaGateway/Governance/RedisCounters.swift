@@ -21,6 +21,8 @@ final class RedisCounters: Sendable {
     private let logger: Logger
     private let live = Mutex(1)
     private let healthy = Mutex(true)
+    /// Spend settled while Redis was unreachable, per budget hash, added once it answers again.
+    private let owed = Mutex([String: BudgetCharge]())
 
     static let instancesKey = "deja:instances"
     static let heartbeatWindowSeconds = 10.0
@@ -252,6 +254,39 @@ final class RedisCounters: Sendable {
         _ = try await run(
             Self.settle, keys: scopes.map { Self.budgetKey($0, month) },
             arguments: [RedisArgument(reservationField(id)), RedisArgument(String(actual.usd)), RedisArgument(actual.tokens)])
+    }
+
+    /// Records spend that reached only this instance (a local fallback reservation).
+    func owe(_ actual: BudgetCharge, scopes: [String], month: BudgetMonth) {
+        guard actual.usd > 0 || actual.tokens > 0 else { return }
+        owed.withLock { table in
+            for scope in scopes {
+                let key = Self.budgetKey(scope, month)
+                let current = table[key] ?? BudgetCharge(usd: 0, tokens: 0)
+                table[key] = BudgetCharge(usd: current.usd + actual.usd, tokens: current.tokens + actual.tokens)
+            }
+        }
+    }
+
+    /// Adds what was owed to the shared hashes that exist (a hash created meanwhile was seeded
+    /// from this instance's ledger, which already counts it). Kept for the next try on failure.
+    func payOwed() async {
+        let pending = owed.withLock { table -> [String: BudgetCharge] in
+            defer { table.removeAll() }
+            return table
+        }
+        guard !pending.isEmpty else { return }
+        for (key, charge) in pending {
+            do {
+                _ = try await run(Self.settle, keys: [key], arguments: ["", RedisArgument(String(charge.usd)), RedisArgument(charge.tokens)])
+            } catch {
+                owed.withLock { table in
+                    let current = table[key] ?? BudgetCharge(usd: 0, tokens: 0)
+                    table[key] = BudgetCharge(usd: current.usd + charge.usd, tokens: current.tokens + charge.tokens)
+                }
+                return
+            }
+        }
     }
 
     /// A scope's shared month: spent and reserved (every live instance's).

@@ -158,7 +158,11 @@ final class RequestAccount: Sendable {
         let tokens = used.inputTokens + used.outputTokens
         let usd = costUSD ?? 0
         let actual = BudgetCharge(usd: usd, tokens: tokens)
-        if let reservation { governance.ledger.settle(reservation, actual: actual) }
+        if let reservation {
+            governance.ledger.settle(reservation, actual: actual)
+            // Reserved locally because Redis did not answer: the fleet's totals get it later.
+            if let shared = governance.shared { shared.owe(actual, scopes: budgetScopes, month: reservation.month) }
+        }
         if let month = sharedReservation, let shared = governance.shared {
             // The instance's own view counts it too (what /api/budget and a fallback start from).
             governance.ledger.record(actual, scopes: budgetScopes, unixSeconds: governance.unixSeconds)

@@ -87,6 +87,7 @@ struct GovernanceService: Service {
                         while !Task.isCancelled {
                             await shared.heartbeat(unixSeconds: governance.unixSeconds)
                             governance.metrics.setGovernanceShared(up: shared.isHealthy, instances: shared.liveInstances)
+                            if shared.isHealthy { await shared.payOwed() }
                             do {
                                 try await Task.sleep(for: .seconds(1))
                             } catch {
