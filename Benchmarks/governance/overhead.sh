@@ -44,9 +44,11 @@ measure() { # name port connections rate seconds key
   line=$(DEJA_KEY=$6 wrk -t1 -c"$3" -d"${5}s" --latency -s Benchmarks/overhead/chat.lua "http://127.0.0.1:$2" -- "$4" "$3" | tail -n 1)
   echo "{\"target\":\"$1\",\"connections\":$3,\"rate\":$4,\"result\":$line}" | tee -a "$OUT/results.jsonl"
 }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 : >"$OUT/results.jsonl"
 DEJA_KEY= wrk -t1 -c8 -d3s -s Benchmarks/overhead/chat.lua "http://127.0.0.1:$OFF_PORT" >/dev/null
 DEJA_KEY=$KEY wrk -t1 -c8 -d3s -s Benchmarks/overhead/chat.lua "http://127.0.0.1:$ON_PORT" >/dev/null
+OFF_CPU0=$(cpu_ticks "$OFF_PID"); ON_CPU0=$(cpu_ticks "$ON_PID")
 for round in 1 2; do
   for c in 1 8; do
     measure off "$OFF_PORT" $c 0 "$DURATION" ""
@@ -55,6 +57,16 @@ for round in 1 2; do
   measure off "$OFF_PORT" 16 1000 "$DURATION" ""
   measure on "$ON_PORT" 16 1000 "$DURATION" "$KEY"
 done
+# CPU per request of each gateway over the measured runs (clock ticks of utime + stime).
+OFF_CPU=$(( $(cpu_ticks "$OFF_PID") - OFF_CPU0 )); ON_CPU=$(( $(cpu_ticks "$ON_PID") - ON_CPU0 ))
+python3 - "$OUT/results.jsonl" "$OFF_CPU" "$ON_CPU" "$(getconf CLK_TCK)" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+hz = int(sys.argv[4])
+for name, ticks in (("off", int(sys.argv[2])), ("on", int(sys.argv[3]))):
+    n = sum(r["result"]["requests"] for r in rows if r["target"] == name)
+    print(f"gateway CPU per request ({name}): {ticks / hz / n * 1e6:.1f} µs over {n} requests")
+PY
 # Every "on" request was admitted (no 429) and written to the ledger.
 curl -s "http://127.0.0.1:$ON_PORT/api/analytics?group_by=tenant&from=0" -H "authorization: Bearer $ADMIN" |
   python3 -c 'import json,sys; t=json.load(sys.stdin)["totals"]; print("ledger rows:", t["requests"], "errors:", t["errors"])'
