@@ -388,6 +388,20 @@ import Testing
         }
     }
 
+    @Test func anExpiredKeyIsRefused() async throws {
+        try await Rig.with { sim, client in
+            let clock = ManualClock()
+            let g = try await Rig.start(Rig.configuration(sim.baseURL), clock: clock)
+            defer { Task { await g.shutdown() } }
+            let (_, key) = try await Self.createKey(client, g, #"{"tenant":"brief","expires_in_seconds":60}"#)
+            #expect(try await Self.chat(client, g, key: key).status == 200)
+            clock.advance(by: .seconds(61))
+            let expired = try await Self.chat(client, g, key: key)
+            #expect(expired.status == 401)
+            #expect(try expired.errorObject().text("code") == "invalid_api_key")
+        }
+    }
+
     @Test func globalBudgetInUSD() async throws {
         try await Rig.with { sim, client in
             var c = Rig.configuration(sim.baseURL)

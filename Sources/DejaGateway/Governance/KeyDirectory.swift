@@ -22,6 +22,26 @@ final class KeyDirectory: Sendable {
         var keys: [String: APIKey] = [:]
         var tenants: [String: Tenant] = [:]
         var revision: Int64 = -1
+        /// What authentication needs of each key, built once per view: looking a key up retains
+        /// one object instead of copying its whole record.
+        var credentials: [String: Credential] = [:]
+    }
+
+    /// A key's digest, validity and grant.
+    final class Credential: Sendable {
+        let salt: [UInt8]
+        let hash: [UInt8]
+        let revoked: Bool
+        let expiresAt: Double?
+        let grant: KeyGrant
+
+        init(_ key: APIKey) {
+            salt = key.salt
+            hash = key.hash
+            revoked = key.revokedAt != nil
+            expiresAt = key.expiresAt
+            grant = KeyGrant(id: key.id, name: key.name, tenant: key.tenant, allowedModels: key.allowedModels, limits: key.limits)
+        }
     }
 
     private let state = Mutex(Snapshot())
@@ -36,7 +56,10 @@ final class KeyDirectory: Sendable {
     @discardableResult
     func replace(keys: [APIKey], tenants: [Tenant], revision: Int64) -> Bool {
         var snapshot = Snapshot(revision: revision)
-        for k in keys { snapshot.keys[k.id] = k }
+        for k in keys {
+            snapshot.keys[k.id] = k
+            snapshot.credentials[k.id] = Credential(k)
+        }
         for t in tenants { snapshot.tenants[t.name] = t }
         return state.withLock { current in
             // A slower reader must not put back an older view.
@@ -46,7 +69,6 @@ final class KeyDirectory: Sendable {
         }
     }
 
-    func key(id: String) -> APIKey? { state.withLock { $0.keys[id] } }
     func tenant(_ name: String) -> Tenant? { state.withLock { $0.tenants[name] } }
 
     /// The grant of a presented issued key, nil when it is not one, unknown, revoked, expired or
@@ -54,10 +76,10 @@ final class KeyDirectory: Sendable {
     /// exist.
     func grant(presented: String, unixSeconds: Double) -> KeyGrant? {
         guard let (id, secret) = KeyMaterial.parse(presented) else { return nil }
-        let record = key(id: id)
-        let matches = KeyMaterial.verify(secret: secret, salt: record?.salt ?? Self.dummySalt, hash: record?.hash ?? Self.dummyHash)
-        guard let record, matches, record.isActive(at: unixSeconds) else { return nil }
-        return KeyGrant(id: record.id, name: record.name, tenant: record.tenant, allowedModels: record.allowedModels, limits: record.limits)
+        let credential = state.withLock { $0.credentials[id] }
+        let matches = KeyMaterial.verify(secret: secret, salt: credential?.salt ?? Self.dummySalt, hash: credential?.hash ?? Self.dummyHash)
+        guard let credential, matches, !credential.revoked, credential.expiresAt.map({ unixSeconds < $0 }) ?? true else { return nil }
+        return credential.grant
     }
 
     private static let dummySalt = [UInt8](repeating: 0, count: 16)
