@@ -213,7 +213,9 @@ let package = Package(
         .testTarget(name: "DejaRemoteEmbeddingTests", dependencies: ["DejaRemoteEmbedding", "DejaEmbedding"]),
         .testTarget(
             name: "DejaGovernanceTests",
-            dependencies: ["DejaGovernance", "DejaGovernanceSQLite", "DejaGovernancePostgres", "DejaTestSupport", .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "DejaGovernance", "DejaGovernanceSQLite", "DejaGovernancePostgres", "DejaTestSupport", "DejaIndex", .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "DejaRoutingTests", dependencies: ["DejaRouting", "DejaRouterTraining", "DejaWire", "DejaEmbedding"]),
         .testTarget(name: "DejaVerifierTests", dependencies: ["DejaVerifier", "DejaEmbedding"]),
         .testTarget(

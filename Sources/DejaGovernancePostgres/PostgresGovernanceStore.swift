@@ -125,7 +125,7 @@ public final class PostgresGovernanceStore: GovernanceStore {
     // MARK: - Tenants and keys
 
     public func upsertTenant(_ t: Tenant) async throws {
-        let limits = try Coding.json(t.limits), metadata = try Coding.json(t.metadata)
+        let limits = try GovernanceJSON.encode(t.limits), metadata = try GovernanceJSON.encode(t.metadata)
         try await transaction { c in
             try await c.query(
                 """
@@ -152,16 +152,16 @@ public final class PostgresGovernanceStore: GovernanceStore {
         for try await row in try await client.query("SELECT name, limits, cache_scope, store_prompts, metadata, created_at, updated_at FROM deja_tenants ORDER BY name", logger: logger) {
             let r = row.makeRandomAccess()
             out.append(Tenant(
-                name: try r["name"].decode(String.self), limits: try Coding.decode(try r["limits"].decode(String.self)),
+                name: try r["name"].decode(String.self), limits: try GovernanceJSON.decode(try r["limits"].decode(String.self)),
                 cacheScope: try r["cache_scope"].decode(String?.self), storePrompts: try r["store_prompts"].decode(Bool.self),
-                metadata: try Coding.decode(try r["metadata"].decode(String.self)), createdAt: try r["created_at"].decode(Double.self),
+                metadata: try GovernanceJSON.decode(try r["metadata"].decode(String.self)), createdAt: try r["created_at"].decode(Double.self),
                 updatedAt: try r["updated_at"].decode(Double.self)))
         }
         return out
     }
 
     public func insertKey(_ key: APIKey) async throws {
-        let (allowed, limits, metadata) = (try Coding.json(key.allowedModels), try Coding.json(key.limits), try Coding.json(key.metadata))
+        let (allowed, limits, metadata) = (try GovernanceJSON.encode(key.allowedModels), try GovernanceJSON.encode(key.limits), try GovernanceJSON.encode(key.metadata))
         try await transaction { c in
             var inserted = false
             for try await _ in try await c.query(
@@ -180,7 +180,7 @@ public final class PostgresGovernanceStore: GovernanceStore {
     }
 
     public func updateKey(_ key: APIKey) async throws -> Bool {
-        let (allowed, limits, metadata) = (try Coding.json(key.allowedModels), try Coding.json(key.limits), try Coding.json(key.metadata))
+        let (allowed, limits, metadata) = (try GovernanceJSON.encode(key.allowedModels), try GovernanceJSON.encode(key.limits), try GovernanceJSON.encode(key.metadata))
         return try await transaction { c in
             var updated = false
             for try await _ in try await c.query(
@@ -210,9 +210,9 @@ public final class PostgresGovernanceStore: GovernanceStore {
             out.append(APIKey(
                 id: try r["id"].decode(String.self), name: try r["name"].decode(String.self), tenant: try r["tenant"].decode(String.self),
                 salt: Array(buffer: try r["salt"].decode(ByteBuffer.self)), hash: Array(buffer: try r["hash"].decode(ByteBuffer.self)),
-                display: try r["display"].decode(String.self), allowedModels: try Coding.decode(try r["allowed_models"].decode(String.self)),
-                limits: try Coding.decode(try r["limits"].decode(String.self)), expiresAt: try r["expires_at"].decode(Double?.self),
-                metadata: try Coding.decode(try r["metadata"].decode(String.self)), createdAt: try r["created_at"].decode(Double.self),
+                display: try r["display"].decode(String.self), allowedModels: try GovernanceJSON.decode(try r["allowed_models"].decode(String.self)),
+                limits: try GovernanceJSON.decode(try r["limits"].decode(String.self)), expiresAt: try r["expires_at"].decode(Double?.self),
+                metadata: try GovernanceJSON.decode(try r["metadata"].decode(String.self)), createdAt: try r["created_at"].decode(Double.self),
                 updatedAt: try r["updated_at"].decode(Double.self), revokedAt: try r["revoked_at"].decode(Double?.self)))
         }
         return out
@@ -319,6 +319,16 @@ public final class PostgresGovernanceStore: GovernanceStore {
 
     /// Totals from a row holding the summed columns under their own names.
     static func totals(_ r: PostgresRandomAccessRow) throws -> UsageTotals {
+        var t = try scalarTotals(r)
+        for i in 0..<LatencyHistogram.bucketCount {
+            t.latency.counts[i] = try r[latencyColumns[i]].decode(Int64.self)
+            t.ttft.counts[i] = try r[ttftColumns[i]].decode(Int64.self)
+        }
+        return t
+    }
+
+    /// The summed scalar columns (`sumColumns`) of a row, histograms empty.
+    static func scalarTotals(_ r: PostgresRandomAccessRow) throws -> UsageTotals {
         var t = UsageTotals()
         t.requests = try r["requests"].decode(Int64.self)
         t.errors = try r["errors"].decode(Int64.self)
@@ -329,10 +339,6 @@ public final class PostgresGovernanceStore: GovernanceStore {
         t.costUSD = try r["cost_usd"].decode(Double.self)
         t.savedUSD = try r["saved_usd"].decode(Double.self)
         t.routingSavedUSD = try r["routing_saved_usd"].decode(Double.self)
-        for i in 0..<LatencyHistogram.bucketCount {
-            t.latency.counts[i] = try r[latencyColumns[i]].decode(Int64.self)
-            t.ttft.counts[i] = try r[ttftColumns[i]].decode(Int64.self)
-        }
         return t
     }
 
@@ -403,16 +409,7 @@ public final class PostgresGovernanceStore: GovernanceStore {
                 let r = row.makeRandomAccess()
                 let key = try r["g"].decode(String.self)
                 let label = query.groupBy == .hour ? BudgetMonth.isoHour(Int64(key) ?? 0) : key
-                var t = UsageTotals()
-                t.requests = try r["requests"].decode(Int64.self)
-                t.errors = try r["errors"].decode(Int64.self)
-                t.cacheHits = try r["cache_hits"].decode(Int64.self)
-                t.inputTokens = try r["input_tokens"].decode(Int64.self)
-                t.outputTokens = try r["output_tokens"].decode(Int64.self)
-                t.cachedTokens = try r["cached_tokens"].decode(Int64.self)
-                t.costUSD = try r["cost_usd"].decode(Double.self)
-                t.savedUSD = try r["saved_usd"].decode(Double.self)
-                t.routingSavedUSD = try r["routing_saved_usd"].decode(Double.self)
+                var t = try Self.scalarTotals(r)
                 t.latency.counts[Int(try r["lb"].decode(Int32.self))] = t.requests
                 let tb = Int(try r["tb"].decode(Int32.self))
                 if tb >= 0 { t.ttft.counts[tb] = t.requests }
@@ -454,18 +451,5 @@ public final class PostgresGovernanceStore: GovernanceStore {
             n = c
         }
         return n
-    }
-}
-
-/// JSON columns.
-enum Coding {
-    static func json<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func decode<T: Decodable>(_ text: String) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(text.utf8))
     }
 }

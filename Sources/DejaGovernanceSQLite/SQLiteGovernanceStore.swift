@@ -60,7 +60,7 @@ public final class SQLiteGovernanceStore: GovernanceStore {
     // MARK: - Tenants and keys
 
     public func upsertTenant(_ tenant: Tenant) async throws {
-        let limits = try Coding.json(tenant.limits), metadata = try Coding.json(tenant.metadata)
+        let limits = try GovernanceJSON.encode(tenant.limits), metadata = try GovernanceJSON.encode(tenant.metadata)
         try await pool.write { db in
             try db.execute(
                 sql: """
@@ -87,8 +87,8 @@ public final class SQLiteGovernanceStore: GovernanceStore {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM tenants ORDER BY name").map { row in
                 Tenant(
-                    name: row["name"], limits: try Coding.decode(row["limits"]), cacheScope: row["cache_scope"],
-                    storePrompts: row["store_prompts"], metadata: try Coding.decode(row["metadata"]), createdAt: row["created_at"],
+                    name: row["name"], limits: try GovernanceJSON.decode(row["limits"]), cacheScope: row["cache_scope"],
+                    storePrompts: row["store_prompts"], metadata: try GovernanceJSON.decode(row["metadata"]), createdAt: row["created_at"],
                     updatedAt: row["updated_at"])
             }
         }
@@ -130,8 +130,8 @@ public final class SQLiteGovernanceStore: GovernanceStore {
                 let salt: Data = row["salt"], hash: Data = row["hash"]
                 return APIKey(
                     id: row["id"], name: row["name"], tenant: row["tenant"], salt: Array(salt), hash: Array(hash), display: row["display"],
-                    allowedModels: try Coding.decode(row["allowed_models"]), limits: try Coding.decode(row["limits"]),
-                    expiresAt: row["expires_at"], metadata: try Coding.decode(row["metadata"]), createdAt: row["created_at"],
+                    allowedModels: try GovernanceJSON.decode(row["allowed_models"]), limits: try GovernanceJSON.decode(row["limits"]),
+                    expiresAt: row["expires_at"], metadata: try GovernanceJSON.decode(row["metadata"]), createdAt: row["created_at"],
                     updatedAt: row["updated_at"], revokedAt: row["revoked_at"])
             }
         }
@@ -147,8 +147,8 @@ public final class SQLiteGovernanceStore: GovernanceStore {
 
     private static func arguments(_ key: APIKey) throws -> StatementArguments {
         [
-            key.id, key.name, key.tenant, Data(key.salt), Data(key.hash), key.display, try Coding.json(key.allowedModels),
-            try Coding.json(key.limits), key.expiresAt, try Coding.json(key.metadata), key.createdAt, key.updatedAt, key.revokedAt,
+            key.id, key.name, key.tenant, Data(key.salt), Data(key.hash), key.display, try GovernanceJSON.encode(key.allowedModels),
+            try GovernanceJSON.encode(key.limits), key.expiresAt, try GovernanceJSON.encode(key.metadata), key.createdAt, key.updatedAt, key.revokedAt,
         ]
     }
 
@@ -270,18 +270,8 @@ public final class SQLiteGovernanceStore: GovernanceStore {
     }
 }
 
-/// JSON columns and histogram blobs.
+/// Histogram blobs.
 enum Coding {
-    static func json<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func decode<T: Decodable>(_ text: String) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(text.utf8))
-    }
-
     /// 68 little-endian Int64 counts.
     static func blob(_ h: LatencyHistogram) -> Data {
         var data = Data(capacity: h.counts.count * 8)

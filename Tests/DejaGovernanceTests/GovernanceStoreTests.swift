@@ -1,6 +1,7 @@
 import DejaGovernance
 import DejaGovernancePostgres
 import DejaGovernanceSQLite
+import DejaIndex
 import DejaTestSupport
 import Foundation
 import Logging
@@ -78,7 +79,7 @@ import Testing
     }
 
     static func records(count: Int, from start: Double, span: Double, seed: UInt64) -> [UsageRecord] {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let models = ["gpt-4o-mini", "claude-3-5-haiku", "llama-3.1-8b"], providers = ["openai", "anthropic", "groq"]
         return (0..<count).map { i in
             let m = Int.random(in: 0..<3, using: &rng)
@@ -212,18 +213,5 @@ import Testing
         let retry = limiter.acquire("k", limit: five, now: 0).retryAfter
         // 20 units owed at 2 s each, 5 of room: admitted after (20 - 5 + 1) × 2 s = 32 s.
         #expect(retry == .seconds(32))
-    }
-}
-
-/// A deterministic generator (SplitMix64) for reproducible test data.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

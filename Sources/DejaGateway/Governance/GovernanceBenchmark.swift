@@ -1,6 +1,7 @@
 import DejaGovernance
 import DejaGovernancePostgres
 import DejaGovernanceSQLite
+import DejaIndex
 import DejaObservability
 import DejaRedis
 import DejaReliability
@@ -75,14 +76,7 @@ public enum GovernanceBenchmark {
         let start = 1_796_083_200.0  // 2026-12-01T00:00:00Z
         let span = Double(days) * 86_400
         let models = [("gpt-4o-mini", "openai"), ("gpt-4o", "openai"), ("claude-3-5-haiku", "anthropic"), ("claude-3-5-sonnet", "anthropic"), ("llama-3.1-8b", "groq"), ("llama-3.3-70b", "groq")]
-        var state: UInt64 = 42
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var rng = SplitMix64(seed: 42)
         let generateStart = ContinuousClock.now
         let batch = 50_000
         var written = 0
@@ -92,7 +86,7 @@ public enum GovernanceBenchmark {
             records.reserveCapacity(n)
             for j in 0..<n {
                 let i = written + j
-                let r = next()
+                let r = rng.next()
                 let (model, provider) = models[Int(r % 6)]
                 let key = Int((r >> 8) % 20)
                 let hit = (r >> 16) % 5 == 0
