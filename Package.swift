@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         // Test-only: self-signed certificates for the TLS tests of DejaHTTPClient.
@@ -132,7 +133,10 @@ let package = Package(
         // Middle layer: the semantic cache (no HTTP) and observability.
         .target(
             name: "DejaObservability",
-            dependencies: [.product(name: "Prometheus", package: "swift-prometheus")]
+            dependencies: [
+                .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "DejaCache",
@@ -199,8 +203,9 @@ let package = Package(
             name: "deja",
             dependencies: [
                 "DejaGateway", "DejaSim", "DejaIndex", "DejaEmbedding", "DejaCache", "DejaWire", "DejaProviders", "DejaVerifier", "DejaRouting", "DejaRouterTraining",
-                "DejaHTTPClient",
+                "DejaHTTPClient", "DejaObservability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -124,6 +124,9 @@ public final class CacheMirror: Sendable {
     /// Redis failures seen (commands that failed, entries that could not be read).
     public var errorCount: Int { errors.load(ordering: .relaxed) }
 
+    /// Whether the mirror's Redis connection is up.
+    public var isConnected: Bool { client.isConnected }
+
     /// Starts the writer, the subscriber and the resynchronisation loop; returns after the first
     /// attempt to load existing entries (Redis being down is not an error: the gateway serves from
     /// memory and resynchronises when Redis returns).
@@ -183,6 +186,21 @@ public final class CacheMirror: Sendable {
             }
         }
         tasks.withLock { $0 = [writer, listener, resyncer, invalidator] + watchers }
+    }
+
+    /// Stops taking writes, lets the writer mirror what is queued (up to `limit`), then shuts
+    /// down: entries stored by the last requests before a graceful stop reach Redis.
+    public func shutdownGracefully(within limit: Duration) async {
+        queue.finish()
+        if let writer = tasks.withLock({ $0.first }) {
+            let timer = Task {
+                try? await Task.sleep(for: limit)
+                writer.cancel()
+            }
+            await writer.value
+            timer.cancel()
+        }
+        shutdown()
     }
 
     public func shutdown() {

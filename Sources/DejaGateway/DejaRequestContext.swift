@@ -1,4 +1,5 @@
 public import Hummingbird
+import DejaObservability
 import HTTPTypes
 public import NIOCore
 
@@ -18,6 +19,10 @@ public struct DejaRequestContext: RequestContext, RemoteAddressRequestContext {
     var grant: KeyGrant?
     /// The chat request's governance account (token charges, budget reservation, ledger row).
     var account: RequestAccount?
+    /// The W3C trace this request belongs to (the client's `traceparent`, else a new one).
+    var trace = TraceContext()
+    /// The access-log line, written when the request is over (set by `EdgeMiddleware`).
+    var log: RequestLog?
     /// The peer's address (the admin guard's loopback check uses it).
     public let remoteAddress: SocketAddress?
 

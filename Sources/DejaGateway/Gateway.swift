@@ -40,7 +40,7 @@ public final class Gateway: Sendable {
     /// The share of the encoder `/v1/embeddings` may hold at once (the rest stays free for cache lookups).
     let encoderShare: AsyncSemaphore
     /// The Prometheus metrics served at `/metrics`.
-    public let metrics = GatewayMetrics()
+    public let metrics = GatewayMetrics(version: BuildInfo.version)
     /// Issued keys, rate limits, budgets and the usage ledger.
     let governance: Governance
 
@@ -89,7 +89,7 @@ public final class Gateway: Sendable {
         self.circuitState = circuitState
         self.executor = UpstreamExecutor(
             health: ProviderHealth(names: registry.settings.map(\.name)), settings: configuration.reliability.executor,
-            observer: UpstreamMetricsObserver(metrics: metrics), clock: reliabilityClock, shared: circuitState)
+            observer: UpstreamMetricsObserver(metrics: metrics, registry: registry), clock: reliabilityClock, shared: circuitState)
         circuitState?.attach(executor.breakers)
         self.idempotency = IdempotencyStore(configuration: configuration.cacheSettings.cache)
         let settings = configuration.cacheSettings
@@ -159,7 +159,7 @@ public final class Gateway: Sendable {
         }
         self.governance = Governance(
             settings: governanceSettings, store: store, clock: reliabilityClock, metrics: metrics,
-            logger: logger, shared: counters)
+            logger: logger, shared: counters, onFinished: UsageMetrics(metrics: metrics, registry: registry).record)
     }
 
     /// Routes and their methods (also used to answer 405 for a wrong method).
@@ -215,7 +215,7 @@ public final class Gateway: Sendable {
             encoderShare: encoderShare)
         let info = InfoHandlers(
             registry: registry, routing: routing, health: executor.health, breakers: executor.breakers, statistics: executor.statistics, demo: configuration.demo, admin: admin,
-            governance: governance)
+            governance: governance, model: front != nil && configuration.cacheSettings.embedder == .native ? .loaded : .notUsed, mirror: front?.mirror)
         let v1 = router.group("/v1").add(middleware: ClientAuthenticationMiddleware(keyring: keyring, family: .openAI, governance: governance))
         v1.post("/chat/completions") { try await chat.handle($0, context: $1) }
         v1.post("/embeddings") { try await embeddings.handle($0, context: $1) }
@@ -247,7 +247,7 @@ public final class Gateway: Sendable {
         router.get("/api/analytics") { try await budgets.analytics($0, context: $1) }
         router.get("/health") { info.health($0, context: $1) }
         router.get("/health/live") { info.live($0, context: $1) }
-        router.get("/health/ready") { info.ready($0, context: $1) }
+        router.get("/health/ready") { await info.ready($0, context: $1) }
         let metricsHandler = MetricsHandler(metrics: metrics, front: front, admin: configuration.protectMetrics ? admin : nil)
         router.get("/metrics") { try metricsHandler.handle($0, context: $1) }
 
@@ -342,9 +342,13 @@ public final class Gateway: Sendable {
             governance.close()
             throw GatewayStartError(message: "governance store: \(error)")
         }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [makeApplication(onRunning: onRunning)] + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // A group stops its services in reverse order: the server first (it stops accepting and
+        // drains in-flight requests and streams), then the mirror and governance flush what those
+        // requests recorded. A drain longer than the grace period is cut short.
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services + [makeApplication(onRunning: onRunning)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(configuration.shutdownGraceMs)
+        let group = ServiceGroup(configuration: groupConfiguration)
         defer {
             upstreamClient.shutdown()
             governance.close()
@@ -371,10 +375,14 @@ public final class Gateway: Sendable {
         }
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let app = makeApplication { port in portContinuation.yield(port) }
-        let group = ServiceGroup(configuration: .init(services: [app] + services, logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(services: services + [app], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(configuration.shutdownGraceMs)
+        let group = ServiceGroup(configuration: groupConfiguration)
         let task = Task {
             defer { portContinuation.finish() }
             try await group.run()
+            // Stopped gracefully: what the last requests recorded is written.
+            await self.governance.writer.flush()
         }
         var iterator = portStream.makeAsyncIterator()
         guard let port = await iterator.next() else {
@@ -382,7 +390,7 @@ public final class Gateway: Sendable {
             upstreamClient.shutdown()
             throw GatewayStartError(message: "the gateway stopped before it was listening")
         }
-        return RunningGateway(port: port, task: task, gateway: self)
+        return RunningGateway(port: port, task: task, gateway: self, group: group)
     }
 }
 
@@ -397,11 +405,22 @@ public final class RunningGateway: Sendable {
     public let port: Int
     public let gateway: Gateway
     private let task: Task<Void, any Error>
+    private let group: ServiceGroup
 
-    init(port: Int, task: Task<Void, any Error>, gateway: Gateway) {
+    init(port: Int, task: Task<Void, any Error>, gateway: Gateway, group: ServiceGroup) {
         self.port = port
         self.task = task
         self.gateway = gateway
+        self.group = group
+    }
+
+    /// What SIGTERM does: stop accepting, let in-flight requests and streams finish (within the
+    /// grace period), flush the mirror and the usage ledger, then return.
+    public func stopGracefully() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+        gateway.upstreamClient.shutdown()
+        gateway.governance.close()
     }
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }

@@ -16,6 +16,8 @@ public struct UpstreamCallContext: Sendable {
     public var deadline: ContinuousClock.Instant?
     /// Set by a client in test mode (`X-Deja-Test-Mode`), when the gateway allows it.
     public var testMode: TestMode?
+    /// The W3C `traceparent` sent to every provider (the client's trace, the gateway's span).
+    public var traceparent: String?
 
     /// Failures a client may ask for to test its own handling.
     public enum TestMode: String, Sendable {
@@ -27,8 +29,9 @@ public struct UpstreamCallContext: Sendable {
 
     public init(
         requestID: String, logger: Logger, clientHeaders: [(name: String, value: String)] = [], deadline: ContinuousClock.Instant? = nil,
-        testMode: TestMode? = nil
+        testMode: TestMode? = nil, traceparent: String? = nil
     ) {
+        self.traceparent = traceparent
         self.requestID = requestID
         self.logger = logger
         self.clientHeaders = clientHeaders
@@ -43,6 +46,11 @@ public struct UpstreamCallContext: Sendable {
             for (name, value) in clientHeaders where candidate.forwardHeaderPrefixes.contains(where: { name.hasPrefix($0) }) {
                 forwarded.add(name: name, value: value)
             }
+        }
+        if let traceparent {
+            forwarded.remove(name: "traceparent")
+            forwarded.remove(name: "tracestate")
+            forwarded.add(name: "traceparent", value: traceparent)
         }
         return ProviderCallContext(requestID: requestID, logger: logger, forwardedHeaders: forwarded, deadline: deadline)
     }

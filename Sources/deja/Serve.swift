@@ -2,6 +2,8 @@ import ArgumentParser
 import DejaGateway
 import DejaSim
 import Foundation
+import CoreMetrics
+import DejaObservability
 import Logging
 
 /// `deja serve`: load the configuration, start the gateway, serve until SIGINT/SIGTERM.
@@ -11,7 +13,9 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Configuration comes from --config (YAML, see deja.example.yaml) and environment variables, \
             which override the file: PORT, HOST, OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, GROQ_API_KEY, \
-            TOGETHER_API_KEY, OLLAMA_URL, DEFAULT_PROVIDER, LOG_LEVEL, REQUEST_TIMEOUT_MS, MAX_BODY_BYTES. \
+            TOGETHER_API_KEY, OLLAMA_URL, DEFAULT_PROVIDER, LOG_LEVEL, LOG_FORMAT (json|text), REQUEST_TIMEOUT_MS, MAX_BODY_BYTES, \
+            CACHE_TTL_SECONDS, CACHE_SIMILARITY_THRESHOLD, CACHE_MAX_ENTRIES, ADMIN_API_KEY, DATABASE_URL, REDIS_URL and more \
+            (README, Configuration). A .env file in the working directory is read too; the environment wins over it. \
             With no provider configured, or with --demo, a built-in simulator answers every request.
             """)
 
@@ -30,7 +34,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var configuration: GatewayConfiguration
         do {
-            configuration = try ConfigurationLoader().load(path: config)
+            configuration = try ConfigurationLoader().load(path: config, environment: try DotEnv.environment())
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("deja: configuration error: \(error.message)\n".utf8))
             throw ExitCode(78)  // EX_CONFIG
@@ -45,10 +49,17 @@ struct Serve: AsyncParsableCommand {
         if let host { configuration.host = host }
 
         let level = configuration.logLevel
+        let format = configuration.logFormat ?? (isatty(2) == 1 ? .text : .json)
+        let redactPrompts = configuration.governance.redactPrompts
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .json:
+                return JSONLogHandler(label: label, level: level, redactPrompts: redactPrompts)
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         let logger = Logger(label: "deja")
 
@@ -71,6 +82,8 @@ struct Serve: AsyncParsableCommand {
             await simulator?.shutdown()
             throw ExitCode(1)
         }
+        // Libraries that record through swift-metrics land on the same /metrics.
+        MetricsSystem.bootstrap(gateway.metrics.factory)
         let banner = Banner(configuration: configuration, simulatorURL: simulator?.baseURL)
         try await gateway.run { port in banner.print(port: port, governance: gateway.governanceSummary) }
         await simulator?.shutdown()

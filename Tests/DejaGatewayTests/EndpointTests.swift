@@ -106,7 +106,8 @@ import Testing
             }
             #expect(text.contains(#"llm_gateway_cache_hits_total{kind="exact"} 1"#))
             // One upstream call (the miss); the hit made none.
-            #expect(text.contains(#"llm_gateway_provider_latency_seconds_count{provider="sim"} 1"#))
+            let latencyCounts = text.split(separator: "\n").filter { $0.hasPrefix(#"llm_gateway_provider_latency_seconds_count{provider="sim","#) }
+            #expect(latencyCounts.count == 1 && latencyCounts[0].hasSuffix(" 1"), "\(latencyCounts)")
             #expect(text.contains(#"llm_gateway_cache_entries 1"#))
             #expect(text.contains(#"route="other""#))
             #expect(!text.contains("/nowhere/"))

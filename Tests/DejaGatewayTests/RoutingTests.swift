@@ -232,7 +232,7 @@ import Testing
             #expect(!events.isEmpty)
             #expect(!events.contains { (try? JSONParser.parse($0.data).objectValue?["usage"]).flatMap { $0 }.map { !$0.isNull } ?? false })
             let metrics = try await h.send(.GET, "/metrics").text
-            #expect(metrics.contains(#"llm_gateway_cost_usd_total{provider="budget",model="small-upstream"}"#), "\(metrics)")
+            #expect(metrics.contains(#"llm_gateway_cost_usd_total{provider="budget",model="small"}"#), "\(metrics)")
             let asked = try await h.post(
                 "/v1/chat/completions", json: chatBody("stream please", model: "cheap", extra: #""stream":true,"stream_options":{"include_usage":true}"#))
             let last = try #require(try Harness.events(asked.body).filter { !$0.isDoneSentinel }.last)

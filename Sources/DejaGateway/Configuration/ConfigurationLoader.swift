@@ -2,6 +2,7 @@ import Configuration
 import DejaHTTPServer
 import DejaCache
 import DejaGovernance
+import DejaObservability
 import DejaReliability
 import DejaRouting
 import DejaVerifier
@@ -24,7 +25,8 @@ public struct ConfigurationLoader: Sendable {
         "OLLAMA_URL", "DEFAULT_PROVIDER", "LOG_LEVEL", "REQUEST_TIMEOUT_MS", "MAX_BODY_BYTES", "REDIS_URL", "REDIS_HMAC_KEY", "IDEMPOTENCY_TTL_MS",
         "ADMIN_TOKEN", "ADMIN_API_KEY", "ALLOW_UNAUTHENTICATED", "PROTECT_METRICS", "MAX_CONNECTIONS", "DEJA_MODEL_DIR",
         "DATA_DIR", "GOVERNANCE_STORE", "RATE_LIMIT_MAX", "RATE_LIMIT_WINDOW_MS", "GLOBAL_MONTHLY_USD_BUDGET", "GLOBAL_MONTHLY_TOKEN_BUDGET",
-        "REDACT_PROMPTS", "USAGE_RETENTION_DAYS", "DATABASE_URL",
+        "REDACT_PROMPTS", "USAGE_RETENTION_DAYS", "DATABASE_URL", "LOG_FORMAT", "LOG_PRETTY", "CACHE_TTL_SECONDS", "CACHE_SIMILARITY_THRESHOLD",
+        "CACHE_MAX_ENTRIES", "DEJA_BUILD", "SHUTDOWN_GRACE_MS",
     ]
 
     /// Built-in providers: enabled as soon as their key (or, for Ollama, URL) is configured.
@@ -70,7 +72,7 @@ public struct ConfigurationLoader: Sendable {
     static let remoteEmbedderKeys = ["base_url", "api_key", "model", "dimension"]
     static let serverKeys = [
         "host", "port", "max_body_bytes", "request_timeout_ms", "cors_allowed_origins", "max_connections", "header_timeout_ms",
-        "idle_timeout_ms", "body_timeout_ms", "write_timeout_ms", "max_header_bytes",
+        "idle_timeout_ms", "body_timeout_ms", "write_timeout_ms", "max_header_bytes", "shutdown_grace_ms",
     ]
     static let providerKeys = [
         "kind", "base_url", "api_key", "models", "model_patterns", "timeout_ms", "forward_headers", "default_max_tokens", "enabled",
@@ -125,6 +127,7 @@ public struct ConfigurationLoader: Sendable {
                     case "body_timeout_ms": settings.serverLimits.bodyTimeout = .milliseconds(try Self.positiveInt(try scalar(v, path), key: path))
                     case "write_timeout_ms": settings.serverLimits.writeTimeout = .milliseconds(try Self.positiveInt(try scalar(v, path), key: path))
                     case "max_header_bytes": settings.serverLimits.maxHeaderBytes = try Self.positiveInt(try scalar(v, path), key: path)
+                    case "shutdown_grace_ms": settings.shutdownGraceMs = try Self.positiveInt(try scalar(v, path), key: path)
                     default: throw unknownKey(path, expected: Self.serverKeys)
                     }
                 }
@@ -590,6 +593,9 @@ public struct ConfigurationLoader: Sendable {
         if let v = envString("LOG_LEVEL") { config.logLevel = try Self.logLevel(v, key: "LOG_LEVEL") } else if let l = file.logLevel { config.logLevel = l }
         if let c = file.corsAllowedOrigins { config.corsAllowedOrigins = c }
         config.serverLimits = file.serverLimits
+        if let v = envString("SHUTDOWN_GRACE_MS") { config.shutdownGraceMs = try Self.positiveInt(v, key: "SHUTDOWN_GRACE_MS") } else if let g = file.shutdownGraceMs {
+            config.shutdownGraceMs = g
+        }
         if let v = envString("MAX_CONNECTIONS") { config.serverLimits.maxConnections = try Self.positiveInt(v, key: "MAX_CONNECTIONS") }
         config.localEmbeddings = file.localEmbeddings
         config.reliability = file.reliability
@@ -614,6 +620,16 @@ public struct ConfigurationLoader: Sendable {
         }
         config.demo = file.demo ?? false
         config.cacheSettings = file.cache
+        // The variable names of the gateways Deja replaces, beside the YAML keys.
+        if let v = envString("CACHE_TTL_SECONDS") { config.cacheSettings.cache.ttlSeconds = Double(try Self.positiveInt(v, key: "CACHE_TTL_SECONDS")) }
+        if let v = envString("CACHE_SIMILARITY_THRESHOLD") { config.cacheSettings.cache.threshold = try Self.threshold(v, key: "CACHE_SIMILARITY_THRESHOLD") }
+        if let v = envString("CACHE_MAX_ENTRIES") { config.cacheSettings.cache.maxEntries = try Self.positiveInt(v, key: "CACHE_MAX_ENTRIES") }
+        if let v = envString("LOG_FORMAT") {
+            guard let format = LogFormat(rawValue: v.lowercased()) else { throw ConfigurationError("LOG_FORMAT: expected json or text, got '\(v)'") }
+            config.logFormat = format
+        } else if let v = envString("LOG_PRETTY"), try Self.bool(v, key: "LOG_PRETTY") {
+            config.logFormat = .text
+        }
         config.tenants = file.tenants
         // Per-scope quotas default to a share of the cache once more than one scope can exist.
         config.cacheSettings.cache.scopeCount = config.cacheSettings.cache.scopeCount(forTenants: file.tenants.map(\.tenant))
@@ -826,6 +842,7 @@ struct FileSettings {
     var allowUnauthenticated: Bool?
     var protectMetrics: Bool?
     var serverLimits = ServerLimits()
+    var shutdownGraceMs: Int?
     var localEmbeddings = LocalEmbeddingLimits()
     var reliability = ReliabilitySettings()
     var routing = RoutingSettings()

@@ -1,5 +1,6 @@
 public import DejaHTTPServer
 public import Logging
+public import DejaObservability
 
 /// Everything `deja serve` needs, with documented defaults. Built by `ConfigurationLoader` from a
 /// YAML file and the environment; components receive the parts they need.
@@ -14,6 +15,11 @@ public struct GatewayConfiguration: Sendable {
     public var requestTimeoutMs: Int = 60_000
     /// Log level (`trace` … `critical`). Default `info`.
     public var logLevel: Logger.Level = .info
+    /// `LOG_FORMAT` (or `LOG_PRETTY=true` for text); nil: text on a terminal, JSON otherwise.
+    public var logFormat: LogFormat?
+    /// How long a graceful stop (SIGTERM) waits for in-flight requests and streams to finish
+    /// (`SHUTDOWN_GRACE_MS`, `server.shutdown_grace_ms`).
+    public var shutdownGraceMs: Int = 30_000
     /// Origins allowed by CORS; `*` allows any. Default `["*"]`.
     public var corsAllowedOrigins: [String] = ["*"]
     /// The provider that serves models no catalogue entry claims; nil means such models are 404.

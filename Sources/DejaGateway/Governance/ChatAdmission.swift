@@ -54,7 +54,8 @@ extension Governance {
         let identity: CallerIdentity = tenant.map { .tenant($0) } ?? context.identity
         let account = RequestAccount(
             governance: self, requestID: context.requestID, keyID: grant?.id ?? staticKeyID(context), tenant: tenant, requestedModel: chat.model,
-            budgetScopes: budgetScopes(identity: identity, grant: grant), estimatedInputTokens: estimated, prompt: prompt)
+            budgetScopes: budgetScopes(identity: identity, grant: grant), estimatedInputTokens: estimated, prompt: prompt,
+            log: context.log)
         account.setTokenCharges(tokenCharges, shared: tokens.shared)
         return (account, headers)
     }

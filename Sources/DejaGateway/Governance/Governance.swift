@@ -26,11 +26,15 @@ final class Governance: Sendable {
     /// Rate-limit state and budget reservations shared with the other instances (with Redis).
     let shared: RedisCounters?
     private let origin: ContinuousClock.Instant
+    /// Told about every finished chat request (the metrics of tokens, cost, savings and time to
+    /// first token are recorded there).
+    let onFinished: @Sendable (UsageRecord) -> Void
 
     init(
         settings: GovernanceSettings, store: any GovernanceStore, clock: any ReliabilityClock, metrics: GatewayMetrics,
-        logger: Logger, shared: RedisCounters? = nil
+        logger: Logger, shared: RedisCounters? = nil, onFinished: @escaping @Sendable (UsageRecord) -> Void = { _ in }
     ) {
+        self.onFinished = onFinished
         self.shared = shared
         self.settings = settings
         self.store = store
@@ -93,6 +97,26 @@ final class Governance: Sendable {
         o.append("ledger_pending_rows", .int(writer.pendingRows))
         o.append("ledger_dropped_rows", .int(writer.dropped))
         return o
+    }
+
+    /// Whether the store answers a cheap query within `limit` (readiness).
+    func storeAnswers(within limit: Duration) async -> Bool {
+        let store = self.store
+        // Not a task group: a group would wait for a query stuck on a dead connection.
+        final class Race: Sendable {
+            let slot = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+            func finish(_ value: Bool) { slot.withLock { $0.take() }?.resume(returning: value) }
+        }
+        let race = Race()
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            race.slot.withLock { $0 = continuation }
+            let query = Task { race.finish((try? await store.revision()) != nil) }
+            Task {
+                try? await Task.sleep(for: limit)
+                race.finish(false)
+                query.cancel()
+            }
+        }
     }
 
     // MARK: - Start-up and refresh

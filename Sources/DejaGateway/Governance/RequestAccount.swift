@@ -21,6 +21,8 @@ final class RequestAccount: Sendable {
     let startUnix: Double
     let estimatedInputTokens: Int
     let prompt: String?
+    /// The request's access-log line (written when the account finishes, for a stream).
+    let log: RequestLog?
 
     private struct State: Sendable {
         var tokenCharges: [Charge] = []
@@ -50,8 +52,9 @@ final class RequestAccount: Sendable {
 
     init(
         governance: Governance, requestID: String, keyID: String?, tenant: String?, requestedModel: String, budgetScopes: [String],
-        estimatedInputTokens: Int, prompt: String?
+        estimatedInputTokens: Int, prompt: String?, log: RequestLog? = nil
     ) {
+        self.log = log
         self.governance = governance
         self.requestID = requestID
         self.keyID = keyID
@@ -74,7 +77,10 @@ final class RequestAccount: Sendable {
     func setRoutingBaseline(_ price: Pricing) { state.withLock { $0.routingBaseline = price } }
 
     /// The answer is a stream: the account finishes when the stream ends, not when the handler returns.
-    func beginStream() { state.withLock { $0.streaming = true } }
+    func beginStream() {
+        state.withLock { $0.streaming = true }
+        log?.deferUntilFinished()
+    }
     var isStreaming: Bool { state.withLock { $0.streaming } }
     var isSettled: Bool { state.withLock { $0.settled } }
     /// Usage estimated from the request and the chunks sent (for a stream that reported none).
@@ -228,10 +234,13 @@ final class RequestAccount: Sendable {
         }
         let s = state.withLock { $0 }
         let usage = s.usage ?? TokenUsage(inputTokens: 0, outputTokens: 0)
-        governance.writer.record(UsageRecord(
+        let record = UsageRecord(
             time: startUnix, requestID: requestID, keyID: keyID, tenant: tenant, requestedModel: requestedModel, model: model, provider: provider,
             inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, cachedTokens: usage.cachedInputTokens, costUSD: s.costUSD,
             savedUSD: s.savedUSD, routingSavedUSD: s.routingSavedUSD, latencyMs: latencyMs, ttftMs: s.firstTokenMs, cacheStatus: cache,
-            routingStrategy: strategy, retries: retries, fallback: fallback, status: status, prompt: prompt))
+            routingStrategy: strategy, retries: retries, fallback: fallback, status: status, prompt: prompt)
+        governance.writer.record(record)
+        governance.onFinished(record)
+        log?.finished(record)
     }
 }

@@ -46,8 +46,13 @@ struct CacheMirrorService: Service {
     func run() async throws {
         // Returns on graceful shutdown; throws when the group is cancelled. Either way the
         // mirror's connections close.
-        try? await gracefulShutdown()
-        mirror.shutdown()
+        do {
+            try await gracefulShutdown()
+            // The server has drained (it stops first): mirror what its last requests stored.
+            await mirror.shutdownGracefully(within: .seconds(5))
+        } catch {
+            mirror.shutdown()
+        }
     }
 }
 

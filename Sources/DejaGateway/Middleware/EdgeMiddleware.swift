@@ -21,7 +21,11 @@ struct EdgeMiddleware: RouterMiddleware {
         var context = context
         context.startTime = .now
         context.requestID = Self.requestID(from: request)
-        context.logger[metadataKey: "deja.request.id"] = .string(context.requestID)
+        if let header = request.headers[.traceparent], let trace = TraceContext(traceparent: header) { context.trace = trace }
+        context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        context.logger[metadataKey: "trace_id"] = .string(context.trace.traceID)
+        let log = RequestLog(requestID: context.requestID, traceID: context.trace.traceID, logger: context.logger, metrics: metrics)
+        context.log = log
         var response: Response
         do {
             response = try await next(request, context)
@@ -44,7 +48,14 @@ struct EdgeMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - context.startTime
         response.headers[.xRequestID] = context.requestID
         response.headers[.xResponseTime] = Self.formatDuration(elapsed)
-        metrics.recordRequest(route: Self.metricsRoute(request.uri.path), method: request.method.rawValue, status: response.status.code, duration: elapsed)
+        let route = Self.metricsRoute(request.uri.path)
+        let method = Self.metricsMethod(request.method)
+        metrics.recordRequest(route: route, method: method, status: response.status.code, duration: elapsed)
+        let headers = response.headers
+        log.headSent(RequestLog.Head(
+            route: route, method: method, status: response.status.code,
+            latencyMs: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
+            provider: headers[.xProvider], model: headers[.xModel], cache: headers[.xCache], similarity: headers[.xCacheSimilarity]))
         return response
     }
 
@@ -66,8 +77,20 @@ struct EdgeMiddleware: RouterMiddleware {
 
     static func metricsRoute(_ path: String, known: [String: [String]] = Gateway.routeMethods) -> String {
         if known[path] != nil { return path }
+        for (prefix, template) in [("/api/admin/keys/", "/api/admin/keys/{id}"), ("/api/admin/tenants/", "/api/admin/tenants/{name}")]
+        where path.hasPrefix(prefix) && path.utf8.count > prefix.utf8.count && !path.dropFirst(prefix.count).contains("/") {
+            return template
+        }
         for prefix in ["/openai/v1/", "/anthropic/v1/", "/gemini/v1beta/", "/gemini/v1/"] where path.hasPrefix(prefix) { return prefix + "*" }
         return "other"
+    }
+
+    /// A bounded method label: the methods the gateway serves, else `other`.
+    static func metricsMethod(_ method: HTTPRequest.Method) -> String {
+        switch method {
+        case .get, .post, .put, .patch, .delete, .head, .options: method.rawValue
+        default: "other"
+        }
     }
 
     /// The client's id when it is short and printable (so it is safe to log and echo), else a new one.
@@ -98,4 +121,5 @@ extension HTTPField.Name {
     static let xCache = Self("X-Cache")!
     static let xCached = Self("X-Cached")!
     static let xCacheSimilarity = Self("X-Cache-Similarity")!
+    static let traceparent = Self("traceparent")!
 }

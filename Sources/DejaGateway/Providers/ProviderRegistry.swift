@@ -137,4 +137,24 @@ final class ProviderRegistry: Sendable {
         guard let adapter = adapters[name], let s = settings.first(where: { $0.name == name }) else { return nil }
         return Candidate(provider: adapter, model: model, forwardHeaderPrefixes: s.forwardHeaders)
     }
+
+    /// The catalogue's entry for a configured provider's upstream model name (nil when the
+    /// catalogue does not know it).
+    func catalogueModel(provider: String, upstream: String) -> CatalogueModel? {
+        for name in catalogueProviders[provider] ?? [provider] {
+            if let m = catalogue.model(provider: name, upstream: upstream) { return m }
+        }
+        return catalogue.model(named: upstream)
+    }
+
+    /// A bounded `model` label for metrics: the catalogue's id, or `other` for a model it does not
+    /// know (a client-chosen name must not create a new series).
+    func metricsModel(provider: String, upstream: String) -> String {
+        upstream.isEmpty ? "none" : catalogueModel(provider: provider, upstream: upstream)?.id ?? "other"
+    }
+
+    /// A bounded `provider` label: a configured provider's name, else `other`.
+    func metricsProvider(_ name: String) -> String {
+        name.isEmpty ? "none" : settings.contains(where: { $0.name == name }) ? name : "other"
+    }
 }

@@ -348,10 +348,7 @@ struct ChatCompletionsHandler: Sendable {
             account?.hit(savedUSD: usd ?? 0)
             return usd
         }
-        if let tokens {
-            metrics?.recordTokens(provider: provider, model: model, input: tokens.inputTokens, output: tokens.outputTokens, cached: tokens.cachedInputTokens)
-        }
-        if let usd { metrics?.recordCost(provider: provider, model: model, usd: usd) }
+        // Tokens and cost reach the metrics when the account finishes (`UsageMetrics`).
         if let account {
             if let tokens {
                 account.settle(usage: tokens, costUSD: usd)
@@ -393,7 +390,6 @@ struct ChatCompletionsHandler: Sendable {
         if case .routed(let virtual, _, let strategy) = target { report.routing = RoutingReport(cachedFor: virtual.name, strategy: strategy) }
         // Nothing is spent; what the stored answer cost is saved.
         let saved = entry.completion.usage?.objectValue.flatMap { routing.cost(provider: report.provider, upstream: report.model, usage: TokenUsage(openAI: $0)) } ?? 0
-        metrics?.recordSavings(usd: saved)
         context.account?.hit(savedUSD: saved)
         context.account?.finish(
             status: 200, cache: report.cache.ledgerName, provider: report.provider, model: report.model, retries: 0, fallback: false, strategy: report.routing?.strategy)

@@ -1,3 +1,4 @@
+import DejaCache
 import DejaProviders
 import DejaReliability
 import DejaRouting
@@ -19,6 +20,8 @@ struct InfoHandlers: Sendable {
     let admin: AdminGuard
     /// Governance's store and shared counters, reported on the detailed `/health`.
     var governance: Governance? = nil
+    var model: ModelState = .notUsed
+    var mirror: CacheMirror? = nil
     let startedAt = ContinuousClock.now
 
     /// Every model a client can name, in the OpenAI list shape: the virtual models (`auto`, …,
@@ -74,7 +77,10 @@ struct InfoHandlers: Sendable {
 
     func health(_ request: Request, context: DejaRequestContext) -> Response {
         guard admin.isAuthorized(request, context: context) else {
-            return .json(.object(JSONObject(["status": .string(registry.settings.isEmpty ? "not_ready" : "ok")])))
+            var object = JSONObject()
+            object.append("status", .string(registry.settings.isEmpty ? "not_ready" : "ok"))
+            identity(into: &object)
+            return .json(.object(object))
         }
         let snapshot = health.snapshot()
         var providers: [JSONValue] = []
@@ -106,7 +112,7 @@ struct InfoHandlers: Sendable {
         if demo {
             object.append("notice", .string("DEMO MODE: answers come from the built-in simulator (deja-sim), not from a real LLM. Set a provider API key to use real providers."))
         }
-        object.append("uptime_seconds", .int(Int((ContinuousClock.now - startedAt).components.seconds)))
+        identity(into: &object)
         object.append("providers", .array(providers))
         object.append("circuit_breakers", .array(circuitList()))
         if let governance { object.append("governance", .object(governance.healthReport())) }
@@ -189,10 +195,48 @@ struct InfoHandlers: Sendable {
         .json(.object(JSONObject(["status": .string("ok")])))
     }
 
-    func ready(_ request: Request, context: DejaRequestContext) -> Response {
-        if registry.settings.isEmpty {
-            return .json(.object(JSONObject(["status": .string("not_ready"), "reason": .string("no provider is configured")])), status: .serviceUnavailable)
-        }
-        return .json(.object(JSONObject(["status": .string("ready")])))
+    /// What every `/health` answer carries: the build and how long it has run.
+    private func identity(into object: inout JSONObject) {
+        object.append("version", .string(BuildInfo.version))
+        object.append("build", .string(BuildInfo.build))
+        object.append("uptime_seconds", .int(Int((ContinuousClock.now - startedAt).components.seconds)))
     }
+
+    /// Readiness: what is configured answers. Providers and, when the cache embeds locally, the
+    /// model are required; so is the governance store (a starting instance that cannot read its
+    /// keys must not take traffic; the store is asked with a 1 s bound). Redis is reported but
+    /// does not fail readiness: without it the gateway serves from memory and enforces limits
+    /// locally, which is better than taking every instance out of the load balancer at once.
+    func ready(_ request: Request, context: DejaRequestContext) async -> Response {
+        var checks = JSONObject()
+        var failures: [String] = []
+        if registry.settings.isEmpty {
+            checks.append("providers", .string("none configured"))
+            failures.append("no provider is configured")
+        } else {
+            checks.append("providers", .string("ok"))
+        }
+        switch model {
+        case .notUsed: checks.append("model", .string("not_used"))
+        case .loaded: checks.append("model", .string("ok"))
+        }
+        if let governance {
+            if await governance.storeAnswers(within: .seconds(1)) {
+                checks.append("store", .string("ok"))
+            } else {
+                checks.append("store", .string("unreachable"))
+                failures.append("the governance store does not answer")
+            }
+        }
+        if let mirror { checks.append("redis_cache", .string(mirror.isConnected ? "ok" : "unreachable (serving from memory)")) }
+        if let shared = governance?.shared { checks.append("redis_governance", .string(shared.isHealthy ? "ok" : "unreachable (local limits)")) }
+        var object = JSONObject()
+        object.append("status", .string(failures.isEmpty ? "ready" : "not_ready"))
+        if !failures.isEmpty { object.append("reason", .string(failures.joined(separator: "; "))) }
+        if admin.isAuthorized(request, context: context) { object.append("checks", .object(checks)) }
+        return .json(.object(object), status: failures.isEmpty ? .ok : .serviceUnavailable)
+    }
+
+    /// Whether the cache's embedding model is loaded (checked at start: a missing model stops the gateway).
+    enum ModelState: Sendable { case notUsed, loaded }
 }

@@ -25,6 +25,7 @@ final class MetricsHandler: Sendable {
         if let front {
             metrics.setCacheEntries(front.cache.entryCount)
             if let mirror = front.mirror {
+                metrics.setRedisUp(component: "cache_mirror", up: mirror.isConnected)
                 let now = mirror.errorCount
                 let before = lastRedisErrors.exchange(now, ordering: .relaxed)
                 metrics.addRedisErrors(now - before)

@@ -1,3 +1,4 @@
+import DejaObservability
 import DejaHTTPClient
 import DejaProviders
 import DejaReliability
@@ -89,6 +90,9 @@ struct PassthroughHandler: Sendable {
             }
         }
         outbound.headers.replaceOrAdd(name: "x-request-id", value: context.requestID)
+        // The client's trace goes on, with the gateway's span as the caller (its tracestate, when
+        // it sent one, is relayed as it is).
+        outbound.headers.replaceOrAdd(name: "traceparent", value: context.trace.traceparent)
         if body.readableBytes > 0 {
             outbound.body = body
         }

@@ -1,3 +1,4 @@
+import DejaObservability
 import DejaReliability
 import Foundation
 import HTTPTypes
@@ -42,7 +43,8 @@ extension UpstreamCallContext {
         }
         self.init(
             requestID: context.requestID, logger: context.logger, clientHeaders: ChatCompletionsHandler.clientHeaders(request.headers, for: plan),
-            deadline: clock.now + .milliseconds(deadlineMs) - (ContinuousClock.now - context.startTime), testMode: testMode)
+            deadline: clock.now + .milliseconds(deadlineMs) - (ContinuousClock.now - context.startTime), testMode: testMode,
+            traceparent: context.trace.traceparent)
     }
 
     /// One query parameter's raw value (short values only; test mode names are short).

@@ -68,10 +68,7 @@ final class ModelRouting: Sendable {
 
     /// The catalogue entry for a call answered by a configured provider under an upstream name.
     func catalogueModel(provider: String, upstream: String) -> CatalogueModel? {
-        for name in registry.catalogueProviders[provider] ?? [provider] {
-            if let m = registry.catalogue.model(provider: name, upstream: upstream) { return m }
-        }
-        return registry.catalogue.model(named: upstream)
+        registry.catalogueModel(provider: provider, upstream: upstream)
     }
 
     /// The cost of an answered call from the usage it reported; nil when the model has no price.

@@ -1,0 +1,221 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
+import Synchronization
+
+/// A swift-log handler that writes one JSON object per line: `timestamp` (UTC, RFC 3339 with
+/// milliseconds), `level`, `logger`, `message`, then the metadata as top-level fields.
+///
+/// Metadata keys are flattened for log pipelines: the `deja.` prefix is dropped and dots become
+/// underscores (`deja.request.id` → `request_id`). Values under keys that carry secrets
+/// (authorization, API keys, tokens) are always replaced by `[redacted]`; values under keys that
+/// carry prompt or answer text are replaced unless `redactPrompts` is off. A line is written with
+/// one `write(2)` so lines from concurrent requests never interleave.
+public struct JSONLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    public let label: String
+    public let redactPrompts: Bool
+    private let sink: LineSink
+
+    /// Where lines go: standard error by default; tests collect them.
+    public final class LineSink: Sendable {
+        private let write: @Sendable ([UInt8]) -> Void
+        public init(_ write: @escaping @Sendable ([UInt8]) -> Void) { self.write = write }
+        func emit(_ line: [UInt8]) { write(line) }
+
+        /// Standard error, one write per line.
+        public static let standardError = LineSink { line in
+            line.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = Glibc.write(2, raw.baseAddress! + offset, raw.count - offset)
+                    if n <= 0 {
+                        if n < 0, errno == EINTR { continue }
+                        return
+                    }
+                    offset += n
+                }
+            }
+        }
+    }
+
+    public init(label: String, level: Logger.Level = .info, redactPrompts: Bool = true, sink: LineSink = .standardError, metadataProvider: Logger.MetadataProvider? = nil) {
+        self.label = label
+        self.logLevel = level
+        self.redactPrompts = redactPrompts
+        self.sink = sink
+        self.metadataProvider = metadataProvider
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    /// Keys whose values are secrets: never written.
+    static let secretKeys: Set<String> = ["authorization", "api_key", "apikey", "x_api_key", "token", "admin_token", "secret", "password", "key_secret", "provider_key"]
+    /// Keys whose values are prompt or answer text: written only with `redactPrompts` off.
+    static let promptKeys: Set<String> = ["prompt", "messages", "content", "input", "completion", "answer", "question", "body"]
+
+    public func log(event: LogEvent) {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        out.append(contentsOf: #"{"timestamp":""#.utf8)
+        Self.appendTimestamp(&out)
+        out.append(contentsOf: #"","level":""#.utf8)
+        out.append(contentsOf: event.level.rawValue.utf8)
+        out.append(contentsOf: #"","logger":"#.utf8)
+        Self.appendString(&out, label)
+        out.append(contentsOf: #","message":"#.utf8)
+        Self.appendString(&out, event.message.description)
+        var merged = metadata
+        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
+        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        var seen: Set<String> = ["timestamp", "level", "logger", "message"]
+        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
+            let name = Self.fieldName(key)
+            guard seen.insert(name).inserted else { continue }
+            out.append(0x2C)
+            Self.appendString(&out, name)
+            out.append(0x3A)
+            if Self.secretKeys.contains(name) || name.hasSuffix("_api_key") || (redactPrompts && Self.promptKeys.contains(name)) {
+                out.append(contentsOf: #""[redacted]""#.utf8)
+            } else {
+                Self.appendValue(&out, value)
+            }
+        }
+        out.append(contentsOf: "}\n".utf8)
+        sink.emit(out)
+    }
+
+    /// `deja.request.id` → `request_id`.
+    static func fieldName(_ key: String) -> String {
+        var name = key.hasPrefix("deja.") ? String(key.dropFirst(5)) : key
+        name = String(name.map { $0 == "." || $0 == "-" ? "_" : $0 })
+        return name.lowercased()
+    }
+
+    static func appendValue(_ out: inout [UInt8], _ value: Logger.Metadata.Value) {
+        switch value {
+        case .string(let text):
+            // Numbers and booleans the gateway logs as strings go out as JSON numbers and booleans.
+            if text == "true" || text == "false" || Self.isJSONNumber(text) {
+                out.append(contentsOf: text.utf8)
+            } else {
+                appendString(&out, text)
+            }
+        case .stringConvertible(let convertible):
+            let text = convertible.description
+            if convertible is any BinaryInteger || convertible is Bool || (convertible is any BinaryFloatingPoint && isJSONNumber(text)) {
+                out.append(contentsOf: text.utf8)
+            } else {
+                appendString(&out, text)
+            }
+        case .array(let values):
+            out.append(0x5B)
+            for (i, v) in values.enumerated() {
+                if i > 0 { out.append(0x2C) }
+                appendValue(&out, v)
+            }
+            out.append(0x5D)
+        case .dictionary(let dict):
+            out.append(0x7B)
+            for (i, (k, v)) in dict.sorted(by: { $0.key < $1.key }).enumerated() {
+                if i > 0 { out.append(0x2C) }
+                appendString(&out, k)
+                out.append(0x3A)
+                appendValue(&out, v)
+            }
+            out.append(0x7D)
+        }
+    }
+
+    /// A plain decimal number as JSON allows it (no leading zeros, no `nan`/`inf`, ≤ 32 chars).
+    static func isJSONNumber(_ text: String) -> Bool {
+        let b = Array(text.utf8)
+        guard !b.isEmpty, b.count <= 32 else { return false }
+        var i = 0
+        if b[i] == 0x2D { i += 1 }
+        guard i < b.count, b[i] >= 0x30, b[i] <= 0x39 else { return false }
+        if b[i] == 0x30, i + 1 < b.count, b[i + 1] >= 0x30, b[i + 1] <= 0x39 { return false }
+        while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
+        if i < b.count, b[i] == 0x2E {
+            i += 1
+            let start = i
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
+            if i == start { return false }
+        }
+        return i == b.count
+    }
+
+    static func appendString(_ out: inout [UInt8], _ text: String) {
+        out.append(0x22)
+        for byte in text.utf8 {
+            switch byte {
+            case 0x22: out.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
+            case 0x0D: out.append(contentsOf: [0x5C, 0x72])
+            case 0x09: out.append(contentsOf: [0x5C, 0x74])
+            case 0..<0x20, 0x7F:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: out.append(byte)
+            }
+        }
+        out.append(0x22)
+    }
+
+    /// `2026-12-06T21:04:05.123Z`.
+    static func appendTimestamp(_ out: inout [UInt8]) {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var seconds = now.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func two(_ v: Int32) { out.append(UInt8(0x30 + v / 10)); out.append(UInt8(0x30 + v % 10)) }
+        let year = Int(parts.tm_year) + 1900
+        out.append(contentsOf: String(year).utf8)
+        out.append(0x2D); two(parts.tm_mon + 1)
+        out.append(0x2D); two(parts.tm_mday)
+        out.append(0x54); two(parts.tm_hour)
+        out.append(0x3A); two(parts.tm_min)
+        out.append(0x3A); two(parts.tm_sec)
+        let millis = Int(now.tv_nsec / 1_000_000)
+        out.append(0x2E)
+        out.append(UInt8(0x30 + millis / 100)); out.append(UInt8(0x30 + (millis / 10) % 10)); out.append(UInt8(0x30 + millis % 10))
+        out.append(0x5A)
+    }
+}
+
+/// How `deja serve` writes its logs.
+public enum LogFormat: String, Sendable, CaseIterable {
+    case json
+    case text
+
+    /// `LOG_FORMAT` when set (`json` or `text`); otherwise text when standard error is a
+    /// terminal (a person reading) and JSON when it is not (a log collector). `LOG_PRETTY=true`
+    /// (the older variable) asks for text.
+    public static func resolve(environment: [String: String], stderrIsTerminal: Bool) throws -> LogFormat {
+        if let value = environment["LOG_FORMAT"], !value.isEmpty {
+            guard let format = LogFormat(rawValue: value.lowercased()) else {
+                throw LogFormatError(message: "LOG_FORMAT: expected json or text, got '\(value)'")
+            }
+            return format
+        }
+        if let pretty = environment["LOG_PRETTY"]?.lowercased(), ["1", "true", "yes"].contains(pretty) { return .text }
+        return stderrIsTerminal ? .text : .json
+    }
+}
+
+public struct LogFormatError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
