@@ -250,7 +250,7 @@ let package = Package(
         .testTarget(
             name: "DejaGatewayTests",
             dependencies: [
-                "DejaGateway", "DejaSim", "DejaWire", "DejaProviders", "DejaReliability", "DejaRouting", "DejaCache", "DejaEmbedding", "DejaRemoteEmbedding", "DejaRedis", "DejaTestSupport", "DejaVerifier", "DejaGovernance",
+                "DejaGateway", "DejaSim", "DejaWire", "DejaProviders", "DejaReliability", "DejaRouting", "DejaCache", "DejaEmbedding", "DejaRemoteEmbedding", "DejaRedis", "DejaTestSupport", "DejaVerifier", "DejaGovernance", "DejaObservability",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

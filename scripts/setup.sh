@@ -4,7 +4,9 @@
 # (load benchmarks). Uses sudo when not run as root. Idempotent: a second run does nothing.
 set -euo pipefail
 
-packages=(libopenblas-dev libblas-dev libhiredis-dev libsqlite3-dev redis-server postgresql wrk python3 python3-pip ca-certificates)
+# prometheus: its promtool checks the /metrics exposition in a test; python3-venv: the client and
+# OpenAPI checks install their Python packages into a virtual environment.
+packages=(libopenblas-dev libblas-dev libhiredis-dev libsqlite3-dev redis-server postgresql wrk python3 python3-pip python3-venv prometheus ca-certificates)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -31,6 +33,7 @@ if ! command -v swift >/dev/null 2>&1; then
     exit 1
 fi
 
+# The prometheus package may start its own server where an init system runs; only promtool is used.
 # redis-server is started by the tests themselves on a free loopback port; the packaged service
 # is not needed.
 exit 0

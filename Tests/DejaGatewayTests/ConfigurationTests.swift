@@ -1,3 +1,5 @@
+import DejaCache
+import DejaObservability
 import DejaSim
 import NIOHTTP1
 import NIOCore
@@ -200,5 +202,59 @@ import DejaVerifier
         #expect(Glob.matches("a*b*c", "axxbyyc"))
         #expect(!Glob.matches("gpt-*", "claude-3"))
         #expect(!Glob.matches("a*b", "a-b-c"))
+    }
+}
+
+/// `.env` files and the seeds' variable names.
+@Suite struct DotEnvTests {
+    @Test func parsesTheCommonSyntax() throws {
+        let values = try DotEnv.parse(
+            """
+            # comment
+
+            A=plain value   # trailing comment
+            export B="quoted # not a comment\\nnext"
+            C='single $literal \\n'
+            D=
+            E = spaced\r
+            A=later wins
+            """)
+        #expect(values["A"] == "later wins")
+        #expect(values["B"] == "quoted # not a comment\nnext")
+        #expect(values["C"] == "single $literal \\n")
+        #expect(values["D"] == "")
+        #expect(values["E"] == "spaced")
+        #expect(throws: DotEnv.ParseError.self) { try DotEnv.parse("NO_EQUALS") }
+        #expect(throws: DotEnv.ParseError.self) { try DotEnv.parse("1BAD=x") }
+        #expect(throws: DotEnv.ParseError.self) { try DotEnv.parse("Q=\"unterminated") }
+        #expect(throws: DotEnv.ParseError.self) { try DotEnv.parse("Q=\"a\" junk") }
+    }
+
+    @Test func theEnvironmentWinsOverTheFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("deja-dotenv-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try DotEnv.environment(directory: dir.path, process: ["X": "1"]) == ["X": "1"])
+        try "X=file\nY=file\n".write(to: dir.appendingPathComponent(".env"), atomically: true, encoding: .utf8)
+        #expect(try DotEnv.environment(directory: dir.path, process: ["X": "env"]) == ["X": "env", "Y": "file"])
+    }
+
+    @Test func theSeedsVariableNamesConfigureTheGateway() throws {
+        let c = try ConfigurationLoader().load(
+            path: nil,
+            environment: [
+                "CACHE_TTL_SECONDS": "90", "CACHE_SIMILARITY_THRESHOLD": "0.9", "CACHE_MAX_ENTRIES": "1234", "LOG_PRETTY": "true",
+                "ADMIN_API_KEY": "0123456789abcdef0123", "SHUTDOWN_GRACE_MS": "5000",
+            ])
+        #expect(c.cacheSettings.cache.ttlSeconds == 90)
+        #expect(c.cacheSettings.cache.threshold == 0.9)
+        #expect(c.cacheSettings.cache.maxEntries == 1234)
+        #expect(c.logFormat == .text)
+        #expect(c.adminTokenHash != nil)
+        #expect(c.shutdownGraceMs == 5000)
+        #expect(try ConfigurationLoader().load(path: nil, environment: ["LOG_FORMAT": "json"]).logFormat == .json)
+        for (name, value) in [("CACHE_TTL_SECONDS", "-1"), ("CACHE_SIMILARITY_THRESHOLD", "2"), ("CACHE_MAX_ENTRIES", "many"), ("LOG_FORMAT", "xml")] {
+            #expect(throws: ConfigurationError.self, "\(name)=\(value)") { try ConfigurationLoader().load(path: nil, environment: [name: value]) }
+        }
     }
 }

@@ -46,13 +46,17 @@ struct Harness {
     static func with(
         configure: (inout GatewayConfiguration, String) -> Void = { _, _ in },
         simulator: SimulatorConfiguration = SimulatorConfiguration(port: 0, logLevel: .critical),
+        logger: Logger? = nil,
         _ body: (Harness) async throws -> Void
     ) async throws {
         let sim = try await Simulator.start(simulator)
         var configuration = simConfiguration(sim.baseURL)
         configure(&configuration, sim.baseURL)
-        var logger = Logger(label: "deja-test")
-        logger.logLevel = .critical
+        let logger = logger ?? {
+            var quiet = Logger(label: "deja-test")
+            quiet.logLevel = .critical
+            return quiet
+        }()
         let gateway = try await Gateway(configuration: configuration, logger: logger).start()
         var clientConfiguration = HTTPClient.Configuration()
         // Concurrency tests need every request on the wire at once (the default pool holds 8).

@@ -20,8 +20,10 @@ public enum DotEnv {
     /// The variables of a `.env` text, in order (a later line overrides an earlier one).
     public static func parse(_ text: String) throws -> [String: String] {
         var values: [String: String] = [:]
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = raw.hasSuffix("\r") ? raw.dropLast() : raw[...]
+        // "\r\n" is one Character in Swift: normalise line ends before splitting.
+        let normalised = text.replacingOccurrences(of: "\r\n", with: "\n")
+        for (index, raw) in normalised.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var line = raw[...]
             line = line.drop(while: { $0 == " " || $0 == "\t" })
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("export ") { line = line.dropFirst(7).drop(while: { $0 == " " }) }
