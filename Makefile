@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PORT ?= 8080
 
-.PHONY: run test setup model build build-release bench-overhead bench-routing clean
+.PHONY: run test setup model build build-release bench-overhead bench-routing clean deploy-check clients-check openapi-check
 
 ## Install what is missing, build (release) and start the gateway on its defaults.
 run: setup model build-release
@@ -39,3 +39,25 @@ clean:
 bench-routing: setup model build-release
 	.build/release/deja bench router --labels Tests/Fixtures/routing/routellm-labels-train.jsonl --cross-validate 5
 	DEJA_BIN=.build/release Benchmarks/routing/savings.sh 1000
+
+## The container deployment: hadolint on the Dockerfile, then `docker compose config` on
+## docker-compose.yml and a JSON parse of the Grafana dashboards (both tools pinned in .venv-ops/;
+## no Docker daemon needed).
+deploy-check:
+	scripts/lint-dockerfile.sh
+	scripts/check-compose.sh
+
+## Client compatibility: the real SDKs (OpenAI, Anthropic, google-genai, LangChain, LiteLLM; pinned in
+## clients/requirements.txt, installed into .venv-ops/) against demo-mode gateways on free loopback
+## ports (scripts/client-check.sh), against the debug binary (or DEJA_BIN):
+##   PYTEST_ARGS='-k stream -x' make clients-check
+DEJA_BIN ?= .build/debug/deja
+clients-check: model build
+	DEJA_BIN=$(DEJA_BIN) scripts/client-check.sh $(PYTEST_ARGS)
+
+## The OpenAPI description: openapi-spec-validator on openapi.yaml, then schemathesis (both pinned in
+## .venv-ops/) against a demo-mode gateway on a free loopback port: no 5xx, and every status,
+## header, content type and body as documented (scripts/openapi-check.sh, about a minute), against
+## the debug binary (or DEJA_BIN).
+openapi-check: model build
+	DEJA_BIN=$(DEJA_BIN) scripts/openapi-check.sh

@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         // Test-only: self-signed certificates for the TLS tests of DejaHTTPClient.
@@ -135,7 +136,7 @@ let package = Package(
             name: "DejaObservability",
             dependencies: [
                 .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
         .target(
@@ -143,6 +144,7 @@ let package = Package(
             dependencies: [
                 "DejaWire", "DejaIndex", "DejaEmbedding", "DejaRedis", "DejaVerifier",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -155,6 +157,7 @@ let package = Package(
                 "DejaWire", "DejaProviders",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
 
@@ -170,6 +173,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -250,7 +254,8 @@ let package = Package(
         .testTarget(
             name: "DejaGatewayTests",
             dependencies: [
-                "DejaGateway", "DejaSim", "DejaWire", "DejaProviders", "DejaReliability", "DejaRouting", "DejaCache", "DejaEmbedding", "DejaRemoteEmbedding", "DejaRedis", "DejaTestSupport", "DejaVerifier", "DejaGovernance", "DejaObservability",
+                "DejaGateway", "DejaSim", "DejaWire", "DejaProviders", "DejaReliability", "DejaRouting", "DejaCache", "DejaEmbedding", "DejaRemoteEmbedding", "DejaRedis", "DejaTestSupport", "DejaVerifier", "DejaGovernance", "DejaObservability", .product(name: "Yams", package: "Yams"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"), .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

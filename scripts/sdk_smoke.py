@@ -4,6 +4,8 @@ Python packages). Usage:
     pip install openai anthropic google-genai
     .build/release/deja serve --demo --port 8080 &
     python3 scripts/sdk_smoke.py http://127.0.0.1:8080
+
+The automated and much broader check is `make clients-check` (clients/, scripts/client-check.sh).
 """
 import sys
 

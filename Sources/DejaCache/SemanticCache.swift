@@ -4,6 +4,7 @@ import DejaVerifier
 import DequeModule
 public import Logging
 import Synchronization
+public import Tracing
 
 /// The semantic cache: exact lookup, then semantic search in the request's namespace, then the
 /// verifier; storing, TTL and LRU eviction, statistics and invalidation. It knows nothing of HTTP.
@@ -15,13 +16,16 @@ public final class SemanticCache: Sendable {
     let counters = CacheCounters()
     let logger: Logger
     let observer: (any CacheObserver)?
+    /// Spans for each lookup and its steps (embed, search, verify).
+    let tracer: any Tracer
     private let served = Mutex<(map: [String: ServedRecord], order: Deque<String>, bytes: Int)>(([:], [], 0))
     let feedbackState = Mutex(FeedbackState())
 
     public init(
         configuration: CacheConfiguration, embedder: any Embedder, verifier: (any HitVerifier)?, logger: Logger,
-        observer: (any CacheObserver)? = nil
+        observer: (any CacheObserver)? = nil, tracer: any Tracer = NoOpTracer()
     ) {
+        self.tracer = tracer
         self.observer = observer
         self.configuration = configuration
         self.embedder = embedder
@@ -45,7 +49,16 @@ public final class SemanticCache: Sendable {
     /// Looks a request up. Never throws: an embedding failure is a miss (logged), not an error.
     public func lookup(_ fingerprint: RequestFingerprint, threshold: Double, now: Double = wallClockSeconds()) async -> Lookup {
         let start = ContinuousClock.now
-        let result = await search(fingerprint, threshold: threshold, now: now)
+        let span = tracer.startSpan("deja.cache.lookup", context: ServiceContext.current ?? .topLevel)
+        defer { span.end() }
+        let result = await ServiceContext.$current.withValue(span.context) { await search(fingerprint, threshold: threshold, now: now) }
+        switch result {
+        case .exact: span.attributes["deja.cache.result"] = "exact"
+        case .semantic(_, let similarity):
+            span.attributes["deja.cache.result"] = "semantic"
+            span.attributes["deja.cache.similarity"] = Double(similarity)
+        case .miss: span.attributes["deja.cache.result"] = "miss"
+        }
         let duration = ContinuousClock.now - start
         counters.recordLookup(duration)
         switch result {
@@ -71,7 +84,7 @@ public final class SemanticCache: Sendable {
         }
         let embedding: [Float]
         do {
-            embedding = try await timedEmbedding(fingerprint.queryText)
+            embedding = try await tracer.withSpan("deja.cache.embed") { _ in try await timedEmbedding(fingerprint.queryText) }
         } catch {
             logger.warning("Embedding failed; treating the lookup as a miss", metadata: ["deja.error": .string("\(error)")])
             return .miss(embedding: nil)
@@ -79,19 +92,36 @@ public final class SemanticCache: Sendable {
         let threshold = effectiveThreshold(threshold, namespace: fingerprint.namespace)
         let candidates: [SearchResult]
         do {
-            candidates = try index.search(embedding, k: configuration.candidatesPerLookup, minSimilarity: Float(threshold))
+            candidates = try tracer.withSpan("deja.cache.search") { span in
+                let found = try index.search(embedding, k: configuration.candidatesPerLookup, minSimilarity: Float(threshold))
+                span.attributes["deja.cache.candidates"] = found.count
+                span.attributes["deja.cache.threshold"] = threshold
+                return found
+            }
         } catch {
             return .miss(embedding: embedding)
         }
+        guard !candidates.isEmpty else { return .miss(embedding: embedding) }
+        return await tracer.withSpan("deja.cache.verify") { span in
+            await verify(candidates, fingerprint: fingerprint, threshold: threshold, embedding: embedding, now: now, span: span)
+        }
+    }
+
+    /// The verifier's pass over the semantic candidates, best first: the first that passes is the hit.
+    private func verify(
+        _ candidates: [SearchResult], fingerprint: RequestFingerprint, threshold: Double, embedding: [Float], now: Double, span: any Span
+    ) async -> Lookup {
         let entries = store.liveEntries(candidates.map(\.id), namespace: fingerprint.namespace, now: now)
         for entry in entries {
             let similarity = candidates.first { $0.id == entry.id }?.similarity ?? 0
             if isNegativePair(namespace: fingerprint.namespace, cached: entry.queryText, asked: fingerprint.queryText) {
                 counters.recordRejection("feedback")
+                span.addEvent(SpanEvent(name: "rejected", attributes: ["deja.cache.reason": "feedback"]))
                 continue
             }
             if let verifier, let rejection = await verifier.rejection(query: fingerprint.queryText, candidate: entry.queryText, threshold: threshold) {
                 counters.recordRejection(rejection.check)
+                span.addEvent(SpanEvent(name: "rejected", attributes: ["deja.cache.reason": .string(rejection.check)]))
                 logger.debug(
                     "Semantic candidate rejected",
                     metadata: ["deja.cache.similarity": .stringConvertible(similarity), "deja.cache.reason": .string(rejection.check)])

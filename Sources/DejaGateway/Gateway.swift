@@ -16,6 +16,7 @@ import DejaReliability
 import DejaRouting
 import Foundation
 import ServiceLifecycle
+import Tracing
 import UnixSignals
 import Synchronization
 
@@ -43,18 +44,24 @@ public final class Gateway: Sendable {
     public let metrics = GatewayMetrics(version: BuildInfo.version)
     /// Issued keys, rate limits, budgets and the usage ledger.
     let governance: Governance
+    /// Spans of requests, cache lookups, routing and upstream attempts.
+    let tracer: any Tracer
 
     /// Builds the gateway. Throws when the configuration would expose an unauthenticated gateway
     /// (`GatewayConfiguration.checkExposure`), or when the cache is on with the native embedder
     /// and the model files are missing or damaged (the error names the folder and the install
     /// command).
-    public convenience init(configuration: GatewayConfiguration, logger: Logger) throws {
-        try self.init(configuration: configuration, logger: logger, reliabilityClock: SystemReliabilityClock())
+    ///
+    /// `tracer` records the request, cache, routing and upstream spans (the process's
+    /// `InstrumentationSystem` tracer by default: a no-op until one is bootstrapped).
+    public convenience init(configuration: GatewayConfiguration, logger: Logger, tracer: any Tracer = InstrumentationSystem.tracer) throws {
+        try self.init(configuration: configuration, logger: logger, reliabilityClock: SystemReliabilityClock(), tracer: tracer)
     }
 
     /// `reliabilityClock` times retries, deadlines and circuits (tests step it instead of waiting).
-    init(configuration: GatewayConfiguration, logger: Logger, reliabilityClock: any ReliabilityClock) throws {
+    init(configuration: GatewayConfiguration, logger: Logger, reliabilityClock: any ReliabilityClock, tracer: any Tracer = NoOpTracer()) throws {
         try configuration.checkExposure()
+        self.tracer = tracer
         self.configuration = configuration
         self.encoderShare = AsyncSemaphore(permits: configuration.localEmbeddings.concurrentBatches)
         self.logger = logger
@@ -89,7 +96,7 @@ public final class Gateway: Sendable {
         self.circuitState = circuitState
         self.executor = UpstreamExecutor(
             health: ProviderHealth(names: registry.settings.map(\.name)), settings: configuration.reliability.executor,
-            observer: UpstreamMetricsObserver(metrics: metrics, registry: registry), clock: reliabilityClock, shared: circuitState)
+            observer: UpstreamMetricsObserver(metrics: metrics, registry: registry), clock: reliabilityClock, shared: circuitState, tracer: tracer)
         circuitState?.attach(executor.breakers)
         self.idempotency = IdempotencyStore(configuration: configuration.cacheSettings.cache)
         let settings = configuration.cacheSettings
@@ -105,7 +112,7 @@ public final class Gateway: Sendable {
                     settings, native: native, verifier: verifier, client: upstreamClient, logger: logger)
                 let cache = SemanticCache(
                     configuration: settings.cache, embedder: embedder, verifier: verifier, logger: logger,
-                    observer: MetricsObserver(metrics: metrics))
+                    observer: MetricsObserver(metrics: metrics), tracer: tracer)
                 var mirror: CacheMirror?
                 if let url = settings.redisURL {
                     mirror = try CacheMirror(cache: cache, configuration: try RedisConfiguration(url: url), hmacKey: settings.redisHMACKey, logger: logger)
@@ -202,13 +209,14 @@ public final class Gateway: Sendable {
                     allowMethods: [.get, .post, .options],
                     maxAge: .seconds(600))))
         router.add(middleware: EdgeMiddleware(
-            routeMethods: Self.routeMethods, metrics: metrics,
+            routeMethods: Self.routeMethods, metrics: metrics, tracer: tracer,
             exposedHeaders: EdgeMiddleware.exposedHeaders + ", " + configuration.reliability.errorClassHeader))
         let keyring = ClientKeyring(keys: configuration.tenants)
         let admin = AdminGuard(tokenHash: configuration.adminTokenHash, boundToLoopback: configuration.isBoundToLoopback)
         let chat = ChatCompletionsHandler(
             registry: registry, routing: routing, metrics: metrics, executor: executor, maxBodyBytes: configuration.maxBodyBytes, front: front, idempotency: idempotency,
-            reliability: configuration.reliability, errors: UpstreamErrorRenderer(configuration.reliability), governance: governance)
+            reliability: configuration.reliability, errors: UpstreamErrorRenderer(configuration.reliability), governance: governance, tracer: tracer,
+            captureContent: configuration.traceContent)
         let embeddings = EmbeddingsHandler(
             registry: registry, executor: executor, reliability: configuration.reliability, errors: UpstreamErrorRenderer(configuration.reliability),
             maxBodyBytes: configuration.maxBodyBytes, local: localEmbedder, limits: configuration.localEmbeddings,

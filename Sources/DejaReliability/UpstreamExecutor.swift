@@ -3,6 +3,7 @@ public import DejaWire
 public import Logging
 import NIOHTTP1
 import Synchronization
+public import Tracing
 
 /// The per-request facts every attempt needs: the request id to forward, the request's logger,
 /// the client's headers (each candidate forwards only those its provider is configured for) and
@@ -16,8 +17,11 @@ public struct UpstreamCallContext: Sendable {
     public var deadline: ContinuousClock.Instant?
     /// Set by a client in test mode (`X-Deja-Test-Mode`), when the gateway allows it.
     public var testMode: TestMode?
-    /// The W3C `traceparent` sent to every provider (the client's trace, the gateway's span).
+    /// The W3C `traceparent` sent to every provider (the client's trace, the gateway's span)
+    /// when no tracer injects one of its own.
     public var traceparent: String?
+    /// The GenAI operation (`chat`, `embeddings`, `passthrough`): the attempt spans' names.
+    public var operation = "chat"
 
     /// Failures a client may ask for to test its own handling.
     public enum TestMode: String, Sendable {
@@ -94,11 +98,15 @@ public final class UpstreamExecutor: Sendable {
     private let observer: (any UpstreamObserver)?
     /// Shares circuit openings, probes and verdicts with the other instances (Redis), if any.
     private let shared: (any SharedCircuitState)?
+    /// One client span per attempt (`{operation} {model}`), the trace injected into its request.
+    private let tracer: any Tracer
 
     public init(
         health: ProviderHealth, settings: Settings = .init(), observer: (any UpstreamObserver)?, clock: any ReliabilityClock = SystemReliabilityClock(),
-        unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, shared: (any SharedCircuitState)? = nil
+        unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, shared: (any SharedCircuitState)? = nil,
+        tracer: any Tracer = NoOpTracer()
     ) {
+        self.tracer = tracer
         self.health = health
         self.settings = settings
         self.observer = observer
@@ -216,14 +224,25 @@ public final class UpstreamExecutor: Sendable {
         provider: String, isFailure: (Value) -> ProviderError? = { _ in nil }, _ send: () async throws -> Value
     ) async throws -> Value {
         let start = clock.now
+        let span = tracer.startSpan("passthrough \(provider)", context: ServiceContext.current ?? .topLevel, ofKind: .client)
+        defer { span.end() }
+        span.attributes["gen_ai.provider.name"] = provider
         let value: Value
         do {
             value = try await send()
         } catch {
-            finish(provider, model: "", start: start, outcome: .failed(Self.providerError(error, provider: provider)))
+            let failure = Self.providerError(error, provider: provider)
+            span.attributes["error.type"] = "\(FailureClass(failure))"
+            span.setStatus(SpanStatus(code: .error))
+            finish(provider, model: "", start: start, outcome: .failed(failure))
             throw error
         }
-        finish(provider, model: "", start: start, outcome: isFailure(value).map { .failed($0) } ?? .succeeded)
+        let failure = isFailure(value)
+        if let failure {
+            span.attributes["error.type"] = failure.upstreamStatus.map(String.init) ?? "\(FailureClass(failure))"
+            span.setStatus(SpanStatus(code: .error))
+        }
+        finish(provider, model: "", start: start, outcome: failure.map { .failed($0) } ?? .succeeded)
         return value
     }
 
@@ -306,7 +325,7 @@ public final class UpstreamExecutor: Sendable {
                         injectTransient = false
                         throw ProviderError.upstreamStatus(503, provider: provider, message: "test mode: a forced transient failure")
                     }
-                    let (value, latency) = try await call(candidate, context.providerContext(for: candidate))
+                    let (value, latency) = try await traced(candidate, context: context, retry: retry, hedge: false, call)
                     if recordSuccess {
                         attempts.append(conclude(candidate, admission: admission, start: now, outcome: .succeeded))
                     } else {
@@ -381,7 +400,7 @@ public final class UpstreamExecutor: Sendable {
                 group.addTask {
                     let started = clock.now
                     do {
-                        let (value, latency) = try await call(candidate, context.providerContext(for: candidate))
+                        let (value, latency) = try await self.traced(candidate, context: context, retry: 0, hedge: index == 1, call)
                         let attempt = self.settle(candidate, admission: admission, started: started, latency: latency, recordSuccess: recordSuccess)
                         return .finished(index: index, .success((value, latency)), attempt, admission)
                     } catch {
@@ -430,6 +449,34 @@ public final class UpstreamExecutor: Sendable {
                 }
             }
             return .failed(lastFailure ?? .connectionFailed(provider: primary.providerName, detail: "the race ended without an answer"), attempts: attempts, hedged: hedged)
+        }
+    }
+
+    /// One attempt inside its span, named and attributed after the OpenTelemetry GenAI
+    /// conventions (`{operation} {model}`, kind client): the provider, the upstream model, which
+    /// retry or whether a hedge; a failure's class as `error.type`. The span's context goes
+    /// upstream in `traceparent` when the tracer propagates (else the gateway's own header
+    /// stays). For a stream the span ends when the upstream accepted it.
+    private func traced<Value: Sendable>(
+        _ candidate: Candidate, context: UpstreamCallContext, retry: Int, hedge: Bool,
+        _ call: @escaping @Sendable (Candidate, ProviderCallContext) async throws -> (Value, latency: Duration)
+    ) async throws -> (Value, latency: Duration) {
+        let span = tracer.startSpan("\(context.operation) \(candidate.model)", context: ServiceContext.current ?? .topLevel, ofKind: .client)
+        defer { span.end() }
+        span.attributes["gen_ai.operation.name"] = context.operation
+        span.attributes["gen_ai.provider.name"] = candidate.providerName
+        span.attributes["gen_ai.request.model"] = candidate.model
+        if retry > 0 { span.attributes["deja.attempt.retry"] = retry }
+        if hedge { span.attributes["deja.attempt.hedge"] = true }
+        var callContext = context.providerContext(for: candidate)
+        tracer.inject(span.context, into: &callContext.forwardedHeaders, using: TraceHeaderInjector())
+        do {
+            return try await ServiceContext.$current.withValue(span.context) { try await call(candidate, callContext) }
+        } catch {
+            let failure = Self.providerError(error, provider: candidate.providerName)
+            span.attributes["error.type"] = failure.upstreamStatus.map(String.init) ?? "\(FailureClass(failure))"
+            span.setStatus(SpanStatus(code: .error))
+            throw error
         }
     }
 
@@ -526,5 +573,13 @@ final class StartedStream: @unchecked Sendable {
     func take() -> ([UInt8]?, ChatChunkStream.AsyncIterator)? {
         guard !claimed.exchange(true, ordering: .acquiringAndReleasing) else { return nil }
         return (first, rest)
+    }
+}
+
+/// Writes a tracer's propagation headers (`traceparent`, `tracestate`) into an upstream request,
+/// replacing any the client sent.
+struct TraceHeaderInjector: Injector {
+    func inject(_ value: String, forKey key: String, into headers: inout HTTPHeaders) {
+        headers.replaceOrAdd(name: key, value: value)
     }
 }

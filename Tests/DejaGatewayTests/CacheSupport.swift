@@ -4,6 +4,7 @@ import DejaProviders
 import Foundation
 import NIOHTTP1
 import Testing
+import Tracing
 
 /// Cache-test configuration: the cache on, with the native model from the repository's
 /// `.models/` folder (installed by `make test`) or `$DEJA_MODEL_DIR`.
@@ -21,12 +22,13 @@ enum CacheHarness {
     }
 
     static func with(
-        configure: @escaping (inout GatewayConfiguration, String) -> Void = { _, _ in }, _ body: (Harness) async throws -> Void
+        configure: @escaping (inout GatewayConfiguration, String) -> Void = { _, _ in }, tracer: (any Tracer)? = nil,
+        _ body: (Harness) async throws -> Void
     ) async throws {
         try await Harness.with(configure: { c, url in
             enable(&c)
             configure(&c, url)
-        }, body)
+        }, tracer: tracer, body)
     }
 }
 

@@ -8,7 +8,9 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Synchronization
+import InMemoryTracing
 import Testing
+import Tracing
 
 /// Metrics, logs, trace propagation, health and lifecycle: what an operator sees and relies on.
 @Suite struct OperationsTests {
@@ -170,6 +172,55 @@ import Testing
             let upstream = h.sim.recordedRequests().compactMap { r in r.headers.first { $0.name.lowercased() == "traceparent" }?.value }
             #expect(upstream.contains { $0.hasPrefix("00-\(traceID)-") && !$0.contains("00f067aa0ba902b7") && $0.hasSuffix("-01") })
             #expect(upstream.count >= 2)
+        }
+    }
+
+    @Test func spansFollowTheGenAIConventionsFromTheRequestToEachAttempt() async throws {
+        let tracer = InMemoryTracer()
+        try await CacheHarness.with(tracer: tracer) { h in
+            let first = try await h.post("/v1/chat/completions", json: chatBody("How do I reset my router password?"))
+            #expect(first.status == 200)
+            let usage = try #require(try first.json()["usage"]?.objectValue)
+            // A paraphrase: embedded, searched and verified (whatever the verdict).
+            _ = try await h.post("/v1/chat/completions", json: chatBody("How can I reset the password of my router?"))
+            // A transient failure: two attempts under one request span, the second a retry.
+            let retried = try await h.post(
+                "/v1/chat/completions", json: chatBody("List the planets of the solar system."),
+                headers: [("x-sim-status", "503"), ("x-sim-fail-times", "1"), ("x-sim-fail-key", "trace-retry")])
+            #expect(retried.status == 200)
+            #expect(try await eventually { tracer.finishedSpans.filter { $0.operationName == "POST /v1/chat/completions" }.count == 3 })
+            let spans = tracer.finishedSpans
+            func children(of parent: FinishedInMemorySpan) -> [FinishedInMemorySpan] { spans.filter { $0.parentSpanID == parent.spanID } }
+
+            let servers = spans.filter { $0.operationName == "POST /v1/chat/completions" }
+            #expect(servers.allSatisfy { $0.kind == .server && $0.attributes["http.response.status_code"]?.toSpanAttribute() == 200 })
+            // The first request: server → chat (usage, response model) → cache lookup and one attempt.
+            let server = try #require(servers.first { s in children(of: s).contains { c in children(of: c).contains { $0.operationName == "deja.cache.lookup" } } })
+            let chat = try #require(children(of: server).first { $0.operationName == "chat gpt-4o-mini" })
+            #expect(chat.attributes["gen_ai.operation.name"]?.toSpanAttribute() == "chat")
+            #expect(chat.attributes["gen_ai.request.model"]?.toSpanAttribute() == "gpt-4o-mini")
+            #expect(chat.attributes["gen_ai.usage.input_tokens"]?.toSpanAttribute() == .int64(Int64(usage["prompt_tokens"]?.intValue ?? -1)))
+            #expect(chat.attributes["gen_ai.usage.output_tokens"]?.toSpanAttribute() == .int64(Int64(usage["completion_tokens"]?.intValue ?? -1)))
+            #expect(chat.attributes["gen_ai.response.model"] != nil)
+            #expect(chat.attributes["gen_ai.input.messages"] == nil, "prompt content is recorded only when enabled")
+            let attempts = children(of: chat).filter { $0.kind == .client }
+            #expect(attempts.count == 1)
+            #expect(attempts.first?.operationName == "chat gpt-4o-mini")
+            #expect(attempts.first?.attributes["gen_ai.provider.name"]?.toSpanAttribute() == "sim")
+            // The attempt's context went upstream (the in-memory tracer's own header names).
+            let injected = h.sim.recordedRequests().first.flatMap { r in r.headers.first { $0.name.lowercased() == InMemoryTracer.traceIDKey }?.value }
+            #expect(injected == attempts.first?.traceID)
+
+            let lookups = spans.filter { $0.operationName == "deja.cache.lookup" }
+            #expect(lookups.count == 3)
+            let paraphrase = try #require(lookups.first { l in children(of: l).contains { $0.operationName == "deja.cache.embed" } })
+            #expect(Set(children(of: paraphrase).map(\.operationName)).isSuperset(of: ["deja.cache.embed", "deja.cache.search"]))
+
+            let retry = try #require(spans.first { $0.operationName == "chat gpt-4o-mini" && $0.kind == .client && $0.attributes["deja.attempt.retry"] != nil })
+            #expect(retry.attributes["deja.attempt.retry"]?.toSpanAttribute() == 1)
+            let failed = try #require(spans.first { $0.kind == .client && $0.parentSpanID == retry.parentSpanID && $0.spanID != retry.spanID })
+            #expect(failed.attributes["error.type"]?.toSpanAttribute() == "503")
+            #expect(failed.status?.code == .error)
         }
     }
 

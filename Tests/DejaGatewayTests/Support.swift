@@ -9,6 +9,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Testing
+import Tracing
 import DejaWire
 
 /// A gateway and a simulator on free loopback ports, plus a client; torn down after the body.
@@ -47,6 +48,7 @@ struct Harness {
         configure: (inout GatewayConfiguration, String) -> Void = { _, _ in },
         simulator: SimulatorConfiguration = SimulatorConfiguration(port: 0, logLevel: .critical),
         logger: Logger? = nil,
+        tracer: (any Tracer)? = nil,
         _ body: (Harness) async throws -> Void
     ) async throws {
         let sim = try await Simulator.start(simulator)
@@ -57,7 +59,7 @@ struct Harness {
             quiet.logLevel = .critical
             return quiet
         }()
-        let gateway = try await Gateway(configuration: configuration, logger: logger).start()
+        let gateway = try await Gateway(configuration: configuration, logger: logger, tracer: tracer ?? NoOpTracer()).start()
         var clientConfiguration = HTTPClient.Configuration()
         // Concurrency tests need every request on the wire at once (the default pool holds 8).
         clientConfiguration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)

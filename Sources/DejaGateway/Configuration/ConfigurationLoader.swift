@@ -26,7 +26,7 @@ public struct ConfigurationLoader: Sendable {
         "ADMIN_TOKEN", "ADMIN_API_KEY", "ALLOW_UNAUTHENTICATED", "PROTECT_METRICS", "MAX_CONNECTIONS", "DEJA_MODEL_DIR",
         "DATA_DIR", "GOVERNANCE_STORE", "RATE_LIMIT_MAX", "RATE_LIMIT_WINDOW_MS", "GLOBAL_MONTHLY_USD_BUDGET", "GLOBAL_MONTHLY_TOKEN_BUDGET",
         "REDACT_PROMPTS", "USAGE_RETENTION_DAYS", "DATABASE_URL", "LOG_FORMAT", "LOG_PRETTY", "CACHE_TTL_SECONDS", "CACHE_SIMILARITY_THRESHOLD",
-        "CACHE_MAX_ENTRIES", "DEJA_BUILD", "SHUTDOWN_GRACE_MS",
+        "CACHE_MAX_ENTRIES", "DEJA_BUILD", "SHUTDOWN_GRACE_MS", "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "OTEL_EXPORTER_OTLP_ENDPOINT",
     ]
 
     /// Built-in providers: enabled as soon as their key (or, for Ollama, URL) is configured.
@@ -593,6 +593,9 @@ public struct ConfigurationLoader: Sendable {
         if let v = envString("LOG_LEVEL") { config.logLevel = try Self.logLevel(v, key: "LOG_LEVEL") } else if let l = file.logLevel { config.logLevel = l }
         if let c = file.corsAllowedOrigins { config.corsAllowedOrigins = c }
         config.serverLimits = file.serverLimits
+        if let v = envString("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT") {
+            config.traceContent = try Self.bool(v, key: "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT")
+        }
         if let v = envString("SHUTDOWN_GRACE_MS") { config.shutdownGraceMs = try Self.positiveInt(v, key: "SHUTDOWN_GRACE_MS") } else if let g = file.shutdownGraceMs {
             config.shutdownGraceMs = g
         }

@@ -20,6 +20,9 @@ public struct GatewayConfiguration: Sendable {
     /// How long a graceful stop (SIGTERM) waits for in-flight requests and streams to finish
     /// (`SHUTDOWN_GRACE_MS`, `server.shutdown_grace_ms`).
     public var shutdownGraceMs: Int = 30_000
+    /// Record prompt text on the chat spans (`gen_ai.input.messages`); off by default
+    /// (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`).
+    public var traceContent = false
     /// Origins allowed by CORS; `*` allows any. Default `["*"]`.
     public var corsAllowedOrigins: [String] = ["*"]
     /// The provider that serves models no catalogue entry claims; nil means such models are 404.

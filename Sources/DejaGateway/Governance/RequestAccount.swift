@@ -3,6 +3,7 @@ import DejaRouting
 import DejaObservability
 import HTTPTypes
 import Synchronization
+import Tracing
 
 /// One chat request's governance: the token-rate charges and the budget reservation taken at
 /// admission, settled once against the real usage, and the ledger row written when the request
@@ -42,6 +43,8 @@ final class RequestAccount: Sendable {
         /// For a routed request: the price of the strongest candidate the router weighed, what
         /// routing savings are measured against.
         var routingBaseline: Pricing?
+        /// The request's GenAI span, ended when the account finishes.
+        var span: (any Span)?
     }
 
     private let state = Mutex(State())
@@ -72,6 +75,10 @@ final class RequestAccount: Sendable {
         let s = state.withLock { $0 }
         if !s.finished { finishNow(status: 499, cache: "none", provider: "", model: "", latencyMs: (governance.unixSeconds - startUnix) * 1000, retries: 0, fallback: false, strategy: nil) }
     }
+
+    /// The request's `chat {model}` span: usage, the answering model and the cache status are
+    /// set on it, and it ends, when the account finishes.
+    func attach(_ span: any Span) { state.withLock { $0.span = span } }
 
     /// A routed request's baseline: the strongest candidate's price.
     func setRoutingBaseline(_ price: Pricing) { state.withLock { $0.routingBaseline = price } }
@@ -242,5 +249,21 @@ final class RequestAccount: Sendable {
         governance.writer.record(record)
         governance.onFinished(record)
         log?.finished(record)
+        if let span = s.span {
+            if !provider.isEmpty { span.attributes["gen_ai.provider.name"] = provider }
+            if !model.isEmpty { span.attributes["gen_ai.response.model"] = model }
+            span.attributes["gen_ai.usage.input_tokens"] = usage.inputTokens
+            span.attributes["gen_ai.usage.output_tokens"] = usage.outputTokens
+            span.attributes["deja.cache.status"] = cache
+            span.attributes["deja.cost_usd"] = s.costUSD
+            if retries > 0 { span.attributes["deja.retries"] = retries }
+            if fallback { span.attributes["deja.fallback"] = true }
+            if let strategy { span.attributes["deja.routing.strategy"] = strategy }
+            if status >= 400 {
+                span.attributes["error.type"] = String(status)
+                span.setStatus(SpanStatus(code: .error))
+            }
+            span.end()
+        }
     }
 }

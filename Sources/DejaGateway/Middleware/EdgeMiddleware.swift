@@ -3,6 +3,7 @@ import HTTPTypes
 import DejaObservability
 import Logging
 import NIOCore
+import Tracing
 
 /// The outermost Deja middleware: establishes the request id, stamps `X-Request-Id` and
 /// `X-Response-Time` on every response, and turns every error into an OpenAI-shaped response.
@@ -14,6 +15,8 @@ struct EdgeMiddleware: RouterMiddleware {
     /// Known routes and their methods, so a wrong method is a 405, not a 404.
     let routeMethods: [String: [String]]
     let metrics: GatewayMetrics
+    /// The server span of every request (`{METHOD} {route}`), in the client's trace when it sent one.
+    let tracer: any Tracer
     /// `Access-Control-Expose-Headers` on responses to cross-origin requests.
     var exposedHeaders = Self.exposedHeaders
 
@@ -22,13 +25,23 @@ struct EdgeMiddleware: RouterMiddleware {
         context.startTime = .now
         context.requestID = Self.requestID(from: request)
         if let header = request.headers[.traceparent], let trace = TraceContext(traceparent: header) { context.trace = trace }
+        let route = Self.metricsRoute(request.uri.path)
+        let method = Self.metricsMethod(request.method)
+        var parent = ServiceContext.current ?? .topLevel
+        tracer.extract(request.headers, into: &parent, using: HTTPFieldsExtractor())
+        let span = tracer.startSpan("\(method) \(route)", context: parent, ofKind: .server)
+        span.attributes["http.request.method"] = method
+        span.attributes["http.route"] = route
+        span.attributes["deja.request_id"] = context.requestID
+        // A tracer that took part in the client's trace names it; else the gateway's own id does.
+        let traceID = Self.traceID(of: span.context, tracer: tracer) ?? context.trace.traceID
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
-        context.logger[metadataKey: "trace_id"] = .string(context.trace.traceID)
-        let log = RequestLog(requestID: context.requestID, traceID: context.trace.traceID, logger: context.logger, metrics: metrics)
+        context.logger[metadataKey: "trace_id"] = .string(traceID)
+        let log = RequestLog(requestID: context.requestID, traceID: traceID, logger: context.logger, metrics: metrics, span: span)
         context.log = log
         var response: Response
         do {
-            response = try await next(request, context)
+            response = try await ServiceContext.$current.withValue(span.context) { [context] in try await next(request, context) }
         } catch let error as GatewayError {
             response = try error.response(from: request, context: context)
         } catch let error as HTTPError where error.status == .notFound {
@@ -48,8 +61,6 @@ struct EdgeMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - context.startTime
         response.headers[.xRequestID] = context.requestID
         response.headers[.xResponseTime] = Self.formatDuration(elapsed)
-        let route = Self.metricsRoute(request.uri.path)
-        let method = Self.metricsMethod(request.method)
         metrics.recordRequest(route: route, method: method, status: response.status.code, duration: elapsed)
         let headers = response.headers
         log.headSent(RequestLog.Head(
@@ -83,6 +94,14 @@ struct EdgeMiddleware: RouterMiddleware {
         }
         for prefix in ["/openai/v1/", "/anthropic/v1/", "/gemini/v1beta/", "/gemini/v1/"] where path.hasPrefix(prefix) { return prefix + "*" }
         return "other"
+    }
+
+    /// The W3C trace id of a span's context, read from the `traceparent` the tracer would send
+    /// (nil for a tracer that does not propagate W3C context, such as the no-op one).
+    static func traceID(of context: ServiceContext, tracer: any Tracer) -> String? {
+        var carrier: [String: String] = [:]
+        tracer.inject(context, into: &carrier, using: DictionaryInjector())
+        return carrier["traceparent"].flatMap { TraceContext(traceparent: $0)?.traceID }
     }
 
     /// A bounded method label: the methods the gateway serves, else `other`.
@@ -122,4 +141,18 @@ extension HTTPField.Name {
     static let xCached = Self("X-Cached")!
     static let xCacheSimilarity = Self("X-Cache-Similarity")!
     static let traceparent = Self("traceparent")!
+}
+
+/// Reads a tracer's propagation headers (`traceparent`, `tracestate`) from a request.
+struct HTTPFieldsExtractor: Extractor {
+    func extract(key: String, from fields: HTTPFields) -> String? {
+        HTTPField.Name(key).flatMap { fields[$0] }
+    }
+}
+
+/// Collects a tracer's propagation headers.
+struct DictionaryInjector: Injector {
+    func inject(_ value: String, forKey key: String, into carrier: inout [String: String]) {
+        carrier[key] = value
+    }
 }

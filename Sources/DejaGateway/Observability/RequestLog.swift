@@ -2,6 +2,7 @@ import DejaGovernance
 import DejaObservability
 import Logging
 import Synchronization
+import Tracing
 
 /// One request's access-log line: written once when the request is over — at the response head
 /// for most requests, at a stream's end for a streamed answer — with what the edge saw (route,
@@ -33,8 +34,11 @@ final class RequestLog: Sendable {
     private let logger: Logger
     private let metrics: GatewayMetrics
     private let state = Mutex(State())
+    /// The request's server span: ended with the line, its status and chat usage attached.
+    private let span: (any Span)?
 
-    init(requestID: String, traceID: String, logger: Logger, metrics: GatewayMetrics) {
+    init(requestID: String, traceID: String, logger: Logger, metrics: GatewayMetrics, span: (any Span)? = nil) {
+        self.span = span
         self.requestID = requestID
         self.traceID = traceID
         self.logger = logger
@@ -107,6 +111,12 @@ final class RequestLog: Sendable {
         }
         fields["latency_ms"] = .string(Self.decimal(latency, places: 3))
         logger.info("request", metadata: fields)
+        if let span {
+            let status = usage?.status ?? head?.status ?? 0
+            span.attributes["http.response.status_code"] = status
+            if status >= 500 { span.setStatus(SpanStatus(code: .error)) }
+            span.end()
+        }
     }
 
     /// A fixed-point decimal without exponent (JSON-friendly, e.g. `0.00012500`).

@@ -10,6 +10,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import Tracing
 import DejaWire
 
 /// `POST /v1/chat/completions`, read top to bottom: parse → plan → cache controls →
@@ -30,6 +31,10 @@ struct ChatCompletionsHandler: Sendable {
     let reliability: ReliabilitySettings
     let errors: UpstreamErrorRenderer
     let governance: Governance
+    /// The request's GenAI span (`chat {model}`) and the routing span under it.
+    var tracer: any Tracer = NoOpTracer()
+    /// Whether the chat span carries the prompt (`gen_ai.input.messages`, bounded).
+    var captureContent = false
 
     func handle(_ request: Request, context: DejaRequestContext) async throws -> Response {
         let prepared: Prepared
@@ -44,14 +49,26 @@ struct ChatCompletionsHandler: Sendable {
         let (chat, target, account, limitHeaders, body) = (prepared.chat, prepared.target, prepared.account, prepared.limitHeaders, prepared.body)
         var context = context
         context.account = account
+        // The GenAI span of the whole request; it ends with the account (for a stream, at its end).
+        let span = tracer.startSpan("chat \(chat.model)", context: ServiceContext.current ?? .topLevel)
+        span.attributes["gen_ai.operation.name"] = "chat"
+        span.attributes["gen_ai.request.model"] = chat.model
+        if chat.stream { span.attributes["deja.stream"] = true }
+        if let maxTokens = chat.body["max_completion_tokens"]?.intValue ?? chat.body["max_tokens"]?.intValue { span.attributes["gen_ai.request.max_tokens"] = maxTokens }
+        if let temperature = chat.body["temperature"]?.doubleValue { span.attributes["gen_ai.request.temperature"] = temperature }
+        if captureContent, let messages = chat.body["messages"] {
+            span.attributes["gen_ai.input.messages"] = String(decoding: messages.serialized.prefix(16_384), as: UTF8.self)
+        }
+        account.attach(span)
         var response: Response
         do {
-            if let key = request.headers[HTTPField.Name("X-Idempotency-Key")!], !key.isEmpty {
-                response = try await Idempotency.run(store: idempotency, key: key, tenant: context.identity.key, body: body) { [context] in
-                    try await respond(request, chat: chat, target: target, context: context)
+            response = try await ServiceContext.$current.withValue(span.context) { [context] in
+                if let key = request.headers[HTTPField.Name("X-Idempotency-Key")!], !key.isEmpty {
+                    return try await Idempotency.run(store: idempotency, key: key, tenant: context.identity.key, body: body) { [context] in
+                        try await respond(request, chat: chat, target: target, context: context)
+                    }
                 }
-            } else {
-                response = try await respond(request, chat: chat, target: target, context: context)
+                return try await respond(request, chat: chat, target: target, context: context)
             }
         } catch {
             account.finish(status: Self.status(of: error), cache: "none", provider: "", model: "", retries: 0, fallback: false, strategy: nil)
@@ -182,8 +199,18 @@ struct ChatCompletionsHandler: Sendable {
                 }
             }
             let decision: RoutingDecision
+            let decided = tracer.withSpan("deja.routing") { span in
+                let result = Result { () throws(RoutingError) in try routing.decide(virtual, chat: chat, embedding: vector, overrides: overrides) }
+                if case .success(let decision) = result {
+                    span.attributes["deja.routing.virtual_model"] = decision.virtualModel
+                    span.attributes["deja.routing.strategy"] = decision.strategy
+                    span.attributes["deja.routing.chosen"] = decision.chosen.model.id
+                    span.attributes["deja.routing.family"] = decision.classification.family.rawValue
+                }
+                return result
+            }
             do {
-                decision = try routing.decide(virtual, chat: chat, embedding: vector, overrides: overrides)
+                decision = try decided.get()
             } catch {
                 switch error {
                 case .noCapableModel:

@@ -33,7 +33,8 @@ struct EmbeddingsHandler: Sendable {
             return try await embedLocally(body, model: model)
         }
         guard let plan = registry.resolve(model) else { throw GatewayError.unknownModel(model) }
-        let call = try UpstreamCallContext(request, plan: plan, context: context, reliability: reliability, clock: executor.clock)
+        var call = try UpstreamCallContext(request, plan: plan, context: context, reliability: reliability, clock: executor.clock)
+        call.operation = "embeddings"
         let executed: Executed<UpstreamResponse>
         do {
             executed = try await executor.embeddings(body, plan: plan, context: call)
