@@ -178,7 +178,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
-            ]
+            ],
+            // The OpenAPI description served at /openapi.yaml: a link to the repository's openapi.yaml.
+            resources: [.embedInCode("Resources/openapi.yaml")]
         ),
 
         // The upstream simulator imports nothing of DejaProviders or DejaGateway, so a mistake in a

@@ -185,7 +185,11 @@ public final class Gateway: Sendable {
         "/api/providers": ["GET"],
         "/api/admin/routing": ["GET", "PUT"],
         "/api/admin/keys": ["GET", "POST"],
+        "/api/admin/keys/{id}": ["GET", "PATCH", "DELETE"],
         "/api/admin/tenants": ["GET"],
+        "/api/admin/tenants/{name}": ["PUT", "DELETE"],
+        "/v1/models/{model}": ["GET"],
+        "/openapi.yaml": ["GET"],
         "/api/budget": ["GET"],
         "/api/analytics": ["GET"],
     ]
@@ -228,6 +232,7 @@ public final class Gateway: Sendable {
         v1.post("/chat/completions") { try await chat.handle($0, context: $1) }
         v1.post("/embeddings") { try await embeddings.handle($0, context: $1) }
         v1.get("/models") { info.models($0, context: $1) }
+        v1.get("/models/**") { try info.model($0, context: $1) }
         if let front {
             let cacheAdmin = CacheAdminHandlers(front: front, admin: admin, idempotency: idempotency)
             let api = router.group("/api/cache")
@@ -258,6 +263,7 @@ public final class Gateway: Sendable {
         router.get("/health/ready") { await info.ready($0, context: $1) }
         let metricsHandler = MetricsHandler(metrics: metrics, front: front, admin: configuration.protectMetrics ? admin : nil)
         router.get("/metrics") { try metricsHandler.handle($0, context: $1) }
+        router.get("/openapi.yaml") { _, _ in OpenAPIDocument.response() }
 
         var extraRules: [String: [PassthroughPolicy.Rule]] = [:]
         for provider in configuration.providers {

@@ -292,6 +292,9 @@ public final class UpstreamExecutor: Sendable {
                     attempts += raced
                     lastError = failure
                     if Task.isCancelled { throw .failed(failure, attempts: attempts) }
+                    if deadlinePassed(failure, context.deadline) {
+                        throw .gaveUp(GaveUp(reason: .deadline, lastError: failure, attempts: attempts, retryAfter: nil))
+                    }
                     guard FailureClass(failure).allowsFallback else { throw .failed(failure, attempts: attempts) }
                     if hedged {
                         // Both raced and failed: the next candidates answer, without retries of these two.
@@ -342,8 +345,12 @@ public final class UpstreamExecutor: Sendable {
                     breakers.record(provider: provider, model: candidate.model, admission: admission, outcome: .abandoned, now: clock.now)
                     throw .failed(failure, attempts: attempts)
                 }
-                attempts.append(conclude(candidate, admission: admission, start: now, outcome: .failed(failure)))
+                attempts.append(conclude(candidate, admission: admission, start: now, outcome: .failed(failure), deadline: context.deadline))
                 lastError = failure
+                if deadlinePassed(failure, context.deadline) {
+                    // The request's own time is up: the gateway's degraded answer (503), not the provider's timeout.
+                    throw .gaveUp(GaveUp(reason: .deadline, lastError: failure, attempts: attempts, retryAfter: nil))
+                }
                 let failureClass = FailureClass(failure)
                 guard failureClass.allowsFallback else { throw .failed(failure, attempts: attempts) }
                 guard let wait = retryDelay(after: failure, retry: retry + 1, candidate: candidate, deadline: context.deadline) else { break }
@@ -405,7 +412,7 @@ public final class UpstreamExecutor: Sendable {
                         return .finished(index: index, .success((value, latency)), attempt, admission)
                     } catch {
                         let failure = Self.providerError(error, provider: candidate.providerName)
-                        let attempt = self.conclude(candidate, admission: admission, start: started, outcome: .failed(failure))
+                        let attempt = self.conclude(candidate, admission: admission, start: started, outcome: .failed(failure), deadline: context.deadline)
                         return .finished(index: index, .failure(failure), attempt, admission)
                     }
                 }
@@ -505,29 +512,49 @@ public final class UpstreamExecutor: Sendable {
     // MARK: - Bookkeeping
 
     /// Records an attempt's end in health, the breaker and the observer.
+    ///
+    /// A timeout at or past the request's own `deadline` is the client's (it asked for less
+    /// time than the provider takes), not the provider's: like a client that left, it is not
+    /// counted in health or the breaker — else one caller sending tiny deadlines could open a
+    /// model's circuit for every tenant.
     @discardableResult
-    private func conclude(_ candidate: Candidate, admission: CircuitBreakers.Admission, start: ContinuousClock.Instant, outcome: Attempt.Outcome) -> Attempt {
+    private func conclude(
+        _ candidate: Candidate, admission: CircuitBreakers.Admission, start: ContinuousClock.Instant, outcome: Attempt.Outcome,
+        deadline: ContinuousClock.Instant? = nil
+    ) -> Attempt {
         let before = shared == nil ? nil : breakers.state(provider: candidate.providerName, model: candidate.model)
         defer { announce(candidate, before) }
-        let attempt = finish(candidate.providerName, model: candidate.model, start: start, outcome: outcome)
+        var clientsOwn = Task.isCancelled
+        if case .failed(let error) = outcome, error.isTimeout, let deadline, clock.now >= deadline - Self.deadlineTolerance { clientsOwn = true }
+        let attempt = finish(candidate.providerName, model: candidate.model, start: start, outcome: outcome, counted: !clientsOwn)
         switch outcome {
         case .succeeded:
             breakers.record(provider: candidate.providerName, model: candidate.model, admission: admission, outcome: .success, now: clock.now)
         case .failed(let error):
             breakers.record(
                 provider: candidate.providerName, model: candidate.model, admission: admission,
-                outcome: Task.isCancelled ? .abandoned : .failure(FailureClass(error)), now: clock.now, reason: error.message)
+                outcome: clientsOwn ? .abandoned : .failure(FailureClass(error)), now: clock.now, reason: error.message)
         }
         return attempt
+    }
+
+    /// How close to the request's deadline a timeout counts as the deadline's (timers fire a
+    /// little early or late).
+    static let deadlineTolerance: Duration = .milliseconds(5)
+
+    /// Whether a failure is the request's own deadline running out.
+    private func deadlinePassed(_ failure: ProviderError, _ deadline: ContinuousClock.Instant?) -> Bool {
+        guard failure.isTimeout, let deadline else { return false }
+        return clock.now >= deadline - Self.deadlineTolerance
     }
 
     /// Records an attempt's end in health and the observer. An attempt cut short because its
     /// client left (the task was cancelled) says nothing about the provider and is not recorded.
     @discardableResult
-    private func finish(_ provider: String, model: String, start: ContinuousClock.Instant, outcome: Attempt.Outcome) -> Attempt {
+    private func finish(_ provider: String, model: String, start: ContinuousClock.Instant, outcome: Attempt.Outcome, counted: Bool = true) -> Attempt {
         let now = clock.now
         let attempt = Attempt(provider: provider, model: model, duration: now - start, outcome: outcome)
-        if case .failed = outcome, Task.isCancelled { return attempt }
+        if case .failed = outcome, Task.isCancelled || !counted { return attempt }
         switch outcome {
         case .succeeded: health.recordSuccess(provider, at: now)
         case .failed(let error): health.recordFailure(provider, error, at: now)

@@ -208,6 +208,9 @@ extension SimulatorResponder {
             let text = contentText(content["parts"])
             let name = (r["model"] as? String) ?? model
             let dims = (r["outputDimensionality"] as? Int) ?? defaultEmbeddingDimensions(name)
+            guard (1...maximumEmbeddingDimensions).contains(dims) else {
+                return geminiBadRequest(req, "* EmbedContentRequest.output_dimensionality: must be between 1 and \(maximumEmbeddingDimensions)\n")
+            }
             tokens += max(countWords(text), 1)
             let v = embeddingVector(for: text, dimensions: dims, seed: configuration.seed)
             embeddings.append(.object([("values", .array(v.map { .float($0) }))]))

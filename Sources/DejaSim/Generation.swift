@@ -283,6 +283,9 @@ func contentText(_ content: Any?) -> String {
 }
 
 /// Deterministic unit vector for a text.
+/// The largest vector the simulator makes (more than any real embedding model returns).
+let maximumEmbeddingDimensions = 8_192
+
 func embeddingVector(for text: String, dimensions: Int, seed: UInt64) -> [Float] {
     var g = SplitMix64(seed: fnv1a(text) ^ seed ^ 0xE3BE_DD1E)
     var v = [Float](repeating: 0, count: max(dimensions, 1))

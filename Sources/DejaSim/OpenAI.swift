@@ -253,6 +253,10 @@ extension SimulatorResponder {
                 req: req)
         }
         let dims = (body["dimensions"] as? Int) ?? defaultEmbeddingDimensions(model)
+        // OpenAI refuses what a model cannot produce; the simulator also never sizes a vector from an unbounded number.
+        guard (1...maximumEmbeddingDimensions).contains(dims) else {
+            return errorResponse(.openAI, status: 400, message: "This model does not support \(dims) dimensions.", req: req, param: "dimensions")
+        }
         let base64 = (body["encoding_format"] as? String) == "base64"
         var data: [JSONValue] = []
         var tokens = 0

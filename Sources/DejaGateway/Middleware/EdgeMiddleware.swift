@@ -72,7 +72,7 @@ struct EdgeMiddleware: RouterMiddleware {
 
     private func notFound(_ request: Request) -> GatewayError {
         let path = request.uri.path
-        if let methods = routeMethods[path], !methods.contains(request.method.rawValue) {
+        if let methods = routeMethods[path] ?? routeMethods[metricsRoute(path)], !methods.contains(request.method.rawValue) {
             return .methodNotAllowed(request.method.rawValue, path, allowed: methods)
         }
         return .notFound(path)
@@ -88,6 +88,8 @@ struct EdgeMiddleware: RouterMiddleware {
 
     static func metricsRoute(_ path: String, known: [String: [String]] = Gateway.routeMethods) -> String {
         if known[path] != nil { return path }
+        // A model id may hold a slash (`provider/model`).
+        if path.hasPrefix("/v1/models/"), path.utf8.count > 11 { return "/v1/models/{model}" }
         for (prefix, template) in [("/api/admin/keys/", "/api/admin/keys/{id}"), ("/api/admin/tenants/", "/api/admin/tenants/{name}")]
         where path.hasPrefix(prefix) && path.utf8.count > prefix.utf8.count && !path.dropFirst(prefix.count).contains("/") {
             return template

@@ -20,6 +20,9 @@ struct EmbeddingsHandler: Sendable {
     /// Shared by every local embeddings request: bounds how much of the encoder they hold at once.
     let encoderShare: AsyncSemaphore
 
+    /// The largest `dimensions` a request may ask for.
+    static let maximumDimensions = 8_192
+
     /// Model names answered in process.
     static let localModels: Set<String> = ["all-MiniLM-L6-v2", "local", "sentence-transformers/all-MiniLM-L6-v2"]
 
@@ -55,6 +58,11 @@ struct EmbeddingsHandler: Sendable {
                 status: .notFound,
                 message: "The local model '\(model)' is not installed; run scripts/install-model.sh (or make model) to fetch it into .models/all-MiniLM-L6-v2",
                 param: "model", code: "model_not_found")
+        }
+        if let d = body["dimensions"]?.intValue, d != local.dimension {
+            throw GatewayError(
+                status: .badRequest, message: "The local model '\(model)' returns \(local.dimension)-dimensional vectors; it cannot shorten them ('dimensions': \(d))",
+                param: "dimensions", code: "unsupported_dimensions")
         }
         let texts: [String]
         switch body["input"] {
@@ -155,6 +163,13 @@ struct EmbeddingsHandler: Sendable {
             }
         case .array: throw InvalidRequestError("'input' must not be empty", param: "input").gatewayError
         default: throw InvalidRequestError("'input' must be a string or an array of strings, not \(input.kindName)", param: "input").gatewayError
+        }
+        if let dimensions = body["dimensions"], !dimensions.isNull {
+            // No embedding model has more (OpenAI's largest has 3,072): a bound before any upstream
+            // or the simulator sizes a vector from it.
+            guard let d = dimensions.intValue, (1...Self.maximumDimensions).contains(d) else {
+                throw InvalidRequestError("'dimensions' must be a whole number between 1 and \(Self.maximumDimensions)", param: "dimensions").gatewayError
+            }
         }
         if let format = body["encoding_format"], !format.isNull {
             guard let f = format.stringValue, f == "float" || f == "base64" else {

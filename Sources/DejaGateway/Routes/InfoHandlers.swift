@@ -29,6 +29,21 @@ struct InfoHandlers: Sendable {
     /// prices per million tokens, context window and capabilities), and each provider's own
     /// model list as `provider/model` (which resolves to exactly that provider).
     func models(_ request: Request, context: DejaRequestContext) -> Response {
+        .json(.object(JSONObject(["object": .string("list"), "data": .array(modelObjects())])))
+    }
+
+    /// `GET /v1/models/{model}`: one model of the list (an id may hold a slash:
+    /// `provider/model`); 404 `model_not_found` for any other name.
+    func model(_ request: Request, context: DejaRequestContext) throws -> Response {
+        let id = String(request.uri.path.dropFirst("/v1/models/".count))
+        if let found = modelObjects().first(where: { $0.objectValue?["id"]?.stringValue == id }) { return .json(found) }
+        // A name a provider's patterns claim (`gpt-*`) is a model too, though no list names it.
+        guard let plan = registry.resolve(id), let provider = plan.candidates.first?.providerName else { throw GatewayError.unknownModel(id) }
+        return .json(.object(JSONObject(["id": .string(id), "object": .string("model"), "created": .int(0), "owned_by": .string(provider)])))
+    }
+
+    /// Every model a client can name, as list entries.
+    private func modelObjects() -> [JSONValue] {
         var data: [JSONValue] = []
         let policy = routing.policy
         for name in policy.virtualModels.keys.sorted() {
@@ -72,7 +87,7 @@ struct InfoHandlers: Sendable {
                     .object(JSONObject(["id": .string("\(s.name)/\(model)"), "object": .string("model"), "created": .int(0), "owned_by": .string(s.name)])))
             }
         }
-        return .json(.object(JSONObject(["object": .string("list"), "data": .array(data)])))
+        return data
     }
 
     func health(_ request: Request, context: DejaRequestContext) -> Response {

@@ -44,7 +44,10 @@ struct AdminGuard: Sendable {
         guard let peer = context.remoteAddress, Self.isLoopback(peer) else { return .refused(.notLoopbackPeer) }
         guard let host = request.head.authority, Self.isLoopbackHost(host) else { return .refused(.notLoopbackHost) }
         if let origin = request.headers[.origin], !Self.isSameOrigin(origin, host: host) { return .refused(.crossOrigin) }
-        if request.method != .get, request.method != .head {
+        // A body-carrying request must say JSON: a cross-site form can POST text/plain without a
+        // preflight. GET, HEAD and DELETE carry no body (and a cross-site DELETE needs a
+        // preflight, which /api/* never grants).
+        if request.method != .get, request.method != .head, request.method != .delete {
             guard let type = request.headers[.contentType], Self.isJSON(type) else { return .refused(.notJSON) }
         }
         return .allowed

@@ -1,0 +1,59 @@
+import DejaReliability
+import DejaWire
+import Foundation
+import NIOHTTP1
+import Testing
+
+@testable import DejaGateway
+
+/// Defects found by fuzzing the spec and by the client checks, each pinned by a test.
+@Suite struct HardeningTests {
+    /// A caller's own tiny deadline runs out before the provider answers: the caller gets the
+    /// degraded answer (503), and the provider is not blamed — many such requests never open
+    /// the circuit that every other tenant depends on.
+    @Test func tinyClientDeadlinesNeitherBlameTheProviderNorOpenItsCircuit() async throws {
+        try await Harness.with(configure: { c, _ in
+            c.reliability.executor.breakers = .init(failureThreshold: 3, window: .seconds(120), cooldown: .seconds(300))
+        }) { h in
+            for i in 0..<6 {
+                let reply = try await h.post(
+                    "/v1/chat/completions", json: chatBody("slow question \(i)"), headers: [("x-sim-latency-ms", "400"), ("x-deja-deadline-ms", "40")])
+                #expect(reply.status == 503, "\(reply.status) \(reply.text)")
+                #expect(reply.headers.first(name: "x-deja-error-class") == "provider_degraded")
+            }
+            let normal = try await h.post("/v1/chat/completions", json: chatBody("an ordinary question"))
+            #expect(normal.status == 200, "\(normal.text)")
+            let breakers = try await h.send(.GET, "/api/circuit-breakers").text
+            #expect(!breakers.contains(#""state":"open""#), "\(breakers)")
+        }
+    }
+
+    @Test func embeddingDimensionsAreBoundedBeforeAnythingIsSized() async throws {
+        try await CacheHarness.with { h in
+            for bad in ["22337640416", "0", "-3", "1.5", #""64""#] {
+                let reply = try await h.post("/v1/embeddings", json: #"{"model":"text-embedding-3-small","input":"x","dimensions":\#(bad)}"#)
+                #expect(reply.status == 400, "dimensions \(bad): \(reply.status)")
+                #expect(try reply.errorObject()["param"]?.stringValue == "dimensions")
+            }
+            let shortened = try await h.post("/v1/embeddings", json: #"{"model":"text-embedding-3-small","input":"x","dimensions":64}"#)
+            #expect(shortened.status == 200)
+            #expect(try shortened.json()["data"]?.arrayValue?.first?.objectValue?["embedding"]?.arrayValue?.count == 64)
+            // The local model cannot shorten its vectors: said, not ignored.
+            let local = try await h.post("/v1/embeddings", json: #"{"model":"all-MiniLM-L6-v2","input":"x","dimensions":128}"#)
+            #expect(local.status == 400)
+            #expect(try local.errorObject()["code"]?.stringValue == "unsupported_dimensions")
+            let same = try await h.post("/v1/embeddings", json: #"{"model":"all-MiniLM-L6-v2","input":"x","dimensions":384}"#)
+            #expect(same.status == 200)
+        }
+    }
+
+    @Test func aLoopbackDeleteNeedsNoContentType() async throws {
+        try await Harness.with { h in
+            // (`send` labels a body as JSON; AdminGuardTests covers a body that is not.)
+            let put = try await h.send(.PUT, "/api/admin/tenants/acme", body: Array("{}".utf8))
+            #expect(put.status == 200, "\(put.text)")
+            let delete = try await h.send(.DELETE, "/api/admin/tenants/acme")
+            #expect(delete.status == 200, "\(delete.text)")
+        }
+    }
+}
