@@ -12,6 +12,11 @@ let package = Package(
         .library(name: "DejaGateway", targets: ["DejaGateway"]),
         .library(name: "DejaSim", targets: ["DejaSim"]),
     ],
+    traits: [
+        // The OTLP trace exporter (swift-otel, OTLP/HTTP). Off by default: it adds swift-protobuf and
+        // the exporter to a clean build (minutes on two cores), which CI does not need.
+        .trait(name: "OTLP", description: "Export traces over OTLP/HTTP with swift-otel (OTEL_EXPORTER_OTLP_ENDPOINT)")
+    ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -27,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         // Test-only: self-signed certificates for the TLS tests of DejaHTTPClient.
@@ -216,6 +222,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "OTel", package: "swift-otel", condition: .when(traits: ["OTLP"])),
             ]
         ),
 

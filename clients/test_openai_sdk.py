@@ -610,19 +610,12 @@ def test_embeddings_native_dimensions(openai_client: OpenAI):
     assert len(res.data[0].embedding) == EMBEDDING_DIMS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="gateway defect: /v1/embeddings for the local model ignores `dimensions` (asked 128, answers 384 "
-    "with 200); OpenAI answers the asked size or 400 for a model that cannot",
-)
-def test_embeddings_unsupported_dimensions_is_refused_or_honoured(openai_client: OpenAI):
-    try:
-        res = openai_client.embeddings.create(model=EMBEDDING_MODEL, input="hi", dimensions=128)
-    except openai.BadRequestError as e:
-        assert e.param == "dimensions"
-        return
-    assert len(res.data[0].embedding) == 128
+def test_embeddings_unsupported_dimensions_is_refused(openai_client: OpenAI):
+    # all-MiniLM-L6-v2 cannot shorten its vectors: a typed 400 naming the parameter, not a silent 384.
+    with pytest.raises(openai.BadRequestError) as exc:
+        openai_client.embeddings.create(model=EMBEDDING_MODEL, input="hi", dimensions=128)
+    assert exc.value.param == "dimensions"
+    assert exc.value.code == "unsupported_dimensions"
 
 
 def test_embeddings_local_model_refuses_token_arrays(openai_client: OpenAI):
@@ -649,14 +642,11 @@ def test_models_list(openai_client: OpenAI):
     assert first.object == "model" and first.owned_by
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=openai.NotFoundError,
-    reason="gateway defect: GET /v1/models/{model} (OpenAI 'retrieve model') is an unknown route (404 unknown_route)",
-)
 def test_models_retrieve(openai_client: OpenAI):
     model = openai_client.models.retrieve(OPENAI_MODEL)
     assert model.id == OPENAI_MODEL and model.object == "model"
+    with pytest.raises(openai.NotFoundError):
+        openai_client.models.retrieve("no-such-model-for-client-check")
 
 
 # --- typed errors -----------------------------------------------------------------------------

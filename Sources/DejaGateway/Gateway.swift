@@ -347,7 +347,10 @@ public final class Gateway: Sendable {
 
     /// Serves until SIGINT/SIGTERM, then stops every service (server, sweeper, mirror) and shuts
     /// the upstream client down.
-    public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    ///
+    /// `additionalServices` run beside the server and stop after it (a trace exporter, so the
+    /// last requests' spans are sent).
+    public func run(additionalServices: [any Service] = [], onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let services: [any Service]
         do {
             services = try await backgroundServices()
@@ -360,7 +363,8 @@ public final class Gateway: Sendable {
         // drains in-flight requests and streams), then the mirror and governance flush what those
         // requests recorded. A drain longer than the grace period is cut short.
         var groupConfiguration = ServiceGroupConfiguration(
-            services: services + [makeApplication(onRunning: onRunning)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: additionalServices + services + [makeApplication(onRunning: onRunning)], gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(configuration.shutdownGraceMs)
         let group = ServiceGroup(configuration: groupConfiguration)
         defer {

@@ -5,6 +5,11 @@ import Foundation
 import CoreMetrics
 import DejaObservability
 import Logging
+#if OTLP
+import OTel
+#endif
+import ServiceLifecycle
+import Tracing
 
 /// `deja serve`: load the configuration, start the gateway, serve until SIGINT/SIGTERM.
 struct Serve: AsyncParsableCommand {
@@ -70,9 +75,17 @@ struct Serve: AsyncParsableCommand {
             configuration = DemoMode.apply(to: configuration, simulatorURL: sim.baseURL)
         }
 
+        let tracing: (tracer: any Tracer, service: (any Service)?)
+        do {
+            tracing = try Self.tracing(logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("deja: configuration error: tracing: \(error)\n".utf8))
+            await simulator?.shutdown()
+            throw ExitCode(78)
+        }
         let gateway: Gateway
         do {
-            gateway = try Gateway(configuration: configuration, logger: logger)
+            gateway = try Gateway(configuration: configuration, logger: logger, tracer: tracing.tracer)
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("deja: configuration error: \(error.message)\n".utf8))
             await simulator?.shutdown()
@@ -85,8 +98,33 @@ struct Serve: AsyncParsableCommand {
         // Libraries that record through swift-metrics land on the same /metrics.
         MetricsSystem.bootstrap(gateway.metrics.factory)
         let banner = Banner(configuration: configuration, simulatorURL: simulator?.baseURL)
-        try await gateway.run { port in banner.print(port: port, governance: gateway.governanceSummary) }
+        try await gateway.run(additionalServices: tracing.service.map { [$0] } ?? []) { port in
+            banner.print(port: port, governance: gateway.governanceSummary)
+        }
         await simulator?.shutdown()
+    }
+
+    /// The tracer: swift-otel's OTLP/HTTP exporter when this build has the `OTLP` trait and
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` is set (the other `OTEL_*` variables apply), else none.
+    static func tracing(logger: Logger) throws -> (tracer: any Tracer, service: (any Service)?) {
+        let endpoint = ProcessInfo.processInfo.environment["OTEL_EXPORTER_OTLP_ENDPOINT"] ?? ""
+        #if OTLP
+        if !endpoint.isEmpty {
+            var configuration = OTel.Configuration.default
+            configuration.serviceName = "deja"
+            configuration.logs.enabled = false
+            configuration.metrics.enabled = false
+            configuration.traces.otlpExporter.protocol = .httpProtobuf
+            let backend = try OTel.makeTracingBackend(configuration: configuration)
+            logger.info("Exporting traces over OTLP/HTTP", metadata: ["endpoint": .string(endpoint)])
+            return (backend.factory, backend.service)
+        }
+        #else
+        if !endpoint.isEmpty {
+            logger.warning("OTEL_EXPORTER_OTLP_ENDPOINT is set but this build has no OTLP exporter (build with --traits OTLP); spans are not exported")
+        }
+        #endif
+        return (NoOpTracer(), nil)
     }
 }
 
