@@ -445,13 +445,6 @@ async def test_async_concurrent_identical_requests(async_openai_client):
         assert_text_completion(r)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="gateway defect: requests coalesced onto one upstream call all get the leader's completion id "
-    "(JSON and SSE), so ids are not unique per response (cache hits do get fresh ids); /api/cache/feedback "
-    "and client-side logs keyed by id cannot tell them apart",
-)
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
 async def test_coalesced_requests_get_their_own_ids(async_openai_client, stream: bool):
     # The simulator holds the upstream answer for 1 s, so all four requests join one in-flight call.

@@ -56,4 +56,36 @@ import Testing
             #expect(delete.status == 200, "\(delete.text)")
         }
     }
+
+    /// Requests that share one upstream call (coalesced) each get their own completion id, JSON and
+    /// streamed, as cache hits do.
+    @Test func coalescedRequestsGetTheirOwnCompletionIDs() async throws {
+        try await CacheHarness.with { h in
+            for stream in [false, true] {
+                let body = chatBody("Which ocean is the largest? \(stream)", extra: stream ? #""stream":true"# : "")
+                let replies = try await withThrowingTaskGroup(of: Harness.Reply.self) { group in
+                    for _ in 0..<4 { group.addTask { try await h.post("/v1/chat/completions", json: body, headers: [("x-sim-latency-ms", "600")]) } }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                var ids: [Set<String>] = []
+                for reply in replies {
+                    #expect(reply.status == 200)
+                    if stream {
+                        let chunkIDs = try Harness.events(reply.body).filter { !$0.isDoneSentinel }.compactMap {
+                            (try? JSONParser.parse($0.data))?.objectValue?["id"]?.stringValue
+                        }
+                        #expect(!chunkIDs.isEmpty)
+                        ids.append(Set(chunkIDs))
+                    } else {
+                        ids.append([try #require(try reply.json()["id"]?.stringValue)])
+                    }
+                }
+                // One id per answer (a stream's chunks share it), and no two answers share one.
+                #expect(ids.allSatisfy { $0.count == 1 }, "\(ids)")
+                #expect(Set(ids.flatMap { $0 }).count == 4, "stream \(stream): \(ids)")
+            }
+            let stats = try await h.send(.GET, "/api/cache/stats").json()
+            #expect((stats["coalesced"]?.intValue ?? 0) >= 2, "the requests did not share a call")
+        }
+    }
 }

@@ -408,7 +408,7 @@ struct ChatCompletionsHandler: Sendable {
     private func hit(
         _ entry: CacheEntry, similarity: Float?, query: String, chat: ChatRequest, target: Target, front: CacheFront, context: DejaRequestContext
     ) -> Response {
-        let id = "chatcmpl-deja" + RequestIDGenerator.next().dropFirst(4)
+        let id = Self.newCompletionID()
         let created = Int(wallClockSeconds())
         front.cache.recordServed(completionID: id, entry: entry, query: query)
         var report = GatewayReport(hit: entry.model, cache: similarity == nil ? .hitExact : .hitSemantic)
@@ -473,8 +473,9 @@ struct ChatCompletionsHandler: Sendable {
                 guard let stored = StoredCompletion(json: outcome.completion) else {
                     throw ProviderError.malformedResponse(provider: report.provider, detail: "not a chat completion").gatewayError
                 }
-                let chunks = stored.replayChunks(
-                    id: Self.completionID(outcome.completion) ?? "chatcmpl-deja", created: Int(wallClockSeconds()), includeUsage: chat.includeUsage)
+                // A follower's answer is its own: a fresh id, not the leader's.
+                let id = leader ? Self.completionID(outcome.completion) ?? Self.newCompletionID() : Self.newCompletionID()
+                let chunks = stored.replayChunks(id: id, created: Int(wallClockSeconds()), includeUsage: chat.includeUsage)
                 account?.finish(
                     status: 200, cache: report.cache.ledgerName, provider: report.provider, model: report.model, retries: max(0, (report.attempts ?? 1) - 1),
                     fallback: report.fallbackUsed, strategy: report.routing?.strategy)
@@ -485,25 +486,28 @@ struct ChatCompletionsHandler: Sendable {
             }
             report.upstreamLatency = outcome.latency
             report.costUSD = cost(provider: report.provider, model: report.model, usage: outcome.usage, account: account, paid: leader)
-            return json(outcome.completion, report: report, context: context)
+            let body = leader ? outcome.completion : CompletionIDRewriter(leaderBody: outcome.completion)?.rewrite(outcome.completion) ?? outcome.completion
+            return json(body, report: report, context: context)
         case .chunk(let payload)?:
             let includeUsage = chat.includeUsage
             let (handler, provider, model, streamReport) = (self, report.provider, report.model, report)
             account?.beginStream()
+            // A follower's chunks carry an id of its own (the leader's chunks share one id).
+            let rewriter = leader ? nil : CompletionIDRewriter(leaderBody: payload)
             return SSE.response(headers: report.headers) { writer in
                 var status = 200
                 defer { handler.finishStream(account, report: streamReport, status: status, leader: leader) }
                 account?.noteChunk()
-                try await SSE.write(payload, to: &writer)
+                try await SSE.write(rewriter?.rewrite(payload) ?? payload, to: &writer)
                 while let event = await box.next() {
                     switch event {
                     case .origin:
                         continue
                     case .chunk(let payload):
                         account?.noteChunk()
-                        try await SSE.write(payload, to: &writer)
+                        try await SSE.write(rewriter?.rewrite(payload) ?? payload, to: &writer)
                     case .usage(let payload):
-                        if includeUsage { try await SSE.write(payload, to: &writer) }
+                        if includeUsage { try await SSE.write(rewriter?.rewrite(payload) ?? payload, to: &writer) }
                     case .completed(let outcome):
                         _ = handler.cost(provider: provider, model: model, usage: outcome.usage, account: account, paid: leader)
                         try await SSE.writeDone(to: &writer)
@@ -553,6 +557,9 @@ struct ChatCompletionsHandler: Sendable {
     }
 
     /// The `id` of a completion body (a quick parse; cold path, once per stored answer).
+    /// A completion id of the gateway's own (cache hits, coalesced followers).
+    static func newCompletionID() -> String { "chatcmpl-deja" + RequestIDGenerator.next().dropFirst(4) }
+
     static func completionID(_ completion: [UInt8]) -> String? {
         (try? JSONParser.parse(completion))?.objectValue?["id"]?.stringValue
     }
