@@ -33,6 +33,8 @@ COPY Package.swift Package.resolve[d] ./
 # Tests/ is copied only because SwiftPM refuses a manifest whose test targets have no folder.
 COPY Sources ./Sources
 COPY Tests ./Tests
+# Served at /openapi.yaml: Sources/DejaGateway/Resources/openapi.yaml links to it.
+COPY openapi.yaml ./
 
 # The cache mount keeps SwiftPM's checkouts and objects between image builds (BuildKit).
 # strip --strip-debug drops DWARF (about 120 MB -> 45 MB) but keeps the symbol table, so crash

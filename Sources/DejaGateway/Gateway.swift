@@ -398,8 +398,13 @@ public final class Gateway: Sendable {
         let group = ServiceGroup(configuration: groupConfiguration)
         let task = Task {
             defer { portContinuation.finish() }
-            try await group.run()
-            // Stopped gracefully: what the last requests recorded is written.
+            do {
+                try await group.run()
+            } catch {
+                await self.governance.writer.flush()
+                throw error
+            }
+            // Stopped: what the last requests recorded is written.
             await self.governance.writer.flush()
         }
         var iterator = portStream.makeAsyncIterator()
@@ -435,10 +440,12 @@ public final class RunningGateway: Sendable {
     /// What SIGTERM does: stop accepting, let in-flight requests and streams finish (within the
     /// grace period), flush the mirror and the usage ledger, then return.
     public func stopGracefully() async throws {
+        defer {
+            gateway.upstreamClient.shutdown()
+            gateway.governance.close()
+        }
         await group.triggerGracefulShutdown()
         try await task.value
-        gateway.upstreamClient.shutdown()
-        gateway.governance.close()
     }
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }

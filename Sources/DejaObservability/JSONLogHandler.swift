@@ -30,17 +30,28 @@ public struct JSONLogHandler: LogHandler {
         public init(_ write: @escaping @Sendable ([UInt8]) -> Void) { self.write = write }
         func emit(_ line: [UInt8]) { write(line) }
 
-        /// Standard error, one write per line.
+        /// Standard error, one `write(2)` per line (a pipe keeps writes up to PIPE_BUF whole).
+        /// A full non-blocking pipe is waited on for up to 100 ms per attempt, then the rest of
+        /// the line is dropped with a newline, so the next line still starts on its own.
         public static let standardError = LineSink { line in
             line.withUnsafeBytes { raw in
                 var offset = 0
+                var waits = 0
                 while offset < raw.count {
-                    let n = Glibc.write(2, raw.baseAddress! + offset, raw.count - offset)
-                    if n <= 0 {
-                        if n < 0, errno == EINTR { continue }
-                        return
+                    let n = systemWrite(2, raw.baseAddress! + offset, raw.count - offset)
+                    if n > 0 {
+                        offset += n
+                        continue
                     }
-                    offset += n
+                    if n < 0, errno == EINTR { continue }
+                    if n < 0, errno == EAGAIN || errno == EWOULDBLOCK, waits < 3 {
+                        waits += 1
+                        var fd = pollfd(fd: 2, events: Int16(POLLOUT), revents: 0)
+                        _ = poll(&fd, 1, 100)
+                        continue
+                    }
+                    if offset > 0 { _ = systemWrite(2, "\n", 1) }
+                    return
                 }
             }
         }
@@ -105,15 +116,14 @@ public struct JSONLogHandler: LogHandler {
     static func appendValue(_ out: inout [UInt8], _ value: Logger.Metadata.Value) {
         switch value {
         case .string(let text):
-            // Numbers and booleans the gateway logs as strings go out as JSON numbers and booleans.
-            if text == "true" || text == "false" || Self.isJSONNumber(text) {
-                out.append(contentsOf: text.utf8)
-            } else {
-                appendString(&out, text)
-            }
+            // Always a string, whatever it looks like: a field's JSON type must not depend on
+            // its value (a client's request id "12345" would otherwise flip the index mapping).
+            appendString(&out, text)
         case .stringConvertible(let convertible):
             let text = convertible.description
-            if convertible is any BinaryInteger || convertible is Bool || (convertible is any BinaryFloatingPoint && isJSONNumber(text)) {
+            if convertible is LogNumber || convertible is any BinaryInteger || convertible is Bool
+                || (convertible is any BinaryFloatingPoint && isJSONNumber(text))
+            {
                 out.append(contentsOf: text.utf8)
             } else {
                 appendString(&out, text)
@@ -193,6 +203,42 @@ public struct JSONLogHandler: LogHandler {
         out.append(UInt8(0x30 + millis / 100)); out.append(UInt8(0x30 + (millis / 10) % 10)); out.append(UInt8(0x30 + millis % 10))
         out.append(0x5A)
     }
+}
+
+/// A number written bare in JSON logs, with a fixed number of decimals and no exponent
+/// (`12.500`, `0.00012500`): for fields a log pipeline indexes as numbers.
+public struct LogNumber: CustomStringConvertible, Sendable {
+    public let description: String
+
+    public init(_ value: Double, places: Int) {
+        guard value.isFinite else {
+            description = "0"
+            return
+        }
+        var scale = 1.0
+        for _ in 0..<places { scale *= 10 }
+        let scaled = (abs(value) * scale).rounded()
+        guard scaled < 9e15, places > 0 else {
+            description = String(Int64(max(-9e15, min(9e15, value.rounded()))))
+            return
+        }
+        let whole = Int64(scaled) / Int64(scale)
+        var fraction = String(Int64(scaled) % Int64(scale))
+        while fraction.count < places { fraction = "0" + fraction }
+        description = (value < 0 ? "-" : "") + String(whole) + "." + fraction
+    }
+}
+
+/// `write(2)` under the name each C library gives it.
+@inline(__always)
+private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(fd, buffer, count)
+    #elseif canImport(Musl)
+    return Musl.write(fd, buffer, count)
+    #else
+    return Darwin.write(fd, buffer, count)
+    #endif
 }
 
 /// How `deja serve` writes its logs.

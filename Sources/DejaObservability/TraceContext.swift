@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A W3C Trace Context (`traceparent`) identity: the trace a request belongs to and the span that
 /// called it. Accepted from clients so the gateway's log lines and upstream calls join the
 /// caller's trace; started afresh when the client sent none (or an invalid one).
@@ -48,19 +50,36 @@ public struct TraceContext: Sendable, Equatable {
         bytes.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
     }
 
+    /// `count` (8 or 16) bytes of id as lower-case hex, never all zero.
+    ///
+    /// From a process-wide counter run through SplitMix64 with a random key: one atomic add
+    /// per 8 bytes instead of a `getrandom(2)` call per byte on every request. Trace ids need to
+    /// be unique and spread, not secret (W3C Trace Context, "random" flag aside).
     private static func randomHex(bytes count: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let hex = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(count * 2)
-        repeat {
-            out.removeAll(keepingCapacity: true)
-            for _ in 0..<count {
-                let b = UInt8.random(in: 0...255, using: &generator)
-                out.append(hex[Int(b >> 4)])
-                out.append(hex[Int(b & 0xF)])
+        let hex: (UInt64) -> UInt8 = { n in n < 10 ? 0x30 + UInt8(n) : 0x57 + UInt8(n) }
+        var out = [UInt8](repeating: 0x30, count: count * 2)
+        var word = 0
+        while word * 8 < count {
+            var x = next()
+            if word == 0, count == 8, x == 0 { x = 1 }
+            for i in 0..<8 {
+                out[word * 16 + i * 2] = hex((x >> (60 - UInt64(i) * 8)) & 0xF)
+                out[word * 16 + i * 2 + 1] = hex((x >> (56 - UInt64(i) * 8)) & 0xF)
             }
-        } while out.allSatisfy { $0 == 0x30 }
+            word += 1
+        }
+        if out.allSatisfy({ $0 == 0x30 }) { out[out.count - 1] = 0x31 }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    private static let key = UInt64.random(in: 1...UInt64.max)
+    private static let counter = Atomic<UInt64>(0)
+
+    /// SplitMix64 of (key + n·golden ratio) for the next n: a bijection, so no two calls repeat.
+    private static func next() -> UInt64 {
+        var z = key &+ counter.add(1, ordering: .relaxed).newValue &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

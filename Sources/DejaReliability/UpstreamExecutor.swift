@@ -22,6 +22,8 @@ public struct UpstreamCallContext: Sendable {
     public var traceparent: String?
     /// The GenAI operation (`chat`, `embeddings`, `passthrough`): the attempt spans' names.
     public var operation = "chat"
+    /// Whether the client chose `deadline` (`x-deja-deadline-ms`) rather than the gateway's default.
+    public var deadlineFromClient = false
 
     /// Failures a client may ask for to test its own handling.
     public enum TestMode: String, Sendable {
@@ -345,7 +347,7 @@ public final class UpstreamExecutor: Sendable {
                     breakers.record(provider: provider, model: candidate.model, admission: admission, outcome: .abandoned, now: clock.now)
                     throw .failed(failure, attempts: attempts)
                 }
-                attempts.append(conclude(candidate, admission: admission, start: now, outcome: .failed(failure), deadline: context.deadline))
+                attempts.append(conclude(candidate, admission: admission, start: now, outcome: .failed(failure), context: context))
                 lastError = failure
                 if deadlinePassed(failure, context.deadline) {
                     // The request's own time is up: the gateway's degraded answer (503), not the provider's timeout.
@@ -412,7 +414,7 @@ public final class UpstreamExecutor: Sendable {
                         return .finished(index: index, .success((value, latency)), attempt, admission)
                     } catch {
                         let failure = Self.providerError(error, provider: candidate.providerName)
-                        let attempt = self.conclude(candidate, admission: admission, start: started, outcome: .failed(failure), deadline: context.deadline)
+                        let attempt = self.conclude(candidate, admission: admission, start: started, outcome: .failed(failure), context: context)
                         return .finished(index: index, .failure(failure), attempt, admission)
                     }
                 }
@@ -513,19 +515,20 @@ public final class UpstreamExecutor: Sendable {
 
     /// Records an attempt's end in health, the breaker and the observer.
     ///
-    /// A timeout at or past the request's own `deadline` is the client's (it asked for less
-    /// time than the provider takes), not the provider's: like a client that left, it is not
-    /// counted in health or the breaker — else one caller sending tiny deadlines could open a
-    /// model's circuit for every tenant.
+    /// A timeout the client caused — its own `x-deja-deadline-ms` shortened the provider's
+    /// timeout for this attempt, and ran out — is not the provider's failure: like a client that
+    /// left, it is kept out of health and the breaker (metrics still count it), else one caller
+    /// sending tiny deadlines could open a model's circuit for every tenant. A timeout at the
+    /// gateway's own default deadline, or at the provider's own timeout, counts as usual.
     @discardableResult
     private func conclude(
         _ candidate: Candidate, admission: CircuitBreakers.Admission, start: ContinuousClock.Instant, outcome: Attempt.Outcome,
-        deadline: ContinuousClock.Instant? = nil
+        context: UpstreamCallContext? = nil
     ) -> Attempt {
         let before = shared == nil ? nil : breakers.state(provider: candidate.providerName, model: candidate.model)
         defer { announce(candidate, before) }
         var clientsOwn = Task.isCancelled
-        if case .failed(let error) = outcome, error.isTimeout, let deadline, clock.now >= deadline - Self.deadlineTolerance { clientsOwn = true }
+        if case .failed(let error) = outcome, let context, clientCutShort(error, candidate: candidate, start: start, context: context) { clientsOwn = true }
         let attempt = finish(candidate.providerName, model: candidate.model, start: start, outcome: outcome, counted: !clientsOwn)
         switch outcome {
         case .succeeded:
@@ -542,10 +545,18 @@ public final class UpstreamExecutor: Sendable {
     /// little early or late).
     static let deadlineTolerance: Duration = .milliseconds(5)
 
-    /// Whether a failure is the request's own deadline running out.
+    /// Whether a failure is the request's deadline running out (the answer is then the
+    /// gateway's degraded signal, not the provider's timeout).
     private func deadlinePassed(_ failure: ProviderError, _ deadline: ContinuousClock.Instant?) -> Bool {
         guard failure.isTimeout, let deadline else { return false }
         return clock.now >= deadline - Self.deadlineTolerance
+    }
+
+    /// Whether a timeout is the client's: its own deadline left the attempt (started at `start`)
+    /// less than the provider's timeout, and that deadline has passed.
+    private func clientCutShort(_ failure: ProviderError, candidate: Candidate, start: ContinuousClock.Instant, context: UpstreamCallContext) -> Bool {
+        guard context.deadlineFromClient, let deadline = context.deadline, deadline - start < candidate.provider.timeout else { return false }
+        return deadlinePassed(failure, deadline)
     }
 
     /// Records an attempt's end in health and the observer. An attempt cut short because its
@@ -554,12 +565,16 @@ public final class UpstreamExecutor: Sendable {
     private func finish(_ provider: String, model: String, start: ContinuousClock.Instant, outcome: Attempt.Outcome, counted: Bool = true) -> Attempt {
         let now = clock.now
         let attempt = Attempt(provider: provider, model: model, duration: now - start, outcome: outcome)
-        if case .failed = outcome, Task.isCancelled || !counted { return attempt }
-        switch outcome {
-        case .succeeded: health.recordSuccess(provider, at: now)
-        case .failed(let error): health.recordFailure(provider, error, at: now)
+        if case .failed = outcome, Task.isCancelled { return attempt }
+        // A client's own deadline says nothing about the provider's health or latency; the
+        // metrics still count the failed attempt.
+        if counted {
+            switch outcome {
+            case .succeeded: health.recordSuccess(provider, at: now)
+            case .failed(let error): health.recordFailure(provider, error, at: now)
+            }
+            statistics.record(attempt, at: now)
         }
-        statistics.record(attempt, at: now)
         observer?.attemptFinished(attempt)
         return attempt
     }

@@ -21,6 +21,8 @@ struct ConfigCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 let configuration = try ConfigurationLoader().load(path: file ?? config, environment: try DotEnv.environment())
+                // What `deja serve` also refuses: an exposed gateway without authentication.
+                try configuration.checkExposure()
                 FileHandle.standardOutput.write(Data(("# configuration is valid\n" + EffectiveConfiguration.describe(configuration)).utf8))
             } catch let error as ConfigurationError {
                 FileHandle.standardError.write(Data("deja: configuration error: \(error.message)\n".utf8))

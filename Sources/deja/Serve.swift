@@ -38,8 +38,10 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         var configuration: GatewayConfiguration
+        let environment: [String: String]
         do {
-            configuration = try ConfigurationLoader().load(path: config, environment: try DotEnv.environment())
+            environment = try DotEnv.environment()
+            configuration = try ConfigurationLoader().load(path: config, environment: environment)
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("deja: configuration error: \(error.message)\n".utf8))
             throw ExitCode(78)  // EX_CONFIG
@@ -77,7 +79,7 @@ struct Serve: AsyncParsableCommand {
 
         let tracing: (tracer: any Tracer, service: (any Service)?)
         do {
-            tracing = try Self.tracing(logger: logger)
+            tracing = try Self.tracing(environment: environment, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("deja: configuration error: tracing: \(error)\n".utf8))
             await simulator?.shutdown()
@@ -106,8 +108,8 @@ struct Serve: AsyncParsableCommand {
 
     /// The tracer: swift-otel's OTLP/HTTP exporter when this build has the `OTLP` trait and
     /// `OTEL_EXPORTER_OTLP_ENDPOINT` is set (the other `OTEL_*` variables apply), else none.
-    static func tracing(logger: Logger) throws -> (tracer: any Tracer, service: (any Service)?) {
-        let endpoint = ProcessInfo.processInfo.environment["OTEL_EXPORTER_OTLP_ENDPOINT"] ?? ""
+    static func tracing(environment: [String: String], logger: Logger) throws -> (tracer: any Tracer, service: (any Service)?) {
+        let endpoint = environment["OTEL_EXPORTER_OTLP_ENDPOINT"] ?? ""
         #if OTLP
         if !endpoint.isEmpty {
             var configuration = OTel.Configuration.default
@@ -115,8 +117,15 @@ struct Serve: AsyncParsableCommand {
             configuration.logs.enabled = false
             configuration.metrics.enabled = false
             configuration.traces.otlpExporter.protocol = .httpProtobuf
+            // The endpoint may come from .env, which swift-otel does not read: the traces URL is the
+            // signal's own variable as it is, else the base endpoint + /v1/traces (the OTLP rule).
+            if let traces = environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"], !traces.isEmpty {
+                configuration.traces.otlpExporter.endpoint = traces
+            } else {
+                configuration.traces.otlpExporter.endpoint = (endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint) + "/v1/traces"
+            }
             let backend = try OTel.makeTracingBackend(configuration: configuration)
-            logger.info("Exporting traces over OTLP/HTTP", metadata: ["endpoint": .string(endpoint)])
+            logger.info("Exporting traces over OTLP/HTTP")
             return (backend.factory, backend.service)
         }
         #else

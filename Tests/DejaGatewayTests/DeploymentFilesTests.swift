@@ -44,6 +44,8 @@ import Yams
         #expect((env["REDIS_URL"] as? String)?.hasPrefix("redis://redis:6379") == true)
         #expect((env["DATABASE_URL"] as? String)?.contains("@postgres:5432/") == true)
         #expect(env["ADMIN_API_KEY"] != nil && env["REDIS_HMAC_KEY"] != nil)
+        // Longer than the drain (SHUTDOWN_GRACE_MS, 30 s) so the flushes after it are not killed.
+        #expect(gateway["stop_grace_period"] as? String == "40s")
         let gatewayCheck = try #require((gateway["healthcheck"] as? [String: Any])?["test"] as? [String])
         #expect(gatewayCheck.joined(separator: " ").contains("/health/live"))
         let dependsOn = try #require(gateway["depends_on"] as? [String: Any])
@@ -122,5 +124,8 @@ import Yams
         #expect(final.contains { $0.hasPrefix("COPY --from=") && $0.contains("all-MiniLM-L6-v2") })
         #expect(final.contains { $0.contains("libopenblas") } && final.contains { $0.contains("libhiredis") })
         #expect(final.contains { $0.hasPrefix("ENTRYPOINT") && $0.contains("serve") })
+        // The spec is compiled in through a link: the build stage needs the file itself.
+        #expect(lines.contains { $0.hasPrefix("COPY openapi.yaml") })
+        #expect(try Self.text(".dockerignore").split(separator: "\n").contains("!openapi.yaml"))
     }
 }

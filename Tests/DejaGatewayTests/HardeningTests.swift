@@ -28,6 +28,23 @@ import Testing
         }
     }
 
+    /// The same slow provider behind the gateway's own (configured) deadline is the provider's
+    /// failure: those timeouts count, and the circuit opens.
+    @Test func timeoutsAtTheGatewaysOwnDeadlineStillCountAgainstTheProvider() async throws {
+        try await Harness.with(configure: { c, _ in
+            c.reliability.executor.breakers = .init(failureThreshold: 3, window: .seconds(120), cooldown: .seconds(300))
+            c.reliability.executor.retry.maxAttempts = 1
+            c.reliability.requestDeadlineMs = 60
+        }) { h in
+            for i in 0..<4 {
+                let reply = try await h.post("/v1/chat/completions", json: chatBody("slow question \(i)"), headers: [("x-sim-latency-ms", "400")])
+                #expect(reply.status == 503, "\(reply.status) \(reply.text)")
+            }
+            let breakers = try await h.send(.GET, "/api/circuit-breakers").text
+            #expect(breakers.contains(#""state":"open""#), "\(breakers)")
+        }
+    }
+
     @Test func embeddingDimensionsAreBoundedBeforeAnythingIsSized() async throws {
         try await CacheHarness.with { h in
             for bad in ["22337640416", "0", "-3", "1.5", #""64""#] {

@@ -291,17 +291,21 @@ import Tracing
         let o = try Self.line { logger in
             logger.warning(
                 "line one\nline \"two\"\u{1}",
-                metadata: ["deja.request.id": "r-1", "latency_ms": "12.500", "status": .stringConvertible(503), "flag": "true", "note": "0123"])
+                metadata: [
+                    "deja.request.id": "12345", "latency_ms": .stringConvertible(LogNumber(12.5, places: 3)), "status": .stringConvertible(503),
+                    "flag": .stringConvertible(true), "note": "true", "cost": .stringConvertible(LogNumber(0.000125, places: 8)),
+                ])
         }
         #expect(o["message"]?.stringValue == "line one\nline \"two\"\u{1}")
         #expect(o["level"]?.stringValue == "warning")
         #expect(o["logger"]?.stringValue == "test")
-        #expect(o["request_id"]?.stringValue == "r-1")
+        // A string stays a string whatever it looks like (a field's type never depends on its value).
+        #expect(o["request_id"]?.stringValue == "12345")
+        #expect(o["note"]?.stringValue == "true")
         #expect(o["latency_ms"]?.doubleValue == 12.5)
+        #expect(o["cost"]?.doubleValue == 0.000125)
         #expect(o["status"]?.intValue == 503)
         #expect(o["flag"] == .bool(true))
-        // Not a JSON number (leading zero): stays a string.
-        #expect(o["note"]?.stringValue == "0123")
         #expect(o["timestamp"]?.stringValue?.count == 24)
     }
 

@@ -18,9 +18,8 @@ public enum EffectiveConfiguration {
         guard let url else { return "(not set)" }
         guard var parts = URLComponents(string: url) else { return "******** (unparseable URL, hidden)" }
         if parts.password != nil { parts.password = "********" }
-        parts.queryItems = parts.queryItems?.map { item in
-            ["password", "pass", "sslkey", "key", "token"].contains(item.name.lowercased()) ? URLQueryItem(name: item.name, value: "********") : item
-        }
+        // Any query value may be a credential (`?key=`, `?sig=`, `?access_token=`…): all are hidden.
+        parts.queryItems = parts.queryItems?.map { URLQueryItem(name: $0.name, value: $0.value == nil ? nil : "********") }
         return parts.string ?? "******** (hidden)"
     }
 

@@ -99,10 +99,32 @@ final class Governance: Sendable {
         return o
     }
 
-    /// Whether the store answers a cheap query within `limit` (readiness).
-    func storeAnswers(within limit: Duration) async -> Bool {
-        let store = self.store
-        // Not a task group: a group would wait for a query stuck on a dead connection.
+    /// Whether the store answers a cheap query within `limit` (readiness). One query at a time
+    /// whatever the probe rate: an answer younger than `reuse` is returned as it is, and probes
+    /// that arrive while a query is out wait for it.
+    func storeAnswers(within limit: Duration, reuse: Duration = .seconds(2)) async -> Bool {
+        let now = ContinuousClock.now
+        let pending: Task<Bool, Never> = storeCheck.withLock { check in
+            if let last = check.last, now - last.at < reuse { return Task { last.answered } }
+            if let running = check.running { return running }
+            let store = self.store
+            let running = Task { await Self.answers(store, within: limit) }
+            check.running = running
+            return running
+        }
+        let answered = await pending.value
+        storeCheck.withLock { check in
+            check.running = nil
+            if check.last.map({ $0.at < now }) ?? true { check.last = (now, answered) }
+        }
+        return answered
+    }
+
+    /// The store's last readiness answer and the query in flight.
+    private let storeCheck = Mutex<(last: (at: ContinuousClock.Instant, answered: Bool)?, running: Task<Bool, Never>?)>((nil, nil))
+
+    /// One bounded query. Not a task group: a group would wait for a query stuck on a dead connection.
+    private static func answers(_ store: any GovernanceStore, within limit: Duration) async -> Bool {
         final class Race: Sendable {
             let slot = Mutex<CheckedContinuation<Bool, Never>?>(nil)
             func finish(_ value: Bool) { slot.withLock { $0.take() }?.resume(returning: value) }
@@ -110,10 +132,17 @@ final class Governance: Sendable {
         let race = Race()
         return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             race.slot.withLock { $0 = continuation }
-            let query = Task { race.finish((try? await store.revision()) != nil) }
-            Task {
+            let timer = Task {
                 try? await Task.sleep(for: limit)
                 race.finish(false)
+            }
+            let query = Task {
+                race.finish((try? await store.revision()) != nil)
+                timer.cancel()
+            }
+            // The timer cancels a query that outlived it (it answers for the query).
+            Task {
+                _ = await timer.result
                 query.cancel()
             }
         }

@@ -81,6 +81,14 @@ final class RequestLog: Sendable {
     private func write(_ parts: (Head?, UsageRecord?)) {
         metrics.adjustInFlight(by: -1)
         let (head, usage) = parts
+        if let span {
+            let status = usage?.status ?? head?.status ?? 0
+            span.attributes["http.response.status_code"] = status
+            if status >= 500 { span.setStatus(SpanStatus(code: .error)) }
+            span.end()
+        }
+        // Nothing to build when access lines are off (LOG_LEVEL above info).
+        guard logger.logLevel <= .info else { return }
         var fields: Logger.Metadata = ["request_id": .string(requestID), "trace_id": .string(traceID)]
         if let head {
             fields["route"] = .string(head.route)
@@ -100,35 +108,16 @@ final class RequestLog: Sendable {
             fields["tokens_input"] = .stringConvertible(usage.inputTokens)
             fields["tokens_output"] = .stringConvertible(usage.outputTokens)
             if usage.cachedTokens > 0 { fields["tokens_cached"] = .stringConvertible(usage.cachedTokens) }
-            fields["cost_usd"] = .string(Self.decimal(usage.costUSD, places: 8))
-            if usage.savedUSD > 0 { fields["saved_usd"] = .string(Self.decimal(usage.savedUSD, places: 8)) }
-            if let ttft = usage.ttftMs { fields["ttft_ms"] = .string(Self.decimal(ttft, places: 3)) }
+            fields["cost_usd"] = .stringConvertible(LogNumber(usage.costUSD, places: 8))
+            if usage.savedUSD > 0 { fields["saved_usd"] = .stringConvertible(LogNumber(usage.savedUSD, places: 8)) }
+            if let ttft = usage.ttftMs { fields["ttft_ms"] = .stringConvertible(LogNumber(ttft, places: 3)) }
             fields["retries"] = .stringConvertible(usage.retries)
-            fields["fallback"] = .string(usage.fallback ? "true" : "false")
+            fields["fallback"] = .stringConvertible(usage.fallback)
             if let strategy = usage.routingStrategy { fields["routing"] = .string(strategy) }
             if let tenant = usage.tenant { fields["tenant"] = .string(tenant) }
             if let key = usage.keyID { fields["key_id"] = .string(key) }
         }
-        fields["latency_ms"] = .string(Self.decimal(latency, places: 3))
+        fields["latency_ms"] = .stringConvertible(LogNumber(latency, places: 3))
         logger.info("request", metadata: fields)
-        if let span {
-            let status = usage?.status ?? head?.status ?? 0
-            span.attributes["http.response.status_code"] = status
-            if status >= 500 { span.setStatus(SpanStatus(code: .error)) }
-            span.end()
-        }
-    }
-
-    /// A fixed-point decimal without exponent (JSON-friendly, e.g. `0.00012500`).
-    static func decimal(_ value: Double, places: Int) -> String {
-        guard value.isFinite else { return "0" }
-        var scale = 1.0
-        for _ in 0..<places { scale *= 10 }
-        let scaled = (abs(value) * scale).rounded()
-        guard scaled < 9e15 else { return String(Int64(value.rounded())) }
-        let whole = Int64(scaled) / Int64(scale)
-        var fraction = String(Int64(scaled) % Int64(scale))
-        while fraction.count < places { fraction = "0" + fraction }
-        return (value < 0 ? "-" : "") + String(whole) + "." + fraction
     }
 }

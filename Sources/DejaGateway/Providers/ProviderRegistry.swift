@@ -147,10 +147,13 @@ final class ProviderRegistry: Sendable {
         return catalogue.model(named: upstream)
     }
 
-    /// A bounded `model` label for metrics: the catalogue's id, or `other` for a model it does not
-    /// know (a client-chosen name must not create a new series).
+    /// A bounded `model` label for metrics: the catalogue's id, else the name when the operator
+    /// listed it in the provider's `models`, else `other` (a client-chosen name a provider's
+    /// pattern accepts must not create a new series).
     func metricsModel(provider: String, upstream: String) -> String {
-        upstream.isEmpty ? "none" : catalogueModel(provider: provider, upstream: upstream)?.id ?? "other"
+        if upstream.isEmpty { return "none" }
+        if let id = catalogueModel(provider: provider, upstream: upstream)?.id { return id }
+        return settings.first(where: { $0.name == provider })?.models.contains(upstream) == true ? upstream : "other"
     }
 
     /// A bounded `provider` label: a configured provider's name, else `other`.

@@ -45,6 +45,7 @@ extension UpstreamCallContext {
             requestID: context.requestID, logger: context.logger, clientHeaders: ChatCompletionsHandler.clientHeaders(request.headers, for: plan),
             deadline: clock.now + .milliseconds(deadlineMs) - (ContinuousClock.now - context.startTime), testMode: testMode,
             traceparent: context.trace.traceparent)
+        self.deadlineFromClient = request.headers[Self.deadlineHeader] != nil
     }
 
     /// One query parameter's raw value (short values only; test mode names are short).

@@ -35,6 +35,8 @@ public struct AnthropicProvider: UpstreamProvider {
     public let configuration: Configuration
     private let http: UpstreamHTTP
 
+    public var timeout: Duration { .nanoseconds(http.timeout.nanoseconds) }
+
     public var name: String { configuration.name }
 
     public init(configuration: Configuration, client: UpstreamClient) {

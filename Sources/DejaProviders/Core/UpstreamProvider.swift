@@ -41,6 +41,10 @@ public protocol UpstreamProvider: Sendable {
     /// The configured name, used in `provider/model` and in the `X-Provider` header.
     var name: String { get }
 
+    /// How long a call may wait for its first byte (the provider's own timeout, before any
+    /// request deadline shortens it).
+    var timeout: Duration { get }
+
     /// Sends a non-streaming chat request; returns an OpenAI `chat.completion` body.
     func complete(_ request: ChatRequest, model: String, context: ProviderCallContext) async throws -> UpstreamResponse
 
@@ -93,4 +97,9 @@ public struct ChatChunkStream: AsyncSequence, Sendable {
             try await pull()
         }
     }
+}
+
+extension UpstreamProvider {
+    /// Providers without a timeout of their own (test doubles): a minute, the gateway's default.
+    public var timeout: Duration { .seconds(60) }
 }

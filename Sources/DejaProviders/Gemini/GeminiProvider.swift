@@ -32,6 +32,8 @@ public struct GeminiProvider: UpstreamProvider {
     public let configuration: Configuration
     private let http: UpstreamHTTP
 
+    public var timeout: Duration { .nanoseconds(http.timeout.nanoseconds) }
+
     public var name: String { configuration.name }
 
     public init(configuration: Configuration, client: UpstreamClient) {

@@ -26,6 +26,8 @@ public struct OpenAICompatibleProvider: UpstreamProvider {
     public let configuration: Configuration
     private let http: UpstreamHTTP
 
+    public var timeout: Duration { .nanoseconds(http.timeout.nanoseconds) }
+
     public var name: String { configuration.name }
 
     public init(configuration: Configuration, client: UpstreamClient) {
