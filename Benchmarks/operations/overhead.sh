@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What observability costs per request, in one run against one deja-sim (release builds):
 #   before  - an earlier build (OLD_BIN, a folder with `deja`), for reference
-#   json    - this build as deployed: metrics, one JSON access line per request, no-op tracer
+#   json    - this build as deployed: metrics, one JSON access line per request (LOG_LEVEL=info),
+#             no-op tracer
 #   quiet   - this build with LOG_LEVEL=warning (no access lines): the logging share
 # Cache off, 64-token answers, stderr to a file (as under a log collector). Alternates the three
 # at c=1, c=8 and 1000 req/s (c=16); prints JSON lines, a table and each gateway's CPU per request.
@@ -27,7 +28,7 @@ for i in 0 1 2; do
 done
 GOVERNANCE_STORE=memory RATE_LIMIT_MAX=0 "$OLD_BIN/deja" serve --config "$OUT/before.yaml" >"$OUT/before.log" 2>&1 &
 PIDS+=($!)
-GOVERNANCE_STORE=memory RATE_LIMIT_MAX=0 LOG_FORMAT=json "$BIN/deja" serve --config "$OUT/json.yaml" >"$OUT/json.log" 2>&1 &
+GOVERNANCE_STORE=memory RATE_LIMIT_MAX=0 LOG_FORMAT=json LOG_LEVEL=info "$BIN/deja" serve --config "$OUT/json.yaml" >"$OUT/json.log" 2>&1 &
 PIDS+=($!)
 GOVERNANCE_STORE=memory RATE_LIMIT_MAX=0 LOG_FORMAT=json LOG_LEVEL=warning "$BIN/deja" serve --config "$OUT/quiet.yaml" >"$OUT/quiet.log" 2>&1 &
 PIDS+=($!)

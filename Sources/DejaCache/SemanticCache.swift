@@ -52,12 +52,14 @@ public final class SemanticCache: Sendable {
         let span = tracer.startSpan("deja.cache.lookup", context: ServiceContext.current ?? .topLevel)
         defer { span.end() }
         let result = await ServiceContext.$current.withValue(span.context) { await search(fingerprint, threshold: threshold, now: now) }
-        switch result {
-        case .exact: span.attributes["deja.cache.result"] = "exact"
-        case .semantic(_, let similarity):
-            span.attributes["deja.cache.result"] = "semantic"
-            span.attributes["deja.cache.similarity"] = Double(similarity)
-        case .miss: span.attributes["deja.cache.result"] = "miss"
+        if span.isRecording {
+            switch result {
+            case .exact: span.attributes["deja.cache.result"] = "exact"
+            case .semantic(_, let similarity):
+                span.attributes["deja.cache.result"] = "semantic"
+                span.attributes["deja.cache.similarity"] = Double(similarity)
+            case .miss: span.attributes["deja.cache.result"] = "miss"
+            }
         }
         let duration = ContinuousClock.now - start
         counters.recordLookup(duration)

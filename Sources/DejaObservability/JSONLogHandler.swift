@@ -86,13 +86,18 @@ public struct JSONLogHandler: LogHandler {
         Self.appendString(&out, label)
         out.append(contentsOf: #","message":"#.utf8)
         Self.appendString(&out, event.message.description)
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
-        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        var seen: Set<String> = ["timestamp", "level", "logger", "message"]
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            let name = Self.fieldName(key)
-            guard seen.insert(name).inserted else { continue }
+        // Fields by name; on a clash the event's value wins over the provider's over the
+        // handler's (a stable sort keeps that order among equal names; the last one is written).
+        var fields: [(name: String, value: Logger.Metadata.Value)] = []
+        fields.reserveCapacity(metadata.count + (event.metadata?.count ?? 0) + 4)
+        for (key, value) in metadata { fields.append((Self.fieldName(key), value)) }
+        if let provided = metadataProvider?.get() { for (key, value) in provided { fields.append((Self.fieldName(key), value)) } }
+        if let extra = event.metadata { for (key, value) in extra { fields.append((Self.fieldName(key), value)) } }
+        let ordered = fields.enumerated().sorted { $0.element.name != $1.element.name ? $0.element.name < $1.element.name : $0.offset < $1.offset }
+        for (index, field) in ordered.enumerated() {
+            let (name, value) = (field.element.name, field.element.value)
+            if index + 1 < ordered.count, ordered[index + 1].element.name == name { continue }
+            if name == "timestamp" || name == "level" || name == "logger" || name == "message" { continue }
             out.append(0x2C)
             Self.appendString(&out, name)
             out.append(0x3A)
@@ -106,11 +111,24 @@ public struct JSONLogHandler: LogHandler {
         sink.emit(out)
     }
 
-    /// `deja.request.id` → `request_id`.
+    /// `deja.request.id` → `request_id` (most keys need no change and are returned as they are).
     static func fieldName(_ key: String) -> String {
-        var name = key.hasPrefix("deja.") ? String(key.dropFirst(5)) : key
-        name = String(name.map { $0 == "." || $0 == "-" ? "_" : $0 })
-        return name.lowercased()
+        var utf8 = Array(key.utf8)
+        let prefixed = utf8.count > 5 && utf8[0] == 0x64 && utf8[1] == 0x65 && utf8[2] == 0x6A && utf8[3] == 0x61 && utf8[4] == 0x2E  // "deja."
+        var changed = prefixed
+        for i in utf8.indices {
+            switch utf8[i] {
+            case 0x2E, 0x2D:
+                utf8[i] = 0x5F
+                changed = true
+            case 0x41...0x5A:
+                utf8[i] += 0x20
+                changed = true
+            default: break
+            }
+        }
+        guard changed else { return key }
+        return String(decoding: prefixed ? utf8[5...] : utf8[...], as: UTF8.self)
     }
 
     static func appendValue(_ out: inout [UInt8], _ value: Logger.Metadata.Value) {
@@ -121,8 +139,9 @@ public struct JSONLogHandler: LogHandler {
             appendString(&out, text)
         case .stringConvertible(let convertible):
             let text = convertible.description
-            if convertible is LogNumber || convertible is any BinaryInteger || convertible is Bool
-                || (convertible is any BinaryFloatingPoint && isJSONNumber(text))
+            // Concrete types only: a cast to `any BinaryInteger` walks the conformance tables.
+            if convertible is LogNumber || convertible is Int || convertible is Bool || convertible is Int64 || convertible is UInt64
+                || ((convertible is Double || convertible is Float) && isJSONNumber(text))
             {
                 out.append(contentsOf: text.utf8)
             } else {

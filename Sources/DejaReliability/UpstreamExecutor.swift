@@ -472,11 +472,13 @@ public final class UpstreamExecutor: Sendable {
     ) async throws -> (Value, latency: Duration) {
         let span = tracer.startSpan("\(context.operation) \(candidate.model)", context: ServiceContext.current ?? .topLevel, ofKind: .client)
         defer { span.end() }
-        span.attributes["gen_ai.operation.name"] = context.operation
-        span.attributes["gen_ai.provider.name"] = candidate.providerName
-        span.attributes["gen_ai.request.model"] = candidate.model
-        if retry > 0 { span.attributes["deja.attempt.retry"] = retry }
-        if hedge { span.attributes["deja.attempt.hedge"] = true }
+        if span.isRecording {
+            span.attributes["gen_ai.operation.name"] = context.operation
+            span.attributes["gen_ai.provider.name"] = candidate.providerName
+            span.attributes["gen_ai.request.model"] = candidate.model
+            if retry > 0 { span.attributes["deja.attempt.retry"] = retry }
+            if hedge { span.attributes["deja.attempt.hedge"] = true }
+        }
         var callContext = context.providerContext(for: candidate)
         tracer.inject(span.context, into: &callContext.forwardedHeaders, using: TraceHeaderInjector())
         do {

@@ -249,7 +249,7 @@ final class RequestAccount: Sendable {
         governance.writer.record(record)
         governance.onFinished(record)
         log?.finished(record)
-        if let span = s.span {
+        if let span = s.span, span.isRecording {
             if !provider.isEmpty { span.attributes["gen_ai.provider.name"] = provider }
             if !model.isEmpty { span.attributes["gen_ai.response.model"] = model }
             span.attributes["gen_ai.usage.input_tokens"] = usage.inputTokens
@@ -263,7 +263,7 @@ final class RequestAccount: Sendable {
                 span.attributes["error.type"] = String(status)
                 span.setStatus(SpanStatus(code: .error))
             }
-            span.end()
         }
+        s.span?.end()
     }
 }

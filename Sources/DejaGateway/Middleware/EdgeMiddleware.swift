@@ -30,9 +30,11 @@ struct EdgeMiddleware: RouterMiddleware {
         var parent = ServiceContext.current ?? .topLevel
         tracer.extract(request.headers, into: &parent, using: HTTPFieldsExtractor())
         let span = tracer.startSpan("\(method) \(route)", context: parent, ofKind: .server)
-        span.attributes["http.request.method"] = method
-        span.attributes["http.route"] = route
-        span.attributes["deja.request_id"] = context.requestID
+        if span.isRecording {
+            span.attributes["http.request.method"] = method
+            span.attributes["http.route"] = route
+            span.attributes["deja.request_id"] = context.requestID
+        }
         // A tracer that took part in the client's trace names it; else the gateway's own id does.
         let traceID = Self.traceID(of: span.context, tracer: tracer) ?? context.trace.traceID
         context.logger[metadataKey: "request_id"] = .string(context.requestID)

@@ -81,12 +81,12 @@ final class RequestLog: Sendable {
     private func write(_ parts: (Head?, UsageRecord?)) {
         metrics.adjustInFlight(by: -1)
         let (head, usage) = parts
-        if let span {
+        if let span, span.isRecording {
             let status = usage?.status ?? head?.status ?? 0
             span.attributes["http.response.status_code"] = status
             if status >= 500 { span.setStatus(SpanStatus(code: .error)) }
-            span.end()
         }
+        span?.end()
         // Nothing to build when access lines are off (LOG_LEVEL above info).
         guard logger.logLevel <= .info else { return }
         var fields: Logger.Metadata = ["request_id": .string(requestID), "trace_id": .string(traceID)]

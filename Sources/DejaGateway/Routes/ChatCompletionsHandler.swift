@@ -51,13 +51,15 @@ struct ChatCompletionsHandler: Sendable {
         context.account = account
         // The GenAI span of the whole request; it ends with the account (for a stream, at its end).
         let span = tracer.startSpan("chat \(chat.model)", context: ServiceContext.current ?? .topLevel)
-        span.attributes["gen_ai.operation.name"] = "chat"
-        span.attributes["gen_ai.request.model"] = chat.model
-        if chat.stream { span.attributes["deja.stream"] = true }
-        if let maxTokens = chat.body["max_completion_tokens"]?.intValue ?? chat.body["max_tokens"]?.intValue { span.attributes["gen_ai.request.max_tokens"] = maxTokens }
-        if let temperature = chat.body["temperature"]?.doubleValue { span.attributes["gen_ai.request.temperature"] = temperature }
-        if captureContent, let messages = chat.body["messages"] {
-            span.attributes["gen_ai.input.messages"] = String(decoding: messages.serialized.prefix(16_384), as: UTF8.self)
+        if span.isRecording {
+            span.attributes["gen_ai.operation.name"] = "chat"
+            span.attributes["gen_ai.request.model"] = chat.model
+            if chat.stream { span.attributes["deja.stream"] = true }
+            if let maxTokens = chat.body["max_completion_tokens"]?.intValue ?? chat.body["max_tokens"]?.intValue { span.attributes["gen_ai.request.max_tokens"] = maxTokens }
+            if let temperature = chat.body["temperature"]?.doubleValue { span.attributes["gen_ai.request.temperature"] = temperature }
+            if captureContent, let messages = chat.body["messages"] {
+                span.attributes["gen_ai.input.messages"] = String(decoding: messages.serialized.prefix(16_384), as: UTF8.self)
+            }
         }
         account.attach(span)
         var response: Response
