@@ -111,17 +111,25 @@ enum Idempotency {
             let lease = keyGuard.lease
             // Owned by this closure's task alone; the writer passed down uses it in the same task.
             let capture = BodyCapture(limit: maxBytes, expectedBytes: original.contentLength)
+            // Settled when the body's last byte has been written, just before the writer's
+            // `finish` ends the response: a client that has seen the end can retry at once and
+            // find the key stored or free, never still in flight. (A `finish` that then fails
+            // leaves a stored answer stored: replaying it is what the key is for.)
+            let settle = { (capture: BodyCapture) in
+                guard let bytes = capture.bytes, !isStream || streamEndedWell(bytes) else {
+                    if capture.isOversize { lease.releaseOversize() } else { lease.release() }
+                    return
+                }
+                lease.complete(StoredResponse(status: status, headers: kept, body: bytes))
+            }
             do {
-                try await original.write(CapturingWriter(base: writer, capture: capture))
+                try await original.write(CapturingWriter(base: writer, capture: capture, settle: settle))
             } catch {
                 lease.release()
                 throw error
             }
-            guard capture.finished, let bytes = capture.bytes, !isStream || streamEndedWell(bytes) else {
-                if capture.finished, capture.isOversize { lease.releaseOversize() } else { lease.release() }
-                return
-            }
-            lease.complete(StoredResponse(status: status, headers: kept, body: bytes))
+            // The body ended without `finish` (never written whole): free the key.
+            if !capture.finished { lease.release() }
         }
         return captured
     }
@@ -183,6 +191,8 @@ final class BodyCapture {
 struct CapturingWriter: ResponseBodyWriter {
     var base: any ResponseBodyWriter
     let capture: BodyCapture
+    /// Stores or frees the key once the body is complete (called before `base.finish`).
+    let settle: (BodyCapture) -> Void
 
     mutating func write(_ buffer: ByteBuffer) async throws {
         try await base.write(buffer)
@@ -191,8 +201,9 @@ struct CapturingWriter: ResponseBodyWriter {
 
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
         let capture = self.capture
-        try await base.finish(trailingHeaders)
         capture.finished = true
+        settle(capture)
+        try await base.finish(trailingHeaders)
     }
 }
 
