@@ -260,27 +260,9 @@ private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) 
     #endif
 }
 
-/// How `deja serve` writes its logs.
+/// How `deja serve` writes its logs (`LOG_FORMAT`; `LOG_PRETTY=true` asks for text). Unset:
+/// text when standard error is a terminal (a person reading), JSON when it is not (a collector).
 public enum LogFormat: String, Sendable, CaseIterable {
     case json
     case text
-
-    /// `LOG_FORMAT` when set (`json` or `text`); otherwise text when standard error is a
-    /// terminal (a person reading) and JSON when it is not (a log collector). `LOG_PRETTY=true`
-    /// (the older variable) asks for text.
-    public static func resolve(environment: [String: String], stderrIsTerminal: Bool) throws -> LogFormat {
-        if let value = environment["LOG_FORMAT"], !value.isEmpty {
-            guard let format = LogFormat(rawValue: value.lowercased()) else {
-                throw LogFormatError(message: "LOG_FORMAT: expected json or text, got '\(value)'")
-            }
-            return format
-        }
-        if let pretty = environment["LOG_PRETTY"]?.lowercased(), ["1", "true", "yes"].contains(pretty) { return .text }
-        return stderrIsTerminal ? .text : .json
-    }
-}
-
-public struct LogFormatError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
 }

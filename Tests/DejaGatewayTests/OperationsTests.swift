@@ -320,15 +320,6 @@ import Tracing
         #expect(allowed["prompt"]?.stringValue == "my secret plan")
         #expect(allowed["authorization"]?.stringValue == "[redacted]")
     }
-
-    @Test func theFormatFollowsLOGFORMATThenTheTerminal() throws {
-        #expect(try LogFormat.resolve(environment: ["LOG_FORMAT": "json"], stderrIsTerminal: true) == .json)
-        #expect(try LogFormat.resolve(environment: ["LOG_FORMAT": "TEXT"], stderrIsTerminal: false) == .text)
-        #expect(try LogFormat.resolve(environment: [:], stderrIsTerminal: true) == .text)
-        #expect(try LogFormat.resolve(environment: [:], stderrIsTerminal: false) == .json)
-        #expect(try LogFormat.resolve(environment: ["LOG_PRETTY": "true"], stderrIsTerminal: false) == .text)
-        #expect(throws: LogFormatError.self) { try LogFormat.resolve(environment: ["LOG_FORMAT": "xml"], stderrIsTerminal: false) }
-    }
 }
 
 /// W3C `traceparent` parsing.
