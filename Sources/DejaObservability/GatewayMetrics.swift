@@ -101,40 +101,26 @@ public final class GatewayMetrics: Sendable {
     }
 
     private func counter(_ family: String, _ names: [String], _ values: [String]) -> CoreMetrics.Counter {
-        let key = Key(family: family, values: values)
-        return counters.withLock { cache in
-            if let known = cache[key] { return known }
-            let made = CoreMetrics.Counter(label: family, dimensions: Array(zip(names, values)), factory: factory)
-            cache[key] = made
-            return made
-        }
+        Self.cached(counters, Key(family: family, values: values)) { CoreMetrics.Counter(label: family, dimensions: Array(zip(names, values)), factory: factory) }
     }
 
     private func floatCounter(_ family: String, _ names: [String], _ values: [String]) -> FloatingPointCounter {
-        let key = Key(family: family, values: values)
-        return floatCounters.withLock { cache in
-            if let known = cache[key] { return known }
-            let made = FloatingPointCounter(label: family, dimensions: Array(zip(names, values)), factory: factory)
-            cache[key] = made
-            return made
-        }
+        Self.cached(floatCounters, Key(family: family, values: values)) { FloatingPointCounter(label: family, dimensions: Array(zip(names, values)), factory: factory) }
     }
 
     private func timer(_ family: String, _ names: [String], _ values: [String]) -> CoreMetrics.Timer {
-        let key = Key(family: family, values: values)
-        return timers.withLock { cache in
-            if let known = cache[key] { return known }
-            let made = CoreMetrics.Timer(label: family, dimensions: Array(zip(names, values)), factory: factory)
-            cache[key] = made
-            return made
-        }
+        Self.cached(timers, Key(family: family, values: values)) { CoreMetrics.Timer(label: family, dimensions: Array(zip(names, values)), factory: factory) }
     }
 
     private func meter(_ family: String, _ names: [String], _ values: [String]) -> Meter {
-        let key = Key(family: family, values: values)
-        return meters.withLock { cache in
+        Self.cached(meters, Key(family: family, values: values)) { Meter(label: family, dimensions: Array(zip(names, values)), factory: factory) }
+    }
+
+    /// The metric object kept for `key`, made (once) by `make` when there is none yet.
+    private static func cached<Metric>(_ cache: borrowing Mutex<[Key: Metric]>, _ key: Key, make: () -> Metric) -> Metric {
+        cache.withLock { cache in
             if let known = cache[key] { return known }
-            let made = Meter(label: family, dimensions: Array(zip(names, values)), factory: factory)
+            let made = make()
             cache[key] = made
             return made
         }
