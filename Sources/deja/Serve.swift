@@ -7,6 +7,7 @@ import DejaObservability
 import Logging
 #if OTLP
 import OTel
+import Synchronization
 #endif
 import ServiceLifecycle
 import Tracing
@@ -125,6 +126,13 @@ struct Serve: AsyncParsableCommand {
                 configuration.traces.otlpExporter.endpoint = (endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint) + "/v1/traces"
             }
             let backend = try OTel.makeTracingBackend(configuration: configuration)
+            // The exporter's HTTP client is shut down (asynchronously) by the service's graceful
+            // shutdown, but the exporter's deinit also calls its `syncShutdown()`, which traps on an
+            // event-loop thread — and here every task runs on NIO's loops (main.swift). Holding the
+            // backend for the life of the process means that deinit never runs: the client is
+            // already closed when the process exits.
+            ProcessLifetime.keep(backend.service)
+            ProcessLifetime.keep(backend.factory)
             logger.info("Exporting traces over OTLP/HTTP")
             return (backend.factory, backend.service)
         }
@@ -136,6 +144,14 @@ struct Serve: AsyncParsableCommand {
         return (NoOpTracer(), nil)
     }
 }
+
+#if OTLP
+/// Objects that must never be deinitialised before the process exits (see `Serve.tracing`).
+enum ProcessLifetime {
+    private static let anchors = Mutex<[any Sendable]>([])
+    static func keep(_ object: any Sendable) { anchors.withLock { $0.append(object) } }
+}
+#endif
 
 /// The start-up banner on standard output.
 struct Banner: Sendable {
