@@ -109,7 +109,10 @@ let package = Package(
             ]
         ),
 
-        .target(name: "DejaVerifier", dependencies: ["DejaEmbedding"]),
+        // WordNet 3.0 (Debian's wordnet-base) read into compact tables: synonyms, antonyms,
+        // derivations, hypernyms. Foundation only; the verifier's lexical knowledge.
+        .target(name: "DejaWordNet"),
+        .target(name: "DejaVerifier", dependencies: ["DejaEmbedding", "DejaWordNet"]),
 
         // The router: the model catalogue (a dated price table, shipped as data), the prompt
         // classifier with its learned needs-the-strong-model head, strategies and virtual models.
@@ -237,7 +240,7 @@ let package = Package(
                 "DejaGovernance", "DejaGovernanceSQLite", "DejaGovernancePostgres", "DejaTestSupport", "DejaIndex", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "DejaRoutingTests", dependencies: ["DejaRouting", "DejaRouterTraining", "DejaWire", "DejaEmbedding"]),
-        .testTarget(name: "DejaVerifierTests", dependencies: ["DejaVerifier", "DejaEmbedding"]),
+        .testTarget(name: "DejaVerifierTests", dependencies: ["DejaVerifier", "DejaEmbedding", "DejaWordNet"]),
         .testTarget(
             name: "DejaHTTPClientTests",
             dependencies: [

@@ -4,9 +4,10 @@
 # (load benchmarks). Uses sudo when not run as root. Idempotent: a second run does nothing.
 set -euo pipefail
 
+# wordnet-base: WordNet 3.0, the verifier's antonyms, synonyms, derivations and hypernyms.
 # prometheus: its promtool checks the /metrics exposition in a test; python3-venv: the client and
 # OpenAPI checks install their Python packages into a virtual environment.
-packages=(libopenblas-dev libblas-dev libhiredis-dev libsqlite3-dev redis-server postgresql wrk python3 python3-pip python3-venv prometheus ca-certificates)
+packages=(libopenblas-dev libblas-dev libhiredis-dev libsqlite3-dev redis-server postgresql wrk python3 python3-pip python3-venv prometheus wordnet-base ca-certificates)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -42,10 +42,15 @@ struct BenchCacheCommand: AsyncParsableCommand {
     @Flag(help: "Machine-readable output.")
     var json = false
 
+    @Flag(help: "Per kind of change (the pairs' \"kind\"), with the verifier's bounds chosen leave-one-kind-out, for the three presets.")
+    var byKind = false
+
     struct Pair {
         var a: String
         var b: String
         var label: String
+        /// The kind of change ("quantifiers", "para_synonym"…), when the file says.
+        var kind: String? = nil
     }
 
     func run() async throws {
@@ -57,6 +62,10 @@ struct BenchCacheCommand: AsyncParsableCommand {
         let wordVectors = InputEmbeddingWordVectors(embedder: model)
         // As in the gateway: the preset chain for each lookup's threshold, and every embedding pass
         // prepares its text for them (analysis, words in context).
+        if byKind {
+            try await runByKind(pairs, model: model, wordVectors: wordVectors)
+            return
+        }
         let presets = DefaultVerifier.presets(embedder: model, wordVectors: wordVectors)
         let embedder = MemoizingEmbedder(TokenStateReportingEmbedder(model, observer: presets), capacity: 100_000)
         var logger = Logger(label: "deja-bench")
@@ -163,7 +172,7 @@ struct BenchCacheCommand: AsyncParsableCommand {
             guard let object = try? JSONParser.parse(Array(line.utf8)).objectValue, let a = object["a"]?.stringValue, let b = object["b"]?.stringValue,
                 let label = object["label"]?.stringValue, ["paraphrase", "near_miss", "unrelated"].contains(label)
             else { throw ValidationError("\(path):\(n + 1): expected {\"a\", \"b\", \"label\": paraphrase|near_miss|unrelated}") }
-            pairs.append(Pair(a: a, b: b, label: label))
+            pairs.append(Pair(a: a, b: b, label: label, kind: object["kind"]?.stringValue))
         }
         return pairs
     }
