@@ -1,3 +1,5 @@
+public import DejaWordNet
+
 /// Rejects a candidate whose polarity differs from the query's: a different number of negation
 /// cues ("not", "n't", "never", "without", "except", "no", …), a word of an antonym pair on one
 /// side opposed by its antonym on the other (or, for the few words in
@@ -5,15 +7,21 @@
 /// "before"/"after"; a presence word is excused by a synonym on the other side, see
 /// `Lexicon.presenceSynonyms`), or a word negated by a prefix on the other side ("valid"/"invalid").
 ///
-/// The antonym pairs live in `Lexicon+Antonyms.swift`.
+/// Opposites come from WordNet 3.0 (direct antonyms and indirect ones through an adjective's
+/// similar-to cluster: "scorching" vs "cold") for any two words that differ between the texts,
+/// and from the curated pairs in `Lexicon+Antonyms.swift` for what WordNet lacks (computing and
+/// domain verbs, prepositions of direction, presence words).
 ///
-/// Cost: a few set look-ups per word.
+/// Cost: a few set look-ups per word; a WordNet look-up per pair of differing words.
 public struct PolarityCheck: VerificationCheck {
     /// "polarity".
     public var name: String { "polarity" }
 
-    /// Creates the check.
-    public init() {}
+    /// The WordNet whose antonyms count; nil: the curated pairs only.
+    public let wordNet: WordNet?
+
+    /// Creates the check, with WordNet's antonyms when `wordNet` is given.
+    public init(wordNet: WordNet? = nil) { self.wordNet = wordNet }
 
     private struct Entry {
         var opposite: String
@@ -65,8 +73,52 @@ public struct PolarityCheck: VerificationCheck {
             return Verdict(check: name, detail: "negation '\(extra ?? "not")' only in the \(who)")
         }
         if let verdict = antonym(a, b, "query", "candidate") ?? antonym(b, a, "candidate", "query") { return verdict }
+        if let verdict = lexicalAntonym(a, b) { return verdict }
         return prefixNegation(a, b) ?? prefixNegation(b, a)
     }
+
+    /// A word only in the query and a word only in the candidate that WordNet calls opposites.
+    /// Linear in the words: each query word's opposite senses are gathered once, then each
+    /// candidate word's senses are looked up in them.
+    private func lexicalAntonym(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
+        guard let wordNet else { return nil }
+        let onlyA = Self.differingWords(a, b)
+        guard !onlyA.isEmpty else { return nil }
+        let onlyB = Self.differingWords(b, a)
+        guard !onlyB.isEmpty else { return nil }
+        var opposites: [UInt32: String] = [:]
+        var sensesA = Set<UInt32>()
+        for x in onlyA {
+            let senses = wordNet.senses(x)
+            sensesA.formUnion(senses)
+            for s in wordNet.oppositeSenses(x) where opposites[s] == nil { opposites[s] = x }
+        }
+        guard !opposites.isEmpty else { return nil }
+        for y in onlyB {
+            let senses = wordNet.senses(y)
+            // A word sharing a sense with a query word is its synonym in some sense, not its opposite.
+            guard !senses.isEmpty, senses.isDisjoint(with: sensesA) else { continue }
+            for s in wordNet.clusterHeads(senses) {
+                if let x = opposites[s], wordNet.senses(x).isDisjoint(with: senses) {
+                    return Verdict(check: name, detail: "'\(x)' in the query vs '\(y)' in the candidate (WordNet antonyms)")
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Prose words of `x` (three letters or more, not stop words) whose stem `y` lacks.
+    private static func differingWords(_ x: AnalyzedText, _ y: AnalyzedText) -> [String] {
+        var words: [String] = []
+        for word in x.words where !word.isSymbolic && word.lower.utf8.count >= 3 && !y.stems.contains(word.stem) {
+            if Lexicon.stopWords.contains(word.lower) && !Self.comparativeStopWords.contains(word.lower) { continue }
+            if !words.contains(word.lower) { words.append(word.lower) }
+        }
+        return words
+    }
+
+    /// Stop words that still have opposites worth asking WordNet about.
+    private static let comparativeStopWords: Set<String> = ["best", "good", "few", "many", "much", "same", "different", "able", "possible", "necessary", "available"]
 
     private func antonym(_ x: AnalyzedText, _ y: AnalyzedText, _ xName: String, _ yName: String) -> Verdict? {
         for stem in x.stems where !y.stems.contains(stem) {

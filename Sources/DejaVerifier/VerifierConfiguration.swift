@@ -19,6 +19,12 @@ public struct VerifierConfiguration: Sendable, Hashable {
     public var checksOrder: Bool
     /// Run ``PolarityCheck`` (negations and antonyms must agree). Default true.
     public var checksPolarity: Bool
+    /// Give ``PolarityCheck`` WordNet's antonyms (``WordNet/shared``; without the files, the
+    /// curated pairs only). Default true.
+    public var usesWordNet: Bool
+    /// Run ``FunctionWordCheck`` (quantifiers, modality, time, tense and scope must agree).
+    /// Default true.
+    public var checksFunctionWords: Bool
     /// Run ``ContentWordCheck`` (differing content words must be near-synonyms). Default true.
     public var checksContentWords: Bool
     /// ``ContentWordCheck/minimumSimilarity``: the cosine of centred input-embedding word vectors
@@ -62,6 +68,8 @@ public struct VerifierConfiguration: Sendable, Hashable {
         checksSlots: Bool = true,
         checksOrder: Bool = true,
         checksPolarity: Bool = true,
+        checksFunctionWords: Bool = true,
+        usesWordNet: Bool = true,
         checksContentWords: Bool = true,
         minimumWordSimilarity: Float = 0.40,
         minimumContextualWordSimilarity: Float = 0.475,
@@ -76,6 +84,8 @@ public struct VerifierConfiguration: Sendable, Hashable {
         self.checksSlots = checksSlots
         self.checksOrder = checksOrder
         self.checksPolarity = checksPolarity
+        self.checksFunctionWords = checksFunctionWords
+        self.usesWordNet = usesWordNet
         self.checksContentWords = checksContentWords
         self.minimumWordSimilarity = minimumWordSimilarity
         self.minimumContextualWordSimilarity = minimumContextualWordSimilarity
@@ -88,13 +98,14 @@ public struct VerifierConfiguration: Sendable, Hashable {
     }
 
     /// The names of the checks, as configuration and reports spell them.
-    public static let checkNames = ["slots", "order", "polarity", "content_words"]
+    public static let checkNames = ["slots", "order", "polarity", "function_words", "content_words"]
 
     /// Switches on exactly the checks named in `names` (see ``checkNames``); others go off.
     public mutating func enableChecks(named names: Set<String>) {
         checksSlots = names.contains("slots")
         checksOrder = names.contains("order")
         checksPolarity = names.contains("polarity")
+        checksFunctionWords = names.contains("function_words")
         checksContentWords = names.contains("content_words")
     }
 

@@ -48,7 +48,7 @@ extension WordNet {
         var lemmaSenses: [[UInt32]] = []
         var hypernymLists: [[UInt32]] = []
         var similarLists: [[UInt32]] = []
-        var antonyms = Set<UInt64>()
+        var antonymLists: [[UInt32]] = []
         var derivations = Set<UInt64>()
         /// Lexical pointers resolved after every synset's words are known.
         var lexical: [(kind: UInt8, source: UInt32, sourceWord: Int, target: UInt32, targetWord: Int)] = []
@@ -71,6 +71,7 @@ extension WordNet {
             let total = synsetPOS.count
             hypernymLists.append(contentsOf: repeatElement([], count: total - hypernymLists.count))
             similarLists.append(contentsOf: repeatElement([], count: total - similarLists.count))
+            antonymLists.append(contentsOf: repeatElement([], count: total - antonymLists.count))
             members.append(contentsOf: repeatElement([], count: total - members.count))
         }
 
@@ -129,8 +130,8 @@ extension WordNet {
                 case UInt8(ascii: "&") where single:
                     similarLists[Int(synset)].append(target)
                 case UInt8(ascii: "!") where single:
-                    antonyms.insert(UInt64(synset) << 32 | UInt64(target))
-                    antonyms.insert(UInt64(target) << 32 | UInt64(synset))
+                    if !antonymLists[Int(synset)].contains(target) { antonymLists[Int(synset)].append(target) }
+                    if !antonymLists[Int(target)].contains(synset) { antonymLists[Int(target)].append(synset) }
                 case UInt8(ascii: "+") where single:
                     let sourceWord = Cursor.hexValue(cursor.buffer[sourceTarget.lowerBound]) * 16 + Cursor.hexValue(cursor.buffer[sourceTarget.lowerBound + 1])
                     let targetWord = Cursor.hexValue(cursor.buffer[sourceTarget.lowerBound + 2]) * 16 + Cursor.hexValue(cursor.buffer[sourceTarget.lowerBound + 3])
@@ -168,10 +169,11 @@ extension WordNet {
             let senses = compress(lemmaSenses)
             let hypernyms = compress(hypernymLists)
             let similar = compress(similarLists)
+            let opposites = compress(antonymLists)
             return WordNet(
                 lemmaIDs: lemmaIDs, lemmaSynsetStart: senses.start, lemmaSynsets: senses.values, synsetPartOfSpeech: synsetPOS,
                 hypernymStart: hypernyms.start, hypernyms: hypernyms.values, similarStart: similar.start, similar: similar.values,
-                antonymSynsets: antonyms, derivations: derivations, exceptions: exceptions)
+                antonymStart: opposites.start, antonyms: opposites.values, derivations: derivations, exceptions: exceptions)
         }
     }
 }

@@ -71,8 +71,9 @@ public final class WordNet: Sendable {
     let hypernyms: [UInt32]
     let similarStart: [UInt32]
     let similar: [UInt32]
-    /// Synset pairs (a << 32 | b) holding a direct antonym pair of words, both directions.
-    let antonymSynsets: Set<UInt64>
+    /// Synset → synsets holding a direct antonym of one of its words (both directions).
+    let antonymStart: [UInt32]
+    let antonyms: [UInt32]
     /// Lemma pairs (a << 32 | b) related by derivation, both directions.
     let derivations: Set<UInt64>
     /// Irregular forms → base forms, per part of speech ("went" → "go").
@@ -84,7 +85,7 @@ public final class WordNet: Sendable {
 
     init(
         lemmaIDs: [String: UInt32], lemmaSynsetStart: [UInt32], lemmaSynsets: [UInt32], synsetPartOfSpeech: [UInt8],
-        hypernymStart: [UInt32], hypernyms: [UInt32], similarStart: [UInt32], similar: [UInt32], antonymSynsets: Set<UInt64>,
+        hypernymStart: [UInt32], hypernyms: [UInt32], similarStart: [UInt32], similar: [UInt32], antonymStart: [UInt32], antonyms: [UInt32],
         derivations: Set<UInt64>, exceptions: [[String: [String]]]
     ) {
         self.lemmaIDs = lemmaIDs
@@ -95,7 +96,8 @@ public final class WordNet: Sendable {
         self.hypernyms = hypernyms
         self.similarStart = similarStart
         self.similar = similar
-        self.antonymSynsets = antonymSynsets
+        self.antonymStart = antonymStart
+        self.antonyms = antonyms
         self.derivations = derivations
         self.exceptions = exceptions
     }
@@ -150,8 +152,47 @@ public final class WordNet: Sendable {
         return .unrelated
     }
 
-    /// Whether `a` and `b` are opposites in some sense, directly or through similar-to.
-    public func areAntonyms(_ a: String, _ b: String) -> Bool { relation(a, b) == .antonym }
+    /// Whether `a` and `b` are opposites in some sense, directly or through similar-to, and
+    /// share no sense (so "hot" and "cold" are, "fast" and "firm" — synonyms in one sense — are
+    /// not). Cheaper than ``relation(_:_:hypernymDepth:siblingDepth:)``: no hypernym walk.
+    public func areAntonyms(_ a: String, _ b: String) -> Bool {
+        let sensesA = senses(a)
+        let sensesB = senses(b)
+        guard !sensesA.isEmpty, !sensesB.isEmpty, sensesA.isDisjoint(with: sensesB) else { return false }
+        return !oppositeSenses(of: sensesA).isDisjoint(with: clusterHeads(sensesB))
+    }
+
+    /// Every sense (synset number) of every base form of `word`; empty when WordNet lacks it.
+    /// With ``oppositeSenses(_:)``, tests many words against many in linear time.
+    public func senses(_ word: String) -> Set<UInt32> {
+        var result = Set<UInt32>()
+        for form in baseForms(word) { if let id = lemmaIDs[form] { result.formUnion(synsets(ofLemma: id)) } }
+        return result
+    }
+
+    /// The senses opposite to some sense of `word` (direct antonyms of it or of its adjective
+    /// cluster's head): `word` and `other` are antonyms when `oppositeSenses(word)` meets
+    /// `senses(other)` (or the cluster heads of those senses, see ``areAntonyms(_:_:)``).
+    public func oppositeSenses(_ word: String) -> Set<UInt32> { oppositeSenses(of: senses(word)) }
+
+    /// `senses` and, for adjectives, the heads of their similar-to clusters.
+    public func clusterHeads(_ senses: Set<UInt32>) -> Set<UInt32> {
+        var all = senses
+        for s in senses where synsetPartOfSpeech[Int(s)] == PartOfSpeech.adjective.rawValue {
+            all.formUnion(neighbours(s, start: similarStart, values: similar))
+        }
+        return all
+    }
+
+    func oppositeSenses(of senses: Set<UInt32>) -> Set<UInt32> {
+        var result = Set<UInt32>()
+        for s in clusterHeads(senses) { result.formUnion(neighbours(s, start: antonymStart, values: antonyms)) }
+        return result
+    }
+
+    /// The process's WordNet, read from ``defaultDirectory`` on first use (about 0.3 s; several
+    /// seconds in a debug build); nil when the files cannot be read (the caller falls back).
+    public static let shared: WordNet? = try? WordNet.load()
 
     /// Whether `a` and `b` share a sense (or a base form).
     public func areSynonyms(_ a: String, _ b: String) -> Bool { relation(a, b) == .same }
@@ -162,23 +203,13 @@ public final class WordNet: Sendable {
         lemmaSynsets[Int(lemmaSynsetStart[Int(id)])..<Int(lemmaSynsetStart[Int(id) + 1])]
     }
 
-    private func neighbours(_ synset: UInt32, start: [UInt32], values: [UInt32]) -> ArraySlice<UInt32> {
+    func neighbours(_ synset: UInt32, start: [UInt32], values: [UInt32]) -> ArraySlice<UInt32> {
         values[Int(start[Int(synset)])..<Int(start[Int(synset) + 1])]
     }
 
     /// Opposites directly, or through an adjective's cluster head (a satellite's similar-to).
     private func antonymous(_ a: Set<UInt32>, _ b: Set<UInt32>) -> Bool {
-        let heads: (Set<UInt32>) -> Set<UInt32> = { synsets in
-            var all = synsets
-            for s in synsets where self.synsetPartOfSpeech[Int(s)] == PartOfSpeech.adjective.rawValue {
-                all.formUnion(self.neighbours(s, start: self.similarStart, values: self.similar))
-            }
-            return all
-        }
-        let expandedA = heads(a)
-        let expandedB = heads(b)
-        for x in expandedA { for y in expandedB where antonymSynsets.contains(UInt64(x) << 32 | UInt64(y)) { return true } }
-        return false
+        !oppositeSenses(of: a).isDisjoint(with: clusterHeads(b))
     }
 
     /// The synsets and their hypernyms up to `depth` levels.
@@ -215,8 +246,9 @@ public final class WordNet: Sendable {
         for key in lemmaIDs.keys { bytes += 24 + (key.utf8.count > 15 ? key.utf8.count + 32 : 0) }
         bytes = bytes * 3 / 2
         bytes += (lemmaSynsetStart.count + lemmaSynsets.count + hypernymStart.count + hypernyms.count + similarStart.count + similar.count) * 4
+        bytes += (antonymStart.count + antonyms.count) * 4
         bytes += synsetPartOfSpeech.count
-        bytes += (antonymSynsets.count + derivations.count) * 8 * 3 / 2
+        bytes += derivations.count * 8 * 3 / 2
         for table in exceptions { for (k, v) in table { bytes += 48 + k.utf8.count + v.count * 24 } }
         return bytes
     }

@@ -38,7 +38,7 @@ public struct CacheSettings: Sendable {
     /// The verification stage every semantic candidate must pass (on by default). Nil bounds
     /// follow the preset that matches the threshold.
     public var verifierEnabled = true
-    public var verifierChecks: Set<String> = ["slots", "order", "polarity", "content_words"]
+    public var verifierChecks: Set<String> = Set(VerifierConfiguration.checkNames)
     public var verifierMinimumWordSimilarity: Double?
     /// Bound of the content-word check's in-context test (words compared in their sentences).
     public var verifierMinimumContextualSimilarity: Double?

@@ -1,0 +1,194 @@
+/// Rejects a candidate whose closed-class words change the question: quantifiers ("all" vs
+/// "any", "only"), modality ("can" vs "must" vs "should"), time and tense ("last year" vs
+/// "next year", "was" vs "will be") and scope ("per person" vs "in total").
+///
+/// These words are not content words — WordNet does not list most of them and sentence vectors
+/// barely register them — yet each changes the answer. They form small closed grammatical
+/// classes, so the table below is the class, not a list of examples: every word is there because
+/// of what it means (its reason is its category and value), and words with a second, harmless use
+/// are counted only in the use that matters ("just the fees", not "I just want"; "can" as a modal,
+/// not in the request framing "can you explain"; "last" before a time noun, not "the last step").
+///
+/// Per category the texts' values are compared as sets. Two texts that both carry values of a
+/// category must carry the same ones. A value on one side only is accepted — "How do I…" and
+/// "How can I…", "tips" and "some tips", "What happens" and "What will happen" are the same
+/// question — except for the values that restrict or relocate the answer wherever they appear:
+/// exclusivity ("only"), "both"/"either"/"neither", proportions ("most", "few"), and a past or
+/// future time ("last month", "next year", "yesterday").
+///
+/// Cost: one pass over the words with a dictionary look-up each.
+public struct FunctionWordCheck: VerificationCheck {
+    /// "function_words".
+    public var name: String { "function_words" }
+
+    /// Creates the check.
+    public init() {}
+
+    enum Category: String, CaseIterable {
+        case quantifier, modality, time, tense, scope
+    }
+
+    struct Marker: Hashable {
+        var category: Category
+        var value: String
+        /// Present on one side only, this value alone rejects.
+        var rejectsAlone: Bool
+    }
+
+    public func verdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
+        let markersA = Self.markers(a)
+        let markersB = Self.markers(b)
+        if markersA == markersB { return nil }
+        for category in Category.allCases {
+            let x = markersA.filter { $0.category == category }
+            let y = markersB.filter { $0.category == category }
+            if x == y { continue }
+            let valuesX = Set(x.map(\.value))
+            let valuesY = Set(y.map(\.value))
+            if valuesX == valuesY { continue }
+            if category == .tense {
+                // Tense: only a text with no tense in common with the other is a different time.
+                if !valuesX.isEmpty && !valuesY.isEmpty && valuesX.isDisjoint(with: valuesY) {
+                    return Verdict(check: name, detail: "tense \(valuesX.sorted().joined(separator: "/")) vs \(valuesY.sorted().joined(separator: "/"))")
+                }
+                continue
+            }
+            if !valuesX.isEmpty && !valuesY.isEmpty {
+                return Verdict(
+                    check: name, detail: "\(category.rawValue) \(valuesX.sorted().joined(separator: "/")) vs \(valuesY.sorted().joined(separator: "/"))")
+            }
+            let (one, side) = valuesX.isEmpty ? (y, "candidate") : (x, "query")
+            if let alone = one.first(where: \.rejectsAlone) {
+                return Verdict(check: name, detail: "\(category.rawValue) '\(alone.value)' only in the \(side)")
+            }
+        }
+        return nil
+    }
+
+    // MARK: The classes
+
+    /// Nouns of time that make "last", "next", "this", "coming", "past" a relative time.
+    static let timeNouns: Set<String> = [
+        "day", "days", "week", "weeks", "weekend", "weekends", "month", "months", "year", "years", "quarter", "quarters",
+        "season", "seasons", "semester", "semesters", "term", "terms", "morning", "afternoon", "evening", "night",
+        "decade", "century", "fiscal", "financial", "tax", "academic", "school", "summer", "winter", "spring", "autumn",
+        "fall", "time", "session", "cycle", "period", "round", "release", "version", "election", "game", "match", "meeting",
+        "sprint", "shift", "payday", "pay", "billing", "statement", "invoice",
+    ]
+
+    /// Verbs of the request framing "can you explain…": the modal there asks the assistant, it
+    /// does not ask about ability.
+    static let requestVerbs: Set<String> = [
+        "explain", "tell", "help", "show", "give", "list", "write", "describe", "recommend", "suggest", "summarise",
+        "summarize", "provide", "share", "clarify", "check", "find", "please", "make", "create", "draft", "translate",
+        "outline", "compare", "walk", "send", "point", "let",
+    ]
+
+    static let pronouns: Set<String> = ["i", "we", "you", "they", "he", "she", "u"]
+
+    /// The markers of a text, in order.
+    static func markers(_ text: AnalyzedText) -> [Marker] {
+        let words = text.words.map(\.lower)
+        var markers: [Marker] = []
+        func word(_ i: Int) -> String? { words.indices.contains(i) ? words[i] : nil }
+        func add(_ category: Category, _ value: String, alone: Bool = false) {
+            markers.append(Marker(category: category, value: value, rejectsAlone: alone))
+        }
+        for (i, w) in words.enumerated() {
+            let previous = word(i - 1)
+            let next = word(i + 1)
+            switch w {
+            // Quantifiers and exclusivity.
+            case "all", "every", "each", "entire":
+                if w == "all" && previous == "at" { continue }  // "at all"
+                if w == "each" && next == "other" { continue }  // "each other"
+                add(.quantifier, "universal")
+            case "any", "some":
+                add(.quantifier, "existential")
+            case "only", "solely", "exclusively":
+                if previous == "not" { continue }  // "not only … but also"
+                add(.quantifier, "exclusive", alone: true)
+            case "just":
+                // "just the fees", "just one", "just for" restrict; "I just want", "just wondering" do not.
+                guard let next, ["the", "a", "an", "one", "for", "on", "in", "with", "by", "my", "your", "this", "that", "these", "those", "to"].contains(next)
+                    || next.first?.isNumber == true
+                else { continue }
+                if let previous, pronouns.contains(previous) || ["have", "has", "had", "was", "were"].contains(previous) { continue }
+                add(.quantifier, "exclusive", alone: true)
+            case "both":
+                add(.quantifier, "both", alone: true)
+            case "either":
+                add(.quantifier, "either", alone: true)
+            case "neither":
+                add(.quantifier, "neither", alone: true)
+            case "most", "majority":
+                if previous == "at" {
+                    add(.scope, "upper-bound")
+                } else if previous != "the" {  // "the most expensive" is a superlative (the polarity check's)
+                    add(.quantifier, "most", alone: true)
+                }
+            case "few", "several", "many":
+                if previous == "how" || previous == "a" && w == "few" && next == "of" { continue }
+                if w == "many" && previous == "too" { continue }
+                add(.quantifier, w == "few" && previous != "a" ? "few" : "some-number", alone: w == "few" && previous != "a")
+            // Modality.
+            case "can", "could", "may", "might", "able", "possible", "allowed", "permitted":
+                if ["can", "could", "may", "might"].contains(w), let next, ["you", "u", "someone", "somebody", "anyone", "anybody"].contains(next),
+                    let after = word(i + 2), requestVerbs.contains(after)
+                {
+                    continue
+                }
+                if w == "may" && next == "i" && word(i + 2) == "ask" { continue }
+                add(.modality, "possibility")
+            case "must", "required", "obliged", "mandatory", "necessary", "compulsory", "obligatory":
+                add(.modality, "obligation")
+            case "need", "needs", "needed", "have", "has", "had", "got":
+                guard next == "to" else { continue }
+                if w == "got" && previous != "have" && previous != "has" && previous != "'ve" { continue }
+                add(.modality, "obligation")
+            case "should", "ought", "advisable", "recommended", "wise":
+                add(.modality, "advice")
+            // Relative time.
+            case "last", "past", "previous":
+                if let next, timeNouns.contains(next) || (w != "last" && !["the", "a"].contains(previous ?? "")) || w == "previous" {
+                    add(.time, "past", alone: true)
+                }
+            case "next", "coming":
+                if let next, timeNouns.contains(next) { add(.time, "future", alone: true) }
+            case "this":
+                if let next, timeNouns.contains(next) { add(.time, "present") }
+            case "yesterday", "ago", "previously", "formerly", "former", "recently", "prior":
+                add(.time, "past", alone: true)
+            case "tomorrow", "upcoming", "soon":
+                add(.time, "future", alone: true)
+            case "future":  // also a topic ("the future value of an annuity")
+                add(.time, "future")
+            case "current", "currently", "now", "today", "nowadays", "presently", "present":
+                add(.time, "present")
+            // Tense of the auxiliaries.
+            case "was", "were", "did":
+                add(.tense, "past")
+            case "will", "shall", "ll":
+                add(.tense, "future")
+            case "is", "are", "am", "does":
+                add(.tense, "present")
+            // Scope.
+            case "per", "apiece", "individually":
+                add(.scope, "distributive")
+            case "total", "overall", "combined", "altogether", "cumulative", "aggregate", "whole":
+                add(.scope, "aggregate")
+            case "average":
+                add(.scope, "average")
+            case "maximum", "max":
+                add(.scope, "upper-bound")
+            case "minimum", "min":
+                add(.scope, "lower-bound")
+            case "least" where previous == "at":
+                add(.scope, "lower-bound")
+            default:
+                continue
+            }
+        }
+        return markers
+    }
+}

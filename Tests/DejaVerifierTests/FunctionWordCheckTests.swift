@@ -1,0 +1,100 @@
+import DejaVerifier
+import DejaWordNet
+import Testing
+
+/// Closed-class words per category (quantifiers, modality, time, tense, scope), with sentences
+/// written for these tests — none is a row of the pair files the bench measures.
+@Suite struct FunctionWordCheckTests {
+    let check = FunctionWordCheck()
+
+    func verdict(_ a: String, _ b: String) -> Verdict? { check.verdict(AnalyzedText(a), AnalyzedText(b)) }
+
+    @Test(arguments: [
+        // Quantifiers and exclusivity.
+        ("Are all museums in Rome free on Sundays?", "Are any museums in Rome free on Sundays?"),
+        ("Does every seat on the train have a power socket?", "Does any seat on the train have a power socket?"),
+        ("Which vitamins are found only in animal products?", "Which vitamins are found in animal products?"),
+        ("Can I bring both suitcases on board?", "Can I bring either suitcase on board?"),
+        ("Do most employers check references?", "Do employers check references?"),
+        ("Refund just the shipping fee for order", "Refund the shipping fee for order"),
+        // Modality.
+        ("Can tenants paint the walls of a rented flat?", "Must tenants paint the walls of a rented flat?"),
+        ("Should I report a gift from a client to HR?", "Do I have to report a gift from a client to HR?"),
+        ("Is it possible to freeze cooked rice?", "Is it necessary to freeze cooked rice?"),
+        // Relative time and tense.
+        ("What did the central bank decide last month?", "What will the central bank decide next month?"),
+        ("Who was the head coach of the team?", "Who will be the head coach of the team?"),
+        ("What were the exam results in this semester?", "What were the exam results in the previous semester?"),
+        ("Which phones were released yesterday?", "Which phones were released?"),
+        // Scope.
+        ("What is the fee per student for the trip?", "What is the total fee for the trip?"),
+        ("How many hours can I work at most each week?", "How many hours can I work at least each week?"),
+        ("What is the average salary of a nurse in Ohio?", "What is the maximum salary of a nurse in Ohio?"),
+    ])
+    func rejects(_ pair: (String, String)) throws {
+        let forward = try #require(verdict(pair.0, pair.1), "\(pair)")
+        #expect(forward.check == "function_words")
+        #expect(verdict(pair.1, pair.0) != nil, "\(pair) reversed")
+    }
+
+    @Test(arguments: [
+        // Framing and equivalent function words are not a change of question.
+        ("How do I reset my router?", "How can I reset my router?"),
+        ("Can you explain how compound interest works?", "Explain how compound interest works"),
+        ("Could you tell me the check-in time at the hotel?", "What is the check-in time at the hotel?"),
+        ("Do you have any tips for a job interview?", "Do you have some tips for a job interview?"),
+        ("Does each employee get a laptop?", "Does every employee get a laptop?"),
+        ("Is it possible to cancel a flight online?", "Can I cancel a flight online?"),
+        ("What happens if I miss a payment?", "What will happen if I miss a payment?"),
+        ("I just want to know how to boil an egg", "How do I boil an egg?"),
+        ("What is the current exchange rate for the euro?", "What is the exchange rate for the euro?"),
+        ("What is the most expensive city in Europe?", "Which is the most expensive city in Europe?"),
+        ("How many days of leave do I get?", "How much leave do I get in days?"),
+        ("Do I need to book in advance?", "Must I book in advance?"),
+    ])
+    func accepts(_ pair: (String, String)) {
+        #expect(verdict(pair.0, pair.1) == nil, "\(pair)")
+        #expect(verdict(pair.1, pair.0) == nil, "\(pair) reversed")
+    }
+
+    @Test func theChainRunsItAfterPolarity() {
+        let chain = VerifierChain(configuration: .balanced, wordVectors: nil)
+        #expect(chain.checks.map(\.name).contains("function_words"))
+        var off = VerifierConfiguration.balanced
+        off.enableChecks(named: ["slots", "order", "polarity", "content_words"])
+        #expect(!VerifierChain(configuration: off, wordVectors: nil).checks.map(\.name).contains("function_words"))
+    }
+}
+
+/// WordNet's antonyms in the polarity check: pairs no curated list names.
+@Suite struct WordNetPolarityTests {
+    static let wordNet = WordNetTests.shared
+    let check = PolarityCheck(wordNet: WordNetPolarityTests.wordNet)
+    let curatedOnly = PolarityCheck()
+
+    func verdict(_ check: PolarityCheck, _ a: String, _ b: String) -> Verdict? { check.verdict(AnalyzedText(a), AnalyzedText(b)) }
+
+    @Test(arguments: [
+        ("How do I keep sourdough bread moist?", "How do I keep sourdough bread dry?"),
+        ("Why is my basement so humid?", "Why is my basement so arid?"),
+        ("Is a shallow pool safe for toddlers?", "Is a deep pool safe for toddlers?"),
+        ("How do I inflate a bicycle tyre?", "How do I deflate a bicycle tyre?"),
+        ("Is the stock market optimistic about tech?", "Is the stock market pessimistic about tech?"),
+    ])
+    func wordNetOppositesReject(_ pair: (String, String)) throws {
+        let result = try #require(verdict(check, pair.0, pair.1), "\(pair)")
+        #expect(result.check == "polarity")
+        #expect(verdict(check, pair.1, pair.0) != nil)
+        // The curated pairs alone do not know these words.
+        #expect(verdict(curatedOnly, pair.0, pair.1) == nil, "\(pair) is in the curated list: pick another")
+    }
+
+    @Test(arguments: [
+        ("How do I purchase a train ticket?", "How do I buy a train ticket?"),
+        ("What is a quick breakfast idea?", "What is a fast breakfast idea?"),
+        ("How do I repair a leaking tap?", "How do I fix a leaking tap?"),
+    ])
+    func synonymsPass(_ pair: (String, String)) {
+        #expect(verdict(check, pair.0, pair.1) == nil, "\(pair)")
+    }
+}
