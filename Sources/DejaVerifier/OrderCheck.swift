@@ -7,9 +7,22 @@
 /// to ``window`` content words on each side, up to the next connector, and rejects when a word
 /// before the connector in one text is after it in the other and vice versa.
 ///
+/// Beyond connectors it aligns the two texts' words (the same word or stem, each occurring once in
+/// both texts) and rejects a *crossing around an anchor*: two content words x and y and a word w
+/// that keeps its place between them while x and y change sides of it — "the printer stops when
+/// the router restarts" vs "the router stops when the printer restarts", "merge my old account into
+/// my new one" vs "my new account into my old one", "a nurse delegates to a care assistant" vs "a
+/// care assistant delegates to a nurse". Any relation word can be the anchor ("over", "instead of",
+/// "outperform", "evict"), so no list of relations is needed. Moving a phrase to the other end
+/// ("In Python, how do I…" vs "How do I … in Python") crosses no anchor and passes; symmetric
+/// anchors ("and", "or", "between") and a change of voice (a "by" in one text only: "the manager
+/// approves the report" vs "the report is approved by the manager") are not reversals.
+///
 /// Cost: one comparison per pair of sides (one per text) around the same connector; a pair of
 /// texts with more than ``maximumComparedPairs`` such pairs (a one-line question has a handful) is
-/// rejected without comparing, as a pair the check cannot vouch for.
+/// rejected without comparing, as a pair the check cannot vouch for. The alignment looks at the
+/// first ``maximumAlignedWords`` aligned words (cubic in them, a few hundred operations for a
+/// question).
 public struct OrderCheck: VerificationCheck {
     /// "order".
     public var name: String { "order" }
@@ -59,6 +72,78 @@ public struct OrderCheck: VerificationCheck {
     public static let maximumComparedPairs = 4096
 
     public func verdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
+        connectorVerdict(a, b) ?? crossingVerdict(a, b)
+    }
+
+    /// The most aligned words the crossing test considers: 48.
+    public static let maximumAlignedWords = 48
+
+    /// Anchors that relate their two sides symmetrically.
+    static let symmetricAnchors: Set<String> = ["and", "or", "nor", "between", "plus", "&", "vs", "versus", "both", "either", "neither"]
+
+    /// Two content words changing sides of an anchor that keeps its place (see the type's note).
+    func crossingVerdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
+        // A change of voice moves the roles with it.
+        if Self.isPassive(a) != Self.isPassive(b) || a.words.contains(where: { $0.lower == "by" }) != b.words.contains(where: { $0.lower == "by" }) {
+            return nil
+        }
+        // Words (by stem) that occur exactly once in each text, with their positions.
+        func unique(_ text: AnalyzedText) -> [String: Int] {
+            var positions: [String: Int] = [:]
+            var repeated = Set<String>()
+            for (i, word) in text.words.enumerated() where !word.isSymbolic || !word.stem.isEmpty {
+                if positions[word.stem] != nil { repeated.insert(word.stem) } else { positions[word.stem] = i }
+            }
+            for stem in repeated { positions[stem] = nil }
+            return positions
+        }
+        let positionsA = unique(a)
+        let positionsB = unique(b)
+        // Aligned words in the order of `a`: (stem, position in a, position in b, is content).
+        var aligned: [(stem: String, inA: Int, inB: Int, isContent: Bool)] = []
+        for (i, word) in a.words.enumerated() where aligned.count < Self.maximumAlignedWords {
+            guard positionsA[word.stem] == i, let j = positionsB[word.stem] else { continue }
+            let isContent = !Lexicon.stopWords.contains(word.lower) && !Lexicon.negations.contains(word.lower) && !word.isSymbolic
+            aligned.append((word.stem, i, j, isContent))
+        }
+        guard aligned.count >= 3 else { return nil }
+        for xi in aligned.indices where aligned[xi].isContent {
+            let x = aligned[xi]
+            for yi in (xi + 1)..<aligned.count where aligned[yi].isContent && aligned[yi].inB < x.inB {
+                let y = aligned[yi]
+                // An anchor between them in `a` that is also between them, reversed, in `b`.
+                for wi in (xi + 1)..<yi {
+                    let w = aligned[wi]
+                    if Self.symmetricAnchors.contains(w.stem) { continue }
+                    if w.inB > y.inB && w.inB < x.inB {
+                        return Verdict(
+                            check: name,
+                            detail: "'\(a.words[x.inA].lower)' and '\(a.words[y.inA].lower)' change sides of '\(a.words[w.inA].lower)'")
+                    }
+                }
+            }
+        }
+        return nil
+    }
+
+    static let beForms: Set<String> = ["is", "are", "was", "were", "be", "been", "being", "am", "get", "gets", "got"]
+
+    /// A form of "be" followed within three words by a participle ("is managed", "are allowed",
+    /// "was written", "is being built"): the passive voice, by its shape.
+    static func isPassive(_ text: AnalyzedText) -> Bool {
+        let words = text.words
+        for (i, word) in words.enumerated() where beForms.contains(word.lower) {
+            for j in (i + 1)..<min(words.count, i + 4) {
+                let w = words[j].lower
+                if w.count > 3 && (w.hasSuffix("ed") || w.hasSuffix("en") || w.hasSuffix("wn") || w.hasSuffix("ght") || w.hasSuffix("lt")) {
+                    return true
+                }
+            }
+        }
+        return false
+    }
+
+    func connectorVerdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
         let sa = sides(a)
         guard !sa.isEmpty else { return nil }
         let sb = sides(b)

@@ -98,3 +98,41 @@ import Testing
         #expect(verdict(check, pair.0, pair.1) == nil, "\(pair)")
     }
 }
+
+/// Role reversal found by aligning the texts' words: two content words change sides of an
+/// anchor that keeps its place, whatever the relation word. Sentences written for these tests.
+@Suite struct CrossingAlignmentTests {
+    let check = OrderCheck()
+
+    func verdict(_ a: String, _ b: String) -> Verdict? { check.verdict(AnalyzedText(a), AnalyzedText(b)) }
+
+    @Test(arguments: [
+        ("Why does the dishwasher trip the breaker when the oven is on?", "Why does the oven trip the breaker when the dishwasher is on?"),
+        ("Can a landlord sue a tenant for unpaid utility bills?", "Can a tenant sue a landlord for unpaid utility bills?"),
+        ("Should I prioritise my pension over my mortgage?", "Should I prioritise my mortgage over my pension?"),
+        ("Does coffee interfere with iron absorption from spinach?", "Does spinach interfere with iron absorption from coffee?"),
+        ("Can I use olive oil instead of butter in a cake?", "Can I use butter instead of olive oil in a cake?"),
+        ("Why do managers distrust consultants?", "Why do consultants distrust managers?"),
+    ])
+    func reversalsAcrossAnyRelationReject(_ pair: (String, String)) throws {
+        let result = try #require(verdict(pair.0, pair.1), "\(pair)")
+        #expect(result.check == "order")
+        #expect(verdict(pair.1, pair.0) != nil, "\(pair) reversed")
+    }
+
+    @Test(arguments: [
+        // A phrase moved to the other end crosses no anchor.
+        ("In Swift, how do I sort an array of structs by date?", "How do I sort an array of structs by date in Swift?"),
+        ("After the interview, how long should I wait to follow up?", "How long should I wait to follow up after the interview?"),
+        // Symmetric relations.
+        ("What is the difference between a loan and a lease?", "What is the difference between a lease and a loan?"),
+        // A change of voice moves the roles with it.
+        ("Who approves the travel budget?", "By whom is the travel budget approved?"),
+        ("Are refunds processed by the finance team?", "Does the finance team process refunds?"),
+        ("Is sugar regulated in the school canteen?", "Does the school canteen regulate sugar?"),
+    ])
+    func reorderingsPass(_ pair: (String, String)) {
+        #expect(verdict(pair.0, pair.1) == nil, "\(pair)")
+        #expect(verdict(pair.1, pair.0) == nil, "\(pair) reversed")
+    }
+}
