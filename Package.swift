@@ -217,7 +217,7 @@ let package = Package(
         .executableTarget(
             name: "deja",
             dependencies: [
-                "DejaGateway", "DejaSim", "DejaIndex", "DejaEmbedding", "DejaCache", "DejaWire", "DejaProviders", "DejaVerifier", "DejaRouting", "DejaRouterTraining",
+                "DejaGateway", "DejaSim", "DejaIndex", "DejaEmbedding", "DejaCache", "DejaWire", "DejaProviders", "DejaVerifier", "DejaWordNet", "DejaRouting", "DejaRouterTraining",
                 "DejaHTTPClient", "DejaObservability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -1,6 +1,7 @@
 /// Rejects a candidate whose closed-class words change the question: quantifiers ("all" vs
 /// "any", "only"), modality ("can" vs "must" vs "should"), time and tense ("last year" vs
-/// "next year", "was" vs "will be") and scope ("per person" vs "in total").
+/// "next year", "was" vs "will be"), scope ("per person" vs "in total") and stance ("the case
+/// for" vs "the case against").
 ///
 /// These words are not content words — WordNet does not list most of them and sentence vectors
 /// barely register them — yet each changes the answer. They form small closed grammatical
@@ -25,7 +26,7 @@ public struct FunctionWordCheck: VerificationCheck {
     public init() {}
 
     enum Category: String, CaseIterable {
-        case quantifier, modality, time, tense, scope
+        case quantifier, modality, time, tense, scope, stance
     }
 
     struct Marker: Hashable {
@@ -175,8 +176,20 @@ public struct FunctionWordCheck: VerificationCheck {
             // Scope.
             case "per", "apiece", "individually":
                 add(.scope, "distributive")
-            case "total", "overall", "combined", "altogether", "cumulative", "aggregate", "whole":
+            case "total", "overall", "aggregate", "whole":
                 add(.scope, "aggregate")
+            case "combined", "altogether", "cumulative":  // explicit aggregation: changes any question
+                add(.scope, "aggregate", alone: true)
+            // Stance: the case for, or against.
+            case "against", "opposing", "oppose", "opposes", "opposed", "con", "cons":
+                add(.stance, "against")
+            case "favor", "favour", "supporting", "pro", "pros":
+                add(.stance, "for")
+            case "for":
+                // "arguments for", "the case for", "vote for", "arguing for": a stance, not a purpose.
+                if let previous, ["argument", "arguments", "case", "reasons", "reason", "evidence", "vote", "voting", "voted", "argue", "argues", "arguing", "campaign", "campaigning", "lobby", "lobbying", "points"].contains(previous) {
+                    add(.stance, "for")
+                }
             case "average":
                 add(.scope, "average")
             case "maximum", "max":

@@ -128,16 +128,20 @@ public struct OrderCheck: VerificationCheck {
 
     static let beForms: Set<String> = ["is", "are", "was", "were", "be", "been", "being", "am", "get", "gets", "got"]
 
-    /// A form of "be" followed within three words by a participle ("is managed", "are allowed",
-    /// "was written", "is being built"): the passive voice, by its shape.
+    static let determiners: Set<String> = ["a", "an", "the", "my", "your", "his", "her", "its", "our", "their", "this", "that", "these", "those", "some", "any", "each", "every"]
+
+    /// A form of "be" followed within four words by a participle that does not stand after a
+    /// determiner: the passive voice, by its shape — "is managed", "are not allowed", "is being
+    /// built", and in questions "is sugar regulated", "are pets allowed". "Is a written contract…"
+    /// is not: a participle after "a" is an adjective.
     static func isPassive(_ text: AnalyzedText) -> Bool {
         let words = text.words
         for (i, word) in words.enumerated() where beForms.contains(word.lower) {
-            for j in (i + 1)..<min(words.count, i + 4) {
+            for j in (i + 1)..<min(words.count, i + 5) {
                 let w = words[j].lower
-                if w.count > 3 && (w.hasSuffix("ed") || w.hasSuffix("en") || w.hasSuffix("wn") || w.hasSuffix("ght") || w.hasSuffix("lt")) {
-                    return true
-                }
+                guard w.count > 3, w.hasSuffix("ed") || w.hasSuffix("en") || w.hasSuffix("wn") || w.hasSuffix("ght") || w.hasSuffix("lt") else { continue }
+                if determiners.contains(words[j - 1].lower) { continue }
+                return true
             }
         }
         return false

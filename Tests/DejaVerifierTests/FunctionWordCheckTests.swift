@@ -136,3 +136,31 @@ import Testing
         #expect(verdict(pair.1, pair.0) == nil, "\(pair) reversed")
     }
 }
+
+/// Stance and explicit aggregation, and a participle used as an adjective (not a change of voice).
+@Suite struct StanceAndVoiceTests {
+    @Test(arguments: [
+        ("List the arguments for a congestion charge in the city centre", "List the arguments against a congestion charge in the city centre"),
+        ("Write a speech in favour of longer school holidays", "Write a speech against longer school holidays"),
+        ("Draft a petition supporting the new cycle lane", "Draft a petition opposing the new cycle lane"),
+        ("How many vacation days do the two founders get each year?", "How many vacation days do the two founders get combined each year?"),
+    ])
+    func functionWordsReject(_ pair: (String, String)) {
+        let check = FunctionWordCheck()
+        #expect(check.verdict(AnalyzedText(pair.0), AnalyzedText(pair.1))?.check == "function_words", "\(pair)")
+        #expect(check.verdict(AnalyzedText(pair.1), AnalyzedText(pair.0)) != nil, "\(pair) reversed")
+    }
+
+    @Test func anAdjectivalParticipleIsNotAChangeOfVoice() {
+        let check = OrderCheck()
+        let verdict = check.verdict(
+            AnalyzedText("Is a handwritten will harder to contest than a typed will?"),
+            AnalyzedText("Is a typed will harder to contest than a handwritten will?"))
+        #expect(verdict?.check == "order")
+    }
+
+    @Test func purposeForIsNotAStance() {
+        let check = FunctionWordCheck()
+        #expect(check.verdict(AnalyzedText("What is a good gift for a teacher?"), AnalyzedText("What is a good gift against a teacher?")) == nil)
+    }
+}

@@ -28,7 +28,7 @@ struct KindReport {
         Preset(name: "aggressive", threshold: 0.85, budget: 0.05, base: .aggressive),
     ]
     static let wordBounds: [Float] = [0.30, 0.35, 0.40, 0.45, 0.50, 0.55]
-    static let contextualBounds: [Float] = [0.40, 0.475, 0.55, 0.60, 0.65, 0.70]
+    static let contextualBounds: [Float] = [0.40, 0.475, 0.55, 0.60, 0.65, 0.70, 0.75, 0.80]
 
     struct Bounds: Hashable {
         var word: Float

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DejaEmbedding
 import DejaVerifier
+import DejaWordNet
 import Foundation
 
 /// `deja bench verifier --pairs FILE.jsonl`: what the verification stage costs per candidate —
@@ -40,6 +41,17 @@ struct BenchVerifierCommand: AsyncParsableCommand {
         guard let path = pairs else { throw ValidationError("--pairs is required (or --analyse-bytes)") }
         let pairs = try BenchCacheCommand.load(path)
         guard !pairs.isEmpty, rounds >= 1 else { throw ValidationError("need at least one pair and one round") }
+        // WordNet: load time and what it adds to the resident set (read before the model loads).
+        let residentBefore = Self.residentBytes()
+        let loadStart = ContinuousClock.now
+        let wordNet = try WordNet.load()
+        let loadTime = ContinuousClock.now - loadStart
+        let residentAfter = Self.residentBytes()
+        print(
+            String(
+                format: "WordNet: %d lemmas, %d synsets loaded in %.0f ms; resident set +%.1f MB (tables estimated at %.1f MB)", wordNet.lemmaCount,
+                wordNet.synsetCount, loadTime.microseconds / 1000, Double(residentAfter - residentBefore) / 1_048_576,
+                Double(wordNet.approximateBytes) / 1_048_576))
         let model = try MiniLMEmbedder(configuration: .init(modelDirectory: directory))
         let wordVectors = InputEmbeddingWordVectors(embedder: model)
         let contextual = EncoderContextualWordVectors(embedder: model)
@@ -120,5 +132,13 @@ struct BenchVerifierCommand: AsyncParsableCommand {
                 name, threshold, candidates, deferred, deferredPrimed,
                 BenchCacheCommand.percentile(firstSight, 0.5), BenchCacheCommand.percentile(firstSight, 0.99)))
         }
+    }
+
+    /// The process's resident set in bytes (Linux /proc/self/statm), 0 elsewhere.
+    static func residentBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 }
