@@ -11,7 +11,7 @@
 /// not in the request framing "can you explain"; "last" before a time noun, not "the last step").
 ///
 /// Per category the texts' values are compared as sets. Two texts that both carry values of a
-/// category must carry the same ones. A value on one side only is accepted — "How do I…" and
+/// category must carry the same ones (for tense: share one, or neither be in the past). A value on one side only is accepted — "How do I…" and
 /// "How can I…", "tips" and "some tips", "What happens" and "What will happen" are the same
 /// question — except for the values that restrict or relocate the answer wherever they appear:
 /// exclusivity ("only"), "both"/"either"/"neither", proportions ("most", "few"), and a past or
@@ -48,8 +48,11 @@ public struct FunctionWordCheck: VerificationCheck {
             let valuesY = Set(y.map(\.value))
             if valuesX == valuesY { continue }
             if category == .tense {
-                // Tense: only a text with no tense in common with the other is a different time.
-                if !valuesX.isEmpty && !valuesY.isEmpty && valuesX.isDisjoint(with: valuesY) {
+                // Tense: a text with no tense in common with the other, one of them in the past,
+                // asks about another time ("Who was…" / "Who will be…"); present and future are
+                // interchangeable for what is scheduled or general ("How long does / will
+                // shipping take?").
+                if !valuesX.isEmpty && !valuesY.isEmpty && valuesX.isDisjoint(with: valuesY) && (valuesX.contains("past") || valuesY.contains("past")) {
                     return Verdict(check: name, detail: "tense \(valuesX.sorted().joined(separator: "/")) vs \(valuesY.sorted().joined(separator: "/"))")
                 }
                 continue
@@ -131,7 +134,11 @@ public struct FunctionWordCheck: VerificationCheck {
             case "few", "several", "many":
                 if previous == "how" || previous == "a" && w == "few" && next == "of" { continue }
                 if w == "many" && previous == "too" { continue }
-                add(.quantifier, w == "few" && previous != "a" ? "few" : "some-number", alone: w == "few" && previous != "a")
+                if w == "few" && previous != "a" {
+                    add(.quantifier, "few", alone: true)  // "few" is nearly none
+                } else {
+                    add(.quantifier, w == "many" ? "many" : "existential")  // "a few", "several" ≈ "some"
+                }
             // Modality.
             case "can", "could", "may", "might", "able", "possible", "allowed", "permitted":
                 if ["can", "could", "may", "might"].contains(w), let next, ["you", "u", "someone", "somebody", "anyone", "anybody"].contains(next),
