@@ -90,6 +90,56 @@ public struct FunctionWordCheck: VerificationCheck {
 
     static let pronouns: Set<String> = ["i", "we", "you", "they", "he", "she", "u"]
 
+    /// The word groups the markers are read from; one hash finds a word's group.
+    enum Group {
+        case universal, existential, exclusive, just, both, either, neither, most, fewSeveralMany, possibility, obligation, needHave, advice, lastPastPrevious, nextComing, this, pastAdverb, futureAdverb, future, presentAdverb, pastAuxiliary, futureAuxiliary, presentAuxiliary, distributive, aggregate, explicitAggregate, against, favour, stanceFor, average, maximum, minimum, least
+    }
+
+    static let groups: [String: Group] = {
+        let entries: [(Group, [String])] = [
+            (.universal, ["all", "every", "each", "entire"]),
+            (.existential, ["any", "some"]),
+            (.exclusive, ["only", "solely", "exclusively"]),
+            (.just, ["just"]),
+            (.both, ["both"]),
+            (.either, ["either"]),
+            (.neither, ["neither"]),
+            (.most, ["most", "majority"]),
+            (.fewSeveralMany, ["few", "several", "many"]),
+            (.possibility, ["can", "could", "may", "might", "able", "possible", "allowed", "permitted"]),
+            (.obligation, ["must", "required", "obliged", "mandatory", "necessary", "compulsory", "obligatory"]),
+            (.needHave, ["need", "needs", "needed", "have", "has", "had", "got"]),
+            (.advice, ["should", "ought", "advisable", "recommended", "wise"]),
+            (.lastPastPrevious, ["last", "past", "previous"]),
+            (.nextComing, ["next", "coming"]),
+            (.this, ["this"]),
+            (.pastAdverb, ["yesterday", "ago", "previously", "formerly", "former", "recently", "prior"]),
+            (.futureAdverb, ["tomorrow", "upcoming", "soon"]),
+            (.future, ["future"]),
+            (.presentAdverb, ["current", "currently", "now", "today", "nowadays", "presently", "present"]),
+            (.pastAuxiliary, ["was", "were", "did"]),
+            (.futureAuxiliary, ["will", "shall", "ll"]),
+            (.presentAuxiliary, ["is", "are", "am", "does"]),
+            (.distributive, ["per", "apiece", "individually"]),
+            (.aggregate, ["total", "overall", "aggregate", "whole"]),
+            (.explicitAggregate, ["combined", "altogether", "cumulative"]),
+            (.against, ["against", "opposing", "oppose", "opposes", "opposed", "con", "cons"]),
+            (.favour, ["favor", "favour", "supporting", "pro", "pros"]),
+            (.stanceFor, ["for"]),
+            (.average, ["average"]),
+            (.maximum, ["maximum", "max"]),
+            (.minimum, ["minimum", "min"]),
+            (.least, ["least"]),
+        ]
+        var table: [String: Group] = [:]
+        for (group, words) in entries {
+            for word in words {
+                precondition(table[word] == nil, "\(word) is in two groups")
+                table[word] = group
+            }
+        }
+        return table
+    }()
     /// The markers of a text, in order.
     static func markers(_ text: AnalyzedText) -> [Marker] {
         let words = text.words.map(\.lower)
@@ -101,37 +151,38 @@ public struct FunctionWordCheck: VerificationCheck {
         for (i, w) in words.enumerated() {
             let previous = word(i - 1)
             let next = word(i + 1)
-            switch w {
+            guard let group = Self.groups[w] else { continue }
+            switch group {
             // Quantifiers and exclusivity.
-            case "all", "every", "each", "entire":
+            case .universal:
                 if w == "all" && previous == "at" { continue }  // "at all"
                 if w == "each" && next == "other" { continue }  // "each other"
                 add(.quantifier, "universal")
-            case "any", "some":
+            case .existential:
                 add(.quantifier, "existential")
-            case "only", "solely", "exclusively":
+            case .exclusive:
                 if previous == "not" { continue }  // "not only … but also"
                 add(.quantifier, "exclusive", alone: true)
-            case "just":
+            case .just:
                 // "just the fees", "just one", "just for" restrict; "I just want", "just wondering" do not.
                 guard let next, ["the", "a", "an", "one", "for", "on", "in", "with", "by", "my", "your", "this", "that", "these", "those", "to"].contains(next)
                     || next.first?.isNumber == true
                 else { continue }
                 if let previous, pronouns.contains(previous) || ["have", "has", "had", "was", "were"].contains(previous) { continue }
                 add(.quantifier, "exclusive", alone: true)
-            case "both":
+            case .both:
                 add(.quantifier, "both", alone: true)
-            case "either":
+            case .either:
                 add(.quantifier, "either", alone: true)
-            case "neither":
+            case .neither:
                 add(.quantifier, "neither", alone: true)
-            case "most", "majority":
+            case .most:
                 if previous == "at" {
                     add(.scope, "upper-bound")
                 } else if previous != "the" {  // "the most expensive" is a superlative (the polarity check's)
                     add(.quantifier, "most", alone: true)
                 }
-            case "few", "several", "many":
+            case .fewSeveralMany:
                 if previous == "how" || previous == "a" && w == "few" && next == "of" { continue }
                 if w == "many" && previous == "too" { continue }
                 if w == "few" && previous != "a" {
@@ -140,7 +191,7 @@ public struct FunctionWordCheck: VerificationCheck {
                     add(.quantifier, w == "many" ? "many" : "existential")  // "a few", "several" ≈ "some"
                 }
             // Modality.
-            case "can", "could", "may", "might", "able", "possible", "allowed", "permitted":
+            case .possibility:
                 if ["can", "could", "may", "might"].contains(w), let next, ["you", "u", "someone", "somebody", "anyone", "anybody"].contains(next),
                     let after = word(i + 2), requestVerbs.contains(after)
                 {
@@ -148,64 +199,64 @@ public struct FunctionWordCheck: VerificationCheck {
                 }
                 if w == "may" && next == "i" && word(i + 2) == "ask" { continue }
                 add(.modality, "possibility")
-            case "must", "required", "obliged", "mandatory", "necessary", "compulsory", "obligatory":
+            case .obligation:
                 add(.modality, "obligation")
-            case "need", "needs", "needed", "have", "has", "had", "got":
+            case .needHave:
                 guard next == "to" else { continue }
                 if w == "got" && previous != "have" && previous != "has" && previous != "'ve" { continue }
                 add(.modality, "obligation")
-            case "should", "ought", "advisable", "recommended", "wise":
+            case .advice:
                 add(.modality, "advice")
             // Relative time.
-            case "last", "past", "previous":
+            case .lastPastPrevious:
                 if let next, timeNouns.contains(next) || (w != "last" && !["the", "a"].contains(previous ?? "")) || w == "previous" {
                     add(.time, "past", alone: true)
                 }
-            case "next", "coming":
+            case .nextComing:
                 if let next, timeNouns.contains(next) { add(.time, "future", alone: true) }
-            case "this":
+            case .this:
                 if let next, timeNouns.contains(next) { add(.time, "present") }
-            case "yesterday", "ago", "previously", "formerly", "former", "recently", "prior":
+            case .pastAdverb:
                 add(.time, "past", alone: true)
-            case "tomorrow", "upcoming", "soon":
+            case .futureAdverb:
                 add(.time, "future", alone: true)
-            case "future":  // also a topic ("the future value of an annuity")
+            case .future:  // also a topic ("the future value of an annuity")
                 add(.time, "future")
-            case "current", "currently", "now", "today", "nowadays", "presently", "present":
+            case .presentAdverb:
                 add(.time, "present")
             // Tense of the auxiliaries.
-            case "was", "were", "did":
+            case .pastAuxiliary:
                 add(.tense, "past")
-            case "will", "shall", "ll":
+            case .futureAuxiliary:
                 add(.tense, "future")
-            case "is", "are", "am", "does":
+            case .presentAuxiliary:
                 add(.tense, "present")
             // Scope.
-            case "per", "apiece", "individually":
+            case .distributive:
                 add(.scope, "distributive")
-            case "total", "overall", "aggregate", "whole":
+            case .aggregate:
                 add(.scope, "aggregate")
-            case "combined", "altogether", "cumulative":  // explicit aggregation: changes any question
+            case .explicitAggregate:  // explicit aggregation: changes any question
                 add(.scope, "aggregate", alone: true)
             // Stance: the case for, or against.
-            case "against", "opposing", "oppose", "opposes", "opposed", "con", "cons":
+            case .against:
                 add(.stance, "against")
-            case "favor", "favour", "supporting", "pro", "pros":
+            case .favour:
                 add(.stance, "for")
-            case "for":
+            case .stanceFor:
                 // "arguments for", "the case for", "vote for", "arguing for": a stance, not a purpose.
                 if let previous, ["argument", "arguments", "case", "reasons", "reason", "evidence", "vote", "voting", "voted", "argue", "argues", "arguing", "campaign", "campaigning", "lobby", "lobbying", "points"].contains(previous) {
                     add(.stance, "for")
                 }
-            case "average":
+            case .average:
                 add(.scope, "average")
-            case "maximum", "max":
+            case .maximum:
                 add(.scope, "upper-bound")
-            case "minimum", "min":
+            case .minimum:
                 add(.scope, "lower-bound")
-            case "least" where previous == "at":
+            case .least where previous == "at":
                 add(.scope, "lower-bound")
-            default:
+            case .least:
                 continue
             }
         }

@@ -86,21 +86,23 @@ public struct PolarityCheck: VerificationCheck {
         guard !onlyA.isEmpty else { return nil }
         let onlyB = Self.differingWords(b, a)
         guard !onlyB.isEmpty else { return nil }
-        var opposites: [UInt32: String] = [:]
+        var opposites: [UInt32: Int] = [:]  // sense → index into onlyA
+        var lookupsA: [WordNet.Lookup] = []
         var sensesA = Set<UInt32>()
-        for x in onlyA {
-            let senses = wordNet.senses(x)
-            sensesA.formUnion(senses)
-            for s in wordNet.oppositeSenses(x) where opposites[s] == nil { opposites[s] = x }
+        for (index, x) in onlyA.enumerated() {
+            let lookup = wordNet.lookup(x)
+            lookupsA.append(lookup)
+            sensesA.formUnion(lookup.senses)
+            for s in lookup.opposites where opposites[s] == nil { opposites[s] = index }
         }
         guard !opposites.isEmpty else { return nil }
         for y in onlyB {
-            let senses = wordNet.senses(y)
+            let lookup = wordNet.lookup(y)
             // A word sharing a sense with a query word is its synonym in some sense, not its opposite.
-            guard !senses.isEmpty, senses.isDisjoint(with: sensesA) else { continue }
-            for s in wordNet.clusterHeads(senses) {
-                if let x = opposites[s], wordNet.senses(x).isDisjoint(with: senses) {
-                    return Verdict(check: name, detail: "'\(x)' in the query vs '\(y)' in the candidate (WordNet antonyms)")
+            guard !lookup.senses.isEmpty, lookup.senses.isDisjoint(with: sensesA) else { continue }
+            for s in lookup.clusterHeads {
+                if let index = opposites[s], lookupsA[index].senses.isDisjoint(with: lookup.senses) {
+                    return Verdict(check: name, detail: "'\(onlyA[index])' in the query vs '\(y)' in the candidate (WordNet antonyms)")
                 }
             }
         }

@@ -12,18 +12,20 @@ extension WordNet {
     /// pointers. Throws when a data file is missing or malformed.
     public static func load(directory: URL = WordNet.defaultDirectory) throws -> WordNet {
         var loader = Loader()
-        var files: [(PartOfSpeech, [UInt8])] = []
+        // The files are mapped, not copied: their pages leave the resident set with the mapping.
+        var files: [(PartOfSpeech, Data)] = []
         for pos in PartOfSpeech.allCases {
             let url = directory.appendingPathComponent("data.\(pos.fileSuffix)")
-            guard let data = FileManager.default.contents(atPath: url.path) else {
+            guard let data = try? Data(contentsOf: url, options: .alwaysMapped) else {
                 throw WordNetError(description: "cannot read \(url.path) (install Debian's wordnet-base or set DEJA_WORDNET_DIR)")
             }
-            files.append((pos, [UInt8](data)))
+            files.append((pos, data))
         }
         // Pass 1: every synset's id, from its byte offset in its file.
-        for (pos, bytes) in files { loader.numberSynsets(bytes, pos: pos) }
+        for (pos, data) in files { data.withUnsafeBytes { loader.numberSynsets($0.bindMemory(to: UInt8.self), pos: pos) } }
         // Pass 2: words and pointers.
-        for (pos, bytes) in files { try loader.parse(bytes, pos: pos) }
+        for (pos, data) in files { try data.withUnsafeBytes { try loader.parse($0.bindMemory(to: UInt8.self), pos: pos) } }
+        files.removeAll()
         var exceptions: [[String: [String]]] = []
         for pos in PartOfSpeech.allCases {
             let url = directory.appendingPathComponent("\(pos.fileSuffix).exc")
@@ -37,7 +39,9 @@ extension WordNet {
             }
             exceptions.append(table)
         }
-        return loader.finish(exceptions: exceptions)
+        let wordNet = loader.finish(exceptions: exceptions)
+        loader = Loader()
+        return wordNet
     }
 
     /// Builds the tables line by line.
@@ -56,17 +60,15 @@ extension WordNet {
 
         static func key(_ pos: PartOfSpeech, _ offset: UInt32) -> UInt64 { UInt64(pos.rawValue) << 32 | UInt64(offset) }
 
-        mutating func numberSynsets(_ bytes: [UInt8], pos: PartOfSpeech) {
-            bytes.withUnsafeBufferPointer { buffer in
-                var cursor = Cursor(buffer: buffer, position: 0)
-                while !cursor.atEnd {
-                    if cursor.peek != UInt8(ascii: " ") {
-                        let offset = cursor.decimal() ?? 0
-                        synsetIDs[Self.key(pos, offset)] = UInt32(synsetPOS.count)
-                        synsetPOS.append(pos.rawValue)
-                    }
-                    cursor.skipLine()
+        mutating func numberSynsets(_ buffer: UnsafeBufferPointer<UInt8>, pos: PartOfSpeech) {
+            var cursor = Cursor(buffer: buffer, position: 0)
+            while !cursor.atEnd {
+                if cursor.peek != UInt8(ascii: " ") {
+                    let offset = cursor.decimal() ?? 0
+                    synsetIDs[Self.key(pos, offset)] = UInt32(synsetPOS.count)
+                    synsetPOS.append(pos.rawValue)
                 }
+                cursor.skipLine()
             }
             let total = synsetPOS.count
             hypernymLists.append(contentsOf: repeatElement([], count: total - hypernymLists.count))
@@ -75,15 +77,13 @@ extension WordNet {
             members.append(contentsOf: repeatElement([], count: total - members.count))
         }
 
-        mutating func parse(_ bytes: [UInt8], pos: PartOfSpeech) throws {
-            try bytes.withUnsafeBufferPointer { buffer in
-                var cursor = Cursor(buffer: buffer, position: 0)
-                while !cursor.atEnd {
-                    if cursor.peek != UInt8(ascii: " ") {
-                        try parseLine(&cursor, pos: pos)
-                    }
-                    cursor.skipLine()
+        mutating func parse(_ buffer: UnsafeBufferPointer<UInt8>, pos: PartOfSpeech) throws {
+            var cursor = Cursor(buffer: buffer, position: 0)
+            while !cursor.atEnd {
+                if cursor.peek != UInt8(ascii: " ") {
+                    try parseLine(&cursor, pos: pos)
                 }
+                cursor.skipLine()
             }
         }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// WordNet 3.0, read from its database files into compact tables: which words share a sense
 /// (synonyms), which are opposites (direct antonyms, and indirect ones through an adjective's
@@ -78,6 +79,33 @@ public final class WordNet: Sendable {
     let derivations: Set<UInt64>
     /// Irregular forms → base forms, per part of speech ("went" → "go").
     let exceptions: [[String: [String]]]
+    /// ``lookup(_:)``'s memo: word → its senses, cluster heads and opposite senses.
+    private let memo = Mutex<[String: Lookup]>([:])
+    /// The most words the memo holds before it starts over (a few hundred bytes each).
+    public static let memoCapacity = 32_768
+
+    /// What the verifier needs to know of one word, computed once per word (see ``lookup(_:)``).
+    public struct Lookup: Sendable {
+        /// Every sense of every base form.
+        public var senses: Set<UInt32>
+        /// The senses and, for adjectives, their similar-to cluster heads.
+        public var clusterHeads: Set<UInt32>
+        /// Senses opposite to some sense (direct antonyms of the senses or their cluster heads).
+        public var opposites: Set<UInt32>
+    }
+
+    /// The word's ``Lookup``, memoised: the verifier asks about the same few thousand words again
+    /// and again, and morphology costs string work. Thread-safe.
+    public func lookup(_ word: String) -> Lookup {
+        if let known = memo.withLock({ $0[word] }) { return known }
+        let senses = self.senses(word)
+        let result = Lookup(senses: senses, clusterHeads: clusterHeads(senses), opposites: oppositeSenses(of: senses))
+        memo.withLock { table in
+            if table.count >= Self.memoCapacity { table.removeAll(keepingCapacity: true) }
+            table[word] = result
+        }
+        return result
+    }
 
     /// The number of lemmas and synsets read.
     public var lemmaCount: Int { lemmaIDs.count }
