@@ -44,6 +44,9 @@ public struct AnalyzedText: Sendable {
     public let ignoresCapitals: Bool
     /// True when only the beginning of ``text`` was analysed (see ``init(_:maximumCharacters:)``).
     public let isTruncated: Bool
+    /// The closed-class markers ``FunctionWordCheck`` compares, read once with the analysis (which
+    /// the chain memoises) rather than per candidate.
+    let functionMarkers: [FunctionWordCheck.Marker]
 
     /// Analyses `text`, all of it.
     public init(_ text: String) {
@@ -93,6 +96,7 @@ public struct AnalyzedText: Sendable {
         self.contentWordIndices = content
         self.contentStems = contentStems
         self.stems = Set(parser.words.map(\.stem))
+        self.functionMarkers = FunctionWordCheck.markers(words: parser.words)
     }
 
     /// Heap bytes of a `String` beyond its 16-byte value: none for up to 15 UTF-8 bytes (stored
@@ -118,6 +122,7 @@ public struct AnalyzedText: Sendable {
         bytes += negations.count * MemoryLayout<String>.stride
         bytes += contentWordIndices.count * MemoryLayout<Int>.stride
         bytes += setBytes(stems) + setBytes(contentStems)
+        bytes += arrayHeader + functionMarkers.count * MemoryLayout<FunctionWordCheck.Marker>.stride
         return bytes
     }
 

@@ -37,8 +37,8 @@ public struct FunctionWordCheck: VerificationCheck {
     }
 
     public func verdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
-        let markersA = Self.markers(a)
-        let markersB = Self.markers(b)
+        let markersA = a.functionMarkers
+        let markersB = b.functionMarkers
         if markersA == markersB { return nil }
         for category in Category.allCases {
             let x = markersA.filter { $0.category == category }
@@ -141,9 +141,14 @@ public struct FunctionWordCheck: VerificationCheck {
         return table
     }()
     /// The markers of a text, in order.
-    static func markers(_ text: AnalyzedText) -> [Marker] {
-        let words = text.words.map(\.lower)
+    static func markers(_ text: AnalyzedText) -> [Marker] { text.functionMarkers }
+
+    /// The markers of analysed words, in order (``AnalyzedText`` calls this once).
+    static func markers(words analysed: [AnalyzedText.Word]) -> [Marker] {
         var markers: [Marker] = []
+        // Most texts have no function word of these groups at all: one hash per word decides.
+        guard analysed.contains(where: { groups[$0.lower] != nil }) else { return markers }
+        let words = analysed.map(\.lower)
         func word(_ i: Int) -> String? { words.indices.contains(i) ? words[i] : nil }
         func add(_ category: Category, _ value: String, alone: Bool = false) {
             markers.append(Marker(category: category, value: value, rejectsAlone: alone))
