@@ -47,6 +47,8 @@ public struct AnalyzedText: Sendable {
     /// The closed-class markers ``FunctionWordCheck`` compares, read once with the analysis (which
     /// the chain memoises) rather than per candidate.
     let functionMarkers: [FunctionWordCheck.Marker]
+    /// What ``OrderCheck``'s crossing test reads, likewise once per text.
+    let roleShape: OrderCheck.RoleShape
 
     /// Analyses `text`, all of it.
     public init(_ text: String) {
@@ -97,6 +99,7 @@ public struct AnalyzedText: Sendable {
         self.contentStems = contentStems
         self.stems = Set(parser.words.map(\.stem))
         self.functionMarkers = FunctionWordCheck.markers(words: parser.words)
+        self.roleShape = OrderCheck.RoleShape(words: parser.words)
     }
 
     /// Heap bytes of a `String` beyond its 16-byte value: none for up to 15 UTF-8 bytes (stored
@@ -123,6 +126,7 @@ public struct AnalyzedText: Sendable {
         bytes += contentWordIndices.count * MemoryLayout<Int>.stride
         bytes += setBytes(stems) + setBytes(contentStems)
         bytes += arrayHeader + functionMarkers.count * MemoryLayout<FunctionWordCheck.Marker>.stride
+        bytes += arrayHeader + roleShape.uniqueStems.count * (MemoryLayout<String>.stride + MemoryLayout<Int>.stride) * 4 / 3
         return bytes
     }
 

@@ -84,21 +84,9 @@ public struct OrderCheck: VerificationCheck {
     /// Two content words changing sides of an anchor that keeps its place (see the type's note).
     func crossingVerdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
         // A change of voice moves the roles with it.
-        if Self.isPassive(a) != Self.isPassive(b) || a.words.contains(where: { $0.lower == "by" }) != b.words.contains(where: { $0.lower == "by" }) {
-            return nil
-        }
-        // Words (by stem) that occur exactly once in each text, with their positions.
-        func unique(_ text: AnalyzedText) -> [String: Int] {
-            var positions: [String: Int] = [:]
-            var repeated = Set<String>()
-            for (i, word) in text.words.enumerated() where !word.isSymbolic || !word.stem.isEmpty {
-                if positions[word.stem] != nil { repeated.insert(word.stem) } else { positions[word.stem] = i }
-            }
-            for stem in repeated { positions[stem] = nil }
-            return positions
-        }
-        let positionsA = unique(a)
-        let positionsB = unique(b)
+        if a.roleShape.isPassive != b.roleShape.isPassive || a.roleShape.hasBy != b.roleShape.hasBy { return nil }
+        let positionsA = a.roleShape.uniqueStems
+        let positionsB = b.roleShape.uniqueStems
         // Aligned words in the order of `a`: (stem, position in a, position in b, is content).
         var aligned: [(stem: String, inA: Int, inB: Int, isContent: Bool)] = []
         for (i, word) in a.words.enumerated() where aligned.count < Self.maximumAlignedWords {
@@ -126,6 +114,26 @@ public struct OrderCheck: VerificationCheck {
         return nil
     }
 
+    /// What the crossing test reads of one text, computed once with its (memoised) analysis.
+    struct RoleShape: Sendable {
+        /// Stems that occur exactly once, with their word index.
+        var uniqueStems: [String: Int]
+        var isPassive: Bool
+        var hasBy: Bool
+
+        init(words: [AnalyzedText.Word]) {
+            var positions: [String: Int] = [:]
+            var repeated = Set<String>()
+            for (i, word) in words.enumerated() {
+                if positions[word.stem] != nil { repeated.insert(word.stem) } else { positions[word.stem] = i }
+            }
+            for stem in repeated { positions[stem] = nil }
+            uniqueStems = positions
+            isPassive = OrderCheck.isPassive(words: words)
+            hasBy = words.contains { $0.lower == "by" }
+        }
+    }
+
     static let beForms: Set<String> = ["is", "are", "was", "were", "be", "been", "being", "am", "get", "gets", "got"]
 
     static let determiners: Set<String> = ["a", "an", "the", "my", "your", "his", "her", "its", "our", "their", "this", "that", "these", "those", "some", "any", "each", "every"]
@@ -134,8 +142,7 @@ public struct OrderCheck: VerificationCheck {
     /// determiner: the passive voice, by its shape — "is managed", "are not allowed", "is being
     /// built", and in questions "is sugar regulated", "are pets allowed". "Is a written contract…"
     /// is not: a participle after "a" is an adjective.
-    static func isPassive(_ text: AnalyzedText) -> Bool {
-        let words = text.words
+    static func isPassive(words: [AnalyzedText.Word]) -> Bool {
         for (i, word) in words.enumerated() where beForms.contains(word.lower) {
             for j in (i + 1)..<min(words.count, i + 5) {
                 let w = words[j].lower
