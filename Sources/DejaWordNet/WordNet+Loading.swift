@@ -49,14 +49,14 @@ extension WordNet {
         var synsetIDs: [UInt64: UInt32] = [:]  // pos << 32 | offset
         var synsetPOS: [UInt8] = []
         var lemmaIDs: [String: UInt32] = [:]
-        var lemmaSenses: [[UInt32]] = []
-        var hypernymLists: [[UInt32]] = []
-        var similarLists: [[UInt32]] = []
-        var antonymLists: [[UInt32]] = []
+        var lemmaSenses = EdgeList()
+        var hypernymLists = EdgeList()
+        var similarLists = EdgeList()
+        var antonymLists = EdgeList()
         var derivations = Set<UInt64>()
         /// Lexical pointers resolved after every synset's words are known.
         var lexical: [(kind: UInt8, source: UInt32, sourceWord: Int, target: UInt32, targetWord: Int)] = []
-        var members: [[UInt32]] = []
+        var members = EdgeList()
 
         static func key(_ pos: PartOfSpeech, _ offset: UInt32) -> UInt64 { UInt64(pos.rawValue) << 32 | UInt64(offset) }
 
@@ -70,11 +70,6 @@ extension WordNet {
                 }
                 cursor.skipLine()
             }
-            let total = synsetPOS.count
-            hypernymLists.append(contentsOf: repeatElement([], count: total - hypernymLists.count))
-            similarLists.append(contentsOf: repeatElement([], count: total - similarLists.count))
-            antonymLists.append(contentsOf: repeatElement([], count: total - antonymLists.count))
-            members.append(contentsOf: repeatElement([], count: total - members.count))
         }
 
         mutating func parse(_ buffer: UnsafeBufferPointer<UInt8>, pos: PartOfSpeech) throws {
@@ -94,8 +89,6 @@ extension WordNet {
             cursor.skipField()  // lex_filenum
             cursor.skipField()  // ss_type
             guard let wordCount = cursor.hexadecimal() else { throw malformed }
-            var words: [UInt32] = []
-            words.reserveCapacity(wordCount)
             for _ in 0..<wordCount {
                 guard let range = cursor.field() else { throw malformed }
                 cursor.skipField()  // lex_id
@@ -107,14 +100,12 @@ extension WordNet {
                 if let known = lemmaIDs[lemma] {
                     id = known
                 } else {
-                    id = UInt32(lemmaSenses.count)
+                    id = UInt32(lemmaIDs.count)
                     lemmaIDs[lemma] = id
-                    lemmaSenses.append([])
                 }
-                if !lemmaSenses[Int(id)].contains(synset) { lemmaSenses[Int(id)].append(synset) }
-                words.append(id)
+                lemmaSenses.append(id, synset)
+                members.append(synset, id)
             }
-            members[Int(synset)] = words
             guard let pointerCount = cursor.decimal() else { throw malformed }
             for _ in 0..<pointerCount {
                 guard let symbol = cursor.field(), let targetOffset = cursor.decimal(), let posField = cursor.field(),
@@ -126,12 +117,12 @@ extension WordNet {
                 let single = symbol.count == 1
                 switch first {
                 case UInt8(ascii: "@") where single || cursor.buffer[symbol.lowerBound + 1] == UInt8(ascii: "i"):
-                    hypernymLists[Int(synset)].append(target)
+                    hypernymLists.append(synset, target)
                 case UInt8(ascii: "&") where single:
-                    similarLists[Int(synset)].append(target)
+                    similarLists.append(synset, target)
                 case UInt8(ascii: "!") where single:
-                    if !antonymLists[Int(synset)].contains(target) { antonymLists[Int(synset)].append(target) }
-                    if !antonymLists[Int(target)].contains(synset) { antonymLists[Int(target)].append(synset) }
+                    antonymLists.append(synset, target)
+                    antonymLists.append(target, synset)
                 case UInt8(ascii: "+") where single:
                     let sourceWord = Cursor.hexValue(cursor.buffer[sourceTarget.lowerBound]) * 16 + Cursor.hexValue(cursor.buffer[sourceTarget.lowerBound + 1])
                     let targetWord = Cursor.hexValue(cursor.buffer[sourceTarget.lowerBound + 2]) * 16 + Cursor.hexValue(cursor.buffer[sourceTarget.lowerBound + 3])
@@ -145,36 +136,67 @@ extension WordNet {
         }
 
         mutating func finish(exceptions: [[String: [String]]]) -> WordNet {
+            let synsetCount = synsetPOS.count
+            let words = members.compress(rows: synsetCount, unique: false)
+            members = EdgeList()
             for pointer in lexical {
-                let from = members[Int(pointer.source)]
-                let to = members[Int(pointer.target)]
+                let from = words.values[Int(words.start[Int(pointer.source)])..<Int(words.start[Int(pointer.source) + 1])]
+                let to = words.values[Int(words.start[Int(pointer.target)])..<Int(words.start[Int(pointer.target) + 1])]
                 guard pointer.sourceWord <= from.count, pointer.targetWord <= to.count else { continue }
-                let a = from[pointer.sourceWord - 1]
-                let b = to[pointer.targetWord - 1]
+                let a = from[from.startIndex + pointer.sourceWord - 1]
+                let b = to[to.startIndex + pointer.targetWord - 1]
                 derivations.insert(UInt64(a) << 32 | UInt64(b))
                 derivations.insert(UInt64(b) << 32 | UInt64(a))
             }
-            func compress(_ lists: [[UInt32]]) -> (start: [UInt32], values: [UInt32]) {
-                var start: [UInt32] = []
-                start.reserveCapacity(lists.count + 1)
-                var values: [UInt32] = []
-                values.reserveCapacity(lists.reduce(0) { $0 + $1.count })
-                for list in lists {
-                    start.append(UInt32(values.count))
-                    values.append(contentsOf: list)
-                }
-                start.append(UInt32(values.count))
-                return (start, values)
-            }
-            let senses = compress(lemmaSenses)
-            let hypernyms = compress(hypernymLists)
-            let similar = compress(similarLists)
-            let opposites = compress(antonymLists)
+            lexical = []
+            let senses = lemmaSenses.compress(rows: lemmaIDs.count, unique: true)
+            let hypernyms = hypernymLists.compress(rows: synsetCount, unique: true)
+            let similar = similarLists.compress(rows: synsetCount, unique: true)
+            let opposites = antonymLists.compress(rows: synsetCount, unique: true)
             return WordNet(
                 lemmaIDs: lemmaIDs, lemmaSynsetStart: senses.start, lemmaSynsets: senses.values, synsetPartOfSpeech: synsetPOS,
                 hypernymStart: hypernyms.start, hypernyms: hypernyms.values, similarStart: similar.start, similar: similar.values,
                 antonymStart: opposites.start, antonyms: opposites.values, derivations: derivations, exceptions: exceptions)
         }
+    }
+}
+
+/// Edges (row → value) collected in two flat arrays while parsing, turned into compressed rows at
+/// the end: no per-row array, so loading makes a handful of large allocations instead of
+/// hundreds of thousands of small ones (which the allocator would keep in the resident set).
+struct EdgeList {
+    var rows: [UInt32] = []
+    var values: [UInt32] = []
+
+    mutating func append(_ row: UInt32, _ value: UInt32) {
+        rows.append(row)
+        values.append(value)
+    }
+
+    /// Compressed sparse rows (`start` has `rows + 1` entries), each row's values in the order
+    /// they were appended; with `unique`, repeats within a row are dropped.
+    func compress(rows count: Int, unique: Bool) -> (start: [UInt32], values: [UInt32]) {
+        var start = [UInt32](repeating: 0, count: count + 1)
+        for row in rows { start[Int(row) + 1] += 1 }
+        for i in 0..<count { start[i + 1] += start[i] }
+        var placed = [UInt32](repeating: 0, count: values.count)
+        var next = start
+        for (row, value) in zip(rows, values) {
+            placed[Int(next[Int(row)])] = value
+            next[Int(row)] += 1
+        }
+        guard unique else { return (start, placed) }
+        var compact: [UInt32] = []
+        compact.reserveCapacity(placed.count)
+        var compactStart = [UInt32](repeating: 0, count: count + 1)
+        for row in 0..<count {
+            let first = compact.count
+            for value in placed[Int(start[row])..<Int(start[row + 1])] where !compact[first...].contains(value) {
+                compact.append(value)
+            }
+            compactStart[row + 1] = UInt32(compact.count)
+        }
+        return (compactStart, compact)
     }
 }
 

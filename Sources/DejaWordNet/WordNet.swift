@@ -218,8 +218,8 @@ public final class WordNet: Sendable {
         return result
     }
 
-    /// The process's WordNet, read from ``defaultDirectory`` on first use (about 0.3 s; several
-    /// seconds in a debug build); nil when the files cannot be read (the caller falls back).
+    /// The process's WordNet, read from ``defaultDirectory`` on first use (about 0.3 s; about 2 s
+    /// in a debug build); nil when the files cannot be read (the caller falls back).
     public static let shared: WordNet? = try? WordNet.load()
 
     /// Whether `a` and `b` share a sense (or a base form).
