@@ -1,3 +1,4 @@
+import DejaVerifier
 import DejaHTTPClient
 import DejaHTTPServer
 public import Hummingbird
@@ -108,6 +109,10 @@ public final class Gateway: Sendable {
         if settings.cache.enabled {
             do {
                 let verifier = EmbedderFactory.verifier(settings, native: try? native.get())
+                if verifier != nil && !VerifierChain.hasWordNet {
+                    logger.warning(
+                        "WordNet is not installed (Debian's wordnet-base, or DEJA_WORDNET_DIR): the verifier knows only its curated antonyms, and near-misses with other opposites may be served")
+                }
                 let embedder = try EmbedderFactory.cacheEmbedder(
                     settings, native: native, verifier: verifier, client: upstreamClient, logger: logger)
                 let cache = SemanticCache(

@@ -82,6 +82,10 @@ public struct VerifierChain: Sendable {
         self.memo = AnalysisMemo.make(for: [configuration])
     }
 
+    /// Whether WordNet could be read (``WordNet/shared``): without it the polarity check knows
+    /// only its curated antonyms, and the gateway says so at start-up.
+    public static var hasWordNet: Bool { WordNet.shared != nil }
+
     /// `nil` when `candidate` may answer `query`, otherwise the first check's rejection.
     public func verify(query: String, candidate: String) -> Verdict? {
         if let tooLong = lengthVerdict(query: query, candidate: candidate) { return tooLong }
