@@ -11,13 +11,15 @@
 /// not in the request framing "can you explain"; "last" before a time noun, not "the last step").
 ///
 /// Per category the texts' values are compared as sets. Two texts that both carry values of a
-/// category must carry the same ones (for tense: share one, or neither be in the past). A value on one side only is accepted — "How do I…" and
-/// "How can I…", "tips" and "some tips", "What happens" and "What will happen" are the same
-/// question — except for the values that restrict or relocate the answer wherever they appear:
-/// exclusivity ("only"), "both"/"either"/"neither", proportions ("most", "few"), and a past or
-/// future time ("last month", "next year", "yesterday").
+/// category must carry the same ones (for tense: share one, or neither be in the past). A value
+/// on one side only is accepted — "How do I…" and "How can I…", "tips" and "some tips", "What
+/// happens" and "What will happen" are the same question — except for the values that restrict
+/// or relocate the answer wherever they appear: exclusivity ("only"), "both"/"either"/"neither",
+/// proportions ("most", "few"), a past or future time ("last month", "next year", "yesterday")
+/// and explicit aggregation ("combined", "altogether").
 ///
-/// Cost: one pass over the words with a dictionary look-up each.
+/// Cost: the markers are read once per text, with its analysis (one dictionary look-up per
+/// word); a verdict compares two short arrays.
 public struct FunctionWordCheck: VerificationCheck {
     /// "function_words".
     public var name: String { "function_words" }
@@ -140,8 +142,6 @@ public struct FunctionWordCheck: VerificationCheck {
         }
         return table
     }()
-    /// The markers of a text, in order.
-    static func markers(_ text: AnalyzedText) -> [Marker] { text.functionMarkers }
 
     /// The markers of analysed words, in order (``AnalyzedText`` calls this once).
     static func markers(words analysed: [AnalyzedText.Word]) -> [Marker] {

@@ -15,8 +15,9 @@
 /// care assistant delegates to a nurse". Any relation word can be the anchor ("over", "instead of",
 /// "outperform", "evict"), so no list of relations is needed. Moving a phrase to the other end
 /// ("In Python, how do I…" vs "How do I … in Python") crosses no anchor and passes; symmetric
-/// anchors ("and", "or", "between") and a change of voice (a "by" in one text only: "the manager
-/// approves the report" vs "the report is approved by the manager") are not reversals.
+/// anchors ("and", "or", "between") and a change of voice (one text passive by its shape, or a
+/// "by" in one text only: "the manager approves the report" vs "the report is approved by the
+/// manager") are not reversals.
 ///
 /// Cost: one comparison per pair of sides (one per text) around the same connector; a pair of
 /// texts with more than ``maximumComparedPairs`` such pairs (a one-line question has a handful) is

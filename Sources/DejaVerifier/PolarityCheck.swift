@@ -112,9 +112,10 @@ public struct PolarityCheck: VerificationCheck {
     /// Prose words of `x` (three letters or more, not stop words) whose stem `y` lacks.
     private static func differingWords(_ x: AnalyzedText, _ y: AnalyzedText) -> [String] {
         var words: [String] = []
+        var seen = Set<String>()
         for word in x.words where !word.isSymbolic && word.lower.utf8.count >= 3 && !y.stems.contains(word.stem) {
             if Lexicon.stopWords.contains(word.lower) && !Self.comparativeStopWords.contains(word.lower) { continue }
-            if !words.contains(word.lower) { words.append(word.lower) }
+            if seen.insert(word.lower).inserted { words.append(word.lower) }
         }
         return words
     }

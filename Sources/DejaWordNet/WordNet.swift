@@ -81,8 +81,9 @@ public final class WordNet: Sendable {
     let exceptions: [[String: [String]]]
     /// ``lookup(_:)``'s memo: word → its senses, cluster heads and opposite senses.
     private let memo = Mutex<[String: Lookup]>([:])
-    /// The most words the memo holds before it starts over (a few hundred bytes each).
-    public static let memoCapacity = 32_768
+    /// The most words the memo holds before it starts over (a few hundred bytes each, so at most
+    /// a few megabytes whatever the texts).
+    public static let memoCapacity = 8_192
 
     /// What the verifier needs to know of one word, computed once per word (see ``lookup(_:)``).
     public struct Lookup: Sendable {
