@@ -1,3 +1,4 @@
+public import DejaWordNet
 /// Rejects a candidate when a content word of one text has no near-synonym in the other.
 ///
 /// Content words are the words left after removing stop words, request framing ("can you
@@ -38,13 +39,17 @@ public struct ContentWordCheck: VerificationCheck {
     public var contextualVectors: (any ContextualWordVectors)?
     /// The cosine of contextual vectors that matches a word in the second test.
     public var minimumContextualSimilarity: Float
+    /// WordNet: a differing word whose synonym or derivational form is on the other side is
+    /// matched (``WordNet/sameThing(_:_:)``) before any vector is compared; nil: vectors only.
+    public var wordNet: WordNet?
 
     /// Creates the check. `contextualVectors` (default nil) and `minimumContextualSimilarity`
     /// (default 1, which nothing reaches) set up the second, contextual test.
     public init(
         minimumSimilarity: Float, maximumUnmatched: Int = 0, maximumAddedWords: Int = 0, wordVectors: (any WordVectors)?,
-        contextualVectors: (any ContextualWordVectors)? = nil, minimumContextualSimilarity: Float = 1
+        contextualVectors: (any ContextualWordVectors)? = nil, minimumContextualSimilarity: Float = 1, wordNet: WordNet? = nil
     ) {
+        self.wordNet = wordNet
         self.minimumSimilarity = minimumSimilarity
         self.maximumUnmatched = maximumUnmatched
         self.maximumAddedWords = maximumAddedWords
@@ -133,6 +138,7 @@ public struct ContentWordCheck: VerificationCheck {
         var result: [String] = []
         for index in x.contentWordIndices where !y.stems.contains(x.words[index].stem) {
             let word = x.words[index].lower
+            if let wordNet, Self.hasSameThing(word, in: y, other: x, wordNet: wordNet) { continue }
             let (best, score) = bestMatch(word, in: y, other: x)
             guard score < minimumSimilarity else { continue }
             var description = best.map { "best '\($0)' \(Self.format(score))" } ?? "nothing to match"
@@ -150,6 +156,17 @@ public struct ContentWordCheck: VerificationCheck {
 
     /// The index of `y`'s content word (not in `x`) whose contextual vector is closest to that
     /// of word `index` of `x`, and the cosine.
+    /// Whether a content word of `text` that `other` lacks is `word`'s WordNet synonym or
+    /// derivational form.
+    static func hasSameThing(_ word: String, in text: AnalyzedText, other: AnalyzedText, wordNet: WordNet) -> Bool {
+        let lookup = wordNet.lookup(word)
+        guard !lookup.senses.isEmpty else { return false }
+        for index in text.contentWordIndices where !other.stems.contains(text.words[index].stem) {
+            if wordNet.sameThing(lookup, wordNet.lookup(text.words[index].lower)) { return true }
+        }
+        return false
+    }
+
     static func bestContextualMatch(_ index: Int, _ xVectors: [[Float]?], in y: AnalyzedText, _ yVectors: [[Float]?], other x: AnalyzedText)
         -> (Int?, Float)
     {

@@ -60,7 +60,8 @@ public struct VerifierChain: Sendable {
                     maximumAddedWords: configuration.maximumAddedWords,
                     wordVectors: wordVectors,
                     contextualVectors: contextualWordVectors,
-                    minimumContextualSimilarity: configuration.minimumContextualWordSimilarity
+                    minimumContextualSimilarity: configuration.minimumContextualWordSimilarity,
+                    wordNet: configuration.usesWordNet ? WordNet.shared : nil
                 )
             )
         }

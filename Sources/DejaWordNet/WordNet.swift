@@ -87,6 +87,8 @@ public final class WordNet: Sendable {
 
     /// What the verifier needs to know of one word, computed once per word (see ``lookup(_:)``).
     public struct Lookup: Sendable {
+        /// The lemma numbers of its base forms.
+        public var lemmas: [UInt32]
         /// Every sense of every base form.
         public var senses: Set<UInt32>
         /// The senses and, for adjectives, their similar-to cluster heads.
@@ -99,8 +101,10 @@ public final class WordNet: Sendable {
     /// and again, and morphology costs string work. Thread-safe.
     public func lookup(_ word: String) -> Lookup {
         if let known = memo.withLock({ $0[word] }) { return known }
-        let senses = self.senses(word)
-        let result = Lookup(senses: senses, clusterHeads: clusterHeads(senses), opposites: oppositeSenses(of: senses))
+        let lemmas = baseForms(word).compactMap { lemmaIDs[$0] }
+        var senses = Set<UInt32>()
+        for id in lemmas { senses.formUnion(synsets(ofLemma: id)) }
+        let result = Lookup(lemmas: lemmas, senses: senses, clusterHeads: clusterHeads(senses), opposites: oppositeSenses(of: senses))
         memo.withLock { table in
             if table.count >= Self.memoCapacity { table.removeAll(keepingCapacity: true) }
             table[word] = result
@@ -217,6 +221,17 @@ public final class WordNet: Sendable {
         var result = Set<UInt32>()
         for s in clusterHeads(senses) { result.formUnion(neighbours(s, start: antonymStart, values: antonyms)) }
         return result
+    }
+
+    /// Whether two looked-up words name the same thing: they share a sense (synonyms in some
+    /// sense: "purchase"/"buy", "physician"/"doctor") or one is derived from the other
+    /// ("cancel"/"cancellation"), and neither is the other's opposite.
+    public func sameThing(_ a: Lookup, _ b: Lookup) -> Bool {
+        guard !a.senses.isEmpty, !b.senses.isEmpty else { return false }
+        if !a.opposites.isDisjoint(with: b.clusterHeads) || !b.opposites.isDisjoint(with: a.clusterHeads) { return false }
+        if !a.senses.isDisjoint(with: b.senses) { return true }
+        for x in a.lemmas { for y in b.lemmas where derivations.contains(UInt64(x) << 32 | UInt64(y)) { return true } }
+        return false
     }
 
     /// The process's WordNet, read from ``defaultDirectory`` on first use (about 0.3 s; about 2 s

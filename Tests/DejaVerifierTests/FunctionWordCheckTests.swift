@@ -166,3 +166,25 @@ import Testing
         #expect(check.verdict(AnalyzedText("What is a good gift for a teacher?"), AnalyzedText("What is a good gift against a teacher?")) == nil)
     }
 }
+
+/// WordNet synonyms and derivational forms match differing content words before any vector is
+/// compared; opposites never do.
+@Suite struct WordNetContentWordTests {
+    let withWordNet = ContentWordCheck(minimumSimilarity: 0.99, wordVectors: nil, wordNet: WordNetTests.shared)
+    let vectorsOnly = ContentWordCheck(minimumSimilarity: 0.99, wordVectors: nil)
+
+    @Test(arguments: [
+        ("How do I repair a dripping tap?", "How do I fix a dripping tap?"),
+        ("Which physician treats migraines?", "Which doctor treats migraines?"),
+        ("How long does the approval of a visa take?", "How long does it take to approve a visa?"),
+    ])
+    func synonymsAndDerivationsMatch(_ pair: (String, String)) {
+        #expect(withWordNet.verdict(AnalyzedText(pair.0), AnalyzedText(pair.1)) == nil, "\(pair)")
+        #expect(vectorsOnly.verdict(AnalyzedText(pair.0), AnalyzedText(pair.1)) != nil, "\(pair): identical-word matching alone must reject")
+    }
+
+    @Test func siblingsAndOppositesDoNotMatch() {
+        #expect(withWordNet.verdict(AnalyzedText("How long should I boil an egg?"), AnalyzedText("How long should I boil a potato?")) != nil)
+        #expect(withWordNet.verdict(AnalyzedText("Is the water deep?"), AnalyzedText("Is the water shallow?")) != nil)
+    }
+}
