@@ -121,4 +121,38 @@ import Testing
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
     }
+
+    /// `deja bench cache --by-kind`: one row per kind and preset, the pooled leave-one-kind-out
+    /// rows, and the verifier's decisions on pairs of kinds it must get right.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: binary.path)))
+    func benchCacheByKind() throws {
+        let root = Self.binary.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let model = root.appendingPathComponent(".models/all-MiniLM-L6-v2")
+        guard FileManager.default.fileExists(atPath: model.appendingPathComponent("model.safetensors").path) else { return }
+        let pairs = [
+            #"{"a": "Can I water tomato plants at noon?", "b": "Must I water tomato plants at noon?", "label": "near_miss", "kind": "modality"}"#,
+            #"{"a": "Should I replace my tyres every spring?", "b": "Can I replace my tyres every spring?", "label": "near_miss", "kind": "modality"}"#,
+            #"{"a": "Why do cats chase mice?", "b": "Why do mice chase cats?", "label": "near_miss", "kind": "role_reversal"}"#,
+            #"{"a": "How do I repair a dripping tap?", "b": "How do I fix a dripping tap?", "label": "paraphrase", "kind": "para_synonym"}"#,
+            #"{"a": "How do I reset my router?", "b": "how do i reset my router", "label": "paraphrase", "kind": "para_casing"}"#,
+        ].joined(separator: "\n")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("deja-kinds-\(UUID().uuidString).jsonl")
+        try pairs.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try run(["bench", "cache", "--pairs", file.path, "--by-kind", "--json", "--model-dir", model.path])
+        #expect(result.status == 0, "\(result.output)")
+        let line = try #require(result.output.split(separator: "\n").last { $0.hasPrefix("[") })
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [[String: Any]])
+        for preset in ["strict", "balanced", "aggressive"] {
+            let ofPreset = rows.filter { $0["preset"] as? String == preset }
+            #expect(Set(ofPreset.compactMap { $0["kind"] as? String }) == ["modality", "role_reversal", "para_synonym", "para_casing", "pooled"])
+            for row in ofPreset where ["modality", "role_reversal"].contains(row["kind"] as? String) {
+                #expect(row["measure"] as? String == "near_miss_false_hit_rate")
+                #expect(row["leave_one_kind_out"] as? Double == 0, "\(preset) \(row)")
+            }
+            let casing = try #require(ofPreset.first { $0["kind"] as? String == "para_casing" })
+            #expect(casing["leave_one_kind_out"] as? Double == 1, "a re-cased repeat is always served")
+        }
+    }
 }
+
