@@ -137,7 +137,8 @@ public struct OrderCheck: VerificationCheck {
 
     static let beForms: Set<String> = ["is", "are", "was", "were", "be", "been", "being", "am", "get", "gets", "got"]
 
-    static let determiners: Set<String> = ["a", "an", "the", "my", "your", "his", "her", "its", "our", "their", "this", "that", "these", "those", "some", "any", "each", "every"]
+    /// The lexicon's determiners and the quantifying ones that also stand before an adjective.
+    static let determiners: Set<String> = Lexicon.determiners.union(["his", "her", "these", "those", "some", "any", "each", "every"])
 
     /// A form of "be" followed within four words by a participle that does not stand after a
     /// determiner: the passive voice, by its shape — "is managed", "are not allowed", "is being

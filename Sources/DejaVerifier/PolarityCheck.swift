@@ -87,21 +87,20 @@ public struct PolarityCheck: VerificationCheck {
         let onlyB = Self.differingWords(b, a)
         guard !onlyB.isEmpty else { return nil }
         var opposites: [UInt32: Int] = [:]  // sense → index into onlyA
-        var lookupsA: [WordNet.Lookup] = []
         var sensesA = Set<UInt32>()
         for (index, x) in onlyA.enumerated() {
             let lookup = wordNet.lookup(x)
-            lookupsA.append(lookup)
             sensesA.formUnion(lookup.senses)
             for s in lookup.opposites where opposites[s] == nil { opposites[s] = index }
         }
         guard !opposites.isEmpty else { return nil }
         for y in onlyB {
             let lookup = wordNet.lookup(y)
-            // A word sharing a sense with a query word is its synonym in some sense, not its opposite.
+            // A word sharing a sense with any query word is its synonym in some sense, not its
+            // opposite (this also covers the query word whose opposite it would be).
             guard !lookup.senses.isEmpty, lookup.senses.isDisjoint(with: sensesA) else { continue }
             for s in lookup.clusterHeads {
-                if let index = opposites[s], lookupsA[index].senses.isDisjoint(with: lookup.senses) {
+                if let index = opposites[s] {
                     return Verdict(check: name, detail: "'\(onlyA[index])' in the query vs '\(y)' in the candidate (WordNet antonyms)")
                 }
             }

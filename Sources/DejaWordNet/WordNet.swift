@@ -102,8 +102,7 @@ public final class WordNet: Sendable {
     public func lookup(_ word: String) -> Lookup {
         if let known = memo.withLock({ $0[word] }) { return known }
         let lemmas = baseForms(word).compactMap { lemmaIDs[$0] }
-        var senses = Set<UInt32>()
-        for id in lemmas { senses.formUnion(synsets(ofLemma: id)) }
+        let senses = senses(ofLemmas: lemmas)
         let result = Lookup(lemmas: lemmas, senses: senses, clusterHeads: clusterHeads(senses), opposites: oppositeSenses(of: senses))
         memo.withLock { table in
             if table.count >= Self.memoCapacity { table.removeAll(keepingCapacity: true) }
@@ -198,8 +197,12 @@ public final class WordNet: Sendable {
     /// Every sense (synset number) of every base form of `word`; empty when WordNet lacks it.
     /// With ``oppositeSenses(_:)``, tests many words against many in linear time.
     public func senses(_ word: String) -> Set<UInt32> {
+        senses(ofLemmas: baseForms(word).compactMap { lemmaIDs[$0] })
+    }
+
+    func senses(ofLemmas ids: [UInt32]) -> Set<UInt32> {
         var result = Set<UInt32>()
-        for form in baseForms(word) { if let id = lemmaIDs[form] { result.formUnion(synsets(ofLemma: id)) } }
+        for id in ids { result.formUnion(synsets(ofLemma: id)) }
         return result
     }
 
