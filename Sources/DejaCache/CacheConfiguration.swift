@@ -1,7 +1,37 @@
+public import DejaVerifier
+
 /// The semantic cache's settings, with documented defaults. Parsed from YAML by the gateway.
 public struct CacheConfiguration: Sendable {
     /// Master switch. Default on.
     public var enabled = true
+
+    /// Whether verified semantic hits are served.
+    public enum Mode: String, Sendable, CaseIterable {
+        /// Serve exact and verified semantic hits (the default).
+        case serve
+        /// Look up and verify, but never serve a semantic hit: record what would have been served
+        /// in the shadow log and answer from upstream. Exact hits are still served.
+        case shadow
+    }
+    /// The mode for every request without a tenant or model override. Default `serve`.
+    public var mode: Mode = .serve
+    /// Per-tenant modes, overriding `mode`.
+    public var tenantModes: [String: Mode] = [:]
+    /// Per-model modes (`provider/model` or the model name), overriding `mode`. With a tenant
+    /// override as well, shadow wins.
+    public var modelModes: [String: Mode] = [:]
+    /// Most records the shadow log keeps (the oldest go first). Default 10,000.
+    public var shadowLogEntries = 10_000
+    /// Most bytes of question text the shadow log keeps. Default 16 MiB.
+    public var shadowLogBytes = 16 << 20
+
+    /// The mode in force for a request: shadow when a tenant or model override says so, serve when
+    /// one says serve and none says shadow, else `mode`.
+    public func mode(tenant: String?, resolvedModel: String, upstreamModel: String) -> Mode {
+        let overrides = [tenant.flatMap { tenantModes[$0] }, modelModes[resolvedModel] ?? modelModes[upstreamModel]].compactMap { $0 }
+        if overrides.contains(.shadow) { return .shadow }
+        return overrides.isEmpty ? mode : .serve
+    }
     /// Cosine similarity a semantic candidate must reach. Default 0.95.
     public var threshold: Double = 0.95
     /// Per-model thresholds (`provider/model` or the model name), overriding `threshold`.
@@ -12,6 +42,33 @@ public struct CacheConfiguration: Sendable {
     public var ttlSeconds: Double = 3600
     /// Bounds for the per-request `x-cache-ttl`.
     public var ttlBounds: ClosedRange<Double> = 1...(7 * 86_400)
+    /// Detect time-sensitive questions (``TimeSensitivity``) and give them the lifetimes of
+    /// `timeSensitiveTTLs`. Default on.
+    public var timeSensitivityEnabled = true
+    /// Lifetime in seconds per kind of time-sensitive question; a question of several kinds takes
+    /// the shortest, never longer than `ttlSeconds`; 0 means such questions are neither looked up
+    /// nor stored. An explicit `x-cache-ttl` on the request takes precedence.
+    public var timeSensitiveTTLs: [TimeSensitivity.Kind: Double] = CacheConfiguration.defaultTimeSensitiveTTLs
+
+    /// Not cached: "now", "right now", "at the moment". Five minutes: prices and news; one minute:
+    /// scores and service status; fifteen minutes: what is relative to today, weather, timetables;
+    /// thirty minutes: this week / month / year and "the latest".
+    public static let defaultTimeSensitiveTTLs: [TimeSensitivity.Kind: Double] = [
+        .now: 0, .today: 900, .period: 1800, .latest: 1800, .prices: 300, .weather: 900, .scores: 60, .schedules: 900,
+        .news: 300, .status: 60,
+    ]
+
+    /// The lifetime a time-sensitive question gets, and the kind that set it (the shortest of its
+    /// kinds'); nil when detection is off or the question is not time-sensitive.
+    public func timeSensitiveLifetime(_ sensitivity: TimeSensitivity) -> (seconds: Double, kind: TimeSensitivity.Kind)? {
+        guard timeSensitivityEnabled else { return nil }
+        var best: (seconds: Double, kind: TimeSensitivity.Kind)?
+        for kind in sensitivity.kinds {
+            let seconds = min(timeSensitiveTTLs[kind] ?? ttlSeconds, ttlSeconds)
+            if best == nil || seconds < best!.seconds { best = (seconds, kind) }
+        }
+        return best
+    }
     /// Most entries held in memory; the least recently used go first. Default 100,000.
     public var maxEntries = 100_000
     /// Most bytes of stored responses and vectors held in memory. Default 512 MiB.

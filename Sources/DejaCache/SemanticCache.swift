@@ -20,6 +20,8 @@ public final class SemanticCache: Sendable {
     let tracer: any Tracer
     private let served = Mutex<(map: [String: ServedRecord], order: Deque<String>, bytes: Int)>(([:], [], 0))
     let feedbackState = Mutex(FeedbackState())
+    /// What shadow-mode lookups would have served (see ``CacheConfiguration/Mode/shadow``).
+    public let shadowLog: ShadowLog
 
     public init(
         configuration: CacheConfiguration, embedder: any Embedder, verifier: (any HitVerifier)?, logger: Logger,
@@ -31,6 +33,7 @@ public final class SemanticCache: Sendable {
         self.embedder = embedder
         self.verifier = verifier
         self.logger = logger
+        self.shadowLog = ShadowLog(maximumEntries: configuration.shadowLogEntries, maximumBytes: configuration.shadowLogBytes)
         self.store = CacheStore(
             dimension: embedder.dimension, maxEntries: configuration.maxEntries, maxBytes: configuration.maxBytes,
             promotionThreshold: configuration.indexPromotionThreshold, perScopeMaxEntries: configuration.effectivePerScopeMaxEntries,
@@ -47,11 +50,16 @@ public final class SemanticCache: Sendable {
     }
 
     /// Looks a request up. Never throws: an embedding failure is a miss (logged), not an error.
-    public func lookup(_ fingerprint: RequestFingerprint, threshold: Double, now: Double = wallClockSeconds()) async -> Lookup {
+    /// In `shadow` mode a verified semantic candidate is not served: it is written to
+    /// ``shadowLog`` (as is the best refused candidate when none passes) and the lookup is a miss.
+    public func lookup(
+        _ fingerprint: RequestFingerprint, threshold: Double, mode: CacheConfiguration.Mode = .serve, now: Double = wallClockSeconds()
+    ) async -> Lookup {
         let start = ContinuousClock.now
         let span = tracer.startSpan("deja.cache.lookup", context: ServiceContext.current ?? .topLevel)
         defer { span.end() }
-        let result = await ServiceContext.$current.withValue(span.context) { await search(fingerprint, threshold: threshold, now: now) }
+        let shadow = mode == .shadow
+        let result = await ServiceContext.$current.withValue(span.context) { await search(fingerprint, threshold: threshold, shadow: shadow, now: now) }
         if span.isRecording {
             switch result {
             case .exact: span.attributes["deja.cache.result"] = "exact"
@@ -77,19 +85,30 @@ public final class SemanticCache: Sendable {
         return result
     }
 
-    private func search(_ fingerprint: RequestFingerprint, threshold: Double, now: Double) async -> Lookup {
+    private func search(_ fingerprint: RequestFingerprint, threshold: Double, shadow: Bool, now: Double) async -> Lookup {
         if let entry = store.exactHit(fingerprint.exactKey, now: now) {
+            if shadow { shadowLog.countLookup(exactHit: true) }
             return .exact(entry)
         }
+        let result = await semanticSearch(fingerprint, threshold: threshold, shadow: shadow, now: now)
+        if shadow, case .miss(let embedding) = result.lookup, !result.logged {
+            shadowLog.countLookup(exactHit: false)
+            return .miss(embedding: embedding)
+        }
+        return result.lookup
+    }
+
+    /// The semantic part of a lookup; `logged` is true when it wrote a shadow record.
+    private func semanticSearch(_ fingerprint: RequestFingerprint, threshold: Double, shadow: Bool, now: Double) async -> (lookup: Lookup, logged: Bool) {
         guard let index = store.index(for: fingerprint.namespace) else {
-            return .miss(embedding: nil)
+            return (.miss(embedding: nil), false)
         }
         let embedding: [Float]
         do {
             embedding = try await tracer.withSpan("deja.cache.embed") { _ in try await timedEmbedding(fingerprint.queryText) }
         } catch {
             logger.warning("Embedding failed; treating the lookup as a miss", metadata: ["deja.error": .string("\(error)")])
-            return .miss(embedding: nil)
+            return (.miss(embedding: nil), false)
         }
         let threshold = effectiveThreshold(threshold, namespace: fingerprint.namespace)
         let candidates: [SearchResult]
@@ -101,24 +120,28 @@ public final class SemanticCache: Sendable {
                 return found
             }
         } catch {
-            return .miss(embedding: embedding)
+            return (.miss(embedding: embedding), false)
         }
-        guard !candidates.isEmpty else { return .miss(embedding: embedding) }
+        guard !candidates.isEmpty else { return (.miss(embedding: embedding), false) }
         return await tracer.withSpan("deja.cache.verify") { span in
-            await verify(candidates, fingerprint: fingerprint, threshold: threshold, embedding: embedding, now: now, span: span)
+            await verify(candidates, fingerprint: fingerprint, threshold: threshold, embedding: embedding, shadow: shadow, now: now, span: span)
         }
     }
 
-    /// The verifier's pass over the semantic candidates, best first: the first that passes is the hit.
+    /// The verifier's pass over the semantic candidates, best first: the first that passes is the
+    /// hit. In shadow mode the hit, or else the best refused candidate, is logged instead.
     private func verify(
-        _ candidates: [SearchResult], fingerprint: RequestFingerprint, threshold: Double, embedding: [Float], now: Double, span: any Span
-    ) async -> Lookup {
+        _ candidates: [SearchResult], fingerprint: RequestFingerprint, threshold: Double, embedding: [Float], shadow: Bool, now: Double,
+        span: any Span
+    ) async -> (lookup: Lookup, logged: Bool) {
         let entries = store.liveEntries(candidates.map(\.id), namespace: fingerprint.namespace, now: now)
+        var firstRefused: (entry: CacheEntry, similarity: Float, check: String)?
         for entry in entries {
             let similarity = candidates.first { $0.id == entry.id }?.similarity ?? 0
             if isNegativePair(namespace: fingerprint.namespace, cached: entry.queryText, asked: fingerprint.queryText) {
                 counters.recordRejection("feedback")
                 span.addEvent(SpanEvent(name: "rejected", attributes: ["deja.cache.reason": "feedback"]))
+                if firstRefused == nil { firstRefused = (entry, similarity, "feedback") }
                 continue
             }
             if let verifier, let rejection = await verifier.rejection(query: fingerprint.queryText, candidate: entry.queryText, threshold: threshold) {
@@ -127,12 +150,25 @@ public final class SemanticCache: Sendable {
                 logger.debug(
                     "Semantic candidate rejected",
                     metadata: ["deja.cache.similarity": .stringConvertible(similarity), "deja.cache.reason": .string(rejection.check)])
+                if firstRefused == nil { firstRefused = (entry, similarity, rejection.check) }
                 continue
             }
+            if shadow {
+                shadowLog.record(
+                    scope: fingerprint.scope, entry: entry, askedQuestion: fingerprint.queryText, similarity: similarity, rejectedBy: nil, now: now)
+                span.addEvent(SpanEvent(name: "shadow", attributes: ["deja.cache.similarity": .double(Double(similarity))]))
+                return (.miss(embedding: embedding), true)
+            }
             store.touch(entry.id)
-            return .semantic(entry, similarity: similarity)
+            return (.semantic(entry, similarity: similarity), false)
         }
-        return .miss(embedding: embedding)
+        if shadow, let refused = firstRefused {
+            shadowLog.record(
+                scope: fingerprint.scope, entry: refused.entry, askedQuestion: fingerprint.queryText, similarity: refused.similarity,
+                rejectedBy: refused.check, now: now)
+            return (.miss(embedding: embedding), true)
+        }
+        return (.miss(embedding: embedding), false)
     }
 
     /// Stores a completed answer. `embedding` may be passed from the lookup; otherwise the query

@@ -186,6 +186,9 @@ public final class Gateway: Sendable {
         "/api/cache/stats": ["GET"],
         "/api/cache/invalidate": ["POST"],
         "/api/cache/feedback": ["POST"],
+        "/api/cache/shadow": ["GET"],
+        "/api/cache/shadow/export": ["GET"],
+        "/api/cache/shadow/{id}/label": ["POST"],
         "/api/circuit-breakers": ["GET"],
         "/api/providers": ["GET"],
         "/api/admin/routing": ["GET", "PUT"],
@@ -243,6 +246,11 @@ public final class Gateway: Sendable {
             let api = router.group("/api/cache")
             api.get("/stats") { try cacheAdmin.stats($0, context: $1) }
             api.post("/invalidate") { try await cacheAdmin.invalidate($0, context: $1) }
+            let (governance, cacheConfiguration) = (self.governance, front.configuration)
+            let shadow = ShadowHandlers(front: front, admin: admin) { governance.cacheScope(.tenant($0), cacheConfiguration) }
+            api.get("/shadow") { try shadow.list($0, context: $1) }
+            api.get("/shadow/export") { try shadow.export($0, context: $1) }
+            api.post("/shadow/:id/label") { try await shadow.label($0, context: $1) }
             router.group("/api/cache").add(middleware: ClientAuthenticationMiddleware(keyring: keyring, family: .openAI, governance: governance))
                 .post("/feedback") { try await cacheAdmin.feedback($0, context: $1) }
         }

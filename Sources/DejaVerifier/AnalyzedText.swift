@@ -49,6 +49,8 @@ public struct AnalyzedText: Sendable {
     let functionMarkers: [FunctionWordCheck.Marker]
     /// What ``OrderCheck``'s crossing test reads, likewise once per text.
     let roleShape: OrderCheck.RoleShape
+    /// The time expressions and kinds of time-dependence (``TimeWordCheck`` compares the former).
+    public let timeSensitivity: TimeSensitivity
 
     /// Analyses `text`, all of it.
     public init(_ text: String) {
@@ -100,6 +102,7 @@ public struct AnalyzedText: Sendable {
         self.stems = Set(parser.words.map(\.stem))
         self.functionMarkers = FunctionWordCheck.markers(words: parser.words)
         self.roleShape = OrderCheck.RoleShape(words: parser.words)
+        self.timeSensitivity = TimeSensitivity(words: parser.words.map(\.lower))
     }
 
     /// Heap bytes of a `String` beyond its 16-byte value: none for up to 15 UTF-8 bytes (stored
@@ -126,6 +129,7 @@ public struct AnalyzedText: Sendable {
         bytes += contentWordIndices.count * MemoryLayout<Int>.stride
         bytes += setBytes(stems) + setBytes(contentStems)
         bytes += arrayHeader + functionMarkers.count * MemoryLayout<FunctionWordCheck.Marker>.stride
+        bytes += 2 * arrayHeader + timeSensitivity.kinds.count + timeSensitivity.timeWords.count * 32
         bytes += arrayHeader + roleShape.uniqueStems.count * (MemoryLayout<String>.stride + MemoryLayout<Int>.stride) * 4 / 3
         return bytes
     }

@@ -27,7 +27,7 @@ public struct VerifierChain: Sendable {
     public let contextualWordVectors: (any ContextualWordVectors)?
     let memo: AnalysisMemo?
 
-    /// The standard chain: slots, order, polarity, function words, then content words, each included when
+    /// The standard chain: slots, order, polarity, function words, time words, then content words, each included when
     /// `configuration` switches it on. `wordVectors` feed the content-word check; pass
     /// ``InputEmbeddingWordVectors`` in production. Without them the content-word check demands
     /// that every content word appear in both texts. `contextualWordVectors` (pass
@@ -52,6 +52,7 @@ public struct VerifierChain: Sendable {
         if configuration.checksOrder { checks.append(OrderCheck(window: configuration.orderWindow)) }
         if configuration.checksPolarity { checks.append(PolarityCheck(wordNet: configuration.usesWordNet ? WordNet.shared : nil)) }
         if configuration.checksFunctionWords { checks.append(FunctionWordCheck()) }
+        if configuration.checksTimeWords { checks.append(TimeWordCheck()) }
         if configuration.checksContentWords {
             checks.append(
                 ContentWordCheck(

@@ -25,6 +25,9 @@ public struct VerifierConfiguration: Sendable, Hashable {
     /// Run ``FunctionWordCheck`` (quantifiers, modality, time, tense and scope must agree).
     /// Default true.
     public var checksFunctionWords: Bool
+    /// Run ``TimeWordCheck`` (time expressions such as "today", "this week", "latest" must
+    /// agree). Default true.
+    public var checksTimeWords: Bool
     /// Run ``ContentWordCheck`` (differing content words must be near-synonyms). Default true.
     public var checksContentWords: Bool
     /// ``ContentWordCheck/minimumSimilarity``: the cosine of centred input-embedding word vectors
@@ -69,6 +72,7 @@ public struct VerifierConfiguration: Sendable, Hashable {
         checksOrder: Bool = true,
         checksPolarity: Bool = true,
         checksFunctionWords: Bool = true,
+        checksTimeWords: Bool = true,
         usesWordNet: Bool = true,
         checksContentWords: Bool = true,
         minimumWordSimilarity: Float = 0.40,
@@ -85,6 +89,7 @@ public struct VerifierConfiguration: Sendable, Hashable {
         self.checksOrder = checksOrder
         self.checksPolarity = checksPolarity
         self.checksFunctionWords = checksFunctionWords
+        self.checksTimeWords = checksTimeWords
         self.usesWordNet = usesWordNet
         self.checksContentWords = checksContentWords
         self.minimumWordSimilarity = minimumWordSimilarity
@@ -98,7 +103,7 @@ public struct VerifierConfiguration: Sendable, Hashable {
     }
 
     /// The names of the checks, as configuration and reports spell them.
-    public static let checkNames = ["slots", "order", "polarity", "function_words", "content_words"]
+    public static let checkNames = ["slots", "order", "polarity", "function_words", "time_words", "content_words"]
 
     /// Switches on exactly the checks named in `names` (see ``checkNames``); others go off.
     public mutating func enableChecks(named names: Set<String>) {
@@ -106,6 +111,7 @@ public struct VerifierConfiguration: Sendable, Hashable {
         checksOrder = names.contains("order")
         checksPolarity = names.contains("polarity")
         checksFunctionWords = names.contains("function_words")
+        checksTimeWords = names.contains("time_words")
         checksContentWords = names.contains("content_words")
     }
 

@@ -203,6 +203,36 @@ import DejaVerifier
         #expect(!Glob.matches("gpt-*", "claude-3"))
         #expect(!Glob.matches("a*b", "a-b-c"))
     }
+
+    @Test func timeSensitivityAndShadowModeAreConfigured() throws {
+        let c = try load(
+            """
+            cache:
+              mode: shadow
+              tenant_modes: {acme: serve}
+              model_modes: {gpt-4o: shadow}
+              shadow_log_entries: 500
+              shadow_log_bytes: 65536
+              time_sensitive:
+                enabled: true
+                ttl_seconds: {prices: 30, now: 0, weather: 600}
+            """)
+        let cache = c.cacheSettings.cache
+        #expect(cache.mode == .shadow)
+        #expect(cache.tenantModes == ["acme": .serve])
+        #expect(cache.modelModes == ["gpt-4o": .shadow])
+        #expect(cache.shadowLogEntries == 500 && cache.shadowLogBytes == 65536)
+        #expect(cache.timeSensitiveTTLs[.prices] == 30 && cache.timeSensitiveTTLs[.weather] == 600 && cache.timeSensitiveTTLs[.now] == 0)
+        #expect(cache.timeSensitiveTTLs[.scores] == CacheConfiguration.defaultTimeSensitiveTTLs[.scores], "unnamed kinds keep their default")
+        #expect(try load("cache:\n  time_sensitive: {enabled: false}").cacheSettings.cache.timeSensitivityEnabled == false)
+        expectError("cache:\n  mode: sometimes", mentioning: ["cache.mode", "serve or shadow"])
+        expectError("cache:\n  tenant_modes: {acme: maybe}", mentioning: ["cache.tenant_modes.acme"])
+        expectError("cache:\n  time_sensitive: {ttl_seconds: {tides: 60}}", mentioning: ["cache.time_sensitive.ttl_seconds.tides", "unknown kind", "prices"])
+        expectError("cache:\n  time_sensitive: {ttl_seconds: {prices: -1}}", mentioning: ["cache.time_sensitive.ttl_seconds.prices"])
+        expectError("cache:\n  time_sensitive: {ttl_seconds: {prices: soon}}", mentioning: ["cache.time_sensitive.ttl_seconds.prices"])
+        expectError("cache:\n  time_sensitive: {often: true}", mentioning: ["cache.time_sensitive.often"])
+        expectError("cache:\n  shadow_log_entries: 0", mentioning: ["cache.shadow_log_entries"])
+    }
 }
 
 /// `.env` files and the seeds' variable names.

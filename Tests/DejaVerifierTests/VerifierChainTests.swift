@@ -34,7 +34,7 @@ import Testing
         configuration.checksSlots = false
         configuration.checksOrder = false
         let noSlots = VerifierChain(configuration: configuration, wordVectors: nil)
-        #expect(noSlots.checks.map(\.name) == ["polarity", "function_words", "content-words"])
+        #expect(noSlots.checks.map(\.name) == ["polarity", "function_words", "time_words", "content-words"])
         // Same words, swapped names: only the slot and order checks would reject.
         #expect(noSlots.verify(query: "Flights from London to Paris", candidate: "Flights from Paris to London") == nil)
         #expect(chain.verify(query: "Flights from London to Paris", candidate: "Flights from Paris to London")?.check == "slots")

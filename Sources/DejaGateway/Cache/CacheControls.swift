@@ -3,6 +3,7 @@ import Foundation
 import DejaProviders
 import HTTPTypes
 import Hummingbird
+import DejaVerifier
 import DejaWire
 
 /// The per-request cache controls: `Cache-Control: no-cache` or body `"x-cache": false` skip the
@@ -16,12 +17,17 @@ struct CacheControls: Sendable {
     var threshold: Double
     /// Why the request may not be cached at all, beyond what the fingerprint says.
     var bypassReason: String?
+    /// How long a stored answer lives and why (`x-gateway.cache_ttl_s`, `cache_ttl_reason`):
+    /// nil when nothing is stored (`no-store`, a bypass other than a time-sensitive one).
+    var lifetime: CacheLifetime?
 
     /// `X-Cache` of an answer that did not come from the cache: `BYPASS` when the lookup was
     /// skipped (`no-cache`, `"x-cache": false`), else `MISS`.
     var missStatus: CacheStatus { skipLookup ? .bypass : .miss }
 
-    init(request: Request, chat: ChatRequest, configuration: CacheConfiguration, resolvedModel: String, upstreamModel: String) throws {
+    init(
+        request: Request, chat: ChatRequest, queryText: String, configuration: CacheConfiguration, resolvedModel: String, upstreamModel: String
+    ) throws {
         threshold = configuration.threshold(forModel: resolvedModel, upstreamModel: upstreamModel)
         for value in request.headers[values: .cacheControl] {
             for directive in value.split(separator: ",") {
@@ -57,6 +63,21 @@ struct CacheControls: Sendable {
         if let temperature = chat.body["temperature"]?.doubleValue, temperature > configuration.maxTemperature {
             bypassReason = "temperature above \(configuration.maxTemperature)"
         }
+        guard !skipStore || !skipLookup else { return }
+        if let ttlSeconds {
+            lifetime = CacheLifetime(seconds: ttlSeconds, reason: "request")
+        } else if let (seconds, kind) = configuration.timeSensitiveLifetime(TimeSensitivity(queryText)) {
+            lifetime = CacheLifetime(seconds: seconds, reason: "time_sensitive:" + kind.rawValue)
+            if seconds <= 0 {
+                // Answers of the moment: an earlier answer is stale, and this one will be.
+                bypassReason = bypassReason ?? "time-sensitive (\(kind.rawValue))"
+            } else {
+                ttlSeconds = seconds
+            }
+        } else {
+            lifetime = CacheLifetime(seconds: configuration.ttlSeconds, reason: "default")
+        }
+        if skipStore { lifetime = lifetime?.seconds == 0 ? lifetime : nil }
     }
 
     /// A control from the header, else from the body member of the same name.
@@ -68,4 +89,11 @@ struct CacheControls: Sendable {
         default: return nil
         }
     }
+}
+
+/// How long an answer is kept and why, as `x-gateway` reports it: `request` (`x-cache-ttl`),
+/// `time_sensitive:<kind>` (see ``TimeSensitivity``; 0 seconds: not cached at all) or `default`.
+struct CacheLifetime: Sendable {
+    var seconds: Double
+    var reason: String
 }

@@ -63,7 +63,9 @@ public struct ConfigurationLoader: Sendable {
         "enabled", "threshold", "model_thresholds", "threshold_min", "threshold_max", "ttl_seconds", "max_entries", "max_bytes",
         "stored_finish_reasons", "max_temperature", "shared_scope_tenants", "index_promotion_threshold", "candidates_per_lookup",
         "idempotency_ttl_ms", "max_entry_bytes", "per_scope_max_entries", "per_scope_max_bytes", "idempotency_max_bytes", "idempotency_max_records", "idempotency_max_response_bytes", "idempotency_max_waiters", "coalescing_max_followers_per_flight", "coalescing_max_followers", "coalescing_max_buffered_bytes", "embedder", "model_dir", "remote_embedder", "redis_url", "redis_hmac_key", "embedding_memo_entries", "embedding_memo_bytes", "verifier", "feedback_raises_threshold", "feedback_threshold_step", "blas_threads",
+        "time_sensitive", "mode", "tenant_modes", "model_modes", "shadow_log_entries", "shadow_log_bytes",
     ]
+    static let timeSensitiveKeys = ["enabled", "ttl_seconds"]
     static let verifierKeys = [
         "enabled", "checks", "min_word_similarity", "min_contextual_similarity", "context_memo_texts", "context_memo_bytes",
         "max_analysed_chars", "analysis_memo_bytes",
@@ -463,6 +465,40 @@ public struct ConfigurationLoader: Sendable {
             case "coalescing_max_followers": cache.cache.coalescingMaxFollowers = try Self.positiveInt(try scalar(v, path), key: path)
             case "coalescing_max_buffered_bytes": cache.cache.coalescingMaxBufferedBytes = try Self.positiveInt(try scalar(v, path), key: path)
             case "idempotency_ttl_ms": cache.cache.idempotencyTTLSeconds = Double(try Self.positiveInt(try scalar(v, path), key: path)) / 1000
+            case "time_sensitive":
+                guard let m = v.mapping else { throw ConfigurationError("\(path): expected a mapping with keys \(Self.timeSensitiveKeys.joined(separator: ", "))") }
+                for (tk, tv) in m {
+                    let tsub = tk.string ?? ""
+                    let tpath = "\(path).\(tsub)"
+                    switch tsub {
+                    case "enabled": cache.cache.timeSensitivityEnabled = try bool(tv, tpath)
+                    case "ttl_seconds":
+                        let kinds = TimeSensitivity.Kind.allCases.map(\.rawValue)
+                        guard let ttls = tv.mapping else { throw ConfigurationError("\(tpath): expected a mapping of kinds (\(kinds.joined(separator: ", "))) to seconds") }
+                        for (kk, kv) in ttls {
+                            let name = kk.string ?? ""
+                            let kpath = "\(tpath).\(name)"
+                            guard let kind = TimeSensitivity.Kind(rawValue: name) else {
+                                throw ConfigurationError("\(kpath): unknown kind (expected one of \(kinds.joined(separator: ", ")))")
+                            }
+                            guard let seconds = Int(try scalar(kv, kpath)), seconds >= 0, seconds <= 7 * 86_400 else {
+                                throw ConfigurationError("\(kpath): expected whole seconds from 0 (not cached) to 604800")
+                            }
+                            cache.cache.timeSensitiveTTLs[kind] = Double(seconds)
+                        }
+                    default: throw unknownKey(tpath, expected: Self.timeSensitiveKeys)
+                    }
+                }
+            case "mode": cache.cache.mode = try Self.cacheMode(try scalar(v, path), key: path)
+            case "tenant_modes", "model_modes":
+                guard let m = v.mapping else { throw ConfigurationError("\(path): expected a mapping of names to serve or shadow") }
+                for (name, mv) in m {
+                    let key = name.string ?? ""
+                    let mode = try Self.cacheMode(try scalar(mv, "\(path).\(key)"), key: "\(path).\(key)")
+                    if sub == "tenant_modes" { cache.cache.tenantModes[key] = mode } else { cache.cache.modelModes[key] = mode }
+                }
+            case "shadow_log_entries": cache.cache.shadowLogEntries = try Self.positiveInt(try scalar(v, path), key: path)
+            case "shadow_log_bytes": cache.cache.shadowLogBytes = try Self.positiveInt(try scalar(v, path), key: path)
             case "embedder":
                 let text = try scalar(v, path)
                 guard let kind = CacheSettings.EmbedderKind(rawValue: text) else {
@@ -531,6 +567,12 @@ public struct ConfigurationLoader: Sendable {
         if cache.embedder == .remote, cache.remoteBaseURL == nil || cache.remoteModel == nil || cache.remoteDimension == nil {
             throw ConfigurationError("cache.remote_embedder: base_url, model and dimension are required when cache.embedder is remote")
         }
+    }
+
+    /// `serve` or `shadow`.
+    static func cacheMode(_ text: String, key: String) throws -> CacheConfiguration.Mode {
+        guard let mode = CacheConfiguration.Mode(rawValue: text) else { throw ConfigurationError("\(key): expected serve or shadow, got '\(text)'") }
+        return mode
     }
 
     /// A similarity threshold: a number in (0, 1] or a preset name.

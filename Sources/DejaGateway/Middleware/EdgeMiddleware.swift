@@ -96,6 +96,10 @@ struct EdgeMiddleware: RouterMiddleware {
         where path.hasPrefix(prefix) && path.utf8.count > prefix.utf8.count && !path.dropFirst(prefix.count).contains("/") {
             return template
         }
+        if path.hasPrefix("/api/cache/shadow/"), path.hasSuffix("/label") {
+            let id = path.dropFirst("/api/cache/shadow/".count).dropLast("/label".count)
+            if !id.isEmpty, !id.contains("/") { return "/api/cache/shadow/{id}/label" }
+        }
         for prefix in ["/openai/v1/", "/anthropic/v1/", "/gemini/v1beta/", "/gemini/v1/"] where path.hasPrefix(prefix) { return prefix + "*" }
         return "other"
     }

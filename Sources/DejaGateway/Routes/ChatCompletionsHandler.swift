@@ -253,23 +253,27 @@ struct ChatCompletionsHandler: Sendable {
         }
         // Cache controls.
         let namespace = target.namespace
-        let controls = try CacheControls(
-            request: request, chat: chat, configuration: front.configuration, resolvedModel: namespace, upstreamModel: target.thresholdModel)
         let fingerprint = RequestFingerprint(request: chat, scope: governance.cacheScope(context.identity, front.configuration), resolvedModel: namespace)
+        let controls = try CacheControls(
+            request: request, chat: chat, queryText: fingerprint.queryText, configuration: front.configuration, resolvedModel: namespace,
+            upstreamModel: target.thresholdModel)
         if let reason = fingerprint.bypassReason ?? controls.bypassReason {
             front.cache.recordBypass()
             context.logger.debug("Cache bypass", metadata: ["deja.cache.reason": .string(reason)])
             let (plan, decision, _) = try await plan(target, chat: chat, embedding: nil, queryText: fingerprint.queryText, context: context)
             try await reserve(plan, chat: chat, context: context)
             let call = try UpstreamCallContext(request, plan: plan, context: context, reliability: reliability, clock: executor.clock)
-            return try await execute(chat, plan: plan, decision: decision, call: call, context: context)
+            // Only a time-sensitive question's bypass has a lifetime to report (none: 0 s).
+            let lifetime = fingerprint.bypassReason == nil && controls.lifetime?.seconds == 0 ? controls.lifetime : nil
+            return try await execute(chat, plan: plan, decision: decision, call: call, context: context, lifetime: lifetime)
         }
         // Cache lookup.
         var embedding: [Float]?
         if controls.skipLookup {
             front.cache.recordBypass()
         } else {
-            switch await front.cache.lookup(fingerprint, threshold: controls.threshold) {
+            let mode = front.configuration.mode(tenant: context.identity.tenantName, resolvedModel: namespace, upstreamModel: target.thresholdModel)
+            switch await front.cache.lookup(fingerprint, threshold: controls.threshold, mode: mode) {
             case .exact(let entry):
                 return hit(entry, similarity: nil, query: fingerprint.queryText, chat: chat, target: target, front: front, context: context)
             case .semantic(let entry, let similarity):
@@ -299,13 +303,15 @@ struct ChatCompletionsHandler: Sendable {
             leader = joined.leader
             events = joined.events
         }
-        return try await fromFlight(events, chat: chat, plan: plan, decision: decision, cache: controls.missStatus, leader: leader, context: context)
+        return try await fromFlight(
+            events, chat: chat, plan: plan, decision: decision, cache: controls.missStatus, leader: leader, lifetime: controls.lifetime, context: context)
     }
 
     // MARK: - Upstream without the cache
 
     private func execute(
-        _ chat: ChatRequest, plan: ExecutionPlan, decision: RoutingDecision?, call: UpstreamCallContext, context: DejaRequestContext
+        _ chat: ChatRequest, plan: ExecutionPlan, decision: RoutingDecision?, call: UpstreamCallContext, context: DejaRequestContext,
+        lifetime: CacheLifetime? = nil
     ) async throws -> Response {
         if chat.stream {
             let executed: Executed<ChatChunkStream>
@@ -353,6 +359,7 @@ struct ChatCompletionsHandler: Sendable {
         }
         var report = report(executed, cache: .bypass, decision: decision)
         report.upstreamLatency = executed.latency
+        report.lifetime = lifetime
         report.costUSD = cost(
             provider: report.provider, model: report.model, usage: (try? JSONParser.parse(executed.value.body))?.objectValue?["usage"], account: context.account)
         return json(executed.value.body, report: report, context: context)
@@ -442,13 +449,14 @@ struct ChatCompletionsHandler: Sendable {
 
     private func fromFlight(
         _ events: AsyncStream<FlightEvent>, chat: ChatRequest, plan: ExecutionPlan, decision: RoutingDecision?, cache: CacheStatus, leader: Bool,
-        context: DejaRequestContext
+        lifetime: CacheLifetime?, context: DejaRequestContext
     ) async throws -> Response {
         let account = context.account
         let box = EventIteratorBox(events.makeAsyncIterator())
         var report = GatewayReport(provider: plan.primary.providerName, model: plan.primary.model, cache: cache)
         report.attempts = 1
         report.routing = decision.map { RoutingReport($0, servedBy: routing) }
+        report.lifetime = lifetime
         // Who answered comes first; a JSON answer waits past the chunks for the completion.
         var first = await box.next()
         while let event = first {

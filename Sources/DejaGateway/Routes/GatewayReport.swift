@@ -50,6 +50,9 @@ struct GatewayReport: Sendable {
     var costUSD: Double?
     /// How a virtual model was resolved.
     var routing: RoutingReport?
+    /// How long the answer is kept and why (answers from upstream that are stored, and
+    /// time-sensitive questions that are not cached at all).
+    var lifetime: CacheLifetime?
 
     /// A hit: the stored entry's `provider/model` names who answered.
     init(hit entry: String, cache: CacheStatus) {
@@ -102,6 +105,10 @@ struct GatewayReport: Sendable {
         }
         if let cacheEntryID { gateway.append("cache_entry_id", .string(String(cacheEntryID))) }
         if let latencySavedMs { gateway.append("latency_saved_ms", .double(latencySavedMs)) }
+        if let lifetime {
+            gateway.append("cache_ttl_s", .double(lifetime.seconds))
+            gateway.append("cache_ttl_reason", .string(lifetime.reason))
+        }
         gateway.append("fallback_used", .bool(fallbackUsed))
         if let attempts { gateway.append("attempts", .int(attempts)) }
         if let costUSD { gateway.append("cost_usd", .double((costUSD * 1e9).rounded() / 1e9)) }
