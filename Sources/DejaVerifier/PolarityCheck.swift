@@ -120,7 +120,7 @@ public struct PolarityCheck: VerificationCheck {
     }
 
     /// Stop words that still have opposites worth asking WordNet about.
-    private static let comparativeStopWords: Set<String> = ["best", "good", "few", "many", "much", "same", "different", "able", "possible", "necessary", "available"]
+    static let comparativeStopWords: Set<String> = ["best", "good", "few", "many", "much", "same", "different", "able", "possible", "necessary", "available"]
 
     private func antonym(_ x: AnalyzedText, _ y: AnalyzedText, _ xName: String, _ yName: String) -> Verdict? {
         for stem in x.stems where !y.stems.contains(stem) {

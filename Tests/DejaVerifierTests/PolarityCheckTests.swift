@@ -1,8 +1,11 @@
 import DejaVerifier
+import DejaWordNet
 import Testing
 
+/// The polarity check as the gateway runs it: with WordNet (which `make setup` installs), whose
+/// antonyms replace the curated pairs it knows.
 @Suite struct PolarityCheckTests {
-    let check = PolarityCheck()
+    let check = PolarityCheck(wordNet: WordNet.shared)
 
     func verdict(_ a: String, _ b: String) -> Verdict? { check.verdict(AnalyzedText(a), AnalyzedText(b)) }
 
