@@ -68,7 +68,8 @@ public struct TimeSensitivity: Sendable, Hashable {
         var kinds = Set<Kind>()
         var times = Set<String>()
         let n = words.count
-        guard n > 0 else { return }
+        // Most texts have no word any rule starts from: one hash per word decides.
+        guard n > 0, words.contains(where: Self.triggers.contains) else { return }
         let start = words.startIndex
         @inline(__always) func word(_ i: Int) -> String? { i >= 0 && i < n ? words[start + i] : nil }
         func time(_ expression: String, _ kind: Kind) {
@@ -236,6 +237,21 @@ public struct TimeSensitivity: Sendable, Hashable {
         if !current.isEmpty { words.append(String(current).lowercased()) }
         return words
     }
+
+    /// Every word a rule below starts from; a text with none of them is not time-sensitive.
+    static let triggers: Set<String> = {
+        var words: Set<String> = [
+            "now", "currently", "presently", "moment", "present", "speak", "live", "today", "tonight", "tomorrow",
+            "yesterday", "morning", "afternoon", "evening", "nowadays", "days", "upcoming", "recent", "recently", "lately",
+            "latest", "newest", "current", "up", "time", "date", "day", "rate", "rates", "cost", "costs", "worth", "stock",
+            "stocks", "shares", "market", "temperature", "air", "score", "scores", "won", "winning", "wins", "leading",
+            "opening", "next", "delayed", "cancelled", "canceled", "status", "outage", "outages", "down",
+        ]
+        for set in [periodNouns, shortPeriodNouns, priceWords, weatherWords, standingsWords, scheduleWords, openClose, newsWords] {
+            words.formUnion(set)
+        }
+        return words
+    }()
 
     // MARK: The words
     // Every set below is a closed class of English with one reason: the meaning named in its
