@@ -2,8 +2,9 @@
 /// strings, code, URLs, e-mail addresses) differ from the query's, or come in a different order.
 ///
 /// The ordered sequences of `(kind, value)` must be equal, so "Celsius to Fahrenheit" and
-/// "Fahrenheit to Celsius" differ, as do order #12345 and #12346. Two refinements keep true
-/// paraphrases passing:
+/// "Fahrenheit to Celsius" differ, as do order #12345 and #12346 — within each kind: slots of
+/// different kinds may change places (a fronted "In December," moves a date before a place).
+/// Two refinements keep true paraphrases passing:
 /// - Names found only from capital letters are looked up in both texts whatever their case, so
 ///   "capital of Spain" and "capital of spain" agree.
 /// - A source slot ("from X") written after its target ("to Y from X", "Y from X") is put back in
@@ -23,7 +24,23 @@ public struct SlotCheck: VerificationCheck {
         let left = Self.canonicalSlots(a, phrases: phrases)
         let right = Self.canonicalSlots(b, phrases: phrases)
         if left.map(Key.init) == right.map(Key.init) { return nil }
+        if Self.sameOrderWithinEachKind(left, right) { return nil }
         return Verdict(check: name, detail: Self.explain(left, right))
+    }
+
+    /// True when the two sequences hold the same slots and only slots of *different* kinds changed
+    /// places ("In December, … in Lisbon?" / "… in Lisbon in December?"). Roles are exchanged
+    /// between values of one kind — two places, two languages — so the order within each kind
+    /// must still agree. Numbers, units and currencies count as one kind: which unit a number
+    /// measures is its order among them ("5 square km to square miles" / "km in 5 square miles").
+    static func sameOrderWithinEachKind(_ left: [Slot], _ right: [Slot]) -> Bool {
+        guard left.count == right.count else { return false }
+        func group(_ kind: Slot.Kind) -> Slot.Kind { kind == .unit || kind == .currency ? .number : kind }
+        var x: [Slot.Kind: [Key]] = [:]
+        var y: [Slot.Kind: [Key]] = [:]
+        for slot in left { x[group(slot.kind), default: []].append(Key(slot)) }
+        for slot in right { y[group(slot.kind), default: []].append(Key(slot)) }
+        return x == y
     }
 
     private struct Key: Equatable {

@@ -470,7 +470,14 @@ struct TextParser {
                 continue
             }
             let previousIsNumber = previousNumber >= 0
-            if let number = Lexicon.numberWords[word.lower] {
+            if let (value, count) = spelledNumber(at: index) {
+                // "one hundred and twenty", "twenty-five", "five-hundred-word": one value.
+                numberSlot[index + count - 1] = slots.count
+                slots.append(Slot(kind: .number, value: value, wordIndex: index, wordCount: count))
+                for w in index..<(index + count) { nonContent.insert(w) }
+                index += count
+                continue
+            } else if let number = Lexicon.numberWords[word.lower] {
                 numberSlot[index] = slots.count
                 slots.append(Slot(kind: .number, value: number, wordIndex: index))
             } else if let ordinal = Lexicon.ordinalWords[word.lower], !(word.lower == "second" && previousIsNumber) {
@@ -486,6 +493,56 @@ struct TextParser {
             }
             index += 1
         }
+    }
+
+    /// A cardinal written in words starting at `index` — "seven", "twenty five", "one hundred and
+    /// twenty", "two thousand" — as its value in digits and the words it spans; nil when the word
+    /// does not start one. "one" counts only next to another number ("one hundred", "twenty
+    /// one", "from one to ten", "between one and 100"): alone it is a pronoun ("which one").
+    func spelledNumber(at index: Int) -> (String, Int)? {
+        func cardinal(_ i: Int) -> Int? {
+            guard i < words.count, !words[i].isSymbolic else { return nil }
+            return Lexicon.cardinalWords[words[i].lower]
+        }
+        func isNumeral(_ i: Int) -> Bool {
+            guard i >= 0, i < words.count else { return false }
+            return cardinal(i) != nil || (words[i].isSymbolic && words[i].lower.unicodeScalars.first?.isNumericFast == true)
+        }
+        guard let first = cardinal(index) else { return nil }
+        var total = 0
+        var current = 0
+        var end = index
+        var i = index
+        while let value = cardinal(i) {
+            if value == 100 {
+                current = max(current, 1) * 100
+            } else if value >= 1000 {
+                total += max(current, 1) * value
+                current = 0
+            } else {
+                // A word below 100 continues the number after nothing, "hundred" or "thousand",
+                // or as the unit after a tens word ("twenty five"); "five five" is two numbers.
+                let tail = current % 100
+                guard i == index || tail == 0 || (tail >= 20 && tail % 10 == 0 && value < 10) else { break }
+                current += value
+            }
+            end = i + 1
+            // "one hundred and twenty": "and" joins only after hundred or thousand.
+            if value >= 100, i + 2 < words.count, words[i + 1].lower == "and", let next = cardinal(i + 2), next < 100 {
+                i += 2
+            } else {
+                i += 1
+            }
+        }
+        let count = end - index
+        if first == 1 && count == 1 {
+            // A lone "one": a number only when linked to another ("one to ten", "one and 100").
+            let linked = index + 2 < words.count && ["to", "and", "or"].contains(words[index + 1].lower) && isNumeral(index + 2)
+                || index >= 2 && ["to", "and", "or"].contains(words[index - 1].lower) && isNumeral(index - 2)
+            guard linked else { return nil }
+        }
+        guard count > 1 || first == 1 else { return nil }  // single words keep the table's value
+        return (String(total + current), count)
     }
 
     /// Rules for words that are slots only in some positions.

@@ -85,3 +85,50 @@ import Testing
         #expect(fly.isSentenceInitial)
     }
 }
+
+/// Slots of different kinds may change places; numbers written in words are one value.
+@Suite struct SlotOrderAndSpelledNumberTests {
+    let check = SlotCheck()
+
+    func verdict(_ a: String, _ b: String) -> Verdict? { check.verdict(AnalyzedText(a), AnalyzedText(b)) }
+
+    @Test(arguments: [
+        ("In March, what is the weather usually like in Kyoto?", "What is the weather usually like in Kyoto in March?"),
+        ("For a Python beginner, is Django a good first framework?", "Is Django a good first framework for a Python beginner?"),
+        ("On Fridays, does the Louvre open late?", "Does the Louvre open late on Fridays?"),
+    ])
+    func slotsOfDifferentKindsMayMove(_ pair: (String, String)) {
+        #expect(verdict(pair.0, pair.1) == nil, "\(pair)")
+    }
+
+    @Test(arguments: [
+        ("In Berlin, is it cheaper to live than in Munich?", "In Munich, is it cheaper to live than in Berlin?"),
+        ("How many miles are in 10 km?", "Convert 10 miles to km"),
+        ("Translate this French letter into German", "Translate this German letter into French"),
+    ])
+    func slotsOfOneKindKeepTheirOrder(_ pair: (String, String)) {
+        #expect(verdict(pair.0, pair.1)?.check == "slots", "\(pair)")
+    }
+
+    @Test(arguments: [
+        ("Print the numbers from 1 to 10", "Print the numbers from one to ten"),
+        ("Pick a random number between 1 and 100", "Pick a random number between one and one hundred"),
+        ("Write a 500-word essay", "Write a five-hundred-word essay"),
+        ("Is 120 too many guests?", "Is one hundred and twenty too many guests?"),
+        ("What happened in 2024 with 25 members?", "What happened in 2024 with twenty-five members?"),
+        ("Split the bill 3000 ways", "Split the bill three thousand ways"),
+    ])
+    func numbersInWordsAreTheirValue(_ pair: (String, String)) {
+        #expect(verdict(pair.0, pair.1) == nil, "\(pair)")
+    }
+
+    @Test func spelledNumbersStillDiffer() {
+        #expect(verdict("Print the numbers from one to ten", "Print the numbers from one to twenty")?.check == "slots")
+        #expect(verdict("Is one hundred and twenty too many?", "Is one hundred and thirty too many?")?.check == "slots")
+        // "one" alone is a pronoun, not a number.
+        #expect(verdict("Which one is faster, Rust or Go?", "Which is faster, Rust or Go?")?.detail.contains("number") != true)
+        #expect(AnalyzedText("Which one should I pick?").slots.allSatisfy { $0.kind != .number })
+        let slots = AnalyzedText("between five and five hundred").slots.filter { $0.kind == .number }.map(\.value)
+        #expect(slots == ["5", "500"])
+    }
+}
