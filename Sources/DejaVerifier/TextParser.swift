@@ -29,6 +29,7 @@ struct TextParser {
         findLexiconSlots()
         if !ignoresCapitals { findNames() }
         slots.sort { $0.wordIndex < $1.wordIndex }
+        normaliseTimesAndTemperatures()
         assignRoles()
     }
 
@@ -330,6 +331,66 @@ struct TextParser {
             // "doesn't" reads as "does not", so a contraction and its expansion compare equal.
             appendWord(lo..<hi, text: "not", sentenceInitial: false, symbolic: false)
         }
+    }
+
+    // MARK: Clock times and temperatures
+
+    /// Writes clock times one way and drops a redundant "degrees": "6 pm", "6pm" and "18:00" all
+    /// become the time 18:00, "9 am" and "09:00" 09:00, "4:30 pm" 16:30; "350 degrees Fahrenheit"
+    /// keeps only the scale, as "350°F" does. Slots are in word order here.
+    private mutating func normaliseTimesAndTemperatures() {
+        guard slots.contains(where: { $0.kind == .date || $0.kind == .unit || $0.kind == .number }) else { return }
+        var out: [Slot] = []
+        out.reserveCapacity(slots.count)
+        var i = 0
+        while i < slots.count {
+            let slot = slots[i]
+            let next: Slot? = i + 1 < slots.count ? slots[i + 1] : nil
+            // "6pm" carries its am/pm as a slot of the same word; "6 pm" as the next word.
+            let attached = next.flatMap { n in n.kind == .date && (n.value == "am" || n.value == "pm") && n.wordIndex == slot.wordIndex ? n.value : nil }
+            let after = slot.wordIndex + slot.wordCount
+            let following = after < words.count && (words[after].lower == "am" || words[after].lower == "pm") ? words[after].lower : nil
+            let meridiem = attached ?? following
+            if slot.kind == .number || slot.kind == .date, let time = Self.clockTime(slot.value, meridiem: meridiem, isDate: slot.kind == .date) {
+                out.append(Slot(kind: .date, value: time, role: slot.role, wordIndex: slot.wordIndex, wordCount: slot.wordCount))
+                if following != nil, attached == nil { nonContent.insert(after) }
+                i += attached == nil ? 1 : 2
+                continue
+            }
+            if slot.kind == .unit, slot.value == "degree", let next, next.kind == .unit, next.wordIndex == slot.wordIndex + 1,
+                ["celsius", "fahrenheit", "kelvin"].contains(next.value)
+            {
+                i += 1  // the scale that follows says it
+                continue
+            }
+            out.append(slot)
+            i += 1
+        }
+        slots = out
+    }
+
+    /// "HH:MM" for a clock time: an hour of 1–12 with am/pm, or "h:mm" (with am/pm or without);
+    /// nil for anything else (a bare number without am/pm is not a time).
+    static func clockTime(_ value: String, meridiem: String?, isDate: Bool) -> String? {
+        var hour: Int
+        var minute = 0
+        if isDate {
+            let parts = value.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[1].utf8.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0...23).contains(h), (0...59).contains(m) else {
+                return nil
+            }
+            hour = h
+            minute = m
+        } else {
+            guard meridiem != nil, let h = Int(value) else { return nil }
+            hour = h
+        }
+        if let meridiem {
+            guard (1...12).contains(hour) else { return nil }
+            hour = hour % 12 + (meridiem == "pm" ? 12 : 0)
+        }
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
+        return two(hour) + ":" + two(minute)
     }
 
     // MARK: Numbers

@@ -122,6 +122,29 @@ import Testing
         #expect(verdict(pair.0, pair.1) == nil, "\(pair)")
     }
 
+    @Test(arguments: [
+        ("Is the shop open after 6 pm?", "Is the shop open after 18:00?"),
+        ("Is the shop open after 6pm?", "Is the shop open after 18:00?"),
+        ("The meeting moved from 9 am to 10:30 am", "The meeting moved from 09:00 to 10:30"),
+        ("Can I catch the 4:30 pm train?", "Can I catch the 16:30 train?"),
+        ("Bake it at 350°F for how long?", "Bake it at 350 degrees Fahrenheit for how long?"),
+        ("Water boils at 100°C", "Water boils at 100 degrees Celsius"),
+    ])
+    func timesAndTemperaturesAreWrittenOneWay(_ pair: (String, String)) {
+        #expect(verdict(pair.0, pair.1) == nil, "\(pair)")
+    }
+
+    @Test(arguments: [
+        ("Is the shop open after 6 pm?", "Is the shop open after 6 am?"),
+        ("Is the shop open after 6 pm?", "Is the shop open after 19:00?"),
+        ("Can I catch the 4:30 pm train?", "Can I catch the 4:30 am train?"),
+        ("Bake it at 350°F", "Bake it at 350°C"),
+        ("Rotate it 90 degrees", "Rotate it 90 degrees Celsius"),
+    ])
+    func differentTimesAndTemperaturesStillDiffer(_ pair: (String, String)) {
+        #expect(verdict(pair.0, pair.1)?.check == "slots", "\(pair)")
+    }
+
     @Test func spelledNumbersStillDiffer() {
         #expect(verdict("Print the numbers from one to ten", "Print the numbers from one to twenty")?.check == "slots")
         #expect(verdict("Is one hundred and twenty too many?", "Is one hundred and thirty too many?")?.check == "slots")
