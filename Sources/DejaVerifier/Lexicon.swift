@@ -56,6 +56,16 @@ enum Lexicon {
     ]
 
     /// One- and two-letter units that only count right after a number ("5 m", "3 g").
+    /// Units a text or a talk is measured in, after a number ("3 sentences", "a 10-page story"):
+    /// three sentences do not answer three paragraphs. Not units elsewhere ("the next page").
+    static let countUnits: [String: String] = [
+        "word": "word", "words": "word", "sentence": "sentence", "sentences": "sentence", "paragraph": "paragraph",
+        "paragraphs": "paragraph", "page": "page", "pages": "page", "line": "line", "lines": "line", "character": "character",
+        "characters": "character", "chapter": "chapter", "chapters": "chapter", "slide": "slide", "slides": "slide",
+        "verse": "verse", "verses": "verse", "stanza": "stanza", "stanzas": "stanza", "bullet": "bullet", "bullets": "bullet",
+        "tweet": "tweet", "tweets": "tweet",
+    ]
+
     static let shortUnits: [String: String] = ["m": "m", "g": "g", "l": "liter", "h": "hour", "s": "second", "k": "thousand"]
 
     static let currencies: [String: String] = [

@@ -549,7 +549,7 @@ struct TextParser {
                 if accepts(kind: kind, value: value, word: word, index: index, previousIsNumber: previousIsNumber) {
                     slots.append(Slot(kind: kind, value: value, wordIndex: index))
                 }
-            } else if previousIsNumber, let unit = Lexicon.shortUnits[word.lower] {
+            } else if previousIsNumber, let unit = Lexicon.shortUnits[word.lower] ?? Lexicon.countUnits[word.lower] {
                 slots.append(Slot(kind: .unit, value: unit, wordIndex: index))
             }
             index += 1

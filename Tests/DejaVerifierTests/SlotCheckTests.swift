@@ -140,9 +140,18 @@ import Testing
         ("Can I catch the 4:30 pm train?", "Can I catch the 4:30 am train?"),
         ("Bake it at 350°F", "Bake it at 350°C"),
         ("Rotate it 90 degrees", "Rotate it 90 degrees Celsius"),
+        // Units a text is measured in.
+        ("Summarize War and Peace in 3 sentences", "Summarize War and Peace in 3 paragraphs"),
+        ("Write a 10-page story about a lighthouse", "Write a 10-paragraph story about a lighthouse"),
+        ("Give me 5 bullet points on solar power", "Give me 5 slides on solar power"),
     ])
     func differentTimesAndTemperaturesStillDiffer(_ pair: (String, String)) {
         #expect(verdict(pair.0, pair.1)?.check == "slots", "\(pair)")
+    }
+
+    @Test func countWordsAreUnitsOnlyAfterANumber() {
+        #expect(AnalyzedText("Turn to the next page").slots.allSatisfy { $0.kind != .unit })
+        #expect(AnalyzedText("Write 3 paragraphs").slots.contains { $0.kind == .unit && $0.value == "paragraph" })
     }
 
     @Test func spelledNumbersStillDiffer() {
