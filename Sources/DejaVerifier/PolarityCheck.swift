@@ -88,13 +88,13 @@ public struct PolarityCheck: VerificationCheck {
         guard !onlyB.isEmpty else { return nil }
         var opposites: [UInt32: Int] = [:]  // sense → index into onlyA
         var sensesA = Set<UInt32>()
-        for (index, x) in onlyA.enumerated() {
+        for (index, x) in onlyA.enumerated() where !Self.isUnderLess(word: x, in: a) {
             let lookup = wordNet.lookup(x)
             sensesA.formUnion(lookup.senses)
             for s in lookup.opposites where opposites[s] == nil { opposites[s] = index }
         }
         guard !opposites.isEmpty else { return nil }
-        for y in onlyB {
+        for y in onlyB where !Self.isUnderLess(word: y, in: b) {
             let lookup = wordNet.lookup(y)
             // A word sharing a sense with any query word is its synonym in some sense, not its
             // opposite (this also covers the query word whose opposite it would be).
@@ -123,10 +123,12 @@ public struct PolarityCheck: VerificationCheck {
     static let comparativeStopWords: Set<String> = ["best", "good", "few", "many", "much", "same", "different", "able", "possible", "necessary", "available"]
 
     private func antonym(_ x: AnalyzedText, _ y: AnalyzedText, _ xName: String, _ yName: String) -> Verdict? {
-        for stem in x.stems where !y.stems.contains(stem) {
+        stems: for stem in x.stems where !y.stems.contains(stem) {
             guard let entries = Self.table[stem] else { continue }
             for entry in entries {
                 if y.stems.contains(entry.opposite) && !x.stems.contains(entry.opposite) {
+                    // "less expensive" is "cheaper": a word under "less" means its opposite.
+                    if Self.isUnderLess(stem, in: x) != Self.isUnderLess(entry.opposite, in: y) { continue stems }
                     return Verdict(check: name, detail: "'\(word(stem, in: x))' in the \(xName) vs '\(word(entry.opposite, in: y))' in the \(yName)")
                 }
             }
@@ -135,6 +137,19 @@ public struct PolarityCheck: VerificationCheck {
             }
         }
         return nil
+    }
+
+    /// Whether `word` (lower-cased) comes right after "less" in `text`: its opposite then says
+    /// the same ("less expensive" / "cheaper"), so WordNet's opposition does not count for it.
+    static func isUnderLess(word: String, in text: AnalyzedText) -> Bool {
+        guard let index = text.words.firstIndex(where: { $0.lower == word }), index > 0 else { return false }
+        return text.words[index - 1].lower == "less"
+    }
+
+    /// Whether the word of `text` with this stem comes right after "less" ("less expensive").
+    static func isUnderLess(_ stem: String, in text: AnalyzedText) -> Bool {
+        guard let index = text.words.firstIndex(where: { $0.stem == stem }), index > 0 else { return false }
+        return text.words[index - 1].lower == "less"
     }
 
     private func prefixNegation(_ x: AnalyzedText, _ y: AnalyzedText) -> Verdict? {

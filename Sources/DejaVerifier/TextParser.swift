@@ -325,12 +325,22 @@ struct TextParser {
             }
         }
         guard !text.isEmpty else { return }
-        if Lexicon.negations.contains(text.lowercased()) { negations.append(text.lowercased()) }
+        if Lexicon.negations.contains(text.lowercased()), !isTautologicalNot(text, endingAt: hi) { negations.append(text.lowercased()) }
         appendWord(lo..<hi, text: text, sentenceInitial: sentenceInitial, symbolic: false)
         if lower.hasSuffix("n't") || lower == "cannot" {
             // "doesn't" reads as "does not", so a contraction and its expansion compare equal.
             appendWord(lo..<hi, text: "not", sentenceInitial: false, symbolic: false)
         }
+    }
+
+    /// "whether or not", and "… or not" closing a clause ("Should I go, or not?"): the question
+    /// with its own negation joined by "or" asks the same as without it, so no negation is counted.
+    private func isTautologicalNot(_ word: String, endingAt end: Int) -> Bool {
+        guard word.lowercased() == "not", let previous = words.last, previous.lower == "or" else { return false }
+        if words.count >= 2, words[words.count - 2].lower == "whether" { return true }
+        var i = end
+        while i < scalars.count, scalars[i] == " " { i += 1 }
+        return i == scalars.count || "?,.!;:".unicodeScalars.contains(scalars[i])
     }
 
     // MARK: Clock times and temperatures

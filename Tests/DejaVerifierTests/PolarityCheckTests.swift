@@ -94,4 +94,34 @@ import Testing
     func samePolarityPasses(_ pair: (String, String)) {
         #expect(verdict(pair.0, pair.1) == nil, "\(pair)")
     }
+
+    @Test(arguments: [
+        ("Tell me whether or not I should use the Oxford comma", "Tell me whether I should use the Oxford comma"),
+        ("Should I refinance my mortgage or not?", "Should I refinance my mortgage?"),
+        ("Is it worth learning Rust, or not?", "Is it worth learning Rust?"),
+    ])
+    func aQuestionJoinedWithItsOwnNegationIsNotNegated(_ pair: (String, String)) {
+        #expect(verdict(pair.0, pair.1) == nil, "\(pair)")
+    }
+
+    @Test(arguments: [
+        ("Should I refinance or not refinance my mortgage?", "Should I refinance my mortgage?"),
+        ("Is it safe or not safe to swim here?", "Is it safe to swim here?"),
+    ])
+    func anOrNotThatNegatesAWordStillCounts(_ pair: (String, String)) {
+        #expect(verdict(pair.0, pair.1)?.check == "polarity", "\(pair)")
+    }
+
+    @Test(arguments: [
+        ("Is it cheaper to buy a laptop online?", "Is it less expensive to buy a laptop online?"),
+        ("Which route is less dangerous at night?", "Which route is safer at night?"),
+    ])
+    func lessAndTheOppositeSayTheSame(_ pair: (String, String)) {
+        #expect(verdict(pair.0, pair.1) == nil, "\(pair)")
+        #expect(verdict(pair.1, pair.0) == nil, "\(pair) reversed")
+    }
+
+    @Test func lessAndTheSameWordIsStillAnOpposite() {
+        #expect(verdict("Is it more expensive to buy online?", "Is it less expensive to buy online?")?.check == "polarity")
+    }
 }
