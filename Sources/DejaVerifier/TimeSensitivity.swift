@@ -77,7 +77,7 @@ public struct TimeSensitivity: Sendable, Hashable {
             kinds.insert(kind)
         }
         var explanatory = false
-        var hasPastYear = false
+        var hasYear = false
         var hasHowMuch = false
         var hasWho = false
         var hasWhenOrWhatTime = false
@@ -92,7 +92,7 @@ public struct TimeSensitivity: Sendable, Hashable {
             if w == "how", next == "much" { hasHowMuch = true }
             if w == "who" { hasWho = true }
             if w == "when" || (w == "what" && next == "time") { hasWhenOrWhatTime = true }
-            if w.utf8.count == 4, let year = Int(w), (1900...2099).contains(year) { hasPastYear = true }
+            if w.utf8.count == 4, let year = Int(w), (1900...2099).contains(year) { hasYear = true }
             switch w {
             // The present moment.
             case "now":
@@ -193,7 +193,7 @@ public struct TimeSensitivity: Sendable, Hashable {
         // not of an oven or a boiling point.
         if hasTemperature, hasOutside || kinds.contains(.now) || kinds.contains(.today) { topics.insert(.weather) }
         if explanatory { topics.removeAll() }
-        if hasPastYear && !times.contains("today") && !times.contains("now") { topics.remove(.scores) }
+        if hasYear && !times.contains("today") && !times.contains("now") { topics.remove(.scores) }
         kinds.formUnion(topics)
         self.kinds = kinds.sorted()
         self.timeWords = times.sorted()
