@@ -97,15 +97,17 @@ enum Lexicon {
         "afternoon": "afternoon", "evening": "evening", "midnight": "midnight", "noon": "noon",
     ]
 
-    /// Number words; "one" is left out because it is far more often a pronoun ("which one").
-    static let numberWords: [String: String] = [
-        "zero": "0", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
-        "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14", "fifteen": "15",
-        "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19", "twenty": "20", "thirty": "30",
-        "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80", "ninety": "90", "hundred": "100",
-        "thousand": "1000", "million": "1000000", "billion": "1000000000", "dozen": "12", "twice": "2x", "thrice": "3x",
-        "half": "0.5", "quarter": "0.25", "single": "1", "double": "2x", "triple": "3x", "both": "2",
-    ]
+    /// Number words: the cardinals of ``cardinalWords`` except "one", which is far more often a
+    /// pronoun ("which one"; ``TextParser`` counts it only next to another number), and words of
+    /// quantity.
+    static let numberWords: [String: String] = {
+        var table = cardinalWords.filter { $0.key != "one" }.mapValues { String($0) }
+        table.merge([
+            "zero": "0", "dozen": "12", "twice": "2x", "thrice": "3x", "half": "0.5", "quarter": "0.25", "single": "1",
+            "double": "2x", "triple": "3x", "both": "2",
+        ]) { _, new in new }
+        return table
+    }()
 
     /// Cardinals by value, for numbers written in several words ("one hundred and twenty").
     static let cardinalWords: [String: Int] = [

@@ -88,13 +88,13 @@ public struct PolarityCheck: VerificationCheck {
         guard !onlyB.isEmpty else { return nil }
         var opposites: [UInt32: Int] = [:]  // sense → index into onlyA
         var sensesA = Set<UInt32>()
-        for (index, x) in onlyA.enumerated() where !Self.isUnderLess(word: x, in: a) {
+        for (index, x) in onlyA.enumerated() where !Self.isUnderLess(in: a, { $0.lower == x }) {
             let lookup = wordNet.lookup(x)
             sensesA.formUnion(lookup.senses)
             for s in lookup.opposites where opposites[s] == nil { opposites[s] = index }
         }
         guard !opposites.isEmpty else { return nil }
-        for y in onlyB where !Self.isUnderLess(word: y, in: b) {
+        for y in onlyB where !Self.isUnderLess(in: b, { $0.lower == y }) {
             let lookup = wordNet.lookup(y)
             // A word sharing a sense with any query word is its synonym in some sense, not its
             // opposite (this also covers the query word whose opposite it would be).
@@ -128,7 +128,7 @@ public struct PolarityCheck: VerificationCheck {
             for entry in entries {
                 if y.stems.contains(entry.opposite) && !x.stems.contains(entry.opposite) {
                     // "less expensive" is "cheaper": a word under "less" means its opposite.
-                    if Self.isUnderLess(stem, in: x) != Self.isUnderLess(entry.opposite, in: y) { continue stems }
+                    if Self.isUnderLess(in: x, { $0.stem == stem }) != Self.isUnderLess(in: y, { $0.stem == entry.opposite }) { continue stems }
                     return Verdict(check: name, detail: "'\(word(stem, in: x))' in the \(xName) vs '\(word(entry.opposite, in: y))' in the \(yName)")
                 }
             }
@@ -139,16 +139,11 @@ public struct PolarityCheck: VerificationCheck {
         return nil
     }
 
-    /// Whether `word` (lower-cased) comes right after "less" in `text`: its opposite then says
-    /// the same ("less expensive" / "cheaper"), so WordNet's opposition does not count for it.
-    static func isUnderLess(word: String, in text: AnalyzedText) -> Bool {
-        guard let index = text.words.firstIndex(where: { $0.lower == word }), index > 0 else { return false }
-        return text.words[index - 1].lower == "less"
-    }
-
-    /// Whether the word of `text` with this stem comes right after "less" ("less expensive").
-    static func isUnderLess(_ stem: String, in text: AnalyzedText) -> Bool {
-        guard let index = text.words.firstIndex(where: { $0.stem == stem }), index > 0 else { return false }
+    /// Whether the first word of `text` that `matches` comes right after "less": its opposite then
+    /// says the same ("less expensive" / "cheaper"), so neither the curated pairs nor WordNet
+    /// oppose it.
+    static func isUnderLess(in text: AnalyzedText, _ matches: (AnalyzedText.Word) -> Bool) -> Bool {
+        guard let index = text.words.firstIndex(where: matches), index > 0 else { return false }
         return text.words[index - 1].lower == "less"
     }
 

@@ -86,12 +86,9 @@ import Testing
     }
 }
 
-/// Slots of different kinds may change places; numbers written in words are one value.
-@Suite struct SlotOrderAndSpelledNumberTests {
-    let check = SlotCheck()
-
-    func verdict(_ a: String, _ b: String) -> Verdict? { check.verdict(AnalyzedText(a), AnalyzedText(b)) }
-
+/// Slots of different kinds may change places; numbers written in words are one value; times,
+/// temperatures and units of text are written one way.
+extension SlotCheckTests {
     @Test(arguments: [
         ("In March, what is the weather usually like in Kyoto?", "What is the weather usually like in Kyoto in March?"),
         ("For a Python beginner, is Django a good first framework?", "Is Django a good first framework for a Python beginner?"),
