@@ -50,12 +50,18 @@ let package = Package(
         // The HNSW distance kernels: AVX-512 / AVX2+FMA / portable inner products and a gathering
         // variant for a whole neighbour list (chosen at run time), plus prefetch hints.
         .target(name: "CDistance"),
+        // The encoder's low-precision products: int8 and bf16 weight formats packed at load, an
+        // AVX2 + FMA kernel and a portable one (chosen at run time).
+        // Optimised in debug builds too: the test suite runs the model through them, and -O0 makes
+        // a pass tens of times slower.
+        .target(name: "CEncoderKernels", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "DejaIndex", dependencies: ["CBLAS", "CDistance"]),
         .target(name: "DejaRedis", dependencies: ["CHiredis", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "DejaEmbedding",
             dependencies: [
                 "CBLAS",
+                "CEncoderKernels",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -232,7 +238,7 @@ let package = Package(
         ),
 
         .testTarget(name: "DejaIndexTests", dependencies: ["DejaIndex", "CDistance"]),
-        .testTarget(name: "DejaEmbeddingTests", dependencies: ["DejaEmbedding"]),
+        .testTarget(name: "DejaEmbeddingTests", dependencies: ["DejaEmbedding", "CEncoderKernels"]),
         .testTarget(name: "DejaRemoteEmbeddingTests", dependencies: ["DejaRemoteEmbedding", "DejaEmbedding"]),
         .testTarget(
             name: "DejaGovernanceTests",
@@ -287,7 +293,7 @@ let package = Package(
 )
 
 // Settings applied once, to every target (as swift-log does).
-for target in package.targets where target.type != .system && target.name != "CDistance" {
+for target in package.targets where target.type != .system && !["CDistance", "CEncoderKernels"].contains(target.name) {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     settings.append(.enableUpcomingFeature("MemberImportVisibility"))

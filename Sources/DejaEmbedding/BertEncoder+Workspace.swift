@@ -14,6 +14,10 @@ extension BertEncoder {
         private(set) var projected: UnsafeMutablePointer<Float>
         private(set) var intermediate: UnsafeMutablePointer<Float>
         private(set) var scores: UnsafeMutablePointer<Float>
+        /// Activations quantised for the int8 kernel: `rows × intermediate` int16 values.
+        private(set) var quantized: UnsafeMutablePointer<Int16>
+        /// The quantised rows' scales.
+        private(set) var rowScales: UnsafeMutablePointer<Float>
 
         init(shape: BertWeights.Shape) {
             self.shape = shape
@@ -23,16 +27,24 @@ extension BertEncoder {
             projected = Self.allocate(0)
             intermediate = Self.allocate(0)
             scores = Self.allocate(0)
+            quantized = Self.allocateInt16(0)
+            rowScales = Self.allocate(0)
         }
 
         deinit {
             for buffer in [hidden, qkv, context, projected, intermediate, scores] {
                 buffer.deallocate()
             }
+            quantized.deallocate()
+            rowScales.deallocate()
         }
 
         private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
             UnsafeMutableRawPointer.allocate(byteCount: max(count, 16) * 4, alignment: 64).bindMemory(to: Float.self, capacity: max(count, 16))
+        }
+
+        private static func allocateInt16(_ count: Int) -> UnsafeMutablePointer<Int16> {
+            UnsafeMutableRawPointer.allocate(byteCount: max(count, 32) * 2, alignment: 64).bindMemory(to: Int16.self, capacity: max(count, 32))
         }
 
         /// Makes room for `rows` token rows in all and sequences of up to `length` tokens.
@@ -42,12 +54,16 @@ extension BertEncoder {
                 // the largest micro-batch (MiniLMEmbedder caps its rows).
                 let newRows = (rows + 63) / 64 * 64
                 let h = shape.hidden
-                for buffer in [hidden, qkv, context, projected, intermediate] { buffer.deallocate() }
+                for buffer in [hidden, qkv, context, projected, intermediate, rowScales] { buffer.deallocate() }
+                quantized.deallocate()
                 hidden = Self.allocate(newRows * h)
                 qkv = Self.allocate(newRows * 3 * h)
                 context = Self.allocate(newRows * h)
                 projected = Self.allocate(newRows * h)
                 intermediate = Self.allocate(newRows * shape.intermediate)
+                // The widest input of a projection is the intermediate layer (rounded to even).
+                quantized = Self.allocateInt16(newRows * ((max(shape.intermediate, shape.hidden) + 1) / 2 * 2))
+                rowScales = Self.allocate(newRows)
                 capacityRows = newRows
             }
             if length > capacityLength {

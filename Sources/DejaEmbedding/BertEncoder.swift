@@ -1,3 +1,4 @@
+import CEncoderKernels
 import Synchronization
 
 /// The BERT forward pass of all-MiniLM-L6-v2: embeddings, six post-LayerNorm transformer layers,
@@ -5,18 +6,35 @@ import Synchronization
 ///
 /// Sequences in one call are padded to the longest; attention only looks at each sequence's real
 /// tokens (the same result as an additive mask, since masked weights are exactly zero in float32),
-/// and padded rows are never pooled. All matrix products go through `cblas_sgemm`; everything else
-/// runs in ``Kernels`` on preallocated ``Workspace`` buffers, so a call allocates only its output.
+/// and padded rows are never pooled. The four projections per layer run either through
+/// `cblas_sgemm` on the float32 weights or through the low-precision kernels on ``packed``
+/// (``EncoderPrecision``); attention's small products always use BLAS; everything else runs in
+/// ``Kernels`` on preallocated ``Workspace`` buffers, so a call allocates only its output.
 final class BertEncoder: Sendable {
     let weights: BertWeights
+    /// The projections in int8 or bf16, or nil to run them in float32 through BLAS.
+    let packed: PackedLinearWeights?
+    /// The build of the low-precision kernels that runs (ignored for float32).
+    let kernel: EncoderKernel
     private let pool: Mutex<[Workspace]>
     /// Workspaces kept for reuse; more are created under contention and dropped when returned.
     private let pooledWorkspaces: Int
 
-    init(weights: BertWeights, pooledWorkspaces: Int = 4) {
+    init(weights: BertWeights, packed: PackedLinearWeights? = nil, kernel: EncoderKernel = .best, pooledWorkspaces: Int = 4) {
         self.weights = weights
+        self.packed = packed
+        self.kernel = kernel
         self.pool = Mutex([])
         self.pooledWorkspaces = pooledWorkspaces
+    }
+
+    /// The precision the projections run in.
+    var precision: EncoderPrecision {
+        switch packed?.format {
+        case nil: .fp32
+        case .int8: .int8
+        case .bf16: .bf16
+        }
     }
 
     var dimension: Int { weights.shape.hidden }
@@ -91,31 +109,30 @@ final class BertEncoder: Sendable {
             (workspace.context + realRows * h).update(repeating: 0, count: (rows - realRows) * h)
         }
 
-        for layer in weights.layers {
+        for (index, layer) in weights.layers.enumerated() {
+            let packedLayer = packed?.layers[index]
             // Q, K, V in one product: qkv[rows, 3h] = bias + x · Wqkv.
-            Kernels.broadcastRows(layer.qkvBias, width: 3 * h, rows: rows, into: workspace.qkv)
-            BLAS.gemm(m: rows, n: 3 * h, k: h, a: x, lda: h, b: layer.qkvWeight, ldb: 3 * h, beta: 1, c: workspace.qkv, ldc: 3 * h)
+            project(
+                x, rows: rows, weight: layer.qkvWeight, bias: layer.qkvBias, packed: packedLayer?.qkv, k: h, n: 3 * h,
+                into: workspace.qkv, workspace: workspace)
             attention(sequences, length: length, workspace: workspace)
 
-            Kernels.broadcastRows(layer.outputBias, width: h, rows: rows, into: workspace.projected)
-            BLAS.gemm(
-                m: rows, n: h, k: h, a: workspace.context, lda: h, b: layer.outputWeight, ldb: h, beta: 1,
-                c: workspace.projected, ldc: h
-            )
+            project(
+                workspace.context, rows: rows, weight: layer.outputWeight, bias: layer.outputBias, packed: packedLayer?.output,
+                k: h, n: h, into: workspace.projected, workspace: workspace)
             Kernels.addLayerNorm(
                 x, residual: workspace.projected, rows: rows, width: h,
                 gamma: layer.attentionNormGamma, beta: layer.attentionNormBeta, epsilon: shape.layerNormEpsilon
             )
 
             let i = shape.intermediate
-            Kernels.broadcastRows(layer.upBias, width: i, rows: rows, into: workspace.intermediate)
-            BLAS.gemm(m: rows, n: i, k: h, a: x, lda: h, b: layer.upWeight, ldb: i, beta: 1, c: workspace.intermediate, ldc: i)
+            project(
+                x, rows: rows, weight: layer.upWeight, bias: layer.upBias, packed: packedLayer?.up, k: h, n: i,
+                into: workspace.intermediate, workspace: workspace)
             Kernels.gelu(workspace.intermediate, count: rows * i)
-            Kernels.broadcastRows(layer.downBias, width: h, rows: rows, into: workspace.projected)
-            BLAS.gemm(
-                m: rows, n: h, k: i, a: workspace.intermediate, lda: i, b: layer.downWeight, ldb: h, beta: 1,
-                c: workspace.projected, ldc: h
-            )
+            project(
+                workspace.intermediate, rows: rows, weight: layer.downWeight, bias: layer.downBias, packed: packedLayer?.down,
+                k: i, n: h, into: workspace.projected, workspace: workspace)
             Kernels.addLayerNorm(
                 x, residual: workspace.projected, rows: rows, width: h,
                 gamma: layer.outputNormGamma, beta: layer.outputNormBeta, epsilon: shape.layerNormEpsilon
@@ -124,6 +141,27 @@ final class BertEncoder: Sendable {
 
         for (index, sequence) in sequences.enumerated() {
             Kernels.meanPoolNormalized(x + index * length * h, rows: sequence.count, width: h, into: output + index * h)
+        }
+    }
+
+    /// `output[rows, n] = bias + input[rows, k] · W`, in the encoder's precision: BLAS on the
+    /// float32 `weight`, or the packed form's kernel.
+    private func project(
+        _ input: UnsafePointer<Float>, rows: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        packed linear: PackedLinearWeights.Linear?, k: Int, n: Int, into output: UnsafeMutablePointer<Float>, workspace: Workspace
+    ) {
+        guard let linear, let format = packed?.format else {
+            Kernels.broadcastRows(bias, width: n, rows: rows, into: output)
+            BLAS.gemm(m: rows, n: n, k: k, a: input, lda: k, b: weight, ldb: n, beta: 1, c: output, ldc: n)
+            return
+        }
+        switch format {
+        case .int8:
+            deja_q8_gemm(
+                kernel.rawValue, rows, k, n, input, k, linear.data.assumingMemoryBound(to: Int8.self), linear.scales, bias,
+                output, n, workspace.quantized, workspace.rowScales)
+        case .bf16:
+            deja_bf16_gemm(kernel.rawValue, rows, k, n, input, k, linear.data.assumingMemoryBound(to: UInt16.self), bias, output, n)
         }
     }
 

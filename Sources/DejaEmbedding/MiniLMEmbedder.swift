@@ -38,6 +38,12 @@ public final class MiniLMEmbedder: Embedder {
         /// Default 1, the fastest for single queries on a small server. Ignored when the loaded
         /// BLAS is not OpenBLAS.
         public var blasThreads: Int?
+        /// The number format of the encoder's projections (``EncoderPrecision``). Default
+        /// `auto`: int8 when its load-time accuracy check passes, else bf16, else fp32.
+        public var precision: EncoderPrecision
+        /// The low-precision kernel build to run; nil chooses from the CPU and the
+        /// `DEJA_ENCODER_KERNEL` environment variable (``EncoderKernel/select(environment:)``).
+        public var kernel: EncoderKernel?
 
         /// The default model folder, `.models/all-MiniLM-L6-v2` under the working directory.
         public static var defaultModelDirectory: URL {
@@ -51,7 +57,9 @@ public final class MiniLMEmbedder: Embedder {
             maxInputsPerCall: Int = 2048,
             microBatchSize: Int = 32,
             maxRowsPerMicroBatch: Int = 2048,
-            blasThreads: Int? = 1
+            blasThreads: Int? = 1,
+            precision: EncoderPrecision = .auto,
+            kernel: EncoderKernel? = nil
         ) {
             self.modelDirectory = modelDirectory
             self.maxSequenceLength = maxSequenceLength
@@ -59,6 +67,8 @@ public final class MiniLMEmbedder: Embedder {
             self.microBatchSize = microBatchSize
             self.maxRowsPerMicroBatch = maxRowsPerMicroBatch
             self.blasThreads = blasThreads
+            self.precision = precision
+            self.kernel = kernel
         }
     }
 
@@ -72,6 +82,14 @@ public final class MiniLMEmbedder: Embedder {
     public let configuration: Configuration
 
     let encoder: BertEncoder
+
+    /// The precision the encoder runs in: the configured one, or what `auto` chose.
+    public var precision: EncoderPrecision { encoder.precision }
+    /// The low-precision kernel build in use (not used in fp32).
+    public var kernel: EncoderKernel { encoder.kernel }
+    /// The load-time accuracy checks that were run (for `auto`, each format tried, fastest
+    /// first; empty for an explicit precision).
+    public let precisionChecks: [PrecisionCheck]
 
     /// Loads the model from `configuration.modelDirectory`.
     ///
@@ -113,7 +131,10 @@ public final class MiniLMEmbedder: Embedder {
             )
         }
         let file = try SafeTensorsFile(contentsOf: directory.appendingPathComponent("model.safetensors"))
-        self.encoder = BertEncoder(weights: try BertWeights(file: file, shape: shape))
+        let weights = try BertWeights(file: file, shape: shape)
+        let kernel = configuration.kernel ?? EncoderKernel.select(environment: ProcessInfo.processInfo.environment)
+        (self.encoder, self.precisionChecks) = Self.chooseEncoder(
+            weights: weights, precision: configuration.precision, kernel: kernel, tokenizer: tokenizer)
     }
 
     /// Sets the number of OpenBLAS threads for the whole process (every later BLAS call, in every
@@ -178,7 +199,15 @@ public final class MiniLMEmbedder: Embedder {
     /// ``encode(_:)``, handing each sequence's last-layer token states (its index, then
     /// `sequences[index].count` rows) to `states` as they are computed.
     func encode(_ sequences: [[Int32]], states: ((Int, UnsafeBufferPointer<Float>) -> Void)?) -> [[Float]] {
+        Self.encode(sequences, with: encoder, configuration: configuration, states: states)
+    }
+
+    static func encode(
+        _ sequences: [[Int32]], with encoder: BertEncoder, configuration: Configuration,
+        states: ((Int, UnsafeBufferPointer<Float>) -> Void)? = nil
+    ) -> [[Float]] {
         guard !sequences.isEmpty else { return [] }
+        let dimension = encoder.dimension
         let h = dimension
         // Sorting by length keeps padding small inside each micro-batch.
         let order = sequences.indices.sorted { sequences[$0].count < sequences[$1].count }

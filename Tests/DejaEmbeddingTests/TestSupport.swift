@@ -22,7 +22,7 @@ enum TestSupport {
 
     /// One loaded model shared by every test (loading takes a moment).
     static let sharedEmbedder: Result<MiniLMEmbedder, any Error> = Result {
-        try MiniLMEmbedder(configuration: .init(modelDirectory: modelDirectory))
+        try MiniLMEmbedder(configuration: .init(modelDirectory: modelDirectory, precision: .fp32))
     }
 
     /// The shared model, or a test failure that says how to install it.

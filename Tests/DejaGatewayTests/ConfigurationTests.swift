@@ -1,3 +1,4 @@
+import DejaEmbedding
 import DejaCache
 import DejaObservability
 import DejaSim
@@ -232,6 +233,14 @@ import DejaVerifier
         expectError("cache:\n  time_sensitive: {ttl_seconds: {prices: soon}}", mentioning: ["cache.time_sensitive.ttl_seconds.prices"])
         expectError("cache:\n  time_sensitive: {often: true}", mentioning: ["cache.time_sensitive.often"])
         expectError("cache:\n  shadow_log_entries: 0", mentioning: ["cache.shadow_log_entries"])
+    }
+
+    @Test func encoderPrecisionIsConfigured() throws {
+        #expect(try load("cache:\n  embedder: native").cacheSettings.encoderPrecision == .auto, "auto by default")
+        for precision in EncoderPrecision.allCases {
+            #expect(try load("cache:\n  encoder_precision: \(precision.rawValue)").cacheSettings.encoderPrecision == precision)
+        }
+        expectError("cache:\n  encoder_precision: int4", mentioning: ["cache.encoder_precision", "fp32, bf16, int8, auto", "int4"])
     }
 }
 

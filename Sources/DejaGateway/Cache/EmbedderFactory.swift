@@ -15,7 +15,11 @@ enum EmbedderFactory {
 
     /// The native model, or nil (with the reason) when its files are missing or damaged.
     static func native(_ settings: CacheSettings) -> Result<MiniLMEmbedder, any Error> {
-        Result { try MiniLMEmbedder(configuration: .init(modelDirectory: modelDirectory(settings), blasThreads: settings.blasThreads)) }
+        Result {
+            try MiniLMEmbedder(
+                configuration: .init(
+                    modelDirectory: modelDirectory(settings), blasThreads: settings.blasThreads, precision: settings.encoderPrecision))
+        }
     }
 
     /// The verifier: for each lookup, the preset chain for its threshold (configured, per model,

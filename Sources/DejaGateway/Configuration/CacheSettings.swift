@@ -1,5 +1,5 @@
 public import DejaCache
-import DejaEmbedding
+public import DejaEmbedding
 import DejaVerifier
 
 /// How the gateway builds its semantic cache: the cache's own settings plus which embedder,
@@ -33,6 +33,9 @@ public struct CacheSettings: Sendable {
     /// OpenBLAS threads for the native model (process-wide). 1 keeps a query's encoder pass off
     /// the other core (best under load); 2 cuts single-query latency on an idle 2-core machine.
     public var blasThreads = 1
+    /// `encoder_precision`: the number format of the native model's projections. `auto` (the
+    /// default) runs int8 when its load-time accuracy check passes, else bf16, else fp32.
+    public var encoderPrecision: EncoderPrecision = .auto
     /// Entries memoised in front of the embedder.
     public var embeddingMemoEntries = 10_000
     /// The verification stage every semantic candidate must pass (on by default). Nil bounds

@@ -1,3 +1,4 @@
+import DejaEmbedding
 import Configuration
 import DejaHTTPServer
 import DejaCache
@@ -62,7 +63,7 @@ public struct ConfigurationLoader: Sendable {
     static let cacheKeys = [
         "enabled", "threshold", "model_thresholds", "threshold_min", "threshold_max", "ttl_seconds", "max_entries", "max_bytes",
         "stored_finish_reasons", "max_temperature", "shared_scope_tenants", "index_promotion_threshold", "candidates_per_lookup",
-        "idempotency_ttl_ms", "max_entry_bytes", "per_scope_max_entries", "per_scope_max_bytes", "idempotency_max_bytes", "idempotency_max_records", "idempotency_max_response_bytes", "idempotency_max_waiters", "coalescing_max_followers_per_flight", "coalescing_max_followers", "coalescing_max_buffered_bytes", "embedder", "model_dir", "remote_embedder", "redis_url", "redis_hmac_key", "embedding_memo_entries", "embedding_memo_bytes", "verifier", "feedback_raises_threshold", "feedback_threshold_step", "blas_threads",
+        "idempotency_ttl_ms", "max_entry_bytes", "per_scope_max_entries", "per_scope_max_bytes", "idempotency_max_bytes", "idempotency_max_records", "idempotency_max_response_bytes", "idempotency_max_waiters", "coalescing_max_followers_per_flight", "coalescing_max_followers", "coalescing_max_buffered_bytes", "embedder", "model_dir", "remote_embedder", "redis_url", "redis_hmac_key", "embedding_memo_entries", "embedding_memo_bytes", "verifier", "feedback_raises_threshold", "feedback_threshold_step", "blas_threads", "encoder_precision",
         "time_sensitive", "mode", "tenant_modes", "model_modes", "shadow_log_entries", "shadow_log_bytes",
     ]
     static let timeSensitiveKeys = ["enabled", "ttl_seconds"]
@@ -509,6 +510,12 @@ public struct ConfigurationLoader: Sendable {
             case "redis_url": cache.redisURL = try string(v, path)
             case "redis_hmac_key": cache.redisHMACKey = try string(v, path)
             case "blas_threads": cache.blasThreads = try Self.positiveInt(try scalar(v, path), key: path)
+            case "encoder_precision":
+                let text = try scalar(v, path)
+                guard let precision = EncoderPrecision(rawValue: text) else {
+                    throw ConfigurationError("\(path): expected one of fp32, bf16, int8, auto (got '\(text)')")
+                }
+                cache.encoderPrecision = precision
             case "feedback_raises_threshold": cache.cache.feedbackRaisesThreshold = try bool(v, path)
             case "feedback_threshold_step":
                 guard let x = Double(try scalar(v, path)), x > 0, x <= 0.1 else { throw ConfigurationError("\(path): expected a number in (0, 0.1]") }

@@ -2,6 +2,11 @@ import Foundation
 
 extension BenchEmbedCommand {
     struct Measurement: Codable {
+        var precision = "fp32"
+        var resolvedPrecision = "fp32"
+        /// `blas` for fp32, else the low-precision kernel build.
+        var kernel = "blas"
+        var loadMilliseconds = 0.0
         var blasThreads: Int
         var threadsApplied: Bool
         var latencyP50Milliseconds: Double
@@ -22,6 +27,7 @@ extension BenchEmbedCommand {
         var averageQueryTokens: Double
         var batchSize: Int
         var results: [Measurement]
+        var accuracy: [Accuracy]
         var rssAfterLoadMB: Double
         var peakRSSMB: Double
         var peakRSSWithLongInputsMB: Double
@@ -34,26 +40,53 @@ extension BenchEmbedCommand {
                     format: "all-MiniLM-L6-v2: %.1f words / %.1f tokens per query, model load %.0f ms",
                     averageQueryWords, averageQueryTokens, modelLoadMilliseconds
                 ),
-                "BLAS threads | batch-1 p50 ms | p99 ms | mean ms | CPU p50 ms | tokenize p50 µs | batch-\(batchSize) sentences/s | GFLOP/s b1 | GFLOP/s b\(batchSize)",
+                "precision (kernel) | load ms | BLAS threads | batch-1 p50 ms | p99 ms | mean ms | CPU p50 ms | tokenize p50 µs | batch-\(batchSize) sentences/s | GFLOP/s b1 | GFLOP/s b\(batchSize)",
             ]
             for result in results {
                 lines.append(
                     String(
-                        format: "%12d | %14.2f | %6.2f | %7.2f | %10.2f | %15.1f | %20.0f | %10.1f | %10.1f%@",
-                        result.blasThreads, result.latencyP50Milliseconds, result.latencyP99Milliseconds,
+                        format: "%18@ | %7.0f | %12d | %14.2f | %6.2f | %7.2f | %10.2f | %15.1f | %20.0f | %10.1f | %10.1f%@",
+                        "\(result.resolvedPrecision == result.precision ? result.precision : "\(result.precision)→\(result.resolvedPrecision)") (\(result.kernel))" as NSString,
+                        result.loadMilliseconds, result.blasThreads, result.latencyP50Milliseconds, result.latencyP99Milliseconds,
                         result.latencyMeanMilliseconds, result.cpuP50Milliseconds, result.tokenizeP50Microseconds, result.batchSentencesPerSecond,
                         result.batch1GFLOPS, result.batchGFLOPS, result.threadsApplied ? "" : " (not OpenBLAS: thread count not applied)"
                     )
                 )
             }
+            if !accuracy.isEmpty {
+                lines.append("cosine to fp32 | texts | min | p1 | median")
+                for row in accuracy {
+                    lines.append(String(format: "%14@ | %@ | %.5f | %.5f | %.6f", row.precision as NSString, row.texts as NSString, row.minimum, row.p1, row.median))
+                }
+            }
             lines.append(
                 String(
-                    format: "RSS after load %.1f MB; peak RSS (VmHWM) %.1f MB after the queries, %.1f MB after a 8 × 256-token batch",
+                    format: "RSS after the first load %.1f MB; peak RSS (VmHWM) %.1f MB after the queries, %.1f MB after a 8 × 256-token batch",
                     rssAfterLoadMB, peakRSSMB, peakRSSWithLongInputsMB
                 )
             )
             lines.append("load average before: \(loadAverageBefore); after: \(loadAverageAfter)")
             return lines.joined(separator: "\n")
+        }
+    }
+}
+
+extension BenchEmbedCommand {
+    /// Cosines of one precision's embeddings to fp32's over one set of texts.
+    struct Accuracy: Codable {
+        var precision: String
+        var texts: String
+        var minimum: Double
+        var p1: Double
+        var median: Double
+
+        init(precision: String, texts: String, cosines: [Double]) {
+            let sorted = cosines.sorted()
+            self.precision = precision
+            self.texts = texts
+            minimum = sorted.first ?? 0
+            p1 = sorted.isEmpty ? 0 : BenchEmbedCommand.percentile(sorted, 0.01)
+            median = sorted.isEmpty ? 0 : BenchEmbedCommand.percentile(sorted, 0.50)
         }
     }
 }

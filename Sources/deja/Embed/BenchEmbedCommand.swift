@@ -29,6 +29,15 @@ public struct BenchEmbedCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated OpenBLAS thread counts to measure.")
     var threads = "1,2"
 
+    @Option(help: "Comma-separated encoder precisions to measure (fp32, bf16, int8, auto), one after another in this run.")
+    var precision = "fp32"
+
+    @Option(help: "JSON of reference texts ({cases: [{text}]}) for the accuracy of each precision against fp32.")
+    var fixtureTexts = "Tests/Fixtures/minilm-reference.json"
+
+    @Option(help: "JSON-lines pairs ({a, b}) whose first 1,000 distinct texts are the realistic queries for accuracy.")
+    var queryTexts = "Tests/Fixtures/cache-pairs-kinds.jsonl"
+
     @Flag(help: "Print the results as one JSON object.")
     var json = false
 
@@ -43,39 +52,79 @@ public struct BenchEmbedCommand: AsyncParsableCommand {
             throw ValidationError("runs, batch and batch-rounds must be positive.")
         }
         guard !threadCounts.isEmpty else { throw ValidationError("--threads needs at least one positive count.") }
+        guard !precisions.isEmpty, precisions.count == precision.split(separator: ",").count else {
+            throw ValidationError("--precision takes fp32, bf16, int8 or auto, comma-separated.")
+        }
+    }
+
+    private var precisions: [EncoderPrecision] {
+        precision.split(separator: ",").compactMap { EncoderPrecision(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
     }
 
     private var threadCounts: [Int] {
         threads.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
     }
 
-    /// Loads the model, measures each thread count and prints the table or JSON.
+    /// Loads the model in each precision, measures each thread count, compares every precision's
+    /// embeddings with fp32's, and prints the table or JSON.
     public func run() async throws {
-        let loadStart = ContinuousClock.now
-        let embedder = try model.loadEmbedder(blasThreads: threadCounts[0])
-        let loadTime = ContinuousClock.now - loadStart
-        let memoryAfterLoad = ProcessStatus.read()
         let queries = Self.queries
-        let averageTokens = Double(queries.map(embedder.tokenCount).reduce(0, +)) / Double(queries.count)
         let loadBefore = ProcessStatus.loadAverage()
-
+        let accuracyTexts = Self.accuracyTexts(fixture: fixtureTexts, queries: queryTexts)
+        var reference: [String: [[Float]]] = [:]
         var results: [Measurement] = []
-        for count in threadCounts {
-            let applied = MiniLMEmbedder.setBLASThreadCount(count)
-            results.append(try measure(embedder, queries: queries, threads: count, applied: applied))
+        var accuracy: [Accuracy] = []
+        var first: (load: Duration, rss: Double, words: Double, tokens: Double)?
+        for wanted in precisions {
+            let loadStart = ContinuousClock.now
+            let embedder = try model.loadEmbedder(blasThreads: threadCounts[0], precision: wanted)
+            let loadTime = ContinuousClock.now - loadStart
+            if first == nil {
+                first = (
+                    loadTime, ProcessStatus.read().residentMB,
+                    Double(queries.map { $0.split(separator: " ").count }.reduce(0, +)) / Double(queries.count),
+                    Double(queries.map(embedder.tokenCount).reduce(0, +)) / Double(queries.count)
+                )
+            }
+            for count in threadCounts {
+                let applied = MiniLMEmbedder.setBLASThreadCount(count)
+                var measurement = try measure(embedder, queries: queries, threads: count, applied: applied)
+                measurement.precision = wanted.rawValue
+                measurement.resolvedPrecision = embedder.precision.rawValue
+                measurement.kernel = embedder.precision == .fp32 ? "blas" : "\(embedder.kernel)"
+                measurement.loadMilliseconds = Self.milliseconds(loadTime)
+                results.append(measurement)
+            }
+            for (name, texts) in accuracyTexts where !texts.isEmpty {
+                if embedder.precision == .fp32, reference[name] == nil {
+                    reference[name] = try embedder.embedSynchronously(texts)
+                }
+            }
+            if embedder.precision != .fp32 {
+                for (name, texts) in accuracyTexts where !texts.isEmpty {
+                    if reference[name] == nil {
+                        reference[name] = try model.loadEmbedder(blasThreads: threadCounts[0], precision: .fp32).embedSynchronously(texts)
+                    }
+                    let cosines = zip(reference[name]!, try embedder.embedSynchronously(texts)).map { pair in
+                        Double(zip(pair.0, pair.1).reduce(Float(0)) { $0 + $1.0 * $1.1 })
+                    }
+                    accuracy.append(Accuracy(precision: wanted.rawValue, texts: name, cosines: cosines))
+                }
+            }
         }
         let peakShortQueries = ProcessStatus.read().peakMB
         // One maximal micro-batch (8 texts truncated to 256 tokens = 2,048 rows) to show the
         // workspace's worst case on top of the model.
         let long = String(repeating: "The quick brown fox jumps over the lazy dog near the riverbank. ", count: 30)
-        _ = try embedder.embedSynchronously((0..<8).map { "\($0) " + long })
+        _ = try model.loadEmbedder(blasThreads: threadCounts[0], precision: precisions[0]).embedSynchronously((0..<8).map { "\($0) " + long })
         let report = Report(
-            modelLoadMilliseconds: Self.milliseconds(loadTime),
-            averageQueryWords: Double(queries.map { $0.split(separator: " ").count }.reduce(0, +)) / Double(queries.count),
-            averageQueryTokens: averageTokens,
+            modelLoadMilliseconds: Self.milliseconds(first!.load),
+            averageQueryWords: first!.words,
+            averageQueryTokens: first!.tokens,
             batchSize: batch,
             results: results,
-            rssAfterLoadMB: memoryAfterLoad.residentMB,
+            accuracy: accuracy,
+            rssAfterLoadMB: first!.rss,
             peakRSSMB: peakShortQueries,
             peakRSSWithLongInputsMB: ProcessStatus.read().peakMB,
             loadAverageBefore: loadBefore,
@@ -88,6 +137,30 @@ public struct BenchEmbedCommand: AsyncParsableCommand {
         } else {
             print(report.table)
         }
+    }
+
+    /// The accuracy sets: the fixture's reference texts and the first 1,000 distinct texts of
+    /// the pairs file (either empty when its file is not there, e.g. outside the repository).
+    static func accuracyTexts(fixture: String, queries: String) -> [(String, [String])] {
+        var sets: [(String, [String])] = []
+        if let data = FileManager.default.contents(atPath: fixture),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let cases = object["cases"] as? [[String: Any]]
+        {
+            sets.append(("fixture (\(cases.count))", cases.compactMap { $0["text"] as? String }))
+        }
+        if let text = try? String(contentsOfFile: queries, encoding: .utf8) {
+            var seen = Set<String>()
+            var texts: [String] = []
+            for line in text.split(separator: "\n") where texts.count < 1000 {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
+                for key in ["a", "b"] {
+                    if let value = object[key] as? String, texts.count < 1000, seen.insert(value).inserted { texts.append(value) }
+                }
+            }
+            sets.append(("queries (\(texts.count))", texts))
+        }
+        return sets
     }
 
     private func measure(_ embedder: MiniLMEmbedder, queries: [String], threads: Int, applied: Bool) throws -> Measurement {

@@ -22,8 +22,8 @@ struct EmbedModelOptions: ParsableArguments {
 
     /// Loads the model, turning a missing or damaged model into a message that says how to
     /// install it.
-    func loadEmbedder(blasThreads: Int? = 1) throws -> MiniLMEmbedder {
+    func loadEmbedder(blasThreads: Int? = 1, precision: EncoderPrecision = .auto) throws -> MiniLMEmbedder {
         // EmbeddingError's description names the folder and the install command.
-        try MiniLMEmbedder(configuration: .init(modelDirectory: resolvedModelDirectory, blasThreads: blasThreads))
+        try MiniLMEmbedder(configuration: .init(modelDirectory: resolvedModelDirectory, blasThreads: blasThreads, precision: precision))
     }
 }

@@ -1,0 +1,60 @@
+#ifndef DEJA_ENCODER_KERNELS_H
+#define DEJA_ENCODER_KERNELS_H
+
+#include <stdint.h>
+
+/// Low-precision matrix products for the MiniLM encoder's linear layers: `C = A · W + bias`,
+/// with A (`m × k`, float32, row-major) the activations and W (`k × n`) a weight matrix packed
+/// once, at model load, into the kernel's layout. Two formats:
+///
+/// - int8: W quantised symmetrically per output column (`scale[j] = max|W[:, j]| / 127`), A
+///   quantised per row at every call to `deja_q8_activation_levels(k)` levels (14 bits: the
+///   products are 16-bit multiplies either way), products summed exactly in int32, then scaled
+///   back to float32. A quarter of float32's bytes, so the six layers' 11 MB stay in
+///   the last-level cache between queries.
+/// - bf16: W rounded to bfloat16 (round to nearest even), A kept in float32, products in float32
+///   FMA. Half of float32's bytes; every weight keeps 8 bits of mantissa.
+///
+/// Kernels: 0 is the portable C loop (always available, the reference for the others), 1 is
+/// AVX2 + FMA. `deja_encoder_kernel_default()` picks the best the CPU supports, checked once;
+/// setting `DEJA_ENCODER_KERNEL=portable` in the environment forces the portable loops.
+
+#define DEJA_ENCODER_KERNEL_PORTABLE 0
+#define DEJA_ENCODER_KERNEL_AVX2 1
+
+/// Whether this CPU can run `kernel`.
+int deja_encoder_kernel_supported(int kernel);
+/// The kernel `deja_q8_gemm` / `deja_bf16_gemm` use when given -1.
+int deja_encoder_kernel_default(void);
+
+/// Bytes of the packed int8 form of a `k × n` matrix (columns padded to 16, rows to 2).
+long deja_q8_packed_bytes(long k, long n);
+/// Quantises row-major `w` (`k × n`, leading dimension `ldw`) per column into `packed`
+/// (`deja_q8_packed_bytes` bytes, 32-byte aligned) and `scales` (`n` floats).
+void deja_q8_pack(const float *w, long k, long n, long ldw, int8_t *packed, float *scales);
+/// Largest quantised activation magnitude for inputs of depth `k`: 8,191, less when `k` is so
+/// deep (over 2,064) that 127 · levels · k could overflow an int32 sum.
+float deja_q8_activation_levels(long k);
+/// Elements of int16 scratch `deja_q8_gemm` needs for `m` rows of `k`.
+long deja_q8_scratch_elements(long m, long k);
+/// `c[i, j] = bias[j] + Σ_t a[i, t] · w[t, j]` through the int8 form. `scratch` holds
+/// `deja_q8_scratch_elements(m, k)` int16 values and `row_scales` `m` floats (both overwritten).
+/// `bias` may be NULL. `kernel` -1 uses the default.
+void deja_q8_gemm(int kernel, long m, long k, long n, const float *a, long lda, const int8_t *packed,
+                  const float *scales, const float *bias, float *c, long ldc, int16_t *scratch, float *row_scales);
+
+/// Elements (uint16) of the packed bf16 form of a `k × n` matrix (columns padded to 16).
+long deja_bf16_packed_elements(long k, long n);
+/// Rounds row-major `w` (`k × n`, leading dimension `ldw`) to bfloat16 into `packed`
+/// (32-byte aligned).
+void deja_bf16_pack(const float *w, long k, long n, long ldw, uint16_t *packed);
+/// `c[i, j] = bias[j] + Σ_t a[i, t] · w[t, j]` through the bf16 form. `bias` may be NULL.
+void deja_bf16_gemm(int kernel, long m, long k, long n, const float *a, long lda, const uint16_t *packed,
+                    const float *bias, float *c, long ldc);
+
+/// float32 → bfloat16, rounding to nearest even (NaN stays NaN). Exposed for tests.
+uint16_t deja_bf16_from_float(float x);
+/// bfloat16 → float32 (exact).
+float deja_bf16_to_float(uint16_t x);
+
+#endif

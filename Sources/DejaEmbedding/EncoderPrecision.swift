@@ -1,0 +1,49 @@
+import CEncoderKernels
+
+/// The number format the encoder's linear layers run in (`cache.encoder_precision`).
+///
+/// Every format keeps embeddings, LayerNorm, GELU, softmax and attention in float32; only the
+/// weights of the four projections per layer (99 % of the work) change:
+/// - `fp32`: the system BLAS on the model's own weights, the reference;
+/// - `bf16`: weights rounded to bfloat16 (half the bytes), float32 arithmetic;
+/// - `int8`: weights quantised per output channel, activations per row at every call, exact
+///   int32 sums (a quarter of the bytes);
+/// - `auto`: the fastest format whose accuracy check passes when the model loads
+///   (``MiniLMEmbedder/precisionChecks``), falling back to `fp32`.
+public enum EncoderPrecision: String, Sendable, CaseIterable, Codable {
+    case fp32, bf16, int8, auto
+
+    /// The least cosine to the fp32 embedding the load-time check accepts for this format, on
+    /// every one of its sentences: the bounds issue 22 sets for the fixture texts.
+    public var minimumCosine: Float {
+        switch self {
+        case .fp32, .auto: 1
+        case .bf16: 0.9995
+        case .int8: 0.995
+        }
+    }
+}
+
+/// Which build of the low-precision kernels runs: chosen once per encoder from the CPU's
+/// features, or forced with `DEJA_ENCODER_KERNEL` (`portable`, `avx2`) for tests and for
+/// comparing paths. A forced kernel the CPU cannot run falls back to the portable loops.
+public enum EncoderKernel: Int32, Sendable, CaseIterable {
+    case portable = 0  // DEJA_ENCODER_KERNEL_PORTABLE
+    case avx2 = 1  // DEJA_ENCODER_KERNEL_AVX2
+
+    /// Whether this CPU can run the kernel.
+    public var isSupported: Bool { deja_encoder_kernel_supported(rawValue) != 0 }
+
+    /// The fastest kernel this CPU supports.
+    public static var best: EncoderKernel {
+        allCases.last(where: \.isSupported) ?? .portable
+    }
+
+    /// The kernel for an environment: `DEJA_ENCODER_KERNEL` when set to a kernel's name and
+    /// supported, the portable one when set but unsupported (or unknown), otherwise ``best``.
+    public static func select(environment: [String: String]) -> EncoderKernel {
+        guard let forced = environment["DEJA_ENCODER_KERNEL"]?.lowercased(), !forced.isEmpty else { return best }
+        guard let kernel = allCases.first(where: { "\($0)" == forced }), kernel.isSupported else { return .portable }
+        return kernel
+    }
+}
