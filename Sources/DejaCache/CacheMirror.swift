@@ -131,8 +131,12 @@ public final class CacheMirror: Sendable {
     /// attempt to load existing entries (Redis being down is not an error: the gateway serves from
     /// memory and resynchronises when Redis returns).
     public func start() async {
-        // Subscribe first so that nothing published during the initial load is missed.
+        // Subscribe first, and wait (bounded) for Redis to confirm it, so that nothing published
+        // during or after the initial load is missed: `subscribe` returns before the SUBSCRIBE
+        // reaches Redis. When Redis is down the wait ends at the connect timeout, and the state
+        // watchers below resynchronise once the subscriber is connected.
         let events = subscriber.subscribe([Self.channel])
+        _ = await subscriber.waitUntilSubscribed(to: [Self.channel], timeout: subscriber.configuration.connectTimeout)
         let initialSucceeded = await resynchronise(initial: true)
         let writer = Task { [self] in
             for await id in queueStream {

@@ -29,6 +29,7 @@ extension RedisSubscriber {
             } catch {
                 self.logger.debug("Redis subscriber connection failed", metadata: ["deja.redis.error": "\(error)"])
             }
+            self.shared.withLock { $0.confirmedChannels = [] }
             if self.shared.withLock({ $0.isClosed }) {
                 self.finish()
                 return
@@ -67,6 +68,8 @@ extension RedisSubscriber {
                 try context.flush()
                 subscribed = wanted
             }
+            // Connected once every wanted channel is confirmed (a new subscription is sent by the
+            // next turn of this loop, so `subscribed` already equals `wanted` here).
             if awaitingConfirmation.isEmpty {
                 self.broadcaster.update(.connected)
             }
@@ -99,8 +102,10 @@ extension RedisSubscriber {
             for continuation in targets { continuation.yield(message) }
         case "subscribe":
             awaitingConfirmation.remove(channel)
+            self.shared.withLock { _ = $0.confirmedChannels.insert(channel) }
+        case "unsubscribe":
+            self.shared.withLock { _ = $0.confirmedChannels.remove(channel) }
         default:
-            // "unsubscribe" confirmations need no action.
             break
         }
     }

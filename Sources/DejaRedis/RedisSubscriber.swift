@@ -35,6 +35,8 @@ public final class RedisSubscriber: Sendable {
         var subscriptions: [Int: Subscription] = [:]
         var nextID = 0
         var isClosed = false
+        /// Channels Redis has confirmed on the current connection (empty while disconnected).
+        var confirmedChannels: Set<String> = []
 
         var wantedChannels: Set<String> {
             self.subscriptions.values.reduce(into: Set()) { $0.formUnion($1.channels) }
@@ -101,6 +103,22 @@ public final class RedisSubscriber: Sendable {
             self?.shared.withLock { _ = $0.subscriptions.removeValue(forKey: id) }
         }
         return stream
+    }
+
+    /// Waits until Redis has confirmed the subscription to every one of `channels` on the current
+    /// connection, for at most `timeout`; returns whether it did. A caller that must not miss a
+    /// message published after some point (a cache mirror loading the entries that exist now)
+    /// waits for this before reading that point's state: ``subscribe(_:bufferSize:)`` returns
+    /// before the subscription reaches Redis.
+    public func waitUntilSubscribed(to channels: [String], timeout: Duration) async -> Bool {
+        let wanted = Set(channels)
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let (confirmed, closed) = self.shared.withLock { (wanted.isSubset(of: $0.confirmedChannels), $0.isClosed) }
+            if confirmed { return true }
+            if closed || ContinuousClock.now >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     /// Closes the connection and finishes every message stream; returns at once.

@@ -39,6 +39,44 @@ import Testing
         ])
     }
 
+    @Test func waitingForTheSubscriptionMeansTheNextPublishIsDelivered() async throws {
+        let server = try await RedisServer.start()
+        let client = makeClient(for: server)
+        let subscriber = RedisSubscriber(configuration: testConfiguration(port: server.port), logger: quietLogger)
+        defer {
+            subscriber.shutdown()
+            client.shutdown()
+        }
+        // Connected before anything is subscribed: being connected is not being subscribed.
+        try await eventually("subscriber connected") { subscriber.isConnected }
+        let messages = subscriber.subscribe(["deja:entries"])
+        #expect(await subscriber.waitUntilSubscribed(to: ["deja:entries"], timeout: .seconds(10)))
+        // No warm-up and no retry: the very first PUBLISH after the wait reaches the subscriber.
+        #expect(try await client.publish("deja:entries", message: Array("first".utf8)) == 1)
+        let first = try await withinDeadline(seconds: 10) { () -> RedisSubscriber.Message? in
+            for await message in messages { return message }
+            return nil
+        }
+        #expect(first?.payload == Array("first".utf8))
+        // A channel nobody subscribed to is never confirmed: the wait ends at its timeout.
+        let start = ContinuousClock.now
+        #expect(!(await subscriber.waitUntilSubscribed(to: ["never"], timeout: .milliseconds(100))))
+        #expect(ContinuousClock.now - start >= .milliseconds(100))
+    }
+
+    @Test func waitingWithRedisDownEndsAtTheTimeoutAndAfterShutdownAtOnce() async throws {
+        let server = try await RedisServer.start()
+        let port = server.port
+        server.kill()
+        let subscriber = RedisSubscriber(configuration: testConfiguration(port: port), logger: quietLogger)
+        _ = subscriber.subscribe(["deja:entries"])
+        #expect(!(await subscriber.waitUntilSubscribed(to: ["deja:entries"], timeout: .milliseconds(200))))
+        subscriber.shutdown()
+        let start = ContinuousClock.now
+        #expect(!(await subscriber.waitUntilSubscribed(to: ["deja:entries"], timeout: .seconds(30))))
+        #expect(ContinuousClock.now - start < .seconds(5))
+    }
+
     @Test func shutdownFinishesMessageStreams() async throws {
         let server = try await RedisServer.start()
         let subscriber = RedisSubscriber(configuration: testConfiguration(port: server.port), logger: quietLogger)
