@@ -2,6 +2,8 @@
 # Cache latency end to end (release build): a miss served by deja-sim with 0 ms latency, an exact
 # hit and a semantic hit, at concurrency 1 and 8; then the lookup cost as one namespace grows, and
 # the hit/false-hit trade-off on the labelled pairs. Usage: Benchmarks/cache/run.sh [SECONDS]
+# ENCODER_PRECISION (fp32, bf16, int8, auto; default auto) sets cache.encoder_precision;
+# LOAD_ONLY=1 stops after the load runs (no growth or pairs measurements).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${1:-10}
@@ -13,7 +15,8 @@ source Benchmarks/lib.sh
 bench_binaries
 bench_start "  enabled: true
   max_entries: 1000000
-  blas_threads: ${BLAS_THREADS:-1}"
+  blas_threads: ${BLAS_THREADS:-1}
+  encoder_precision: ${ENCODER_PRECISION:-auto}"
 # Store the question the hit runs ask for.
 curl -s "http://127.0.0.1:$GW_PORT/v1/chat/completions" -H 'content-type: application/json' \
   -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Can you explain what a memory leak is?"}]}' >/dev/null
@@ -29,6 +32,7 @@ for c in 1 8; do
 done
 curl -s "http://127.0.0.1:$GW_PORT/api/cache/stats" >"$OUT/stats.json"
 kill "$GW_PID" "$SIM_PID"
+[[ "${LOAD_ONLY:-0}" == 1 ]] && exit 0
 
 "$BIN/deja" bench cache-scale --sizes 1000,10000,100000 --lookups 2000 | tee "$OUT/scale.md"
 for set in Tests/Fixtures/cache-pairs-public.jsonl Tests/Fixtures/cache-pairs-dev.jsonl; do

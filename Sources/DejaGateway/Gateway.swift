@@ -106,6 +106,15 @@ public final class Gateway: Sendable {
             needsNative || FileManager.default.fileExists(atPath: EmbedderFactory.modelDirectory(settings).path)
             ? EmbedderFactory.native(settings) : .failure(GatewayStartError(message: "model not installed"))
         self.localEmbedder = try? native.get()
+        if let model = localEmbedder {
+            let checks = model.precisionChecks.map { String(format: "%@ %.5f", $0.precision.rawValue, $0.minimumCosine) }
+            logger.info(
+                "all-MiniLM-L6-v2 loaded",
+                metadata: [
+                    "precision": "\(model.precision.rawValue)", "configured": "\(settings.encoderPrecision.rawValue)",
+                    "kernel": "\(model.precision == .fp32 ? "blas" : "\(model.kernel)")", "checks": "\(checks.joined(separator: ", "))",
+                ])
+        }
         if settings.cache.enabled {
             do {
                 let verifier = EmbedderFactory.verifier(settings, native: try? native.get())

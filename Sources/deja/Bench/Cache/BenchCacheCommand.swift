@@ -42,6 +42,12 @@ struct BenchCacheCommand: AsyncParsableCommand {
     @Flag(help: "Machine-readable output.")
     var json = false
 
+    @Flag(help: "Print every pair's decision at every threshold (hit or miss), one line each: diff two runs to list the pairs that change.")
+    var decisions = false
+
+    @Option(help: "Encoder precision (fp32, bf16, int8, auto), as cache.encoder_precision. Compare decisions across precisions with --verbose.")
+    var precision = "auto"
+
     @Flag(help: "Per kind of change (the pairs' \"kind\"), with the verifier's bounds chosen leave-one-kind-out, for the three presets.")
     var byKind = false
 
@@ -58,7 +64,11 @@ struct BenchCacheCommand: AsyncParsableCommand {
         let sweep = thresholds.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard !pairs.isEmpty, !sweep.isEmpty else { throw ValidationError("need at least one pair and one threshold") }
         let directory = modelDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? MiniLMEmbedder.Configuration.defaultModelDirectory
-        let model = try MiniLMEmbedder(configuration: .init(modelDirectory: directory))
+        guard let wanted = EncoderPrecision(rawValue: precision) else {
+            throw ValidationError("--precision takes fp32, bf16, int8 or auto (got '\(precision)')")
+        }
+        let model = try MiniLMEmbedder(configuration: .init(modelDirectory: directory, precision: wanted))
+        if !json { print("encoder precision: \(model.precision.rawValue)\(wanted == .auto ? " (auto)" : "")") }
         let wordVectors = InputEmbeddingWordVectors(embedder: model)
         // As in the gateway: the preset chain for each lookup's threshold, and every embedding pass
         // prepares its text for them (analysis, words in context).
@@ -105,6 +115,14 @@ struct BenchCacheCommand: AsyncParsableCommand {
                     for line in row.rejectedParaphrases { print("  lost paraphrase @\(row.threshold): \(line)") }
                 }
             }
+            if decisions {
+                for row in rows {
+                    for (index, hit) in row.hits.enumerated() {
+                        let pair = pairs[index]
+                        print("  \(row.label) @\(row.threshold) #\(index) \(pair.label) \(hit ? "hit" : "miss"): \(pair.a) | \(pair.b)")
+                    }
+                }
+            }
         }
     }
 
@@ -118,6 +136,8 @@ struct BenchCacheCommand: AsyncParsableCommand {
         /// Paraphrases whose candidate the verifier rejected (hits it cost).
         var rejectedParaphrases: [String] = []
         var lookupMicros: [Double] = []
+        /// Each pair's outcome, in file order.
+        var hits: [Bool] = []
     }
 
     func measure(_ pairs: [Pair], threshold: Double, embedder: any Embedder, verifier: (any HitVerifier)?, logger: Logger) async throws -> Row {
@@ -145,6 +165,7 @@ struct BenchCacheCommand: AsyncParsableCommand {
             case .exact, .semantic: hit = true
             case .miss: hit = false
             }
+            row.hits.append(hit)
             row.counts[pair.label, default: (0, 0)].total += 1
             if hit { row.counts[pair.label, default: (0, 0)].hits += 1 }
             for check in recorder.checks() { row.rejections[check, default: 0] += 1 }
