@@ -156,6 +156,42 @@ static void bf16_gemm_portable(long m, long k, long n, const float *a, long lda,
     }
 }
 
+static const float erf_p[7] = {-2.72614225801306e-10f, 2.77068142495902e-08f, -2.10102402082508e-06f, -5.69250639462346e-05f,
+                                -7.34990630326855e-04f, -2.95459980854025e-03f, -1.60960333262415e-02f};
+static const float erf_q[5] = {-1.45660718464996e-05f, -2.13374055278905e-04f, -1.68282697438203e-03f, -7.37332916720468e-03f,
+                                -1.42647390514189e-02f};
+
+static inline float erf_portable(float input) {
+    float x = input < -4.0f ? -4.0f : (input > 4.0f ? 4.0f : input);
+    float x2 = x * x;
+    float p = x2 * erf_p[0] + erf_p[1];
+    for (int i = 2; i < 7; i++) p = x2 * p + erf_p[i];
+    p = x * p;
+    float q = x2 * erf_q[0] + erf_q[1];
+    for (int i = 2; i < 5; i++) q = x2 * q + erf_q[i];
+    return p / q;
+}
+
+static void gelu_portable(float *x, long count) {
+    for (long i = 0; i < count; i++) x[i] = 0.5f * x[i] * (1.0f + erf_portable(x[i] * 0.70710678118654752f));
+}
+
+static void add_layer_norm_portable(float *x, const float *residual, long rows, long width, const float *gamma,
+                                    const float *beta, float epsilon) {
+    for (long r = 0; r < rows; r++) {
+        float *line = x + r * width;
+        float sum = 0;
+        for (long i = 0; i < width; i++) {
+            if (residual) line[i] += residual[r * width + i];
+            sum += line[i];
+        }
+        float mean = sum / (float)width, squares = 0;
+        for (long i = 0; i < width; i++) squares += (line[i] - mean) * (line[i] - mean);
+        float scale = 1.0f / sqrtf(squares / (float)width + epsilon);
+        for (long i = 0; i < width; i++) line[i] = (line[i] - mean) * scale * gamma[i] + beta[i];
+    }
+}
+
 // ---------------------------------------------------------------- AVX2 kernels
 
 #if defined(__x86_64__)
@@ -300,6 +336,70 @@ static inline void bf16_tile_avx2(const int R, long k, const float *a, long lda,
 }
 
 __attribute__((target("avx2,fma")))
+static inline __m256 erf_avx2(__m256 input) {
+    __m256 x = _mm256_min_ps(_mm256_max_ps(input, _mm256_set1_ps(-4.0f)), _mm256_set1_ps(4.0f));
+    __m256 x2 = _mm256_mul_ps(x, x);
+    __m256 p = _mm256_fmadd_ps(x2, _mm256_set1_ps(erf_p[0]), _mm256_set1_ps(erf_p[1]));
+    for (int i = 2; i < 7; i++) p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(erf_p[i]));
+    p = _mm256_mul_ps(x, p);
+    __m256 q = _mm256_fmadd_ps(x2, _mm256_set1_ps(erf_q[0]), _mm256_set1_ps(erf_q[1]));
+    for (int i = 2; i < 5; i++) q = _mm256_fmadd_ps(x2, q, _mm256_set1_ps(erf_q[i]));
+    return _mm256_div_ps(p, q);
+}
+
+__attribute__((target("avx2,fma")))
+static void gelu_avx2(float *x, long count) {
+    const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f), root = _mm256_set1_ps(0.70710678118654752f);
+    long i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        __m256 e = erf_avx2(_mm256_mul_ps(v, root));
+        _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_mul_ps(half, v), _mm256_add_ps(one, e)));
+    }
+    gelu_portable(x + i, count - i);
+}
+
+__attribute__((target("avx2,fma")))
+static inline float sum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+
+__attribute__((target("avx2,fma")))
+static void add_layer_norm_avx2(float *x, const float *residual, long rows, long width, const float *gamma, const float *beta,
+                                float epsilon) {
+    if (width % 8 != 0) {
+        add_layer_norm_portable(x, residual, rows, width, gamma, beta, epsilon);
+        return;
+    }
+    for (long r = 0; r < rows; r++) {
+        float *line = x + r * width;
+        __m256 sum = _mm256_setzero_ps();
+        for (long i = 0; i < width; i += 8) {
+            __m256 v = _mm256_loadu_ps(line + i);
+            if (residual) {
+                v = _mm256_add_ps(v, _mm256_loadu_ps(residual + r * width + i));
+                _mm256_storeu_ps(line + i, v);
+            }
+            sum = _mm256_add_ps(sum, v);
+        }
+        __m256 mean = _mm256_set1_ps(sum8(sum) / (float)width);
+        __m256 squares = _mm256_setzero_ps();
+        for (long i = 0; i < width; i += 8) {
+            __m256 d = _mm256_sub_ps(_mm256_loadu_ps(line + i), mean);
+            squares = _mm256_fmadd_ps(d, d, squares);
+        }
+        __m256 scale = _mm256_set1_ps(1.0f / sqrtf(sum8(squares) / (float)width + epsilon));
+        for (long i = 0; i < width; i += 8) {
+            __m256 normalized = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(line + i), mean), scale);
+            _mm256_storeu_ps(line + i, _mm256_fmadd_ps(normalized, _mm256_loadu_ps(gamma + i), _mm256_loadu_ps(beta + i)));
+        }
+    }
+}
+
+__attribute__((target("avx2,fma")))
 static void bf16_gemm_avx2(long m, long k, long n, const float *a, long lda, const uint16_t *packed, const float *bias,
                            float *c, long ldc) {
     long panels = round_up(n, PANEL) / PANEL;
@@ -374,6 +474,29 @@ void deja_q8_gemm(int kernel, long m, long k, long n, const float *a, long lda, 
 #endif
     (void)resolve;
     q8_gemm_portable(m, k, n, a, lda, packed, scales, bias, c, ldc, scratch, row_scales);
+}
+
+void deja_gelu_f32(int kernel, float *x, long count) {
+    if (count <= 0) return;
+#if defined(__x86_64__)
+    if (resolve(kernel) == DEJA_ENCODER_KERNEL_AVX2) {
+        gelu_avx2(x, count);
+        return;
+    }
+#endif
+    gelu_portable(x, count);
+}
+
+void deja_add_layer_norm_f32(int kernel, float *x, const float *residual, long rows, long width, const float *gamma,
+                             const float *beta, float epsilon) {
+    if (rows <= 0 || width <= 0) return;
+#if defined(__x86_64__)
+    if (resolve(kernel) == DEJA_ENCODER_KERNEL_AVX2) {
+        add_layer_norm_avx2(x, residual, rows, width, gamma, beta, epsilon);
+        return;
+    }
+#endif
+    add_layer_norm_portable(x, residual, rows, width, gamma, beta, epsilon);
 }
 
 void deja_bf16_gemm(int kernel, long m, long k, long n, const float *a, long lda, const uint16_t *packed, const float *bias,

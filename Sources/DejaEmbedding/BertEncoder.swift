@@ -21,6 +21,7 @@ final class BertEncoder: Sendable {
     private let pooledWorkspaces: Int
 
     init(weights: BertWeights, packed: PackedLinearWeights? = nil, kernel: EncoderKernel = .best, pooledWorkspaces: Int = 4) {
+        precondition(packed != nil || weights.hasProjections, "an fp32 encoder needs the float32 projections")
         self.weights = weights
         self.packed = packed
         self.kernel = kernel
@@ -120,23 +121,19 @@ final class BertEncoder: Sendable {
             project(
                 workspace.context, rows: rows, weight: layer.outputWeight, bias: layer.outputBias, packed: packedLayer?.output,
                 k: h, n: h, into: workspace.projected, workspace: workspace)
-            Kernels.addLayerNorm(
-                x, residual: workspace.projected, rows: rows, width: h,
-                gamma: layer.attentionNormGamma, beta: layer.attentionNormBeta, epsilon: shape.layerNormEpsilon
-            )
+            deja_add_layer_norm_f32(
+                kernel.rawValue, x, workspace.projected, rows, h, layer.attentionNormGamma, layer.attentionNormBeta, shape.layerNormEpsilon)
 
             let i = shape.intermediate
             project(
                 x, rows: rows, weight: layer.upWeight, bias: layer.upBias, packed: packedLayer?.up, k: h, n: i,
                 into: workspace.intermediate, workspace: workspace)
-            Kernels.gelu(workspace.intermediate, count: rows * i)
+            deja_gelu_f32(kernel.rawValue, workspace.intermediate, rows * i)
             project(
                 workspace.intermediate, rows: rows, weight: layer.downWeight, bias: layer.downBias, packed: packedLayer?.down,
                 k: i, n: h, into: workspace.projected, workspace: workspace)
-            Kernels.addLayerNorm(
-                x, residual: workspace.projected, rows: rows, width: h,
-                gamma: layer.outputNormGamma, beta: layer.outputNormBeta, epsilon: shape.layerNormEpsilon
-            )
+            deja_add_layer_norm_f32(
+                kernel.rawValue, x, workspace.projected, rows, h, layer.outputNormGamma, layer.outputNormBeta, shape.layerNormEpsilon)
         }
 
         for (index, sequence) in sequences.enumerated() {
@@ -147,12 +144,13 @@ final class BertEncoder: Sendable {
     /// `output[rows, n] = bias + input[rows, k] · W`, in the encoder's precision: BLAS on the
     /// float32 `weight`, or the packed form's kernel.
     private func project(
-        _ input: UnsafePointer<Float>, rows: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        _ input: UnsafePointer<Float>, rows: Int, weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>,
         packed linear: PackedLinearWeights.Linear?, k: Int, n: Int, into output: UnsafeMutablePointer<Float>, workspace: Workspace
     ) {
         guard let linear, let format = packed?.format else {
+            // init guarantees the float32 weights when there is no packed form.
             Kernels.broadcastRows(bias, width: n, rows: rows, into: output)
-            BLAS.gemm(m: rows, n: n, k: k, a: input, lda: k, b: weight, ldb: n, beta: 1, c: output, ldc: n)
+            BLAS.gemm(m: rows, n: n, k: k, a: input, lda: k, b: weight!, ldb: n, beta: 1, c: output, ldc: n)
             return
         }
         switch format {
@@ -183,10 +181,9 @@ final class BertEncoder: Sendable {
                 (base + sequence.count * h).update(repeating: 0, count: (length - sequence.count) * h)
             }
         }
-        Kernels.addLayerNorm(
-            x, residual: nil, rows: sequences.count * length, width: h,
-            gamma: weights.embeddingNormGamma, beta: weights.embeddingNormBeta, epsilon: weights.shape.layerNormEpsilon
-        )
+        deja_add_layer_norm_f32(
+            kernel.rawValue, x, nil, sequences.count * length, h, weights.embeddingNormGamma, weights.embeddingNormBeta,
+            weights.shape.layerNormEpsilon)
     }
 
     /// Multi-head self-attention of every sequence over its own real tokens, into

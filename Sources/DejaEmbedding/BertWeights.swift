@@ -6,6 +6,10 @@
 /// single 64-byte-aligned arena; the source pages of the mapped file are then released, so the
 /// copy does not count twice towards resident memory. The word-embedding table (47 MB) is used
 /// in place from the mapping: only the rows of tokens actually seen become resident.
+///
+/// Loaded without its projections (`projections: false`), it holds only what an encoder with
+/// low-precision projections (``PackedLinearWeights``) reads: embeddings, biases and LayerNorm
+/// parameters, 0.4 MB instead of 42 MB.
 final class BertWeights: @unchecked Sendable {
     // @unchecked: every buffer is written during init only and read-only afterwards; the arena
     // and the mapped file live as long as this object.
@@ -24,15 +28,15 @@ final class BertWeights: @unchecked Sendable {
     }
 
     struct Layer {
-        var qkvWeight: UnsafePointer<Float>  // [hidden, 3·hidden]
+        var qkvWeight: UnsafePointer<Float>?  // [hidden, 3·hidden]
         var qkvBias: UnsafePointer<Float>  // [3·hidden]
-        var outputWeight: UnsafePointer<Float>  // [hidden, hidden]
+        var outputWeight: UnsafePointer<Float>?  // [hidden, hidden]
         var outputBias: UnsafePointer<Float>
         var attentionNormGamma: UnsafePointer<Float>
         var attentionNormBeta: UnsafePointer<Float>
-        var upWeight: UnsafePointer<Float>  // [hidden, intermediate]
+        var upWeight: UnsafePointer<Float>?  // [hidden, intermediate]
         var upBias: UnsafePointer<Float>
-        var downWeight: UnsafePointer<Float>  // [intermediate, hidden]
+        var downWeight: UnsafePointer<Float>?  // [intermediate, hidden]
         var downBias: UnsafePointer<Float>
         var outputNormGamma: UnsafePointer<Float>
         var outputNormBeta: UnsafePointer<Float>
@@ -49,15 +53,19 @@ final class BertWeights: @unchecked Sendable {
     let embeddingNormGamma: UnsafePointer<Float>
     let embeddingNormBeta: UnsafePointer<Float>
     let layers: [Layer]
+    /// Whether the layers' float32 projection weights were loaded (the fp32 encoder needs them).
+    let hasProjections: Bool
 
     private let arena: UnsafeMutableRawPointer
 
-    init(file: SafeTensorsFile, shape: Shape = Shape()) throws {
+    init(file: SafeTensorsFile, shape: Shape = Shape(), projections: Bool = true) throws {
         self.file = file
         self.shape = shape
+        self.hasProjections = projections
         let h = shape.hidden
         let i = shape.intermediate
-        let perLayer = h * 3 * h + 3 * h + h * h + h + 2 * h + h * i + i + i * h + h + 2 * h
+        let projectionFloats = h * 3 * h + h * h + h * i + i * h
+        let perLayer = (projections ? projectionFloats : 0) + 3 * h + h + 2 * h + i + h + 2 * h
         let wordBytes = try file.float32Bytes("embeddings.word_embeddings.weight", shape: [shape.vocabularySize, h])
         let copyWords = Int(bitPattern: wordBytes.baseAddress) % MemoryLayout<Float>.alignment != 0
         let total = shape.layers * perLayer + shape.maxPositions * h + 3 * h + (copyWords ? shape.vocabularySize * h : 0)
@@ -115,32 +123,38 @@ final class BertWeights: @unchecked Sendable {
             var layers: [Layer] = []
             for index in 0..<shape.layers {
                 let prefix = "encoder.layer.\(index)."
-                let qkv = take(h * 3 * h)
+                /// A transposed `[in, out]` copy of a projection, or nil without projections.
+                func projection(_ name: String, out: Int, in inner: Int) throws -> UnsafePointer<Float>? {
+                    guard projections else { return nil }
+                    let matrix = take(inner * out)
+                    try transpose(prefix + name, out: out, in: inner, into: matrix, stride: out, column: 0)
+                    return UnsafePointer(matrix)
+                }
+                let qkv = projections ? take(h * 3 * h) : nil
                 let qkvBias = take(3 * h)
                 for (slot, part) in ["query", "key", "value"].enumerated() {
-                    try transpose(prefix + "attention.self.\(part).weight", out: h, in: h, into: qkv, stride: 3 * h, column: slot * h)
+                    if let qkv {
+                        try transpose(prefix + "attention.self.\(part).weight", out: h, in: h, into: qkv, stride: 3 * h, column: slot * h)
+                    }
                     try copy(prefix + "attention.self.\(part).bias", [h], to: qkvBias + slot * h)
                 }
-                let output = take(h * h)
-                try transpose(prefix + "attention.output.dense.weight", out: h, in: h, into: output, stride: h, column: 0)
+                let output = try projection("attention.output.dense.weight", out: h, in: h)
                 let outputBias = try vector(prefix + "attention.output.dense.bias", h)
                 let attentionGamma = try vector(prefix + "attention.output.LayerNorm.weight", h)
                 let attentionBeta = try vector(prefix + "attention.output.LayerNorm.bias", h)
-                let up = take(h * i)
-                try transpose(prefix + "intermediate.dense.weight", out: i, in: h, into: up, stride: i, column: 0)
+                let up = try projection("intermediate.dense.weight", out: i, in: h)
                 let upBias = try vector(prefix + "intermediate.dense.bias", i)
-                let down = take(i * h)
-                try transpose(prefix + "output.dense.weight", out: h, in: i, into: down, stride: h, column: 0)
+                let down = try projection("output.dense.weight", out: h, in: i)
                 let downBias = try vector(prefix + "output.dense.bias", h)
                 let outputGamma = try vector(prefix + "output.LayerNorm.weight", h)
                 let outputBeta = try vector(prefix + "output.LayerNorm.bias", h)
                 layers.append(
                     Layer(
-                        qkvWeight: UnsafePointer(qkv), qkvBias: UnsafePointer(qkvBias),
-                        outputWeight: UnsafePointer(output), outputBias: outputBias,
+                        qkvWeight: qkv.map { UnsafePointer($0) }, qkvBias: UnsafePointer(qkvBias),
+                        outputWeight: output, outputBias: outputBias,
                         attentionNormGamma: attentionGamma, attentionNormBeta: attentionBeta,
-                        upWeight: UnsafePointer(up), upBias: upBias,
-                        downWeight: UnsafePointer(down), downBias: downBias,
+                        upWeight: up, upBias: upBias,
+                        downWeight: down, downBias: downBias,
                         outputNormGamma: outputGamma, outputNormBeta: outputBeta
                     )
                 )

@@ -32,28 +32,35 @@ extension MiniLMEmbedder {
     ]
 
     /// Builds the encoder for `precision`. An explicit format is used as configured; `auto`
-    /// tries int8, then bf16, keeping the first whose check passes, else fp32.
+    /// tries int8, then bf16, keeping the first whose check passes, else fp32. A low-precision
+    /// encoder keeps the weights without their float32 projections (42 MB less resident): the
+    /// full set is loaded only to pack and check them, then dropped.
     static func chooseEncoder(
-        weights: BertWeights, precision: EncoderPrecision, kernel: EncoderKernel, tokenizer: WordPieceTokenizer
-    ) -> (BertEncoder, [PrecisionCheck]) {
+        file: SafeTensorsFile, shape: BertWeights.Shape, precision: EncoderPrecision, kernel: EncoderKernel,
+        tokenizer: WordPieceTokenizer
+    ) throws -> (BertEncoder, [PrecisionCheck]) {
+        let full = try BertWeights(file: file, shape: shape)
+        func lean(_ packed: PackedLinearWeights) throws -> BertEncoder {
+            BertEncoder(weights: try BertWeights(file: file, shape: shape, projections: false), packed: packed, kernel: kernel)
+        }
         switch precision {
-        case .fp32: return (BertEncoder(weights: weights, kernel: kernel), [])
-        case .int8: return (BertEncoder(weights: weights, packed: PackedLinearWeights(packing: weights, as: .int8), kernel: kernel), [])
-        case .bf16: return (BertEncoder(weights: weights, packed: PackedLinearWeights(packing: weights, as: .bf16), kernel: kernel), [])
+        case .fp32: return (BertEncoder(weights: full, kernel: kernel), [])
+        case .int8: return (try lean(PackedLinearWeights(packing: full, as: .int8)), [])
+        case .bf16: return (try lean(PackedLinearWeights(packing: full, as: .bf16)), [])
         case .auto: break
         }
-        let reference = BertEncoder(weights: weights, kernel: kernel)
+        let reference = BertEncoder(weights: full, kernel: kernel)
         let sequences = checkSentences.map(tokenizer.encode)
         let configuration = Configuration()
         let expected = encode(sequences, with: reference, configuration: configuration)
         var checks: [PrecisionCheck] = []
         for (candidate, format) in [(EncoderPrecision.int8, PackedLinearWeights.Format.int8), (.bf16, .bf16)] {
-            let encoder = BertEncoder(weights: weights, packed: PackedLinearWeights(packing: weights, as: format), kernel: kernel)
-            let actual = encode(sequences, with: encoder, configuration: configuration)
+            let packed = PackedLinearWeights(packing: full, as: format)
+            let actual = encode(sequences, with: BertEncoder(weights: full, packed: packed, kernel: kernel), configuration: configuration)
             let least = zip(expected, actual).map { pair in zip(pair.0, pair.1).reduce(Float(0)) { $0 + $1.0 * $1.1 } }.min() ?? 0
             let check = PrecisionCheck(precision: candidate, minimumCosine: least)
             checks.append(check)
-            if check.passed { return (encoder, checks) }
+            if check.passed { return (try lean(packed), checks) }
         }
         return (reference, checks)
     }

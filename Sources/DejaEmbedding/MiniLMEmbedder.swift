@@ -131,10 +131,9 @@ public final class MiniLMEmbedder: Embedder {
             )
         }
         let file = try SafeTensorsFile(contentsOf: directory.appendingPathComponent("model.safetensors"))
-        let weights = try BertWeights(file: file, shape: shape)
         let kernel = configuration.kernel ?? EncoderKernel.select(environment: ProcessInfo.processInfo.environment)
-        (self.encoder, self.precisionChecks) = Self.chooseEncoder(
-            weights: weights, precision: configuration.precision, kernel: kernel, tokenizer: tokenizer)
+        (self.encoder, self.precisionChecks) = try Self.chooseEncoder(
+            file: file, shape: shape, precision: configuration.precision, kernel: kernel, tokenizer: tokenizer)
     }
 
     /// Sets the number of OpenBLAS threads for the whole process (every later BLAS call, in every

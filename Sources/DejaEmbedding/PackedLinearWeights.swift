@@ -38,6 +38,7 @@ final class PackedLinearWeights: @unchecked Sendable {
     private let arena: UnsafeMutableRawPointer
 
     init(packing weights: BertWeights, as format: Format) {
+        precondition(weights.hasProjections, "packing needs the float32 projections")
         self.format = format
         let h = weights.shape.hidden
         let i = weights.shape.intermediate
@@ -70,10 +71,10 @@ final class PackedLinearWeights: @unchecked Sendable {
         }
         layers = weights.layers.map { layer in
             Layer(
-                qkv: pack(layer.qkvWeight, h, 3 * h),
-                output: pack(layer.outputWeight, h, h),
-                up: pack(layer.upWeight, h, i),
-                down: pack(layer.downWeight, i, h)
+                qkv: pack(layer.qkvWeight!, h, 3 * h),
+                output: pack(layer.outputWeight!, h, h),
+                up: pack(layer.upWeight!, h, i),
+                down: pack(layer.downWeight!, i, h)
             )
         }
     }

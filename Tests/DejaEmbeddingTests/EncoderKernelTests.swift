@@ -1,5 +1,6 @@
 import CEncoderKernels
 import DejaEmbedding
+import Foundation
 import Testing
 
 /// The low-precision products against a double-precision reference, on every kernel this CPU
@@ -157,6 +158,48 @@ struct EncoderKernelTests {
         #expect(deja_encoder_kernel_supported(7) == 0)
         #expect(q8.run(kernel: 7, a, bias: bias, m: m, k: k, n: n) == portableQ8)
         #expect(Self.bf16(kernel: 7, a, w, bias: bias, m: m, k: k, n: n) == portableBF16)
+    }
+
+    @Test("GELU matches the exact erf form in double to 1e-6 (about eight float ulps), tails included", arguments: kernels)
+    func geluMatchesReference(kernel: EncoderKernel) {
+        var values = Values(state: 13)
+        // Odd length: the vector loop and its scalar tail; wide range: both clamps of erf.
+        var x = values.matrix(1001, scale: 6) + [0, -0, 10, -10, 3.999, -4.001]
+        let input = x
+        deja_gelu_f32(kernel.rawValue, &x, x.count)
+        for (value, result) in zip(input, x) {
+            let exact = 0.5 * Double(value) * (1 + Foundation.erf(Double(value) / 2.0.squareRoot()))
+            #expect(abs(Double(result) - exact) <= 1e-6 * max(1, abs(exact)), "\(kernel) gelu(\(value)) = \(result), exact \(exact)")
+        }
+    }
+
+    @Test("LayerNorm (with and without a residual) matches a double-precision reference", arguments: kernels)
+    func layerNormMatchesReference(kernel: EncoderKernel) {
+        var values = Values(state: 17)
+        for width in [384, 8, 12] {  // 12: not a multiple of the vector width
+            let rows = 5
+            let x = values.matrix(rows * width, scale: 4).map { $0 + 3 }  // an offset the mean removes
+            let residual = values.matrix(rows * width)
+            let gamma = values.matrix(width).map { 1 + $0 / 4 }
+            let beta = values.matrix(width, scale: 0.1)
+            for withResidual in [true, false] {
+                var y = x
+                if withResidual {
+                    deja_add_layer_norm_f32(kernel.rawValue, &y, residual, rows, width, gamma, beta, 1e-12)
+                } else {
+                    deja_add_layer_norm_f32(kernel.rawValue, &y, nil, rows, width, gamma, beta, 1e-12)
+                }
+                for r in 0..<rows {
+                    let line = (0..<width).map { Double(x[r * width + $0]) + (withResidual ? Double(residual[r * width + $0]) : 0) }
+                    let mean = line.reduce(0, +) / Double(width)
+                    let variance = line.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(width)
+                    for i in 0..<width {
+                        let exact = (line[i] - mean) / (variance + 1e-12).squareRoot() * Double(gamma[i]) + Double(beta[i])
+                        #expect(abs(Double(y[r * width + i]) - exact) <= 2e-5 * max(1, abs(exact)), "\(kernel) width \(width) row \(r)")
+                    }
+                }
+            }
+        }
     }
 
     @Test("bf16 conversion: exact where representable, nearest-even rounding, NaN and infinity kept")

@@ -52,6 +52,14 @@ void deja_bf16_pack(const float *w, long k, long n, long ldw, uint16_t *packed);
 void deja_bf16_gemm(int kernel, long m, long k, long n, const float *a, long lda, const uint16_t *packed,
                     const float *bias, float *c, long ldc);
 
+/// Exact-form GELU in place, `x · ½ · (1 + erf(x / √2))`, with erf from the rational minimax
+/// approximation Eigen and XLA use for float (a few ulps on [−4, 4], ±1 outside).
+void deja_gelu_f32(int kernel, float *x, long count);
+/// `x[r] = LayerNorm(x[r] + residual[r]) · gamma + beta` for `rows` rows of `width` floats
+/// (population variance, as BERT). `residual` may be NULL for a plain LayerNorm.
+void deja_add_layer_norm_f32(int kernel, float *x, const float *residual, long rows, long width, const float *gamma,
+                             const float *beta, float epsilon);
+
 /// float32 → bfloat16, rounding to nearest even (NaN stays NaN). Exposed for tests.
 uint16_t deja_bf16_from_float(float x);
 /// bfloat16 → float32 (exact).
