@@ -4,9 +4,11 @@ import Synchronization
 ///
 /// Opportunistic: a call that arrives while fewer than `maxConcurrentBatches` passes are running
 /// goes through at once (no added latency for a lone query); calls that arrive while every worker
-/// is busy wait and then go through together, up to `maxBatch` texts per pass. An encoder pass for 32 short sentences costs about as
-/// much per sentence as half of a single-sentence pass (BENCHMARKS.md), so under concurrency this
-/// roughly doubles throughput.
+/// is busy wait and then go through together, up to `maxBatch` texts per pass. With the fp32 encoder a pass for 32 short sentences
+/// costs about as much per sentence as half of a single-sentence pass (its weights are read from
+/// memory once per pass), so under concurrency this roughly doubles throughput; the int8 encoder
+/// is compute-bound at one sentence already, and batching mainly keeps waiting calls off the
+/// thread pool (BENCHMARKS.md §4).
 public final class BatchingEmbedder: Embedder {
     public let base: any Embedder
     public let maxBatch: Int
