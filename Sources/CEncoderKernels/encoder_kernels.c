@@ -192,6 +192,37 @@ static void add_layer_norm_portable(float *x, const float *residual, long rows, 
     }
 }
 
+static void attention_portable(const float *qkv, long stride, long n, long heads, long d, float scale, float *context,
+                               long ldc, float *scores) {
+    long width = heads * d;
+    for (long h = 0; h < heads; h++) {
+        for (long i = 0; i < n; i++) {
+            const float *q = qkv + i * stride + h * d;
+            float largest = -INFINITY;
+            for (long j = 0; j < n; j++) {
+                const float *k = qkv + j * stride + width + h * d;
+                float dot = 0;
+                for (long t = 0; t < d; t++) dot += q[t] * k[t];
+                scores[j] = dot * scale;
+                if (scores[j] > largest) largest = scores[j];
+            }
+            float sum = 0;
+            for (long j = 0; j < n; j++) {
+                scores[j] = expf(scores[j] - largest);
+                sum += scores[j];
+            }
+            float inverse = 1.0f / sum;
+            float *out = context + i * ldc + h * d;
+            for (long t = 0; t < d; t++) out[t] = 0;
+            for (long j = 0; j < n; j++) {
+                const float *v = qkv + j * stride + 2 * width + h * d;
+                float p = scores[j] * inverse;
+                for (long t = 0; t < d; t++) out[t] += p * v[t];
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------- AVX2 kernels
 
 #if defined(__x86_64__)
@@ -399,6 +430,100 @@ static void add_layer_norm_avx2(float *x, const float *residual, long rows, long
     }
 }
 
+/// e^x for x ≤ 0 to about 2 ulps (Cephes' expf: x = n·ln 2 + r, a degree-5 polynomial in r, then
+/// n added to the exponent); inputs below −87 give e^−87 rather than a denormal.
+__attribute__((target("avx2,fma")))
+static inline __m256 exp_avx2(__m256 x) {
+    x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    __m256i exponent = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(exponent));
+}
+
+/// The AVX2 attention: head dimension a multiple of 8 (MiniLM's is 32). Each head's keys are
+/// first transposed into `scratch` (d × n rounded up to 8, zero-padded), so a query's scores for 8
+/// keys at a time are d broadcast FMAs with no horizontal sums; the exponentials are vector too
+/// (``exp_avx2``); the weighted sum of values runs 32 dimensions at a time.
+__attribute__((target("avx2,fma")))
+static void attention_avx2(const float *qkv, long stride, long n, long heads, long d, float scale, float *context, long ldc,
+                           float *scratch) {
+    long width = heads * d, np = round_up(n, 8);
+    float *keys = scratch, *scores = scratch + d * np;
+    const __m256 scale8 = _mm256_set1_ps(scale);
+    for (long h = 0; h < heads; h++) {
+        for (long t = 0; t < d; t++) {
+            float *row = keys + t * np;
+            for (long j = 0; j < n; j++) row[j] = qkv[j * stride + width + h * d + t];
+            for (long j = n; j < np; j++) row[j] = 0;
+        }
+        for (long i = 0; i < n; i++) {
+            const float *q = qkv + i * stride + h * d;
+            for (long block = 0; block < np; block += 8) {
+                // Four named accumulators (d is a multiple of 8): one FMA chain's latency, not the
+                // FMA throughput, would bound a single one.
+                const float *column = keys + block;
+                __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+                for (long t = 0; t < d; t += 4) {
+                    a0 = _mm256_fmadd_ps(_mm256_set1_ps(q[t]), _mm256_loadu_ps(column + t * np), a0);
+                    a1 = _mm256_fmadd_ps(_mm256_set1_ps(q[t + 1]), _mm256_loadu_ps(column + (t + 1) * np), a1);
+                    a2 = _mm256_fmadd_ps(_mm256_set1_ps(q[t + 2]), _mm256_loadu_ps(column + (t + 2) * np), a2);
+                    a3 = _mm256_fmadd_ps(_mm256_set1_ps(q[t + 3]), _mm256_loadu_ps(column + (t + 3) * np), a3);
+                }
+                __m256 total = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
+                _mm256_storeu_ps(scores + block, _mm256_mul_ps(total, scale8));
+            }
+            float largest = -INFINITY;
+            for (long j = 0; j < n; j++)
+                if (scores[j] > largest) largest = scores[j];
+            // Exponentials 8 at a time; the padding past n is zeroed so it adds nothing.
+            const __m256 shift = _mm256_set1_ps(largest);
+            __m256 sum8v = _mm256_setzero_ps();
+            for (long j = 0; j < np; j += 8) {
+                __m256 e = exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(scores + j), shift));
+                _mm256_storeu_ps(scores + j, e);
+            }
+            for (long j = n; j < np; j++) scores[j] = 0;
+            for (long j = 0; j < np; j += 8) sum8v = _mm256_add_ps(sum8v, _mm256_loadu_ps(scores + j));
+            __m256 inverse = _mm256_set1_ps(1.0f / sum8(sum8v));
+            float *out = context + i * ldc + h * d;
+            // Four output vectors at a time (32 dimensions, MiniLM's head), so each value row is
+            // read once per group and the four accumulators are independent chains.
+            long t0 = 0;
+            for (; t0 + 32 <= d; t0 += 32) {
+                __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+                for (long j = 0; j < n; j++) {
+                    const float *v = qkv + j * stride + 2 * width + h * d + t0;
+                    __m256 p = _mm256_set1_ps(scores[j]);
+                    a0 = _mm256_fmadd_ps(p, _mm256_loadu_ps(v), a0);
+                    a1 = _mm256_fmadd_ps(p, _mm256_loadu_ps(v + 8), a1);
+                    a2 = _mm256_fmadd_ps(p, _mm256_loadu_ps(v + 16), a2);
+                    a3 = _mm256_fmadd_ps(p, _mm256_loadu_ps(v + 24), a3);
+                }
+                _mm256_storeu_ps(out + t0, _mm256_mul_ps(a0, inverse));
+                _mm256_storeu_ps(out + t0 + 8, _mm256_mul_ps(a1, inverse));
+                _mm256_storeu_ps(out + t0 + 16, _mm256_mul_ps(a2, inverse));
+                _mm256_storeu_ps(out + t0 + 24, _mm256_mul_ps(a3, inverse));
+            }
+            for (; t0 < d; t0 += 8) {
+                __m256 acc = _mm256_setzero_ps();
+                for (long j = 0; j < n; j++) {
+                    acc = _mm256_fmadd_ps(_mm256_set1_ps(scores[j]), _mm256_loadu_ps(qkv + j * stride + 2 * width + h * d + t0), acc);
+                }
+                _mm256_storeu_ps(out + t0, _mm256_mul_ps(acc, inverse));
+            }
+        }
+    }
+}
+
 __attribute__((target("avx2,fma")))
 static void bf16_gemm_avx2(long m, long k, long n, const float *a, long lda, const uint16_t *packed, const float *bias,
                            float *c, long ldc) {
@@ -497,6 +622,20 @@ void deja_add_layer_norm_f32(int kernel, float *x, const float *residual, long r
     }
 #endif
     add_layer_norm_portable(x, residual, rows, width, gamma, beta, epsilon);
+}
+
+long deja_attention_scratch_elements(long n, long d) { return (d + 1) * round_up(n > 0 ? n : 1, 8); }
+
+void deja_attention_f32(int kernel, const float *qkv, long stride, long n, long heads, long d, float scale, float *context,
+                        long ldc, float *scratch) {
+    if (n <= 0 || heads <= 0 || d <= 0) return;
+#if defined(__x86_64__)
+    if (d % 8 == 0 && resolve(kernel) == DEJA_ENCODER_KERNEL_AVX2) {
+        attention_avx2(qkv, stride, n, heads, d, scale, context, ldc, scratch);
+        return;
+    }
+#endif
+    attention_portable(qkv, stride, n, heads, d, scale, context, ldc, scratch);
 }
 
 void deja_bf16_gemm(int kernel, long m, long k, long n, const float *a, long lda, const uint16_t *packed, const float *bias,

@@ -1,3 +1,5 @@
+import CEncoderKernels
+
 extension BertEncoder {
     /// Scratch buffers for one forward pass, grown on demand and reused across calls so the hot
     /// loop never allocates.
@@ -6,6 +8,8 @@ extension BertEncoder {
         // encoder's pool, and the pool hands each out exclusively under its mutex.
 
         let shape: BertWeights.Shape
+        /// Whether the int8 kernel runs on this workspace (then it holds quantised activations).
+        let quantizes: Bool
         private(set) var capacityRows = 0
         private(set) var capacityLength = 0
         private(set) var hidden: UnsafeMutablePointer<Float>
@@ -13,14 +17,17 @@ extension BertEncoder {
         private(set) var context: UnsafeMutablePointer<Float>
         private(set) var projected: UnsafeMutablePointer<Float>
         private(set) var intermediate: UnsafeMutablePointer<Float>
+        /// Attention's scratch: one head's keys transposed and one row of scores.
         private(set) var scores: UnsafeMutablePointer<Float>
-        /// Activations quantised for the int8 kernel: `rows × intermediate` int16 values.
+        /// Activations quantised for the int8 kernel: `rows × intermediate` int16 values (empty
+        /// unless ``quantizes``).
         private(set) var quantized: UnsafeMutablePointer<Int16>
         /// The quantised rows' scales.
         private(set) var rowScales: UnsafeMutablePointer<Float>
 
-        init(shape: BertWeights.Shape) {
+        init(shape: BertWeights.Shape, quantizes: Bool) {
             self.shape = shape
+            self.quantizes = quantizes
             hidden = Self.allocate(0)
             qkv = Self.allocate(0)
             context = Self.allocate(0)
@@ -62,13 +69,13 @@ extension BertEncoder {
                 projected = Self.allocate(newRows * h)
                 intermediate = Self.allocate(newRows * shape.intermediate)
                 // The widest input of a projection is the intermediate layer (rounded to even).
-                quantized = Self.allocateInt16(newRows * ((max(shape.intermediate, shape.hidden) + 1) / 2 * 2))
+                quantized = Self.allocateInt16(quantizes ? newRows * ((max(shape.intermediate, shape.hidden) + 1) / 2 * 2) : 0)
                 rowScales = Self.allocate(newRows)
                 capacityRows = newRows
             }
             if length > capacityLength {
                 scores.deallocate()
-                scores = Self.allocate(length * length)
+                scores = Self.allocate(deja_attention_scratch_elements(length, shape.headDimension))
                 capacityLength = length
             }
         }

@@ -8,13 +8,14 @@ import Synchronization
 /// tokens (the same result as an additive mask, since masked weights are exactly zero in float32),
 /// and padded rows are never pooled. The four projections per layer run either through
 /// `cblas_sgemm` on the float32 weights or through the low-precision kernels on ``packed``
-/// (``EncoderPrecision``); attention's small products always use BLAS; everything else runs in
-/// ``Kernels`` on preallocated ``Workspace`` buffers, so a call allocates only its output.
+/// (``EncoderPrecision``); attention, LayerNorm and GELU run in CEncoderKernels and the rest in
+/// ``Kernels``, on preallocated ``Workspace`` buffers, so a call
+/// allocates only its output.
 final class BertEncoder: Sendable {
     let weights: BertWeights
     /// The projections in int8 or bf16, or nil to run them in float32 through BLAS.
     let packed: PackedLinearWeights?
-    /// The build of the low-precision kernels that runs (ignored for float32).
+    /// The build of CEncoderKernels that runs: the low-precision products, LayerNorm and GELU.
     let kernel: EncoderKernel
     private let pool: Mutex<[Workspace]>
     /// Workspaces kept for reuse; more are created under contention and dropped when returned.
@@ -49,7 +50,7 @@ final class BertEncoder: Sendable {
         states: ((Int, UnsafeBufferPointer<Float>) -> Void)? = nil
     ) {
         guard !sequences.isEmpty else { return }
-        let workspace = pool.withLock { $0.popLast() } ?? Workspace(shape: weights.shape)
+        let workspace = pool.withLock { $0.popLast() } ?? Workspace(shape: weights.shape, quantizes: packed?.format == .int8)
         defer {
             pool.withLock { workspaces in
                 if workspaces.count < pooledWorkspaces { workspaces.append(workspace) }
@@ -72,7 +73,7 @@ final class BertEncoder: Sendable {
     func tokenStates(_ sequence: [Int32]) -> [Float] {
         guard !sequence.isEmpty else { return [] }
         precondition(sequence.count <= weights.shape.maxPositions, "sequence longer than the position table")
-        let workspace = pool.withLock { $0.popLast() } ?? Workspace(shape: weights.shape)
+        let workspace = pool.withLock { $0.popLast() } ?? Workspace(shape: weights.shape, quantizes: packed?.format == .int8)
         defer {
             pool.withLock { workspaces in
                 if workspaces.count < pooledWorkspaces { workspaces.append(workspace) }
@@ -202,18 +203,9 @@ final class BertEncoder: Sendable {
             if n < length {
                 (context + n * h).update(repeating: 0, count: (length - n) * h)
             }
-            for head in 0..<shape.heads {
-                let query = qkv + head * d
-                let key = qkv + h + head * d
-                let value = qkv + 2 * h + head * d
-                // scores[n, n] = Q · Kᵀ / √d
-                BLAS.gemm(transposeB: true, m: n, n: n, k: d, alpha: scale, a: query, lda: stride, b: key, ldb: stride, c: scores, ldc: n)
-                for row in 0..<n {
-                    Kernels.softmax(scores + row * n, count: n)
-                }
-                // context[:, head] = softmax(scores) · V
-                BLAS.gemm(m: n, n: d, k: n, a: scores, lda: n, b: value, ldb: stride, c: context + head * d, ldc: h)
-            }
+            // Every head in one fused loop (scores, softmax, weighted values): at these lengths
+            // two BLAS calls per head cost more in overhead than in arithmetic.
+            deja_attention_f32(kernel.rawValue, qkv, stride, n, shape.heads, d, scale, context, h, scores)
         }
     }
 }

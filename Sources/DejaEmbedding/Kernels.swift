@@ -1,11 +1,5 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
-/// Row-wise float kernels of the encoder that are not matrix products, LayerNorm or GELU (those
-/// are in CEncoderKernels). They work on raw pointers into preallocated workspaces and allocate
+/// The encoder's bias broadcast and pooling (products, attention, LayerNorm and GELU are in
+/// CEncoderKernels). They work on raw pointers into preallocated workspaces and allocate
 /// nothing.
 enum Kernels {
     /// Copies `bias` (length `width`) into each of `rows` rows, so a following GEMM with
@@ -14,20 +8,6 @@ enum Kernels {
         for row in 0..<rows {
             (output + row * width).update(from: bias, count: width)
         }
-    }
-
-    /// Softmax in place over one row of `count` scores.
-    static func softmax(_ row: UnsafeMutablePointer<Float>, count: Int) {
-        var maximum = -Float.infinity
-        for index in 0..<count { maximum = max(maximum, row[index]) }
-        var sum: Float = 0
-        for index in 0..<count {
-            let value = expf(row[index] - maximum)
-            row[index] = value
-            sum += value
-        }
-        let inverse = 1 / sum
-        for index in 0..<count { row[index] *= inverse }
     }
 
     /// Mean of `rows` rows of `width` into `output`, then L2-normalised (`v / max(‖v‖, 1e-12)`).

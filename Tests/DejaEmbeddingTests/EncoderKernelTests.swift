@@ -202,6 +202,33 @@ struct EncoderKernelTests {
         }
     }
 
+    @Test("attention matches a double-precision softmax(QKᵀ·scale)·V per head, for one token and many", arguments: kernels)
+    func attentionMatchesReference(kernel: EncoderKernel) {
+        var values = Values(state: 19)
+        for (n, heads, d) in [(1, 2, 8), (15, 12, 32), (40, 3, 16), (7, 2, 12)] {  // d = 12: not a vector multiple
+            let width = heads * d
+            let stride = 3 * width + 5  // a padded row, as a strided view into a wider buffer
+            let qkv = values.matrix(n * stride, scale: 2)
+            var context = [Float](repeating: .nan, count: n * width)
+            var scratch = [Float](repeating: .nan, count: deja_attention_scratch_elements(n, d))
+            let scale = 1 / Float(d).squareRoot()
+            deja_attention_f32(kernel.rawValue, qkv, stride, n, heads, d, scale, &context, width, &scratch)
+            for h in 0..<heads {
+                for i in 0..<n {
+                    let q = (0..<d).map { Double(qkv[i * stride + h * d + $0]) }
+                    let scores = (0..<n).map { j in (0..<d).reduce(0.0) { $0 + q[$1] * Double(qkv[j * stride + width + h * d + $1]) } * Double(scale) }
+                    let largest = scores.max()!
+                    let weights = scores.map { Foundation.exp($0 - largest) }
+                    let total = weights.reduce(0, +)
+                    for t in 0..<d {
+                        let exact = (0..<n).reduce(0.0) { $0 + weights[$1] / total * Double(qkv[$1 * stride + 2 * width + h * d + t]) }
+                        #expect(abs(Double(context[i * width + h * d + t]) - exact) <= 2e-5, "\(kernel) n \(n) head \(h) token \(i)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test("bf16 conversion: exact where representable, nearest-even rounding, NaN and infinity kept")
     func bf16RoundTrip() {
         for value: Float in [0, -0, 1, -2.5, 3.140625, 65_280, .infinity, -.infinity, .leastNormalMagnitude] {
