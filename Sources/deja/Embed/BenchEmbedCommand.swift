@@ -3,7 +3,8 @@ import DejaEmbedding
 import Foundation
 
 /// `deja bench embed`: latency of single queries and throughput of batches for the built-in
-/// all-MiniLM-L6-v2 embedder, with each requested number of OpenBLAS threads, plus peak memory.
+/// all-MiniLM-L6-v2 embedder, in each requested precision and with each requested number of
+/// OpenBLAS threads, plus peak memory and each precision's cosine to fp32.
 ///
 /// Queries are 200 distinct questions of 11–13 words (about 16 tokens with `[CLS]`/`[SEP]`),
 /// the kind of text the semantic cache embeds. Build in release mode before measuring.
@@ -11,7 +12,7 @@ public struct BenchEmbedCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "embed",
         abstract: "Benchmark the built-in embedder: batch-1 latency and batch throughput.",
-        discussion: "Reports p50/p99 latency of one ~12-word query and sentences per second at the batch size, per BLAS thread count."
+        discussion: "Reports p50/p99 latency of one ~12-word query and sentences per second at the batch size, per encoder precision and BLAS thread count, and each precision's cosine to fp32 on the reference texts."
     )
 
     @Option(help: "Timed single-query runs per thread count.")
@@ -30,7 +31,7 @@ public struct BenchEmbedCommand: AsyncParsableCommand {
     var threads = "1,2"
 
     @Option(help: "Comma-separated encoder precisions to measure (fp32, bf16, int8, auto), one after another in this run.")
-    var precision = "fp32"
+    var precision = "fp32,bf16,int8"
 
     @Option(help: "JSON of reference texts ({cases: [{text}]}) for the accuracy of each precision against fp32.")
     var fixtureTexts = "Tests/Fixtures/minilm-reference.json"
