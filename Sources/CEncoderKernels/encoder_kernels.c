@@ -42,7 +42,6 @@ float deja_q8_activation_levels(long k) {
     return bound < Q8_ACTIVATION_LEVELS ? bound : Q8_ACTIVATION_LEVELS;
 }
 
-
 // ---------------------------------------------------------------- bf16 conversions
 
 uint16_t deja_bf16_from_float(float x) {
