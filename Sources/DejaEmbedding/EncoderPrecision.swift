@@ -3,18 +3,18 @@ import CEncoderKernels
 /// The number format the encoder's linear layers run in (`cache.encoder_precision`).
 ///
 /// Every format keeps embeddings, LayerNorm, GELU, softmax and attention in float32; only the
-/// weights of the four projections per layer (99 % of the work) change:
+/// weights of the four projections per layer (nearly all of the arithmetic) change:
 /// - `fp32`: the system BLAS on the model's own weights, the reference;
 /// - `bf16`: weights rounded to bfloat16 (half the bytes), float32 arithmetic;
 /// - `int8`: weights quantised per output channel, activations per row at every call, exact
 ///   int32 sums (a quarter of the bytes);
 /// - `auto`: the fastest format whose accuracy check passes when the model loads
 ///   (``MiniLMEmbedder/precisionChecks``), falling back to `fp32`.
-public enum EncoderPrecision: String, Sendable, CaseIterable, Codable {
+public enum EncoderPrecision: String, Sendable, CaseIterable {
     case fp32, bf16, int8, auto
 
     /// The least cosine to the fp32 embedding the load-time check accepts for this format, on
-    /// every one of its sentences: the bounds issue 22 sets for the fixture texts.
+    /// every one of its sentences: the same bounds the reference texts are held to (BENCHMARKS.md §4).
     public var minimumCosine: Float {
         switch self {
         case .fp32, .auto: 1
