@@ -1,7 +1,6 @@
 #include "deja_encoder_kernels.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 // Layouts (both chosen so one aligned 32-byte load feeds a 16-column tile):
@@ -25,6 +24,17 @@ static inline long round_up(long x, long m) { return (x + m - 1) / m * m; }
 /// Rows per register tile: 6 rows × 16 columns = 12 accumulators, plus two weight registers and
 /// one broadcast, fill 15 of AVX2's 16 registers.
 #define TILE_ROWS 6
+/// Runs `TILE(r)` for the 1..5 rows left after whole tiles, with `r` a constant in each branch so
+/// the always-inlined tile is specialised (its accumulators stay in registers).
+#define TILE_REMAINDER(rows, TILE) \
+    switch (rows) { \
+    case 5: TILE(5); break; \
+    case 4: TILE(4); break; \
+    case 3: TILE(3); break; \
+    case 2: TILE(2); break; \
+    case 1: TILE(1); break; \
+    default: break; \
+    }
 /// Rows handled per sweep over the weight panels: 96 rows of the widest input (1,536) in int16
 /// are 288 KB, inside a 512 KB L2, so every panel re-reads activations from L2, not memory.
 #define ROW_CHUNK 96
@@ -261,6 +271,21 @@ static void q8_quantize_rows_avx2(long m, long k, const float *a, long lda, int1
     }
 }
 
+/// Stores one tile row (columns 0..7 in `v0`, 8..15 in `v1`), only its first `columns` values when
+/// the panel is the matrix's last, partial one.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void store_tile_row_avx2(float *out, __m256 v0, __m256 v1, long columns) {
+    if (columns == PANEL) {
+        _mm256_storeu_ps(out, v0);
+        _mm256_storeu_ps(out + 8, v1);
+    } else {
+        float tmp[PANEL];
+        _mm256_storeu_ps(tmp, v0);
+        _mm256_storeu_ps(tmp + 8, v1);
+        memcpy(out, tmp, (size_t)columns * sizeof(float));
+    }
+}
+
 /// One tile: `R` rows × 16 columns over the whole depth. `R` is a constant at every call site,
 /// so the compiler unrolls the row loop and keeps the accumulators in registers.
 __attribute__((target("avx2,fma"), always_inline))
@@ -291,16 +316,7 @@ static inline void q8_tile_avx2(const int R, long pairs, const int16_t *q, long 
         __m256 rs = _mm256_set1_ps(row_scales[r]);
         __m256 v0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc0[r]), _mm256_mul_ps(rs, s0), b0);
         __m256 v1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc1[r]), _mm256_mul_ps(rs, s1), b1);
-        float *out = c + r * ldc;
-        if (columns == PANEL) {
-            _mm256_storeu_ps(out, v0);
-            _mm256_storeu_ps(out + 8, v1);
-        } else {
-            float tmp[PANEL];
-            _mm256_storeu_ps(tmp, v0);
-            _mm256_storeu_ps(tmp + 8, v1);
-            memcpy(out, tmp, (size_t)columns * sizeof(float));
-        }
+        store_tile_row_avx2(c + r * ldc, v0, v1, columns);
     }
 }
 
@@ -316,16 +332,10 @@ static void q8_gemm_avx2(long m, long k, long n, const float *a, long lda, const
             long column = p * PANEL, columns = n - column < PANEL ? n - column : PANEL;
             const float *bias_p = bias ? bias + column : NULL;
             long i = chunk;
-            for (; i + TILE_ROWS <= end; i += TILE_ROWS)
-                q8_tile_avx2(TILE_ROWS, pairs, q + i * kp, kp, row_scales + i, panel, scales + column, bias_p, c + i * ldc + column, ldc, columns);
-            switch (end - i) {
-            case 5: q8_tile_avx2(5, pairs, q + i * kp, kp, row_scales + i, panel, scales + column, bias_p, c + i * ldc + column, ldc, columns); break;
-            case 4: q8_tile_avx2(4, pairs, q + i * kp, kp, row_scales + i, panel, scales + column, bias_p, c + i * ldc + column, ldc, columns); break;
-            case 3: q8_tile_avx2(3, pairs, q + i * kp, kp, row_scales + i, panel, scales + column, bias_p, c + i * ldc + column, ldc, columns); break;
-            case 2: q8_tile_avx2(2, pairs, q + i * kp, kp, row_scales + i, panel, scales + column, bias_p, c + i * ldc + column, ldc, columns); break;
-            case 1: q8_tile_avx2(1, pairs, q + i * kp, kp, row_scales + i, panel, scales + column, bias_p, c + i * ldc + column, ldc, columns); break;
-            default: break;
-            }
+#define Q8_TILE(R) q8_tile_avx2(R, pairs, q + i * kp, kp, row_scales + i, panel, scales + column, bias_p, c + i * ldc + column, ldc, columns)
+            for (; i + TILE_ROWS <= end; i += TILE_ROWS) Q8_TILE(TILE_ROWS);
+            TILE_REMAINDER(end - i, Q8_TILE);
+#undef Q8_TILE
         }
     }
 }
@@ -352,16 +362,7 @@ static inline void bf16_tile_avx2(const int R, long k, const float *a, long lda,
     __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
     for (int r = 0; r < R; r++) {
         __m256 v0 = _mm256_add_ps(acc0[r], b0), v1 = _mm256_add_ps(acc1[r], b1);
-        float *out = c + r * ldc;
-        if (columns == PANEL) {
-            _mm256_storeu_ps(out, v0);
-            _mm256_storeu_ps(out + 8, v1);
-        } else {
-            float tmp[PANEL];
-            _mm256_storeu_ps(tmp, v0);
-            _mm256_storeu_ps(tmp + 8, v1);
-            memcpy(out, tmp, (size_t)columns * sizeof(float));
-        }
+        store_tile_row_avx2(c + r * ldc, v0, v1, columns);
     }
 }
 
@@ -534,16 +535,10 @@ static void bf16_gemm_avx2(long m, long k, long n, const float *a, long lda, con
             long column = p * PANEL, columns = n - column < PANEL ? n - column : PANEL;
             const float *bias_p = bias ? bias + column : NULL;
             long i = chunk;
-            for (; i + TILE_ROWS <= end; i += TILE_ROWS)
-                bf16_tile_avx2(TILE_ROWS, k, a + i * lda, lda, panel, bias_p, c + i * ldc + column, ldc, columns);
-            switch (end - i) {
-            case 5: bf16_tile_avx2(5, k, a + i * lda, lda, panel, bias_p, c + i * ldc + column, ldc, columns); break;
-            case 4: bf16_tile_avx2(4, k, a + i * lda, lda, panel, bias_p, c + i * ldc + column, ldc, columns); break;
-            case 3: bf16_tile_avx2(3, k, a + i * lda, lda, panel, bias_p, c + i * ldc + column, ldc, columns); break;
-            case 2: bf16_tile_avx2(2, k, a + i * lda, lda, panel, bias_p, c + i * ldc + column, ldc, columns); break;
-            case 1: bf16_tile_avx2(1, k, a + i * lda, lda, panel, bias_p, c + i * ldc + column, ldc, columns); break;
-            default: break;
-            }
+#define BF16_TILE(R) bf16_tile_avx2(R, k, a + i * lda, lda, panel, bias_p, c + i * ldc + column, ldc, columns)
+            for (; i + TILE_ROWS <= end; i += TILE_ROWS) BF16_TILE(TILE_ROWS);
+            TILE_REMAINDER(end - i, BF16_TILE);
+#undef BF16_TILE
         }
     }
 }
@@ -568,24 +563,8 @@ int deja_encoder_kernel_supported(int kernel) {
     }
 }
 
-int deja_encoder_kernel_default(void) {
-    static int chosen = -1;
-    int value = __atomic_load_n(&chosen, __ATOMIC_RELAXED);
-    if (value >= 0) return value;
-    const char *forced = getenv("DEJA_ENCODER_KERNEL");
-    if (forced && strcmp(forced, "portable") == 0) {
-        value = DEJA_ENCODER_KERNEL_PORTABLE;
-    } else {
-        value = cpu_has_avx2_fma() ? DEJA_ENCODER_KERNEL_AVX2 : DEJA_ENCODER_KERNEL_PORTABLE;
-    }
-    __atomic_store_n(&chosen, value, __ATOMIC_RELAXED);
-    return value;
-}
-
-static int resolve(int kernel) {
-    if (kernel < 0) return deja_encoder_kernel_default();
-    return deja_encoder_kernel_supported(kernel) ? kernel : DEJA_ENCODER_KERNEL_PORTABLE;
-}
+/// The kernel to run for a requested one: itself when this CPU supports it, else the portable loop.
+static int resolve(int kernel) { return deja_encoder_kernel_supported(kernel) ? kernel : DEJA_ENCODER_KERNEL_PORTABLE; }
 
 void deja_q8_gemm(int kernel, long m, long k, long n, const float *a, long lda, const int8_t *packed, const float *scales,
                   const float *bias, float *c, long ldc, int16_t *scratch, float *row_scales) {

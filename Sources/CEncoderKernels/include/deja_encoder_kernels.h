@@ -16,16 +16,15 @@
 ///   FMA. Half of float32's bytes; every weight keeps 8 bits of mantissa.
 ///
 /// Kernels: 0 is the portable C loop (always available, the reference for the others), 1 is
-/// AVX2 + FMA. `deja_encoder_kernel_default()` picks the best the CPU supports, checked once;
-/// setting `DEJA_ENCODER_KERNEL=portable` in the environment forces the portable loops.
+/// AVX2 + FMA. Every function takes the kernel to run and falls back to the portable loop when the
+/// CPU cannot run it; the caller chooses (DejaEmbedding's `EncoderKernel.select`: CPU features, or
+/// `DEJA_ENCODER_KERNEL` from the environment).
 
 #define DEJA_ENCODER_KERNEL_PORTABLE 0
 #define DEJA_ENCODER_KERNEL_AVX2 1
 
 /// Whether this CPU can run `kernel`.
 int deja_encoder_kernel_supported(int kernel);
-/// The kernel `deja_q8_gemm` / `deja_bf16_gemm` use when given -1.
-int deja_encoder_kernel_default(void);
 
 /// Bytes of the packed int8 form of a `k × n` matrix (columns padded to 16, rows to 2).
 long deja_q8_packed_bytes(long k, long n);
@@ -39,7 +38,7 @@ float deja_q8_activation_levels(long k);
 long deja_q8_scratch_elements(long m, long k);
 /// `c[i, j] = bias[j] + Σ_t a[i, t] · w[t, j]` through the int8 form. `scratch` holds
 /// `deja_q8_scratch_elements(m, k)` int16 values and `row_scales` `m` floats (both overwritten).
-/// `bias` may be NULL. `kernel` -1 uses the default.
+/// `bias` may be NULL.
 void deja_q8_gemm(int kernel, long m, long k, long n, const float *a, long lda, const int8_t *packed,
                   const float *scales, const float *bias, float *c, long ldc, int16_t *scratch, float *row_scales);
 

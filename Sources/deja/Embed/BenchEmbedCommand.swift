@@ -77,6 +77,7 @@ public struct BenchEmbedCommand: AsyncParsableCommand {
         var accuracy: [Accuracy] = []
         var first: (load: Duration, rss: Double, words: Double, tokens: Double)?
         var last: MiniLMEmbedder?
+        var fp32Model: MiniLMEmbedder?
         for wanted in precisions {
             let loadStart = ContinuousClock.now
             let embedder = try model.loadEmbedder(blasThreads: threadCounts[0], precision: wanted)
@@ -98,15 +99,15 @@ public struct BenchEmbedCommand: AsyncParsableCommand {
                 measurement.loadMilliseconds = Self.milliseconds(loadTime)
                 results.append(measurement)
             }
-            for (name, texts) in accuracyTexts where !texts.isEmpty {
-                if embedder.precision == .fp32, reference[name] == nil {
-                    reference[name] = try embedder.embedSynchronously(texts)
-                }
-            }
-            if embedder.precision != .fp32 {
+            if embedder.precision == .fp32 {
+                fp32Model = fp32Model ?? embedder
+            } else {
                 for (name, texts) in accuracyTexts where !texts.isEmpty {
                     if reference[name] == nil {
-                        reference[name] = try model.loadEmbedder(blasThreads: threadCounts[0], precision: .fp32).embedSynchronously(texts)
+                        // The fp32 model measured above, or one loaded once for the references.
+                        let fp32 = try fp32Model ?? model.loadEmbedder(blasThreads: threadCounts[0], precision: .fp32)
+                        fp32Model = fp32
+                        reference[name] = try fp32.embedSynchronously(texts)
                     }
                     let cosines = zip(reference[name]!, try embedder.embedSynchronously(texts)).map { pair in
                         Double(zip(pair.0, pair.1).reduce(Float(0)) { $0 + $1.0 * $1.1 })
