@@ -25,11 +25,15 @@ public enum EncoderPrecision: String, Sendable, CaseIterable {
 }
 
 /// Which build of the low-precision kernels runs: chosen once per encoder from the CPU's
-/// features, or forced with `DEJA_ENCODER_KERNEL` (`portable`, `avx2`) for tests and for
-/// comparing paths. A forced kernel the CPU cannot run falls back to the portable loops.
+/// features, or forced with `DEJA_ENCODER_KERNEL` (`portable`, `avx2`, `avx512`) for tests and
+/// for comparing paths. A forced kernel the CPU cannot run falls back to the portable loops.
+/// Every kernel computes the same int8 sums and the same bf16 products, so the choice changes
+/// speed, not embeddings (beyond float rounding of the epilogue).
 public enum EncoderKernel: Int32, Sendable, CaseIterable {
     case portable = 0  // DEJA_ENCODER_KERNEL_PORTABLE
     case avx2 = 1  // DEJA_ENCODER_KERNEL_AVX2
+    /// AVX-512 F/BW/VL with VNNI (`vpdpwssd`).
+    case avx512 = 2  // DEJA_ENCODER_KERNEL_AVX512
 
     /// Whether this CPU can run the kernel.
     public var isSupported: Bool { deja_encoder_kernel_supported(rawValue) != 0 }

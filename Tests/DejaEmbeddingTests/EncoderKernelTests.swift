@@ -138,26 +138,28 @@ struct EncoderKernelTests {
         }
     }
 
-    @Test("every supported kernel gives the portable kernel's result; an unknown kernel falls back to it")
+    @Test("every supported kernel gives the portable kernel's result bit for bit; an unknown kernel falls back to it")
     func kernelsAgree() {
+        // Equal, not close: every kernel sums the same integers (int8) or runs the same float32
+        // FMAs in the same order (bf16), so a fleet of mixed CPUs stores and compares the same
+        // embeddings. The shapes cover partial panels, odd panel counts (the AVX-512 tile takes
+        // two panels at a time), row counts that split into uneven tiles and a second row chunk.
         var values = Values(state: 3)
-        let (m, k, n) = (11, 385, 47)
-        let a = values.matrix(m * k)
-        let w = values.matrix(k * n, scale: 0.2)
-        let bias = values.matrix(n)
-        let q8 = Q8(w, k: k, n: n)
-        let portableQ8 = q8.run(kernel: EncoderKernel.portable.rawValue, a, bias: bias, m: m, k: k, n: n)
-        let portableBF16 = Self.bf16(kernel: EncoderKernel.portable.rawValue, a, w, bias: bias, m: m, k: k, n: n)
-        for kernel in Self.kernels {
-            let q = q8.run(kernel: kernel.rawValue, a, bias: bias, m: m, k: k, n: n)
-            // Same integers, same scaling: equal to float rounding of the epilogue.
-            #expect(zip(q, portableQ8).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) }, "\(kernel) int8")
-            let b = Self.bf16(kernel: kernel.rawValue, a, w, bias: bias, m: m, k: k, n: n)
-            #expect(zip(b, portableBF16).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) }, "\(kernel) bf16")
+        for (m, k, n) in Self.shapes + [(11, 385, 47), (25, 100, 47), (16, 384, 1_152), (200, 70, 48)] {
+            let a = values.matrix(m * k, scale: 3)
+            let w = values.matrix(k * n, scale: 0.2)
+            let bias = values.matrix(n)
+            let q8 = Q8(w, k: k, n: n)
+            let portableQ8 = q8.run(kernel: EncoderKernel.portable.rawValue, a, bias: bias, m: m, k: k, n: n)
+            let portableBF16 = Self.bf16(kernel: EncoderKernel.portable.rawValue, a, w, bias: bias, m: m, k: k, n: n)
+            for kernel in Self.kernels {
+                #expect(q8.run(kernel: kernel.rawValue, a, bias: bias, m: m, k: k, n: n) == portableQ8, "\(kernel) int8 \(m)×\(k)×\(n)")
+                #expect(Self.bf16(kernel: kernel.rawValue, a, w, bias: bias, m: m, k: k, n: n) == portableBF16, "\(kernel) bf16 \(m)×\(k)×\(n)")
+            }
+            #expect(q8.run(kernel: 7, a, bias: bias, m: m, k: k, n: n) == portableQ8)
+            #expect(Self.bf16(kernel: 7, a, w, bias: bias, m: m, k: k, n: n) == portableBF16)
         }
         #expect(deja_encoder_kernel_supported(7) == 0)
-        #expect(q8.run(kernel: 7, a, bias: bias, m: m, k: k, n: n) == portableQ8)
-        #expect(Self.bf16(kernel: 7, a, w, bias: bias, m: m, k: k, n: n) == portableBF16)
     }
 
     @Test("GELU matches the exact erf form in double to 1e-6 (about eight float ulps), tails included", arguments: kernels)
@@ -298,7 +300,10 @@ struct EncoderKernelTests {
         #expect(EncoderKernel.select(environment: ["DEJA_ENCODER_KERNEL": "portable"]) == .portable)
         #expect(EncoderKernel.select(environment: ["DEJA_ENCODER_KERNEL": "PORTABLE"]) == .portable)
         #expect(EncoderKernel.select(environment: ["DEJA_ENCODER_KERNEL": "avx2"]) == (EncoderKernel.avx2.isSupported ? .avx2 : .portable))
+        #expect(EncoderKernel.select(environment: ["DEJA_ENCODER_KERNEL": "avx512"]) == (EncoderKernel.avx512.isSupported ? .avx512 : .portable))
         #expect(EncoderKernel.select(environment: ["DEJA_ENCODER_KERNEL": "avx512-vnni"]) == .portable)
+        // The best kernel is never one the CPU cannot run, and AVX-512 implies AVX2.
+        #expect(!EncoderKernel.avx512.isSupported || EncoderKernel.avx2.isSupported)
         #expect(EncoderKernel.select(environment: ["DEJA_ENCODER_KERNEL": ""]) == EncoderKernel.best)
     }
 }

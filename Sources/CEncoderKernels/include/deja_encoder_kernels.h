@@ -16,12 +16,16 @@
 ///   FMA. Half of float32's bytes; every weight keeps 8 bits of mantissa.
 ///
 /// Kernels: 0 is the portable C loop (always available, the reference for the others), 1 is
-/// AVX2 + FMA. Every function takes the kernel to run and falls back to the portable loop when the
+/// AVX2 + FMA, 2 is AVX-512 (F, BW, VL and VNNI: int8 through `vpdpwssd`, bf16 through 512-bit
+/// FMAs; GELU, LayerNorm and attention run the AVX2 code). Every kernel computes the same
+/// integers for int8 and the same float32 operations in the same order for bf16, so their
+/// results agree to rounding of the epilogue. Every function takes the kernel to run and falls back to the portable loop when the
 /// CPU cannot run it; the caller chooses (DejaEmbedding's `EncoderKernel.select`: CPU features, or
 /// `DEJA_ENCODER_KERNEL` from the environment).
 
 #define DEJA_ENCODER_KERNEL_PORTABLE 0
 #define DEJA_ENCODER_KERNEL_AVX2 1
+#define DEJA_ENCODER_KERNEL_AVX512 2
 
 /// Whether this CPU can run `kernel`.
 int deja_encoder_kernel_supported(int kernel);
