@@ -550,10 +550,10 @@ static void bf16_gemm_avx2(long m, long k, long n, const float *a, long lda, con
 // accumulators, two weight registers and a broadcast (11 or 12 rows would fit 32 registers on
 // paper, but the compiler then spills and the kernel runs at 60 % of its speed on 96 rows). The
 // tile's rows are balanced over a chunk (16 rows run as 8 + 8, not 10 + 6), since the short tile
-// would read the panels once more for few rows. int8 multiplies with `vpdpwssd` (AVX-512 VNNI: the 16-bit pair
-// products and their sum into int32 in one instruction, where AVX2 needs `vpmaddwd` and an add,
-// on registers twice as wide), on the same 14-bit activations, so its sums are the AVX2 kernel's
-// exactly. bf16 widens a row's 16 weights with one `vpmovzxwd` and a shift (columns come out
+// would read the panels once more for few rows. int8 multiplies with `vpdpwssd` (AVX-512 VNNI:
+// the 16-bit pair products and their sum into int32 in one instruction, where AVX2 needs
+// `vpmaddwd` and an add, on registers twice as wide), on the same 14-bit activations, so its sums
+// are the AVX2 kernel's exactly. bf16 widens a row's 16 weights with one `vpmovzxwd` and a shift (columns come out
 // interleaved, 0, 8, 1, 9, …, put back in order once per tile at the store) and keeps float32
 // FMAs in the same order as the other kernels, so its results are theirs to the bit.
 

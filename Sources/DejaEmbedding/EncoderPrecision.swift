@@ -27,8 +27,9 @@ public enum EncoderPrecision: String, Sendable, CaseIterable {
 /// Which build of the low-precision kernels runs: chosen once per encoder from the CPU's
 /// features, or forced with `DEJA_ENCODER_KERNEL` (`portable`, `avx2`, `avx512`) for tests and
 /// for comparing paths. A forced kernel the CPU cannot run falls back to the portable loops.
-/// Every kernel computes the same int8 sums and the same bf16 products, so the choice changes
-/// speed, not embeddings (beyond float rounding of the epilogue).
+/// Every kernel's products are equal bit for bit, and AVX2 and AVX-512 share the GELU, LayerNorm
+/// and attention code, so those two give the same embeddings; the portable loops agree with them
+/// to float rounding. The choice changes speed, not cache decisions.
 public enum EncoderKernel: Int32, Sendable, CaseIterable {
     case portable = 0  // DEJA_ENCODER_KERNEL_PORTABLE
     case avx2 = 1  // DEJA_ENCODER_KERNEL_AVX2

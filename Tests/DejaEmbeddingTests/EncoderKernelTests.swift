@@ -141,8 +141,8 @@ struct EncoderKernelTests {
     @Test("every supported kernel gives the portable kernel's result bit for bit; an unknown kernel falls back to it")
     func kernelsAgree() {
         // Equal, not close: every kernel sums the same integers (int8) or runs the same float32
-        // FMAs in the same order (bf16), so a fleet of mixed CPUs stores and compares the same
-        // embeddings. The shapes cover partial panels, odd panel counts (the AVX-512 tile takes
+        // FMAs in the same order (bf16), so instances on different CPUs compute the same
+        // products. The shapes cover partial panels, odd panel counts (the AVX-512 tile takes
         // two panels at a time), row counts that split into uneven tiles and a second row chunk.
         var values = Values(state: 3)
         for (m, k, n) in Self.shapes + [(11, 385, 47), (25, 100, 47), (16, 384, 1_152), (200, 70, 48)] {
@@ -302,7 +302,7 @@ struct EncoderKernelTests {
         #expect(EncoderKernel.select(environment: ["DEJA_ENCODER_KERNEL": "avx2"]) == (EncoderKernel.avx2.isSupported ? .avx2 : .portable))
         #expect(EncoderKernel.select(environment: ["DEJA_ENCODER_KERNEL": "avx512"]) == (EncoderKernel.avx512.isSupported ? .avx512 : .portable))
         #expect(EncoderKernel.select(environment: ["DEJA_ENCODER_KERNEL": "avx512-vnni"]) == .portable)
-        // The best kernel is never one the CPU cannot run, and AVX-512 implies AVX2.
+        // The AVX-512 kernel runs the AVX2 code for GELU, LayerNorm and attention.
         #expect(!EncoderKernel.avx512.isSupported || EncoderKernel.avx2.isSupported)
         #expect(EncoderKernel.select(environment: ["DEJA_ENCODER_KERNEL": ""]) == EncoderKernel.best)
     }

@@ -17,9 +17,10 @@
 ///
 /// Kernels: 0 is the portable C loop (always available, the reference for the others), 1 is
 /// AVX2 + FMA, 2 is AVX-512 (F, BW, VL and VNNI: int8 through `vpdpwssd`, bf16 through 512-bit
-/// FMAs; GELU, LayerNorm and attention run the AVX2 code). Every kernel computes the same
-/// integers for int8 and the same float32 operations in the same order for bf16, so their
-/// results agree to rounding of the epilogue. Every function takes the kernel to run and falls back to the portable loop when the
+/// FMAs; GELU, LayerNorm and attention run the AVX2 code). Every kernel's products are equal bit
+/// for bit (int8: the same integer sums and epilogue; bf16: the same float32 FMAs in the same
+/// order); GELU, LayerNorm and attention agree between the portable and the vector code to float
+/// rounding. Every function takes the kernel to run and falls back to the portable loop when the
 /// CPU cannot run it; the caller chooses (DejaEmbedding's `EncoderKernel.select`: CPU features, or
 /// `DEJA_ENCODER_KERNEL` from the environment).
 
