@@ -232,6 +232,104 @@ static void attention_portable(const float *qkv, long stride, long n, long heads
     }
 }
 
+// ---------------------------------------------------------------- w8a8: 8-bit activations
+//
+// int8 weights (per output column, optionally smoothed per input row) against unsigned 8-bit
+// activations with a zero point per row, the operand order of `vpdpbusd` (u8 × s8, four products
+// into each int32 lane). Layout, panel p (columns 16p ..< 16p+16), row quad u (rows 4u ..< 4u+4):
+// 64 bytes at packed + p·kq·16 + u·64, kq = k rounded up to 4; byte 4j + (t mod 4) is column j's
+// weight of row 4u + (t mod 4). Every kernel computes the exact int32 sum
+// Σ_t q[t]·w[t, j] − zero·colsum[j] (at most 255 · 127 · k, far inside int32), then scales it.
+
+long deja_w8a8_packed_bytes(long k, long n) { return round_up(n, PANEL) * round_up(k, 4); }
+long deja_w8a8_scratch_bytes(long m, long k) { return m * round_up(k, 4); }
+
+void deja_w8a8_pack(const float *w, long k, long n, long ldw, const float *smoothing, int8_t *packed, float *scales,
+                    int32_t *column_sums) {
+    long kq = round_up(k, 4), np = round_up(n, PANEL);
+    memset(packed, 0, (size_t)(np * kq));
+    for (long j = 0; j < n; j++) {
+        float largest = 0;
+        for (long t = 0; t < k; t++) {
+            float v = fabsf(w[t * ldw + j] * (smoothing ? smoothing[t] : 1.0f));
+            if (v > largest) largest = v;
+        }
+        float inverse = largest > 0 ? Q8_LEVELS / largest : 0;
+        scales[j] = largest / Q8_LEVELS;
+        int8_t *panel = packed + (j / PANEL) * kq * PANEL;
+        long column = j % PANEL;
+        int32_t sum = 0;
+        for (long t = 0; t < k; t++) {
+            float q = rintf(w[t * ldw + j] * (smoothing ? smoothing[t] : 1.0f) * inverse);
+            if (q > Q8_LEVELS) q = Q8_LEVELS;
+            if (q < -Q8_LEVELS) q = -Q8_LEVELS;
+            panel[(t / 4) * 64 + column * 4 + (t & 3)] = (int8_t)q;
+            sum += (int32_t)q;
+        }
+        column_sums[j] = sum;
+    }
+}
+
+/// One row's range, scale and zero point: the range always holds 0, so zero is exact.
+static inline void w8a8_row_range(float low, float high, float *scale, float *inverse, int32_t *zero) {
+    if (low > 0) low = 0;
+    if (high < 0) high = 0;
+    float range = high - low;
+    if (!(range > 0)) {
+        *scale = 0;
+        *inverse = 0;
+        *zero = 0;
+        return;
+    }
+    *scale = range / 255.0f;
+    *inverse = 255.0f / range;
+    float z = rintf(-low * *inverse);
+    *zero = (int32_t)(z < 0 ? 0 : (z > 255 ? 255 : z));
+}
+
+static inline uint8_t w8a8_clamp(float q) { return (uint8_t)(q < 0 ? 0 : (q > 255 ? 255 : q)); }
+
+/// Per row: x' = a · inverse_smoothing, then q = clamp(rint(x' · 255 / range) + zero, 0, 255).
+static void w8a8_quantize_rows_portable(long m, long k, const float *a, long lda, const float *inverse_smoothing, uint8_t *q,
+                                        long ldq, float *row_scales, int32_t *row_zeros) {
+    for (long i = 0; i < m; i++) {
+        const float *row = a + i * lda;
+        float low = 0, high = 0;
+        for (long t = 0; t < k; t++) {
+            float v = inverse_smoothing ? row[t] * inverse_smoothing[t] : row[t];
+            if (v < low) low = v;
+            if (v > high) high = v;
+        }
+        float inverse;
+        w8a8_row_range(low, high, &row_scales[i], &inverse, &row_zeros[i]);
+        uint8_t *out = q + i * ldq;
+        float zero = (float)row_zeros[i];
+        for (long t = 0; t < k; t++) {
+            float v = inverse_smoothing ? row[t] * inverse_smoothing[t] : row[t];
+            out[t] = w8a8_clamp(rintf(v * inverse) + zero);
+        }
+        for (long t = k; t < ldq; t++) out[t] = 0;
+    }
+}
+
+static void w8a8_gemm_portable(long m, long k, long n, const float *a, long lda, const float *inverse_smoothing,
+                               const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias, float *c,
+                               long ldc, uint8_t *q, float *row_scales, int32_t *row_zeros) {
+    long kq = round_up(k, 4);
+    w8a8_quantize_rows_portable(m, k, a, lda, inverse_smoothing, q, kq, row_scales, row_zeros);
+    for (long j = 0; j < n; j++) {
+        const int8_t *panel = packed + (j / PANEL) * kq * PANEL;
+        long column = j % PANEL;
+        for (long i = 0; i < m; i++) {
+            const uint8_t *row = q + i * kq;
+            int32_t sum = 0;
+            for (long t = 0; t < kq; t++) sum += (int32_t)row[t] * panel[(t / 4) * 64 + column * 4 + (t & 3)];
+            sum -= row_zeros[i] * column_sums[j];
+            c[i * ldc + j] = fmaf((float)sum, row_scales[i] * scales[j], bias ? bias[j] : 0.0f);
+        }
+    }
+}
+
 // ---------------------------------------------------------------- AVX2 kernels
 
 #if defined(__x86_64__)
@@ -588,67 +686,98 @@ static inline __mmask16 column_mask(long columns) {
     return columns >= PANEL ? (__mmask16)0xffff : (__mmask16)((1u << columns) - 1u);
 }
 
-/// One int8 tile: `R` rows × `P` panels (1 or 2) over the whole depth.
+/// One integer tile: `R` rows × `P` panels (1 or 2) over `steps` steps of depth. Each step reads
+/// 4 bytes of every row's quantised activations (an int16 pair for int8, a quad of u8 for w8a8)
+/// and one step of each panel: 32 bytes sign-extended to 16-bit pairs for `vpdpwssd` (int8), or
+/// 64 bytes of signed quads for `vpdpbusd` (w8a8, which then subtracts zero point · column sum).
 __attribute__((target(AVX512_TARGET), always_inline))
-static inline void q8_tile_avx512(const int R, const int P, long pairs, const int16_t *q, long ldq, const float *row_scales,
-                                  const int8_t *panel, long panel_stride, const float *scales, const float *bias, float *c,
-                                  long ldc, long columns) {
+static inline void integer_tile_avx512(const int W8A8, const int R, const int P, long steps, const uint8_t *q, long ldq,
+                                       const float *row_scales, const int32_t *row_zeros, const int8_t *panel,
+                                       long panel_stride, const float *scales, const int32_t *column_sums, const float *bias,
+                                       float *c, long ldc, long columns) {
     __m512i acc0[TILE_ROWS_512], acc1[TILE_ROWS_512];
     for (int r = 0; r < R; r++) acc0[r] = acc1[r] = _mm512_setzero_si512();
     const int8_t *second = panel + panel_stride;
-    for (long t = 0; t < pairs; t++) {
-        __m512i w0 = _mm512_cvtepi8_epi16(_mm256_load_si256((const __m256i *)(panel + 32 * t)));
-        __m512i w1 = P == 2 ? _mm512_cvtepi8_epi16(_mm256_load_si256((const __m256i *)(second + 32 * t))) : w0;
+    for (long t = 0; t < steps; t++) {
+        __m512i w0, w1;
+        if (W8A8) {
+            w0 = _mm512_loadu_si512((const void *)(panel + 64 * t));
+            w1 = P == 2 ? _mm512_loadu_si512((const void *)(second + 64 * t)) : w0;
+        } else {
+            w0 = _mm512_cvtepi8_epi16(_mm256_load_si256((const __m256i *)(panel + 32 * t)));
+            w1 = P == 2 ? _mm512_cvtepi8_epi16(_mm256_load_si256((const __m256i *)(second + 32 * t))) : w0;
+        }
         for (int r = 0; r < R; r++) {
-            int32_t pair;
-            memcpy(&pair, q + r * ldq + 2 * t, 4);
-            __m512i x = _mm512_set1_epi32(pair);
-            acc0[r] = _mm512_dpwssd_epi32(acc0[r], x, w0);
-            if (P == 2) acc1[r] = _mm512_dpwssd_epi32(acc1[r], x, w1);
+            int32_t word;
+            memcpy(&word, q + r * ldq + 4 * t, 4);
+            __m512i x = _mm512_set1_epi32(word);
+            acc0[r] = W8A8 ? _mm512_dpbusd_epi32(acc0[r], x, w0) : _mm512_dpwssd_epi32(acc0[r], x, w0);
+            if (P == 2) acc1[r] = W8A8 ? _mm512_dpbusd_epi32(acc1[r], x, w1) : _mm512_dpwssd_epi32(acc1[r], x, w1);
         }
     }
     float s[2 * PANEL] = {0}, b[2 * PANEL] = {0};
+    int32_t sums[2 * PANEL] = {0};
     for (long j = 0; j < columns; j++) {
         s[j] = scales[j];
         b[j] = bias ? bias[j] : 0.0f;
+        if (W8A8) sums[j] = column_sums[j];
     }
     __m512 s0 = _mm512_loadu_ps(s), s1 = _mm512_loadu_ps(s + PANEL);
     __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + PANEL);
+    __m512i c0 = _mm512_loadu_si512(sums), c1 = _mm512_loadu_si512(sums + PANEL);
     __mmask16 m0 = column_mask(columns), m1 = column_mask(columns > PANEL ? columns - PANEL : 0);
     for (int r = 0; r < R; r++) {
         __m512 rs = _mm512_set1_ps(row_scales[r]);
-        _mm512_mask_storeu_ps(c + r * ldc, m0, _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc0[r]), _mm512_mul_ps(rs, s0), b0));
-        if (P == 2)
-            _mm512_mask_storeu_ps(c + r * ldc + PANEL, m1, _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc1[r]), _mm512_mul_ps(rs, s1), b1));
+        __m512i zero = _mm512_set1_epi32(W8A8 ? row_zeros[r] : 0);
+        __m512i v0 = W8A8 ? _mm512_sub_epi32(acc0[r], _mm512_mullo_epi32(zero, c0)) : acc0[r];
+        _mm512_mask_storeu_ps(c + r * ldc, m0, _mm512_fmadd_ps(_mm512_cvtepi32_ps(v0), _mm512_mul_ps(rs, s0), b0));
+        if (P == 2) {
+            __m512i v1 = W8A8 ? _mm512_sub_epi32(acc1[r], _mm512_mullo_epi32(zero, c1)) : acc1[r];
+            _mm512_mask_storeu_ps(c + r * ldc + PANEL, m1, _mm512_fmadd_ps(_mm512_cvtepi32_ps(v1), _mm512_mul_ps(rs, s1), b1));
+        }
+    }
+}
+
+/// The integer product over quantised rows `q` (`ldq` bytes apart, `steps` steps of 4 bytes):
+/// row chunks, pairs of panels (`panel_bytes` each), balanced tiles.
+__attribute__((target(AVX512_TARGET), always_inline))
+static inline void integer_gemm_avx512(const int W8A8, long m, long n, long steps, const uint8_t *q, long ldq,
+                                       const float *row_scales, const int32_t *row_zeros, const int8_t *packed, long panel_bytes,
+                                       const float *scales, const int32_t *column_sums, const float *bias, float *c, long ldc) {
+    long panels = round_up(n, PANEL) / PANEL;
+    for (long chunk = 0; chunk < m; chunk += ROW_CHUNK) {
+        long end = chunk + ROW_CHUNK < m ? chunk + ROW_CHUNK : m;
+        for (long p = 0; p < panels; p += 2) {
+            const int8_t *panel = packed + p * panel_bytes;
+            long column = p * PANEL, columns = n - column < 2 * PANEL ? n - column : 2 * PANEL;
+            const float *bias_p = bias ? bias + column : NULL;
+            const int32_t *sums_p = column_sums ? column_sums + column : NULL;
+            for (long i = chunk; i < end;) {
+                long rows = balanced_tile_rows(end - i);
+#define INTEGER_TILE(R, P) integer_tile_avx512(W8A8, R, P, steps, q + i * ldq, ldq, row_scales + i, row_zeros ? row_zeros + i : NULL, panel, panel_bytes, scales + column, sums_p, bias_p, c + i * ldc + column, ldc, columns)
+#define INTEGER_TILE_2(R) INTEGER_TILE(R, 2)
+#define INTEGER_TILE_1(R) INTEGER_TILE(R, 1)
+                if (p + 1 < panels) {
+                    TILE_ROWS_SWITCH_512(rows, INTEGER_TILE_2);
+                } else {
+                    TILE_ROWS_SWITCH_512(rows, INTEGER_TILE_1);
+                }
+#undef INTEGER_TILE_1
+#undef INTEGER_TILE_2
+#undef INTEGER_TILE
+                i += rows;
+            }
+        }
     }
 }
 
 __attribute__((target(AVX512_TARGET)))
 static void q8_gemm_avx512(long m, long k, long n, const float *a, long lda, const int8_t *packed, const float *scales,
                            const float *bias, float *c, long ldc, int16_t *q, float *row_scales) {
-    long kp = round_up(k, 2), pairs = kp / 2, panels = round_up(n, PANEL) / PANEL, stride = kp * PANEL;
+    long kp = round_up(k, 2);
     q8_quantize_rows_avx2(m, k, a, lda, q, kp, row_scales);
-    for (long chunk = 0; chunk < m; chunk += ROW_CHUNK) {
-        long end = chunk + ROW_CHUNK < m ? chunk + ROW_CHUNK : m;
-        for (long p = 0; p < panels; p += 2) {
-            const int8_t *panel = packed + p * stride;
-            long column = p * PANEL, columns = n - column < 2 * PANEL ? n - column : 2 * PANEL;
-            const float *bias_p = bias ? bias + column : NULL;
-            for (long i = chunk; i < end;) {
-                long rows = balanced_tile_rows(end - i);
-#define Q8_TILE_2(R) q8_tile_avx512(R, 2, pairs, q + i * kp, kp, row_scales + i, panel, stride, scales + column, bias_p, c + i * ldc + column, ldc, columns)
-#define Q8_TILE_1(R) q8_tile_avx512(R, 1, pairs, q + i * kp, kp, row_scales + i, panel, stride, scales + column, bias_p, c + i * ldc + column, ldc, columns)
-                if (p + 1 < panels) {
-                    TILE_ROWS_SWITCH_512(rows, Q8_TILE_2);
-                } else {
-                    TILE_ROWS_SWITCH_512(rows, Q8_TILE_1);
-                }
-#undef Q8_TILE_2
-#undef Q8_TILE_1
-                i += rows;
-            }
-        }
-    }
+    integer_gemm_avx512(0, m, n, kp / 2, (const uint8_t *)q, kp * 2, row_scales, NULL, packed, kp * PANEL, scales, NULL, bias, c,
+                        ldc);
 }
 
 /// One bf16 tile: `R` rows × `P` panels (1 or 2) over the whole depth.
@@ -706,6 +835,73 @@ static void bf16_gemm_avx512(long m, long k, long n, const float *a, long lda, c
             }
         }
     }
+}
+#endif
+
+// ---------------------------------------------------------------- w8a8 vector kernels
+
+#if defined(__x86_64__)
+/// The portable quantisation's exact result, 16 values at a time (cvtps rounds to nearest even
+/// as rintf does; the saturating packs clamp to 0 … 255 as w8a8_clamp does).
+__attribute__((target("avx2,fma")))
+static void w8a8_quantize_rows_avx2(long m, long k, const float *a, long lda, const float *inverse_smoothing, uint8_t *q,
+                                    long ldq, float *row_scales, int32_t *row_zeros) {
+    for (long i = 0; i < m; i++) {
+        const float *row = a + i * lda;
+        __m256 low8 = _mm256_setzero_ps(), high8 = _mm256_setzero_ps();
+        long t = 0;
+        for (; t + 8 <= k; t += 8) {
+            __m256 v = _mm256_loadu_ps(row + t);
+            if (inverse_smoothing) v = _mm256_mul_ps(v, _mm256_loadu_ps(inverse_smoothing + t));
+            low8 = _mm256_min_ps(low8, v);
+            high8 = _mm256_max_ps(high8, v);
+        }
+        float lows[8], highs[8], low = 0, high = 0;
+        _mm256_storeu_ps(lows, low8);
+        _mm256_storeu_ps(highs, high8);
+        for (int l = 0; l < 8; l++) {
+            if (lows[l] < low) low = lows[l];
+            if (highs[l] > high) high = highs[l];
+        }
+        for (; t < k; t++) {
+            float v = inverse_smoothing ? row[t] * inverse_smoothing[t] : row[t];
+            if (v < low) low = v;
+            if (v > high) high = v;
+        }
+        float inverse;
+        w8a8_row_range(low, high, &row_scales[i], &inverse, &row_zeros[i]);
+        const __m256 inv8 = _mm256_set1_ps(inverse);
+        const __m256i zero8 = _mm256_set1_epi32(row_zeros[i]);
+        uint8_t *out = q + i * ldq;
+        t = 0;
+        for (; t + 16 <= k; t += 16) {
+            __m256 v0 = _mm256_loadu_ps(row + t), v1 = _mm256_loadu_ps(row + t + 8);
+            if (inverse_smoothing) {
+                v0 = _mm256_mul_ps(v0, _mm256_loadu_ps(inverse_smoothing + t));
+                v1 = _mm256_mul_ps(v1, _mm256_loadu_ps(inverse_smoothing + t + 8));
+            }
+            __m256i i0 = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(v0, inv8)), zero8);
+            __m256i i1 = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(v1, inv8)), zero8);
+            __m256i words = _mm256_permute4x64_epi64(_mm256_packs_epi32(i0, i1), 0xD8);
+            __m128i bytes = _mm_packus_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1));
+            _mm_storeu_si128((__m128i *)(out + t), bytes);
+        }
+        float zero = (float)row_zeros[i];
+        for (; t < k; t++) {
+            float v = inverse_smoothing ? row[t] * inverse_smoothing[t] : row[t];
+            out[t] = w8a8_clamp(rintf(v * inverse) + zero);
+        }
+        for (; t < ldq; t++) out[t] = 0;
+    }
+}
+
+__attribute__((target(AVX512_TARGET)))
+static void w8a8_gemm_avx512(long m, long k, long n, const float *a, long lda, const float *inverse_smoothing,
+                             const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias, float *c,
+                             long ldc, uint8_t *q, float *row_scales, int32_t *row_zeros) {
+    long kq = round_up(k, 4);
+    w8a8_quantize_rows_avx2(m, k, a, lda, inverse_smoothing, q, kq, row_scales, row_zeros);
+    integer_gemm_avx512(1, m, n, kq / 4, q, kq, row_scales, row_zeros, packed, kq * PANEL, scales, column_sums, bias, c, ldc);
 }
 #endif
 
@@ -804,4 +1000,17 @@ void deja_bf16_gemm(int kernel, long m, long k, long n, const float *a, long lda
     }
 #endif
     bf16_gemm_portable(m, k, n, a, lda, packed, bias, c, ldc);
+}
+
+void deja_w8a8_gemm(int kernel, long m, long k, long n, const float *a, long lda, const float *inverse_smoothing,
+                    const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias, float *c, long ldc,
+                    uint8_t *scratch, float *row_scales, int32_t *row_zeros) {
+    if (m <= 0 || n <= 0) return;
+#if defined(__x86_64__)
+    if (resolve(kernel) == DEJA_ENCODER_KERNEL_AVX512) {
+        w8a8_gemm_avx512(m, k, n, a, lda, inverse_smoothing, packed, scales, column_sums, bias, c, ldc, scratch, row_scales, row_zeros);
+        return;
+    }
+#endif
+    w8a8_gemm_portable(m, k, n, a, lda, inverse_smoothing, packed, scales, column_sums, bias, c, ldc, scratch, row_scales, row_zeros);
 }

@@ -56,6 +56,22 @@ void deja_bf16_pack(const float *w, long k, long n, long ldw, uint16_t *packed);
 void deja_bf16_gemm(int kernel, long m, long k, long n, const float *a, long lda, const uint16_t *packed,
                     const float *bias, float *c, long ldc);
 
+/// int8 weights against 8-bit activations (w8a8), the operands of `vpdpbusd`: W's rows are first
+/// multiplied by `smoothing` (per input channel, NULL for none) and quantised per column to int8,
+/// packed in 4-row panels with each column's sum; activations are multiplied by
+/// `inverse_smoothing` and quantised per row to unsigned 8 bits with a zero point. Sums are exact
+/// in int32 on every kernel (AVX-512 VNNI; the others run the portable loop).
+long deja_w8a8_packed_bytes(long k, long n);
+/// Bytes of uint8 scratch `deja_w8a8_gemm` needs for `m` rows of `k`.
+long deja_w8a8_scratch_bytes(long m, long k);
+void deja_w8a8_pack(const float *w, long k, long n, long ldw, const float *smoothing, int8_t *packed, float *scales,
+                    int32_t *column_sums);
+/// `c[i, j] = bias[j] + Σ_t a[i, t] · w[t, j]` through the w8a8 form. `scratch`, `row_scales` and
+/// `row_zeros` (`m` each) are overwritten; `bias` and `inverse_smoothing` may be NULL.
+void deja_w8a8_gemm(int kernel, long m, long k, long n, const float *a, long lda, const float *inverse_smoothing,
+                    const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias, float *c, long ldc,
+                    uint8_t *scratch, float *row_scales, int32_t *row_zeros);
+
 /// Exact-form GELU in place, `x · ½ · (1 + erf(x / √2))`, with erf from the rational minimax
 /// approximation Eigen and XLA use for float (a few ulps on [−4, 4], ±1 outside).
 void deja_gelu_f32(int kernel, float *x, long count);
