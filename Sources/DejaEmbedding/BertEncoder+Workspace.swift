@@ -8,7 +8,8 @@ extension BertEncoder {
         // encoder's pool, and the pool hands each out exclusively under its mutex.
 
         let shape: BertWeights.Shape
-        /// Whether the int8 kernel runs on this workspace (then it holds quantised activations).
+        /// Whether an integer kernel (int8, w8a8) runs on this workspace (then it holds quantised
+        /// activations).
         let quantizes: Bool
         private(set) var capacityRows = 0
         private(set) var capacityLength = 0
@@ -24,6 +25,8 @@ extension BertEncoder {
         private(set) var quantized: UnsafeMutablePointer<Int16>
         /// The quantised rows' scales.
         private(set) var rowScales: UnsafeMutablePointer<Float>
+        /// The quantised rows' zero points (w8a8).
+        private(set) var rowZeros: UnsafeMutablePointer<Int32>
 
         init(shape: BertWeights.Shape, quantizes: Bool) {
             self.shape = shape
@@ -36,6 +39,7 @@ extension BertEncoder {
             scores = Self.allocate(0)
             quantized = Self.allocateInt16(0)
             rowScales = Self.allocate(0)
+            rowZeros = Self.allocateInt32(0)
         }
 
         deinit {
@@ -44,10 +48,15 @@ extension BertEncoder {
             }
             quantized.deallocate()
             rowScales.deallocate()
+            rowZeros.deallocate()
         }
 
         private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
             UnsafeMutableRawPointer.allocate(byteCount: max(count, 16) * 4, alignment: 64).bindMemory(to: Float.self, capacity: max(count, 16))
+        }
+
+        private static func allocateInt32(_ count: Int) -> UnsafeMutablePointer<Int32> {
+            UnsafeMutableRawPointer.allocate(byteCount: max(count, 16) * 4, alignment: 64).bindMemory(to: Int32.self, capacity: max(count, 16))
         }
 
         private static func allocateInt16(_ count: Int) -> UnsafeMutablePointer<Int16> {
@@ -63,6 +72,7 @@ extension BertEncoder {
                 let h = shape.hidden
                 for buffer in [hidden, qkv, context, projected, intermediate, rowScales] { buffer.deallocate() }
                 quantized.deallocate()
+                rowZeros.deallocate()
                 hidden = Self.allocate(newRows * h)
                 qkv = Self.allocate(newRows * 3 * h)
                 context = Self.allocate(newRows * h)
@@ -71,6 +81,7 @@ extension BertEncoder {
                 // The widest input of a projection is the intermediate layer (rounded to even).
                 quantized = Self.allocateInt16(quantizes ? newRows * ((max(shape.intermediate, shape.hidden) + 1) / 2 * 2) : 0)
                 rowScales = Self.allocate(newRows)
+                rowZeros = Self.allocateInt32(newRows)
                 capacityRows = newRows
             }
             if length > capacityLength {

@@ -36,6 +36,7 @@ final class BertEncoder: Sendable {
         case nil: .fp32
         case .int8: .int8
         case .bf16: .bf16
+        case .w8a8: .w8a8
         }
     }
 
@@ -50,7 +51,7 @@ final class BertEncoder: Sendable {
         states: ((Int, UnsafeBufferPointer<Float>) -> Void)? = nil
     ) {
         guard !sequences.isEmpty else { return }
-        let workspace = pool.withLock { $0.popLast() } ?? Workspace(shape: weights.shape, quantizes: packed?.format == .int8)
+        let workspace = pool.withLock { $0.popLast() } ?? Workspace(shape: weights.shape, quantizes: packed.map { $0.format != .bf16 } ?? false)
         defer {
             pool.withLock { workspaces in
                 if workspaces.count < pooledWorkspaces { workspaces.append(workspace) }
@@ -59,7 +60,7 @@ final class BertEncoder: Sendable {
         let longest = sequences.map(\.count).max()!
         precondition(longest >= 1 && longest <= weights.shape.maxPositions, "sequence longer than the position table")
         workspace.reserve(rows: Self.gemmRows(sequences.count * longest), length: longest)
-        forward(sequences, length: longest, workspace: workspace, output: output)
+        forward(sequences, length: longest, workspace: workspace, output: output, observer: nil)
         guard let states else { return }
         let h = dimension
         for (index, sequence) in sequences.enumerated() {
@@ -73,7 +74,7 @@ final class BertEncoder: Sendable {
     func tokenStates(_ sequence: [Int32]) -> [Float] {
         guard !sequence.isEmpty else { return [] }
         precondition(sequence.count <= weights.shape.maxPositions, "sequence longer than the position table")
-        let workspace = pool.withLock { $0.popLast() } ?? Workspace(shape: weights.shape, quantizes: packed?.format == .int8)
+        let workspace = pool.withLock { $0.popLast() } ?? Workspace(shape: weights.shape, quantizes: packed.map { $0.format != .bf16 } ?? false)
         defer {
             pool.withLock { workspaces in
                 if workspaces.count < pooledWorkspaces { workspaces.append(workspace) }
@@ -83,7 +84,7 @@ final class BertEncoder: Sendable {
         workspace.reserve(rows: Self.gemmRows(sequence.count), length: sequence.count)
         var pooled = [Float](repeating: 0, count: h)
         pooled.withUnsafeMutableBufferPointer { output in
-            forward([sequence], length: sequence.count, workspace: workspace, output: output.baseAddress!)
+            forward([sequence], length: sequence.count, workspace: workspace, output: output.baseAddress!, observer: nil)
         }
         return Array(UnsafeBufferPointer(start: workspace.hidden, count: sequence.count * h))
     }
@@ -98,7 +99,38 @@ final class BertEncoder: Sendable {
         (rows + 3) / 4 * 4
     }
 
-    private func forward(_ sequences: [[Int32]], length: Int, workspace: Workspace, output: UnsafeMutablePointer<Float>) {
+    /// Largest magnitude per input channel of each projection (per layer: qkv, output, up, down)
+    /// over `sequences`, one pass per sequence in this encoder's precision: the activation
+    /// statistics w8a8's smoothing is calibrated on (``PackedLinearWeights``).
+    func projectionInputMaxima(_ sequences: [[Int32]]) -> [[[Float]]] {
+        let shape = weights.shape
+        let widths = [shape.hidden, shape.hidden, shape.hidden, shape.intermediate]
+        var maxima = weights.layers.map { _ in widths.map { [Float](repeating: 0, count: $0) } }
+        let workspace = Workspace(shape: shape, quantizes: packed.map { $0.format != .bf16 } ?? false)
+        var pooled = [Float](repeating: 0, count: shape.hidden)
+        for sequence in sequences where !sequence.isEmpty && sequence.count <= shape.maxPositions {
+            workspace.reserve(rows: Self.gemmRows(sequence.count), length: sequence.count)
+            pooled.withUnsafeMutableBufferPointer { output in
+                // Only the sequence's own rows: the rows padded up to the product's multiple of 4
+                // hold LayerNorm's bias, not activations of a text.
+                forward([sequence], length: sequence.count, workspace: workspace, output: output.baseAddress!) { layer, projection, input in
+                    let k = widths[projection]
+                    for row in 0..<sequence.count {
+                        for channel in 0..<k { maxima[layer][projection][channel] = max(maxima[layer][projection][channel], abs(input[row * k + channel])) }
+                    }
+                }
+            }
+        }
+        return maxima
+    }
+
+    /// Called with (layer, projection: 0 qkv, 1 output, 2 up, 3 down, its input rows) before each
+    /// projection; nil on every pass but calibration.
+    typealias ProjectionObserver = (Int, Int, UnsafePointer<Float>) -> Void
+
+    private func forward(
+        _ sequences: [[Int32]], length: Int, workspace: Workspace, output: UnsafeMutablePointer<Float>, observer: ProjectionObserver?
+    ) {
         let shape = weights.shape
         let h = shape.hidden
         let realRows = sequences.count * length
@@ -114,11 +146,13 @@ final class BertEncoder: Sendable {
         for (index, layer) in weights.layers.enumerated() {
             let packedLayer = packed?.layers[index]
             // Q, K, V in one product: qkv[rows, 3h] = bias + x · Wqkv.
+            observer?(index, 0, x)
             project(
                 x, rows: rows, weight: layer.qkvWeight, bias: layer.qkvBias, packed: packedLayer?.qkv, k: h, n: 3 * h,
                 into: workspace.qkv, workspace: workspace)
             attention(sequences, length: length, workspace: workspace)
 
+            observer?(index, 1, workspace.context)
             project(
                 workspace.context, rows: rows, weight: layer.outputWeight, bias: layer.outputBias, packed: packedLayer?.output,
                 k: h, n: h, into: workspace.projected, workspace: workspace)
@@ -126,10 +160,12 @@ final class BertEncoder: Sendable {
                 kernel.rawValue, x, workspace.projected, rows, h, layer.attentionNormGamma, layer.attentionNormBeta, shape.layerNormEpsilon)
 
             let i = shape.intermediate
+            observer?(index, 2, x)
             project(
                 x, rows: rows, weight: layer.upWeight, bias: layer.upBias, packed: packedLayer?.up, k: h, n: i,
                 into: workspace.intermediate, workspace: workspace)
             deja_gelu_f32(kernel.rawValue, workspace.intermediate, rows * i)
+            observer?(index, 3, workspace.intermediate)
             project(
                 workspace.intermediate, rows: rows, weight: layer.downWeight, bias: layer.downBias, packed: packedLayer?.down,
                 k: i, n: h, into: workspace.projected, workspace: workspace)
@@ -161,6 +197,12 @@ final class BertEncoder: Sendable {
                 output, n, workspace.quantized, workspace.rowScales)
         case .bf16:
             deja_bf16_gemm(kernel.rawValue, rows, k, n, input, k, linear.data.assumingMemoryBound(to: UInt16.self), bias, output, n)
+        case .w8a8:
+            // The int16 scratch holds twice the bytes the 8-bit rows need.
+            deja_w8a8_gemm(
+                kernel.rawValue, rows, k, n, input, k, linear.inverseSmoothing, linear.data.assumingMemoryBound(to: Int8.self),
+                linear.scales, linear.columnSums, bias, output, n, UnsafeMutableRawPointer(workspace.quantized).assumingMemoryBound(to: UInt8.self),
+                workspace.rowScales, workspace.rowZeros)
         }
     }
 

@@ -6,12 +6,16 @@ import CEncoderKernels
 /// weights of the four projections per layer (nearly all of the arithmetic) change:
 /// - `fp32`: the system BLAS on the model's own weights, the reference;
 /// - `bf16`: weights rounded to bfloat16 (half the bytes), float32 arithmetic;
-/// - `int8`: weights quantised per output channel, activations per row at every call, exact
-///   int32 sums (a quarter of the bytes);
+/// - `int8`: weights quantised per output channel, activations per row (14 bits) at every call,
+///   exact int32 sums (a quarter of the bytes);
+/// - `w8a8`: int8 weights against 8-bit activations (unsigned, a zero point per row), with each
+///   input channel's outliers moved into the weights by a factor calibrated when the model loads
+///   (SmoothQuant's migration, α = 0.5): twice int8's multiply rate on AVX-512 VNNI
+///   (`vpdpbusd`); on other CPUs `int8` runs instead;
 /// - `auto`: the fastest format whose accuracy check passes when the model loads
 ///   (``MiniLMEmbedder/precisionChecks``), falling back to `fp32`.
 public enum EncoderPrecision: String, Sendable, CaseIterable {
-    case fp32, bf16, int8, auto
+    case fp32, bf16, int8, w8a8, auto
 
     /// The least cosine to the fp32 embedding the load-time check accepts for this format, on
     /// every one of its sentences: the same bounds the reference texts are held to (BENCHMARKS.md §4).
@@ -19,7 +23,7 @@ public enum EncoderPrecision: String, Sendable, CaseIterable {
         switch self {
         case .fp32, .auto: 1
         case .bf16: 0.9995
-        case .int8: 0.995
+        case .int8, .w8a8: 0.995
         }
     }
 }

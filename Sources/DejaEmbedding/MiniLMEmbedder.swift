@@ -87,6 +87,10 @@ public final class MiniLMEmbedder: Embedder {
     public var precision: EncoderPrecision { encoder.precision }
     /// The low-precision kernel build in use (not used in fp32).
     public var kernel: EncoderKernel { encoder.kernel }
+
+    /// The per-channel factors w8a8 calibrated at load and folded into its weights (per layer:
+    /// qkv, output, up and down projections, one per input channel); nil in other precisions.
+    public var smoothingFactors: [[[Float]]]? { encoder.packed?.smoothing }
     /// The load-time accuracy checks that were run (for `auto`, each format tried, fastest
     /// first; empty for an explicit precision).
     public let precisionChecks: [PrecisionCheck]

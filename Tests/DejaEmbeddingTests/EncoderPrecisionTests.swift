@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The model end to end in each precision, against the reference embeddings of the fixture.
-@Suite("Encoder precision: int8 and bf16 against the reference model")
+@Suite("Encoder precision: int8, w8a8 and bf16 against the reference model")
 struct EncoderPrecisionTests {
     static func load(_ precision: EncoderPrecision, kernel: EncoderKernel? = nil) throws -> MiniLMEmbedder {
         try MiniLMEmbedder(configuration: .init(modelDirectory: TestSupport.modelDirectory, precision: precision, kernel: kernel))
@@ -11,6 +11,7 @@ struct EncoderPrecisionTests {
 
     static let int8 = Result { try load(.int8) }
     static let bf16 = Result { try load(.bf16) }
+    static let w8a8 = Result { try load(.w8a8) }
 
     /// Cosines of `embedder`'s vectors to the reference ones, for the fixture cases `filter` keeps.
     static func cosines(_ embedder: MiniLMEmbedder, where filter: (TestSupport.Reference.Case) -> Bool = { _ in true }) throws -> [Double] {
@@ -32,6 +33,39 @@ struct EncoderPrecisionTests {
         #expect(Self.median(cosines) >= 0.999, "median cosine \(Self.median(cosines))")
         // Not the fp32 path under another name: int8 rounding shows in every vector.
         #expect(cosines.max()! < 0.999_999)
+    }
+
+    @Test("w8a8: every fixture text at cosine ≥ 0.995, the median ≥ 0.999; int8 where the AVX-512 kernel does not run")
+    func w8a8WithinBounds() throws {
+        let embedder = try Self.w8a8.get()
+        guard embedder.kernel == .avx512 else {
+            // Without AVX-512 VNNI the 8-bit product would run the portable loop: int8 instead.
+            #expect(embedder.precision == .int8)
+            return
+        }
+        #expect(embedder.precision == .w8a8)
+        let cosines = try Self.cosines(embedder)
+        #expect(cosines.min()! >= 0.995, "least cosine \(cosines.min()!)")
+        #expect(Self.median(cosines) >= 0.999, "median cosine \(Self.median(cosines))")
+        // Not int8 under another name: its vectors differ from int8's.
+        let int8 = try Self.cosines(try Self.int8.get())
+        #expect(zip(cosines, int8).contains { abs($0 - $1) > 1e-4 })
+        // Forced onto the AVX2 kernel, the same configuration runs int8.
+        #expect(try Self.load(.w8a8, kernel: .avx2).precision == .int8)
+    }
+
+    @Test("w8a8's smoothing evens each channel's range between activations and weights")
+    func w8a8SmoothingIsCalibrated() throws {
+        let embedder = try Self.w8a8.get()
+        guard embedder.kernel == .avx512 else { return }
+        let factors = try #require(embedder.smoothingFactors)
+        #expect(factors.count == 6 && factors.allSatisfy { $0.count == 4 })
+        #expect(factors[0].map(\.count) == [384, 384, 384, 1_536])
+        let all = factors.flatMap { $0.flatMap { $0 } }
+        #expect(all.allSatisfy { $0.isFinite && $0 > 0 })
+        // BERT's outlier channels get factors far from the median one.
+        let sorted = all.sorted()
+        #expect(sorted.last! / sorted[sorted.count / 2] > 4)
     }
 
     @Test("bf16: every fixture text at cosine ≥ 0.9995 to the reference")
@@ -60,16 +94,17 @@ struct EncoderPrecisionTests {
         }
     }
 
-    @Test("auto tries int8 then bf16 and keeps the first whose load-time check passes, else fp32")
+    @Test("auto tries w8a8 (AVX-512 only), int8, then bf16 and keeps the first whose load-time check passes, else fp32")
     func autoChoosesByCheck() throws {
         let embedder = try Self.load(.auto)
         let checks = embedder.precisionChecks
-        #expect(checks.first?.precision == .int8)
+        #expect(checks.first?.precision == (embedder.kernel == .avx512 ? .w8a8 : .int8))
+        #expect(try Self.load(.auto, kernel: .avx2).precisionChecks.first?.precision == .int8)
         #expect(checks.allSatisfy { $0.minimumCosine > 0.9 && $0.minimumCosine <= 1.0001 })
         let expected = checks.first(where: \.passed)?.precision ?? .fp32
         #expect(embedder.precision == expected)
         #expect(checks.last?.passed == true || embedder.precision == .fp32)
-        if let int8 = checks.first { #expect(int8.passed == (int8.minimumCosine >= 0.995)) }
+        if let first = checks.first { #expect(first.passed == (first.minimumCosine >= 0.995)) }
         #expect(try Self.load(.fp32).precisionChecks.isEmpty)
         #expect(try Self.load(.fp32).precision == .fp32)
     }

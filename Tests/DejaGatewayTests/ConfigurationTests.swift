@@ -240,7 +240,7 @@ import DejaVerifier
         for precision in EncoderPrecision.allCases {
             #expect(try load("cache:\n  encoder_precision: \(precision.rawValue)").cacheSettings.encoderPrecision == precision)
         }
-        expectError("cache:\n  encoder_precision: int4", mentioning: ["cache.encoder_precision", "fp32, bf16, int8, auto", "int4"])
+        expectError("cache:\n  encoder_precision: int4", mentioning: ["cache.encoder_precision", "fp32, bf16, int8, w8a8, auto", "int4"])
     }
 }
 

@@ -513,7 +513,7 @@ public struct ConfigurationLoader: Sendable {
             case "encoder_precision":
                 let text = try scalar(v, path)
                 guard let precision = EncoderPrecision(rawValue: text) else {
-                    throw ConfigurationError("\(path): expected one of fp32, bf16, int8, auto (got '\(text)')")
+                    throw ConfigurationError("\(path): expected one of fp32, bf16, int8, w8a8, auto (got '\(text)')")
                 }
                 cache.encoderPrecision = precision
             case "feedback_raises_threshold": cache.cache.feedbackRaisesThreshold = try bool(v, path)

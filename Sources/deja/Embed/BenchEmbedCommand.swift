@@ -30,8 +30,8 @@ public struct BenchEmbedCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated OpenBLAS thread counts to measure.")
     var threads = "1,2"
 
-    @Option(help: "Comma-separated encoder precisions to measure (fp32, bf16, int8, auto), one after another in this run.")
-    var precision = "fp32,bf16,int8"
+    @Option(help: "Comma-separated encoder precisions to measure (fp32, bf16, int8, w8a8, auto), one after another in this run.")
+    var precision = "fp32,bf16,int8,w8a8"
 
     @Option(help: "JSON of reference texts ({cases: [{text}]}) for the accuracy of each precision against fp32.")
     var fixtureTexts = "Tests/Fixtures/minilm-reference.json"
@@ -54,7 +54,7 @@ public struct BenchEmbedCommand: AsyncParsableCommand {
         }
         guard !threadCounts.isEmpty else { throw ValidationError("--threads needs at least one positive count.") }
         guard !precisions.isEmpty, precisions.count == precision.split(separator: ",").count else {
-            throw ValidationError("--precision takes fp32, bf16, int8 or auto, comma-separated.")
+            throw ValidationError("--precision takes fp32, bf16, int8, w8a8 or auto, comma-separated.")
         }
     }
 

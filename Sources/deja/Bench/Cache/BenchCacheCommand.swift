@@ -45,7 +45,7 @@ struct BenchCacheCommand: AsyncParsableCommand {
     @Flag(help: "Print every pair's decision at every threshold (hit or miss), one line each: diff two runs to list the pairs that change.")
     var decisions = false
 
-    @Option(help: "Encoder precision (fp32, bf16, int8, auto), as cache.encoder_precision. Compare decisions across precisions with --verbose.")
+    @Option(help: "Encoder precision (fp32, bf16, int8, w8a8, auto), as cache.encoder_precision. Compare decisions across precisions with --verbose.")
     var precision = "auto"
 
     @Flag(help: "Per kind of change (the pairs' \"kind\"), with the verifier's bounds chosen leave-one-kind-out, for the three presets.")
@@ -65,7 +65,7 @@ struct BenchCacheCommand: AsyncParsableCommand {
         guard !pairs.isEmpty, !sweep.isEmpty else { throw ValidationError("need at least one pair and one threshold") }
         let directory = modelDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? MiniLMEmbedder.Configuration.defaultModelDirectory
         guard let wanted = EncoderPrecision(rawValue: precision) else {
-            throw ValidationError("--precision takes fp32, bf16, int8 or auto (got '\(precision)')")
+            throw ValidationError("--precision takes fp32, bf16, int8, w8a8 or auto (got '\(precision)')")
         }
         let model = try MiniLMEmbedder(configuration: .init(modelDirectory: directory, precision: wanted))
         if !json { print("encoder precision: \(model.precision.rawValue)\(wanted == .auto ? " (auto)" : "")") }
