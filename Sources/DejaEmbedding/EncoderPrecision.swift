@@ -11,7 +11,8 @@ import CEncoderKernels
 /// - `w8a8`: int8 weights against 8-bit activations (unsigned, a zero point per row), with each
 ///   input channel's outliers moved into the weights by a factor calibrated when the model loads
 ///   (SmoothQuant's migration, α = 0.5): twice int8's multiply rate on AVX-512 VNNI
-///   (`vpdpbusd`); on other CPUs `int8` runs instead;
+///   (`vpdpbusd`); on other CPUs `int8` runs instead. Configured explicitly only: `auto` does
+///   not choose it (it moves decisions of pairs near a threshold more than int8);
 /// - `auto`: the fastest format whose accuracy check passes when the model loads
 ///   (``MiniLMEmbedder/precisionChecks``), falling back to `fp32`.
 public enum EncoderPrecision: String, Sendable, CaseIterable {

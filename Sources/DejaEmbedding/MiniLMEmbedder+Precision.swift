@@ -78,10 +78,12 @@ extension MiniLMEmbedder {
     }
 
     /// Builds the encoder for `precision`. An explicit format is used as configured (w8a8 only
-    /// where the AVX-512 kernel runs, int8 elsewhere); `auto` tries w8a8 (AVX-512 only), int8,
-    /// then bf16, keeping the first whose check passes, else fp32. A low-precision encoder keeps
-    /// the weights without their float32 projections (42 MB less resident): the full set is
-    /// loaded only to pack, calibrate and check them, then dropped.
+    /// where the AVX-512 kernel runs, int8 elsewhere); `auto` tries int8, then bf16, keeping the
+    /// first whose check passes, else fp32. w8a8 is not among auto's candidates: it passes the
+    /// cosine check but moves cache decisions of pairs near a threshold more than int8 does (one
+    /// public pair of 120; BENCHMARKS.md §4), so it is the operator's choice for throughput. A
+    /// low-precision encoder keeps the weights without their float32 projections (42 MB less
+    /// resident): the full set is loaded only to pack, calibrate and check them, then dropped.
     static func chooseEncoder(
         file: SafeTensorsFile, shape: BertWeights.Shape, precision: EncoderPrecision, kernel: EncoderKernel,
         tokenizer: WordPieceTokenizer
@@ -91,12 +93,11 @@ extension MiniLMEmbedder {
             BertEncoder(weights: try BertWeights(file: file, shape: shape, projections: false), packed: packed, kernel: kernel)
         }
         let reference = BertEncoder(weights: full, kernel: kernel)
-        func w8a8() -> PackedLinearWeights {
-            PackedLinearWeights(packing: full, as: .w8a8, smoothing: smoothing(full, reference: reference, tokenizer: tokenizer))
-        }
         switch precision {
         case .fp32: return (reference, [])
-        case .w8a8 where kernel == .avx512: return (try lean(w8a8()), [])
+        case .w8a8 where kernel == .avx512:
+            let factors = smoothing(full, reference: reference, tokenizer: tokenizer)
+            return (try lean(PackedLinearWeights(packing: full, as: .w8a8, smoothing: factors)), [])
         case .int8, .w8a8: return (try lean(PackedLinearWeights(packing: full, as: .int8)), [])
         case .bf16: return (try lean(PackedLinearWeights(packing: full, as: .bf16)), [])
         case .auto: break
@@ -105,12 +106,8 @@ extension MiniLMEmbedder {
         let configuration = Configuration()
         let expected = encode(sequences, with: reference, configuration: configuration)
         var checks: [PrecisionCheck] = []
-        let candidates: [(EncoderPrecision, () -> PackedLinearWeights)] =
-            (kernel == .avx512 ? [(.w8a8, w8a8)] : []) + [
-                (.int8, { PackedLinearWeights(packing: full, as: .int8) }), (.bf16, { PackedLinearWeights(packing: full, as: .bf16) }),
-            ]
-        for (candidate, make) in candidates {
-            let packed = make()
+        for candidate in [EncoderPrecision.int8, .bf16] {
+            let packed = PackedLinearWeights(packing: full, as: candidate == .int8 ? .int8 : .bf16)
             let actual = encode(sequences, with: BertEncoder(weights: full, packed: packed, kernel: kernel), configuration: configuration)
             let least = zip(expected, actual).map { pair in zip(pair.0, pair.1).reduce(Float(0)) { $0 + $1.0 * $1.1 } }.min() ?? 0
             let check = PrecisionCheck(precision: candidate, minimumCosine: least)
