@@ -116,7 +116,9 @@ final class BertEncoder: Sendable {
                 forward([sequence], length: sequence.count, workspace: workspace, output: output.baseAddress!) { layer, projection, input in
                     let k = widths[projection]
                     for row in 0..<sequence.count {
-                        for channel in 0..<k { maxima[layer][projection][channel] = max(maxima[layer][projection][channel], abs(input[row * k + channel])) }
+                        for channel in 0..<k {
+                            maxima[layer][projection][channel] = max(maxima[layer][projection][channel], abs(input[row * k + channel]))
+                        }
                     }
                 }
             }
