@@ -289,6 +289,11 @@ static inline void w8a8_row_range(float low, float high, float *scale, float *in
 
 static inline uint8_t w8a8_clamp(float q) { return (uint8_t)(q < 0 ? 0 : (q > 255 ? 255 : q)); }
 
+/// Activation `t` of `row` as quantised: divided by its channel's smoothing when there is one.
+static inline float w8a8_input(const float *row, const float *inverse_smoothing, long t) {
+    return inverse_smoothing ? row[t] * inverse_smoothing[t] : row[t];
+}
+
 /// Per row: x' = a · inverse_smoothing, then q = clamp(rint(x' · 255 / range) + zero, 0, 255).
 static void w8a8_quantize_rows_portable(long m, long k, const float *a, long lda, const float *inverse_smoothing, uint8_t *q,
                                         long ldq, float *row_scales, int32_t *row_zeros) {
@@ -296,7 +301,7 @@ static void w8a8_quantize_rows_portable(long m, long k, const float *a, long lda
         const float *row = a + i * lda;
         float low = 0, high = 0;
         for (long t = 0; t < k; t++) {
-            float v = inverse_smoothing ? row[t] * inverse_smoothing[t] : row[t];
+            float v = w8a8_input(row, inverse_smoothing, t);
             if (v < low) low = v;
             if (v > high) high = v;
         }
@@ -305,7 +310,7 @@ static void w8a8_quantize_rows_portable(long m, long k, const float *a, long lda
         uint8_t *out = q + i * ldq;
         float zero = (float)row_zeros[i];
         for (long t = 0; t < k; t++) {
-            float v = inverse_smoothing ? row[t] * inverse_smoothing[t] : row[t];
+            float v = w8a8_input(row, inverse_smoothing, t);
             out[t] = w8a8_clamp(rintf(v * inverse) + zero);
         }
         for (long t = k; t < ldq; t++) out[t] = 0;
@@ -658,7 +663,8 @@ static void bf16_gemm_avx2(long m, long k, long n, const float *a, long lda, con
 #define AVX512_TARGET "avx2,fma,avx512f,avx512bw,avx512vl,avx512vnni"
 #define TILE_ROWS_512 10
 
-/// Runs `TILE(r)` for `rows` in 1 … 10 with `r` a constant in each branch (see TILE_REMAINDER).
+/// Runs `TILE(r)` for `rows` in 1 … 10 with `r` a constant in each branch: 6 … 10 here, 1 … 5
+/// through TILE_REMAINDER.
 #define TILE_ROWS_SWITCH_512(rows, TILE) \
     switch (rows) { \
     case 10: TILE(10); break; \
@@ -666,12 +672,7 @@ static void bf16_gemm_avx2(long m, long k, long n, const float *a, long lda, con
     case 8: TILE(8); break; \
     case 7: TILE(7); break; \
     case 6: TILE(6); break; \
-    case 5: TILE(5); break; \
-    case 4: TILE(4); break; \
-    case 3: TILE(3); break; \
-    case 2: TILE(2); break; \
-    case 1: TILE(1); break; \
-    default: break; \
+    default: TILE_REMAINDER(rows, TILE); break; \
     }
 
 /// Rows for the next tile of a chunk with `left` rows: as many tiles as 10-row tiles would need,
@@ -864,7 +865,7 @@ static void w8a8_quantize_rows_avx2(long m, long k, const float *a, long lda, co
             if (highs[l] > high) high = highs[l];
         }
         for (; t < k; t++) {
-            float v = inverse_smoothing ? row[t] * inverse_smoothing[t] : row[t];
+            float v = w8a8_input(row, inverse_smoothing, t);
             if (v < low) low = v;
             if (v > high) high = v;
         }
@@ -888,7 +889,7 @@ static void w8a8_quantize_rows_avx2(long m, long k, const float *a, long lda, co
         }
         float zero = (float)row_zeros[i];
         for (; t < k; t++) {
-            float v = inverse_smoothing ? row[t] * inverse_smoothing[t] : row[t];
+            float v = w8a8_input(row, inverse_smoothing, t);
             out[t] = w8a8_clamp(rintf(v * inverse) + zero);
         }
         for (; t < ldq; t++) out[t] = 0;

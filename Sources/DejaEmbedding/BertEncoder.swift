@@ -42,6 +42,12 @@ final class BertEncoder: Sendable {
 
     var dimension: Int { weights.shape.hidden }
 
+    /// A workspace for this encoder: with room for quantised activations when an integer format
+    /// (int8, w8a8) runs the projections.
+    private func newWorkspace() -> Workspace {
+        Workspace(shape: weights.shape, quantizes: packed.map { $0.format != .bf16 } ?? false)
+    }
+
     /// Encodes token sequences (each already `[CLS] … [SEP]`, at most `maxPositions` long) into
     /// normalised sentence vectors, writing vector `n` to `output + n · dimension`. When given,
     /// `states` receives each sequence's last-layer token states (index in `sequences`, then
@@ -51,7 +57,7 @@ final class BertEncoder: Sendable {
         states: ((Int, UnsafeBufferPointer<Float>) -> Void)? = nil
     ) {
         guard !sequences.isEmpty else { return }
-        let workspace = pool.withLock { $0.popLast() } ?? Workspace(shape: weights.shape, quantizes: packed.map { $0.format != .bf16 } ?? false)
+        let workspace = pool.withLock { $0.popLast() } ?? newWorkspace()
         defer {
             pool.withLock { workspaces in
                 if workspaces.count < pooledWorkspaces { workspaces.append(workspace) }
@@ -74,7 +80,7 @@ final class BertEncoder: Sendable {
     func tokenStates(_ sequence: [Int32]) -> [Float] {
         guard !sequence.isEmpty else { return [] }
         precondition(sequence.count <= weights.shape.maxPositions, "sequence longer than the position table")
-        let workspace = pool.withLock { $0.popLast() } ?? Workspace(shape: weights.shape, quantizes: packed.map { $0.format != .bf16 } ?? false)
+        let workspace = pool.withLock { $0.popLast() } ?? newWorkspace()
         defer {
             pool.withLock { workspaces in
                 if workspaces.count < pooledWorkspaces { workspaces.append(workspace) }
@@ -106,7 +112,7 @@ final class BertEncoder: Sendable {
         let shape = weights.shape
         let widths = [shape.hidden, shape.hidden, shape.hidden, shape.intermediate]
         var maxima = weights.layers.map { _ in widths.map { [Float](repeating: 0, count: $0) } }
-        let workspace = Workspace(shape: shape, quantizes: packed.map { $0.format != .bf16 } ?? false)
+        let workspace = newWorkspace()
         var pooled = [Float](repeating: 0, count: shape.hidden)
         for sequence in sequences where !sequence.isEmpty && sequence.count <= shape.maxPositions {
             workspace.reserve(rows: Self.gemmRows(sequence.count), length: sequence.count)

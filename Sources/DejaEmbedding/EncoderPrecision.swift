@@ -13,8 +13,8 @@ import CEncoderKernels
 ///   (SmoothQuant's migration, α = 0.5): twice int8's multiply rate on AVX-512 VNNI
 ///   (`vpdpbusd`); on other CPUs `int8` runs instead. Configured explicitly only: `auto` does
 ///   not choose it (it moves decisions of pairs near a threshold more than int8);
-/// - `auto`: the fastest format whose accuracy check passes when the model loads
-///   (``MiniLMEmbedder/precisionChecks``), falling back to `fp32`.
+/// - `auto`: int8, else bf16, whichever passes its accuracy check first when the model loads
+///   (``MiniLMEmbedder/precisionChecks``), falling back to `fp32` (never `w8a8`, above).
 public enum EncoderPrecision: String, Sendable, CaseIterable {
     case fp32, bf16, int8, w8a8, auto
 
