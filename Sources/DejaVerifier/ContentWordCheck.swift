@@ -94,8 +94,40 @@ public struct ContentWordCheck: VerificationCheck {
         // missing on both sides are substitutions ("sort" for "reverse"), which are riskier.
         let isAddition = fromQuery.isEmpty || fromCandidate.isEmpty
         let allowed = isAddition ? max(maximumUnmatched, maximumAddedWords) : maximumUnmatched
-        guard total > allowed else { return nil }
-        return Verdict(check: name, detail: "no near-synonym for " + (fromQuery + fromCandidate).joined(separator: ", "))
+        guard total > allowed else {
+            guard isAddition, total > maximumUnmatched else { return nil }
+            let (added, x, y) = fromQuery.isEmpty ? (fromCandidate, b, a) : (fromQuery, a, b)
+            return replacedRepeat(added.map(\.word), in: x, other: y)
+        }
+        return Verdict(check: name, detail: "no near-synonym for " + (fromQuery + fromCandidate).map(\.description).joined(separator: ", "))
+    }
+
+    /// An unmatched word of `x` that looks added may instead stand where `y` repeats a word `x`
+    /// has fewer times: "the fee per item on Etsy orders" vs "the fee per order on Etsy orders"
+    /// replaces an "order" by "item" though "order" is in both texts. Each occurrence `y` has
+    /// beyond `x`'s count is a possible replacement; an added word that matches none of them
+    /// (WordNet, or word vectors as in the main test) is a substitution, not an addition.
+    private func replacedRepeat(_ added: [String], in x: AnalyzedText, other y: AnalyzedText) -> Verdict? {
+        var surplus: [String: Int] = [:]
+        for index in y.contentWordIndices { surplus[y.words[index].stem, default: 0] += 1 }
+        for index in x.contentWordIndices { surplus[x.words[index].stem]? -= 1 }
+        let repeated = y.contentWordIndices.filter { index in
+            let stem = y.words[index].stem
+            return (surplus[stem] ?? 0) > 0 && x.contentStems.contains(stem)
+        }
+        guard !repeated.isEmpty else { return nil }
+        for word in added {
+            let replaced = repeated.contains { index in
+                let other = y.words[index].lower
+                if let wordNet, wordNet.sameThing(wordNet.lookup(word), wordNet.lookup(other)) { return true }
+                guard let vectors = wordVectors, let v = vectors.vector(for: word), let u = vectors.vector(for: other), u.count == v.count else { return false }
+                return Self.dot(v, u) >= minimumSimilarity
+            }
+            if !replaced {
+                return Verdict(check: name, detail: "'\(word)' in place of a repeated '\(y.words[repeated[0]].lower)'")
+            }
+        }
+        return nil
     }
 
     /// The two texts' contextual vectors, fetched at most once per verdict and only when needed.
@@ -133,9 +165,9 @@ public struct ContentWordCheck: VerificationCheck {
         }
     }
 
-    /// Descriptions of the content words of `x` that have no near-synonym in `y`.
-    private func unmatched(_ x: AnalyzedText, _ y: AnalyzedText, _ context: inout Context, queryFirst: Bool) -> [String] {
-        var result: [String] = []
+    /// The content words of `x` that have no near-synonym in `y`, each with a description.
+    private func unmatched(_ x: AnalyzedText, _ y: AnalyzedText, _ context: inout Context, queryFirst: Bool) -> [(word: String, description: String)] {
+        var result: [(word: String, description: String)] = []
         for index in x.contentWordIndices where !y.stems.contains(x.words[index].stem) {
             let word = x.words[index].lower
             if let wordNet, Self.hasSameThing(word, in: y, other: x, wordNet: wordNet) { continue }
@@ -149,7 +181,7 @@ public struct ContentWordCheck: VerificationCheck {
                 let match = contextualBest.map { "'\(y.words[$0].lower)' \(Self.format(contextualScore))" } ?? "nothing"
                 description += "; in context \(match) < \(Self.format(minimumContextualSimilarity))"
             }
-            result.append("'\(word)' (\(description))")
+            result.append((word, "'\(word)' (\(description))"))
         }
         return result
     }

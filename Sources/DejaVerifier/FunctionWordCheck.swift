@@ -46,8 +46,9 @@ public struct FunctionWordCheck: VerificationCheck {
             let x = markersA.filter { $0.category == category }
             let y = markersB.filter { $0.category == category }
             if x == y { continue }
-            let valuesX = Set(x.map(\.value))
-            let valuesY = Set(y.map(\.value))
+            var valuesX = Set(x.map(\.value))
+            var valuesY = Set(y.map(\.value))
+            if category == .quantifier { (valuesX, valuesY) = Self.resolvingEvery(valuesX, valuesY) }
             if valuesX == valuesY { continue }
             if category == .tense {
                 // Tense: a text with no tense in common with the other, one of them in the past,
@@ -69,6 +70,21 @@ public struct FunctionWordCheck: VerificationCheck {
             }
         }
         return nil
+    }
+
+    /// The universal quantifiers split by distributivity: "each" takes the things one by one
+    /// ("the sum of each row", "calories in each slice"), "all" may take them together ("the sum
+    /// of all rows"), and "every" reads either way ("every file" is "all files" and "each file").
+    /// So "every" takes the value the other text uses, and "each" against "all" is a change.
+    static func resolvingEvery(_ x: Set<String>, _ y: Set<String>) -> (Set<String>, Set<String>) {
+        func resolve(_ values: Set<String>, against other: Set<String>) -> Set<String> {
+            guard values.contains("every") else { return values }
+            var resolved = values
+            resolved.remove("every")
+            resolved.insert(other.contains("each") && !other.contains("universal") ? "each" : "universal")
+            return resolved
+        }
+        return (resolve(x, against: y), resolve(y, against: x))
     }
 
     // MARK: The classes
@@ -162,7 +178,7 @@ public struct FunctionWordCheck: VerificationCheck {
             case .universal:
                 if w == "all" && previous == "at" { continue }  // "at all"
                 if w == "each" && next == "other" { continue }  // "each other"
-                add(.quantifier, "universal")
+                add(.quantifier, w == "each" || w == "every" ? w : "universal")
             case .existential:
                 add(.quantifier, "existential")
             case .exclusive:

@@ -188,14 +188,12 @@ public struct OrderCheck: VerificationCheck {
     }
 
     /// The rejection when a word before the connector in `x` is after it in `y` and vice versa.
+    /// Words on both sides of the connector in either text ("my savings account to my checking
+    /// account") say nothing about order, so they are skipped rather than ending the search.
     private func swap(_ x: Side, _ y: Side) -> Verdict? {
-        guard let before = x.left.first(where: { y.right.contains($0) }),
-            let after = x.right.first(where: { y.left.contains($0) && $0 != before })
+        guard let before = x.left.first(where: { y.right.contains($0) && !x.right.contains($0) && !y.left.contains($0) }),
+            let after = x.right.first(where: { $0 != before && y.left.contains($0) && !x.left.contains($0) && !y.right.contains($0) })
         else { return nil }
-        // Words on both sides of the connector in either text say nothing about order.
-        if x.right.contains(before) || y.left.contains(before) || x.left.contains(after) || y.right.contains(after) {
-            return nil
-        }
         return Verdict(
             check: name,
             detail: "'\(before) \(x.connector) \(after)' in the query vs '\(after) \(y.connector) \(before)' in the candidate"

@@ -49,6 +49,22 @@ import Testing
         #expect(ContentWordCheck(minimumSimilarity: 0.5, wordVectors: synonyms).verdict(AnalyzedText("caffeine in a cup"), AnalyzedText("caffeine in a mug")) == nil)
     }
 
+    @Test func aWordInPlaceOfARepeatedOneIsASubstitution() throws {
+        // "ticket" replaces one of two "bag"s: not an added word, although "bag" is in both texts.
+        let check = ContentWordCheck(minimumSimilarity: 0.5, maximumAddedWords: 1, wordVectors: nil)
+        let a = AnalyzedText("What is the airline's fee per ticket for checked bags?")
+        let b = AnalyzedText("What is the airline's fee per bag for checked bags?")
+        let verdict = try #require(check.verdict(a, b))
+        #expect(verdict.detail.contains("'ticket'") && verdict.detail.contains("'bag'"))
+        #expect(check.verdict(b, a) != nil)
+        // A genuinely added word, with nothing repeated on the other side, is still tolerated.
+        #expect(check.verdict(AnalyzedText("fee per bag for checked bags"), AnalyzedText("fee per bag for heavy checked bags")) == nil)
+        // A repeated word the added word stands for (by WordNet or vectors) is a paraphrase.
+        let vectors = TableWordVectors(table: ["luggage": [1, 0], "bag": [0.9, 0.436], "fee": [0, 1], "checked": [0.2, 0.98]])
+        let similar = ContentWordCheck(minimumSimilarity: 0.5, maximumAddedWords: 1, wordVectors: vectors)
+        #expect(similar.verdict(AnalyzedText("fee per luggage for checked bags"), AnalyzedText("fee per bag for checked bags")) == nil)
+    }
+
     @Test func requestFramingIsNotContent() {
         // "tips", "recommend", "few", "difference between" frame a request; no vectors needed.
         let check = ContentWordCheck(minimumSimilarity: 0.9, wordVectors: nil)

@@ -30,6 +30,9 @@ import Testing
         ("What is the fee per student for the trip?", "What is the total fee for the trip?"),
         ("How many hours can I work at most each week?", "How many hours can I work at least each week?"),
         ("What is the average salary of a nurse in Ohio?", "What is the maximum salary of a nurse in Ohio?"),
+        // "each" takes things one by one, "all" may take them together.
+        ("What is the average rating of each hotel on the list?", "What is the average rating of all hotels on the list?"),
+        ("Estimate the cost of each room in the renovation", "Estimate the cost of all rooms in the renovation"),
     ])
     func rejects(_ pair: (String, String)) throws {
         let forward = try #require(verdict(pair.0, pair.1), "\(pair)")
@@ -44,6 +47,7 @@ import Testing
         ("Could you tell me the check-in time at the hotel?", "What is the check-in time at the hotel?"),
         ("Do you have any tips for a job interview?", "Do you have some tips for a job interview?"),
         ("Does each employee get a laptop?", "Does every employee get a laptop?"),
+        ("Do all trains to the airport stop at the central station?", "Does every train to the airport stop at the central station?"),
         ("Is it possible to cancel a flight online?", "Can I cancel a flight online?"),
         ("What happens if I miss a payment?", "What will happen if I miss a payment?"),
         ("I just want to know how to boil an egg", "How do I boil an egg?"),

@@ -10,6 +10,9 @@ import Testing
         ("How many grams are in a kilogram?", "How many kilograms are in a gram?"),
         ("Convert a JSON string to a dict", "Convert a dict to a JSON string"),
         ("Order the blue one, not the black one", "Order the black one, not the blue one"),
+        // A word on both sides of the connector ("account", "file") does not hide the swap.
+        ("Transfer money from my business account to my personal account", "Transfer money from my personal account to my business account"),
+        ("Copy the settings file to the backup file", "Copy the backup file to the settings file"),
     ])
     func swappedSidesReject(_ pair: (String, String)) throws {
         let result = try #require(check.verdict(AnalyzedText(pair.0), AnalyzedText(pair.1)), "\(pair)")
