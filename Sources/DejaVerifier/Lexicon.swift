@@ -7,7 +7,7 @@ enum Lexicon {
     // MARK: Slot vocabularies
 
     static let programmingLanguages: [String: String] = [
-        "python": "python", "python3": "python", "javascript": "javascript", "js": "javascript", "node.js": "javascript",
+        "python": "python", "python3": "python", "javascript": "javascript", "js": "javascript", "node.js": "javascript", "nodejs": "javascript",
         "typescript": "typescript", "ts": "typescript", "rust": "rust", "go": "go", "golang": "go", "c": "c", "c++": "c++",
         "cpp": "c++", "c#": "c#", "csharp": "c#", "f#": "f#", "java": "java", "swift": "swift", "kotlin": "kotlin",
         "ruby": "ruby", "php": "php", "sql": "sql", "bash": "bash", "shell": "bash", "zsh": "zsh", "powershell": "powershell",

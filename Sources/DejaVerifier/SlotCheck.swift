@@ -31,16 +31,39 @@ public struct SlotCheck: VerificationCheck {
     /// True when the two sequences hold the same slots and only slots of *different* kinds changed
     /// places ("In December, … in Lisbon?" / "… in Lisbon in December?"). Roles are exchanged
     /// between values of one kind — two places, two languages — so the order within each kind
-    /// must still agree. Numbers, units and currencies count as one kind: which unit a number
-    /// measures is its order among them ("5 square km to square miles" / "km in 5 square miles").
+    /// must still agree. Numbers and the units and currencies that measure them count as one
+    /// kind: which unit a number measures is its order among them ("5 square km to square miles"
+    /// / "km in 5 square miles"). A unit no number measures, named once ("save each month to
+    /// retire at 60"), is ordered only among such units ("km to miles" / "miles to km" still
+    /// differ); a currency or a unit named twice ("US dollars is 50 Canadian dollars") keeps its
+    /// place among the numbers, as its adjectives are not slots.
     static func sameOrderWithinEachKind(_ left: [Slot], _ right: [Slot]) -> Bool {
         guard left.count == right.count else { return false }
-        func group(_ kind: Slot.Kind) -> Slot.Kind { kind == .unit || kind == .currency ? .number : kind }
-        var x: [Slot.Kind: [Key]] = [:]
-        var y: [Slot.Kind: [Key]] = [:]
-        for slot in left { x[group(slot.kind), default: []].append(Key(slot)) }
-        for slot in right { y[group(slot.kind), default: []].append(Key(slot)) }
-        return x == y
+        func groups(_ slots: [Slot]) -> [Slot.Kind: [Key]] {
+            var result: [Slot.Kind: [Key]] = [:]
+            for slot in slots {
+                var kind = slot.kind
+                if kind == .currency {
+                    kind = .number
+                } else if kind == .unit {
+                    let isFree = !isMeasuring(slot, in: slots) && !slots.contains { $0.kind == .unit && $0.value == slot.value && $0.wordIndex != slot.wordIndex }
+                    kind = isFree ? .unit : .number
+                }
+                result[kind, default: []].append(Key(slot))
+            }
+            return result
+        }
+        return groups(left) == groups(right)
+    }
+
+    /// Whether a number ends at most two words before the unit ("5 km", "5 square km", "50
+    /// Canadian dollars") or starts right after it ("USD 50"), or shares its word ("$50").
+    private static func isMeasuring(_ unit: Slot, in slots: [Slot]) -> Bool {
+        slots.contains { number in
+            guard number.kind == .number else { return false }
+            let end = number.wordIndex + number.wordCount
+            return (end <= unit.wordIndex + 1 && unit.wordIndex + 1 - end <= 2) || number.wordIndex == unit.wordIndex + unit.wordCount
+        }
     }
 
     private struct Key: Equatable {

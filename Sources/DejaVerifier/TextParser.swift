@@ -370,6 +370,7 @@ struct TextParser {
             if slot.kind == .unit, slot.value == "degree", let next, next.kind == .unit, next.wordIndex == slot.wordIndex + 1,
                 ["celsius", "fahrenheit", "kelvin"].contains(next.value)
             {
+                nonContent.insert(slot.wordIndex)
                 i += 1  // the scale that follows says it
                 continue
             }
@@ -558,9 +559,13 @@ struct TextParser {
             } else if let (kind, value) = Lexicon.slot(forWord: word.lower) {
                 if accepts(kind: kind, value: value, word: word, index: index, previousIsNumber: previousIsNumber) {
                     slots.append(Slot(kind: kind, value: value, wordIndex: index))
+                    // A unit or currency is compared as a slot; as a content word it would have
+                    // to match "350°F"'s word too.
+                    if kind == .unit || kind == .currency { nonContent.insert(index) }
                 }
             } else if previousIsNumber, let unit = Lexicon.shortUnits[word.lower] ?? Lexicon.countUnits[word.lower] {
                 slots.append(Slot(kind: .unit, value: unit, wordIndex: index))
+                nonContent.insert(index)
             }
             index += 1
         }

@@ -93,6 +93,9 @@ extension SlotCheckTests {
         ("In March, what is the weather usually like in Kyoto?", "What is the weather usually like in Kyoto in March?"),
         ("For a Python beginner, is Django a good first framework?", "Is Django a good first framework for a Python beginner?"),
         ("On Fridays, does the Louvre open late?", "Does the Louvre open late on Fridays?"),
+        // A unit no number measures moves freely against the numbers.
+        ("How much should I put aside each week to buy a car at 25?", "To buy a car at 25, how much should I put aside each week?"),
+        ("How do I update Node.js on Debian?", "how do i update nodejs on debian"),
     ])
     func slotsOfDifferentKindsMayMove(_ pair: (String, String)) {
         #expect(verdict(pair.0, pair.1) == nil, "\(pair)")
@@ -102,6 +105,9 @@ extension SlotCheckTests {
         ("In Berlin, is it cheaper to live than in Munich?", "In Munich, is it cheaper to live than in Berlin?"),
         ("How many miles are in 10 km?", "Convert 10 miles to km"),
         ("Translate this French letter into German", "Translate this German letter into French"),
+        // Units no number measures keep their order among themselves; a measured unit stays with its number.
+        ("How do I convert weeks to days in Excel?", "How do I convert days to weeks in Excel?"),
+        ("Convert 5 square km to square miles", "How many km are in 5 square miles?"),
     ])
     func slotsOfOneKindKeepTheirOrder(_ pair: (String, String)) {
         #expect(verdict(pair.0, pair.1)?.check == "slots", "\(pair)")
