@@ -407,7 +407,7 @@ struct TextParser {
     // MARK: Numbers
 
     /// Parses a numeric chunk: sign, currency symbol, digits with separators, then `%`, an
-    /// ordinal suffix, `am`/`pm`, a unit ("5km") or a hyphenated word ("30-year"). Dates and
+    /// ordinal suffix, `am`/`pm`, a unit ("5km") or hyphenated words ("30-year", "16-year-old"). Dates and
     /// times ("2024-05-01", "05/01/2024", "12:30") become date slots.
     private mutating func number(_ range: Range<Int>, sentenceInitial: Bool) -> Bool {
         var i = range.lowerBound
@@ -441,7 +441,7 @@ struct TextParser {
         }
         var value = Self.canonicalNumber(digits)
         var unit: String?
-        var trailingWord: String?
+        var hasTrailingWords = false
         if trailingCurrency(suffix) != nil {
             currency = trailingCurrency(suffix)
         } else if suffix == "%" {
@@ -450,8 +450,8 @@ struct TextParser {
             value += "th"
         } else if suffix == "am" || suffix == "pm" {
             unit = suffix
-        } else if suffix.hasPrefix("-"), suffix.dropFirst().allSatisfy(\.isLetter) {
-            trailingWord = String(suffix.dropFirst())
+        } else if suffix.hasPrefix("-"), suffix.dropFirst().allSatisfy({ $0.isLetter || $0 == "-" }), !suffix.hasSuffix("-"), !suffix.contains("--") {
+            hasTrailingWords = true  // "30-year", "16-year-old"
         } else if !suffix.isEmpty {
             if let canonical = Lexicon.unitForSuffix(suffix) {
                 unit = canonical
@@ -466,9 +466,13 @@ struct TextParser {
         }
         nonContent.insert(wordIndex)
         appendWord(range, text: sign + value, sentenceInitial: sentenceInitial, symbolic: true)
-        if let trailingWord {
-            let start = range.upperBound - trailingWord.unicodeScalars.count
-            proseWord(start..<range.upperBound, sentenceInitial: false)
+        if hasTrailingWords {
+            // The words after the digits' hyphen, one per hyphen-separated part.
+            var start = i + 1
+            for end in (i + 1)...range.upperBound where end == range.upperBound || scalars[end] == "-" {
+                proseWord(start..<end, sentenceInitial: false)
+                start = end + 1
+            }
         }
         return true
     }

@@ -120,6 +120,7 @@ extension SlotCheckTests {
         ("Is 120 too many guests?", "Is one hundred and twenty too many guests?"),
         ("What happened in 2024 with 25 members?", "What happened in 2024 with twenty-five members?"),
         ("Split the bill 3000 ways", "Split the bill three thousand ways"),
+        ("Can a 17-year-old open a bank account?", "Can a seventeen-year-old open a bank account?"),
     ])
     func numbersInWordsAreTheirValue(_ pair: (String, String)) {
         #expect(verdict(pair.0, pair.1) == nil, "\(pair)")

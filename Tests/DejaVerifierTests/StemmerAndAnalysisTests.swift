@@ -29,6 +29,12 @@ import Testing
             "number:1000", "number:3.5", "number:42", "number:5", "unit:km", "number:12", "number:3th",
         ])
     }
+
+    @Test func hyphenatedWordsAfterDigitsAreProse() {
+        let text = AnalyzedText("Is a 16-year-old driver insured?")
+        #expect(text.normalizedWords == ["is", "a", "16", "year", "old", "driver", "insured"])
+        #expect(text.slots.map(\.description) == ["number:16", "unit:year"])
+    }
 }
 
 @Suite struct ByteLevelAnalysisTests {
