@@ -22,6 +22,9 @@ public struct AnalyzedText: Sendable {
         public var isSentenceInitial: Bool
         /// True when the word is part of a number, URL, e-mail or code token rather than prose.
         public var isSymbolic: Bool
+        /// True when the word starts the text or follows a sentence end, `,` or `;`:
+        /// phrases read around a word (``OrderCheck``) stop at clause boundaries.
+        public var startsClause = false
     }
 
     /// The original text.

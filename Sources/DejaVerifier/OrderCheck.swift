@@ -4,7 +4,7 @@
 ///
 /// ``SlotCheck`` already catches swapped slots (names, units, languages); this check covers plain
 /// words. Around every connector ("to", "into", "from", "than", "in", "per", "vs", "not") it takes up
-/// to ``window`` content words on each side, up to the next connector, and rejects when a word
+/// to ``window`` content words on each side, up to the next connector or clause boundary, and rejects when a word
 /// before the connector in one text is after it in the other and vice versa.
 ///
 /// Beyond connectors it aligns the two texts' words (the same word or stem, each occurring once in
@@ -51,15 +51,17 @@ public struct OrderCheck: VerificationCheck {
             return !Lexicon.stopWords.contains(w.lower) && !Lexicon.negations.contains(w.lower)
         }
         for (i, word) in words.enumerated() where Self.connectors.contains(word.lower) {
+            // A side stays in the connector's clause: "In December, what is it like in Lisbon?"
+            // has nothing of "December" before its second "in".
             var left: [String] = []
             var j = i - 1
-            while j >= 0, left.count < window, !Self.connectors.contains(words[j].lower) {
+            while j >= 0, left.count < window, !words[j + 1].startsClause, !Self.connectors.contains(words[j].lower) {
                 if isKey(j) { left.append(words[j].stem) }
                 j -= 1
             }
             var right: [String] = []
             j = i + 1
-            while j < words.count, right.count < window, !Self.connectors.contains(words[j].lower) {
+            while j < words.count, right.count < window, !words[j].startsClause, !Self.connectors.contains(words[j].lower) {
                 if isKey(j) { right.append(words[j].stem) }
                 j += 1
             }

@@ -128,10 +128,12 @@ struct TextParser {
         "\"", "'", "“", "”", "‘", "’", ")", "]", "}", ">", ",", ";", ":", "!", "?", ".", "`", "*", "…",
     ]
     private static let sentenceEnds: Set<Unicode.Scalar> = [".", "!", "?", ":", "…"]
+    private static let clauseEnds: Set<Unicode.Scalar> = [",", ";"]
 
     private mutating func scanChunks() {
         var index = 0
         var sentenceInitial = true
+        var clauseInitial = true
         var spanCursor = 0
         while index < scalars.count {
             if scalars[index].isWhitespaceFast {
@@ -144,10 +146,12 @@ struct TextParser {
             var hi = end
             while lo < hi, Self.leadingStrip.contains(scalars[lo]) { lo += 1 }
             var endsSentence = false
+            var endsClause = false
             while hi > lo, Self.trailingStrip.contains(scalars[hi - 1]) {
                 // Keep "()" of a call and the "+" / "#" of C++ / C#.
                 if scalars[hi - 1] == ")", hi - lo >= 2, scalars[hi - 2] == "(" { break }
                 if Self.sentenceEnds.contains(scalars[hi - 1]) { endsSentence = true }
+                if Self.clauseEnds.contains(scalars[hi - 1]) { endsClause = true }
                 hi -= 1
             }
             // Attach pending quoted/code spans to the first word at or after their offset.
@@ -160,9 +164,14 @@ struct TextParser {
             if lo < hi {
                 let before = words.count
                 chunk(lo..<hi, sentenceInitial: sentenceInitial)
-                if words.count > before { sentenceInitial = false }
+                if words.count > before {
+                    words[before].startsClause = clauseInitial
+                    sentenceInitial = false
+                    clauseInitial = false
+                }
             }
             if endsSentence { sentenceInitial = true }
+            if endsSentence || endsClause { clauseInitial = true }
             index = end
         }
         while spanCursor < pendingSpans.count {

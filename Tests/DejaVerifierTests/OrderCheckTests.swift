@@ -23,9 +23,16 @@ import Testing
         ("Is tap water safe to drink in Mexico?", "Is it safe to drink tap water in Mexico?"),
         ("How do I convert a list to a tuple?", "Turn a list into a tuple"),
         ("Is it better to rent or buy a house?", "Is it better to buy or rent a house?"),
+        // A fronted phrase is its own clause: nothing of "spring" sits before the second "in".
+        ("In spring, which flowers grow best in shade?", "Which flowers grow best in shade in spring?"),
     ])
     func sameSidesPass(_ pair: (String, String)) {
         #expect(check.verdict(AnalyzedText(pair.0), AnalyzedText(pair.1)) == nil, "\(pair)")
+    }
+
+    @Test func clausesAreMarked() {
+        let text = AnalyzedText("Sorry, in spring; which flowers grow. Best ones")
+        #expect(text.words.filter(\.startsClause).map(\.lower) == ["sorry", "in", "which", "best"])
     }
 
     @Test func windowIsConfigurable() {
