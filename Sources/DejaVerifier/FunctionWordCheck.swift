@@ -96,7 +96,19 @@ public struct FunctionWordCheck: VerificationCheck {
         "decade", "century", "fiscal", "financial", "tax", "academic", "school", "summer", "winter", "spring", "autumn",
         "fall", "time", "session", "cycle", "period", "round", "release", "version", "election", "game", "match", "meeting",
         "sprint", "shift", "payday", "pay", "billing", "statement", "invoice",
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
+        "april", "may", "june", "july", "august", "september", "october", "november", "december",
     ]
+
+    /// Whether the word after "last", "next" or "this" makes it a relative time: a noun of time,
+    /// or a name (an occasion: "last Black Friday", "this Christmas") — not after "the", where
+    /// "last" is an order ("the last Harry Potter book").
+    static func isTimeReference(_ index: Int, in words: [AnalyzedText.Word]) -> Bool {
+        guard index < words.count else { return false }
+        let word = words[index]
+        if timeNouns.contains(word.lower) { return true }
+        return word.isCapitalised && !word.isSentenceInitial && !word.isSymbolic && (index < 2 || words[index - 2].lower != "the")
+    }
 
     /// Verbs of the request framing "can you explain…": the modal there asks the assistant, it
     /// does not ask about ability.
@@ -219,10 +231,17 @@ public struct FunctionWordCheck: VerificationCheck {
                     continue
                 }
                 if w == "may" && next == "i" && word(i + 2) == "ask" { continue }
+                // "I hope you can help", "if you could explain": the assistant asked, in statement order.
+                if ["can", "could"].contains(w), previous == "you" || previous == "u", let next, requestVerbs.contains(next) { continue }
                 add(.modality, "possibility")
             case .obligation:
                 add(.modality, "obligation")
             case .needHave:
+                // "Do I need a lawyer?" asks what is necessary, as "Do I need to hire a lawyer?" does.
+                if w == "need", next != "to", let previous, pronouns.contains(previous), let asking = word(i - 2), ["do", "does", "did", "will", "would"].contains(asking) {
+                    add(.modality, "obligation")
+                    continue
+                }
                 guard next == "to" else { continue }
                 if w == "got" && previous != "have" && previous != "has" && previous != "'ve" { continue }
                 add(.modality, "obligation")
@@ -230,13 +249,13 @@ public struct FunctionWordCheck: VerificationCheck {
                 add(.modality, "advice")
             // Relative time.
             case .lastPastPrevious:
-                if let next, timeNouns.contains(next) || (w != "last" && !["the", "a"].contains(previous ?? "")) || w == "previous" {
+                if next != nil, isTimeReference(i + 1, in: analysed) || (w != "last" && !["the", "a"].contains(previous ?? "")) || w == "previous" {
                     add(.time, "past", alone: true)
                 }
             case .nextComing:
-                if let next, timeNouns.contains(next) { add(.time, "future", alone: true) }
+                if isTimeReference(i + 1, in: analysed) { add(.time, "future", alone: true) }
             case .this:
-                if let next, timeNouns.contains(next) { add(.time, "present") }
+                if isTimeReference(i + 1, in: analysed) { add(.time, "present") }
             case .pastAdverb:
                 add(.time, "past", alone: true)
             case .futureAdverb:

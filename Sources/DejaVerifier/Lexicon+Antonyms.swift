@@ -37,7 +37,7 @@ extension Lexicon {
     /// fewer than three letters, and WordNet does not list prepositions or quantifiers.
     static let functionWordPairs: [(String, String)] = [
         ("before", "after"), ("after", "within"), ("after", "during"), ("after", "until"), ("before", "during"),
-        ("before", "since"), ("with", "without"), ("all", "none"), ("everyone", "nobody"), ("in", "out"), ("on", "off"),
+        ("before", "since"), ("since", "until"), ("with", "without"), ("all", "none"), ("everyone", "nobody"), ("in", "out"), ("on", "off"),
         ("up", "down"), ("over", "under"), ("yes", "no"),
     ]
 

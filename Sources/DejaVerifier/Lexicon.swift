@@ -53,6 +53,9 @@ enum Lexicon {
         "amp": "amp", "amps": "amp", "calorie": "calorie", "calories": "calorie", "kcal": "calorie", "joule": "joule",
         "joules": "joule", "psi": "psi", "acre": "acre", "acres": "acre", "hectare": "hectare", "hectares": "hectare",
         "ms": "millisecond", "millisecond": "millisecond", "milliseconds": "millisecond",
+        // Adjectives and adverbs of a period are its unit: "monthly" is "per month".
+        "hourly": "hour", "daily": "day", "weekly": "week", "monthly": "month", "yearly": "year", "annual": "year",
+        "annually": "year", "quarterly": "quarter",
     ]
 
     /// One- and two-letter units that only count right after a number ("5 m", "3 g").

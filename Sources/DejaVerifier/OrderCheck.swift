@@ -8,7 +8,7 @@
 /// before the connector in one text is after it in the other and vice versa.
 ///
 /// Beyond connectors it aligns the two texts' words (the same word or stem, each occurring once in
-/// both texts) and rejects a *crossing around an anchor*: two content words x and y and a word w
+/// both texts; "I" and "me" are one participant) and rejects a *crossing around an anchor*: two content words x and y and a word w
 /// that keeps its place between them while x and y change sides of it — "the printer stops when
 /// the router restarts" vs "the router stops when the printer restarts", "merge my old account into
 /// my new one" vs "my new account into my old one", "a nurse delegates to a care assistant" vs "a
@@ -90,12 +90,15 @@ public struct OrderCheck: VerificationCheck {
         if a.roleShape.isPassive != b.roleShape.isPassive || a.roleShape.hasBy != b.roleShape.hasBy { return nil }
         let positionsA = a.roleShape.uniqueStems
         let positionsB = b.roleShape.uniqueStems
-        // Aligned words in the order of `a`: (stem, position in a, position in b, is content).
+        // Aligned words in the order of `a`: (stem, position in a, position in b, is content). A
+        // repeated word is not aligned: which occurrence is which changes when a clause moves
+        // ("If I'm self-employed, how do I pay…" / "How do I pay… if I'm self-employed?").
         var aligned: [(stem: String, inA: Int, inB: Int, isContent: Bool)] = []
         for (i, word) in a.words.enumerated() where aligned.count < Self.maximumAlignedWords {
-            guard positionsA[word.stem] == i, let j = positionsB[word.stem] else { continue }
-            let isContent = !Lexicon.stopWords.contains(word.lower) && !Lexicon.negations.contains(word.lower) && !word.isSymbolic
-            aligned.append((word.stem, i, j, isContent))
+            let stem = Self.roleStem(word)
+            guard positionsA[stem] == i, let j = positionsB[stem] else { continue }
+            let isContent = stem.hasPrefix("@") || !Lexicon.stopWords.contains(word.lower) && !Lexicon.negations.contains(word.lower) && !word.isSymbolic
+            aligned.append((stem, i, j, isContent))
         }
         guard aligned.count >= 3 else { return nil }
         for xi in aligned.indices where aligned[xi].isContent {
@@ -117,9 +120,23 @@ public struct OrderCheck: VerificationCheck {
         return nil
     }
 
+    /// The word's stem, except that a personal pronoun's cases are one participant ("I" and "me",
+    /// "we" and "us"): "I owe my roommate" and "my roommate owes me" then cross around "owe".
+    /// Pronouns whose forms do not tell the case apart ("you", "her") keep their own stems.
+    static func roleStem(_ word: AnalyzedText.Word) -> String {
+        switch word.lower {
+        case "i", "me": "@speaker"
+        case "we", "us": "@we"
+        case "he", "him": "@he"
+        case "they", "them": "@they"
+        default: word.stem
+        }
+    }
+
     /// What the crossing test reads of one text, computed once with its (memoised) analysis.
     struct RoleShape: Sendable {
-        /// Stems that occur exactly once, with their word index.
+        /// Stems that occur exactly once, with their word index (pronoun cases merged, see
+        /// ``OrderCheck/roleStem(_:)``).
         var uniqueStems: [String: Int]
         var isPassive: Bool
         var hasBy: Bool
@@ -128,7 +145,8 @@ public struct OrderCheck: VerificationCheck {
             var positions: [String: Int] = [:]
             var repeated = Set<String>()
             for (i, word) in words.enumerated() {
-                if positions[word.stem] != nil { repeated.insert(word.stem) } else { positions[word.stem] = i }
+                let stem = OrderCheck.roleStem(word)
+                if positions[stem] != nil { repeated.insert(stem) } else { positions[stem] = i }
             }
             for stem in repeated { positions[stem] = nil }
             uniqueStems = positions

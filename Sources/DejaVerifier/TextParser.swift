@@ -444,7 +444,9 @@ struct TextParser {
         let suffix = string(i..<range.upperBound).lowercased()
         let wordIndex = words.count
         if digits.contains("/") || digits.contains(":") || (digits.contains("-") && separators >= 1) {
-            slots.append(Slot(kind: .date, value: digits, wordIndex: wordIndex))
+            // With letters after it ("225/45R17", a tyre size) the chunk is an identifier, whole.
+            let isIdentifier = !suffix.isEmpty && suffix != "am" && suffix != "pm"
+            slots.append(Slot(kind: isIdentifier ? .code : .date, value: isIdentifier ? digits + suffix : digits, wordIndex: wordIndex))
             appendWord(range, sentenceInitial: sentenceInitial, symbolic: true)
             return true
         }

@@ -28,6 +28,7 @@ import Testing
         ("How do I enable CORS?", "How do I disable CORS?"),
         ("How do I increase the limit?", "How do I decrease the limit?"),
         ("Eat before a workout", "Eat after a workout"),
+        ("Has the bridge been closed since Monday?", "Has the bridge been closed until Monday?"),
         ("Find the min value", "Find the max value"),
         ("Find the minimum value", "Find the maximum value"),
         ("Add a user", "Remove a user"),

@@ -96,6 +96,7 @@ extension SlotCheckTests {
         // A unit no number measures moves freely against the numbers.
         ("How much should I put aside each week to buy a car at 25?", "To buy a car at 25, how much should I put aside each week?"),
         ("How do I update Node.js on Debian?", "how do i update nodejs on debian"),
+        ("What is the monthly fee for the premium plan?", "What is the fee per month for the premium plan?"),
     ])
     func slotsOfDifferentKindsMayMove(_ pair: (String, String)) {
         #expect(verdict(pair.0, pair.1) == nil, "\(pair)")
@@ -105,6 +106,9 @@ extension SlotCheckTests {
         ("In Berlin, is it cheaper to live than in Munich?", "In Munich, is it cheaper to live than in Berlin?"),
         ("How many miles are in 10 km?", "Convert 10 miles to km"),
         ("Translate this French letter into German", "Translate this German letter into French"),
+        // A period's adjective is its unit; a size with letters is one identifier.
+        ("What is the monthly fee for the premium plan?", "What is the yearly fee for the premium plan?"),
+        ("Which rims fit 205/55R16 tyres?", "Which rims fit 205/55R17 tyres?"),
         // Units no number measures keep their order among themselves; a measured unit stays with its number.
         ("How do I convert weeks to days in Excel?", "How do I convert days to weeks in Excel?"),
         ("Convert 5 square km to square miles", "How many km are in 5 square miles?"),
