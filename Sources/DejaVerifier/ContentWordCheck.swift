@@ -97,9 +97,26 @@ public struct ContentWordCheck: VerificationCheck {
         guard total > allowed else {
             guard isAddition, total > maximumUnmatched else { return nil }
             let (added, x, y) = fromQuery.isEmpty ? (fromCandidate, b, a) : (fromQuery, a, b)
-            return replacedRepeat(added.map(\.word), in: x, other: y)
+            return restrictingModifier(added.map(\.index), in: x, other: y) ?? replacedRepeat(added.map(\.word), in: x, other: y)
         }
         return Verdict(check: name, detail: "no near-synonym for " + (fromQuery + fromCandidate).map(\.description).joined(separator: ", "))
+    }
+
+    /// An added adjective right before a content word both texts have restricts what that word
+    /// names ("a short birthday message", "a funny product description", "cheap hotels"): not an
+    /// extra word that leaves the question as it was, such as "quick question:" or "Thanks in
+    /// advance". WordNet tells adjectives; without it no word is taken for one.
+    private func restrictingModifier(_ added: [Int], in x: AnalyzedText, other y: AnalyzedText) -> Verdict? {
+        guard let wordNet else { return nil }
+        for index in added where index + 1 < x.words.count {
+            let next = x.words[index + 1]
+            guard !next.isSymbolic, y.stems.contains(next.stem), x.contentWordIndices.contains(index + 1) else { continue }
+            let word = x.words[index].lower
+            if word.utf8.count >= 3, wordNet.isAdjective(wordNet.lookup(word)) {  // "u" is a WordNet adjective too
+                return Verdict(check: name, detail: "'\(word)' restricts '\(next.lower)'")
+            }
+        }
+        return nil
     }
 
     /// An unmatched word of `x` that looks added may instead stand where `y` repeats a word `x`
@@ -166,8 +183,8 @@ public struct ContentWordCheck: VerificationCheck {
     }
 
     /// The content words of `x` that have no near-synonym in `y`, each with a description.
-    private func unmatched(_ x: AnalyzedText, _ y: AnalyzedText, _ context: inout Context, queryFirst: Bool) -> [(word: String, description: String)] {
-        var result: [(word: String, description: String)] = []
+    private func unmatched(_ x: AnalyzedText, _ y: AnalyzedText, _ context: inout Context, queryFirst: Bool) -> [(index: Int, word: String, description: String)] {
+        var result: [(index: Int, word: String, description: String)] = []
         for index in x.contentWordIndices where !y.stems.contains(x.words[index].stem) {
             let word = x.words[index].lower
             if let wordNet, Self.hasSameThing(word, in: y, other: x, wordNet: wordNet) { continue }
@@ -181,7 +198,7 @@ public struct ContentWordCheck: VerificationCheck {
                 let match = contextualBest.map { "'\(y.words[$0].lower)' \(Self.format(contextualScore))" } ?? "nothing"
                 description += "; in context \(match) < \(Self.format(minimumContextualSimilarity))"
             }
-            result.append((word, "'\(word)' (\(description))"))
+            result.append((index, word, "'\(word)' (\(description))"))
         }
         return result
     }

@@ -465,7 +465,8 @@ struct TextParser {
             hasTrailingWords = true  // "30-year", "16-year-old"
         } else if !suffix.isEmpty {
             if let canonical = Lexicon.unitForSuffix(suffix) {
-                unit = canonical
+                // "$85k" is 85000, as "$85,000" is.
+                if canonical == "thousand", let scaled = Self.thousands(value) { value = scaled } else { unit = canonical }
             } else {
                 return false  // "401k", "s24", "mp3": not a number, an identifier.
             }
@@ -491,6 +492,14 @@ struct TextParser {
     private func trailingCurrency(_ suffix: String) -> String? {
         guard suffix.unicodeScalars.count == 1, let s = suffix.unicodeScalars.first else { return nil }
         return Lexicon.currencySymbols[s]
+    }
+
+    /// A canonical number times 1000, canonical ("1.5" → "1500"); nil when not a whole number.
+    static func thousands(_ value: String) -> String? {
+        guard let number = Double(value) else { return nil }
+        let scaled = (number * 1000).rounded()
+        guard abs(scaled - number * 1000) < 1e-6, abs(scaled) < 1e15 else { return nil }
+        return String(Int64(scaled))
     }
 
     /// "1,000" → "1000", "3.50" → "3.5", "2.0" → "2", "007" → "7".
@@ -627,10 +636,12 @@ struct TextParser {
         }
         let count = end - index
         if first == 1 && count == 1 {
-            // A lone "one": a number only when linked to another ("one to ten", "one and 100").
+            // A lone "one": a number only when linked to another ("one to ten", "one and 100") or
+            // counting a unit of text ("in one sentence", as "in 1 sentence").
             let linked = index + 2 < words.count && ["to", "and", "or"].contains(words[index + 1].lower) && isNumeral(index + 2)
                 || index >= 2 && ["to", "and", "or"].contains(words[index - 1].lower) && isNumeral(index - 2)
-            guard linked else { return nil }
+            let counting = index + 1 < words.count && Lexicon.countUnits[words[index + 1].lower] != nil
+            guard linked || counting else { return nil }
         }
         guard count > 1 || first == 1 else { return nil }  // single words keep the table's value
         return (String(total + current), count)

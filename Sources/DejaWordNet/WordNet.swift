@@ -226,6 +226,13 @@ public final class WordNet: Sendable {
         return result
     }
 
+    /// Whether the looked-up word reads as an adjective: every base form has an adjective sense
+    /// ("short", "funny", "cheap"; not "made", whose base form "make" is a verb only).
+    public func isAdjective(_ lookup: Lookup) -> Bool {
+        !lookup.lemmas.isEmpty
+            && lookup.lemmas.allSatisfy { lemma in synsets(ofLemma: lemma).contains { synsetPartOfSpeech[Int($0)] == PartOfSpeech.adjective.rawValue } }
+    }
+
     /// Whether two looked-up words name the same thing: they share a sense (synonyms in some
     /// sense: "purchase"/"buy", "physician"/"doctor") or one is derived from the other
     /// ("cancel"/"cancellation"), and neither is the other's opposite.

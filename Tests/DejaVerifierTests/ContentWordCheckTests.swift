@@ -1,4 +1,5 @@
 import DejaVerifier
+import DejaWordNet
 import Testing
 
 @Suite struct ContentWordCheckTests {
@@ -72,6 +73,17 @@ import Testing
         #expect(!written.contentWords.contains("fahrenheit") && !written.contentWords.contains("degrees"))
         #expect(check.verdict(AnalyzedText("Roast the chicken at 425°F for how long?"), written) == nil)
         #expect(check.verdict(AnalyzedText("Is a 40 euro fine normal?"), AnalyzedText("Is a €40 fine normal?")) == nil)
+    }
+
+    @Test func anAddedAdjectiveBeforeASharedWordRestrictsIt() throws {
+        let check = ContentWordCheck(minimumSimilarity: 0.5, maximumAddedWords: 1, wordVectors: nil, wordNet: try #require(WordNet.shared))
+        let verdict = try #require(check.verdict(AnalyzedText("Write a reply to my neighbour's letter"), AnalyzedText("Write a formal reply to my neighbour's letter")))
+        #expect(verdict.detail.contains("'formal' restricts 'reply'"))
+        #expect(check.verdict(AnalyzedText("Suggest a playlist for a road trip"), AnalyzedText("Suggest a long playlist for a road trip")) != nil)
+        // An added word that modifies nothing both texts have, or is no adjective, is still one added word.
+        #expect(check.verdict(AnalyzedText("What is a mortgage broker?"), AnalyzedText("Quick question: what is a mortgage broker?")) == nil)
+        #expect(check.verdict(AnalyzedText("Can this letter be made shorter?"), AnalyzedText("Can you make this letter shorter?")) == nil)
+        #expect(check.verdict(AnalyzedText("do you ship to Norway"), AnalyzedText("do u ship to Norway")) == nil)
     }
 
     @Test func requestFramingIsNotContent() {

@@ -125,6 +125,9 @@ extension SlotCheckTests {
         ("What happened in 2024 with 25 members?", "What happened in 2024 with twenty-five members?"),
         ("Split the bill 3000 ways", "Split the bill three thousand ways"),
         ("Can a 17-year-old open a bank account?", "Can a seventeen-year-old open a bank account?"),
+        ("Is $2k enough for a used bike?", "Is $2,000 enough for a used bike?"),
+        ("Is a 1.5k budget enough for a wedding dress?", "Is a 1500 budget enough for a wedding dress?"),
+        ("Summarize the report in one sentence", "Summarize the report in 1 sentence"),
     ])
     func numbersInWordsAreTheirValue(_ pair: (String, String)) {
         #expect(verdict(pair.0, pair.1) == nil, "\(pair)")
@@ -152,6 +155,8 @@ extension SlotCheckTests {
         ("Summarize War and Peace in 3 sentences", "Summarize War and Peace in 3 paragraphs"),
         ("Write a 10-page story about a lighthouse", "Write a 10-paragraph story about a lighthouse"),
         ("Give me 5 bullet points on solar power", "Give me 5 slides on solar power"),
+        ("Describe the plot in one paragraph", "Describe the plot in one sentence"),
+        ("Is $2k enough for a used bike?", "Is $2 enough for a used bike?"),
     ])
     func differentTimesAndTemperaturesStillDiffer(_ pair: (String, String)) {
         #expect(verdict(pair.0, pair.1)?.check == "slots", "\(pair)")
