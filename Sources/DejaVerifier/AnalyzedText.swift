@@ -1,3 +1,5 @@
+public import DejaWordNet
+
 /// A text broken down once for every check to read: its words (with offsets, lower-case forms
 /// and stems), its slots, its negation cues and its content words.
 ///
@@ -54,23 +56,28 @@ public struct AnalyzedText: Sendable {
     let roleShape: OrderCheck.RoleShape
     /// The time expressions and kinds of time-dependence (``TimeWordCheck`` compares the former).
     public let timeSensitivity: TimeSensitivity
+    /// WordNet's look-up of each word the checks may ask it about (content words, and prose words
+    /// of three letters or more that the polarity check compares), resolved with the analysis so
+    /// that verifying a candidate runs no morphology and takes no lock; nil for other words, and
+    /// empty when the text was analysed without WordNet. Read through ``wordNetLookup(_:_:)``.
+    let wordNetLookups: [WordNet.Lookup?]
 
-    /// Analyses `text`, all of it.
-    public init(_ text: String) {
+    /// Analyses `text`, all of it; with `wordNet`, its words' WordNet look-ups too.
+    public init(_ text: String, wordNet: WordNet? = nil) {
         var parser = TextParser(text)
-        self.init(text, parser: &parser, isTruncated: false)
+        self.init(text, parser: &parser, isTruncated: false, wordNet: wordNet)
     }
 
     /// Analyses the first `maximumCharacters` Unicode scalars of `text` only (a word cut there is
     /// analysed as cut); ``isTruncated`` tells when the text is longer. Costs O(`maximumCharacters`)
     /// however long the text is.
-    public init(_ text: String, maximumCharacters: Int) {
+    public init(_ text: String, maximumCharacters: Int, wordNet: WordNet? = nil) {
         guard Self.exceeds(text, characters: maximumCharacters) else {
-            self.init(text)
+            self.init(text, wordNet: wordNet)
             return
         }
         var parser = TextParser(text, maximumCharacters: maximumCharacters)
-        self.init(text, parser: &parser, isTruncated: true)
+        self.init(text, parser: &parser, isTruncated: true, wordNet: wordNet)
     }
 
     /// True when `text` has more than `limit` Unicode scalars; reads at most `limit + 1` of them.
@@ -84,7 +91,7 @@ public struct AnalyzedText: Sendable {
         return false
     }
 
-    private init(_ text: String, parser: inout TextParser, isTruncated: Bool) {
+    private init(_ text: String, parser: inout TextParser, isTruncated: Bool, wordNet: WordNet?) {
         parser.run()
         self.isTruncated = isTruncated
         self.text = text
@@ -106,6 +113,22 @@ public struct AnalyzedText: Sendable {
         self.functionMarkers = FunctionWordCheck.markers(words: parser.words)
         self.roleShape = OrderCheck.RoleShape(words: parser.words)
         self.timeSensitivity = TimeSensitivity(words: parser.words.map(\.lower))
+        if let wordNet {
+            var lookups = [WordNet.Lookup?](repeating: nil, count: parser.words.count)
+            for index in content { lookups[index] = wordNet.lookup(parser.words[index].lower) }
+            for (index, word) in parser.words.enumerated() where lookups[index] == nil && PolarityCheck.isCompared(word) {
+                lookups[index] = wordNet.lookup(word.lower)
+            }
+            self.wordNetLookups = lookups
+        } else {
+            self.wordNetLookups = []
+        }
+    }
+
+    /// WordNet's look-up of word `index`: the one resolved with the analysis, else computed now.
+    func wordNetLookup(_ index: Int, _ wordNet: WordNet) -> WordNet.Lookup {
+        if index < wordNetLookups.count, let known = wordNetLookups[index] { return known }
+        return wordNet.lookup(words[index].lower)
     }
 
     /// Heap bytes of a `String` beyond its 16-byte value: none for up to 15 UTF-8 bytes (stored
@@ -134,6 +157,11 @@ public struct AnalyzedText: Sendable {
         bytes += arrayHeader + functionMarkers.count * MemoryLayout<FunctionWordCheck.Marker>.stride
         bytes += 2 * arrayHeader + timeSensitivity.kinds.count + timeSensitivity.timeWords.count * 32
         bytes += arrayHeader + roleShape.uniqueStems.count * (MemoryLayout<String>.stride + MemoryLayout<Int>.stride) * 4 / 3
+        // Look-ups share their storage with WordNet's memo while it keeps them; count it anyway.
+        bytes += arrayHeader + wordNetLookups.count * MemoryLayout<WordNet.Lookup?>.stride
+        for case let lookup? in wordNetLookups {
+            bytes += 4 * arrayHeader + 4 * (lookup.lemmas.count + lookup.senses.count + lookup.clusterHeads.count + lookup.opposites.count) * 3 / 2
+        }
         return bytes
     }
 

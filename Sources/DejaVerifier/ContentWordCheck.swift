@@ -97,7 +97,7 @@ public struct ContentWordCheck: VerificationCheck {
         guard total > allowed else {
             guard isAddition, total > maximumUnmatched else { return nil }
             let (added, x, y) = fromQuery.isEmpty ? (fromCandidate, b, a) : (fromQuery, a, b)
-            return restrictingModifier(added.map(\.index), in: x, other: y) ?? replacedRepeat(added.map(\.word), in: x, other: y)
+            return restrictingModifier(added.map(\.index), in: x, other: y) ?? replacedRepeat(added.map { ($0.index, $0.word) }, in: x, other: y)
         }
         return Verdict(check: name, detail: "no near-synonym for " + (fromQuery + fromCandidate).map(\.description).joined(separator: ", "))
     }
@@ -112,7 +112,7 @@ public struct ContentWordCheck: VerificationCheck {
             let next = x.words[index + 1]
             guard !next.isSymbolic, y.stems.contains(next.stem), x.contentWordIndices.contains(index + 1) else { continue }
             let word = x.words[index].lower
-            if word.utf8.count >= 3, wordNet.isAdjective(wordNet.lookup(word)) {  // "u" is a WordNet adjective too
+            if word.utf8.count >= 3, wordNet.isAdjective(x.wordNetLookup(index, wordNet)) {  // "u" is a WordNet adjective too
                 return Verdict(check: name, detail: "'\(word)' restricts '\(next.lower)'")
             }
         }
@@ -124,7 +124,7 @@ public struct ContentWordCheck: VerificationCheck {
     /// replaces an "order" by "item" though "order" is in both texts. Each occurrence `y` has
     /// beyond `x`'s count is a possible replacement; an added word that matches none of them
     /// (WordNet, or word vectors as in the main test) is a substitution, not an addition.
-    private func replacedRepeat(_ added: [String], in x: AnalyzedText, other y: AnalyzedText) -> Verdict? {
+    private func replacedRepeat(_ added: [(index: Int, word: String)], in x: AnalyzedText, other y: AnalyzedText) -> Verdict? {
         var surplus: [String: Int] = [:]
         for index in y.contentWordIndices { surplus[y.words[index].stem, default: 0] += 1 }
         for index in x.contentWordIndices { surplus[x.words[index].stem]? -= 1 }
@@ -133,10 +133,10 @@ public struct ContentWordCheck: VerificationCheck {
             return (surplus[stem] ?? 0) > 0 && x.contentStems.contains(stem)
         }
         guard !repeated.isEmpty else { return nil }
-        for word in added {
+        for (wordIndex, word) in added {
             let replaced = repeated.contains { index in
                 let other = y.words[index].lower
-                if let wordNet, wordNet.sameThing(wordNet.lookup(word), wordNet.lookup(other)) { return true }
+                if let wordNet, wordNet.sameThing(x.wordNetLookup(wordIndex, wordNet), y.wordNetLookup(index, wordNet)) { return true }
                 guard let vectors = wordVectors, let v = vectors.vector(for: word), let u = vectors.vector(for: other), u.count == v.count else { return false }
                 return Self.dot(v, u) >= minimumSimilarity
             }
@@ -187,7 +187,7 @@ public struct ContentWordCheck: VerificationCheck {
         var result: [(index: Int, word: String, description: String)] = []
         for index in x.contentWordIndices where !y.stems.contains(x.words[index].stem) {
             let word = x.words[index].lower
-            if let wordNet, Self.hasSameThing(word, in: y, other: x, wordNet: wordNet) { continue }
+            if let wordNet, Self.hasSameThing(index, of: x, in: y, wordNet: wordNet) { continue }
             let (best, score) = bestMatch(word, in: y, other: x)
             guard score < minimumSimilarity else { continue }
             var description = best.map { "best '\($0)' \(Self.format(score))" } ?? "nothing to match"
@@ -203,19 +203,19 @@ public struct ContentWordCheck: VerificationCheck {
         return result
     }
 
-    /// The index of `y`'s content word (not in `x`) whose contextual vector is closest to that
-    /// of word `index` of `x`, and the cosine.
-    /// Whether a content word of `text` that `other` lacks is `word`'s WordNet synonym or
-    /// derivational form.
-    static func hasSameThing(_ word: String, in text: AnalyzedText, other: AnalyzedText, wordNet: WordNet) -> Bool {
-        let lookup = wordNet.lookup(word)
+    /// Whether a content word of `text` that `other` lacks is the WordNet synonym or derivational
+    /// form of `other`'s word `wordIndex`.
+    static func hasSameThing(_ wordIndex: Int, of other: AnalyzedText, in text: AnalyzedText, wordNet: WordNet) -> Bool {
+        let lookup = other.wordNetLookup(wordIndex, wordNet)
         guard !lookup.senses.isEmpty else { return false }
         for index in text.contentWordIndices where !other.stems.contains(text.words[index].stem) {
-            if wordNet.sameThing(lookup, wordNet.lookup(text.words[index].lower)) { return true }
+            if wordNet.sameThing(lookup, text.wordNetLookup(index, wordNet)) { return true }
         }
         return false
     }
 
+    /// The index of `y`'s content word (not in `x`) whose contextual vector is closest to that
+    /// of word `index` of `x`, and the cosine.
     static func bestContextualMatch(_ index: Int, _ xVectors: [[Float]?], in y: AnalyzedText, _ yVectors: [[Float]?], other x: AnalyzedText)
         -> (Int?, Float)
     {

@@ -88,35 +88,40 @@ public struct PolarityCheck: VerificationCheck {
         guard !onlyB.isEmpty else { return nil }
         var opposites: [UInt32: Int] = [:]  // sense → index into onlyA
         var sensesA = Set<UInt32>()
-        for (index, x) in onlyA.enumerated() where !Self.isUnderLess(in: a, { $0.lower == x }) {
-            let lookup = wordNet.lookup(x)
+        for (index, x) in onlyA.enumerated() where !Self.isUnderLess(in: a, { $0.lower == x.word }) {
+            let lookup = a.wordNetLookup(x.index, wordNet)
             sensesA.formUnion(lookup.senses)
             for s in lookup.opposites where opposites[s] == nil { opposites[s] = index }
         }
         guard !opposites.isEmpty else { return nil }
-        for y in onlyB where !Self.isUnderLess(in: b, { $0.lower == y }) {
-            let lookup = wordNet.lookup(y)
+        for (yIndex, y) in onlyB where !Self.isUnderLess(in: b, { $0.lower == y }) {
+            let lookup = b.wordNetLookup(yIndex, wordNet)
             // A word sharing a sense with any query word is its synonym in some sense, not its
             // opposite (this also covers the query word whose opposite it would be).
             guard !lookup.senses.isEmpty, lookup.senses.isDisjoint(with: sensesA) else { continue }
             for s in lookup.clusterHeads {
                 if let index = opposites[s] {
-                    return Verdict(check: name, detail: "'\(onlyA[index])' in the query vs '\(y)' in the candidate (WordNet antonyms)")
+                    return Verdict(check: name, detail: "'\(onlyA[index].word)' in the query vs '\(y)' in the candidate (WordNet antonyms)")
                 }
             }
         }
         return nil
     }
 
-    /// Prose words of `x` (three letters or more, not stop words) whose stem `y` lacks.
-    private static func differingWords(_ x: AnalyzedText, _ y: AnalyzedText) -> [String] {
-        var words: [String] = []
-        var seen = Set<String>()
-        for word in x.words where !word.isSymbolic && word.lower.utf8.count >= 3 && !y.stems.contains(word.stem) {
-            if Lexicon.stopWords.contains(word.lower) && !Self.comparativeStopWords.contains(word.lower) { continue }
-            if seen.insert(word.lower).inserted { words.append(word.lower) }
+    /// Prose words of `x` (three letters or more, not stop words) whose stem `y` lacks, each
+    /// once with the index of its first occurrence.
+    private static func differingWords(_ x: AnalyzedText, _ y: AnalyzedText) -> [(index: Int, word: String)] {
+        var words: [(index: Int, word: String)] = []
+        for (index, word) in x.words.enumerated() where isCompared(word) && !y.stems.contains(word.stem) {
+            if !words.contains(where: { $0.word == word.lower }) { words.append((index, word.lower)) }
         }
         return words
+    }
+
+    /// Whether the WordNet test compares `word`: prose of three letters or more, not a stop word
+    /// unless it has opposites worth asking about.
+    static func isCompared(_ word: AnalyzedText.Word) -> Bool {
+        !word.isSymbolic && word.lower.utf8.count >= 3 && (!Lexicon.stopWords.contains(word.lower) || comparativeStopWords.contains(word.lower))
     }
 
     /// Stop words that still have opposites worth asking WordNet about.

@@ -156,9 +156,10 @@ public struct VerifierChain: Sendable {
     /// longer text says so (``AnalyzedText/isTruncated``) and is not memoised.
     public func analyze(_ text: String) -> AnalyzedText {
         let limit = configuration.maximumAnalysedCharacters
-        guard let memo, !AnalyzedText.exceeds(text, characters: limit) else { return AnalyzedText(text, maximumCharacters: limit) }
+        let wordNet = configuration.usesWordNet ? WordNet.shared : nil
+        guard let memo, !AnalyzedText.exceeds(text, characters: limit) else { return AnalyzedText(text, maximumCharacters: limit, wordNet: wordNet) }
         if let hit = memo.lookUp(text) { return hit }
-        let analysis = AnalyzedText(text)
+        let analysis = AnalyzedText(text, wordNet: wordNet)
         memo.store(analysis)
         return analysis
     }

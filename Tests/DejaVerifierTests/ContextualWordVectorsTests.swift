@@ -239,7 +239,7 @@ final class ReadinessContextualVectors: ContextualWordVectors {
     @Test func memoKeepsTextsInUseAndDropsTheOldestGeneration() throws {
         let embedder = try ModelLocator.embedder()
         let source = EncoderContextualWordVectors(embedder: embedder, capacity: 2)
-        let texts = ["reset my password", "close my account", "change my email", "delete my data", "export my photos"].map(AnalyzedText.init)
+        let texts = ["reset my password", "close my account", "change my email", "delete my data", "export my photos"].map { AnalyzedText($0) }
         // One pass per text, so that they arrive in order (a batch is encoded shortest first).
         for text in texts.prefix(3) { _ = try embedder.embedSynchronously([text.text], reportingTokenStatesTo: source) }
         // Three texts into generations of two: the first two moved to the older generation.
