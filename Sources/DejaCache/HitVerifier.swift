@@ -7,8 +7,16 @@ public protocol HitVerifier: Sendable {
     /// Nil when `candidate`'s answer may serve `query`; otherwise the reason it may not: the
     /// verdict's `check` is a short, stable label ("slots", "polarity", …) counted in the cache
     /// statistics, its `detail` goes to the logs. `threshold` is the cosine threshold the
-    /// candidate was found at (each threshold has its preset's bounds).
-    func rejection(query: String, candidate: String, threshold: Double) async -> Verdict?
+    /// candidate was found at (each threshold has its preset's bounds); `similarity` is the
+    /// candidate's own cosine, at or above it.
+    func rejection(query: String, candidate: String, threshold: Double, similarity: Double) async -> Verdict?
+}
+
+extension HitVerifier {
+    /// The rejection of a candidate taken to lie right at `threshold`.
+    public func rejection(query: String, candidate: String, threshold: Double) async -> Verdict? {
+        await rejection(query: query, candidate: candidate, threshold: threshold, similarity: threshold)
+    }
 }
 
 /// Receives the cache's timings as they happen (the gateway feeds them to Prometheus histograms).

@@ -144,7 +144,10 @@ public final class SemanticCache: Sendable {
                 if firstRefused == nil { firstRefused = (entry, similarity, "feedback") }
                 continue
             }
-            if let verifier, let rejection = await verifier.rejection(query: fingerprint.queryText, candidate: entry.queryText, threshold: threshold) {
+            if let verifier,
+                let rejection = await verifier.rejection(
+                    query: fingerprint.queryText, candidate: entry.queryText, threshold: threshold, similarity: Double(similarity))
+            {
                 counters.recordRejection(rejection.check)
                 span.addEvent(SpanEvent(name: "rejected", attributes: ["deja.cache.reason": .string(rejection.check)]))
                 logger.debug(

@@ -7,15 +7,15 @@ extension VerifierChain: HitVerifier {
     /// which is nearly always; a pair whose content-word check needs an encoder pass (a few
     /// milliseconds) is decided on NIO's blocking-work thread pool instead. One chain has one
     /// set of bounds: `threshold` is not consulted (see ``ThresholdVerifier``).
-    public func rejection(query: String, candidate: String, threshold: Double) async -> Verdict? {
-        switch verifyWithoutModelWork(query: query, candidate: candidate) {
+    public func rejection(query: String, candidate: String, threshold: Double, similarity: Double) async -> Verdict? {
+        switch verifyWithoutModelWork(query: query, candidate: candidate, similarity: similarity) {
         case .decided(let verdict):
             return verdict
         case .needsModelWork:
             do {
-                return try await NIOThreadPool.singleton.runIfActive { self.verify(query: query, candidate: candidate) }
+                return try await NIOThreadPool.singleton.runIfActive { self.verify(query: query, candidate: candidate, similarity: similarity) }
             } catch {
-                return verify(query: query, candidate: candidate)
+                return verify(query: query, candidate: candidate, similarity: similarity)
             }
         }
     }
@@ -23,7 +23,7 @@ extension VerifierChain: HitVerifier {
 
 extension ThresholdVerifier: HitVerifier {
     /// The rejection of the preset chain for `threshold`.
-    public func rejection(query: String, candidate: String, threshold: Double) async -> Verdict? {
-        await chain(forThreshold: threshold).rejection(query: query, candidate: candidate, threshold: threshold)
+    public func rejection(query: String, candidate: String, threshold: Double, similarity: Double) async -> Verdict? {
+        await chain(forThreshold: threshold).rejection(query: query, candidate: candidate, threshold: threshold, similarity: similarity)
     }
 }

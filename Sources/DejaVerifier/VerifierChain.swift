@@ -89,12 +89,16 @@ public struct VerifierChain: Sendable {
     public static var hasWordNet: Bool { WordNet.shared != nil }
 
     /// `nil` when `candidate` may answer `query`, otherwise the first check's rejection.
-    public func verify(query: String, candidate: String) -> Verdict? {
+    /// `similarity` is the pair's cosine when known: a pair at or above
+    /// ``VerifierConfiguration/preambleSimilarity`` that differs only by a social preamble is
+    /// accepted (``Preamble``).
+    public func verify(query: String, candidate: String, similarity: Double? = nil) -> Verdict? {
         if let tooLong = lengthVerdict(query: query, candidate: candidate) { return tooLong }
         if query == candidate { return nil }
         let a = analyze(query)
         let b = analyze(candidate)
         if a.normalizedWords == b.normalizedWords { return nil }
+        if preamble(a, b, similarity: similarity, mayRunModel: true) == .accepted { return nil }
         for check in checks {
             if let verdict = check.verdict(a, b) { return verdict }
         }
@@ -123,12 +127,17 @@ public struct VerifierChain: Sendable {
     /// ``verify(query:candidate:)`` up to the point where it would run the encoder: callers on
     /// an event loop decide here in microseconds and move only the rare pair that needs an
     /// encoder pass to a thread pool.
-    public func verifyWithoutModelWork(query: String, candidate: String) -> Step {
+    public func verifyWithoutModelWork(query: String, candidate: String, similarity: Double? = nil) -> Step {
         if let tooLong = lengthVerdict(query: query, candidate: candidate) { return .decided(tooLong) }
         if query == candidate { return .decided(nil) }
         let a = analyze(query)
         let b = analyze(candidate)
         if a.normalizedWords == b.normalizedWords { return .decided(nil) }
+        switch preamble(a, b, similarity: similarity, mayRunModel: false) {
+        case .accepted: return .decided(nil)
+        case .needsModelWork: return .needsModelWork
+        case .notAccepted: break
+        }
         for check in checks {
             if let contentWords = check as? ContentWordCheck {
                 let (verdict, needsModelWork) = contentWords.verdictWithoutModelWork(a, b)
@@ -143,12 +152,29 @@ public struct VerifierChain: Sendable {
 
     /// Every check's rejection, not just the first: for explaining a miss and for tuning. A pair
     /// with a text too long to analyse gets the length rejection only.
-    public func verdicts(query: String, candidate: String) -> [Verdict] {
+    public func verdicts(query: String, candidate: String, similarity: Double? = nil) -> [Verdict] {
         if let tooLong = lengthVerdict(query: query, candidate: candidate) { return [tooLong] }
         let a = analyze(query)
         let b = analyze(candidate)
         if a.normalizedWords == b.normalizedWords { return [] }
+        if preamble(a, b, similarity: similarity, mayRunModel: true) == .accepted { return [] }
         return checks.compactMap { $0.verdict(a, b) }
+    }
+
+    enum PreambleOutcome { case accepted, notAccepted, needsModelWork }
+
+    /// Whether one text is the other after a social preamble, for a pair found at `similarity`
+    /// (see ``Preamble``). Without contextual vectors nothing is accepted.
+    func preamble(_ a: AnalyzedText, _ b: AnalyzedText, similarity: Double?, mayRunModel: Bool) -> PreambleOutcome {
+        guard let similarity, let bound = configuration.preambleSimilarity, similarity >= bound - 1e-9, let source = contextualWordVectors else { return .notAccepted }
+        let (longer, shorter) = a.words.count > b.words.count ? (a, b) : (b, a)
+        guard let count = Preamble.length(of: longer, before: shorter) else { return .notAccepted }
+        guard let vectors = mayRunModel ? source.vectors(for: longer) : source.readyVectors(for: longer) else {
+            return mayRunModel ? .notAccepted : .needsModelWork
+        }
+        guard vectors.count == longer.words.count else { return .notAccepted }
+        let relevance = Preamble.contextualRelevance(longer, preambleWords: count, vectors: vectors)
+        return relevance < configuration.maximumPreambleContextualSimilarity ? .accepted : .notAccepted
     }
 
     /// The analysis of `text`, from the memo when present. Only the first

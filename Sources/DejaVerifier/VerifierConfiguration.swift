@@ -58,6 +58,15 @@ public struct VerifierConfiguration: Sendable, Hashable {
     /// analysis and checks cost time in proportion to the length. The verifier is for one-line
     /// questions. Default 4,096 (``defaultMaximumAnalysedCharacters``).
     public var maximumAnalysedCharacters: Int
+    /// A pair found at or above this cosine whose longer text is the other after a conversational
+    /// preamble of its own clause ("Sorry to bother you, but …") is accepted without the checks,
+    /// when no word of the preamble is close in context to the question (``Preamble``); nil turns
+    /// this off. Default 0.95: below it, preambles that change the answer ("I'm vegetarian.") were
+    /// found as well as social ones. Needs the chain's contextual vectors.
+    public var preambleSimilarity: Double? = 0.95
+    /// The in-context cosine no preamble word may reach with a word of the question for the
+    /// preamble to count as social. Default 0.6.
+    public var maximumPreambleContextualSimilarity: Float = 0.6
 
     /// 4,096 Unicode scalars: far above any one-line question, and a few milliseconds of
     /// analysis at most.

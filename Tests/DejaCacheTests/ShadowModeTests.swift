@@ -9,7 +9,7 @@ import DejaWire
 /// A verifier that refuses candidates containing a given word, naming a check.
 struct RefusingVerifier: HitVerifier {
     var word: String
-    func rejection(query: String, candidate: String, threshold: Double) async -> Verdict? {
+    func rejection(query: String, candidate: String, threshold: Double, similarity: Double) async -> Verdict? {
         candidate.contains(word) || query.contains(word) ? Verdict(check: "polarity", detail: "test") : nil
     }
 }

@@ -10,7 +10,7 @@ import DejaWire
 /// Records the threshold each candidate reached the verifier at, and accepts it.
 final class ThresholdRecorder: HitVerifier {
     let thresholds = Mutex<[Double]>([])
-    func rejection(query: String, candidate: String, threshold: Double) async -> Verdict? {
+    func rejection(query: String, candidate: String, threshold: Double, similarity: Double) async -> Verdict? {
         thresholds.withLock { $0.append(threshold) }
         return nil
     }

@@ -136,6 +136,13 @@ import DejaVerifier
         expectError("cache:\n  verifier:\n    checks: [slots, vibes]\n", mentioning: ["cache.verifier.checks", "vibes"])
         expectError("cache:\n  verifier:\n    context_memo_texts: 0\n", mentioning: ["cache.verifier.context_memo_texts"])
         #expect(defaults.cacheSettings.verifierContextMemoTexts == 4096)
+        // The preamble rule's cosine: 0.95 by default, configurable, or off.
+        #expect(presets.balanced.configuration.preambleSimilarity == 0.95)
+        let lowered = try load("cache:\n  verifier:\n    preamble_min_similarity: 0.97\n")
+        #expect(try #require(EmbedderFactory.verifier(lowered.cacheSettings, native: nil)).aggressive.configuration.preambleSimilarity == 0.97)
+        let off = try load("cache:\n  verifier:\n    preamble_min_similarity: off\n")
+        #expect(try #require(EmbedderFactory.verifier(off.cacheSettings, native: nil)).strict.configuration.preambleSimilarity == nil)
+        expectError("cache:\n  verifier:\n    preamble_min_similarity: 1.5\n", mentioning: ["cache.verifier.preamble_min_similarity", "between 0 and 1"])
     }
 
     @Test func reliabilitySettingsParseAndBadValuesAreRefused() throws {

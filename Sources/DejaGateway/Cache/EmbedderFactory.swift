@@ -34,6 +34,7 @@ enum EmbedderFactory {
                 if native == nil { configuration.checksContentWords = false }
                 if let bound = settings.verifierMinimumWordSimilarity { configuration.minimumWordSimilarity = Float(bound) }
                 if let bound = settings.verifierMinimumContextualSimilarity { configuration.minimumContextualWordSimilarity = Float(bound) }
+                configuration.preambleSimilarity = settings.verifierPreambleSimilarity
                 configuration.maximumAnalysedCharacters = settings.verifierMaxAnalysedCharacters
                 configuration.memoizedAnalysisBytes = settings.verifierAnalysisMemoBytes
             },

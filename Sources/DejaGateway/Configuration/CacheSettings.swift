@@ -45,6 +45,9 @@ public struct CacheSettings: Sendable {
     public var verifierMinimumWordSimilarity: Double?
     /// Bound of the content-word check's in-context test (words compared in their sentences).
     public var verifierMinimumContextualSimilarity: Double?
+    /// The cosine from which a social preamble before the same question is accepted
+    /// (``VerifierConfiguration/preambleSimilarity``); nil: never.
+    public var verifierPreambleSimilarity: Double? = VerifierConfiguration.strict.preambleSimilarity
     /// Texts whose words in context the verifier keeps: between this and twice this many, about
     /// 1.5 KB per content word (4,096 one-line questions of 3–10 content words: 20–60 MB, up to
     /// twice that). A candidate whose text fell out costs an encoder pass on the thread pool when

@@ -68,8 +68,8 @@ public struct ConfigurationLoader: Sendable {
     ]
     static let timeSensitiveKeys = ["enabled", "ttl_seconds"]
     static let verifierKeys = [
-        "enabled", "checks", "min_word_similarity", "min_contextual_similarity", "context_memo_texts", "context_memo_bytes",
-        "max_analysed_chars", "analysis_memo_bytes",
+        "enabled", "checks", "min_word_similarity", "min_contextual_similarity", "preamble_min_similarity", "context_memo_texts",
+        "context_memo_bytes", "max_analysed_chars", "analysis_memo_bytes",
     ]
     static let verifierCheckNames = VerifierConfiguration.checkNames
     static let remoteEmbedderKeys = ["base_url", "api_key", "model", "dimension"]
@@ -545,6 +545,14 @@ public struct ConfigurationLoader: Sendable {
                             throw ConfigurationError("\(vpath): expected a number between -1 and 1")
                         }
                         cache.verifierMinimumContextualSimilarity = x
+                    case "preamble_min_similarity":
+                        let text = try scalar(vv, vpath)
+                        if text == "off" {
+                            cache.verifierPreambleSimilarity = nil
+                        } else {
+                            guard let x = Double(text), (0...1).contains(x) else { throw ConfigurationError("\(vpath): expected a number between 0 and 1, or off") }
+                            cache.verifierPreambleSimilarity = x
+                        }
                     case "context_memo_texts": cache.verifierContextMemoTexts = try Self.positiveInt(try scalar(vv, vpath), key: vpath)
                     case "context_memo_bytes": cache.verifierContextMemoBytes = try Self.positiveInt(try scalar(vv, vpath), key: vpath)
                     case "max_analysed_chars": cache.verifierMaxAnalysedCharacters = try Self.positiveInt(try scalar(vv, vpath), key: vpath)

@@ -245,8 +245,8 @@ final class RejectionRecorder: HitVerifier {
 
     init(base: (any HitVerifier)?) { self.base = base }
 
-    func rejection(query: String, candidate: String, threshold: Double) async -> Verdict? {
-        let r = await base?.rejection(query: query, candidate: candidate, threshold: threshold)
+    func rejection(query: String, candidate: String, threshold: Double, similarity: Double) async -> Verdict? {
+        let r = await base?.rejection(query: query, candidate: candidate, threshold: threshold, similarity: similarity)
         if let r { seen.withLock { $0.append(r) } }
         return r
     }

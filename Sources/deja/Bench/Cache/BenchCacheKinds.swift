@@ -48,7 +48,7 @@ struct KindReport {
             if pairs[i].a == pairs[i].b { return true }
             guard cosines[i] >= threshold - 1e-9 else { return false }
             guard let chain else { return true }
-            return chain.verify(query: pairs[i].b, candidate: pairs[i].a) == nil
+            return chain.verify(query: pairs[i].b, candidate: pairs[i].a, similarity: cosines[i]) == nil
         }
     }
 

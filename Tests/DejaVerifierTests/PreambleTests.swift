@@ -1,0 +1,71 @@
+import DejaEmbedding
+import Testing
+
+@testable import DejaVerifier
+
+/// A social preamble before the same question is accepted for a pair found at cosine 0.95 or
+/// more, unless the preamble holds a value, a negation, a question, or a word close in context to
+/// the question. Sentences written for these tests; the preambles the bounds were measured on are
+/// `Tests/Fixtures/cache-pairs-preambles.jsonl`.
+@Suite struct PreambleTests {
+    func length(_ longer: String, _ shorter: String) -> Int? {
+        Preamble.length(of: AnalyzedText(longer), before: AnalyzedText(shorter))
+    }
+
+    @Test func aPreambleIsALeadingClauseBeforeTheSameWords() {
+        #expect(length("Sorry for the trouble, but how do I reset a Roku remote?", "How do I reset a Roku remote?") == 5)
+        #expect(length("Hi there! Which wok is best for a gas stove?", "which wok is best for a gas stove") == 2)
+        #expect(length("Long week. Anyway, what is a good stretch for tight hips?", "What is a good stretch for tight hips?") == 3)
+        // Not the same words after it, or no clause of its own.
+        #expect(length("Sorry for the trouble, but how do I reset my Roku remote?", "How do I reset a Roku remote?") == nil)
+        #expect(length("I was wondering how do I reset a Roku remote?", "How do I reset a Roku remote?") == nil)
+        // A value, a negation or a question in it.
+        #expect(length("I have 3 kids. Which car seat is safest?", "Which car seat is safest?") == nil)
+        #expect(length("I'm flying from Denver. Which car seat is safest?", "Which car seat is safest?") == nil)
+        #expect(length("I don't drive. Which car seat is safest?", "Which car seat is safest?") == nil)
+        #expect(length("Is it raining? Which car seat is safest?", "Which car seat is safest?") == nil)
+        #expect(length("Which car seat is safest?", "Which car seat is safest?") == nil)
+    }
+
+    @Test func acceptedOnlyAtTheSimilarityAndWithUnrelatedWords() {
+        let contextual = TableContextualVectors([
+            "sorry": [1, 0, 0], "trouble": [1, 0, 0], "reset": [0, 1, 0], "roku": [0, 1, 0], "remote": [0, 0.6, 0.8],
+            "beginner": [0, 0.8, 0.6], "complete": [1, 0, 0],
+        ])
+        let chain = VerifierChain(configuration: .strict, wordVectors: nil, contextualWordVectors: contextual)
+        let (question, asked) = ("How do I reset a Roku remote?", "Sorry for the trouble, but how do I reset a Roku remote?")
+        #expect(chain.verify(query: asked, candidate: question, similarity: 0.96) == nil)
+        #expect(chain.verify(query: question, candidate: asked, similarity: 0.96) == nil)
+        #expect(chain.verifyWithoutModelWork(query: asked, candidate: question, similarity: 0.96).isAccepted)
+        // Below 0.95, or with the pair's cosine unknown, the checks decide (and refuse the extra words).
+        #expect(chain.verify(query: asked, candidate: question, similarity: 0.94)?.check == "content-words")
+        #expect(chain.verify(query: asked, candidate: question)?.check == "content-words")
+        // A preamble word close to the question's words in context is not social.
+        let related = "I'm a complete beginner. How do I reset a Roku remote?"
+        #expect(chain.verify(query: related, candidate: question, similarity: 0.97) != nil)
+        var unrelated = contextual.table
+        unrelated["beginner"] = [1, 0, 0]
+        #expect(VerifierChain(configuration: .strict, wordVectors: nil, contextualWordVectors: TableContextualVectors(unrelated)).verify(query: related, candidate: question, similarity: 0.97) == nil)
+        // Switched off, or without contextual vectors to test relevance: never accepted.
+        var off = VerifierConfiguration.strict
+        off.preambleSimilarity = nil
+        #expect(VerifierChain(configuration: off, wordVectors: nil, contextualWordVectors: contextual).verify(query: asked, candidate: question, similarity: 0.99) != nil)
+        #expect(VerifierChain(configuration: .strict, wordVectors: nil).verify(query: asked, candidate: question, similarity: 0.99) != nil)
+    }
+
+    @Test func theModelsWordsInContextTellATopicalPreambleFromASocialOne() throws {
+        let embedder = try ModelLocator.embedder()
+        let contextual = EncoderContextualWordVectors(embedder: embedder)
+        let chain = VerifierChain(configuration: .strict, wordVectors: try ModelLocator.wordVectors(), contextualWordVectors: contextual)
+        let question = "How should I start learning the piano?"
+        #expect(chain.verify(query: "Sorry to bother you again, but how should I start learning the piano?", candidate: question, similarity: 0.96) == nil)
+        #expect(chain.verify(query: "I'm a complete beginner. How should I start learning the piano?", candidate: question, similarity: 0.96) != nil)
+    }
+}
+
+extension VerifierChain.Step {
+    var isAccepted: Bool {
+        if case .decided(nil) = self { return true }
+        return false
+    }
+}
