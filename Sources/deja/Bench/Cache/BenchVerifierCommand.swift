@@ -121,11 +121,11 @@ struct BenchVerifierCommand: AsyncParsableCommand {
                 let cosine = zip(vectors[2 * index], vectors[2 * index + 1]).reduce(Float(0)) { $0 + $1.0 * $1.1 }
                 guard Double(cosine) >= threshold else { continue }
                 candidates += 1
-                if case .needsModelWork = unprimed.verifyWithoutModelWork(query: pair.b, candidate: pair.a) { deferred += 1 }
+                if case .needsModelWork = unprimed.verifyWithoutModelWork(query: pair.b, candidate: pair.a, similarity: Double(cosine)) { deferred += 1 }
                 _ = try model.embedSynchronously([pair.a], reportingTokenStatesTo: primed)
                 _ = try model.embedSynchronously([pair.b], reportingTokenStatesTo: primed)
                 let start = ContinuousClock.now
-                let step = primed.verifyWithoutModelWork(query: pair.b, candidate: pair.a)
+                let step = primed.verifyWithoutModelWork(query: pair.b, candidate: pair.a, similarity: Double(cosine))
                 firstSight.append((ContinuousClock.now - start).microseconds)
                 if case .needsModelWork = step { deferredPrimed += 1 }
             }
