@@ -13,8 +13,9 @@
 /// median 0.27): below ``VerifierConfiguration/maximumPreambleContextualSimilarity``.
 ///
 /// Only a preamble of its own clause (it ends at a comma, semicolon, colon or sentence end, or
-/// with "but", "so" or "anyway" after one) counts; one holding a number, name, language, code,
-/// quotation, address or a negation cue, or ending in a question, never does.
+/// with "but", "so" or "anyway" after one) counts; one holding a number, name, date, language,
+/// code, quotation, address, a negation cue, a word that restricts an answer wherever it stands
+/// ("only", "last week"), a time expression, or ending in a question, never does.
 enum Preamble {
     /// The most words a preamble may have.
     static let maximumWords = 24
@@ -28,8 +29,18 @@ enum Preamble {
         let first = longer.words[count]
         let joiner = longer.words[count - 1]
         guard first.startsClause || (joiner.startsClause && ["but", "so", "anyway"].contains(joiner.lower)) else { return nil }
-        for slot in longer.slots where slot.wordIndex < count && slot.kind != .date && slot.kind != .unit { return nil }
-        for word in longer.words[..<count] where Lexicon.negations.contains(word.lower) { return nil }
+        // No value: a unit word ("long day") passes, a date only as a greeting ("Good morning!").
+        for slot in longer.slots where slot.wordIndex < count && slot.kind != .unit {
+            guard slot.kind == .date, slot.wordIndex > 0, longer.words[slot.wordIndex - 1].lower == "good" else { return nil }
+        }
+        let preamble = longer.words[..<count]
+        for word in preamble where Lexicon.negations.contains(word.lower) { return nil }
+        // No closed-class word that restricts or relocates an answer wherever it stands ("only",
+        // "both", "last week", "combined") and no time expression ("Today,", "Right now,"): the
+        // checks refuse those on one side alone. ("Sorry if this is a silly question" keeps its
+        // harmless tense and "all the questions" its quantifier.)
+        if FunctionWordCheck.markers(words: Array(preamble)).contains(where: \.rejectsAlone) { return nil }
+        if !TimeSensitivity(words: preamble.map(\.lower)).timeWords.isEmpty { return nil }
         if endsInQuestion(longer, before: count) { return nil }
         return count
     }

@@ -24,6 +24,12 @@ import Testing
         #expect(length("I'm flying from Denver. Which car seat is safest?", "Which car seat is safest?") == nil)
         #expect(length("I don't drive. Which car seat is safest?", "Which car seat is safest?") == nil)
         #expect(length("Is it raining? Which car seat is safest?", "Which car seat is safest?") == nil)
+        // A time, a date or a closed-class word that changes questions is never social.
+        #expect(length("Today, is the science museum open?", "Is the science museum open?") == nil)
+        #expect(length("On Monday, is the science museum open?", "Is the science museum open?") == nil)
+        #expect(length("Only for adults, is the science museum open?", "Is the science museum open?") == nil)
+        #expect(length("Sorry if this is a silly question, but is the science museum open?", "Is the science museum open?") == 8)
+        #expect(length("Good morning! Is the science museum open?", "Is the science museum open?") == 2)
         #expect(length("Which car seat is safest?", "Which car seat is safest?") == nil)
     }
 
