@@ -8,7 +8,9 @@ public import DejaWordNet
 /// "tea" → "coffee" is not excused by "coffee" being close to a shared "caffeine"); if the best
 /// match is below ``minimumSimilarity`` the word is unmatched. More than
 /// ``maximumUnmatched`` unmatched words (default 0) rejects, unless they all come from one text
-/// and number at most ``maximumAddedWords``. Without word vectors every
+/// and number at most ``maximumAddedWords`` — and none is an adjective restricting a word both
+/// texts have ("a *short* message") or stands where the other text repeats a word ("per *item* on
+/// … orders" / "per *order* on … orders"). Without word vectors every
 /// one-sided content word is unmatched.
 ///
 /// Context-free vectors miss synonyms whose word vectors differ ("far"/"distance",
@@ -97,7 +99,7 @@ public struct ContentWordCheck: VerificationCheck {
         guard total > allowed else {
             guard isAddition, total > maximumUnmatched else { return nil }
             let (added, x, y) = fromQuery.isEmpty ? (fromCandidate, b, a) : (fromQuery, a, b)
-            return restrictingModifier(added.map(\.index), in: x, other: y) ?? replacedRepeat(added.map { ($0.index, $0.word) }, in: x, other: y)
+            return restrictingModifier(added, in: x, other: y) ?? replacedRepeat(added, in: x, other: y)
         }
         return Verdict(check: name, detail: "no near-synonym for " + (fromQuery + fromCandidate).map(\.description).joined(separator: ", "))
     }
@@ -106,9 +108,9 @@ public struct ContentWordCheck: VerificationCheck {
     /// names ("a short birthday message", "a funny product description", "cheap hotels"): not an
     /// extra word that leaves the question as it was, such as "quick question:" or "Thanks in
     /// advance". WordNet tells adjectives; without it no word is taken for one.
-    private func restrictingModifier(_ added: [Int], in x: AnalyzedText, other y: AnalyzedText) -> Verdict? {
+    private func restrictingModifier(_ added: [Unmatched], in x: AnalyzedText, other y: AnalyzedText) -> Verdict? {
         guard let wordNet else { return nil }
-        for index in added where index + 1 < x.words.count {
+        for index in added.map(\.index) where index + 1 < x.words.count {
             let next = x.words[index + 1]
             guard !next.isSymbolic, y.stems.contains(next.stem), x.contentWordIndices.contains(index + 1) else { continue }
             let word = x.words[index].lower
@@ -124,7 +126,7 @@ public struct ContentWordCheck: VerificationCheck {
     /// replaces an "order" by "item" though "order" is in both texts. Each occurrence `y` has
     /// beyond `x`'s count is a possible replacement; an added word that matches none of them
     /// (WordNet, or word vectors as in the main test) is a substitution, not an addition.
-    private func replacedRepeat(_ added: [(index: Int, word: String)], in x: AnalyzedText, other y: AnalyzedText) -> Verdict? {
+    private func replacedRepeat(_ added: [Unmatched], in x: AnalyzedText, other y: AnalyzedText) -> Verdict? {
         var surplus: [String: Int] = [:]
         for index in y.contentWordIndices { surplus[y.words[index].stem, default: 0] += 1 }
         for index in x.contentWordIndices { surplus[x.words[index].stem]? -= 1 }
@@ -133,7 +135,7 @@ public struct ContentWordCheck: VerificationCheck {
             return (surplus[stem] ?? 0) > 0 && x.contentStems.contains(stem)
         }
         guard !repeated.isEmpty else { return nil }
-        for (wordIndex, word) in added {
+        for (wordIndex, word, _) in added {
             let replaced = repeated.contains { index in
                 let other = y.words[index].lower
                 if let wordNet, wordNet.sameThing(x.wordNetLookup(wordIndex, wordNet), y.wordNetLookup(index, wordNet)) { return true }
@@ -182,9 +184,12 @@ public struct ContentWordCheck: VerificationCheck {
         }
     }
 
-    /// The content words of `x` that have no near-synonym in `y`, each with a description.
-    private func unmatched(_ x: AnalyzedText, _ y: AnalyzedText, _ context: inout Context, queryFirst: Bool) -> [(index: Int, word: String, description: String)] {
-        var result: [(index: Int, word: String, description: String)] = []
+    /// A content word without a near-synonym: its index, its lower-case form, and why.
+    typealias Unmatched = (index: Int, word: String, description: String)
+
+    /// The content words of `x` that have no near-synonym in `y`.
+    private func unmatched(_ x: AnalyzedText, _ y: AnalyzedText, _ context: inout Context, queryFirst: Bool) -> [Unmatched] {
+        var result: [Unmatched] = []
         for index in x.contentWordIndices where !y.stems.contains(x.words[index].stem) {
             let word = x.words[index].lower
             if let wordNet, Self.hasSameThing(index, of: x, in: y, wordNet: wordNet) { continue }

@@ -40,30 +40,37 @@ public struct SlotCheck: VerificationCheck {
     static func sameOrderWithinEachKind(_ left: [Slot], _ right: [Slot]) -> Bool {
         guard left.count == right.count else { return false }
         func groups(_ slots: [Slot]) -> [Slot.Kind: [Key]] {
+            // Where numbers end and start, and how often each unit is named: one pass, so a text
+            // of many slots costs linear time.
+            var numberEnds = Set<Int>()
+            var numberStarts = Set<Int>()
+            var unitCounts: [String: Int] = [:]
+            for slot in slots {
+                if slot.kind == .number {
+                    numberEnds.insert(slot.wordIndex + slot.wordCount)
+                    numberStarts.insert(slot.wordIndex)
+                } else if slot.kind == .unit {
+                    unitCounts[slot.value, default: 0] += 1
+                }
+            }
             var result: [Slot.Kind: [Key]] = [:]
             for slot in slots {
                 var kind = slot.kind
                 if kind == .currency {
                     kind = .number
                 } else if kind == .unit {
-                    let isFree = !isMeasuring(slot, in: slots) && !slots.contains { $0.kind == .unit && $0.value == slot.value && $0.wordIndex != slot.wordIndex }
-                    kind = isFree ? .unit : .number
+                    // Measured: a number shares its word ("$50"), ends right before it or one word
+                    // before it ("5 km", "5 square km"), or starts right after it ("USD 50").
+                    let u = slot.wordIndex
+                    let isMeasured = numberEnds.contains(u + 1) || numberEnds.contains(u) || numberEnds.contains(u - 1)
+                        || numberStarts.contains(u + slot.wordCount)
+                    kind = !isMeasured && unitCounts[slot.value] == 1 ? .unit : .number
                 }
                 result[kind, default: []].append(Key(slot))
             }
             return result
         }
         return groups(left) == groups(right)
-    }
-
-    /// Whether a number ends at most two words before the unit ("5 km", "5 square km", "50
-    /// Canadian dollars") or starts right after it ("USD 50"), or shares its word ("$50").
-    private static func isMeasuring(_ unit: Slot, in slots: [Slot]) -> Bool {
-        slots.contains { number in
-            guard number.kind == .number else { return false }
-            let end = number.wordIndex + number.wordCount
-            return (end <= unit.wordIndex + 1 && unit.wordIndex + 1 - end <= 2) || number.wordIndex == unit.wordIndex + unit.wordCount
-        }
     }
 
     private struct Key: Equatable {
