@@ -88,8 +88,21 @@ public struct ContentWordCheck: VerificationCheck {
                 check: name,
                 detail: "\(differingInQuery) and \(differingInCandidate) differing content words, too many to compare")
         }
-        let fromQuery = unmatched(a, b, &context, queryFirst: true)
-        let fromCandidate = unmatched(b, a, &context, queryFirst: false)
+        // An acronym and the words that spell it out match each other ("ROI" / "return on investment").
+        var spelledInA = Set<Int>()
+        var spelledInB = Set<Int>()
+        if differingInQuery + differingInCandidate > 0 {
+            for (acronym, words) in Acronym.expansions(a, in: b) {
+                spelledInA.insert(acronym)
+                spelledInB.formUnion(words)
+            }
+            for (acronym, words) in Acronym.expansions(b, in: a) {
+                spelledInB.insert(acronym)
+                spelledInA.formUnion(words)
+            }
+        }
+        let fromQuery = unmatched(a, b, &context, queryFirst: true, skipping: spelledInA)
+        let fromCandidate = unmatched(b, a, &context, queryFirst: false, skipping: spelledInB)
         let total = fromQuery.count + fromCandidate.count
         guard total > 0 else { return nil }
         // Words missing on one side only are additions ("the `git stash` command"); words
@@ -188,9 +201,9 @@ public struct ContentWordCheck: VerificationCheck {
     typealias Unmatched = (index: Int, word: String, description: String)
 
     /// The content words of `x` that have no near-synonym in `y`.
-    private func unmatched(_ x: AnalyzedText, _ y: AnalyzedText, _ context: inout Context, queryFirst: Bool) -> [Unmatched] {
+    private func unmatched(_ x: AnalyzedText, _ y: AnalyzedText, _ context: inout Context, queryFirst: Bool, skipping: Set<Int>) -> [Unmatched] {
         var result: [Unmatched] = []
-        for index in x.contentWordIndices where !y.stems.contains(x.words[index].stem) {
+        for index in x.contentWordIndices where !y.stems.contains(x.words[index].stem) && !skipping.contains(index) {
             let word = x.words[index].lower
             if let wordNet, Self.hasSameThing(index, of: x, in: y, wordNet: wordNet) { continue }
             let (best, score) = bestMatch(word, in: y, other: x)

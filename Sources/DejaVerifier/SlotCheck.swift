@@ -21,10 +21,26 @@ public struct SlotCheck: VerificationCheck {
 
     public func verdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
         let phrases = Self.casePhrases(a, b)
-        let left = Self.canonicalSlots(a, phrases: phrases)
-        let right = Self.canonicalSlots(b, phrases: phrases)
+        var left = Self.canonicalSlots(a, phrases: phrases)
+        var right = Self.canonicalSlots(b, phrases: phrases)
         if left.map(Key.init) == right.map(Key.init) { return nil }
         if Self.sameOrderWithinEachKind(left, right) { return nil }
+        // An acronym and its words ("ROI" / "return on investment", "NYC" / "New York City") are
+        // one value: drop both and compare the rest.
+        let written = Acronym.expansions(a, in: b).map { ($0.acronym, $0.words, true) } + Acronym.expansions(b, in: a).map { ($0.acronym, $0.words, false) }
+        if !written.isEmpty {
+            for (acronym, words, acronymInA) in written {
+                func inWords(_ slot: Slot) -> Bool { slot.wordIndex >= words.lowerBound && slot.wordIndex + slot.wordCount <= words.upperBound }
+                if acronymInA {
+                    left.removeAll { $0.wordIndex == acronym }
+                    right.removeAll(where: inWords)
+                } else {
+                    right.removeAll { $0.wordIndex == acronym }
+                    left.removeAll(where: inWords)
+                }
+            }
+            if left.map(Key.init) == right.map(Key.init) || Self.sameOrderWithinEachKind(left, right) { return nil }
+        }
         return Verdict(check: name, detail: Self.explain(left, right))
     }
 

@@ -1,0 +1,62 @@
+/// Acronyms and numeronyms written out in the other text: "ROI" / "return on investment", "NYC" /
+/// "New York City", "FAQ" / "frequently asked questions", "k8s" / "Kubernetes", "i18n" /
+/// "internationalization". Found by their letters, not from a list: an acronym is a word of two to
+/// six capital letters whose letters are the initials of as many consecutive words of the other
+/// text; a numeronym is a letter, a number and a letter that are the first letter, the count of
+/// the letters between and the last letter of one word of the other text. ``SlotCheck`` and
+/// ``ContentWordCheck`` treat the two as the same words.
+enum Acronym {
+    /// Where `x`'s acronyms are written out in `y`: (the acronym's word index in `x`, the words of
+    /// `y` that spell it). An acronym `y` also contains as it is is not expanded. Linear in the
+    /// words for each acronym (a question has none or one).
+    static func expansions(_ x: AnalyzedText, in y: AnalyzedText) -> [(acronym: Int, words: Range<Int>)] {
+        var result: [(acronym: Int, words: Range<Int>)] = []
+        for (index, word) in x.words.enumerated() {
+            if !x.ignoresCapitals, let letters = acronymLetters(word) {
+                guard !y.stems.contains(word.stem), letters.count <= y.words.count else { continue }
+                let initials = y.words.map { $0.lower.unicodeScalars.first }
+                for start in 0...(y.words.count - letters.count) {
+                    let run = start..<(start + letters.count)
+                    if zip(run, letters).allSatisfy({ initials[$0] == $1 }), !y.words[run].contains(where: \.isSymbolic) {
+                        result.append((index, run))
+                        break
+                    }
+                }
+            } else if let (first, inner, last) = numeronym(word) {
+                guard !y.stems.contains(word.stem) else { continue }
+                for (j, other) in y.words.enumerated() where !other.isSymbolic {
+                    let scalars = Array(other.lower.unicodeScalars)
+                    if scalars.count == inner + 2, scalars.first == first, scalars.last == last {
+                        result.append((index, j..<(j + 1)))
+                        break
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// The lower-case letters of an acronym ("ROI" → r, o, i): two to six ASCII capitals as
+    /// written (the caller skips texts in capitals throughout).
+    private static func acronymLetters(_ word: AnalyzedText.Word) -> [Unicode.Scalar]? {
+        let bytes = word.text.utf8
+        guard (2...6).contains(bytes.count), bytes.allSatisfy({ $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else { return nil }
+        return word.lower.unicodeScalars.map { $0 }
+    }
+
+    /// A numeronym's first letter, inner count and last letter ("k8s" → k, 8, s): an ASCII letter,
+    /// one or two digits (at least 2), an ASCII letter.
+    private static func numeronym(_ word: AnalyzedText.Word) -> (Unicode.Scalar, Int, Unicode.Scalar)? {
+        let bytes = word.lower.utf8
+        guard (3...4).contains(bytes.count), let first = bytes.first, let last = bytes.last, isLetter(first), isLetter(last) else { return nil }
+        var inner = 0
+        for byte in bytes.dropFirst().dropLast() {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            inner = inner * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        guard inner >= 2 else { return nil }
+        return (Unicode.Scalar(first), inner, Unicode.Scalar(last))
+    }
+
+    private static func isLetter(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") }
+}
