@@ -206,6 +206,7 @@ public struct ContentWordCheck: VerificationCheck {
         for index in x.contentWordIndices where !y.stems.contains(x.words[index].stem) && !skipping.contains(index) {
             let word = x.words[index].lower
             if let wordNet, Self.hasSameThing(index, of: x, in: y, wordNet: wordNet) { continue }
+            if let wordNet, Self.isMisspelling(index, of: x, in: y, wordNet: wordNet) { continue }
             let (best, score) = bestMatch(word, in: y, other: x)
             guard score < minimumSimilarity else { continue }
             var description = best.map { "best '\($0)' \(Self.format(score))" } ?? "nothing to match"
@@ -230,6 +231,48 @@ public struct ContentWordCheck: VerificationCheck {
             if wordNet.sameThing(lookup, text.wordNetLookup(index, wordNet)) { return true }
         }
         return false
+    }
+
+    /// Whether `other`'s word `wordIndex` and a differing content word of `text` are one word
+    /// misspelt: exactly one of the two is unknown to WordNet, and they are one edit apart (two for
+    /// words of seven letters or more; an edit inserts, deletes or replaces a letter, or swaps two
+    /// neighbours): "sugest" / "suggest", "dedline" / "deadline", "reccomend" / "recommend". Two
+    /// known words ("cat" / "car") or two unknown ones ("npm" / "pnpm") are never a misspelling.
+    static func isMisspelling(_ wordIndex: Int, of other: AnalyzedText, in text: AnalyzedText, wordNet: WordNet) -> Bool {
+        let word = other.words[wordIndex].lower
+        guard word.utf8.count >= 4, word.utf8.count <= 24 else { return false }
+        let isKnown = !other.wordNetLookup(wordIndex, wordNet).lemmas.isEmpty
+        for index in text.contentWordIndices where !other.stems.contains(text.words[index].stem) {
+            let candidate = text.words[index].lower
+            guard candidate.utf8.count >= 4, candidate.utf8.count <= 24 else { continue }
+            guard isKnown != !text.wordNetLookup(index, wordNet).lemmas.isEmpty else { continue }
+            let allowed = min(word.utf8.count, candidate.utf8.count) >= 7 ? 2 : 1
+            if editDistance(Array(word.utf8), Array(candidate.utf8), atMost: allowed) <= allowed { return true }
+        }
+        return false
+    }
+
+    /// The optimal-string-alignment distance of two byte strings (inserts, deletes, replacements
+    /// and swaps of neighbours), or `limit + 1` as soon as it must exceed `limit`.
+    static func editDistance(_ a: [UInt8], _ b: [UInt8], atMost limit: Int) -> Int {
+        if abs(a.count - b.count) > limit { return limit + 1 }
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var beforePrevious = [Int](repeating: 0, count: b.count + 1)
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            var rowMinimum = i
+            for j in 1...b.count {
+                var value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { value = min(value, beforePrevious[j - 2] + 1) }
+                current[j] = value
+                rowMinimum = min(rowMinimum, value)
+            }
+            if rowMinimum > limit { return limit + 1 }
+            (beforePrevious, previous, current) = (previous, current, beforePrevious)
+        }
+        return previous[b.count]
     }
 
     /// The index of `y`'s content word (not in `x`) whose contextual vector is closest to that

@@ -1,6 +1,7 @@
-import DejaVerifier
 import DejaWordNet
 import Testing
+
+@testable import DejaVerifier
 
 @Suite struct ContentWordCheckTests {
     @Test func inflectionsMatchWithoutVectors() {
@@ -84,6 +85,28 @@ import Testing
         #expect(check.verdict(AnalyzedText("What is a mortgage broker?"), AnalyzedText("Quick question: what is a mortgage broker?")) == nil)
         #expect(check.verdict(AnalyzedText("Can this letter be made shorter?"), AnalyzedText("Can you make this letter shorter?")) == nil)
         #expect(check.verdict(AnalyzedText("do you ship to Norway"), AnalyzedText("do u ship to Norway")) == nil)
+    }
+
+    @Test func aMisspeltWordMatchesTheWordItMisspells() throws {
+        let check = ContentWordCheck(minimumSimilarity: 0.9, wordVectors: nil, wordNet: try #require(WordNet.shared))
+        #expect(check.verdict(AnalyzedText("how do i renew a pasport"), AnalyzedText("How do I renew a passport?")) == nil)
+        #expect(check.verdict(AnalyzedText("best recipie for banana bread"), AnalyzedText("best recipe for banana bread")) == nil)
+        #expect(check.verdict(AnalyzedText("a sauce for a chicken sandwhich"), AnalyzedText("a sauce for a chicken sandwich")) == nil)
+        // Two real words one letter apart, or two unknown ones, are different words.
+        #expect(check.verdict(AnalyzedText("Can my cat sleep outside?"), AnalyzedText("Can my car sleep outside?")) != nil)
+        #expect(check.verdict(AnalyzedText("How do I clear the npmx cache?"), AnalyzedText("How do I clear the pnpmx cache?")) != nil)
+        // Too far apart to be a slip.
+        #expect(check.verdict(AnalyzedText("renew a pspt"), AnalyzedText("renew a passport")) != nil)
+    }
+
+    @Test func editDistanceCountsSwapsOnce() {
+        func d(_ a: String, _ b: String, _ limit: Int = 3) -> Int { ContentWordCheck.editDistance(Array(a.utf8), Array(b.utf8), atMost: limit) }
+        #expect(d("sugest", "suggest") == 1)
+        #expect(d("recieve", "receive") == 1)
+        #expect(d("reccomend", "recommend") == 2)
+        #expect(d("kitten", "sitting") == 3)
+        #expect(d("abcdef", "uvwxyz", 2) == 3)
+        #expect(d("", "abc") == 3)
     }
 
     @Test func requestFramingIsNotContent() {
