@@ -242,12 +242,13 @@ public struct ContentWordCheck: VerificationCheck {
         let word = other.words[wordIndex].lower
         guard word.utf8.count >= 4, word.utf8.count <= 24 else { return false }
         let isKnown = !other.wordNetLookup(wordIndex, wordNet).lemmas.isEmpty
+        let letters = Array(word.utf8)
         for index in text.contentWordIndices where !other.stems.contains(text.words[index].stem) {
             let candidate = text.words[index].lower
             guard candidate.utf8.count >= 4, candidate.utf8.count <= 24 else { continue }
             guard isKnown != !text.wordNetLookup(index, wordNet).lemmas.isEmpty else { continue }
             let allowed = min(word.utf8.count, candidate.utf8.count) >= 7 ? 2 : 1
-            if editDistance(Array(word.utf8), Array(candidate.utf8), atMost: allowed) <= allowed { return true }
+            if editDistance(letters, Array(candidate.utf8), atMost: allowed) <= allowed { return true }
         }
         return false
     }

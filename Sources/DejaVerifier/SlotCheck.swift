@@ -27,20 +27,17 @@ public struct SlotCheck: VerificationCheck {
         if Self.sameOrderWithinEachKind(left, right) { return nil }
         // An acronym and its words ("ROI" / "return on investment", "NYC" / "New York City") are
         // one value: drop both and compare the rest.
-        let written = Acronym.expansions(a, in: b).map { ($0.acronym, $0.words, true) } + Acronym.expansions(b, in: a).map { ($0.acronym, $0.words, false) }
-        if !written.isEmpty {
-            for (acronym, words, acronymInA) in written {
-                func inWords(_ slot: Slot) -> Bool { slot.wordIndex >= words.lowerBound && slot.wordIndex + slot.wordCount <= words.upperBound }
-                if acronymInA {
-                    left.removeAll { $0.wordIndex == acronym }
-                    right.removeAll(where: inWords)
-                } else {
-                    right.removeAll { $0.wordIndex == acronym }
-                    left.removeAll(where: inWords)
-                }
+        func dropSpelledOut(acronymsOf x: AnalyzedText, in y: AnalyzedText, _ xSlots: inout [Slot], _ ySlots: inout [Slot]) -> Bool {
+            let expansions = Acronym.expansions(x, in: y)
+            for (acronym, words) in expansions {
+                xSlots.removeAll { $0.wordIndex == acronym }
+                ySlots.removeAll { $0.wordIndex >= words.lowerBound && $0.wordIndex + $0.wordCount <= words.upperBound }
             }
-            if left.map(Key.init) == right.map(Key.init) || Self.sameOrderWithinEachKind(left, right) { return nil }
+            return !expansions.isEmpty
         }
+        let spelledInB = dropSpelledOut(acronymsOf: a, in: b, &left, &right)
+        let spelledInA = dropSpelledOut(acronymsOf: b, in: a, &right, &left)
+        if spelledInA || spelledInB, left.map(Key.init) == right.map(Key.init) || Self.sameOrderWithinEachKind(left, right) { return nil }
         return Verdict(check: name, detail: Self.explain(left, right))
     }
 
