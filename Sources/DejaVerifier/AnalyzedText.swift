@@ -112,7 +112,13 @@ public struct AnalyzedText: Sendable {
         self.stems = Set(parser.words.map(\.stem))
         self.functionMarkers = FunctionWordCheck.markers(words: parser.words)
         self.roleShape = OrderCheck.RoleShape(words: parser.words)
-        self.timeSensitivity = TimeSensitivity(words: parser.words.map(\.lower))
+        // "Now," opening a clause and closed by a comma moves the talk on ("Thanks! Now, how do
+        // I…?"); it does not ask about the present.
+        let words = parser.words
+        self.timeSensitivity = TimeSensitivity(
+            words: words.indices.map { i in
+                words[i].lower == "now" && words[i].startsClause && i + 1 < words.count && words[i + 1].startsClause ? "" : words[i].lower
+            })
         if let wordNet {
             var lookups = [WordNet.Lookup?](repeating: nil, count: parser.words.count)
             for index in content { lookups[index] = wordNet.lookup(parser.words[index].lower) }
@@ -157,6 +163,8 @@ public struct AnalyzedText: Sendable {
         bytes += arrayHeader + functionMarkers.count * MemoryLayout<FunctionWordCheck.Marker>.stride
         bytes += 2 * arrayHeader + timeSensitivity.kinds.count + timeSensitivity.timeWords.count * 32
         bytes += arrayHeader + roleShape.uniqueStems.count * (MemoryLayout<String>.stride + MemoryLayout<Int>.stride) * 4 / 3
+        bytes += arrayHeader + roleShape.clauses.count * MemoryLayout<Int>.stride
+        bytes += roleShape.repeatedInClauses.count * (MemoryLayout<String>.stride + arrayHeader + 4 * MemoryLayout<Int>.stride)
         // Look-ups share their storage with WordNet's memo while it keeps them; count it anyway.
         bytes += arrayHeader + wordNetLookups.count * MemoryLayout<WordNet.Lookup?>.stride
         for case let lookup? in wordNetLookups {
@@ -171,4 +179,17 @@ public struct AnalyzedText: Sendable {
     /// The lower-cased word sequence with punctuation and spacing removed; two texts with equal
     /// forms differ only in case, punctuation or spacing.
     public var normalizedWords: [String] { words.map(\.lower) }
+
+    /// Whether the two texts have the same words, lower-cased, and the same quantities: only
+    /// case, punctuation or spacing differ. The quantities matter because a number's word leaves
+    /// out what the parser read around its digits — "$1,000" and "£1,000" are both the word
+    /// "1000", "5kg" and "5lb" both "5". Other values (names, quotations, code) are their words,
+    /// so "capital of Spain" and "capital of spain", or 'undefined' with and without its quotes, agree.
+    public func differsOnlyInCaseOrPunctuation(from other: AnalyzedText) -> Bool {
+        guard words.count == other.words.count, zip(words, other.words).allSatisfy({ $0.lower == $1.lower }) else { return false }
+        func isQuantity(_ slot: Slot) -> Bool { [.number, .currency, .unit, .date].contains(slot.kind) }
+        let values = slots.filter(isQuantity)
+        let otherValues = other.slots.filter(isQuantity)
+        return values.count == otherValues.count && zip(values, otherValues).allSatisfy { $0.kind == $1.kind && $0.value == $1.value }
+    }
 }

@@ -112,7 +112,7 @@ public struct ContentWordCheck: VerificationCheck {
         guard total > allowed else {
             guard isAddition, total > maximumUnmatched else { return nil }
             let (added, x, y) = fromQuery.isEmpty ? (fromCandidate, b, a) : (fromQuery, a, b)
-            return restrictingModifier(added, in: x, other: y) ?? replacedRepeat(added, in: x, other: y)
+            return restrictingModifier(added, in: x, other: y) ?? replacedRepeat(added, in: x, other: y) ?? replacedPronoun(added, in: x, other: y)
         }
         return Verdict(check: name, detail: "no near-synonym for " + (fromQuery + fromCandidate).map(\.description).joined(separator: ", "))
     }
@@ -157,6 +157,27 @@ public struct ContentWordCheck: VerificationCheck {
             }
             if !replaced {
                 return Verdict(check: name, detail: "'\(word)' in place of a repeated '\(y.words[repeated[0]].lower)'")
+            }
+        }
+        return nil
+    }
+
+    /// Personal pronouns a noun may take the place of.
+    static let personalPronouns: Set<String> = ["i", "me", "you", "we", "us", "he", "him", "she", "her", "they", "them", "it"]
+
+    /// An unmatched noun of `x` that looks added may instead stand where `y` has a pronoun, between
+    /// the same words: "if the airline cancels the flight" / "if I cancel the flight" changes who
+    /// acts. Determiners before the noun are skipped ("the airline").
+    private func replacedPronoun(_ added: [Unmatched], in x: AnalyzedText, other y: AnalyzedText) -> Verdict? {
+        for (index, word, _) in added where index + 1 < x.words.count {
+            var left = index - 1
+            while left >= 0, Lexicon.determiners.contains(x.words[left].lower) { left -= 1 }
+            let before = left >= 0 ? x.words[left].stem : nil
+            let after = x.words[index + 1].stem
+            for p in y.words.indices where Self.personalPronouns.contains(y.words[p].lower) && p + 1 < y.words.count {
+                if y.words[p + 1].stem == after, (p > 0 ? y.words[p - 1].stem : nil) == before {
+                    return Verdict(check: name, detail: "'\(word)' in place of '\(y.words[p].lower)'")
+                }
             }
         }
         return nil
@@ -207,12 +228,27 @@ public struct ContentWordCheck: VerificationCheck {
             let word = x.words[index].lower
             if let wordNet, Self.hasSameThing(index, of: x, in: y, wordNet: wordNet) { continue }
             if let wordNet, Self.isMisspelling(index, of: x, in: y, wordNet: wordNet) { continue }
-            let (best, score) = bestMatch(word, in: y, other: x)
+            // The unit of a rate ("per wheel" / "per axle") is a value: only the same word, a
+            // synonym or a misspelling (above) matches it, never a merely related word.
+            if index > 0, x.words[index - 1].lower == "per", let other = Self.wordAfterPer(in: y), !x.stems.contains(y.words[other].stem) {
+                result.append((index, word, "'\(word)' (the unit of 'per', against '\(y.words[other].lower)')"))
+                continue
+            }
+            // Two words WordNet does not know ("metformin" / "metoprolol", "pytest" / "unittest")
+            // are names or terms, which vectors call close when they share letters or a field:
+            // the vectors may match them only when they are spelt alike ("node.js" / "nodejs",
+            // "tupel" / "tuple").
+            let isUnknown = wordNet.map { x.wordNetLookup(index, $0).lemmas.isEmpty } ?? false
+            let admits: (Int) -> Bool = { other in
+                guard isUnknown, let wordNet = self.wordNet, y.wordNetLookup(other, wordNet).lemmas.isEmpty else { return true }
+                return Self.spelledAlike(word, y.words[other].lower)
+            }
+            let (best, score) = bestMatch(word, in: y, other: x, admitting: admits)
             guard score < minimumSimilarity else { continue }
             var description = best.map { "best '\($0)' \(Self.format(score))" } ?? "nothing to match"
             description += " < \(Self.format(minimumSimilarity))"
             if contextualVectors != nil, let vectors = context.pair(queryFirst: queryFirst) {
-                let (contextualBest, contextualScore) = Self.bestContextualMatch(index, vectors.x, in: y, vectors.y, other: x)
+                let (contextualBest, contextualScore) = Self.bestContextualMatch(index, vectors.x, in: y, vectors.y, other: x, admitting: admits)
                 if contextualScore >= minimumContextualSimilarity { continue }
                 let match = contextualBest.map { "'\(y.words[$0].lower)' \(Self.format(contextualScore))" } ?? "nothing"
                 description += "; in context \(match) < \(Self.format(minimumContextualSimilarity))"
@@ -231,6 +267,22 @@ public struct ContentWordCheck: VerificationCheck {
             if wordNet.sameThing(lookup, text.wordNetLookup(index, wordNet)) { return true }
         }
         return false
+    }
+
+    /// Whether two words are one spelling apart: the same letters and digits once other marks
+    /// are dropped ("node.js" / "nodejs"), or an edit apart (two from seven letters).
+    static func spelledAlike(_ x: String, _ y: String) -> Bool {
+        let a = Array(x.utf8.filter { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") || $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") || $0 >= 0x80 })
+        let b = Array(y.utf8.filter { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") || $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") || $0 >= 0x80 })
+        if a == b { return true }
+        guard a.count >= 4, b.count >= 4, a.count <= 24, b.count <= 24 else { return false }
+        let allowed = min(a.count, b.count) >= 7 ? 2 : 1
+        return editDistance(a, b, atMost: allowed) <= allowed
+    }
+
+    /// The index of the first content word right after "per" in `text`, if any.
+    static func wordAfterPer(in text: AnalyzedText) -> Int? {
+        text.contentWordIndices.first { $0 > 0 && text.words[$0 - 1].lower == "per" }
     }
 
     /// Whether `other`'s word `wordIndex` and a differing content word of `text` are one word
@@ -278,13 +330,13 @@ public struct ContentWordCheck: VerificationCheck {
 
     /// The index of `y`'s content word (not in `x`) whose contextual vector is closest to that
     /// of word `index` of `x`, and the cosine.
-    static func bestContextualMatch(_ index: Int, _ xVectors: [[Float]?], in y: AnalyzedText, _ yVectors: [[Float]?], other x: AnalyzedText)
-        -> (Int?, Float)
-    {
+    static func bestContextualMatch(
+        _ index: Int, _ xVectors: [[Float]?], in y: AnalyzedText, _ yVectors: [[Float]?], other x: AnalyzedText, admitting admits: (Int) -> Bool = { _ in true }
+    ) -> (Int?, Float) {
         guard index < xVectors.count, let v = xVectors[index] else { return (nil, -1) }
         var best: Int?
         var score: Float = -1
-        for other in y.contentWordIndices where other < yVectors.count && !x.stems.contains(y.words[other].stem) {
+        for other in y.contentWordIndices where other < yVectors.count && !x.stems.contains(y.words[other].stem) && admits(other) {
             guard let u = yVectors[other], u.count == v.count else { continue }
             let dot = Self.dot(v, u)
             if dot > score {
@@ -297,11 +349,11 @@ public struct ContentWordCheck: VerificationCheck {
 
     /// The content word of `text` closest to `word` among those `other` (the word's own text)
     /// lacks, and its cosine.
-    func bestMatch(_ word: String, in text: AnalyzedText, other: AnalyzedText) -> (String?, Float) {
+    func bestMatch(_ word: String, in text: AnalyzedText, other: AnalyzedText, admitting admits: (Int) -> Bool = { _ in true }) -> (String?, Float) {
         guard let vectors = wordVectors, let v = vectors.vector(for: word) else { return (nil, -1) }
         var best: String?
         var score: Float = -1
-        for index in text.contentWordIndices where !other.stems.contains(text.words[index].stem) {
+        for index in text.contentWordIndices where !other.stems.contains(text.words[index].stem) && admits(index) {
             let other = text.words[index].lower
             guard let u = vectors.vector(for: other), u.count == v.count else { continue }
             let dot = Self.dot(v, u)

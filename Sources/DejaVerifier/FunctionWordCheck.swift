@@ -28,7 +28,7 @@ public struct FunctionWordCheck: VerificationCheck {
     public init() {}
 
     enum Category: String, CaseIterable {
-        case quantifier, modality, time, tense, scope, stance
+        case quantifier, modality, time, tense, scope, stance, degree, intensity
     }
 
     struct Marker: Hashable {
@@ -107,6 +107,12 @@ public struct FunctionWordCheck: VerificationCheck {
         guard index < words.count else { return false }
         let word = words[index]
         if timeNouns.contains(word.lower) { return true }
+        // A noun of time after up to two modifiers: "my last credit card statement".
+        var k = index + 1
+        while k < words.count, k <= index + 2, !words[k - 1].isSymbolic, !Lexicon.stopWords.contains(words[k - 1].lower), !words[k].startsClause {
+            if timeNouns.contains(words[k].lower) { return true }
+            k += 1
+        }
         return word.isCapitalised && !word.isSentenceInitial && !word.isSymbolic && (index < 2 || words[index - 2].lower != "the")
     }
 
@@ -120,9 +126,16 @@ public struct FunctionWordCheck: VerificationCheck {
 
     static let pronouns: Set<String> = ["i", "we", "you", "they", "he", "she", "u"]
 
+    /// Words before "part of" that make "part" a noun naming a piece ("which part of the engine").
+    static let partNouners: Set<String> = ["which", "what", "whose", "each", "every", "any", "no", "one", "other", "another", "some", "first", "last", "main", "best", "worst", "hard", "easy", "difficult"]
+
+    /// Progressives that soften a request in the past tense without moving it there: "I was
+    /// wondering", "I was hoping", "I was curious".
+    static let politeProgressives: Set<String> = ["wondering", "hoping", "curious", "thinking"]
+
     /// The word groups the markers are read from; one hash finds a word's group.
     enum Group {
-        case universal, existential, exclusive, just, both, either, neither, most, fewSeveralMany, possibility, obligation, needHave, advice, lastPastPrevious, nextComing, this, pastAdverb, futureAdverb, future, presentAdverb, pastAuxiliary, futureAuxiliary, presentAuxiliary, distributive, aggregate, explicitAggregate, against, favour, stanceFor, average, maximum, minimum, least
+        case universal, existential, exclusive, just, both, either, neither, most, fewSeveralMany, possibility, obligation, needHave, advice, lastPastPrevious, nextComing, this, pastAdverb, futureAdverb, future, presentAdverb, pastAuxiliary, futureAuxiliary, presentAuxiliary, distributive, aggregate, explicitAggregate, against, favour, stanceFor, average, maximum, minimum, least, part, lessFewer, moreGreater, little, lowIntensity, highIntensity, wayMuch
     }
 
     static let groups: [String: Group] = {
@@ -153,8 +166,24 @@ public struct FunctionWordCheck: VerificationCheck {
             (.distributive, ["per", "apiece", "individually"]),
             (.aggregate, ["total", "overall", "aggregate", "whole"]),
             (.explicitAggregate, ["combined", "altogether", "cumulative"]),
-            (.against, ["against", "opposing", "oppose", "opposes", "opposed", "con", "cons"]),
-            (.favour, ["favor", "favour", "supporting", "pro", "pros"]),
+            (.against, [
+                "against", "opposing", "oppose", "opposes", "opposed", "con", "cons", "drawback", "drawbacks", "disadvantage",
+                "disadvantages", "downside", "downsides", "negatives", "risks", "harms",
+            ]),
+            (.favour, [
+                "favor", "favour", "supporting", "pro", "pros", "benefit", "benefits", "advantage", "advantages", "upside",
+                "upsides", "positives", "perks",
+            ]),
+            (.part, ["part"]),
+            (.lessFewer, ["less", "fewer"]),
+            (.moreGreater, ["more", "greater"]),
+            (.little, ["little", "bit"]),
+            (.lowIntensity, ["slightly", "somewhat", "mildly", "marginally", "barely", "faintly"]),
+            (.highIntensity, [
+                "very", "really", "extremely", "severely", "seriously", "drastically", "significantly", "hugely", "incredibly",
+                "badly", "heavily", "super", "terribly", "intensely",
+            ]),
+            (.wayMuch, ["way", "much", "far"]),
             (.stanceFor, ["for"]),
             (.average, ["average"]),
             (.maximum, ["maximum", "max"]),
@@ -202,6 +231,8 @@ public struct FunctionWordCheck: VerificationCheck {
                     || next.first?.isNumber == true
                 else { continue }
                 if let previous, pronouns.contains(previous) || ["have", "has", "had", "was", "were"].contains(previous) { continue }
+                // "Just a quick question:", "Just a heads-up,": a clause opened by "just a" frames.
+                if analysed[i].startsClause, next == "a" { continue }
                 add(.quantifier, "exclusive", alone: true)
             case .both:
                 add(.quantifier, "both", alone: true)
@@ -212,7 +243,7 @@ public struct FunctionWordCheck: VerificationCheck {
             case .most:
                 if previous == "at" {
                     add(.scope, "upper-bound")
-                } else if previous != "the" {  // "the most expensive" is a superlative (the polarity check's)
+                } else if previous != "the" || w == "majority" {  // "the most expensive" is a superlative (the polarity check's)
                     add(.quantifier, "most", alone: true)
                 }
             case .fewSeveralMany:
@@ -266,6 +297,8 @@ public struct FunctionWordCheck: VerificationCheck {
                 add(.time, "present")
             // Tense of the auxiliaries.
             case .pastAuxiliary:
+                // "I was wondering if…", "we were hoping you could…": a polite frame, asked now.
+                if let previous, pronouns.contains(previous), let next, Self.politeProgressives.contains(next) { continue }
                 add(.tense, "past")
             case .futureAuxiliary:
                 add(.tense, "future")
@@ -297,7 +330,32 @@ public struct FunctionWordCheck: VerificationCheck {
             case .least where previous == "at":
                 add(.scope, "lower-bound")
             case .least:
-                continue
+                // "the least strict" reverses "the strictest": the bottom of the scale, not the top.
+                add(.degree, "least", alone: true)
+            // Comparisons with a bound: "less than half-time" / "at least half-time".
+            case .lessFewer:
+                if next == "than" { add(.scope, "upper-bound") }
+            case .moreGreater:
+                guard next == "than" else { continue }
+                add(.scope, previous == "no" || previous == "not" ? "upper-bound" : "lower-bound")
+            // "a little of the sugar", "a bit of the budget": some, against "all of the sugar".
+            case .little:
+                if previous == "a", next == "of" || (w == "little" && next == "bit") { add(.quantifier, "existential") }
+            // How much: "slightly dizzy" / "extremely dizzy", "slightly more" / "way more".
+            case .lowIntensity:
+                add(.intensity, "low")
+            case .highIntensity:
+                add(.intensity, "high")
+            case .wayMuch:
+                if let next, ["more", "less", "fewer", "too", "better", "worse"].contains(next) || (next.hasSuffix("er") && next.utf8.count > 4 && w != "far") {
+                    add(.intensity, "high")
+                }
+            case .part:
+                // "part of my deposit" against "my entire deposit"; not the noun of "which part of
+                // the engine", "the hardest part of the job".
+                guard next == "of" else { continue }
+                if let previous, Lexicon.determiners.contains(previous) || Self.partNouners.contains(previous) || previous.hasSuffix("est") { continue }
+                add(.quantifier, "partial", alone: true)
             }
         }
         return markers

@@ -123,7 +123,10 @@ enum Lexicon {
     static let ordinalWords: [String: String] = [
         "first": "1th", "second": "2th", "third": "3th", "fourth": "4th", "fifth": "5th", "sixth": "6th",
         "seventh": "7th", "eighth": "8th", "ninth": "9th", "tenth": "10th", "eleventh": "11th", "twelfth": "12th",
-        "twentieth": "20th", "hundredth": "100th",
+        "thirteenth": "13th", "fourteenth": "14th", "fifteenth": "15th", "sixteenth": "16th", "seventeenth": "17th",
+        "eighteenth": "18th", "nineteenth": "19th", "twentieth": "20th", "thirtieth": "30th", "fortieth": "40th",
+        "fiftieth": "50th", "sixtieth": "60th", "seventieth": "70th", "eightieth": "80th", "ninetieth": "90th",
+        "hundredth": "100th", "thousandth": "1000th",
     ]
 
     /// The slot a lower-cased word stands for, if any.
@@ -165,7 +168,7 @@ enum Lexicon {
     /// Negation cues (the clitic "n't" and "cannot" are recognised while splitting words).
     static let negations: Set<String> = [
         "not", "no", "never", "none", "nobody", "nothing", "nowhere", "neither", "nor", "without", "except", "excluding",
-        "cannot", "nope", "non",
+        "cannot", "nope", "non", "unless",
     ]
 
     /// What the stem of a negated contraction stands for: "can't" → "can", "won't" → "will".
@@ -177,6 +180,21 @@ enum Lexicon {
         "cant": "can", "dont": "do", "doesnt": "does", "didnt": "did", "isnt": "is", "arent": "are", "wasnt": "was",
         "werent": "were", "couldnt": "could", "shouldnt": "should", "wouldnt": "would", "havent": "have",
         "hasnt": "has", "hadnt": "had", "mustnt": "must", "neednt": "need",
+    ]
+
+    /// Chat spellings typed in lower case, and the words they stand for: sound-alike letters ("u",
+    /// "ur", "r"), shorthand ("pls", "thx", "ppl", "abt"), run-together forms ("wanna", "gonna",
+    /// "lemme") and contractions typed without their apostrophe that are no other word ("im",
+    /// "whats"). WordNet lacks them all, and no rule recovers "you" from "u". Forms that are also
+    /// words ("wont", "ill", "were", "its") or carry a negation ("dunno", "idk") are left out.
+    static let chatSpellings: [String: String] = [
+        "u": "you", "ur": "your", "r": "are", "ya": "you", "pls": "please", "plz": "please", "thx": "thanks",
+        "thnx": "thanks", "ty": "thanks", "cuz": "because", "coz": "because", "bc": "because", "bcos": "because", "ppl": "people",
+        "abt": "about", "tho": "though", "thru": "through", "smth": "something", "sth": "something", "rn": "right now",
+        "wanna": "want to", "gonna": "going to", "gotta": "got to", "lemme": "let me", "gimme": "give me",
+        "im": "i", "ive": "i have", "whats": "what", "hows": "how", "wheres": "where", "whos": "who", "thats": "that",
+        "theres": "there", "youre": "you", "theyre": "they", "shouldve": "should have", "couldve": "could have",
+        "wouldve": "would have",
     ]
 
     /// Words that carry no content for the content-word check: articles, pronouns, auxiliaries,

@@ -46,9 +46,14 @@ public struct OrderCheck: VerificationCheck {
     func sides(_ text: AnalyzedText) -> [Side] {
         var result: [Side] = []
         let words = text.words
+        func isContent(_ i: Int) -> Bool {
+            !Lexicon.stopWords.contains(words[i].lower) && !Lexicon.negations.contains(words[i].lower)
+        }
         func isKey(_ i: Int) -> Bool {
-            let w = words[i]
-            return !Lexicon.stopWords.contains(w.lower) && !Lexicon.negations.contains(w.lower)
+            if isContent(i) { return true }
+            // A stop word between a determiner and a noun modifies it: "a down jacket", "the off switch".
+            return i > 0 && i + 1 < words.count && Lexicon.determiners.contains(words[i - 1].lower) && isContent(i + 1)
+                && !Lexicon.negations.contains(words[i].lower) && !words[i].isSymbolic
         }
         for (i, word) in words.enumerated() where Self.connectors.contains(word.lower) {
             // A side stays in the connector's clause: "In December, what is it like in Lisbon?"
@@ -88,22 +93,15 @@ public struct OrderCheck: VerificationCheck {
     func crossingVerdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
         // A change of voice moves the roles with it.
         if a.roleShape.isPassive != b.roleShape.isPassive || a.roleShape.hasBy != b.roleShape.hasBy { return nil }
-        let positionsA = a.roleShape.uniqueStems
-        let positionsB = b.roleShape.uniqueStems
-        // Aligned words in the order of `a`: (stem, position in a, position in b, is content). A
-        // repeated word is not aligned: which occurrence is which changes when a clause moves
-        // ("If I'm self-employed, how do I pay…" / "How do I pay… if I'm self-employed?").
-        var aligned: [(stem: String, inA: Int, inB: Int, isContent: Bool)] = []
-        for (i, word) in a.words.enumerated() where aligned.count < Self.maximumAlignedWords {
-            let stem = Self.roleStem(word)
-            guard positionsA[stem] == i, let j = positionsB[stem] else { continue }
-            let isContent = stem.hasPrefix("@") || !Lexicon.stopWords.contains(word.lower) && !Lexicon.negations.contains(word.lower) && !word.isSymbolic
-            aligned.append((stem, i, j, isContent))
-        }
+        let aligned = Self.alignedWords(a.roleShape, b.roleShape, words: a.words)
         guard aligned.count >= 3 else { return nil }
+        let (unitInA, unitInB) = Self.movedClauses(aligned, a.roleShape, b.roleShape)
         for xi in aligned.indices where aligned[xi].isContent {
             let x = aligned[xi]
             for yi in (xi + 1)..<aligned.count where aligned[yi].isContent && aligned[yi].inB < x.inB {
+                // A clause that moved whole ("Using regex in Python, how do I…" / "How do I … in
+                // Python using regex?") carries its words past the others: no reversal.
+                if unitInA[xi] != unitInA[yi] || unitInB[xi] != unitInB[yi] { continue }
                 let y = aligned[yi]
                 // An anchor between them in `a` that is also between them, reversed, in `b`.
                 for wi in (xi + 1)..<yi {
@@ -118,6 +116,85 @@ public struct OrderCheck: VerificationCheck {
             }
         }
         return nil
+    }
+
+    /// A word aligned between the texts: its stem, its positions, and whether it is a content word.
+    typealias AlignedWord = (stem: String, inA: Int, inB: Int, isContent: Bool)
+
+    /// The two texts' aligned words in the order of `a` (at most ``maximumAlignedWords``).
+    ///
+    /// A word whose stem occurs once in each text is aligned. A repeated word ("I" in "I owe my
+    /// roommate…; how should I…") is aligned clause by clause: where it occurs once in a clause
+    /// of `a` and once in the clause of `b` that clause corresponds to (the one sharing most of
+    /// its once-only words, each the other's best), those two occurrences are one. Aligning
+    /// repeats by their order instead would pair the wrong ones when a clause moves ("If I'm
+    /// self-employed, how do I pay…" / "How do I pay… if I'm self-employed?").
+    static func alignedWords(_ a: RoleShape, _ b: RoleShape, words: [AnalyzedText.Word]) -> [AlignedWord] {
+        var aligned: [AlignedWord] = []
+        func isContent(_ stem: String, _ word: AnalyzedText.Word) -> Bool {
+            stem.hasPrefix("@") || !Lexicon.stopWords.contains(word.lower) && !Lexicon.negations.contains(word.lower) && !word.isSymbolic
+        }
+        for (i, word) in words.enumerated() where aligned.count < maximumAlignedWords {
+            let stem = roleStem(word)
+            guard a.uniqueStems[stem] == i, let j = b.uniqueStems[stem] else { continue }
+            aligned.append((stem, i, j, isContent(stem, word)))
+        }
+        guard !a.repeatedInClauses.isEmpty, !b.repeatedInClauses.isEmpty, a.clauseCount > 1 || b.clauseCount > 1, aligned.count < maximumAlignedWords
+        else { return aligned }
+        // Votes: clause of `a` → clause of `b`, by the once-only words they share.
+        var votes: [Int: [Int: Int]] = [:]
+        for word in aligned { votes[a.clauses[word.inA], default: [:]][b.clauses[word.inB], default: 0] += 1 }
+        func best(_ counts: [Int: Int]) -> Int? {
+            guard let top = counts.values.max() else { return nil }
+            let winners = counts.filter { $0.value == top }
+            return winners.count == 1 ? winners.first!.key : nil
+        }
+        var reverse: [Int: [Int: Int]] = [:]
+        for (ca, counts) in votes {
+            for (cb, n) in counts { reverse[cb, default: [:]][ca] = n }
+        }
+        var added = false
+        for (stem, inA) in a.repeatedInClauses.sorted(by: { $0.key < $1.key }) {
+            guard let inB = b.repeatedInClauses[stem] else { continue }
+            for (ca, i) in inA {
+                guard let counts = votes[ca], let cb = best(counts), let back = reverse[cb], best(back) == ca, let j = inB[cb] else { continue }
+                aligned.append((stem, i, j, isContent(stem, words[i])))
+                added = true
+            }
+        }
+        guard added else { return aligned }
+        aligned.sort { $0.inA < $1.inA }
+        return Array(aligned.prefix(maximumAlignedWords))
+    }
+
+    /// For each aligned word, the clause of `a` (and of `b`) it belongs to when that clause moved
+    /// whole: its aligned words are together in one clause of the other text, in any order, among
+    /// other words. Nil for a word of a clause that did not, and for every word of a one-clause
+    /// text.
+    static func movedClauses(_ aligned: [AlignedWord], _ a: RoleShape, _ b: RoleShape) -> (inA: [Int?], inB: [Int?]) {
+        var unitInA = [Int?](repeating: nil, count: aligned.count)
+        var unitInB = [Int?](repeating: nil, count: aligned.count)
+        // Ranks in the order of each text.
+        let rankInA = Array(aligned.indices)
+        var rankInB = [Int](repeating: 0, count: aligned.count)
+        for (rank, index) in aligned.indices.sorted(by: { aligned[$0].inB < aligned[$1].inB }).enumerated() { rankInB[index] = rank }
+        func mark(_ clauseOf: (Int) -> Int, clauseCount: Int, ranks: [Int], otherClauseOf: (Int) -> Int, into units: inout [Int?]) {
+            guard clauseCount > 1 else { return }
+            var members: [Int: [Int]] = [:]
+            for index in aligned.indices { members[clauseOf(index), default: []].append(index) }
+            for (clause, indices) in members where indices.count >= 2 && indices.count < aligned.count {
+                let r = indices.map { ranks[$0] }
+                let otherClause = otherClauseOf(indices[0])
+                if r.max()! - r.min()! + 1 == indices.count, indices.allSatisfy({ otherClauseOf($0) == otherClause }) {
+                    for index in indices { units[index] = clause }
+                }
+            }
+        }
+        let clauseInA = { (index: Int) in a.clauses[aligned[index].inA] }
+        let clauseInB = { (index: Int) in b.clauses[aligned[index].inB] }
+        mark(clauseInA, clauseCount: a.clauseCount, ranks: rankInB, otherClauseOf: clauseInB, into: &unitInA)
+        mark(clauseInB, clauseCount: b.clauseCount, ranks: rankInA, otherClauseOf: clauseInA, into: &unitInB)
+        return (unitInA, unitInB)
     }
 
     /// The word's stem, except that a personal pronoun's cases are one participant ("I" and "me",
@@ -138,21 +215,62 @@ public struct OrderCheck: VerificationCheck {
         /// Stems that occur exactly once, with their word index (pronoun cases merged, see
         /// ``OrderCheck/roleStem(_:)``).
         var uniqueStems: [String: Int]
+        /// Each word's clause (counted from 0; a clause starts after a comma, semicolon or
+        /// sentence end, and at a subordinating conjunction: "when", "if", "now that"…).
+        var clauses: [Int]
+        var clauseCount: Int
+        /// Stems that occur more than once in the text, with their word index in each clause
+        /// where they occur exactly once.
+        var repeatedInClauses: [String: [Int: Int]]
         var isPassive: Bool
         var hasBy: Bool
 
         init(words: [AnalyzedText.Word]) {
             var positions: [String: Int] = [:]
             var repeated = Set<String>()
+            var clauses: [Int] = []
+            clauses.reserveCapacity(words.count)
+            var clause = 0
             for (i, word) in words.enumerated() {
+                if i > 0, word.startsClause || OrderCheck.startsSubordinateClause(words, at: i) { clause += 1 }
+                clauses.append(clause)
                 let stem = OrderCheck.roleStem(word)
                 if positions[stem] != nil { repeated.insert(stem) } else { positions[stem] = i }
             }
+            var inClauses: [String: [Int: Int]] = [:]
+            if !repeated.isEmpty, clause > 0 {
+                for (i, word) in words.enumerated() {
+                    let stem = OrderCheck.roleStem(word)
+                    guard repeated.contains(stem) else { continue }
+                    if inClauses[stem]?[clauses[i]] != nil {
+                        inClauses[stem]![clauses[i]] = -1  // twice in this clause: not aligned
+                    } else {
+                        inClauses[stem, default: [:]][clauses[i]] = i
+                    }
+                }
+                for stem in inClauses.keys {
+                    inClauses[stem] = inClauses[stem]!.filter { $0.value >= 0 }
+                    if inClauses[stem]!.isEmpty { inClauses[stem] = nil }
+                }
+            }
             for stem in repeated { positions[stem] = nil }
             uniqueStems = positions
+            self.clauses = clauses
+            self.clauseCount = clause + 1
+            self.repeatedInClauses = inClauses
             isPassive = OrderCheck.isPassive(words: words)
             hasBy = words.contains { $0.lower == "by" }
         }
+    }
+
+    /// Conjunctions that open a subordinate clause wherever they stand.
+    static let subordinators: Set<String> = ["when", "whenever", "if", "unless", "because", "while", "whereas", "although", "though"]
+
+    /// Whether word `index` opens a subordinate clause: a subordinator, or "now" / "so" before "that".
+    static func startsSubordinateClause(_ words: [AnalyzedText.Word], at index: Int) -> Bool {
+        let word = words[index].lower
+        if subordinators.contains(word) { return true }
+        return (word == "now" || word == "so") && index + 1 < words.count && words[index + 1].lower == "that"
     }
 
     static let beForms: Set<String> = ["is", "are", "was", "were", "be", "been", "being", "am", "get", "gets", "got"]

@@ -72,10 +72,51 @@ public struct PolarityCheck: VerificationCheck {
             }
             return Verdict(check: name, detail: "negation '\(extra ?? "not")' only in the \(who)")
         }
+        if !a.negations.isEmpty, let verdict = movedNegation(a, b) { return verdict }
         if let verdict = antonym(a, b, "query", "candidate") ?? antonym(b, a, "candidate", "query") { return verdict }
         if let verdict = lexicalAntonym(a, b) { return verdict }
         return prefixNegation(a, b) ?? prefixNegation(b, a)
     }
+
+    /// As many negations on each side, but negating different words that both texts have: "re-renders
+    /// though its props haven't changed" / "doesn't re-render though its props have changed".
+    private func movedNegation(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
+        guard let x = Self.negatedStems(a), let y = Self.negatedStems(b), x != y else { return nil }
+        var surplus: [String: Int] = [:]
+        for stem in x { surplus[stem, default: 0] += 1 }
+        for stem in y { surplus[stem, default: 0] -= 1 }
+        let moved = surplus.filter { $0.value != 0 }.keys
+        // Only when every differing negated word is in both texts: the negation moved between them.
+        guard !moved.isEmpty, moved.allSatisfy({ a.stems.contains($0) && b.stems.contains($0) }) else { return nil }
+        let from = x.first { surplus[$0, default: 0] > 0 } ?? "?"
+        let to = y.first { surplus[$0, default: 0] < 0 } ?? "?"
+        return Verdict(check: name, detail: "negation of '\(word(from, in: a))' in the query vs of '\(word(to, in: b))' in the candidate")
+    }
+
+    /// The stem each negation cue negates: the first word after it, within three, that is not a
+    /// stop word, a negation or a symbol; cues with none are left out. Sorted. Nil when a cue
+    /// sits on a fronted auxiliary ("Why doesn't my code compile?", "Isn't it…"): what it negates
+    /// comes after the subject, which word order alone does not find.
+    static func negatedStems(_ text: AnalyzedText) -> [String]? {
+        var stems: [String] = []
+        for (i, word) in text.words.enumerated() where Lexicon.negations.contains(word.lower) {
+            if word.lower == "not", i > 0, OrderCheck.beForms.contains(text.words[i - 1].lower) || auxiliaries.contains(text.words[i - 1].lower),
+                i == 1 || text.words[i - 1].startsClause || questionWords.contains(text.words[i - 2].lower)
+            {
+                return nil
+            }
+            for j in (i + 1)..<min(text.words.count, i + 4) {
+                let next = text.words[j]
+                if next.isSymbolic || Lexicon.stopWords.contains(next.lower) || Lexicon.negations.contains(next.lower) { continue }
+                stems.append(next.stem)
+                break
+            }
+        }
+        return stems.sorted()
+    }
+
+    static let auxiliaries: Set<String> = ["do", "does", "did", "can", "could", "will", "would", "should", "have", "has", "had", "must", "shall", "might"]
+    static let questionWords: Set<String> = ["why", "how", "what", "when", "where", "who", "which"]
 
     /// A word only in the query and a word only in the candidate that WordNet calls opposites.
     /// Linear in the words: each query word's opposite senses are gathered once, then each
@@ -128,16 +169,22 @@ public struct PolarityCheck: VerificationCheck {
     static let comparativeStopWords: Set<String> = ["best", "good", "few", "many", "much", "same", "different", "able", "possible", "necessary", "available"]
 
     private func antonym(_ x: AnalyzedText, _ y: AnalyzedText, _ xName: String, _ yName: String) -> Verdict? {
-        stems: for stem in x.stems where !y.stems.contains(stem) {
-            guard let entries = Self.table[stem] else { continue }
+        // Counted, so a word the texts also share elsewhere still opposes: "turn on crossplay on
+        // PS5" / "turn off crossplay on PS5".
+        func count(_ stem: String, _ text: AnalyzedText) -> Int { text.words.reduce(0) { $0 + ($1.stem == stem ? 1 : 0) } }
+        func hasMore(_ stem: String, _ text: AnalyzedText, than other: AnalyzedText) -> Bool {
+            text.stems.contains(stem) && (!other.stems.contains(stem) || count(stem, text) > count(stem, other))
+        }
+        stems: for stem in x.stems {
+            guard let entries = Self.table[stem], hasMore(stem, x, than: y) else { continue }
             for entry in entries {
-                if y.stems.contains(entry.opposite) && !x.stems.contains(entry.opposite) {
+                if hasMore(entry.opposite, y, than: x) {
                     // "less expensive" is "cheaper": a word under "less" means its opposite.
                     if Self.isUnderLess(in: x, { $0.stem == stem }) != Self.isUnderLess(in: y, { $0.stem == entry.opposite }) { continue stems }
                     return Verdict(check: name, detail: "'\(word(stem, in: x))' in the \(xName) vs '\(word(entry.opposite, in: y))' in the \(yName)")
                 }
             }
-            if entries.contains(where: { !$0.isWeak }) && !Self.hasSynonym(stem, in: y) {
+            if !y.stems.contains(stem), entries.contains(where: { !$0.isWeak }) && !Self.hasSynonym(stem, in: y) {
                 return Verdict(check: name, detail: "'\(word(stem, in: x))' only in the \(xName)")
             }
         }

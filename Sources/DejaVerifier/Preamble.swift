@@ -15,34 +15,74 @@
 /// Only a preamble of its own clause (it ends at a comma, semicolon, colon or sentence end, or
 /// with "but", "so" or "anyway" after one) counts; one holding a number, name, date, language,
 /// code, quotation, address, a negation cue, a word that restricts an answer wherever it stands
-/// ("only", "last week"), a time expression, or ending in a question, never does.
+/// ("only", "last week"), a time expression, or ending in a question, never does. A sign-off after
+/// the question ("Thanks in advance!") is read the same way, with the preamble or alone: its own
+/// clause, none of those words, and no question in it.
 enum Preamble {
-    /// The most words a preamble may have.
+    /// The most words a preamble and sign-off may have together.
     static let maximumWords = 24
 
+    /// The words `longer` has around `shorter`: a leading preamble and a trailing sign-off
+    /// ("Hi there! Quick question: … grilling? Thanks in advance!").
+    struct Frame: Equatable {
+        var leading: Int
+        var trailing: Int
+
+        /// Whether word `index` of the longer text belongs to the frame, given the shorter text's length.
+        func contains(_ index: Int, shorterCount: Int) -> Bool { index < leading || index >= leading + shorterCount }
+    }
+
     /// The number of preamble words when `longer` is a preamble followed by `shorter` word for
-    /// word, else nil. Linear in the words.
+    /// word (and nothing after), else nil.
     static func length(of longer: AnalyzedText, before shorter: AnalyzedText) -> Int? {
-        let count = longer.words.count - shorter.words.count
-        guard count > 0, count <= maximumWords, !shorter.words.isEmpty else { return nil }
-        for (offset, word) in shorter.words.enumerated() where longer.words[count + offset].lower != word.lower { return nil }
-        let first = longer.words[count]
-        let joiner = longer.words[count - 1]
-        guard first.startsClause || (joiner.startsClause && ["but", "so", "anyway"].contains(joiner.lower)) else { return nil }
-        // No value: a unit word ("long day") passes, a date only as a greeting ("Good morning!").
-        for slot in longer.slots where slot.wordIndex < count && slot.kind != .unit {
-            guard slot.kind == .date, slot.wordIndex > 0, longer.words[slot.wordIndex - 1].lower == "good" else { return nil }
+        guard let frame = frame(of: longer, around: shorter), frame.trailing == 0 else { return nil }
+        return frame.leading
+    }
+
+    /// The frame when `longer` is `shorter`, word for word, after a preamble of its own clause,
+    /// before a sign-off of its own clause, or both — each free of values, negations, restricting
+    /// words, times and (for the preamble) a question. Linear in the words for each split tried
+    /// (at most ``maximumWords`` + 1).
+    static func frame(of longer: AnalyzedText, around shorter: AnalyzedText) -> Frame? {
+        let extra = longer.words.count - shorter.words.count
+        guard extra > 0, extra <= maximumWords, !shorter.words.isEmpty else { return nil }
+        // The whole extra as a preamble first, then shorter preambles with a sign-off.
+        for leading in stride(from: extra, through: 0, by: -1) {
+            let frame = Frame(leading: leading, trailing: extra - leading)
+            guard shorter.words.indices.allSatisfy({ longer.words[leading + $0].lower == shorter.words[$0].lower }) else { continue }
+            if isSocial(frame, of: longer, shorterCount: shorter.words.count) { return frame }
         }
-        let preamble = longer.words[..<count]
-        for word in preamble where Lexicon.negations.contains(word.lower) { return nil }
+        return nil
+    }
+
+    private static func isSocial(_ frame: Frame, of longer: AnalyzedText, shorterCount: Int) -> Bool {
+        let end = frame.leading + shorterCount
+        if frame.leading > 0 {
+            let first = longer.words[frame.leading]
+            let joiner = longer.words[frame.leading - 1]
+            guard first.startsClause || (joiner.startsClause && ["but", "so", "anyway"].contains(joiner.lower)) else { return false }
+            if endsInQuestion(longer, before: frame.leading) { return false }
+        }
+        // A sign-off starts its own clause and asks nothing ("Thanks!", not "Thanks, and what about…?").
+        if frame.trailing > 0 {
+            guard longer.words[end].startsClause, !hasQuestionMark(longer, from: longer.words[end].offsets.lowerBound) else { return false }
+        }
+        // No value: a unit word ("long day") passes, a date only as a greeting ("Good morning!").
+        for slot in longer.slots where frame.contains(slot.wordIndex, shorterCount: shorterCount) && slot.kind != .unit {
+            guard slot.kind == .date, slot.wordIndex > 0, longer.words[slot.wordIndex - 1].lower == "good" else { return false }
+        }
+        let words = longer.words.indices.filter { frame.contains($0, shorterCount: shorterCount) }.map { longer.words[$0] }
+        for word in words where Lexicon.negations.contains(word.lower) { return false }
         // No closed-class word that restricts or relocates an answer wherever it stands ("only",
         // "both", "last week", "combined") and no time expression ("Today,", "Right now,"): the
         // checks refuse those on one side alone. ("Sorry if this is a silly question" keeps its
-        // harmless tense and "all the questions" its quantifier.)
-        if FunctionWordCheck.markers(words: Array(preamble)).contains(where: \.rejectsAlone) { return nil }
-        if !TimeSensitivity(words: preamble.map(\.lower)).timeWords.isEmpty { return nil }
-        if endsInQuestion(longer, before: count) { return nil }
-        return count
+        // harmless tense and "all the questions" its quantifier.) Preamble and sign-off are read
+        // apart, so no expression spans the question between them.
+        for part in [Array(longer.words[..<frame.leading]), Array(longer.words[end...])] where !part.isEmpty {
+            if FunctionWordCheck.markers(words: part).contains(where: \.rejectsAlone) { return false }
+            if !TimeSensitivity(words: part.map(\.lower)).timeWords.isEmpty { return false }
+        }
+        return true
     }
 
     /// Whether a "?" stands between the preamble's last word and the question's first.
@@ -59,13 +99,23 @@ enum Preamble {
         return false
     }
 
-    /// The highest cosine, in context, between a content word of the preamble (`longer`'s first
-    /// `count` words) and a content word of the question after it; -1 when either has none.
-    static func contextualRelevance(_ longer: AnalyzedText, preambleWords count: Int, vectors: [[Float]?]) -> Float {
+    /// Whether a "?" stands at or after scalar offset `from`.
+    private static func hasQuestionMark(_ text: AnalyzedText, from: Int) -> Bool {
+        var position = 0
+        for scalar in text.text.unicodeScalars {
+            if position >= from, scalar == "?" { return true }
+            position += 1
+        }
+        return false
+    }
+
+    /// The highest cosine, in context, between a content word of the frame (preamble and
+    /// sign-off) and a content word of the question inside it; -1 when either has none.
+    static func contextualRelevance(_ longer: AnalyzedText, frame: Frame, shorterCount: Int, vectors: [[Float]?]) -> Float {
         var best: Float = -1
-        for i in longer.contentWordIndices where i < count && i < vectors.count {
+        for i in longer.contentWordIndices where frame.contains(i, shorterCount: shorterCount) && i < vectors.count {
             guard let x = vectors[i] else { continue }
-            for j in longer.contentWordIndices where j >= count && j < vectors.count {
+            for j in longer.contentWordIndices where !frame.contains(j, shorterCount: shorterCount) && j < vectors.count {
                 guard let y = vectors[j], y.count == x.count else { continue }
                 best = max(best, ContentWordCheck.dot(x, y))
             }

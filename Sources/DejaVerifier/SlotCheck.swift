@@ -23,8 +23,26 @@ public struct SlotCheck: VerificationCheck {
         let phrases = Self.casePhrases(a, b)
         var left = Self.canonicalSlots(a, phrases: phrases)
         var right = Self.canonicalSlots(b, phrases: phrases)
-        if left.map(Key.init) == right.map(Key.init) { return nil }
-        if Self.sameOrderWithinEachKind(left, right) { return nil }
+        func agree() -> Bool { left.map(Key.init) == right.map(Key.init) || Self.sameOrderWithinEachKind(left, right) }
+        if agree() { return nil }
+        // "only received one" / "only received 1", "a birth control pill" / "1 birth control pill",
+        // "the best way 2 get" / "the best way to get": a number against the word it reads as.
+        let readInA = Self.numbersReadAsWords(a, against: b)
+        let readInB = Self.numbersReadAsWords(b, against: a)
+        if !readInA.isEmpty || !readInB.isEmpty {
+            // Without them, and the units they measured free to be asked for.
+            left = Self.canonicalSlots(a, phrases: phrases, excluding: readInA)
+            right = Self.canonicalSlots(b, phrases: phrases, excluding: readInB)
+            if agree() { return nil }
+        }
+        // One amount in two units ("1 TB" / "1,000 GB", "90 minutes" / "1.5 hours").
+        let leftInBase = Quantity.inBaseUnits(left)
+        let rightInBase = Quantity.inBaseUnits(right)
+        if leftInBase != nil || rightInBase != nil {
+            left = leftInBase ?? left
+            right = rightInBase ?? right
+            if agree() { return nil }
+        }
         // An acronym and its words ("ROI" / "return on investment", "NYC" / "New York City") are
         // one value: drop both and compare the rest.
         func dropSpelledOut(acronymsOf x: AnalyzedText, in y: AnalyzedText, _ xSlots: inout [Slot], _ ySlots: inout [Slot]) -> Bool {
@@ -37,8 +55,35 @@ public struct SlotCheck: VerificationCheck {
         }
         let spelledInB = dropSpelledOut(acronymsOf: a, in: b, &left, &right)
         let spelledInA = dropSpelledOut(acronymsOf: b, in: a, &right, &left)
-        if spelledInA || spelledInB, left.map(Key.init) == right.map(Key.init) || Self.sameOrderWithinEachKind(left, right) { return nil }
+        if spelledInA || spelledInB, agree() { return nil }
         return Verdict(check: name, detail: Self.explain(left, right))
+    }
+
+    /// Words a lone number also reads as: "1" is "one" (a pronoun to the parser) or "a"; in
+    /// chat spelling "2" is "to" and "4" is "for".
+    static let numberReadings: [String: Set<String>] = ["1": ["one", "a", "an"], "2": ["to", "too"], "4": ["for"]]
+
+    /// The word indices of `text`'s lone numbers that `other` writes as a word of
+    /// ``numberReadings`` in the same place — between the same words (by stem, or the text's
+    /// start or end) — where `other` has no such number.
+    static func numbersReadAsWords(_ text: AnalyzedText, against other: AnalyzedText) -> Set<Int> {
+        var result = Set<Int>()
+        for slot in text.slots where slot.kind == .number && slot.wordCount == 1 {
+            guard let readings = numberReadings[slot.value], !other.slots.contains(where: { $0.kind == .number && $0.value == slot.value }) else { continue }
+            // A digit reads as "to" or "for"; "1" and "one" both read as "one" and "a".
+            if slot.value != "1", text.words[slot.wordIndex].lower != slot.value { continue }
+            let i = slot.wordIndex
+            let before = i > 0 ? text.words[i - 1].stem : nil
+            let after = i + 1 < text.words.count ? text.words[i + 1].stem : nil
+            let found = other.words.indices.contains { j in
+                readings.contains(other.words[j].lower)
+                    && (j > 0 ? other.words[j - 1].stem : nil) == before
+                    && (j + 1 < other.words.count ? other.words[j + 1].stem : nil) == after
+                    && !other.slots.contains { $0.wordIndex <= j && j < $0.wordIndex + $0.wordCount }
+            }
+            if found { result.insert(i) }
+        }
+        return result
     }
 
     /// True when the two sequences hold the same slots and only slots of *different* kinds changed
@@ -111,8 +156,8 @@ public struct SlotCheck: VerificationCheck {
 
     /// The slots of `text` in canonical order: case-independent slots, plus every occurrence of
     /// the case-derived `phrases` in its words, with sources moved before their targets.
-    static func canonicalSlots(_ text: AnalyzedText, phrases: [[String]]) -> [Slot] {
-        var slots = text.slots.filter { !$0.isCaseDerived }
+    static func canonicalSlots(_ text: AnalyzedText, phrases: [[String]], excluding excludedNumbers: Set<Int> = []) -> [Slot] {
+        var slots = text.slots.filter { !$0.isCaseDerived && !($0.kind == .number && excludedNumbers.contains($0.wordIndex)) }
         if !phrases.isEmpty {
             var taken = Set(slots.filter { $0.kind != .quoted && $0.kind != .code }.map(\.wordIndex))
             let lowers = text.words.map(\.lower)

@@ -239,6 +239,13 @@ struct TextParser {
             appendWord(range, sentenceInitial: sentenceInitial, symbolic: codePunctuation)
             return
         }
+        // "w/" and "w/o" are "with" and "without" (a negation cue), not two letters.
+        if lower == "w/" || lower == "w/o" || lower == "w/out" {
+            let expanded = lower == "w/" ? "with" : "without"
+            if expanded == "without" { negations.append(expanded) }
+            appendWord(range, text: expanded, sentenceInitial: sentenceInitial, symbolic: false)
+            return
+        }
         // Prose: split on hyphens and slashes between letters ("two-factor", "and/or").
         var start = range.lowerBound
         var first = true
@@ -313,6 +320,13 @@ struct TextParser {
         if number(lo..<hi, sentenceInitial: sentenceInitial) { return }
         var text = string(lo..<hi).replacingApostrophes()
         let lower = text.lowercased()
+        if text == lower, let spelled = Lexicon.chatSpellings[lower] {
+            // "u", "pls", "wanna": the words they stand for, typed in lower case.
+            for (k, part) in spelled.split(separator: " ").enumerated() {
+                appendWord(lo..<hi, text: String(part), sentenceInitial: sentenceInitial && k == 0, symbolic: false)
+            }
+            return
+        }
         if let base = Lexicon.unpunctuatedNegations[lower] {
             // "cant", "dont": a contraction typed without its apostrophe.
             negations.append("n't")
@@ -441,7 +455,16 @@ struct TextParser {
             i += 1
         }
         let digits = string(digitsStart..<i)
-        let suffix = string(i..<range.upperBound).lowercased()
+        var suffix = string(i..<range.upperBound).lowercased()
+        // A letter in parentheses is the same suffix as without them: "401(k)" is "401k".
+        var parenthesised = false
+        if suffix.hasPrefix("("), suffix.count > 1 {
+            let letters = suffix.dropFirst().filter { $0 != ")" }
+            if !letters.isEmpty, letters.allSatisfy(\.isLetter), suffix.filter({ $0 == ")" }).count <= 1 {
+                suffix = String(letters)
+                parenthesised = true
+            }
+        }
         let wordIndex = words.count
         if digits.contains("/") || digits.contains(":") || (digits.contains("-") && separators >= 1) {
             // With letters after it ("225/45R17", a tyre size) the chunk is an identifier, whole.
@@ -467,8 +490,14 @@ struct TextParser {
             if let canonical = Lexicon.unitForSuffix(suffix) {
                 // "$85k" is 85000, as "$85,000" is.
                 if canonical == "thousand", let scaled = Self.thousands(value) { value = scaled } else { unit = canonical }
+            } else if parenthesised, !digits.contains(where: { !$0.isNumber }) {
+                // "403(b)": the identifier "403b", as written without the parentheses.
+                slots.append(Slot(kind: .code, value: digits + suffix, wordIndex: wordIndex))
+                nonContent.insert(wordIndex)
+                appendWord(range, text: digits + suffix, sentenceInitial: sentenceInitial, symbolic: true)
+                return true
             } else {
-                return false  // "401k", "s24", "mp3": not a number, an identifier.
+                return false  // "403b", "s24", "mp3": not a number, an identifier.
             }
         }
         slots.append(Slot(kind: .number, value: sign + value, wordIndex: wordIndex))
@@ -599,6 +628,7 @@ struct TextParser {
     /// twenty", "two thousand" — as its value in digits and the words it spans; nil when the word
     /// does not start one. "one" counts only next to another number ("one hundred", "twenty
     /// one", "from one to ten", "between one and 100"): alone it is a pronoun ("which one").
+    /// Digit words after "point" are decimals: "three point five" is 3.5.
     func spelledNumber(at index: Int) -> (String, Int)? {
         func cardinal(_ i: Int) -> Int? {
             guard i < words.count, !words[i].isSymbolic else { return nil }
@@ -608,10 +638,18 @@ struct TextParser {
             guard i >= 0, i < words.count else { return false }
             return cardinal(i) != nil || (words[i].isSymbolic && words[i].lower.unicodeScalars.first?.isNumericFast == true)
         }
-        guard let first = cardinal(index) else { return nil }
+        func decimalDigit(_ i: Int) -> Int? {
+            guard i < words.count, !words[i].isSymbolic else { return nil }
+            if words[i].lower == "zero" || words[i].lower == "oh" { return 0 }
+            guard let value = Lexicon.cardinalWords[words[i].lower], value < 10 else { return nil }
+            return value
+        }
+        // "zero point five": zero counts only before "point".
+        let leadingZero = words[index].lower == "zero" && index + 1 < words.count && words[index + 1].lower == "point"
+        guard let first = cardinal(index) ?? (leadingZero ? 0 : nil) else { return nil }
         var total = 0
         var current = 0
-        var end = index
+        var end = leadingZero ? index + 1 : index
         var i = index
         while let value = cardinal(i) {
             if value == 100 {
@@ -634,18 +672,63 @@ struct TextParser {
                 i += 1
             }
         }
+        // "three point five" is 3.5: digit words after "point" are the decimals.
+        var decimals = ""
+        if end + 1 < words.count, words[end].lower == "point" {
+            var k = end + 1
+            while let digit = decimalDigit(k) {
+                decimals += String(digit)
+                k += 1
+            }
+            if !decimals.isEmpty { end = k }
+        }
         let count = end - index
+        if !decimals.isEmpty {
+            return (Self.canonicalNumber("\(total + current).\(decimals)"), count)
+        }
         if first == 1 && count == 1 {
             // A lone "one": a number only when linked to another ("one to ten", "one and 100") or
             // counting a unit of text ("in one sentence", as "in 1 sentence").
             let linked = index + 2 < words.count && ["to", "and", "or"].contains(words[index + 1].lower) && isNumeral(index + 2)
                 || index >= 2 && ["to", "and", "or"].contains(words[index - 1].lower) && isNumeral(index - 2)
             let counting = index + 1 < words.count && Lexicon.countUnits[words[index + 1].lower] != nil
-            guard linked || counting else { return nil }
+            guard linked || counting || countsNoun(after: index) else { return nil }
         }
         guard count > 1 || first == 1 else { return nil }  // single words keep the table's value
         return (String(total + current), count)
     }
+
+    /// Whether a lone "one" at `index` counts the noun after it ("I missed one pill", "replace one
+    /// window"), as a number does: a content word follows, and no determiner or "which", "each",
+    /// "another"… before it makes it a pronoun ("the blue one", "which one works").
+    func countsNoun(after index: Int) -> Bool {
+        guard index + 1 < words.count else { return false }
+        let next = words[index + 1]
+        guard !next.isSymbolic, !Lexicon.nonContentWords.contains(next.lower), !Self.linkingWords.contains(next.lower),
+            next.lower.unicodeScalars.allSatisfy(\.isAlphabeticFast), !words[index + 1].startsClause
+        else { return false }
+        if index > 0, Self.pronounOneDeterminers.contains(words[index - 1].lower) || Lexicon.determiners.contains(words[index - 1].lower) {
+            return false
+        }
+        // "the blue one works": a determiner two words back, an adjective between.
+        if index > 1, Lexicon.determiners.contains(words[index - 2].lower) { return false }
+        return true
+    }
+
+    /// Prepositions and conjunctions the stop words leave out: "one" before them stands alone
+    /// ("Quick one before my meeting").
+    static let linkingWords: Set<String> = [
+        "before", "after", "since", "until", "till", "because", "while", "though", "although", "unless", "like", "near",
+        "around", "without", "against", "toward", "towards", "across", "behind", "beyond", "except", "among", "along",
+        "inside", "outside", "above", "below", "beside", "besides", "upon", "despite", "instead", "versus", "vs", "too",
+        "either", "anyway", "yet", "more", "less", "last", "please",
+    ]
+
+    /// Words after which "one" is a pronoun or part of a fixed phrase ("the only one", "no one").
+    static let pronounOneDeterminers: Set<String> = [
+        "which", "each", "every", "any", "no", "another", "only", "last", "first", "next", "same", "other", "new", "old",
+        "right", "wrong", "good", "better", "best", "big", "little", "small", "his", "her", "these", "those", "some",
+    ]
 
     /// Rules for words that are slots only in some positions.
     private func accepts(kind: Slot.Kind, value: String, word: AnalyzedText.Word, index: Int, previousIsNumber: Bool) -> Bool {
@@ -662,9 +745,20 @@ struct TextParser {
             return (word.isCapitalised && !word.isSentenceInitial) || previousIsNumber || nextIsNumber
         case "second":
             return previousIsNumber
+        case "morning", "afternoon", "evening":
+            // "Good morning!" greets; it does not ask about mornings.
+            return !isGreeting(at: index)
         default:
             return true
         }
+    }
+
+    /// "Good morning", "good evening" as a greeting: "good" starting a sentence, the time word
+    /// ending it or its clause ("Good morning!", "Good evening, …").
+    func isGreeting(at index: Int) -> Bool {
+        guard index > 0, words[index - 1].lower == "good", words[index - 1].isSentenceInitial else { return false }
+        let end = words[index].offsets.upperBound
+        return end >= scalars.count || [",", "!", ".", ";", ":", "—", "–"].contains(scalars[end])
     }
 
     /// Capitalised words that are not sentence-initial, joined into multi-word names ("New York",

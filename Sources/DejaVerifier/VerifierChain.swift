@@ -97,7 +97,7 @@ public struct VerifierChain: Sendable {
         if query == candidate { return nil }
         let a = analyze(query)
         let b = analyze(candidate)
-        if a.normalizedWords == b.normalizedWords { return nil }
+        if a.differsOnlyInCaseOrPunctuation(from: b) { return nil }
         if preamble(a, b, similarity: similarity, mayRunModel: true) == .accepted { return nil }
         for check in checks {
             if let verdict = check.verdict(a, b) { return verdict }
@@ -132,7 +132,7 @@ public struct VerifierChain: Sendable {
         if query == candidate { return .decided(nil) }
         let a = analyze(query)
         let b = analyze(candidate)
-        if a.normalizedWords == b.normalizedWords { return .decided(nil) }
+        if a.differsOnlyInCaseOrPunctuation(from: b) { return .decided(nil) }
         switch preamble(a, b, similarity: similarity, mayRunModel: false) {
         case .accepted: return .decided(nil)
         case .needsModelWork: return .needsModelWork
@@ -156,7 +156,7 @@ public struct VerifierChain: Sendable {
         if let tooLong = lengthVerdict(query: query, candidate: candidate) { return [tooLong] }
         let a = analyze(query)
         let b = analyze(candidate)
-        if a.normalizedWords == b.normalizedWords { return [] }
+        if a.differsOnlyInCaseOrPunctuation(from: b) { return [] }
         if preamble(a, b, similarity: similarity, mayRunModel: true) == .accepted { return [] }
         return checks.compactMap { $0.verdict(a, b) }
     }
@@ -168,12 +168,12 @@ public struct VerifierChain: Sendable {
     func preamble(_ a: AnalyzedText, _ b: AnalyzedText, similarity: Double?, mayRunModel: Bool) -> PreambleOutcome {
         guard let similarity, let bound = configuration.preambleSimilarity, similarity >= bound - 1e-9, let source = contextualWordVectors else { return .notAccepted }
         let (longer, shorter) = a.words.count > b.words.count ? (a, b) : (b, a)
-        guard let count = Preamble.length(of: longer, before: shorter) else { return .notAccepted }
+        guard let frame = Preamble.frame(of: longer, around: shorter) else { return .notAccepted }
         guard let vectors = mayRunModel ? source.vectors(for: longer) : source.readyVectors(for: longer) else {
             return mayRunModel ? .notAccepted : .needsModelWork
         }
         guard vectors.count == longer.words.count else { return .notAccepted }
-        let relevance = Preamble.contextualRelevance(longer, preambleWords: count, vectors: vectors)
+        let relevance = Preamble.contextualRelevance(longer, frame: frame, shorterCount: shorter.words.count, vectors: vectors)
         return relevance < configuration.maximumPreambleContextualSimilarity ? .accepted : .notAccepted
     }
 

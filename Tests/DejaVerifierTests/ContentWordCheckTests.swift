@@ -128,4 +128,37 @@ import Testing
         let t = try #require(vectors.similarity("delete", "banana"))
         #expect(s > t)
     }
+
+
+    @Test func theUnitOfARateIsAValue() throws {
+        let vectors = TableWordVectors(table: ["guest": [1, 0], "room": [0.95, 0.31], "charged": [0, 1], "fee": [0, 1]])
+        let check = ContentWordCheck(minimumSimilarity: 0.5, wordVectors: vectors, wordNet: try #require(WordNet.shared))
+        let verdict = try #require(check.verdict(AnalyzedText("Is the resort fee charged per guest?"), AnalyzedText("Is the resort fee charged per room?")))
+        #expect(verdict.detail.contains("'per'"))
+        // A synonym after "per" is the same unit; close words elsewhere still match by vectors.
+        #expect(check.verdict(AnalyzedText("Is the toll charged per car?"), AnalyzedText("Is the toll charged per automobile?")) == nil)
+        #expect(check.verdict(AnalyzedText("Is the guest fee refundable?"), AnalyzedText("Is the room fee refundable?")) == nil)
+    }
+
+    @Test func twoWordsWordNetLacksMatchOnlyBySpelling() throws {
+        let vectors = TableWordVectors(table: ["rivaroxaban": [1, 0], "apixaban": [0.97, 0.24], "nodejs": [0, 1], "node.js": [0, 1]])
+        let wordNet = try #require(WordNet.shared)
+        let check = ContentWordCheck(minimumSimilarity: 0.5, wordVectors: vectors, wordNet: wordNet)
+        #expect(check.verdict(AnalyzedText("side effects of rivaroxaban"), AnalyzedText("side effects of apixaban")) != nil)
+        // Without WordNet the vectors decide, as before.
+        #expect(ContentWordCheck(minimumSimilarity: 0.5, wordVectors: vectors).verdict(AnalyzedText("side effects of rivaroxaban"), AnalyzedText("side effects of apixaban")) == nil)
+        #expect(ContentWordCheck.spelledAlike("node.js", "nodejs"))
+        #expect(ContentWordCheck.spelledAlike("tupel", "tuple"))
+        #expect(!ContentWordCheck.spelledAlike("rivaroxaban", "apixaban"))
+        #expect(!ContentWordCheck.spelledAlike("npm", "pnpm"))
+    }
+
+
+    @Test func aNounInPlaceOfAPronounChangesWhoActs() throws {
+        let check = ContentWordCheck(minimumSimilarity: 0.9, maximumAddedWords: 2, wordVectors: nil)
+        let verdict = try #require(check.verdict(AnalyzedText("Do I get a refund if the venue cancels the show?"), AnalyzedText("Do I get a refund if I cancel the show?")))
+        #expect(verdict.detail == "'venue' in place of 'i'")
+        // An added word elsewhere is still an addition.
+        #expect(check.verdict(AnalyzedText("What happens if the airline cancels my flight?"), AnalyzedText("What happens if the airline cancels?")) == nil)
+    }
 }

@@ -75,6 +75,67 @@ import Testing
         off.enableChecks(named: ["slots", "order", "polarity", "content_words"])
         #expect(!VerifierChain(configuration: off, wordVectors: nil).checks.map(\.name).contains("function_words"))
     }
+
+    @Test func aPoliteProgressiveIsNoPastTense() {
+        #expect(verdict("I was wondering how to patch a bike tube", "How do I patch a bike tube?") == nil)
+        #expect(verdict("We were hoping you could explain escrow", "Can you explain escrow?") == nil)
+        // A past question is still past.
+        #expect(verdict("Was the museum free on Sundays?", "Is the museum free on Sundays?")?.check == "function_words")
+        #expect(verdict("I was charged twice, what do I do?", "I am charged twice, what do I do?")?.check == "function_words")
+    }
+
+    @Test func aClauseOpenedByJustAFrames() {
+        #expect(verdict("Just a quick check: is tofu gluten free?", "Is tofu gluten free?") == nil)
+        #expect(verdict("Can I bring just a backpack?", "Can I bring a backpack?")?.check == "function_words")
+    }
+
+    @Test func leastReversesTheScale() {
+        #expect(verdict("Which city has the strictest noise rules?", "Which city has the least strict noise rules?")?.check == "function_words")
+        #expect(verdict("Which sofa is the least comfortable?", "Which sofa is the most comfortable?")?.check == "function_words")
+        // "at least" is a bound, compared as scope.
+        #expect(verdict("Do I need at least two references?", "Do I need two references?") == nil)
+    }
+
+    @Test func partOfIsAQuantifier() {
+        #expect(verdict("Can I withdraw part of my pension early?", "Can I withdraw all of my pension early?")?.check == "function_words")
+        #expect(verdict("Can I withdraw part of my pension early?", "Can I withdraw my pension early?")?.check == "function_words")
+        #expect(verdict("Which part of the engine is the crankshaft?", "Where in the engine is the crankshaft?") == nil)
+    }
+
+    @Test func evaluativeNounsTakeAStance() {
+        #expect(verdict("What are the benefits of intermittent fasting?", "What are the risks of intermittent fasting?")?.check == "function_words")
+        #expect(verdict("List the upsides of remote work", "List the downsides of remote work")?.check == "function_words")
+        #expect(verdict("What are the benefits of intermittent fasting?", "What are the advantages of intermittent fasting?") == nil)
+        #expect(verdict("What are the benefits of intermittent fasting?", "Is intermittent fasting good for you?") == nil)
+    }
+
+    @Test func aTimeNounAfterModifiersMakesARelativeTime() {
+        #expect(verdict("Why is there a fee on my last electricity invoice?", "Why is there a fee on my next electricity invoice?")?.check == "function_words")
+        #expect(verdict("Why is there a fee on my last electricity invoice?", "Why is there a fee on my electricity invoice?")?.check == "function_words")
+        // "last" as an order, before no time noun, is no time.
+        #expect(verdict("What is the last step of a sourdough recipe?", "What is the final step of a sourdough recipe?") == nil)
+    }
+
+    @Test func boundsOfAComparisonDiffer() {
+        #expect(verdict("Can I get aid if I study less than half-time?", "Can I get aid if I study at least half-time?")?.check == "function_words")
+        #expect(verdict("Can I check no more than two bags?", "Can I check at least two bags?")?.check == "function_words")
+        #expect(verdict("Is it fine to sleep more than eight hours?", "Is it fine to sleep at least eight hours?") == nil)
+        #expect(verdict("Is renting less expensive than buying?", "Is renting cheaper than buying?") == nil)
+    }
+
+    @Test func partsAndShares() {
+        #expect(verdict("Can I swap a little of the flour for oats?", "Can I swap all of the flour for oats?")?.check == "function_words")
+        #expect(verdict("Do the majority of voters support it?", "Do a few voters support it?")?.check == "function_words")
+        #expect(verdict("Is a little dog good for a flat?", "Is a small dog good for a flat?") == nil)
+    }
+
+    @Test func intensityOnBothSidesMustAgree() {
+        #expect(verdict("My knee is slightly sore after running", "My knee is extremely sore after running")?.check == "function_words")
+        #expect(verdict("my phone uses slightly more data now", "my phone uses way more data now")?.check == "function_words")
+        #expect(verdict("My knee is very sore after running", "My knee is extremely sore after running") == nil)
+        // On one side only it is emphasis, not a different question.
+        #expect(verdict("My knee is slightly sore after running", "My knee is sore after running") == nil)
+    }
 }
 
 /// WordNet's antonyms in the polarity check: pairs no curated list names.

@@ -44,4 +44,31 @@ import Testing
         // With a window of 1 only "tuple" and "list" sit next to "to"; still detected.
         #expect(OrderCheck(window: 1).verdict(AnalyzedText("convert list to tuple"), AnalyzedText("convert tuple to list")) != nil)
     }
+
+
+    @Test(arguments: [
+        // A repeated "I" is aligned clause by clause, so the reversal in the first clause shows.
+        ("I sold my neighbor a lawnmower; should I report it?", "My neighbor sold me a lawnmower; should I report it?"),
+        ("How do I act in meetings now that my old teammate manages me?", "How do I act in meetings now that I manage my old teammate?"),
+        // A stop word modifying a noun ("a down pillow") is a side's word.
+        ("Is a down pillow firmer than a foam pillow?", "Is a foam pillow firmer than a down pillow?"),
+    ])
+    func reversalsWithRepeatedWordsAreCaught(_ pair: (String, String)) {
+        #expect(check.verdict(AnalyzedText(pair.0), AnalyzedText(pair.1)) != nil, "\(pair)")
+    }
+
+    @Test(arguments: [
+        // A clause that moves whole carries its connector with it.
+        ("Using pandas in Python, how do I drop duplicate rows?", "How do I drop duplicate rows in Python using pandas?"),
+        ("To avoid jet lag on a long trip, what should I do?", "What should I do on a long trip to avoid jet lag?"),
+        ("If I'm renting, how do I get my deposit back?", "How do I get my deposit back if I'm renting?"),
+    ])
+    func clausesMovedWholePass(_ pair: (String, String)) {
+        #expect(check.verdict(AnalyzedText(pair.0), AnalyzedText(pair.1)) == nil, "\(pair)")
+    }
+
+    @Test func aClauseSplitAcrossTheOtherTextsClausesIsNotMovedWhole() {
+        // "not the green one" is one clause here, but its words sit in two clauses of the other.
+        #expect(check.verdict(AnalyzedText("Buy the red one, not the green one"), AnalyzedText("Buy the green one, not the red one")) != nil)
+    }
 }

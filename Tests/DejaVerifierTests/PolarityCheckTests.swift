@@ -1,4 +1,4 @@
-import DejaVerifier
+@testable import DejaVerifier
 import DejaWordNet
 import Testing
 
@@ -124,5 +124,25 @@ import Testing
 
     @Test func lessAndTheSameWordIsStillAnOpposite() {
         #expect(verdict("Is it more expensive to buy online?", "Is it less expensive to buy online?")?.check == "polarity")
+    }
+
+
+    @Test func opposedParticlesAreCountedWhenTheTextsShareOne() {
+        #expect(verdict("How do I switch on dark mode on my phone?", "How do I switch off dark mode on my phone?")?.check == "polarity")
+        #expect(verdict("How do I switch on dark mode on my phone?", "How can I switch on dark mode on my phone?") == nil)
+    }
+
+
+    @Test func unlessIsANegatedCondition() {
+        #expect(verdict("Is there a fee if I cancel early?", "Is there a fee unless I cancel early?")?.check == "polarity")
+    }
+
+    @Test func aNegationMovedBetweenSharedWordsChangesTheQuestion() {
+        #expect(verdict("Why is my app crashing though the cache isn't full?", "Why is my app not crashing though the cache is full?")?.check == "polarity")
+        // The same words negated, or a negation on a fronted auxiliary, pass.
+        #expect(verdict("The printer is not working", "The printer isn't working") == nil)
+        #expect(verdict("Why is my Go code not compiling?", "Why doesn't my Go code compile?") == nil)
+        #expect(PolarityCheck.negatedStems(AnalyzedText("Why doesn't it start?")) == nil)
+        #expect(PolarityCheck.negatedStems(AnalyzedText("a house without a garden, not a flat")) == ["flat", "garden"])
     }
 }

@@ -67,6 +67,24 @@ import Testing
         #expect(chain.verify(query: "Sorry to bother you again, but how should I start learning the piano?", candidate: question, similarity: 0.96) == nil)
         #expect(chain.verify(query: "I'm a complete beginner. How should I start learning the piano?", candidate: question, similarity: 0.96) != nil)
     }
+
+    @Test func aSignOffIsReadLikeAPreamble() {
+        func frame(_ longer: String, _ shorter: String) -> Preamble.Frame? { Preamble.frame(of: AnalyzedText(longer), around: AnalyzedText(shorter)) }
+        let question = "How do I descale a kettle?"
+        #expect(frame("How do I descale a kettle? Thanks in advance!", question) == Preamble.Frame(leading: 0, trailing: 3))
+        #expect(frame("Hey! How do I descale a kettle? Thanks!", question) == Preamble.Frame(leading: 1, trailing: 1))
+        #expect(frame("Hey! How do I descale a kettle?", question) == Preamble.Frame(leading: 1, trailing: 0))
+        // A sign-off that asks, negates, restricts or carries a value is part of the question.
+        #expect(frame("How do I descale a kettle? Thanks, and how often?", question) == nil)
+        #expect(frame("How do I descale a kettle? No vinegar please.", question) == nil)
+        #expect(frame("How do I descale a kettle? Only natural stuff.", question) == nil)
+        #expect(frame("How do I descale a kettle? It's 2 litres.", question) == nil)
+        #expect(frame("How do I descale a kettle? Today.", question) == nil)
+        // Not its own clause.
+        #expect(frame("How do I descale a kettle quickly", "How do I descale a kettle") == nil)
+        // `length` still reads a preamble alone.
+        #expect(length("Hey! How do I descale a kettle? Thanks!", question) == nil)
+    }
 }
 
 extension VerifierChain.Step {

@@ -1,4 +1,4 @@
-import DejaVerifier
+@testable import DejaVerifier
 import Testing
 
 @Suite struct SlotCheckTests {
@@ -175,5 +175,80 @@ extension SlotCheckTests {
         #expect(AnalyzedText("Which one should I pick?").slots.allSatisfy { $0.kind != .number })
         let slots = AnalyzedText("between five and five hundred").slots.filter { $0.kind == .number }.map(\.value)
         #expect(slots == ["5", "500"])
+    }
+
+
+    @Test func decimalsSpelledAfterPointAreNumbers() {
+        #expect(verdict("Is a 2.5 star rating good for a hotel?", "Is a two point five star rating good for a hotel?") == nil)
+        #expect(verdict("Is zero point five percent interest worth it?", "Is 0.5% interest worth it?") == nil)
+        #expect(verdict("Is a 2.5 star rating good for a hotel?", "Is a two point six star rating good for a hotel?")?.check == "slots")
+        #expect(AnalyzedText("one point two five").slots.map(\.value) == ["1.25"])
+    }
+
+    @Test func aLetterInParenthesesIsTheSameSuffix() {
+        #expect(verdict("Can I roll a 403(b) into an IRA?", "can i roll a 403b into an IRA") == nil)
+        #expect(verdict("What is a 401(k) match?", "What is a 403(b) match?")?.check == "slots")
+    }
+
+    @Test(arguments: [
+        ("I paid for 3 lamps and received one.", "I paid for three lamps and received 1."),
+        ("Do I need to replace one tire or both?", "Do I need to replace a tire or both?"),
+        ("How many ounces are in one pound?", "How many ounces are in a pound?"),
+        ("fastest way 2 learn touch typing", "fastest way to learn touch typing"),
+        ("is this gift good 4 a toddler", "is this gift good for a toddler"),
+    ])
+    func aNumberMatchesTheWordItReadsAsInTheSamePlace(_ pair: (String, String)) {
+        #expect(verdict(pair.0, pair.1) == nil, "\(pair)")
+    }
+
+    @Test func aNumberReadAsAWordElsewhereStillDiffers() {
+        // "one" counting a noun is the number 1: not "every", and not "a" between other words.
+        #expect(verdict("Do I need a permit to cut down one tree?", "Do I need a permit to cut down every tree?")?.check == "slots")
+        #expect(verdict("Book 2 rooms near the stadium", "Book the rooms near the stadium")?.check == "slots")
+        #expect(verdict("I paid for 3 lamps and received one.", "I paid for 3 lamps and received 2.")?.check == "slots")
+        // A pronoun "one" is no number.
+        for text in ["Which one is lighter?", "Quick one before lunch: what is a roux?", "The blue one works better", "One of my keys is stuck"] {
+            #expect(AnalyzedText(text).slots.allSatisfy { $0.kind != .number }, "\(text)")
+        }
+        #expect(AnalyzedText("I lost one glove").slots.map(\.description) == ["number:1"])
+    }
+
+    @Test(arguments: [
+        ("Is a 2TB drive enough for photos?", "Is a 2,000 GB drive enough for photos?"),
+        ("Can I cook a roast in 90 minutes?", "Can I cook a roast in 1.5 hours?"),
+        ("Is a 12 inch pizza enough for two?", "Is a 1 foot pizza enough for two?"),
+        ("Can I carry 500 g of honey on a plane?", "Can I carry 0.5 kg of honey on a plane?"),
+        ("Is 2 weeks enough for Japan?", "Is 14 days enough for Japan?"),
+        ("Add 3 teaspoons of salt?", "Add 1 tablespoon of salt?"),
+    ])
+    func oneAmountInTwoUnitsAgrees(_ pair: (String, String)) {
+        #expect(verdict(pair.0, pair.1) == nil, "\(pair)")
+    }
+
+    @Test(arguments: [
+        ("Is a 2TB drive enough for photos?", "Is a 2GB drive enough for photos?"),
+        ("Can I cook a roast in 90 minutes?", "Can I cook a roast in 90 hours?"),
+        ("Is a 5 km run good for beginners?", "Is a 5 mile run good for beginners?"),
+        ("Can I carry 500 g of honey on a plane?", "Can I carry 5 kg of honey on a plane?"),
+    ])
+    func differentAmountsStillDiffer(_ pair: (String, String)) {
+        #expect(verdict(pair.0, pair.1)?.check == "slots", "\(pair)")
+    }
+
+    @Test func quantitiesScaleExactly() {
+        let hour = Quantity.factors["hour"]!
+        #expect(Quantity.scaled("1.5", by: hour) == "5400")
+        #expect(Quantity.scaled("-2", by: Quantity.factors["km"]!) == "-2000")
+        #expect(Quantity.scaled("12", by: Quantity.factors["inch"]!) == Quantity.scaled("1", by: Quantity.factors["foot"]!))
+        #expect(Quantity.scaled("250", by: Quantity.factors["mg"]!) == "0.25")
+        // Not a plain decimal, or too large to write exactly.
+        #expect(Quantity.scaled("20%", by: hour) == nil)
+        #expect(Quantity.scaled("99999999999999999", by: hour) == nil)
+        #expect(Quantity.scaled("1", by: Quantity.Factor(base: "x", mantissa: 1, exponent: 30)) == nil)
+    }
+
+    @Test func ordinalWordsAreNumbersNotNames() {
+        #expect(verdict("What does the 19th Amendment say?", "What does the Nineteenth Amendment say?") == nil)
+        #expect(verdict("What does the 19th Amendment say?", "What does the Fifteenth Amendment say?")?.check == "slots")
     }
 }

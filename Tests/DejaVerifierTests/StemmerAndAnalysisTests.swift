@@ -75,3 +75,33 @@ import Testing
         #expect(AnalyzedText("costs ¥500").slots.contains { $0.kind == .currency && $0.value == "jpy" })
     }
 }
+
+/// What the parser reads into words and values: chat spellings, greetings, discourse "now".
+@Suite struct ReadingTests {
+    @Test func chatSpellingsReadAsTheirWords() {
+        #expect(AnalyzedText("can u send ur invoice pls").normalizedWords == ["can", "you", "send", "your", "invoice", "please"])
+        #expect(AnalyzedText("i wanna cancel").normalizedWords == ["i", "want", "to", "cancel"])
+        // Typed in capitals, a letter is a name or an initial: "U-Haul", "R".
+        #expect(AnalyzedText("Rent a U-Haul").normalizedWords == ["rent", "a", "u", "haul"])
+        #expect(AnalyzedText("Rent a U-Haul").words[2].text == "U")
+        // "w/o" is "without", a negation.
+        let without = AnalyzedText("coffee w/o sugar")
+        #expect(without.normalizedWords == ["coffee", "without", "sugar"])
+        #expect(without.negations == ["without"])
+        #expect(AnalyzedText("tea w/ milk").normalizedWords == ["tea", "with", "milk"])
+    }
+
+    @Test func aGreetingIsNoTime() {
+        #expect(AnalyzedText("Good morning! Is the pool open?").slots.isEmpty)
+        #expect(AnalyzedText("Good evening, which wine goes with lamb?").slots.isEmpty)
+        // The same words asking about a time of day keep it.
+        #expect(AnalyzedText("Good morning routines for toddlers").slots.map(\.description) == ["date:morning"])
+        #expect(AnalyzedText("Is it good to run in the morning?").slots.map(\.description) == ["date:morning"])
+    }
+
+    @Test func aClauseOpeningNowMovesTheTalkOn() {
+        #expect(AnalyzedText("Thanks! Now, how do I add a filter?").timeSensitivity.timeWords.isEmpty)
+        #expect(AnalyzedText("How do I add a filter now?").timeSensitivity.timeWords == ["now"])
+        #expect(AnalyzedText("Is the bridge open now, or later?").timeSensitivity.timeWords == ["now"])
+    }
+}

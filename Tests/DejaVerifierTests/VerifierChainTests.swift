@@ -91,4 +91,21 @@ import Testing
         let model = VerifierChain(configuration: .balanced, wordVectors: try ModelLocator.wordVectors())
         #expect(model.verify(query: pair.0, candidate: pair.1) == nil, "\(pair)")
     }
+
+
+    @Test(arguments: [
+        ("How much is $1,000 in euros?", "How much is £1,000 in euros?"),
+        ("Is 5kg too heavy for carry-on?", "Is 5lb too heavy for carry-on?"),
+        ("Is 20% a good tip?", "Is 20 a good tip?"),
+        ("Set an alarm for 6pm", "Set an alarm for 6am"),
+    ])
+    func sameWordsWithOtherValuesAreChecked(_ pair: (String, String)) {
+        // The words agree ("1000", "5", "20", "6"); what the digits carried does not.
+        #expect(chain.verify(query: pair.0, candidate: pair.1)?.check == "slots", "\(pair)")
+        #expect(chain.verifyWithoutModelWork(query: pair.0, candidate: pair.1).isAccepted == false, "\(pair)")
+    }
+
+    @Test func quotesAndCapitalsAloneDoNotMatter() {
+        #expect(chain.verify(query: "Why does Python say 'list index out of range'?", candidate: "why does python say list index out of range") == nil)
+    }
 }
