@@ -15,12 +15,18 @@ enum Acronym {
             if !x.ignoresCapitals, let letters = acronymLetters(word) {
                 guard !y.stems.contains(word.stem), letters.count <= y.words.count else { continue }
                 let initials = y.words.map { $0.lower.unicodeScalars.first }
+                var found = false
                 for start in 0...(y.words.count - letters.count) {
                     let run = start..<(start + letters.count)
                     if zip(run, letters).allSatisfy({ initials[$0] == $1 }), !y.words[run].contains(where: \.isSymbolic) {
                         result.append((index, run))
+                        found = true
                         break
                     }
+                }
+                // The letters of one compound word: "DB" / "database".
+                if !found, let j = y.words.indices.first(where: { spellsOut(letters, y.words[$0]) }) {
+                    result.append((index, j..<(j + 1)))
                 }
             } else if let (first, inner, last) = numeronym(word) {
                 guard !y.stems.contains(word.stem) else { continue }
@@ -34,6 +40,22 @@ enum Acronym {
             }
         }
         return result
+    }
+
+    /// Whether `word` (prose, not in capitals) starts with the acronym's first letter and holds its
+    /// other letters in order, being at least six letters and at most three per letter of the
+    /// acronym plus two: "database" for "DB"; not "mail" for "ML" (too short), nor "javascript"
+    /// for "JS" (too long to tell from chance).
+    private static func spellsOut(_ letters: [Unicode.Scalar], _ word: AnalyzedText.Word) -> Bool {
+        guard !word.isSymbolic, word.text != word.text.uppercased() else { return false }
+        let scalars = Array(word.lower.unicodeScalars)
+        guard scalars.count >= 6, scalars.count <= 3 * letters.count + 2, scalars.first == letters.first else { return false }
+        var i = 0
+        for letter in letters {
+            guard let found = scalars[i...].firstIndex(of: letter) else { return false }
+            i = found + 1
+        }
+        return true
     }
 
     /// The lower-case letters of an acronym ("ROI" → r, o, i): two to six ASCII capitals as

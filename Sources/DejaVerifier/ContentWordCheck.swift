@@ -228,6 +228,7 @@ public struct ContentWordCheck: VerificationCheck {
             let word = x.words[index].lower
             if let wordNet, Self.hasSameThing(index, of: x, in: y, wordNet: wordNet) { continue }
             if let wordNet, Self.isMisspelling(index, of: x, in: y, wordNet: wordNet) { continue }
+            if let wordNet, Self.isAbbreviation(index, of: x, in: y, wordNet: wordNet) { continue }
             // The unit of a rate ("per wheel" / "per axle") is a value: only the same word, a
             // synonym or a misspelling (above) matches it, never a merely related word.
             if index > 0, x.words[index - 1].lower == "per", let other = Self.wordAfterPer(in: y), !x.stems.contains(y.words[other].stem) {
@@ -303,6 +304,38 @@ public struct ContentWordCheck: VerificationCheck {
             if editDistance(letters, Array(candidate.utf8), atMost: allowed) <= allowed { return true }
         }
         return false
+    }
+
+    /// Whether `other`'s word `wordIndex` and a differing content word of `text` are a word and its
+    /// abbreviation: the short one unknown to WordNet, the long one known, same first letter, and the
+    /// short one either its start ("approx" / "approximately", "config" / "configuration", three
+    /// letters or more) or its letters in order, at least a third of them ("dept" / "department",
+    /// "msg" / "message", "db" / "database"). Either may be the abbreviation.
+    static func isAbbreviation(_ wordIndex: Int, of other: AnalyzedText, in text: AnalyzedText, wordNet: WordNet) -> Bool {
+        let word = Array(other.words[wordIndex].lower.utf8)
+        guard word.count >= 2, word.count <= 24, word.allSatisfy({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) else { return false }
+        let isKnown = !other.wordNetLookup(wordIndex, wordNet).lemmas.isEmpty
+        for index in text.contentWordIndices where !other.stems.contains(text.words[index].stem) {
+            let candidate = Array(text.words[index].lower.utf8)
+            guard candidate.count <= 24, candidate.allSatisfy({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) else { continue }
+            guard isKnown != !text.wordNetLookup(index, wordNet).lemmas.isEmpty else { continue }
+            let (short, long) = isKnown ? (candidate, word) : (word, candidate)
+            if abbreviates(short, long) { return true }
+        }
+        return false
+    }
+
+    /// Whether `short` abbreviates `long` by its letters (see ``isAbbreviation(_:of:in:wordNet:)``).
+    static func abbreviates(_ short: [UInt8], _ long: [UInt8]) -> Bool {
+        guard short.count >= 2, long.count >= short.count + 2, short.first == long.first else { return false }
+        if short.count >= 3, long.starts(with: short) { return true }
+        guard long.count <= 3 * short.count else { return false }
+        var i = long.startIndex
+        for letter in short {
+            guard let found = long[i...].firstIndex(of: letter) else { return false }
+            i = found + 1
+        }
+        return true
     }
 
     /// The optimal-string-alignment distance of two byte strings (inserts, deletes, replacements

@@ -78,6 +78,14 @@ public struct PolarityCheck: VerificationCheck {
         return prefixNegation(a, b) ?? prefixNegation(b, a)
     }
 
+    /// Whether `y` has a WordNet synonym or derivational form of `x`'s word with `stem`: "install"
+    /// is present in "the installation of Docker".
+    private func hasDerivedForm(_ stem: String, of x: AnalyzedText, in y: AnalyzedText) -> Bool {
+        guard let wordNet, let index = x.words.firstIndex(where: { $0.stem == stem }) else { return false }
+        let lookup = wordNet.lookup(x.words[index].lower)
+        return y.words.contains { !$0.isSymbolic && $0.stem != stem && wordNet.sameThing(lookup, wordNet.lookup($0.lower)) }
+    }
+
     /// As many negations on each side, but negating different words that both texts have: "re-renders
     /// though its props haven't changed" / "doesn't re-render though its props have changed".
     private func movedNegation(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
@@ -184,7 +192,7 @@ public struct PolarityCheck: VerificationCheck {
                     return Verdict(check: name, detail: "'\(word(stem, in: x))' in the \(xName) vs '\(word(entry.opposite, in: y))' in the \(yName)")
                 }
             }
-            if !y.stems.contains(stem), entries.contains(where: { !$0.isWeak }) && !Self.hasSynonym(stem, in: y) {
+            if !y.stems.contains(stem), entries.contains(where: { !$0.isWeak }) && !Self.hasSynonym(stem, in: y) && !hasDerivedForm(stem, of: x, in: y) {
                 return Verdict(check: name, detail: "'\(word(stem, in: x))' only in the \(xName)")
             }
         }

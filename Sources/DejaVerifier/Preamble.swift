@@ -71,7 +71,11 @@ enum Preamble {
         for slot in longer.slots where frame.contains(slot.wordIndex, shorterCount: shorterCount) && slot.kind != .unit {
             guard slot.kind == .date, slot.wordIndex > 0, longer.words[slot.wordIndex - 1].lower == "good" else { return false }
         }
-        let words = longer.words.indices.filter { frame.contains($0, shorterCount: shorterCount) }.map { longer.words[$0] }
+        var words = longer.words.indices.filter { frame.contains($0, shorterCount: shorterCount) }.map { longer.words[$0] }
+        // "If you don't mind (me asking)" asks leave; its negation negates nothing of the question.
+        if let start = words.indices.first(where: { words[$0...].map(\.lower).starts(with: ["if", "you", "do", "not", "mind"]) }) {
+            words.removeSubrange(start..<(start + 5))
+        }
         for word in words where Lexicon.negations.contains(word.lower) { return false }
         // No closed-class word that restricts or relocates an answer wherever it stands ("only",
         // "both", "last week", "combined") and no time expression ("Today,", "Right now,"): the

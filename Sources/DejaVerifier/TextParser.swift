@@ -128,6 +128,24 @@ struct TextParser {
         "\"", "'", "“", "”", "‘", "’", ")", "]", "}", ">", ",", ";", ":", "!", "?", ".", "`", "*", "…",
     ]
     private static let sentenceEnds: Set<Unicode.Scalar> = [".", "!", "?", ":", "…"]
+    private static let dashes: Set<Unicode.Scalar> = ["-", "–", "—"]
+
+    /// "foot" for digits followed by a prime ("10'", "10′"), "inch" for a double prime ("65\"",
+    /// "65″"), each optionally followed by sentence punctuation; nil otherwise.
+    static func primeUnit(_ range: Range<Int>, in scalars: [Unicode.Scalar]) -> String? {
+        var i = range.lowerBound
+        guard i < range.upperBound, scalars[i].isASCII, scalars[i].isNumericFast else { return nil }
+        while i < range.upperBound, scalars[i].isASCII, scalars[i].isNumericFast || scalars[i] == "." { i += 1 }
+        guard i < range.upperBound else { return nil }
+        let unit: String
+        switch scalars[i] {
+        case "'", "′", "’": unit = "foot"
+        case "\"", "″", "”": unit = "inch"
+        default: return nil
+        }
+        for j in (i + 1)..<range.upperBound where ![",", ".", "?", "!", ";", ":", ")"].contains(scalars[j]) { return nil }
+        return unit
+    }
     private static let clauseEnds: Set<Unicode.Scalar> = [",", ";"]
 
     private mutating func scanChunks() {
@@ -145,6 +163,14 @@ struct TextParser {
             var lo = index
             var hi = end
             while lo < hi, Self.leadingStrip.contains(scalars[lo]) { lo += 1 }
+            // A dash standing alone ("curious — how often…") ends a clause.
+            if lo < hi, (lo..<hi).allSatisfy({ Self.dashes.contains(scalars[$0]) }) {
+                clauseInitial = true
+                index = end
+                continue
+            }
+            // Feet and inches written with primes: "10'", "65\"" (not after an opening quote).
+            let primeUnit = lo == index ? Self.primeUnit(lo..<hi, in: scalars) : nil
             var endsSentence = false
             var endsClause = false
             while hi > lo, Self.trailingStrip.contains(scalars[hi - 1]) {
@@ -163,7 +189,11 @@ struct TextParser {
             }
             if lo < hi {
                 let before = words.count
+                let slotsBefore = slots.count
                 chunk(lo..<hi, sentenceInitial: sentenceInitial)
+                if let primeUnit, words.count == before + 1, slots.count == slotsBefore + 1, slots[slotsBefore].kind == .number {
+                    slots.append(Slot(kind: .unit, value: primeUnit, wordIndex: before))
+                }
                 if words.count > before {
                     words[before].startsClause = clauseInitial
                     sentenceInitial = false
@@ -671,6 +701,12 @@ struct TextParser {
             } else {
                 i += 1
             }
+        }
+        // "two and a half" is 2.5, "one and a quarter" 1.25.
+        if end + 2 < words.count, words[end].lower == "and", ["a", "one"].contains(words[end + 1].lower),
+            let fraction = ["half": "5", "quarter": "25"][words[end + 2].lower]
+        {
+            return (Self.canonicalNumber("\(total + current).\(fraction)"), end + 3 - index)
         }
         // "three point five" is 3.5: digit words after "point" are the decimals.
         var decimals = ""

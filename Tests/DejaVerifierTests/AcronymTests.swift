@@ -31,4 +31,12 @@ import Testing
         #expect(chain.verify(query: "What should I see in NYC in May?", candidate: "What should I see in Los Angeles in May?") != nil)
         #expect(chain.verify(query: "How do I set up SSO for our team?", candidate: "How do I set up MFA for our team?") != nil)
     }
+
+
+    @Test func anAcronymMaySpellOneCompoundWord() {
+        let chain = VerifierChain(configuration: .strict, wordVectors: nil)
+        #expect(chain.verify(query: "What is the best way to back up a DB?", candidate: "What is the best way to back up a database?") == nil)
+        // Too short a word to tell from chance.
+        #expect(chain.verify(query: "Is ML hard to learn?", candidate: "Is mail hard to learn?") != nil)
+    }
 }

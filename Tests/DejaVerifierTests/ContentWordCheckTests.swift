@@ -95,8 +95,8 @@ import Testing
         // Two real words one letter apart, or two unknown ones, are different words.
         #expect(check.verdict(AnalyzedText("Can my cat sleep outside?"), AnalyzedText("Can my car sleep outside?")) != nil)
         #expect(check.verdict(AnalyzedText("How do I clear the npmx cache?"), AnalyzedText("How do I clear the pnpmx cache?")) != nil)
-        // Too far apart to be a slip.
-        #expect(check.verdict(AnalyzedText("renew a pspt"), AnalyzedText("renew a passport")) != nil)
+        // Too far apart to be a slip (and not its letters in order, as an abbreviation's are).
+        #expect(check.verdict(AnalyzedText("renew a prtpass"), AnalyzedText("renew a passport")) != nil)
     }
 
     @Test func editDistanceCountsSwapsOnce() {
@@ -160,5 +160,19 @@ import Testing
         #expect(verdict.detail == "'venue' in place of 'i'")
         // An added word elsewhere is still an addition.
         #expect(check.verdict(AnalyzedText("What happens if the airline cancels my flight?"), AnalyzedText("What happens if the airline cancels?")) == nil)
+    }
+
+
+    @Test func anAbbreviationMatchesTheWordItShortens() throws {
+        let check = ContentWordCheck(minimumSimilarity: 0.9, wordVectors: nil, wordNet: try #require(WordNet.shared))
+        #expect(check.verdict(AnalyzedText("Which dept handles refunds?"), AnalyzedText("Which department handles refunds?")) == nil)
+        #expect(check.verdict(AnalyzedText("How long is the drive, approx?"), AnalyzedText("How long is the drive, approximately?")) == nil)
+        #expect(check.verdict(AnalyzedText("How do I close my acct?"), AnalyzedText("How do I close my account?")) == nil)
+        #expect(check.verdict(AnalyzedText("renew a pspt"), AnalyzedText("renew a passport")) == nil)
+        // Letters out of order, or another first letter, are another word.
+        #expect(check.verdict(AnalyzedText("Which dept handles refunds?"), AnalyzedText("Which desk handles refunds?")) != nil)
+        #expect(!ContentWordCheck.abbreviates(Array("gsm".utf8), Array("message".utf8)))
+        #expect(!ContentWordCheck.abbreviates(Array("ab".utf8), Array("abcdefghijklmnop".utf8)))
+        #expect(ContentWordCheck.abbreviates(Array("config".utf8), Array("configuration".utf8)))
     }
 }

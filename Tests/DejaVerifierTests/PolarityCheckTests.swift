@@ -145,4 +145,10 @@ import Testing
         #expect(PolarityCheck.negatedStems(AnalyzedText("Why doesn't it start?")) == nil)
         #expect(PolarityCheck.negatedStems(AnalyzedText("a house without a garden, not a flat")) == ["flat", "garden"])
     }
+
+
+    @Test func aPresenceWordIsExcusedByItsDerivedForm() {
+        #expect(verdict("How do I install a ceiling fan?", "What does the installation of a ceiling fan involve?") == nil)
+        #expect(verdict("How do I install a ceiling fan?", "What does a ceiling fan involve?")?.check == "polarity")
+    }
 }

@@ -85,6 +85,14 @@ import Testing
         // `length` still reads a preamble alone.
         #expect(length("Hey! How do I descale a kettle? Thanks!", question) == nil)
     }
+
+    @Test func askingLeaveIsSocialAndADashEndsAClause() {
+        let question = "How do I descale a kettle?"
+        #expect(length("If you don't mind me asking, how do I descale a kettle?", question) == 7)
+        #expect(length("Just curious — how do I descale a kettle?", question) == 2)
+        // Any other negation still keeps a preamble out.
+        #expect(length("I don't have vinegar, so how do I descale a kettle?", question) == nil)
+    }
 }
 
 extension VerifierChain.Step {

@@ -251,4 +251,19 @@ extension SlotCheckTests {
         #expect(verdict("What does the 19th Amendment say?", "What does the Nineteenth Amendment say?") == nil)
         #expect(verdict("What does the 19th Amendment say?", "What does the Fifteenth Amendment say?")?.check == "slots")
     }
+
+
+    @Test func primesAreFeetAndInches() {
+        #expect(verdict("Is a 9' ceiling too low for a loft bed?", "Is a 9 ft ceiling too low for a loft bed?") == nil)
+        #expect(verdict("Will a 55\" TV fit on this stand?", "Will a 55-inch TV fit on this stand?") == nil)
+        #expect(verdict("Is a 9' ceiling too low for a loft bed?", "Is a 9 inch ceiling too low for a loft bed?")?.check == "slots")
+        // A number in quotes is no length.
+        #expect(AnalyzedText("Press the '5' key twice").slots.allSatisfy { $0.kind != .unit })
+    }
+
+    @Test func halvesAndQuartersInWords() {
+        #expect(AnalyzedText("two and a half cups").slots.map(\.description) == ["number:2.5", "unit:cup"])
+        #expect(AnalyzedText("one and a quarter hours").slots.map(\.description) == ["number:1.25", "unit:hour"])
+        #expect(verdict("Bake it for 1.5 hours?", "Bake it for one and a half hours?") == nil)
+    }
 }
