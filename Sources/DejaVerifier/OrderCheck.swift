@@ -91,23 +91,39 @@ public struct OrderCheck: VerificationCheck {
 
     /// Two content words changing sides of an anchor that keeps its place (see the type's note).
     func crossingVerdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
-        // A change of voice moves the roles with it.
-        if a.roleShape.isPassive != b.roleShape.isPassive || a.roleShape.hasBy != b.roleShape.hasBy { return nil }
-        let aligned = Self.alignedWords(a.roleShape, b.roleShape, words: a.words)
+        // A change of voice moves the roles with it: a passive with its agent ("is tutored by her
+        // classmate") is read in active order ("her classmate tutors…") against an active text;
+        // any other change of voice is not compared.
+        var orderA = { (i: Int) in i * 1000 }
+        var orderB = orderA
+        if a.roleShape.isPassive != b.roleShape.isPassive || a.roleShape.hasBy != b.roleShape.hasBy {
+            if a.roleShape.isPassive, a.roleShape.hasBy, !b.roleShape.isPassive, !b.roleShape.hasBy, let order = Self.activeOrder(a) {
+                orderA = { order[$0] }
+            } else if b.roleShape.isPassive, b.roleShape.hasBy, !a.roleShape.isPassive, !a.roleShape.hasBy, let order = Self.activeOrder(b) {
+                orderB = { order[$0] }
+            } else {
+                return nil
+            }
+        }
+        var aligned = Self.alignedWords(a.roleShape, b.roleShape, words: a.words)
         guard aligned.count >= 3 else { return nil }
-        let (unitInA, unitInB) = Self.movedClauses(aligned, a.roleShape, b.roleShape)
+        aligned.sort { orderA($0.inA) < orderA($1.inA) }
+        let (unitInA, unitInB) = Self.movedClauses(aligned, a.roleShape, b.roleShape, orderB: orderB)
         for xi in aligned.indices where aligned[xi].isContent {
             let x = aligned[xi]
-            for yi in (xi + 1)..<aligned.count where aligned[yi].isContent && aligned[yi].inB < x.inB {
+            let xB = orderB(x.inB)
+            for yi in (xi + 1)..<aligned.count where aligned[yi].isContent && orderB(aligned[yi].inB) < xB {
                 // A clause that moved whole ("Using regex in Python, how do I…" / "How do I … in
                 // Python using regex?") carries its words past the others: no reversal.
                 if unitInA[xi] != unitInA[yi] || unitInB[xi] != unitInB[yi] { continue }
                 let y = aligned[yi]
+                let yB = orderB(y.inB)
                 // An anchor between them in `a` that is also between them, reversed, in `b`.
                 for wi in (xi + 1)..<yi {
                     let w = aligned[wi]
                     if Self.symmetricAnchors.contains(w.stem) { continue }
-                    if w.inB > y.inB && w.inB < x.inB {
+                    let wB = orderB(w.inB)
+                    if wB > yB && wB < xB {
                         return Verdict(
                             check: name,
                             detail: "'\(a.words[x.inA].lower)' and '\(a.words[y.inA].lower)' change sides of '\(a.words[w.inA].lower)'")
@@ -117,6 +133,39 @@ public struct OrderCheck: VerificationCheck {
         }
         return nil
     }
+
+    /// The words of a passive text with its agent in active order, as sort keys by word index:
+    /// "My daughter is being tutored by her classmate" reads "… her classmate tutored my
+    /// daughter". The subject is the words of the passive's clause before its "be" (between "be"
+    /// and the participle in a question); the agent, the words after "by" up to the clause's end
+    /// or a preposition. Nil when the text has no such passive.
+    static func activeOrder(_ text: AnalyzedText) -> [Int]? {
+        let words = text.words
+        let clauses = text.roleShape.clauses
+        guard let (be, participle) = passive(words: words) else { return nil }
+        guard let by = (participle + 1..<words.count).first(where: { words[$0].lower == "by" && clauses[$0] == clauses[be] }) else { return nil }
+        // The subject: before "be" ("my daughter is tutored"), or after it in a question ("how is
+        // honey produced").
+        var subject = be..<be
+        if be == 0 || clauses[be - 1] != clauses[be] || PolarityCheck.questionWords.contains(words[be - 1].lower) {
+            subject = (be + 1)..<participle
+        } else {
+            var start = be
+            while start > 0, clauses[start - 1] == clauses[be] { start -= 1 }
+            subject = start..<be
+        }
+        var agentEnd = by + 1
+        while agentEnd < words.count, clauses[agentEnd] == clauses[by], !agentEnders.contains(words[agentEnd].lower), agentEnd - by <= 5 { agentEnd += 1 }
+        guard !subject.isEmpty, agentEnd > by + 1 else { return nil }
+        // Agent right before the verb, subject right after it.
+        var order = words.indices.map { $0 * 1000 }
+        for i in by..<agentEnd { order[i] = participle * 1000 - 500 + (i - by) }
+        for i in subject { order[i] = participle * 1000 + 100 + (i - subject.lowerBound) }
+        return order
+    }
+
+    /// Prepositions and conjunctions that end a passive's agent ("by her classmate in chemistry").
+    static let agentEnders: Set<String> = ["in", "on", "at", "for", "with", "to", "from", "into", "during", "after", "before", "and", "or", "but", "because", "when", "if"]
 
     /// A word aligned between the texts: its stem, its positions, and whether it is a content word.
     typealias AlignedWord = (stem: String, inA: Int, inB: Int, isContent: Bool)
@@ -171,13 +220,13 @@ public struct OrderCheck: VerificationCheck {
     /// whole: its aligned words are together in one clause of the other text, in any order, among
     /// other words. Nil for a word of a clause that did not, and for every word of a one-clause
     /// text.
-    static func movedClauses(_ aligned: [AlignedWord], _ a: RoleShape, _ b: RoleShape) -> (inA: [Int?], inB: [Int?]) {
+    static func movedClauses(_ aligned: [AlignedWord], _ a: RoleShape, _ b: RoleShape, orderB: (Int) -> Int = { $0 }) -> (inA: [Int?], inB: [Int?]) {
         var unitInA = [Int?](repeating: nil, count: aligned.count)
         var unitInB = [Int?](repeating: nil, count: aligned.count)
         // Ranks in the order of each text.
         let rankInA = Array(aligned.indices)
         var rankInB = [Int](repeating: 0, count: aligned.count)
-        for (rank, index) in aligned.indices.sorted(by: { aligned[$0].inB < aligned[$1].inB }).enumerated() { rankInB[index] = rank }
+        for (rank, index) in aligned.indices.sorted(by: { orderB(aligned[$0].inB) < orderB(aligned[$1].inB) }).enumerated() { rankInB[index] = rank }
         func mark(_ clauseOf: (Int) -> Int, clauseCount: Int, ranks: [Int], otherClauseOf: (Int) -> Int, into units: inout [Int?]) {
             guard clauseCount > 1 else { return }
             var members: [Int: [Int]] = [:]
@@ -282,16 +331,19 @@ public struct OrderCheck: VerificationCheck {
     /// determiner: the passive voice, by its shape — "is managed", "are not allowed", "is being
     /// built", and in questions "is sugar regulated", "are pets allowed". "Is a written contract…"
     /// is not: a participle after "a" is an adjective.
-    static func isPassive(words: [AnalyzedText.Word]) -> Bool {
+    static func isPassive(words: [AnalyzedText.Word]) -> Bool { passive(words: words) != nil }
+
+    /// The first passive's "be" and participle indices (see ``isPassive(words:)``).
+    static func passive(words: [AnalyzedText.Word]) -> (be: Int, participle: Int)? {
         for (i, word) in words.enumerated() where beForms.contains(word.lower) {
             for j in (i + 1)..<min(words.count, i + 5) {
                 let w = words[j].lower
                 guard w.count > 3, w.hasSuffix("ed") || w.hasSuffix("en") || w.hasSuffix("wn") || w.hasSuffix("ght") || w.hasSuffix("lt") else { continue }
                 if determiners.contains(words[j - 1].lower) { continue }
-                return true
+                return (i, j)
             }
         }
-        return false
+        return nil
     }
 
     func connectorVerdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {

@@ -102,13 +102,34 @@ public final class WordNet: Sendable {
     public func lookup(_ word: String) -> Lookup {
         if let known = memo.withLock({ $0[word] }) { return known }
         let lemmas = baseForms(word).compactMap { lemmaIDs[$0] }
-        let senses = senses(ofLemmas: lemmas)
+        var senses = senses(ofLemmas: lemmas)
+        // An adverb in -ly also means what its adjective means ("slowly" / "slow"), so it meets
+        // the adjective's opposites ("fast"): the pertainym link the table does not load.
+        for candidate in Self.adjectivesOfAdverb(word) {
+            guard let id = lemmaIDs[candidate] else { continue }
+            let adjectiveSenses = synsets(ofLemma: id).filter { synsetPartOfSpeech[Int($0)] == PartOfSpeech.adjective.rawValue }
+            if !adjectiveSenses.isEmpty {
+                senses.formUnion(adjectiveSenses)
+                break
+            }
+        }
         let result = Lookup(lemmas: lemmas, senses: senses, clusterHeads: clusterHeads(senses), opposites: oppositeSenses(of: senses))
         memo.withLock { table in
             if table.count >= Self.memoCapacity { table.removeAll(keepingCapacity: true) }
             table[word] = result
         }
         return result
+    }
+
+    /// The adjectives an adverb in -ly may be made from, by its spelling, most likely first:
+    /// "slowly" → "slow", "easily" → "easy", "basically" → "basic", "gently" → "gent", "gentle";
+    /// empty for other words. Which exists is the caller's look-up.
+    static func adjectivesOfAdverb(_ word: String) -> [String] {
+        guard word.utf8.count > 4, word.hasSuffix("ly") else { return [] }
+        let stem = String(word.dropLast(2))
+        if stem.hasSuffix("ical") { return [String(stem.dropLast(2)), stem] }
+        if stem.hasSuffix("i") { return [stem.dropLast() + "y"] }
+        return [stem, stem + "le"]
     }
 
     /// The number of lemmas and synsets read.

@@ -71,4 +71,13 @@ import Testing
         // "not the green one" is one clause here, but its words sit in two clauses of the other.
         #expect(check.verdict(AnalyzedText("Buy the red one, not the green one"), AnalyzedText("Buy the green one, not the red one")) != nil)
     }
+
+    @Test func aPassiveWithItsAgentIsReadInActiveOrder() {
+        // Against an active text, "is coached by his uncle" is "his uncle coaches".
+        #expect(check.verdict(AnalyzedText("My son is being coached by his uncle. Any tips?"), AnalyzedText("My son is coaching his uncle. Any tips?")) != nil)
+        #expect(check.verdict(AnalyzedText("My son is being coached by his uncle. Any tips?"), AnalyzedText("His uncle is coaching my son. Any tips?")) == nil)
+        // In a question the subject follows "is".
+        #expect(check.verdict(AnalyzedText("How do plants absorb water?"), AnalyzedText("How is water absorbed by plants?")) == nil)
+        #expect(check.verdict(AnalyzedText("How does water absorb plants?"), AnalyzedText("How is water absorbed by plants?")) != nil)
+    }
 }

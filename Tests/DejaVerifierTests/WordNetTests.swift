@@ -27,6 +27,17 @@ import Testing
         #expect(wordNet.baseForms("xqzzyv").isEmpty)
     }
 
+    @Test func anAdverbInLyMeetsItsAdjectivesOpposites() {
+        let wordNet = Self.shared
+        func opposed(_ a: String, _ b: String) -> Bool { !wordNet.lookup(a).opposites.isDisjoint(with: wordNet.lookup(b).clusterHeads) }
+        #expect(opposed("fast", "slowly"))
+        #expect(opposed("difficult", "easily"))
+        #expect(opposed("rough", "gently"))
+        #expect(!opposed("fast", "quickly"))
+        // And shares its adjective's senses, so it is the same thing.
+        #expect(wordNet.sameThing(wordNet.lookup("slowly"), wordNet.lookup("slow")))
+    }
+
     @Test func relations() {
         let wordNet = Self.shared
         // Direct antonyms, inflected forms too.
