@@ -56,7 +56,38 @@ public struct SlotCheck: VerificationCheck {
         let spelledInB = dropSpelledOut(acronymsOf: a, in: b, &left, &right)
         let spelledInA = dropSpelledOut(acronymsOf: b, in: a, &right, &left)
         if spelledInA || spelledInB, agree() { return nil }
+        if Self.droppingSuffixedNames(&left, &right), agree() { return nil }
         return Verdict(check: name, detail: Self.explain(left, right))
+    }
+
+    /// Suffixes that name the same product as the name without them: a database ("Postgres" /
+    /// "PostgreSQL", "Mongo" / "MongoDB") or a JavaScript library ("Vue" / "Vue.js" — "Node" and
+    /// "Node.js" are already one language). Not "script" ("Java" / "JavaScript") nor a version.
+    static let productSuffixes: [String] = ["sql", "ql", "db", "js"]
+
+    /// Removes from both sides each name, identifier or language that the other side writes with
+    /// a ``productSuffixes`` suffix (letters compared, the shorter of four or more); true when any
+    /// was removed.
+    static func droppingSuffixedNames(_ left: inout [Slot], _ right: inout [Slot]) -> Bool {
+        let kinds: Set<Slot.Kind> = [.entity, .code, .programmingLanguage]
+        func letters(_ value: String) -> String { String(value.unicodeScalars.filter { $0.isASCII && $0.properties.isAlphabetic }) }
+        var removedLeft = Set<Int>()
+        var removedRight = Set<Int>()
+        for (i, l) in left.enumerated() where kinds.contains(l.kind) && !right.contains(where: { $0.value == l.value }) {
+            let x = letters(l.value)
+            for (j, r) in right.enumerated() where !removedRight.contains(j) && kinds.contains(r.kind) && !left.contains(where: { $0.value == r.value }) {
+                let y = letters(r.value)
+                let (short, long) = x.count < y.count ? (x, y) : (y, x)
+                guard short.count >= 4, long.hasPrefix(short), productSuffixes.contains(String(long.dropFirst(short.count))) else { continue }
+                removedLeft.insert(i)
+                removedRight.insert(j)
+                break
+            }
+        }
+        guard !removedLeft.isEmpty else { return false }
+        left = left.enumerated().filter { !removedLeft.contains($0.offset) }.map(\.element)
+        right = right.enumerated().filter { !removedRight.contains($0.offset) }.map(\.element)
+        return true
     }
 
     /// Words a lone number also reads as: "1" is "one" (a pronoun to the parser) or "a"; in

@@ -130,6 +130,18 @@ struct TextParser {
     private static let sentenceEnds: Set<Unicode.Scalar> = [".", "!", "?", ":", "…"]
     private static let dashes: Set<Unicode.Scalar> = ["-", "–", "—"]
 
+    /// The words "e.g." and "i.e." stand for (with or without their dots, before a comma), or nil.
+    static func latinAbbreviation(_ range: Range<Int>, in scalars: [Unicode.Scalar]) -> [String]? {
+        guard (2...5).contains(range.count) else { return nil }
+        var letters = String.UnicodeScalarView()
+        for i in range where scalars[i] != "." && scalars[i] != "," { letters.append(scalars[i]) }
+        switch String(letters).lowercased() {
+        case "eg" where range.count >= 3: return ["for", "example"]  // "e.g", "eg." — not a bare "eg"
+        case "ie" where range.count >= 3: return ["that", "is"]
+        default: return nil
+        }
+    }
+
     /// "foot" for digits followed by a prime ("10'", "10′"), "inch" for a double prime ("65\"",
     /// "65″"), each optionally followed by sentence punctuation; nil otherwise.
     static func primeUnit(_ range: Range<Int>, in scalars: [Unicode.Scalar]) -> String? {
@@ -179,6 +191,18 @@ struct TextParser {
                 if Self.sentenceEnds.contains(scalars[hi - 1]) { endsSentence = true }
                 if Self.clauseEnds.contains(scalars[hi - 1]) { endsClause = true }
                 hi -= 1
+            }
+            // "e.g." and "i.e." are "for example" and "that is", and end no sentence.
+            if let expansion = Self.latinAbbreviation(lo..<end, in: scalars) {
+                let before = words.count
+                for (k, part) in expansion.enumerated() {
+                    appendWord(lo..<hi, text: part, sentenceInitial: sentenceInitial && k == 0, symbolic: false)
+                }
+                words[before].startsClause = clauseInitial
+                sentenceInitial = false
+                clauseInitial = endsClause
+                index = end
+                continue
             }
             // Attach pending quoted/code spans to the first word at or after their offset.
             while spanCursor < pendingSpans.count, pendingSpans[spanCursor].offset < end {

@@ -266,4 +266,13 @@ extension SlotCheckTests {
         #expect(AnalyzedText("one and a quarter hours").slots.map(\.description) == ["number:1.25", "unit:hour"])
         #expect(verdict("Bake it for 1.5 hours?", "Bake it for one and a half hours?") == nil)
     }
+
+    @Test func aProductNameWithItsSuffixIsTheSameProduct() {
+        #expect(verdict("How do I index a field in Mongo?", "How do I index a field in MongoDB?") == nil)
+        #expect(verdict("Is Postgres good for analytics?", "Is PostgreSQL good for analytics?") == nil)
+        // Another word, a version, or a short stem is another thing.
+        #expect(verdict("Is Java good for beginners?", "Is JavaScript good for beginners?")?.check == "slots")
+        #expect(verdict("Should I learn Swift?", "Should I learn SwiftUI?")?.check == "slots")
+        #expect(verdict("Is Mongo good for analytics?", "Is MariaDB good for analytics?")?.check == "slots")
+    }
 }

@@ -104,4 +104,13 @@ import Testing
         #expect(AnalyzedText("How do I add a filter now?").timeSensitivity.timeWords == ["now"])
         #expect(AnalyzedText("Is the bridge open now, or later?").timeSensitivity.timeWords == ["now"])
     }
+
+    @Test func latinAbbreviationsReadAsTheirWords() {
+        let text = AnalyzedText("Which editor, e.g. Vim or Emacs, is fastest?")
+        #expect(text.normalizedWords == ["which", "editor", "for", "example", "vim", "or", "emacs", "is", "fastest"])
+        // The name after "e.g." is no sentence start: it is still a name.
+        #expect(text.slots.map(\.description) == ["entity:vim", "entity:emacs"])
+        #expect(AnalyzedText("the last step, i.e. the commit").normalizedWords == ["the", "last", "step", "that", "is", "the", "commit"])
+        #expect(AnalyzedText("an eg of this").normalizedWords == ["an", "eg", "of", "this"])
+    }
 }
