@@ -47,7 +47,8 @@ enum Acronym {
     /// acronym plus two: "database" for "DB"; not "mail" for "ML" (too short), nor "javascript"
     /// for "JS" (too long to tell from chance).
     private static func spellsOut(_ letters: [Unicode.Scalar], _ word: AnalyzedText.Word) -> Bool {
-        guard !word.isSymbolic, word.text != word.text.uppercased() else { return false }
+        let length = word.lower.unicodeScalars.count
+        guard !word.isSymbolic, length >= 6, length <= 3 * letters.count + 2, word.text != word.text.uppercased() else { return false }
         let scalars = Array(word.lower.unicodeScalars)
         guard scalars.count >= 6, scalars.count <= 3 * letters.count + 2, scalars.first == letters.first else { return false }
         var i = 0

@@ -308,16 +308,19 @@ public struct ContentWordCheck: VerificationCheck {
 
     /// Whether `other`'s word `wordIndex` and a differing content word of `text` are a word and its
     /// abbreviation: the short one unknown to WordNet, the long one known, same first letter, and the
-    /// short one either its start ("approx" / "approximately", "config" / "configuration", three
-    /// letters or more) or its letters in order, at least a third of them ("dept" / "department",
-    /// "msg" / "message", "db" / "database"). Either may be the abbreviation.
+    /// short one either its start ("approx" / "approximately", "config" / "configuration": four
+    /// letters or more, three or more dropped) or, not being its start, its letters in order, at
+    /// least a third of them ("dept" / "department", "acct" / "account", "db" / "database").
+    /// Either may be the abbreviation.
     static func isAbbreviation(_ wordIndex: Int, of other: AnalyzedText, in text: AnalyzedText, wordNet: WordNet) -> Bool {
+        guard (2...24).contains(other.words[wordIndex].lower.utf8.count) else { return false }
         let word = Array(other.words[wordIndex].lower.utf8)
-        guard word.count >= 2, word.count <= 24, word.allSatisfy({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) else { return false }
+        guard word.allSatisfy({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) else { return false }
         let isKnown = !other.wordNetLookup(wordIndex, wordNet).lemmas.isEmpty
         for index in text.contentWordIndices where !other.stems.contains(text.words[index].stem) {
+            guard text.words[index].lower.utf8.count <= 24 else { continue }
             let candidate = Array(text.words[index].lower.utf8)
-            guard candidate.count <= 24, candidate.allSatisfy({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) else { continue }
+            guard candidate.allSatisfy({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) else { continue }
             guard isKnown != !text.wordNetLookup(index, wordNet).lemmas.isEmpty else { continue }
             let (short, long) = isKnown ? (candidate, word) : (word, candidate)
             if abbreviates(short, long) { return true }
@@ -328,7 +331,9 @@ public struct ContentWordCheck: VerificationCheck {
     /// Whether `short` abbreviates `long` by its letters (see ``isAbbreviation(_:of:in:wordNet:)``).
     static func abbreviates(_ short: [UInt8], _ long: [UInt8]) -> Bool {
         guard short.count >= 2, long.count >= short.count + 2, short.first == long.first else { return false }
-        if short.count >= 3, long.starts(with: short) { return true }
+        // A clipping keeps at least four letters and drops at least three ("approx", "config");
+        // "auth" / "author" and "dev" / "device" are other words.
+        if long.starts(with: short) { return short.count >= 4 && long.count >= short.count + 3 }
         guard long.count <= 3 * short.count else { return false }
         var i = long.startIndex
         for letter in short {

@@ -126,6 +126,14 @@ public struct FunctionWordCheck: VerificationCheck {
 
     static let pronouns: Set<String> = ["i", "we", "you", "they", "he", "she", "u"]
 
+    /// Comparatives "way", "much" and "far" intensify ("way more", "much cheaper"); the common
+    /// ones, since a noun in -er ("much water", "how much power") is none.
+    static let intensifiedComparatives: Set<String> = [
+        "more", "less", "fewer", "too", "better", "worse", "bigger", "smaller", "larger", "faster", "slower", "higher",
+        "lower", "cheaper", "easier", "harder", "longer", "shorter", "older", "younger", "heavier", "lighter", "stronger",
+        "weaker", "safer", "warmer", "colder", "hotter", "quicker", "greater",
+    ]
+
     /// Words before "part of" that make "part" a noun naming a piece ("which part of the engine").
     static let partNouners: Set<String> = ["which", "what", "whose", "each", "every", "any", "no", "one", "other", "another", "some", "first", "last", "main", "best", "worst", "hard", "easy", "difficult"]
 
@@ -347,9 +355,7 @@ public struct FunctionWordCheck: VerificationCheck {
             case .highIntensity:
                 add(.intensity, "high")
             case .wayMuch:
-                if let next, ["more", "less", "fewer", "too", "better", "worse"].contains(next) || (next.hasSuffix("er") && next.utf8.count > 4 && w != "far") {
-                    add(.intensity, "high")
-                }
+                if let next, Self.intensifiedComparatives.contains(next) { add(.intensity, "high") }
             case .part:
                 // "part of my deposit" against "my entire deposit"; not the noun of "which part of
                 // the engine", "the hardest part of the job".

@@ -94,7 +94,7 @@ public struct OrderCheck: VerificationCheck {
         // A change of voice moves the roles with it: a passive with its agent ("is tutored by her
         // classmate") is read in active order ("her classmate tutors…") against an active text;
         // any other change of voice is not compared.
-        var orderA = { (i: Int) in i * 1000 }
+        var orderA = { (i: Int) in i * OrderCheck.orderScale }
         var orderB = orderA
         if a.roleShape.isPassive != b.roleShape.isPassive || a.roleShape.hasBy != b.roleShape.hasBy {
             if a.roleShape.isPassive, a.roleShape.hasBy, !b.roleShape.isPassive, !b.roleShape.hasBy, let order = Self.activeOrder(a) {
@@ -137,8 +137,8 @@ public struct OrderCheck: VerificationCheck {
     /// The words of a passive text with its agent in active order, as sort keys by word index:
     /// "My daughter is being tutored by her classmate" reads "… her classmate tutored my
     /// daughter". The subject is the words of the passive's clause before its "be" (between "be"
-    /// and the participle in a question); the agent, the words after "by" up to the clause's end
-    /// or a preposition. Nil when the text has no such passive.
+    /// and the participle in a question); the agent, up to six words after "by", to the clause's
+    /// end or a preposition. Nil when the text has no such passive.
     static func activeOrder(_ text: AnalyzedText) -> [Int]? {
         let words = text.words
         let clauses = text.roleShape.clauses
@@ -157,12 +157,16 @@ public struct OrderCheck: VerificationCheck {
         var agentEnd = by + 1
         while agentEnd < words.count, clauses[agentEnd] == clauses[by], !agentEnders.contains(words[agentEnd].lower), agentEnd - by <= 5 { agentEnd += 1 }
         guard !subject.isEmpty, agentEnd > by + 1 else { return nil }
-        // Agent right before the verb, subject right after it.
-        var order = words.indices.map { $0 * 1000 }
-        for i in by..<agentEnd { order[i] = participle * 1000 - 500 + (i - by) }
-        for i in subject { order[i] = participle * 1000 + 100 + (i - subject.lowerBound) }
+        // Agent right before the verb, subject right after it (keys between the verb's and the
+        // next word's: a text has fewer words than half the scale).
+        var order = words.indices.map { $0 * orderScale }
+        for i in by..<agentEnd { order[i] = participle * orderScale - orderScale / 2 + (i - by) }
+        for i in subject { order[i] = participle * orderScale + 1 + (i - subject.lowerBound) }
         return order
     }
+
+    /// Sort keys are word indices times this, leaving room for the moved words between two.
+    static let orderScale = 1 << 32
 
     /// Prepositions and conjunctions that end a passive's agent ("by her classmate in chemistry").
     static let agentEnders: Set<String> = ["in", "on", "at", "for", "with", "to", "from", "into", "during", "after", "before", "and", "or", "but", "because", "when", "if"]

@@ -82,8 +82,9 @@ public struct PolarityCheck: VerificationCheck {
     /// is present in "the installation of Docker".
     private func hasDerivedForm(_ stem: String, of x: AnalyzedText, in y: AnalyzedText) -> Bool {
         guard let wordNet, let index = x.words.firstIndex(where: { $0.stem == stem }) else { return false }
-        let lookup = wordNet.lookup(x.words[index].lower)
-        return y.words.contains { !$0.isSymbolic && $0.stem != stem && wordNet.sameThing(lookup, wordNet.lookup($0.lower)) }
+        // The look-ups the analysis resolved: no morphology and no lock here.
+        let lookup = x.wordNetLookup(index, wordNet)
+        return y.contentWordIndices.contains { y.words[$0].stem != stem && wordNet.sameThing(lookup, y.wordNetLookup($0, wordNet)) }
     }
 
     /// As many negations on each side, but negating different words that both texts have: "re-renders
@@ -102,27 +103,33 @@ public struct PolarityCheck: VerificationCheck {
     }
 
     /// The stem each negation cue negates: the first word after it, within three, that is not a
-    /// stop word, a negation or a symbol; cues with none are left out. Sorted. Nil when a cue
-    /// sits on a fronted auxiliary ("Why doesn't my code compile?", "Isn't it…"): what it negates
-    /// comes after the subject, which word order alone does not find.
+    /// stop word, a negation or a symbol. Sorted. Nil when a cue's target cannot be read from word
+    /// order: none within three words; a negative pronoun ("eat nothing", "none of them"), which
+    /// negates what comes before it; or a cue on a fronted auxiliary ("Why doesn't my code
+    /// compile?", "Isn't it…"), whose target comes after the subject.
     static func negatedStems(_ text: AnalyzedText) -> [String]? {
         var stems: [String] = []
         for (i, word) in text.words.enumerated() where Lexicon.negations.contains(word.lower) {
+            if negativePronouns.contains(word.lower) { return nil }
             if word.lower == "not", i > 0, OrderCheck.beForms.contains(text.words[i - 1].lower) || auxiliaries.contains(text.words[i - 1].lower),
                 i == 1 || text.words[i - 1].startsClause || questionWords.contains(text.words[i - 2].lower)
             {
                 return nil
             }
+            var target: String?
             for j in (i + 1)..<min(text.words.count, i + 4) {
                 let next = text.words[j]
                 if next.isSymbolic || Lexicon.stopWords.contains(next.lower) || Lexicon.negations.contains(next.lower) { continue }
-                stems.append(next.stem)
+                target = next.stem
                 break
             }
+            guard let target else { return nil }
+            stems.append(target)
         }
         return stems.sorted()
     }
 
+    static let negativePronouns: Set<String> = ["nothing", "none", "nobody", "nowhere", "neither", "nor", "nope"]
     static let auxiliaries: Set<String> = ["do", "does", "did", "can", "could", "will", "would", "should", "have", "has", "had", "must", "shall", "might"]
     static let questionWords: Set<String> = ["why", "how", "what", "when", "where", "who", "which"]
 
@@ -179,6 +186,7 @@ public struct PolarityCheck: VerificationCheck {
     private func antonym(_ x: AnalyzedText, _ y: AnalyzedText, _ xName: String, _ yName: String) -> Verdict? {
         // Counted, so a word the texts also share elsewhere still opposes: "turn on crossplay on
         // PS5" / "turn off crossplay on PS5".
+        // Counted only for the few stems in the antonym table, and only when both texts have one.
         func count(_ stem: String, _ text: AnalyzedText) -> Int { text.words.reduce(0) { $0 + ($1.stem == stem ? 1 : 0) } }
         func hasMore(_ stem: String, _ text: AnalyzedText, than other: AnalyzedText) -> Bool {
             text.stems.contains(stem) && (!other.stems.contains(stem) || count(stem, text) > count(stem, other))

@@ -74,8 +74,9 @@ enum Quantity {
                 sawDot = true
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
                 let (times10, overflow) = mantissa.multipliedReportingOverflow(by: 10)
-                guard !overflow else { return nil }
-                mantissa = times10 + Int64(byte - UInt8(ascii: "0"))
+                let (sum, carry) = times10.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+                guard !overflow, !carry else { return nil }
+                mantissa = sum
                 if sawDot { exponent -= 1 }
                 sawDigit = true
             default:

@@ -61,22 +61,27 @@ public struct SlotCheck: VerificationCheck {
     }
 
     /// Suffixes that name the same product as the name without them: a database ("Postgres" /
-    /// "PostgreSQL", "Mongo" / "MongoDB") or a JavaScript library ("Vue" / "Vue.js" — "Node" and
-    /// "Node.js" are already one language). Not "script" ("Java" / "JavaScript") nor a version.
+    /// "PostgreSQL", "Mongo" / "MongoDB") or a JavaScript library ("Ember" / "Ember.js"; names of
+    /// three letters such as "Vue" are too short to tell). Not "script" ("Java" / "JavaScript")
+    /// nor a version.
     static let productSuffixes: [String] = ["sql", "ql", "db", "js"]
 
     /// Removes from both sides each name, identifier or language that the other side writes with
     /// a ``productSuffixes`` suffix (letters compared, the shorter of four or more); true when any
-    /// was removed.
+    /// was removed. Texts with more than 4,096 such pairs are left as they are.
     static func droppingSuffixedNames(_ left: inout [Slot], _ right: inout [Slot]) -> Bool {
         let kinds: Set<Slot.Kind> = [.entity, .code, .programmingLanguage]
         func letters(_ value: String) -> String { String(value.unicodeScalars.filter { $0.isASCII && $0.properties.isAlphabetic }) }
+        // Each side's names once, with their letters: linear work before the pairwise test.
+        let leftValues = Set(left.map(\.value))
+        let rightValues = Set(right.map(\.value))
+        let xs = left.enumerated().filter { kinds.contains($0.element.kind) && !rightValues.contains($0.element.value) }.map { ($0.offset, letters($0.element.value)) }
+        let ys = right.enumerated().filter { kinds.contains($0.element.kind) && !leftValues.contains($0.element.value) }.map { ($0.offset, letters($0.element.value)) }
+        guard !xs.isEmpty, !ys.isEmpty, xs.count * ys.count <= 4096 else { return false }
         var removedLeft = Set<Int>()
         var removedRight = Set<Int>()
-        for (i, l) in left.enumerated() where kinds.contains(l.kind) && !right.contains(where: { $0.value == l.value }) {
-            let x = letters(l.value)
-            for (j, r) in right.enumerated() where !removedRight.contains(j) && kinds.contains(r.kind) && !left.contains(where: { $0.value == r.value }) {
-                let y = letters(r.value)
+        for (i, x) in xs {
+            for (j, y) in ys where !removedRight.contains(j) {
                 let (short, long) = x.count < y.count ? (x, y) : (y, x)
                 guard short.count >= 4, long.hasPrefix(short), productSuffixes.contains(String(long.dropFirst(short.count))) else { continue }
                 removedLeft.insert(i)
@@ -99,6 +104,9 @@ public struct SlotCheck: VerificationCheck {
     /// start or end) — where `other` has no such number.
     static func numbersReadAsWords(_ text: AnalyzedText, against other: AnalyzedText) -> Set<Int> {
         var result = Set<Int>()
+        guard text.slots.contains(where: { $0.kind == .number && numberReadings[$0.value] != nil }) else { return result }
+        var covered = Set<Int>()
+        for slot in other.slots { covered.formUnion(slot.wordIndex..<(slot.wordIndex + slot.wordCount)) }
         for slot in text.slots where slot.kind == .number && slot.wordCount == 1 {
             guard let readings = numberReadings[slot.value], !other.slots.contains(where: { $0.kind == .number && $0.value == slot.value }) else { continue }
             // A digit reads as "to" or "for"; "1" and "one" both read as "one" and "a".
@@ -110,7 +118,7 @@ public struct SlotCheck: VerificationCheck {
                 readings.contains(other.words[j].lower)
                     && (j > 0 ? other.words[j - 1].stem : nil) == before
                     && (j + 1 < other.words.count ? other.words[j + 1].stem : nil) == after
-                    && !other.slots.contains { $0.wordIndex <= j && j < $0.wordIndex + $0.wordCount }
+                    && !covered.contains(j)
             }
             if found { result.insert(i) }
         }

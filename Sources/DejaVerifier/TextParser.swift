@@ -132,12 +132,12 @@ struct TextParser {
 
     /// The words "e.g." and "i.e." stand for (with or without their dots, before a comma), or nil.
     static func latinAbbreviation(_ range: Range<Int>, in scalars: [Unicode.Scalar]) -> [String]? {
-        guard (2...5).contains(range.count) else { return nil }
+        guard (2...6).contains(range.count) else { return nil }
         var letters = String.UnicodeScalarView()
-        for i in range where scalars[i] != "." && scalars[i] != "," { letters.append(scalars[i]) }
+        for i in range where ![".", ",", ":", ";", ")"].contains(scalars[i]) { letters.append(scalars[i]) }
         switch String(letters).lowercased() {
         case "eg" where range.count >= 3: return ["for", "example"]  // "e.g", "eg." — not a bare "eg"
-        case "ie" where range.count >= 3: return ["that", "is"]
+        case "ie" where scalars[range.lowerBound + 1] == ".": return ["that", "is"]  // "i.e.", not "IE."
         default: return nil
         }
     }
@@ -156,6 +156,13 @@ struct TextParser {
         default: return nil
         }
         for j in (i + 1)..<range.upperBound where ![",", ".", "?", "!", ";", ":", ")"].contains(scalars[j]) { return nil }
+        // A quote opened before, in the last 200 characters, closes here: "Route 66", not 66 inches.
+        let openers: Set<Unicode.Scalar> = unit == "foot" ? ["'", "‘"] : ["\"", "“"]
+        var k = range.lowerBound - 1
+        while k >= 0, range.lowerBound - k <= 200 {
+            if openers.contains(scalars[k]), k == 0 || scalars[k - 1].isWhitespaceFast { return nil }
+            k -= 1
+        }
         return unit
     }
     private static let clauseEnds: Set<Unicode.Scalar> = [",", ";"]
@@ -706,10 +713,15 @@ struct TextParser {
         var end = leadingZero ? index + 1 : index
         var i = index
         while let value = cardinal(i) {
+            // Past a quadrillion ("hundred hundred hundred …") the words are no number anyone
+            // asks about; stop before the arithmetic could overflow.
+            guard current < Self.largestSpelledNumber, total < Self.largestSpelledNumber else { return nil }
             if value == 100 {
                 current = max(current, 1) * 100
             } else if value >= 1000 {
-                total += max(current, 1) * value
+                let (product, overflow) = max(current, 1).multipliedReportingOverflow(by: value)
+                guard !overflow, product < Self.largestSpelledNumber else { return nil }
+                total += product
                 current = 0
             } else {
                 // A word below 100 continues the number after nothing, "hundred" or "thousand",
@@ -775,6 +787,10 @@ struct TextParser {
         return true
     }
 
+    /// The largest value a number written in words may reach while it is read: 10^15 (each step
+    /// multiplies by at most a billion, so nothing overflows before the bound is checked).
+    static let largestSpelledNumber = 1_000_000_000_000_000
+
     /// Prepositions and conjunctions the stop words leave out: "one" before them stands alone
     /// ("Quick one before my meeting").
     static let linkingWords: Set<String> = [
@@ -788,6 +804,8 @@ struct TextParser {
     static let pronounOneDeterminers: Set<String> = [
         "which", "each", "every", "any", "no", "another", "only", "last", "first", "next", "same", "other", "new", "old",
         "right", "wrong", "good", "better", "best", "big", "little", "small", "his", "her", "these", "those", "some",
+        // "How does one apply?", "Can one deduct…?": the generic pronoun after an auxiliary.
+        "do", "does", "did", "can", "could", "should", "would", "will", "may", "might", "must", "shall", "is", "was",
     ]
 
     /// Rules for words that are slots only in some positions.

@@ -105,7 +105,9 @@ public final class WordNet: Sendable {
         var senses = senses(ofLemmas: lemmas)
         // An adverb in -ly also means what its adjective means ("slowly" / "slow"), so it meets
         // the adjective's opposites ("fast"): the pertainym link the table does not load.
-        for candidate in Self.adjectivesOfAdverb(word) {
+        // Only for an adverb, or a word WordNet does not know: "multiply" is a verb, not "multiple".
+        let isAdverbOrUnknown = lemmas.isEmpty || lemmas.contains { id in synsets(ofLemma: id).contains { synsetPartOfSpeech[Int($0)] == PartOfSpeech.adverb.rawValue } }
+        for candidate in isAdverbOrUnknown ? Self.adjectivesOfAdverb(word) : [] {
             guard let id = lemmaIDs[candidate] else { continue }
             let adjectiveSenses = synsets(ofLemma: id).filter { synsetPartOfSpeech[Int($0)] == PartOfSpeech.adjective.rawValue }
             if !adjectiveSenses.isEmpty {
@@ -122,14 +124,15 @@ public final class WordNet: Sendable {
     }
 
     /// The adjectives an adverb in -ly may be made from, by its spelling, most likely first:
-    /// "slowly" → "slow", "easily" → "easy", "basically" → "basic", "gently" → "gent", "gentle";
-    /// empty for other words. Which exists is the caller's look-up.
+    /// "slowly" → "slow", "easily" → "easy", "basically" → "basic", "gently" → "gent", "gentle",
+    /// "fully" → "ful", "full", "truly" → "tru", "true"; empty for other words. Which exists (as an
+    /// adjective) is the caller's look-up.
     static func adjectivesOfAdverb(_ word: String) -> [String] {
         guard word.utf8.count > 4, word.hasSuffix("ly") else { return [] }
         let stem = String(word.dropLast(2))
         if stem.hasSuffix("ical") { return [String(stem.dropLast(2)), stem] }
         if stem.hasSuffix("i") { return [stem.dropLast() + "y"] }
-        return [stem, stem + "le"]
+        return [stem, stem + "le", stem + "e", stem + "l"]
     }
 
     /// The number of lemmas and synsets read.

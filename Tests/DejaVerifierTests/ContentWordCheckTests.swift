@@ -172,6 +172,9 @@ import Testing
         // Letters out of order, or another first letter, are another word.
         #expect(check.verdict(AnalyzedText("Which dept handles refunds?"), AnalyzedText("Which desk handles refunds?")) != nil)
         #expect(!ContentWordCheck.abbreviates(Array("gsm".utf8), Array("message".utf8)))
+        // A short start of a word is another word.
+        #expect(!ContentWordCheck.abbreviates(Array("auth".utf8), Array("author".utf8)))
+        #expect(!ContentWordCheck.abbreviates(Array("dev".utf8), Array("device".utf8)))
         #expect(!ContentWordCheck.abbreviates(Array("ab".utf8), Array("abcdefghijklmnop".utf8)))
         #expect(ContentWordCheck.abbreviates(Array("config".utf8), Array("configuration".utf8)))
     }

@@ -133,6 +133,8 @@ import Testing
         #expect(verdict("My knee is slightly sore after running", "My knee is extremely sore after running")?.check == "function_words")
         #expect(verdict("my phone uses slightly more data now", "my phone uses way more data now")?.check == "function_words")
         #expect(verdict("My knee is very sore after running", "My knee is extremely sore after running") == nil)
+        // "much" before a noun is no intensity.
+        #expect(verdict("How much water should a slightly dehydrated child drink?", "What amount of water should a slightly dehydrated child drink?") == nil)
         // On one side only it is emphasis, not a different question.
         #expect(verdict("My knee is slightly sore after running", "My knee is sore after running") == nil)
     }

@@ -144,6 +144,9 @@ import Testing
         #expect(verdict("Why is my Go code not compiling?", "Why doesn't my Go code compile?") == nil)
         #expect(PolarityCheck.negatedStems(AnalyzedText("Why doesn't it start?")) == nil)
         #expect(PolarityCheck.negatedStems(AnalyzedText("a house without a garden, not a flat")) == ["flat", "garden"])
+        // A negative pronoun, or a cue with nothing to negate in reach, is not compared.
+        #expect(verdict("Is it safe to not eat for a day?", "Is it safe to eat nothing for a day?")?.detail.hasPrefix("negation of") != true)
+        #expect(PolarityCheck.negatedStems(AnalyzedText("travel unless I have a passport")) == nil)
     }
 
 

@@ -207,7 +207,7 @@ extension SlotCheckTests {
         #expect(verdict("Book 2 rooms near the stadium", "Book the rooms near the stadium")?.check == "slots")
         #expect(verdict("I paid for 3 lamps and received one.", "I paid for 3 lamps and received 2.")?.check == "slots")
         // A pronoun "one" is no number.
-        for text in ["Which one is lighter?", "Quick one before lunch: what is a roux?", "The blue one works better", "One of my keys is stuck"] {
+        for text in ["Which one is lighter?", "Quick one before lunch: what is a roux?", "The blue one works better", "One of my keys is stuck", "How does one become a notary?"] {
             #expect(AnalyzedText(text).slots.allSatisfy { $0.kind != .number }, "\(text)")
         }
         #expect(AnalyzedText("I lost one glove").slots.map(\.description) == ["number:1"])
@@ -274,5 +274,20 @@ extension SlotCheckTests {
         #expect(verdict("Is Java good for beginners?", "Is JavaScript good for beginners?")?.check == "slots")
         #expect(verdict("Should I learn Swift?", "Should I learn SwiftUI?")?.check == "slots")
         #expect(verdict("Is Mongo good for analytics?", "Is MariaDB good for analytics?")?.check == "slots")
+    }
+
+    @Test func hugeNumbersNeitherOverflowNorMatch() {
+        // Digits past Int64 in a convertible unit, and spelled multipliers past a quadrillion.
+        #expect(verdict("Is 9223372036854775808 km far?", "Is it far?")?.check == "slots")
+        #expect(verdict("Is 922337203685477580.8 kg heavy?", "Is 1 kg heavy?")?.check == "slots")
+        let hundreds = Array(repeating: "hundred", count: 12).joined(separator: " ")
+        _ = AnalyzedText("I have \(hundreds) reasons")
+        _ = AnalyzedText("hundred hundred hundred hundred hundred billion billion")
+        #expect(AnalyzedText("two hundred thousand").slots.map(\.value) == ["200000"])
+    }
+
+    @Test func aQuoteClosingAfterANumberIsNoPrime() {
+        #expect(AnalyzedText("Who sang the song \"Route 66\"?").slots.allSatisfy { $0.kind != .unit })
+        #expect(AnalyzedText("Is a 9' ceiling too low?").slots.contains { $0.kind == .unit && $0.value == "foot" })
     }
 }

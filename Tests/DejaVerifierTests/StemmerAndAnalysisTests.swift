@@ -112,5 +112,6 @@ import Testing
         #expect(text.slots.map(\.description) == ["entity:vim", "entity:emacs"])
         #expect(AnalyzedText("the last step, i.e. the commit").normalizedWords == ["the", "last", "step", "that", "is", "the", "commit"])
         #expect(AnalyzedText("an eg of this").normalizedWords == ["an", "eg", "of", "this"])
+        #expect(AnalyzedText("Does it run in IE.").normalizedWords == ["does", "it", "run", "in", "ie"])
     }
 }

@@ -34,6 +34,9 @@ import Testing
         #expect(opposed("difficult", "easily"))
         #expect(opposed("rough", "gently"))
         #expect(!opposed("fast", "quickly"))
+        // Only an adverb (or a word WordNet lacks) borrows: "fully" is "full", "gently" "gentle".
+        #expect(wordNet.sameThing(wordNet.lookup("fully"), wordNet.lookup("full")))
+        #expect(wordNet.sameThing(wordNet.lookup("gently"), wordNet.lookup("gentle")))
         // And shares its adjective's senses, so it is the same thing.
         #expect(wordNet.sameThing(wordNet.lookup("slowly"), wordNet.lookup("slow")))
     }
