@@ -318,8 +318,11 @@ public struct ContentWordCheck: VerificationCheck {
         guard word.allSatisfy({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) else { return false }
         let isKnown = !other.wordNetLookup(wordIndex, wordNet).lemmas.isEmpty
         for index in text.contentWordIndices where !other.stems.contains(text.words[index].stem) {
-            guard text.words[index].lower.utf8.count <= 24 else { continue }
-            let candidate = Array(text.words[index].lower.utf8)
+            // The cheap tests first, on the string's bytes in place: same first letter, a length
+            // that can abbreviate or be abbreviated.
+            let bytes = text.words[index].lower.utf8
+            guard bytes.count <= 24, bytes.first == word.first, abs(bytes.count - word.count) >= 2 else { continue }
+            let candidate = Array(bytes)
             guard candidate.allSatisfy({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) else { continue }
             guard isKnown != !text.wordNetLookup(index, wordNet).lemmas.isEmpty else { continue }
             let (short, long) = isKnown ? (candidate, word) : (word, candidate)

@@ -94,40 +94,35 @@ public struct OrderCheck: VerificationCheck {
         // A change of voice moves the roles with it: a passive with its agent ("is tutored by her
         // classmate") is read in active order ("her classmate tutors…") against an active text;
         // any other change of voice is not compared.
-        var orderA = { (i: Int) in i * OrderCheck.orderScale }
-        var orderB = orderA
+        var activeA: [Int]?
+        var activeB: [Int]?
         if a.roleShape.isPassive != b.roleShape.isPassive || a.roleShape.hasBy != b.roleShape.hasBy {
             if a.roleShape.isPassive, a.roleShape.hasBy, !b.roleShape.isPassive, !b.roleShape.hasBy, let order = Self.activeOrder(a) {
-                orderA = { order[$0] }
+                activeA = order
             } else if b.roleShape.isPassive, b.roleShape.hasBy, !a.roleShape.isPassive, !a.roleShape.hasBy, let order = Self.activeOrder(b) {
-                orderB = { order[$0] }
+                activeB = order
             } else {
                 return nil
             }
         }
         var aligned = Self.alignedWords(a.roleShape, b.roleShape, words: a.words)
         guard aligned.count >= 3 else { return nil }
-        aligned.sort { orderA($0.inA) < orderA($1.inA) }
-        let (unitInA, unitInB) = Self.movedClauses(aligned, a.roleShape, b.roleShape, orderB: orderB)
+        if let activeA { aligned.sort { activeA[$0.inA] < activeA[$1.inA] } }
+        // Each aligned word's place in `b`, as a sort key (its index, or its active-order key).
+        let inB = activeB.map { order in aligned.map { order[$0.inB] } } ?? aligned.map(\.inB)
+        let (unitInA, unitInB) = Self.movedClauses(aligned, a.roleShape, b.roleShape, keysInB: inB)
         for xi in aligned.indices where aligned[xi].isContent {
-            let x = aligned[xi]
-            let xB = orderB(x.inB)
-            for yi in (xi + 1)..<aligned.count where aligned[yi].isContent && orderB(aligned[yi].inB) < xB {
+            let xB = inB[xi]
+            for yi in (xi + 1)..<aligned.count where aligned[yi].isContent && inB[yi] < xB {
                 // A clause that moved whole ("Using regex in Python, how do I…" / "How do I … in
                 // Python using regex?") carries its words past the others: no reversal.
                 if unitInA[xi] != unitInA[yi] || unitInB[xi] != unitInB[yi] { continue }
-                let y = aligned[yi]
-                let yB = orderB(y.inB)
+                let yB = inB[yi]
                 // An anchor between them in `a` that is also between them, reversed, in `b`.
-                for wi in (xi + 1)..<yi {
-                    let w = aligned[wi]
-                    if Self.symmetricAnchors.contains(w.stem) { continue }
-                    let wB = orderB(w.inB)
-                    if wB > yB && wB < xB {
-                        return Verdict(
-                            check: name,
-                            detail: "'\(a.words[x.inA].lower)' and '\(a.words[y.inA].lower)' change sides of '\(a.words[w.inA].lower)'")
-                    }
+                for wi in (xi + 1)..<yi where inB[wi] > yB && inB[wi] < xB && !Self.symmetricAnchors.contains(aligned[wi].stem) {
+                    return Verdict(
+                        check: name,
+                        detail: "'\(a.words[aligned[xi].inA].lower)' and '\(a.words[aligned[yi].inA].lower)' change sides of '\(a.words[aligned[wi].inA].lower)'")
                 }
             }
         }
@@ -165,7 +160,8 @@ public struct OrderCheck: VerificationCheck {
         return order
     }
 
-    /// Sort keys are word indices times this, leaving room for the moved words between two.
+    /// The active-order keys are word indices times this, leaving room for the moved words
+    /// between two.
     static let orderScale = 1 << 32
 
     /// Prepositions and conjunctions that end a passive's agent ("by her classmate in chemistry").
@@ -224,13 +220,15 @@ public struct OrderCheck: VerificationCheck {
     /// whole: its aligned words are together in one clause of the other text, in any order, among
     /// other words. Nil for a word of a clause that did not, and for every word of a one-clause
     /// text.
-    static func movedClauses(_ aligned: [AlignedWord], _ a: RoleShape, _ b: RoleShape, orderB: (Int) -> Int = { $0 }) -> (inA: [Int?], inB: [Int?]) {
+    static func movedClauses(_ aligned: [AlignedWord], _ a: RoleShape, _ b: RoleShape, keysInB: [Int]) -> (inA: [Int?], inB: [Int?]) {
         var unitInA = [Int?](repeating: nil, count: aligned.count)
         var unitInB = [Int?](repeating: nil, count: aligned.count)
+        // One clause on each side: nothing can have moved whole.
+        guard a.clauseCount > 1 || b.clauseCount > 1 else { return (unitInA, unitInB) }
         // Ranks in the order of each text.
         let rankInA = Array(aligned.indices)
         var rankInB = [Int](repeating: 0, count: aligned.count)
-        for (rank, index) in aligned.indices.sorted(by: { orderB(aligned[$0].inB) < orderB(aligned[$1].inB) }).enumerated() { rankInB[index] = rank }
+        for (rank, index) in aligned.indices.sorted(by: { keysInB[$0] < keysInB[$1] }).enumerated() { rankInB[index] = rank }
         func mark(_ clauseOf: (Int) -> Int, clauseCount: Int, ranks: [Int], otherClauseOf: (Int) -> Int, into units: inout [Int?]) {
             guard clauseCount > 1 else { return }
             var members: [Int: [Int]] = [:]
