@@ -527,6 +527,21 @@ struct TextParser {
             }
         }
         let wordIndex = words.count
+        // "1/2 cup", "3/4 of the budget", "1 1/2 hours": a fraction before a unit or "of"/"a" is a number.
+        if suffix.isEmpty, sign.isEmpty, currency == nil, let fraction = fractionValue(digits, endingAt: range.upperBound) {
+            if let last = slots.indices.last, slots[last].kind == .number, slots[last].wordIndex + slots[last].wordCount == wordIndex,
+                !slots[last].value.contains("."), let whole = Int(slots[last].value), whole >= 0, whole < 1_000_000
+            {
+                // "1 1/2": one number over two words.
+                slots[last].value = Self.canonicalNumber("\(whole)" + fraction.dropFirst())
+                slots[last].wordCount += 1
+            } else {
+                slots.append(Slot(kind: .number, value: fraction, wordIndex: wordIndex))
+            }
+            nonContent.insert(wordIndex)
+            appendWord(range, text: digits, sentenceInitial: sentenceInitial, symbolic: true)
+            return true
+        }
         if digits.contains("/") || digits.contains(":") || (digits.contains("-") && separators >= 1) {
             // With letters after it ("225/45R17", a tyre size) the chunk is an identifier, whole.
             let isIdentifier = !suffix.isEmpty && suffix != "am" && suffix != "pm"
@@ -547,6 +562,10 @@ struct TextParser {
             unit = suffix
         } else if suffix.hasPrefix("-"), suffix.dropFirst().allSatisfy({ $0.isLetter || $0 == "-" }), !suffix.hasSuffix("-"), !suffix.contains("--") {
             hasTrailingWords = true  // "30-year", "16-year-old"
+        } else if let power = Self.scaleSuffix(suffix, written: string(i..<range.upperBound), hasCurrency: currency != nil),
+            let scaled = Quantity.scaled(value, by: Quantity.Factor(base: "", mantissa: 1, exponent: power))
+        {
+            value = scaled  // "$1.5M" is 1500000, "$2bn" 2000000000
         } else if !suffix.isEmpty {
             if let canonical = Lexicon.unitForSuffix(suffix) {
                 // "$85k" is 85000, as "$85,000" is.
@@ -577,6 +596,41 @@ struct TextParser {
             }
         }
         return true
+    }
+
+    /// The power of ten a suffix scales a number by: "M", "mm", "mn" (or "m" after a currency) a
+    /// million; "bn" (or "b" after a currency) a billion; nil otherwise — "5m" is five metres.
+    static func scaleSuffix(_ suffix: String, written: String, hasCurrency: Bool) -> Int? {
+        switch suffix {
+        case "mm", "mn": 6
+        case "m" where hasCurrency || written == "M": 6
+        case "bn": 9
+        case "b" where hasCurrency: 9
+        default: nil
+        }
+    }
+
+    /// A fraction written with a slash ("1/2", "3/4"), as an exact decimal, when the word after it
+    /// is a unit, "of", "a" or "an" ("1/2 cup", "3/4 of the budget"); nil otherwise ("3/4" alone
+    /// may be a date). Only fractions with a finite decimal (halves, quarters, fifths, eighths…).
+    func fractionValue(_ digits: String, endingAt end: Int) -> String? {
+        let parts = digits.split(separator: "/")
+        guard parts.count == 2, parts[0].count <= 2, parts[1].count <= 2, let numerator = Int(parts[0]), let denominator = Int(parts[1]),
+            numerator > 0, numerator < denominator, [2, 4, 5, 8, 10, 16, 20, 25].contains(denominator)
+        else { return nil }
+        // The next word, lower-cased letters only.
+        var i = end
+        while i < scalars.count, scalars[i].isWhitespaceFast { i += 1 }
+        var next = String.UnicodeScalarView()
+        while i < scalars.count, scalars[i].isAlphabeticFast, next.count < 16 {
+            next.append(scalars[i])
+            i += 1
+        }
+        let word = String(next).lowercased()
+        guard Lexicon.units[word] != nil || ["of", "a", "an"].contains(word) else { return nil }
+        // Exact: 10,000 is a multiple of every denominator allowed.
+        let tenThousandths = String(numerator * 10_000 / denominator)
+        return Self.canonicalNumber("0." + String(repeating: "0", count: 4 - tenThousandths.count) + tenThousandths)
     }
 
     private func trailingCurrency(_ suffix: String) -> String? {
@@ -656,6 +710,17 @@ struct TextParser {
                 continue
             }
             let previousIsNumber = previousNumber >= 0
+            // "1.5 million", "$2 billion": the digits scaled, one number over two words.
+            if previousIsNumber, let power = Self.scaleWords[word.lower], words[index - 1].isSymbolic,
+                let scaled = Quantity.scaled(slots[previousNumber].value, by: Quantity.Factor(base: "", mantissa: 1, exponent: power))
+            {
+                slots[previousNumber].value = scaled
+                slots[previousNumber].wordCount += 1
+                numberSlot[index] = previousNumber
+                nonContent.insert(index)
+                index += 1
+                continue
+            }
             if let (value, count) = spelledNumber(at: index) {
                 // "one hundred and twenty", "twenty-five", "five-hundred-word": one value.
                 numberSlot[index + count - 1] = slots.count
@@ -786,6 +851,9 @@ struct TextParser {
         if index > 1, Lexicon.determiners.contains(words[index - 2].lower) { return false }
         return true
     }
+
+    /// Words that scale the digits before them.
+    static let scaleWords: [String: Int] = ["thousand": 3, "million": 6, "billion": 9, "trillion": 12]
 
     /// The largest value a number written in words may reach while it is read: 10^15 (each step
     /// multiplies by at most a billion, so nothing overflows before the bound is checked).

@@ -290,4 +290,25 @@ extension SlotCheckTests {
         #expect(AnalyzedText("Who sang the song \"Route 66\"?").slots.allSatisfy { $0.kind != .unit })
         #expect(AnalyzedText("Is a 9' ceiling too low?").slots.contains { $0.kind == .unit && $0.value == "foot" })
     }
+
+    @Test(arguments: [
+        ("Can I swap 1/2 cup of butter for oil?", "Can I swap half a cup of butter for oil?"),
+        ("Bake for 1 1/2 hours?", "Bake for 1.5 hours?"),
+        ("Is $1.5M enough to retire?", "Is $1,500,000 enough to retire?"),
+        ("Is $1.5 million enough to retire?", "Is $1,500,000 enough to retire?"),
+        ("Is a $2bn valuation high for a startup?", "Is a $2 billion valuation high for a startup?"),
+        ("How do I reach 1.5M users?", "How do I reach 1,500,000 users?"),
+    ])
+    func fractionsAndScaledNumbersAreTheirValue(_ pair: (String, String)) {
+        #expect(verdict(pair.0, pair.1) == nil, "\(pair)")
+    }
+
+    @Test func fractionsAndScalesStillDiffer() {
+        #expect(verdict("Can I swap 1/2 cup of butter for oil?", "Can I swap 1/4 cup of butter for oil?")?.check == "slots")
+        #expect(verdict("Is $1.5M enough to retire?", "Is $1.5 billion enough to retire?")?.check == "slots")
+        // A slash between numbers with no unit after is a date, and "5m" is five metres.
+        #expect(AnalyzedText("Is the shop open on 3/4?").slots.map(\.description) == ["date:3/4"])
+        #expect(AnalyzedText("Is a 5m ladder enough?").slots.map(\.description) == ["number:5", "unit:m"])
+        #expect(AnalyzedText("open 24/7 for 1/3 of the year").slots.map(\.description) == ["date:24/7", "date:1/3", "unit:year"])
+    }
 }
