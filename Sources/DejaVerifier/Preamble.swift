@@ -13,7 +13,8 @@
 /// median 0.27): below ``VerifierConfiguration/maximumPreambleContextualSimilarity``.
 ///
 /// Only a preamble of its own clause (it ends at a comma, semicolon, colon or sentence end, or
-/// with "but", "so" or "anyway" after one) counts; one holding a number, name, date, language,
+/// with "but", "so" or "anyway" after one), or one that ends in a verb of knowing before an
+/// embedded question ("I'd love to know which …", "I was wondering how …"), counts; one holding a number, name, date, language,
 /// code, quotation, address, a negation cue, a word that restricts an answer wherever it stands
 /// ("only", "last week"), a time expression, or ending in a question, never does. A sign-off after
 /// the question ("Thanks in advance!") is read the same way, with the preamble or alone: its own
@@ -21,6 +22,11 @@
 enum Preamble {
     /// The most words a preamble and sign-off may have together.
     static let maximumWords = 24
+
+    /// Verbs after which a question is embedded ("I'd love to know which …").
+    static let embeddingVerbs: Set<String> = ["know", "wondering", "wonder", "ask", "asking", "curious", "learn", "understand", "find"]
+    /// Words that open a question, direct or embedded.
+    static let questionOpeners: Set<String> = ["which", "what", "how", "why", "when", "where", "who", "whether", "if", "is", "are", "can", "should", "do", "does"]
 
     /// The words `longer` has around `shorter`: a leading preamble and a trailing sign-off
     /// ("Hi there! Quick question: … grilling? Thanks in advance!").
@@ -60,7 +66,10 @@ enum Preamble {
         if frame.leading > 0 {
             let first = longer.words[frame.leading]
             let joiner = longer.words[frame.leading - 1]
-            guard first.startsClause || (joiner.startsClause && ["but", "so", "anyway"].contains(joiner.lower)) else { return false }
+            // Its own clause, or a question embedded after a verb of knowing: "… and would love to
+            // know which vacuum is best", "I was wondering how I …".
+            let embedded = embeddingVerbs.contains(joiner.lower) && questionOpeners.contains(first.lower)
+            guard first.startsClause || (joiner.startsClause && ["but", "so", "anyway"].contains(joiner.lower)) || embedded else { return false }
             if endsInQuestion(longer, before: frame.leading) { return false }
         }
         // A sign-off starts its own clause and asks nothing ("Thanks!", not "Thanks, and what about…?").

@@ -18,7 +18,7 @@ import Testing
         #expect(length("Long week. Anyway, what is a good stretch for tight hips?", "What is a good stretch for tight hips?") == 3)
         // Not the same words after it, or no clause of its own.
         #expect(length("Sorry for the trouble, but how do I reset my Roku remote?", "How do I reset a Roku remote?") == nil)
-        #expect(length("I was wondering how do I reset a Roku remote?", "How do I reset a Roku remote?") == nil)
+        #expect(length("Please explain how do I reset a Roku remote?", "How do I reset a Roku remote?") == nil)
         // A value, a negation or a question in it.
         #expect(length("I have 3 kids. Which car seat is safest?", "Which car seat is safest?") == nil)
         #expect(length("I'm flying from Denver. Which car seat is safest?", "Which car seat is safest?") == nil)
@@ -90,6 +90,11 @@ import Testing
         let question = "How do I descale a kettle?"
         #expect(length("If you don't mind me asking, how do I descale a kettle?", question) == 7)
         #expect(length("Just curious — how do I descale a kettle?", question) == 2)
+        // A question embedded after a verb of knowing.
+        #expect(length("Hi! I'm comparing options and would love to know how do I descale a kettle?", question) == 9)
+        #expect(length("I was wondering how do I descale a kettle?", question) == 3)
+        // Not after another verb, nor before a word that opens no question.
+        #expect(length("I want to see how do I descale a kettle?", question) == nil)
         // Any other negation still keeps a preamble out.
         #expect(length("I don't have vinegar, so how do I descale a kettle?", question) == nil)
     }
