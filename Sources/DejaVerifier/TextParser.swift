@@ -598,12 +598,14 @@ struct TextParser {
         return true
     }
 
-    /// The power of ten a suffix scales a number by: "M", "mm", "mn" (or "m" after a currency) a
-    /// million; "bn" (or "b" after a currency) a billion; nil otherwise — "5m" is five metres.
+    /// The power of ten a suffix scales a number by: "M" or "mn" (or "m", "mm" after a currency) a
+    /// million; "bn" (or "b" after a currency) a billion; nil otherwise — "5m" is five metres and
+    /// "5mm" five millimetres.
     static func scaleSuffix(_ suffix: String, written: String, hasCurrency: Bool) -> Int? {
         switch suffix {
-        case "mm", "mn": 6
+        case "mn": 6
         case "m" where hasCurrency || written == "M": 6
+        case "mm" where hasCurrency: 6
         case "bn": 9
         case "b" where hasCurrency: 9
         default: nil

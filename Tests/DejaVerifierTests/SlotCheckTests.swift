@@ -309,6 +309,8 @@ extension SlotCheckTests {
         // A slash between numbers with no unit after is a date, and "5m" is five metres.
         #expect(AnalyzedText("Is the shop open on 3/4?").slots.map(\.description) == ["date:3/4"])
         #expect(AnalyzedText("Is a 5m ladder enough?").slots.map(\.description) == ["number:5", "unit:m"])
+        #expect(AnalyzedText("Is a 5mm drill bit enough?").slots.map(\.description) == ["number:5", "unit:mm"])
+        #expect(AnalyzedText("a $5mm deal").slots.map(\.description) == ["number:5000000", "currency:usd"])
         #expect(AnalyzedText("open 24/7 for 1/3 of the year").slots.map(\.description) == ["date:24/7", "date:1/3", "unit:year"])
     }
 }
