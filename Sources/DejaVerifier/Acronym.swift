@@ -50,7 +50,7 @@ enum Acronym {
         let length = word.lower.unicodeScalars.count
         guard !word.isSymbolic, length >= 6, length <= 3 * letters.count + 2, word.text != word.text.uppercased() else { return false }
         let scalars = Array(word.lower.unicodeScalars)
-        guard scalars.count >= 6, scalars.count <= 3 * letters.count + 2, scalars.first == letters.first else { return false }
+        guard scalars.first == letters.first else { return false }
         var i = 0
         for letter in letters {
             guard let found = scalars[i...].firstIndex(of: letter) else { return false }

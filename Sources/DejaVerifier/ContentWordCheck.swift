@@ -273,10 +273,18 @@ public struct ContentWordCheck: VerificationCheck {
     /// Whether two words are one spelling apart: the same letters and digits once other marks
     /// are dropped ("node.js" / "nodejs"), or an edit apart (two from seven letters).
     static func spelledAlike(_ x: String, _ y: String) -> Bool {
-        let a = Array(x.utf8.filter { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") || $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") || $0 >= 0x80 })
-        let b = Array(y.utf8.filter { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") || $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") || $0 >= 0x80 })
-        if a == b { return true }
-        guard a.count >= 4, b.count >= 4, a.count <= 24, b.count <= 24 else { return false }
+        func lettersAndDigits(_ s: String) -> [UInt8] {
+            s.utf8.filter { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") || $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") || $0 >= 0x80 }
+        }
+        let a = lettersAndDigits(x)
+        let b = lettersAndDigits(y)
+        return a == b || isSlip(a, b)
+    }
+
+    /// Whether two words of 4 to 24 bytes are one slip of the keys apart: one edit, or two when
+    /// both have seven letters or more (see ``editDistance(_:_:atMost:)``).
+    static func isSlip(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard (4...24).contains(a.count), (4...24).contains(b.count) else { return false }
         let allowed = min(a.count, b.count) >= 7 ? 2 : 1
         return editDistance(a, b, atMost: allowed) <= allowed
     }
@@ -293,15 +301,14 @@ public struct ContentWordCheck: VerificationCheck {
     /// known words ("cat" / "car") or two unknown ones ("npm" / "pnpm") are never a misspelling.
     static func isMisspelling(_ wordIndex: Int, of other: AnalyzedText, in text: AnalyzedText, wordNet: WordNet) -> Bool {
         let word = other.words[wordIndex].lower
-        guard word.utf8.count >= 4, word.utf8.count <= 24 else { return false }
+        guard (4...24).contains(word.utf8.count) else { return false }
         let isKnown = !other.wordNetLookup(wordIndex, wordNet).lemmas.isEmpty
         let letters = Array(word.utf8)
         for index in text.contentWordIndices where !other.stems.contains(text.words[index].stem) {
             let candidate = text.words[index].lower
-            guard candidate.utf8.count >= 4, candidate.utf8.count <= 24 else { continue }
+            guard (4...24).contains(candidate.utf8.count) else { continue }
             guard isKnown != !text.wordNetLookup(index, wordNet).lemmas.isEmpty else { continue }
-            let allowed = min(word.utf8.count, candidate.utf8.count) >= 7 ? 2 : 1
-            if editDistance(letters, Array(candidate.utf8), atMost: allowed) <= allowed { return true }
+            if isSlip(letters, Array(candidate.utf8)) { return true }
         }
         return false
     }

@@ -282,16 +282,15 @@ public struct OrderCheck: VerificationCheck {
             var clauses: [Int] = []
             clauses.reserveCapacity(words.count)
             var clause = 0
+            let stems = words.map(OrderCheck.roleStem)
             for (i, word) in words.enumerated() {
                 if i > 0, word.startsClause || OrderCheck.startsSubordinateClause(words, at: i) { clause += 1 }
                 clauses.append(clause)
-                let stem = OrderCheck.roleStem(word)
-                if positions[stem] != nil { repeated.insert(stem) } else { positions[stem] = i }
+                if positions[stems[i]] != nil { repeated.insert(stems[i]) } else { positions[stems[i]] = i }
             }
             var inClauses: [String: [Int: Int]] = [:]
             if !repeated.isEmpty, clause > 0 {
-                for (i, word) in words.enumerated() {
-                    let stem = OrderCheck.roleStem(word)
+                for (i, stem) in stems.enumerated() {
                     guard repeated.contains(stem) else { continue }
                     if inClauses[stem]?[clauses[i]] != nil {
                         inClauses[stem]![clauses[i]] = -1  // twice in this clause: not aligned

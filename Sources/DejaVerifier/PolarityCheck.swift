@@ -185,8 +185,8 @@ public struct PolarityCheck: VerificationCheck {
 
     private func antonym(_ x: AnalyzedText, _ y: AnalyzedText, _ xName: String, _ yName: String) -> Verdict? {
         // Counted, so a word the texts also share elsewhere still opposes: "turn on crossplay on
-        // PS5" / "turn off crossplay on PS5".
-        // Counted only for the few stems in the antonym table, and only when both texts have one.
+        // PS5" / "turn off crossplay on PS5" (counted only for stems in the antonym table that
+        // both texts have).
         func count(_ stem: String, _ text: AnalyzedText) -> Int { text.words.reduce(0) { $0 + ($1.stem == stem ? 1 : 0) } }
         func hasMore(_ stem: String, _ text: AnalyzedText, than other: AnalyzedText) -> Bool {
             text.stems.contains(stem) && (!other.stems.contains(stem) || count(stem, text) > count(stem, other))

@@ -106,8 +106,11 @@ public final class WordNet: Sendable {
         // An adverb in -ly also means what its adjective means ("slowly" / "slow"), so it meets
         // the adjective's opposites ("fast"): the pertainym link the table does not load.
         // Only for an adverb, or a word WordNet does not know: "multiply" is a verb, not "multiple".
-        let isAdverbOrUnknown = lemmas.isEmpty || lemmas.contains { id in synsets(ofLemma: id).contains { synsetPartOfSpeech[Int($0)] == PartOfSpeech.adverb.rawValue } }
-        for candidate in isAdverbOrUnknown ? Self.adjectivesOfAdverb(word) : [] {
+        // (Spelling first: most words do not end in -ly and need no part-of-speech test.)
+        let adjectives = Self.adjectivesOfAdverb(word)
+        let isAdverbOrUnknown = !adjectives.isEmpty
+            && (lemmas.isEmpty || lemmas.contains { id in synsets(ofLemma: id).contains { synsetPartOfSpeech[Int($0)] == PartOfSpeech.adverb.rawValue } })
+        for candidate in isAdverbOrUnknown ? adjectives : [] {
             guard let id = lemmaIDs[candidate] else { continue }
             let adjectiveSenses = synsets(ofLemma: id).filter { synsetPartOfSpeech[Int($0)] == PartOfSpeech.adjective.rawValue }
             if !adjectiveSenses.isEmpty {
