@@ -164,7 +164,10 @@ public struct AnalyzedText: Sendable {
         bytes += 2 * arrayHeader + timeSensitivity.kinds.count + timeSensitivity.timeWords.count * 32
         bytes += arrayHeader + roleShape.uniqueStems.count * (MemoryLayout<String>.stride + MemoryLayout<Int>.stride) * 4 / 3
         bytes += arrayHeader + roleShape.clauses.count * MemoryLayout<Int>.stride
-        bytes += roleShape.repeatedInClauses.count * (MemoryLayout<String>.stride + arrayHeader + 4 * MemoryLayout<Int>.stride)
+        for clauses in roleShape.repeatedInClauses.values {
+            bytes += MemoryLayout<String>.stride + arrayHeader
+            for indices in clauses.values { bytes += 2 * MemoryLayout<Int>.stride + arrayHeader + indices.count * MemoryLayout<Int>.stride }
+        }
         // Look-ups share their storage with WordNet's memo while it keeps them; count it anyway.
         bytes += arrayHeader + wordNetLookups.count * MemoryLayout<WordNet.Lookup?>.stride
         for case let lookup? in wordNetLookups {

@@ -1,7 +1,7 @@
 /// Rejects a candidate whose closed-class words change the question: quantifiers ("all" vs
 /// "any", "only"), modality ("can" vs "must" vs "should"), time and tense ("last year" vs
-/// "next year", "was" vs "will be"), scope ("per person" vs "in total") and stance ("the case
-/// for" vs "the case against").
+/// "next year", "was" vs "will be"), scope ("per person" vs "in total"), stance ("the case
+/// for" vs "the case against") and frequency ("always" vs "usually").
 ///
 /// These words are not content words — WordNet does not list most of them and sentence vectors
 /// barely register them — yet each changes the answer. They form small closed grammatical
@@ -28,7 +28,7 @@ public struct FunctionWordCheck: VerificationCheck {
     public init() {}
 
     enum Category: String, CaseIterable {
-        case quantifier, modality, time, tense, scope, stance, degree, intensity
+        case quantifier, modality, time, tense, scope, stance, degree, intensity, frequency
     }
 
     struct Marker: Hashable {
@@ -143,7 +143,7 @@ public struct FunctionWordCheck: VerificationCheck {
 
     /// The word groups the markers are read from; one hash finds a word's group.
     enum Group {
-        case universal, existential, exclusive, just, both, either, neither, most, fewSeveralMany, possibility, obligation, needHave, advice, lastPastPrevious, nextComing, this, pastAdverb, futureAdverb, future, presentAdverb, pastAuxiliary, futureAuxiliary, presentAuxiliary, distributive, aggregate, explicitAggregate, against, favour, stanceFor, average, maximum, minimum, least, part, lessFewer, moreGreater, little, lowIntensity, highIntensity, wayMuch
+        case universal, existential, exclusive, just, both, either, neither, most, fewSeveralMany, possibility, obligation, needHave, advice, lastPastPrevious, nextComing, this, pastAdverb, futureAdverb, future, presentAdverb, pastAuxiliary, futureAuxiliary, presentAuxiliary, distributive, aggregate, explicitAggregate, against, favour, stanceFor, average, maximum, minimum, least, part, lessFewer, moreGreater, little, lowIntensity, highIntensity, wayMuch, always, usually, often, sometimes, rarely
     }
 
     static let groups: [String: Group] = {
@@ -197,6 +197,12 @@ public struct FunctionWordCheck: VerificationCheck {
             (.maximum, ["maximum", "max"]),
             (.minimum, ["minimum", "min"]),
             (.least, ["least"]),
+            // Frequency: "always" against "usually" is a different claim to check.
+            (.always, ["always", "constantly", "invariably", "consistently", "continually", "continuously", "nonstop"]),
+            (.usually, ["usually", "normally", "typically", "generally", "commonly", "ordinarily"]),
+            (.often, ["often", "frequently", "regularly"]),
+            (.sometimes, ["sometimes", "occasionally"]),
+            (.rarely, ["rarely", "seldom"]),
         ]
         var table: [String: Group] = [:]
         for (group, words) in entries {
@@ -356,6 +362,20 @@ public struct FunctionWordCheck: VerificationCheck {
                 add(.intensity, "high")
             case .wayMuch:
                 if let next, Self.intensifiedComparatives.contains(next) { add(.intensity, "high") }
+            // Frequency: "always" against "usually" changes the question ("Do adjectives always
+            // come after the noun?"); on one side only it often frames ("I've always wondered",
+            // "as always"), but "rarely" restricts wherever it stands.
+            case .always:
+                add(.frequency, "always")
+            case .usually:
+                add(.frequency, "usually")
+            case .often:
+                if previous == "how" { continue }  // "how often" asks the frequency
+                add(.frequency, "often")
+            case .sometimes:
+                add(.frequency, "sometimes")
+            case .rarely:
+                add(.frequency, "rarely", alone: true)
             case .part:
                 // "part of my deposit" against "my entire deposit"; not the noun of "which part of
                 // the engine", "the hardest part of the job".

@@ -44,8 +44,8 @@ enum Lexicon {
         "teaspoons": "teaspoon", "tsp": "teaspoon", "mph": "mph", "km/h": "km/h", "kph": "km/h", "kmh": "km/h",
         "knot": "knot", "knots": "knot", "second": "second", "seconds": "second", "sec": "second", "secs": "second",
         "minute": "minute", "minutes": "minute", "min": "minute", "mins": "minute", "hour": "hour", "hours": "hour",
-        "hr": "hour", "hrs": "hour", "day": "day", "days": "day", "week": "week", "weeks": "week", "month": "month",
-        "months": "month", "year": "year", "years": "year", "decade": "decade", "decades": "decade", "century": "century",
+        "hr": "hour", "hrs": "hour", "day": "day", "days": "day", "week": "week", "weeks": "week", "wk": "week", "wks": "week",
+        "month": "month", "months": "month", "year": "year", "years": "year", "yr": "year", "yrs": "year", "decade": "decade", "decades": "decade", "century": "century",
         "centuries": "century", "byte": "byte", "bytes": "byte", "kb": "kb", "kilobyte": "kb", "kilobytes": "kb",
         "mb": "mb", "megabyte": "mb", "megabytes": "mb", "gb": "gb", "gigabyte": "gb", "gigabytes": "gb", "tb": "tb",
         "terabyte": "tb", "terabytes": "tb", "degree": "degree", "degrees": "degree", "radian": "radian",
@@ -162,6 +162,10 @@ enum Lexicon {
     /// Lower-case words allowed inside a multi-word name ("Bank of America", "Pride and Prejudice").
     static let nameConnectors: Set<String> = ["of", "and", "the", "de", "da", "del", "la", "le", "van", "von", "du", "di", "y", "&"]
     static let determiners: Set<String> = ["the", "a", "an", "my", "your", "our", "this", "that", "its", "their"]
+    /// Country names written as initials in capitals, each meaning the same country: "the US",
+    /// "the USA" and "the United States" answer alike. (A name spelt out in full is matched to
+    /// its initials by ``Acronym``; these differ from their full names' initials.)
+    static let countryInitials: [String: String] = ["us": "usa", "usa": "usa", "uk": "uk", "gb": "uk"]
     static let sourceMarkers: Set<String> = ["from"]
     static let targetMarkers: Set<String> = ["to", "into", "towards", "toward"]
 
@@ -175,7 +179,7 @@ enum Lexicon {
     static let negatedBases: [String: String] = ["ca": "can", "wo": "will", "sha": "shall", "ai": "is"]
 
     /// Negated contractions typed without the apostrophe ("cant", "dont"); "wont" and "shant"
-    /// are left out because they are also words.
+    /// are left out because they are also words ("wont" is read by context in `TextParser`).
     static let unpunctuatedNegations: [String: String] = [
         "cant": "can", "dont": "do", "doesnt": "does", "didnt": "did", "isnt": "is", "arent": "are", "wasnt": "was",
         "werent": "were", "couldnt": "could", "shouldnt": "should", "wouldnt": "would", "havent": "have",

@@ -119,7 +119,9 @@ public struct OrderCheck: VerificationCheck {
                 if unitInA[xi] != unitInA[yi] || unitInB[xi] != unitInB[yi] { continue }
                 let yB = inB[yi]
                 // An anchor between them in `a` that is also between them, reversed, in `b`.
-                for wi in (xi + 1)..<yi where inB[wi] > yB && inB[wi] < xB && !Self.symmetricAnchors.contains(aligned[wi].stem) {
+                for wi in (xi + 1)..<yi where inB[wi] > yB && inB[wi] < xB && aligned[wi].canAnchor
+                    && !Self.symmetricAnchors.contains(aligned[wi].stem)
+                {
                     return Verdict(
                         check: name,
                         detail: "'\(a.words[aligned[xi].inA].lower)' and '\(a.words[aligned[yi].inA].lower)' change sides of '\(a.words[aligned[wi].inA].lower)'")
@@ -167,15 +169,17 @@ public struct OrderCheck: VerificationCheck {
     /// Prepositions and conjunctions that end a passive's agent ("by her classmate in chemistry").
     static let agentEnders: Set<String> = ["in", "on", "at", "for", "with", "to", "from", "into", "during", "after", "before", "and", "or", "but", "because", "when", "if"]
 
-    /// A word aligned between the texts: its stem, its positions, and whether it is a content word.
-    typealias AlignedWord = (stem: String, inA: Int, inB: Int, isContent: Bool)
+    /// A word aligned between the texts: its stem, its positions, whether it is a content word,
+    /// and whether it may be the anchor others cross (not a repeat paired by order, which a
+    /// reordered list would pair wrongly: "a liveness probe and a readiness probe").
+    typealias AlignedWord = (stem: String, inA: Int, inB: Int, isContent: Bool, canAnchor: Bool)
 
     /// The two texts' aligned words in the order of `a` (at most ``maximumAlignedWords``).
     ///
     /// A word whose stem occurs once in each text is aligned. A repeated word ("I" in "I owe my
-    /// roommate…; how should I…") is aligned clause by clause: where it occurs once in a clause
-    /// of `a` and once in the clause of `b` that clause corresponds to (the one sharing most of
-    /// its once-only words, each the other's best), those two occurrences are one. Aligning
+    /// roommate…; how should I…") is aligned clause by clause: where it occurs as often in a
+    /// clause of `a` as in the clause of `b` that clause corresponds to (the one sharing most of
+    /// its once-only words, each the other's best), its occurrences there are paired in order. Aligning
     /// repeats by their order instead would pair the wrong ones when a clause moves ("If I'm
     /// self-employed, how do I pay…" / "How do I pay… if I'm self-employed?").
     static func alignedWords(_ a: RoleShape, _ b: RoleShape, words: [AnalyzedText.Word]) -> [AlignedWord] {
@@ -186,10 +190,9 @@ public struct OrderCheck: VerificationCheck {
         for (i, word) in words.enumerated() where aligned.count < maximumAlignedWords {
             let stem = roleStem(word)
             guard a.uniqueStems[stem] == i, let j = b.uniqueStems[stem] else { continue }
-            aligned.append((stem, i, j, isContent(stem, word)))
+            aligned.append((stem, i, j, isContent(stem, word), true))
         }
-        guard !a.repeatedInClauses.isEmpty, !b.repeatedInClauses.isEmpty, a.clauseCount > 1 || b.clauseCount > 1, aligned.count < maximumAlignedWords
-        else { return aligned }
+        guard !a.repeatedInClauses.isEmpty, !b.repeatedInClauses.isEmpty, aligned.count < maximumAlignedWords else { return aligned }
         // Votes: clause of `a` → clause of `b`, by the once-only words they share.
         var votes: [Int: [Int: Int]] = [:]
         for word in aligned { votes[a.clauses[word.inA], default: [:]][b.clauses[word.inB], default: 0] += 1 }
@@ -205,9 +208,16 @@ public struct OrderCheck: VerificationCheck {
         var added = false
         for (stem, inA) in a.repeatedInClauses.sorted(by: { $0.key < $1.key }) {
             guard let inB = b.repeatedInClauses[stem] else { continue }
-            for (ca, i) in inA {
-                guard let counts = votes[ca], let cb = best(counts), let back = reverse[cb], best(back) == ca, let j = inB[cb] else { continue }
-                aligned.append((stem, i, j, isContent(stem, words[i])))
+            for (ca, indicesA) in inA {
+                guard let counts = votes[ca], let cb = best(counts), let back = reverse[cb], best(back) == ca, let indicesB = inB[cb],
+                    indicesA.count == indicesB.count
+                else { continue }
+                // As often in both clauses: the k-th occurrence in one is the k-th in the other
+                // ("a join of customers to orders keeps customers…" / "of orders to customers keeps
+                // customers…").
+                for (i, j) in zip(indicesA, indicesB) {
+                    aligned.append((stem, i, j, isContent(stem, words[i]), indicesA.count == 1))
+                }
                 added = true
             }
         }
@@ -257,6 +267,8 @@ public struct OrderCheck: VerificationCheck {
         case "we", "us": "@we"
         case "he", "him": "@he"
         case "they", "them": "@they"
+        // The other participant left unnamed: "I rear-ended someone" / "someone rear-ended me".
+        case "someone", "somebody": "@someone"
         default: word.stem
         }
     }
@@ -270,9 +282,9 @@ public struct OrderCheck: VerificationCheck {
         /// sentence end, and at a subordinating conjunction: "when", "if", "now that"…).
         var clauses: [Int]
         var clauseCount: Int
-        /// Stems that occur more than once in the text, with their word index in each clause
-        /// where they occur exactly once.
-        var repeatedInClauses: [String: [Int: Int]]
+        /// Stems that occur more than once in the text, with their word indices in each clause
+        /// where they occur, in order.
+        var repeatedInClauses: [String: [Int: [Int]]]
         var isPassive: Bool
         var hasBy: Bool
 
@@ -288,19 +300,10 @@ public struct OrderCheck: VerificationCheck {
                 clauses.append(clause)
                 if positions[stems[i]] != nil { repeated.insert(stems[i]) } else { positions[stems[i]] = i }
             }
-            var inClauses: [String: [Int: Int]] = [:]
-            if !repeated.isEmpty, clause > 0 {
-                for (i, stem) in stems.enumerated() {
-                    guard repeated.contains(stem) else { continue }
-                    if inClauses[stem]?[clauses[i]] != nil {
-                        inClauses[stem]![clauses[i]] = -1  // twice in this clause: not aligned
-                    } else {
-                        inClauses[stem, default: [:]][clauses[i]] = i
-                    }
-                }
-                for stem in inClauses.keys {
-                    inClauses[stem] = inClauses[stem]!.filter { $0.value >= 0 }
-                    if inClauses[stem]!.isEmpty { inClauses[stem] = nil }
+            var inClauses: [String: [Int: [Int]]] = [:]
+            if !repeated.isEmpty {
+                for (i, stem) in stems.enumerated() where repeated.contains(stem) {
+                    inClauses[stem, default: [:]][clauses[i], default: []].append(i)
                 }
             }
             for stem in repeated { positions[stem] = nil }
@@ -384,7 +387,16 @@ public struct OrderCheck: VerificationCheck {
     private func swap(_ x: Side, _ y: Side) -> Verdict? {
         guard let before = x.left.first(where: { y.right.contains($0) && !x.right.contains($0) && !y.left.contains($0) }),
             let after = x.right.first(where: { $0 != before && y.left.contains($0) && !x.left.contains($0) && !y.right.contains($0) })
-        else { return nil }
+        else {
+            // The two sides exchanged whole, sharing a word: "from my name to my son's name" /
+            // "from my son's name to my name".
+            let (xLeft, xRight) = (Set(x.left), Set(x.right))
+            guard xLeft != xRight, xLeft == Set(y.right), xRight == Set(y.left) else { return nil }
+            return Verdict(
+                check: name,
+                detail: "'\(x.left.reversed().joined(separator: " ")) \(x.connector) \(x.right.joined(separator: " "))' in the query vs '\(y.left.reversed().joined(separator: " ")) \(y.connector) \(y.right.joined(separator: " "))' in the candidate"
+            )
+        }
         return Verdict(
             check: name,
             detail: "'\(before) \(x.connector) \(after)' in the query vs '\(after) \(y.connector) \(before)' in the candidate"

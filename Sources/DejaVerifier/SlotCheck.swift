@@ -224,7 +224,9 @@ public struct SlotCheck: VerificationCheck {
                 } else {
                     match = longest[index] >= 0 ? phrases[longest[index]] : nil
                 }
-                guard let phrase = match else {
+                // Country initials are the country only in capitals: "the US", not "send us".
+                let country = match?.count == 1 ? Lexicon.countryInitials[match![0]] : nil
+                guard let phrase = match, country == nil || text.words[index].text == text.words[index].text.uppercased() else {
                     index += 1
                     continue
                 }
@@ -232,7 +234,7 @@ public struct SlotCheck: VerificationCheck {
                 let kind: Slot.Kind = caseDerivedKind ?? (phrase.count == 1 && text.words[index].isSymbolic ? .code : .entity)
                 let slotRole = few ? text.slots.first { $0.wordIndex == index }?.role : firstSlot[index]?.role
                 let role = slotRole ?? Self.role(in: text, before: index)
-                slots.append(Slot(kind: kind == .code ? .code : .entity, value: phrase.joined(separator: " "), role: role, wordIndex: index, wordCount: phrase.count, isCaseDerived: true))
+                slots.append(Slot(kind: kind == .code ? .code : .entity, value: country ?? phrase.joined(separator: " "), role: role, wordIndex: index, wordCount: phrase.count, isCaseDerived: true))
                 for w in index..<(index + phrase.count) { taken.insert(w) }
                 index += phrase.count
             }

@@ -358,6 +358,24 @@ struct TextParser {
             && !scalars[range].allSatisfy({ $0 == "." || $0.isNumericFast })
     }
 
+    /// "wont" typed for "won't" ("why wont my car start", "it wont boot"): the noun and adjective
+    /// ("as is his wont", "she was wont to") follow a possessive, "as" or "be", or precede "to".
+    private func isNegatedWill(after hi: Int) -> Bool {
+        if let previous = words.last?.lower,
+            ["my", "your", "his", "her", "its", "our", "their", "as", "was", "were", "is", "are", "be", "been"].contains(previous)
+        {
+            return false
+        }
+        var i = hi
+        while i < scalars.count, scalars[i] == " " { i += 1 }
+        var next = ""
+        while i < scalars.count, scalars[i].isAlphabeticFast, next.unicodeScalars.count < 3 {
+            next.unicodeScalars.append(scalars[i])
+            i += 1
+        }
+        return !(next.lowercased() == "to" && (i >= scalars.count || !scalars[i].isAlphabeticFast))
+    }
+
     private func isCamelCase(_ range: Range<Int>) -> Bool {
         // camelCase / PascalCase with an inner capital after a lower-case letter: "getElementById",
         // "iPhone", "PayPal". All-caps words ("HTTP") are not code.
@@ -388,7 +406,7 @@ struct TextParser {
             }
             return
         }
-        if let base = Lexicon.unpunctuatedNegations[lower] {
+        if let base = Lexicon.unpunctuatedNegations[lower] ?? (lower == "wont" && isNegatedWill(after: hi) ? "will" : nil) {
             // "cant", "dont": a contraction typed without its apostrophe.
             negations.append("n't")
             appendWord(lo..<hi, text: base, sentenceInitial: sentenceInitial, symbolic: false)
@@ -893,12 +911,25 @@ struct TextParser {
             return (word.isCapitalised && !word.isSentenceInitial) || previousIsNumber || nextIsNumber
         case "second":
             return previousIsNumber
+        case "min", "mins":
+            // "5 min", "per min", "a min" measure time; "min and max temp" is the minimum.
+            guard index > 0 else { return false }
+            return previousIsNumber || ["per", "a", "one", "each", "every", "/"].contains(words[index - 1].lower)
+        case "ton", "tons":
+            // "Thanks a ton!", "helps a ton": "a ton" ending its clause is a degree, not a weight.
+            return !(index > 0 && words[index - 1].lower == "a" && endsClause(at: index))
         case "morning", "afternoon", "evening":
             // "Good morning!" greets; it does not ask about mornings.
             return !isGreeting(at: index)
         default:
             return true
         }
+    }
+
+    /// True when the word at `index` ends the text or its clause (punctuation follows it).
+    func endsClause(at index: Int) -> Bool {
+        let end = words[index].offsets.upperBound
+        return end >= scalars.count || [",", "!", ".", ";", ":", "?", "—", "–"].contains(scalars[end])
     }
 
     /// "Good morning", "good evening" as a greeting: "good" starting a sentence, the time word
@@ -910,14 +941,19 @@ struct TextParser {
     }
 
     /// Capitalised words that are not sentence-initial, joined into multi-word names ("New York",
-    /// "Pride and Prejudice").
+    /// "Pride and Prejudice"). Stop words are not names, except "US" in capitals (the country,
+    /// not the pronoun).
     private mutating func findNames() {
         var covered = Set(slots.filter { $0.kind != .quoted && $0.kind != .code || $0.isCaseDerived }.map(\.wordIndex))
         for slot in slots where slot.kind == .code && !slot.isCaseDerived { covered.insert(slot.wordIndex) }
         func isNameWord(_ i: Int) -> Bool {
             let w = words[i]
             return w.isCapitalised && !w.isSymbolic && !covered.contains(i) && w.lower != "i"
-                && !Lexicon.stopWords.contains(w.lower) && !Lexicon.negations.contains(w.lower)
+                && (!Lexicon.stopWords.contains(w.lower) || isCountryUS(i)) && !Lexicon.negations.contains(w.lower)
+        }
+        // "US" in capitals is the country, except before its currency ("50 US dollars").
+        func isCountryUS(_ i: Int) -> Bool {
+            words[i].text == "US" && !(i + 1 < words.count && Lexicon.currencies[words[i + 1].lower] != nil)
         }
         var index = 0
         while index < words.count {
@@ -944,7 +980,8 @@ struct TextParser {
                     break
                 }
             }
-            let value = words[index..<end].map(\.lower).joined(separator: " ")
+            var value = words[index..<end].map(\.lower).joined(separator: " ")
+            if end == index + 1, words[index].text == words[index].text.uppercased(), let country = Lexicon.countryInitials[value] { value = country }
             slots.append(Slot(kind: .entity, value: value, wordIndex: index, wordCount: end - index, isCaseDerived: true))
             index = end
         }

@@ -237,6 +237,18 @@ import Testing
         let check = FunctionWordCheck()
         #expect(check.verdict(AnalyzedText("What is a good gift for a teacher?"), AnalyzedText("What is a good gift against a teacher?")) == nil)
     }
+
+    @Test func frequencyAdverbsDiffer() {
+        let check = FunctionWordCheck()
+        #expect(check.verdict(AnalyzedText("Do cats always land on their feet?"), AnalyzedText("Do cats usually land on their feet?")) != nil)
+        #expect(check.verdict(AnalyzedText("Does the 6 train often skip stops?"), AnalyzedText("Does the 6 train rarely skip stops?")) != nil)
+        // "rarely" restricts on its own; "always" on one side mostly frames.
+        #expect(check.verdict(AnalyzedText("Why do I get headaches?"), AnalyzedText("Why do I rarely get headaches?")) != nil)
+        #expect(check.verdict(AnalyzedText("I've always wondered: how do tides work?"), AnalyzedText("How do tides work?")) == nil)
+        // One frequency said two ways; "how often" asks it.
+        #expect(check.verdict(AnalyzedText("Why does my dog bark constantly?"), AnalyzedText("Why does my dog bark nonstop?")) == nil)
+        #expect(check.verdict(AnalyzedText("How often should I water a cactus?"), AnalyzedText("How frequently should I water a cactus?")) == nil)
+    }
 }
 
 /// WordNet synonyms and derivational forms match differing content words before any vector is

@@ -80,4 +80,23 @@ import Testing
         #expect(check.verdict(AnalyzedText("How do plants absorb water?"), AnalyzedText("How is water absorbed by plants?")) == nil)
         #expect(check.verdict(AnalyzedText("How does water absorb plants?"), AnalyzedText("How is water absorbed by plants?")) != nil)
     }
+
+    @Test func anUnnamedParticipantIsOneOfTheRoles() {
+        // "someone" against "I"/"me": who did what to whom.
+        #expect(check.verdict(AnalyzedText("If I backed into someone in a parking lot, who pays?"), AnalyzedText("If someone backed into me in a parking lot, who pays?")) != nil)
+        #expect(check.verdict(AnalyzedText("Should I lend someone my car?"), AnalyzedText("Should I lend my car to someone?")) == nil)
+    }
+
+    @Test func sidesExchangedWholeReject() {
+        // The same word on both sides ("name", "account") does not hide that the sides changed places.
+        #expect(check.verdict(AnalyzedText("How do I move the lease from my name to my partner's name?"), AnalyzedText("How do I move the lease from my partner's name to my name?")) != nil)
+        #expect(check.verdict(AnalyzedText("How do I move the lease from my name to my partner's name?"), AnalyzedText("How do I move the lease to my partner's name?")) == nil)
+    }
+
+    @Test func repeatedWordsArePairedInOrder() {
+        // Each noun twice in one clause: the k-th occurrence in one text is the k-th in the other.
+        #expect(check.verdict(AnalyzedText("Does an inner join of students to classes keep students without classes?"), AnalyzedText("Does an inner join of classes to students keep students without classes?")) != nil)
+        // A reordered list pairs its repeats wrongly, so a repeat is never the anchor crossed.
+        #expect(check.verdict(AnalyzedText("In Docker, what's the difference between a bind mount and a volume mount?"), AnalyzedText("What's the difference between a volume mount and a bind mount in Docker?")) == nil)
+    }
 }

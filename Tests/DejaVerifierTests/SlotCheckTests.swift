@@ -6,6 +6,15 @@ import Testing
 
     func verdict(_ a: String, _ b: String) -> Verdict? { check.verdict(AnalyzedText(a), AnalyzedText(b)) }
 
+    @Test func theUSInCapitalsIsTheCountry() {
+        #expect(verdict("Do I need a visa to work in the USA?", "Do I need a visa to work in the US?") == nil)
+        #expect(verdict("Do I need a visa to work in the UK?", "Do I need a visa to work in the US?") != nil)
+        #expect(verdict("Can you ship to us?", "Can you ship to the US?") != nil)
+        #expect(verdict("Can you send us the invoice?", "Can you send the invoice to us?") == nil)
+        // Before its currency it is the currency's: "50 US dollars" is 50 USD.
+        #expect(verdict("Free shipping over 50 USD?", "Free shipping over 50 US dollars?") == nil)
+    }
+
     @Test(arguments: [
         ("convert Celsius to Fahrenheit", "convert Fahrenheit to Celsius"),
         ("flights from London to New York", "flights from New York to London"),

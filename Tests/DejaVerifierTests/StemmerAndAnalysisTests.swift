@@ -105,6 +105,27 @@ import Testing
         #expect(AnalyzedText("Is the bridge open now, or later?").timeSensitivity.timeWords == ["now"])
     }
 
+    @Test func unitAbbreviationsAndIdiomsReadByContext() {
+        // "yr" and "wk" are the year and the week, as their full words are.
+        #expect(AnalyzedText("twice in the same yr").slots.map(\.description) == AnalyzedText("twice in the same year").slots.map(\.description))
+        #expect(AnalyzedText("3 wks of leave").slots.map(\.description) == ["number:3", "unit:week"])
+        // "min" measures time after a number or "per"; beside "max" it is the minimum.
+        #expect(AnalyzedText("rest 5 min between sets").slots.map(\.description) == ["number:5", "unit:minute"])
+        #expect(AnalyzedText("words per min").slots.map(\.description) == ["unit:minute"])
+        #expect(AnalyzedText("min and max temp for a nursery").slots.isEmpty)
+        // "Thanks a ton!" thanks; "a ton of gravel" weighs.
+        #expect(AnalyzedText("How do I write a resignation letter? Thanks a ton!").slots.isEmpty)
+        #expect(AnalyzedText("How much does a ton of gravel cost?").slots.map(\.description) == ["unit:ton"])
+    }
+
+    @Test func wontTypedWithoutItsApostropheIsNegated() {
+        #expect(AnalyzedText("why wont my car start").negations == ["n't"])
+        #expect(AnalyzedText("it wont boot").normalizedWords == ["it", "will", "not", "boot"])
+        // The word "wont" (habit) keeps its sense.
+        #expect(AnalyzedText("he was wont to sleep late").negations.isEmpty)
+        #expect(AnalyzedText("as is my wont").negations.isEmpty)
+    }
+
     @Test func latinAbbreviationsReadAsTheirWords() {
         let text = AnalyzedText("Which editor, e.g. Vim or Emacs, is fastest?")
         #expect(text.normalizedWords == ["which", "editor", "for", "example", "vim", "or", "emacs", "is", "fastest"])
