@@ -49,6 +49,15 @@ public struct FunctionWordCheck: VerificationCheck {
             var valuesX = Set(x.map(\.value))
             var valuesY = Set(y.map(\.value))
             if category == .quantifier { (valuesX, valuesY) = Self.resolvingEvery(valuesX, valuesY) }
+            if category == .modality, valuesX.contains("prediction") || valuesY.contains("prediction") {
+                // A prediction differs only from a bare possibility; beside any other modality
+                // ("Will I need a visa?" / "Do I need a visa?") it is the tense's.
+                let possibilityOnly: Set<String> = ["possibility"]
+                if !(valuesX == ["prediction"] && valuesY == possibilityOnly || valuesY == ["prediction"] && valuesX == possibilityOnly) {
+                    valuesX.remove("prediction")
+                    valuesY.remove("prediction")
+                }
+            }
             if valuesX == valuesY { continue }
             if category == .tense {
                 // Tense: a text with no tense in common with the other, one of them in the past,
@@ -276,6 +285,11 @@ public struct FunctionWordCheck: VerificationCheck {
                     continue
                 }
                 if w == "may" && next == "i" && word(i + 2) == "ask" { continue }
+                // "Could there be life on Europa?" asks whether it is possible, not whether it is.
+                if next == "there", word(i + 2) == "be" {
+                    add(.modality, "possibility", alone: true)
+                    continue
+                }
                 // "I hope you can help", "if you could explain": the assistant asked, in statement order.
                 if ["can", "could"].contains(w), previous == "you" || previous == "u", let next, requestVerbs.contains(next) { continue }
                 add(.modality, "possibility")
@@ -316,6 +330,11 @@ public struct FunctionWordCheck: VerificationCheck {
                 add(.tense, "past")
             case .futureAuxiliary:
                 add(.tense, "future")
+                // A question opening with "Will" predicts: against one opening with "Could" or
+                // "Can" it is another question ("Will Betelgeuse go supernova?" / "Could it?").
+                if w == "will", analysed[i].isSentenceInitial, let next, !(next == "you" && word(i + 2).map(requestVerbs.contains) == true) {
+                    add(.modality, "prediction")
+                }
             case .presentAuxiliary:
                 add(.tense, "present")
             // Scope.

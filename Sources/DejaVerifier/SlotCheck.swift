@@ -57,7 +57,52 @@ public struct SlotCheck: VerificationCheck {
         let spelledInA = dropSpelledOut(acronymsOf: b, in: a, &right, &left)
         if spelledInA || spelledInB, agree() { return nil }
         if Self.droppingSuffixedNames(&left, &right), agree() { return nil }
+        // A quoted phrase the other text writes unquoted ("fix 'permission denied'" / "fix
+        // permission denied"): the same words.
+        if Self.droppingUnquoted(&left, b) || Self.droppingUnquoted(&right, a), agree() { return nil }
+        // A currency named on one side only, every number equal ("$100,000 of coverage" / "100k
+        // of coverage"): the other side left it implied.
+        let leftCurrencies = left.contains { $0.kind == .currency }
+        let rightCurrencies = right.contains { $0.kind == .currency }
+        if leftCurrencies != rightCurrencies {
+            let (l, r) = (left.filter { $0.kind != .currency }, right.filter { $0.kind != .currency })
+            if l.map(Key.init) == r.map(Key.init) { return nil }
+        }
+        // A percentage and the fraction it is ("up 50%" / "up by half").
+        let leftFractions = Self.percentagesAsFractions(left)
+        let rightFractions = Self.percentagesAsFractions(right)
+        if leftFractions != nil || rightFractions != nil {
+            (left, right) = (leftFractions ?? left, rightFractions ?? right)
+            if agree() { return nil }
+        }
         return Verdict(check: name, detail: Self.explain(left, right))
+    }
+
+    /// Removes the quoted slots of `slots` whose words `other` has in the same order; true when
+    /// any was removed.
+    static func droppingUnquoted(_ slots: inout [Slot], _ other: AnalyzedText) -> Bool {
+        guard slots.contains(where: { $0.kind == .quoted }) else { return false }
+        let lowers = other.words.map(\.lower)
+        let before = slots.count
+        slots.removeAll { slot in
+            guard slot.kind == .quoted, !other.slots.contains(where: { $0.kind == .quoted && $0.value == slot.value }) else { return false }
+            let phrase = slot.value.split(separator: " ").map(String.init)
+            guard !phrase.isEmpty, phrase.count <= lowers.count else { return false }
+            return (0...(lowers.count - phrase.count)).contains { lowers[$0..<($0 + phrase.count)].elementsEqual(phrase) }
+        }
+        return slots.count != before
+    }
+
+    /// Each percentage as its fraction ("50%" as "0.5"); nil without any. Exact decimals.
+    static func percentagesAsFractions(_ slots: [Slot]) -> [Slot]? {
+        var result = slots
+        var changed = false
+        for i in result.indices where result[i].kind == .number && result[i].value.hasSuffix("%") {
+            guard let fraction = Quantity.scaled(String(result[i].value.dropLast()), by: Quantity.Factor(base: "", mantissa: 1, exponent: -2)) else { continue }
+            result[i].value = fraction
+            changed = true
+        }
+        return changed ? result : nil
     }
 
     /// Suffixes that name the same product as the name without them: a database ("Postgres" /
@@ -152,6 +197,8 @@ public struct SlotCheck: VerificationCheck {
             }
             var result: [Slot.Kind: [Key]] = [:]
             for slot in slots {
+                // Kinds as found: a name that looked like code ("YouTube") may change places
+                // with another name ("In APA style, … a YouTube video" / "… in APA style").
                 var kind = slot.kind
                 if kind == .currency {
                     kind = .number
@@ -174,10 +221,14 @@ public struct SlotCheck: VerificationCheck {
         var kind: Slot.Kind
         var value: String
         init(_ slot: Slot) {
-            kind = slot.kind
+            kind = SlotCheck.comparedKind(slot.kind)
             value = slot.value
         }
     }
+
+    /// A name is compared as a name whether its spelling looked like code or like a name:
+    /// "GitHub" (inner capital) and "github" (a known name) are one product.
+    static func comparedKind(_ kind: Slot.Kind) -> Slot.Kind { kind == .code ? .entity : kind }
 
     /// Word sequences of every slot either text found from capitals alone.
     static func casePhrases(_ a: AnalyzedText, _ b: AnalyzedText) -> [[String]] {

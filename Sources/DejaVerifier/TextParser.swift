@@ -30,6 +30,9 @@ struct TextParser {
         if !ignoresCapitals { findNames() }
         slots.sort { $0.wordIndex < $1.wordIndex }
         normaliseTimesAndTemperatures()
+        let (dated, absorbed) = DateSlots.normalised(slots, words: words)
+        slots = dated
+        nonContent.formUnion(absorbed)
         assignRoles()
     }
 
@@ -293,6 +296,12 @@ struct TextParser {
             range = (range.lowerBound + 1)..<range.upperBound
         }
         if number(range, sentenceInitial: sentenceInitial) { return }
+        if let dot = sentenceBreakDot(range) {
+            // "my laptop.what should I check": a space missed after a full stop, not code.
+            chunk(range.lowerBound..<dot, sentenceInitial: sentenceInitial)
+            chunk((dot + 1)..<range.upperBound, sentenceInitial: true)
+            return
+        }
         let codePunctuation = hasCodePunctuation(range)
         if codePunctuation || isCamelCase(range) {
             slots.append(Slot(kind: .code, value: lower, wordIndex: words.count, isCaseDerived: !codePunctuation))
@@ -334,6 +343,22 @@ struct TextParser {
             previous = c
         }
         return isDotted(range)
+    }
+
+    /// Words that open a sentence and name no method or attribute: after a dot between letters
+    /// ("laptop.what", "again.thanks") they show a missing space, not a dotted name.
+    static let sentenceOpeners: Set<String> = [
+        "what", "whats", "how", "why", "when", "who", "which", "is", "are", "can", "could", "should", "would", "does", "did",
+        "i", "im", "the", "thanks", "thank", "also", "but", "so", "please", "anyone", "my", "it", "this", "hi", "hey",
+    ]
+
+    /// The index of the one dot in a chunk of letters whose second part is a sentence opener.
+    private func sentenceBreakDot(_ range: Range<Int>) -> Int? {
+        guard let dot = range.first(where: { scalars[$0] == "." }), dot - range.lowerBound >= 2, dot + 1 < range.upperBound,
+            range.allSatisfy({ $0 == dot || scalars[$0].isAlphabeticFast || scalars[$0] == "'" || scalars[$0] == "’" })
+        else { return nil }
+        let after = string((dot + 1)..<range.upperBound).lowercased().replacingApostrophes()
+        return Self.sentenceOpeners.contains(String(after.filter { $0 != "'" })) ? dot : nil
     }
 
     private func isDotted(_ range: Range<Int>) -> Bool {
@@ -750,7 +775,10 @@ struct TextParser {
                 continue
             } else if let number = Lexicon.numberWords[word.lower] {
                 numberSlot[index] = slots.count
-                slots.append(Slot(kind: .number, value: number, wordIndex: index))
+                // "half a day", "half an hour": the number spans the article, so the unit it measures follows it.
+                let measuresNext = (word.lower == "half" || word.lower == "quarter") && index + 2 < words.count
+                    && ["a", "an"].contains(words[index + 1].lower) && Lexicon.units[words[index + 2].lower] != nil
+                slots.append(Slot(kind: .number, value: number, wordIndex: index, wordCount: measuresNext ? 2 : 1))
             } else if let ordinal = Lexicon.ordinalWords[word.lower], !(word.lower == "second" && previousIsNumber) {
                 numberSlot[index] = slots.count
                 slots.append(Slot(kind: .number, value: ordinal, wordIndex: index))

@@ -238,6 +238,15 @@ import Testing
         #expect(check.verdict(AnalyzedText("What is a good gift for a teacher?"), AnalyzedText("What is a good gift against a teacher?")) == nil)
     }
 
+    @Test func aPredictionIsNoPossibility() {
+        let check = FunctionWordCheck()
+        #expect(check.verdict(AnalyzedText("Could the volcano erupt this century?"), AnalyzedText("Will the volcano erupt this century?")) != nil)
+        #expect(check.verdict(AnalyzedText("Could there be water on Mars?"), AnalyzedText("Is there water on Mars?")) != nil)
+        // Beside another modality, or as a request, "will" is only the tense.
+        #expect(check.verdict(AnalyzedText("Will I need a visa for Peru?"), AnalyzedText("Do I need a visa for Peru?")) == nil)
+        #expect(check.verdict(AnalyzedText("Will you explain closures?"), AnalyzedText("Can you explain closures?")) == nil)
+    }
+
     @Test func frequencyAdverbsDiffer() {
         let check = FunctionWordCheck()
         #expect(check.verdict(AnalyzedText("Do cats always land on their feet?"), AnalyzedText("Do cats usually land on their feet?")) != nil)

@@ -118,6 +118,12 @@ import Testing
         #expect(AnalyzedText("How much does a ton of gravel cost?").slots.map(\.description) == ["unit:ton"])
     }
 
+    @Test func aMissingSpaceAfterAFullStopIsNoCode() {
+        #expect(AnalyzedText("my laptop.what should i check").normalizedWords == ["my", "laptop", "what", "should", "i", "check"])
+        #expect(AnalyzedText("my laptop.what should i check").slots.isEmpty)
+        #expect(AnalyzedText("call df.where on it").slots.map(\.description) == ["code:df.where"])
+    }
+
     @Test func wontTypedWithoutItsApostropheIsNegated() {
         #expect(AnalyzedText("why wont my car start").negations == ["n't"])
         #expect(AnalyzedText("it wont boot").normalizedWords == ["it", "will", "not", "boot"])
