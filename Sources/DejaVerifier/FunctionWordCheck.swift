@@ -1,7 +1,8 @@
 /// Rejects a candidate whose closed-class words change the question: quantifiers ("all" vs
 /// "any", "only"), modality ("can" vs "must" vs "should"), time and tense ("last year" vs
 /// "next year", "was" vs "will be"), scope ("per person" vs "in total"), stance ("the case
-/// for" vs "the case against") and frequency ("always" vs "usually").
+/// for" vs "the case against"), frequency ("always" vs "usually"), the length asked for ("brief"
+/// vs "detailed") and the audience's level ("for a beginner" vs "for an expert").
 ///
 /// These words are not content words — WordNet does not list most of them and sentence vectors
 /// barely register them — yet each changes the answer. They form small closed grammatical
@@ -28,7 +29,7 @@ public struct FunctionWordCheck: VerificationCheck {
     public init() {}
 
     enum Category: String, CaseIterable {
-        case quantifier, modality, time, tense, scope, stance, degree, intensity, frequency
+        case quantifier, modality, time, tense, scope, stance, degree, intensity, frequency, length, level
     }
 
     struct Marker: Hashable {
@@ -152,7 +153,8 @@ public struct FunctionWordCheck: VerificationCheck {
 
     /// The word groups the markers are read from; one hash finds a word's group.
     enum Group {
-        case universal, existential, exclusive, just, both, either, neither, most, fewSeveralMany, possibility, obligation, needHave, advice, lastPastPrevious, nextComing, this, pastAdverb, futureAdverb, future, presentAdverb, pastAuxiliary, futureAuxiliary, presentAuxiliary, distributive, aggregate, explicitAggregate, against, favour, stanceFor, average, maximum, minimum, least, part, lessFewer, moreGreater, little, lowIntensity, highIntensity, wayMuch, always, usually, often, sometimes, rarely
+        case universal, existential, exclusive, just, both, either, neither, most, fewSeveralMany, possibility, obligation, needHave, advice, lastPastPrevious, nextComing, this, pastAdverb, futureAdverb, future, presentAdverb, pastAuxiliary, futureAuxiliary, presentAuxiliary, distributive, aggregate, explicitAggregate, against, favour, stanceFor, average, maximum, minimum, least, part, lessFewer, moreGreater, little, lowIntensity, highIntensity, wayMuch, always, usually, often, sometimes, rarely, brief, detailed, novice,
+            intermediate, expert
     }
 
     static let groups: [String: Group] = {
@@ -212,6 +214,14 @@ public struct FunctionWordCheck: VerificationCheck {
             (.often, ["often", "frequently", "regularly"]),
             (.sometimes, ["sometimes", "occasionally"]),
             (.rarely, ["rarely", "seldom"]),
+            // How long an answer is asked for: "a brief note" / "a detailed note".
+            // ("short" and "long" are WordNet's antonyms, and "how long" asks a duration.)
+            (.brief, ["brief", "briefly", "concise", "concisely", "succinct", "condensed"]),
+            (.detailed, ["detailed", "lengthy", "thorough", "comprehensive", "extensive", "elaborate", "depth"]),
+            // Whom it is for: "for a complete beginner" / "for an experienced developer".
+            (.novice, ["beginner", "beginners", "novice", "novices", "newbie", "newbies", "newcomer", "newcomers", "layman", "laymen", "layperson"]),
+            (.intermediate, ["intermediate"]),
+            (.expert, ["expert", "experts", "experienced", "advanced", "seasoned", "veteran", "veterans", "specialist", "specialists"]),
         ]
         var table: [String: Group] = [:]
         for (group, words) in entries {
@@ -395,6 +405,17 @@ public struct FunctionWordCheck: VerificationCheck {
                 add(.frequency, "sometimes")
             case .rarely:
                 add(.frequency, "rarely", alone: true)
+            case .brief:
+                add(.length, "brief")
+            case .detailed:
+                if w == "depth", previous != "in" { continue }  // "in depth", "in-depth"
+                add(.length, "detailed")
+            case .novice:
+                add(.level, "novice")
+            case .intermediate:
+                add(.level, "intermediate")
+            case .expert:
+                add(.level, "expert")
             case .part:
                 // "part of my deposit" against "my entire deposit"; not the noun of "which part of
                 // the engine", "the hardest part of the job".

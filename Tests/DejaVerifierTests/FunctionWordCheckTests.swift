@@ -247,6 +247,16 @@ import Testing
         #expect(check.verdict(AnalyzedText("Will you explain closures?"), AnalyzedText("Can you explain closures?")) == nil)
     }
 
+    @Test func lengthAndAudienceAskedForDiffer() {
+        let check = FunctionWordCheck()
+        #expect(check.verdict(AnalyzedText("Write a brief cover letter for a nursing job"), AnalyzedText("Write a detailed cover letter for a nursing job")) != nil)
+        #expect(check.verdict(AnalyzedText("Explain in-depth how DNS works"), AnalyzedText("Explain concisely how DNS works")) != nil)
+        #expect(check.verdict(AnalyzedText("Explain closures to a beginner"), AnalyzedText("Explain closures to an experienced developer")) != nil)
+        #expect(check.verdict(AnalyzedText("Explain closures to a novice"), AnalyzedText("Explain closures to a complete beginner")) == nil)
+        // On one side only it is not asked against anything.
+        #expect(check.verdict(AnalyzedText("Summarise this article"), AnalyzedText("Give me a concise summary of this article")) == nil)
+    }
+
     @Test func frequencyAdverbsDiffer() {
         let check = FunctionWordCheck()
         #expect(check.verdict(AnalyzedText("Do cats always land on their feet?"), AnalyzedText("Do cats usually land on their feet?")) != nil)
