@@ -75,7 +75,31 @@ public struct SlotCheck: VerificationCheck {
             (left, right) = (leftFractions ?? left, rightFractions ?? right)
             if agree() { return nil }
         }
+        // A fronted phrase moved to the end ("Using GitHub Actions, how do I deploy to AWS
+        // Lambda?" / "How do I deploy to AWS Lambda using GitHub Actions?").
+        // Only against a text that fronts nothing: "In Berlin, is it cheaper … than in Munich?"
+        // and "In Munich, … than in Berlin?" each front their own.
+        let movedLeft = Self.frontedPhraseMovedToEnd(left, in: a)
+        let movedRight = Self.frontedPhraseMovedToEnd(right, in: b)
+        if let movedLeft, movedRight == nil, movedLeft.map(Key.init) == right.map(Key.init) { return nil }
+        if let movedRight, movedLeft == nil, movedRight.map(Key.init) == left.map(Key.init) { return nil }
         return Verdict(check: name, detail: Self.explain(left, right))
+    }
+
+    /// The most words a fronted phrase ("In Python,", "Using GitHub Actions,") may have.
+    static let maximumFrontedWords = 8
+
+    /// `slots` with those of the text's fronted phrase — the words before its first clause
+    /// boundary, at most ``maximumFrontedWords`` — moved after the rest; nil when the text has no
+    /// such phrase, either part has no slot, or a fronted slot is a source or target ("From
+    /// Boston, …" keeps its role only in front).
+    static func frontedPhraseMovedToEnd(_ slots: [Slot], in text: AnalyzedText) -> [Slot]? {
+        let limit = min(text.words.count, maximumFrontedWords + 1)
+        guard limit > 1, let boundary = (1..<limit).first(where: { text.words[$0].startsClause }) else { return nil }
+        let fronted = slots.filter { $0.wordIndex < boundary }
+        let rest = slots.filter { $0.wordIndex >= boundary }
+        guard !fronted.isEmpty, !rest.isEmpty, fronted.allSatisfy({ $0.role == .none }) else { return nil }
+        return rest + fronted
     }
 
     /// Removes the quoted slots of `slots` whose words `other` has in the same order; true when

@@ -42,6 +42,14 @@ import Testing
         #expect(verdict("Set up CI with GitHub Actions", "set up ci with github actions") == nil)
     }
 
+    @Test func aFrontedPhraseMayMoveToTheEnd() {
+        #expect(verdict("Using GitHub Actions, how do I deploy a Python app to AWS Lambda?", "How do I deploy a Python app to AWS Lambda using GitHub Actions?") == nil)
+        #expect(verdict("On Ubuntu, how do I install Docker?", "How do I install Docker on Ubuntu?") == nil)
+        #expect(verdict("On Ubuntu, how do I install Docker?", "On Docker, how do I install Ubuntu?") != nil)
+        // A source keeps its role only in front.
+        #expect(verdict("From Boston, how long is the drive to Chicago?", "How long is the drive from Chicago to Boston?") != nil)
+    }
+
     @Test func theUSInCapitalsIsTheCountry() {
         #expect(verdict("Do I need a visa to work in the USA?", "Do I need a visa to work in the US?") == nil)
         #expect(verdict("Do I need a visa to work in the UK?", "Do I need a visa to work in the US?") != nil)
