@@ -27,6 +27,8 @@ public struct AnalyzedText: Sendable {
         /// True when the word starts the text or follows a sentence end, `,` or `;`:
         /// phrases read around a word (``OrderCheck``) stop at clause boundaries.
         public var startsClause = false
+        /// True when the word was written possessive ("my sister's", "my parents'").
+        public var isPossessive = false
     }
 
     /// The original text.

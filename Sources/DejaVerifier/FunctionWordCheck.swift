@@ -154,7 +154,7 @@ public struct FunctionWordCheck: VerificationCheck {
     /// The word groups the markers are read from; one hash finds a word's group.
     enum Group {
         case universal, existential, exclusive, just, both, either, neither, most, fewSeveralMany, possibility, obligation, needHave, advice, lastPastPrevious, nextComing, this, pastAdverb, futureAdverb, future, presentAdverb, pastAuxiliary, futureAuxiliary, presentAuxiliary, distributive, aggregate, explicitAggregate, against, favour, stanceFor, average, maximum, minimum, least, part, lessFewer, moreGreater, little, lowIntensity, highIntensity, wayMuch, always, usually, often, sometimes, rarely, brief, detailed, novice,
-            intermediate, expert
+            intermediate, expert, one
     }
 
     static let groups: [String: Group] = {
@@ -166,6 +166,7 @@ public struct FunctionWordCheck: VerificationCheck {
             (.both, ["both"]),
             (.either, ["either"]),
             (.neither, ["neither"]),
+            (.one, ["one"]),
             (.most, ["most", "majority"]),
             (.fewSeveralMany, ["few", "several", "many"]),
             (.possibility, ["can", "could", "may", "might", "able", "possible", "allowed", "permitted"]),
@@ -252,6 +253,10 @@ public struct FunctionWordCheck: VerificationCheck {
             case .universal:
                 if w == "all" && previous == "at" { continue }  // "at all"
                 if w == "each" && next == "other" { continue }  // "each other"
+                if w == "every" && next == "other" {  // "every other day": half of them
+                    add(.quantifier, "alternate", alone: true)
+                    continue
+                }
                 add(.quantifier, w == "each" || w == "every" ? w : "universal")
             case .existential:
                 add(.quantifier, "existential")
@@ -267,6 +272,10 @@ public struct FunctionWordCheck: VerificationCheck {
                 // "Just a quick question:", "Just a heads-up,": a clause opened by "just a" frames.
                 if analysed[i].startsClause, next == "a" { continue }
                 add(.quantifier, "exclusive", alone: true)
+            case .one:
+                // "one of them", "one of my devices": a single one, against "all" or "any" of them.
+                guard next == "of", previous != "which", previous != "no" else { continue }
+                add(.quantifier, "one")
             case .both:
                 add(.quantifier, "both", alone: true)
             case .either:
@@ -372,6 +381,7 @@ public struct FunctionWordCheck: VerificationCheck {
                 add(.scope, "lower-bound")
             case .least where previous == "at":
                 add(.scope, "lower-bound")
+                if next == "one" { add(.quantifier, "existential") }  // "at least one person" / "every person"
             case .least:
                 // "the least strict" reverses "the strictest": the bottom of the scale, not the top.
                 add(.degree, "least", alone: true)

@@ -80,7 +80,38 @@ public struct OrderCheck: VerificationCheck {
     public static let maximumComparedPairs = 4096
 
     public func verdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
-        connectorVerdict(a, b) ?? crossingVerdict(a, b)
+        connectorVerdict(a, b) ?? crossingVerdict(a, b) ?? Self.possessorChange(a, b) ?? Self.possessorChange(b, a)
+    }
+
+    static let possessiveDeterminers: Set<String> = ["my", "your", "his", "her", "our", "their"]
+
+    /// A thing owned by someone in one text and by the speaker (or another pronoun) in the other,
+    /// that someone still taking part: "deposit my mother's check into my account" / "deposit my
+    /// check into my mother's account", "I borrowed my neighbor's chainsaw" / "my neighbor
+    /// borrowed my chainsaw". The owner of a thing is its role; a possessor dropped altogether
+    /// ("my dad's car" / "my car") is the content check's.
+    static func possessorChange(_ x: AnalyzedText, _ y: AnalyzedText) -> Verdict? {
+        guard x.words.contains(where: \.isPossessive) else { return nil }
+        let words = x.words
+        for i in words.indices where words[i].isPossessive && !words[i].isSymbolic && !Lexicon.stopWords.contains(words[i].lower) {
+            guard y.stems.contains(words[i].stem) else { continue }
+            // The thing owned: the next content word of the clause, within three words.
+            var j = i + 1
+            while j < words.count, j <= i + 3, !words[j].startsClause, Lexicon.stopWords.contains(words[j].lower) || words[j].isSymbolic { j += 1 }
+            // A participle is no thing: "my phone's broken" says the phone is.
+            guard j < words.count, j <= i + 3, !words[j].startsClause, !["ed", "en"].contains(where: words[j].lower.hasSuffix) else { continue }
+            let owned = words[j].stem
+            // Still theirs somewhere in `y` ("from my name to my partner's name"): not moved.
+            let owner = words[i].stem
+            if y.words.indices.contains(where: { k in
+                y.words[k].isPossessive && y.words[k].stem == owner && ((k + 1)..<min(k + 4, y.words.count)).contains { y.words[$0].stem == owned }
+            }) { continue }
+            // In `y`, the same thing after a possessive pronoun.
+            for k in y.words.indices.dropFirst() where y.words[k].stem == owned && possessiveDeterminers.contains(y.words[k - 1].lower) {
+                return Verdict(check: "order", detail: "'\(words[j].lower)' belongs to '\(words[i].lower)' in one text and to '\(y.words[k - 1].lower)' in the other")
+            }
+        }
+        return nil
     }
 
     /// The most aligned words the crossing test considers: 48.

@@ -321,7 +321,13 @@ struct TextParser {
         var first = true
         for i in range.lowerBound...range.upperBound {
             if i == range.upperBound || scalars[i] == "-" || scalars[i] == "/" || scalars[i] == "–" {
-                if i > start { proseWord(start..<i, sentenceInitial: sentenceInitial && first) }
+                if i > start, i < range.upperBound, scalars[i] == "-", i + 1 < range.upperBound, string(start..<i).lowercased() == "off" {
+                    // "off-peak", "off-season": outside the peak, as "non-peak" is.
+                    negations.append("non")
+                    appendWord(start..<i, text: "non", sentenceInitial: sentenceInitial && first, symbolic: false)
+                } else if i > start {
+                    proseWord(start..<i, sentenceInitial: sentenceInitial && first)
+                }
                 first = false
                 start = i + 1
             }
@@ -454,6 +460,10 @@ struct TextParser {
         guard !text.isEmpty else { return }
         if Lexicon.negations.contains(text.lowercased()), !isTautologicalNot(text, endingAt: hi) { negations.append(text.lowercased()) }
         appendWord(lo..<hi, text: text, sentenceInitial: sentenceInitial, symbolic: false)
+        // "my sister's", "my parents'" (the plural's apostrophe was trimmed as punctuation).
+        if lower.hasSuffix("'s") || (lower.hasSuffix("s") && hi < scalars.count && (scalars[hi] == "'" || scalars[hi] == "’")) {
+            words[words.count - 1].isPossessive = true
+        }
         if lower.hasSuffix("n't") || lower == "cannot" {
             // "doesn't" reads as "does not", so a contraction and its expansion compare equal.
             appendWord(lo..<hi, text: "not", sentenceInitial: false, symbolic: false)

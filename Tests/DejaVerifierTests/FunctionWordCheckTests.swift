@@ -257,6 +257,16 @@ import Testing
         #expect(check.verdict(AnalyzedText("Summarise this article"), AnalyzedText("Give me a concise summary of this article")) == nil)
     }
 
+    @Test func oneOfThemIsNotAllOrAny() {
+        let check = FunctionWordCheck()
+        #expect(check.verdict(AnalyzedText("Do all of the nodes need a cable?"), AnalyzedText("Does one of the nodes need a cable?")) != nil)
+        #expect(check.verdict(AnalyzedText("Why can't any of my phones pair?"), AnalyzedText("Why can't one of my phones pair?")) != nil)
+        #expect(check.verdict(AnalyzedText("Should I stretch every day?"), AnalyzedText("Should I stretch every other day?")) != nil)
+        #expect(check.verdict(AnalyzedText("Should every hiker carry a map?"), AnalyzedText("Should at least one hiker carry a map?")) != nil)
+        // "which one of" asks which; a lone "one" is a pronoun.
+        #expect(check.verdict(AnalyzedText("Which one of these laptops is lighter?"), AnalyzedText("Which of these laptops is lighter?")) == nil)
+    }
+
     @Test func frequencyAdverbsDiffer() {
         let check = FunctionWordCheck()
         #expect(check.verdict(AnalyzedText("Do cats always land on their feet?"), AnalyzedText("Do cats usually land on their feet?")) != nil)

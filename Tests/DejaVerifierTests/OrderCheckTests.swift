@@ -99,4 +99,15 @@ import Testing
         // A reordered list pairs its repeats wrongly, so a repeat is never the anchor crossed.
         #expect(check.verdict(AnalyzedText("In Docker, what's the difference between a bind mount and a volume mount?"), AnalyzedText("What's the difference between a volume mount and a bind mount in Docker?")) == nil)
     }
+
+    @Test func theOwnerOfAThingIsItsRole() {
+        #expect(check.verdict(AnalyzedText("Can I cash my brother's check into my account?"), AnalyzedText("Can I cash my check into my brother's account?")) != nil)
+        #expect(check.verdict(AnalyzedText("My coworker borrowed my laptop and broke it. Who pays?"), AnalyzedText("I borrowed my coworker's laptop and broke it. Who pays?")) != nil)
+        #expect(check.verdict(AnalyzedText("Can my kids see my browsing history?"), AnalyzedText("Can I see my kids' browsing history?")) != nil)
+        // The same owner, or a state rather than a thing ("my phone's broken"), is no change.
+        #expect(check.verdict(AnalyzedText("Can I add my wife's name to my car title?"), AnalyzedText("Can I put my wife's name on my car title?")) == nil)
+        #expect(check.verdict(AnalyzedText("My phone's broken, can I fix it?"), AnalyzedText("Can I fix my broken phone?")) == nil)
+        // A possessive ending the text owns nothing.
+        #expect(check.verdict(AnalyzedText("Is this car mine or my sister's"), AnalyzedText("Is this my car or my sister's")) == nil)
+    }
 }

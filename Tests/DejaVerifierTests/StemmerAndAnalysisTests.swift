@@ -124,6 +124,19 @@ import Testing
         #expect(AnalyzedText("call df.where on it").slots.map(\.description) == ["code:df.where"])
     }
 
+    @Test func offBeforeAHyphenNegates() {
+        let text = AnalyzedText("are fares cheaper at off-peak times")
+        #expect(text.negations == ["non"])
+        #expect(text.normalizedWords == ["are", "fares", "cheaper", "at", "non", "peak", "times"])
+        #expect(AnalyzedText("turn the lights off").negations.isEmpty)
+    }
+
+    @Test func possessivesAreMarked() {
+        #expect(AnalyzedText("my sister's car").words.map(\.isPossessive) == [false, true, false])
+        #expect(AnalyzedText("my parents' car").words.map(\.isPossessive) == [false, true, false])
+        #expect(AnalyzedText("my sisters car").words.map(\.isPossessive) == [false, false, false])
+    }
+
     @Test func wontTypedWithoutItsApostropheIsNegated() {
         #expect(AnalyzedText("why wont my car start").negations == ["n't"])
         #expect(AnalyzedText("it wont boot").normalizedWords == ["it", "will", "not", "boot"])
