@@ -89,17 +89,26 @@ public struct PolarityCheck: VerificationCheck {
 
     /// As many negations on each side, but negating different words that both texts have: "re-renders
     /// though its props haven't changed" / "doesn't re-render though its props have changed".
+    /// The same verb negated with another object is moved too: "won't eat his food but will eat
+    /// treats" / "eats his food but won't eat treats".
     private func movedNegation(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
-        guard let x = Self.negatedStems(a), let y = Self.negatedStems(b), x != y else { return nil }
+        guard var x = Self.negatedStems(a), var y = Self.negatedStems(b) else { return nil }
+        if x == y {
+            guard let xo = Self.negatedStems(a, withObjects: true), let yo = Self.negatedStems(b, withObjects: true), xo != yo else { return nil }
+            (x, y) = (xo, yo)
+        }
         var surplus: [String: Int] = [:]
         for stem in x { surplus[stem, default: 0] += 1 }
         for stem in y { surplus[stem, default: 0] -= 1 }
         let moved = surplus.filter { $0.value != 0 }.keys
         // Only when every differing negated word is in both texts: the negation moved between them.
-        guard !moved.isEmpty, moved.allSatisfy({ a.stems.contains($0) && b.stems.contains($0) }) else { return nil }
+        guard !moved.isEmpty, moved.allSatisfy({ target in
+            target.split(separator: " ").allSatisfy { a.stems.contains(String($0)) && b.stems.contains(String($0)) }
+        }) else { return nil }
         let from = x.first { surplus[$0, default: 0] > 0 } ?? "?"
         let to = y.first { surplus[$0, default: 0] < 0 } ?? "?"
-        return Verdict(check: name, detail: "negation of '\(word(from, in: a))' in the query vs of '\(word(to, in: b))' in the candidate")
+        func words(_ target: String, in text: AnalyzedText) -> String { target.split(separator: " ").map { word(String($0), in: text) }.joined(separator: " ") }
+        return Verdict(check: name, detail: "negation of '\(words(from, in: a))' in the query vs of '\(words(to, in: b))' in the candidate")
     }
 
     /// The stem each negation cue negates: the first word after it, within three, that is not a
@@ -107,7 +116,9 @@ public struct PolarityCheck: VerificationCheck {
     /// order: none within three words; a negative pronoun ("eat nothing", "none of them"), which
     /// negates what comes before it; or a cue on a fronted auxiliary ("Why doesn't my code
     /// compile?", "Isn't it…"), whose target comes after the subject.
-    static func negatedStems(_ text: AnalyzedText) -> [String]? {
+    /// With `withObjects`, each target is the word and the next content word of its clause
+    /// within three ("eat food"), when there is one.
+    static func negatedStems(_ text: AnalyzedText, withObjects: Bool = false) -> [String]? {
         var stems: [String] = []
         for (i, word) in text.words.enumerated() where Lexicon.negations.contains(word.lower) {
             if negativePronouns.contains(word.lower) { return nil }
@@ -121,6 +132,15 @@ public struct PolarityCheck: VerificationCheck {
                 let next = text.words[j]
                 if next.isSymbolic || Lexicon.stopWords.contains(next.lower) || Lexicon.negations.contains(next.lower) { continue }
                 target = next.stem
+                if withObjects {
+                    for k in (j + 1)..<min(text.words.count, j + 4) {
+                        let object = text.words[k]
+                        if object.startsClause { break }
+                        if object.isSymbolic || Lexicon.stopWords.contains(object.lower) || Lexicon.negations.contains(object.lower) { continue }
+                        target = next.stem + " " + object.stem
+                        break
+                    }
+                }
                 break
             }
             guard let target else { return nil }

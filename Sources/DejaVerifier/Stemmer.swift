@@ -5,7 +5,15 @@
 /// stem ("make" and "making" both become "mak") still matches. It never touches words of three
 /// letters or fewer and never strips a suffix when fewer than three letters would remain.
 enum Stemmer {
+    /// Plurals no suffix rule undoes, as their singulars ("women" is "woman", so "a man in
+    /// women's shoes" and "a woman in men's shoes" share their words and differ by order).
+    static let irregularPlurals: [String: String] = [
+        "men": "man", "women": "woman", "children": "child", "feet": "foot", "teeth": "tooth", "mice": "mouse",
+        "geese": "goose", "wives": "wife", "knives": "knife", "halves": "half",
+    ]
+
     static func stem(_ word: String) -> String {
+        if let singular = irregularPlurals[word] { return stem(singular) }
         var word = word
         return word.withUTF8 { bytes in
             guard bytes.count > 3 else { return nil }

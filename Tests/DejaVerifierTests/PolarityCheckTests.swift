@@ -9,6 +9,11 @@ import Testing
 
     func verdict(_ a: String, _ b: String) -> Verdict? { check.verdict(AnalyzedText(a), AnalyzedText(b)) }
 
+    @Test func aNegationMovedToAnotherObjectOfTheSameVerb() {
+        #expect(check.verdict(AnalyzedText("my cat wont eat her food but will eat treats"), AnalyzedText("my cat eats her food but wont eat treats")) != nil)
+        #expect(check.verdict(AnalyzedText("Why won't my cat eat her food?"), AnalyzedText("Why won't my cat eat her dinner?")) == nil)
+    }
+
     @Test(arguments: [
         ("Why can I log in?", "Why can't I log in?"),
         ("Which animals are mammals?", "Which animals are not mammals?"),

@@ -124,6 +124,12 @@ import Testing
         #expect(AnalyzedText("call df.where on it").slots.map(\.description) == ["code:df.where"])
     }
 
+    @Test func irregularPluralsStemAsTheirSingulars() {
+        func stems(_ text: String) -> [String] { AnalyzedText(text).words.map(\.stem) }
+        #expect(stems("women men mice") == stems("woman man mouse"))
+        #expect(stems("men") != stems("women"))
+    }
+
     @Test func offBeforeAHyphenNegates() {
         let text = AnalyzedText("are fares cheaper at off-peak times")
         #expect(text.negations == ["non"])
