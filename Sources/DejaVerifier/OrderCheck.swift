@@ -118,7 +118,7 @@ public struct OrderCheck: VerificationCheck {
     public static let maximumAlignedWords = 48
 
     /// Anchors that relate their two sides symmetrically.
-    static let symmetricAnchors: Set<String> = ["and", "or", "nor", "between", "plus", "&", "vs", "versus", "both", "either", "neither"]
+    static let symmetricAnchors: Set<String> = ["and", "or", "nor", "between", "plus", "&", "vs", "versus", "both", "either", "neither", "but", "yet"]
 
     /// Two content words changing sides of an anchor that keeps its place (see the type's note).
     func crossingVerdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
@@ -151,7 +151,7 @@ public struct OrderCheck: VerificationCheck {
                 let yB = inB[yi]
                 // An anchor between them in `a` that is also between them, reversed, in `b`.
                 for wi in (xi + 1)..<yi where inB[wi] > yB && inB[wi] < xB && aligned[wi].canAnchor
-                    && !Self.symmetricAnchors.contains(aligned[wi].stem)
+                    && !Self.symmetricAnchors.contains(aligned[wi].stem) && !Self.isNominalised(a.words, aligned[wi].inA, b.words, aligned[wi].inB)
                 {
                     return Verdict(
                         check: name,
@@ -160,6 +160,21 @@ public struct OrderCheck: VerificationCheck {
             }
         }
         return nil
+    }
+
+    /// Whether one of two forms of the same word is a noun made from the other ("partitions" /
+    /// "partitioning", "installs" / "installation"): a nominalisation takes its subject and object
+    /// as complements in either order ("how DynamoDB partitions data" / "data partitioning in
+    /// DynamoDB"), so it anchors no crossing.
+    /// A form in -ing after "be" is a progressive verb ("is tutoring"), not a noun.
+    static func isNominalised(_ x: [AnalyzedText.Word], _ i: Int, _ y: [AnalyzedText.Word], _ j: Int) -> Bool {
+        guard x[i].lower != y[j].lower else { return false }
+        func nominal(_ words: [AnalyzedText.Word], _ k: Int) -> Bool {
+            let w = words[k].lower
+            if w.hasSuffix("ion") || w.hasSuffix("ment") { return true }
+            return w.hasSuffix("ing") && !(k > 0 && beForms.contains(words[k - 1].lower))
+        }
+        return nominal(x, i) != nominal(y, j)
     }
 
     /// The words of a passive text with its agent in active order, as sort keys by word index:
@@ -239,6 +254,9 @@ public struct OrderCheck: VerificationCheck {
         var added = false
         for (stem, inA) in a.repeatedInClauses.sorted(by: { $0.key < $1.key }) {
             guard let inB = b.repeatedInClauses[stem] else { continue }
+            // A repeated stop word ("a" in "for a logo project … as a beginner") marks no role:
+            // paired by clauses that moved in part, it would cross its own copy.
+            guard isContent(stem, words[inA.values.first![0]]) else { continue }
             for (ca, indicesA) in inA {
                 guard let counts = votes[ca], let cb = best(counts), let back = reverse[cb], best(back) == ca, let indicesB = inB[cb],
                     indicesA.count == indicesB.count

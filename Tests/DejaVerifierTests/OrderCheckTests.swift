@@ -110,4 +110,14 @@ import Testing
         // A possessive ending the text owns nothing.
         #expect(check.verdict(AnalyzedText("Is this car mine or my sister's"), AnalyzedText("Is this my car or my sister's")) == nil)
     }
+
+    @Test func reorderedPhrasesAndNominalisationsCrossNoRole() {
+        // Two phrases exchanging ends; a repeated "a" marks no role.
+        #expect(check.verdict(AnalyzedText("For a wedding shoot, how much should I charge as a beginner?"), AnalyzedText("As a beginner, how much should I charge for a wedding shoot?")) == nil)
+        // "but" joins two facts in either order.
+        #expect(check.verdict(AnalyzedText("my cat is sneezing but eating normally, should i worry"), AnalyzedText("should i worry? my cat is eating normally but sneezing")) == nil)
+        // A verb and its noun take their complements in either order; a progressive is still a verb.
+        #expect(check.verdict(AnalyzedText("Can you explain how Kafka partitions topics?"), AnalyzedText("Can you explain topic partitioning in Kafka?")) == nil)
+        #expect(check.verdict(AnalyzedText("My son is tutoring his classmate in maths"), AnalyzedText("His classmate tutors my son in maths")) != nil)
+    }
 }
