@@ -313,7 +313,8 @@ public struct OrderCheck: VerificationCheck {
     static func roleStem(_ word: AnalyzedText.Word) -> String {
         switch word.lower {
         case "i", "me": "@speaker"
-        case "we", "us": "@we"
+        case "we": "@we"
+        case "us": word.text == "US" ? word.stem : "@we"  // "the US" is the country
         case "he", "him": "@he"
         case "they", "them": "@they"
         // The other participant left unnamed: "I rear-ended someone" / "someone rear-ended me".
@@ -368,10 +369,16 @@ public struct OrderCheck: VerificationCheck {
     /// Conjunctions that open a subordinate clause wherever they stand.
     static let subordinators: Set<String> = ["when", "whenever", "if", "unless", "because", "while", "whereas", "although", "though"]
 
-    /// Whether word `index` opens a subordinate clause: a subordinator, or "now" / "so" before "that".
+    /// Subject pronouns: after "and" or "but" one opens a clause of its own ("… in March and I've
+    /// paid back $500").
+    static let subjectPronouns: Set<String> = ["i", "we", "he", "she", "they", "you"]
+
+    /// Whether word `index` opens a subordinate clause: a subordinator, "now" / "so" before
+    /// "that", or "and" / "but" before a subject pronoun.
     static func startsSubordinateClause(_ words: [AnalyzedText.Word], at index: Int) -> Bool {
         let word = words[index].lower
         if subordinators.contains(word) { return true }
+        if word == "and" || word == "but", index + 1 < words.count, subjectPronouns.contains(words[index + 1].lower) { return true }
         return (word == "now" || word == "so") && index + 1 < words.count && words[index + 1].lower == "that"
     }
 
@@ -392,7 +399,9 @@ public struct OrderCheck: VerificationCheck {
             for j in (i + 1)..<min(words.count, i + 5) {
                 let w = words[j].lower
                 guard w.count > 3, w.hasSuffix("ed") || w.hasSuffix("en") || w.hasSuffix("wn") || w.hasSuffix("ght") || w.hasSuffix("lt") else { continue }
-                if determiners.contains(words[j - 1].lower) { continue }
+                // After a determiner it is an adjective or a noun: "is a written contract", "is
+                // a US citizen", "is the sharp-shinned hawk".
+                if ((i + 1)..<j).contains(where: { determiners.contains(words[$0].lower) }) { continue }
                 return (i, j)
             }
         }

@@ -1,4 +1,4 @@
-import DejaVerifier
+@testable import DejaVerifier
 import Testing
 
 @Suite struct OrderCheckTests {
@@ -119,5 +119,13 @@ import Testing
         // A verb and its noun take their complements in either order; a progressive is still a verb.
         #expect(check.verdict(AnalyzedText("Can you explain how Kafka partitions topics?"), AnalyzedText("Can you explain topic partitioning in Kafka?")) == nil)
         #expect(check.verdict(AnalyzedText("My son is tutoring his classmate in maths"), AnalyzedText("His classmate tutors my son in maths")) != nil)
+    }
+
+    @Test func rolesAcrossCoordinatedClausesAndAdjectives() {
+        // "and I've …" opens a clause of its own, so "me" and "I" are each aligned in theirs.
+        #expect(check.verdict(AnalyzedText("My sister lent me $300 in May and I've paid back $100. How much do I owe?"), AnalyzedText("I lent my sister $300 in May and she's paid back $100. How much do I owe?")) != nil)
+        // A participle after a determiner is no passive ("is the sharp-shinned hawk").
+        #expect(check.verdict(AnalyzedText("Is the red-tailed hawk the bigger one, or the Cooper's?"), AnalyzedText("Is the Cooper's hawk the bigger one, or the red-tailed?")) != nil)
+        #expect(!AnalyzedText("My wife is a US citizen").roleShape.isPassive)
     }
 }
