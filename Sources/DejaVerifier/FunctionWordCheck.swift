@@ -147,6 +147,9 @@ public struct FunctionWordCheck: VerificationCheck {
     /// Words before "part of" that make "part" a noun naming a piece ("which part of the engine").
     static let partNouners: Set<String> = ["which", "what", "whose", "each", "every", "any", "no", "one", "other", "another", "some", "first", "last", "main", "best", "worst", "hard", "easy", "difficult"]
 
+    /// Words between two "as" that make an idiom, not a comparison of degree.
+    static let asIdioms: Set<String> = ["soon", "well", "long", "far", "much", "many", "follows", "such", "per", "usual", "always", "possible", "is", "of", "to"]
+
     /// Progressives that soften a request in the past tense without moving it there: "I was
     /// wondering", "I was hoping", "I was curious".
     static let politeProgressives: Set<String> = ["wondering", "hoping", "curious", "thinking"]
@@ -154,7 +157,7 @@ public struct FunctionWordCheck: VerificationCheck {
     /// The word groups the markers are read from; one hash finds a word's group.
     enum Group {
         case universal, existential, exclusive, just, both, either, neither, most, fewSeveralMany, possibility, obligation, needHave, advice, lastPastPrevious, nextComing, this, pastAdverb, futureAdverb, future, presentAdverb, pastAuxiliary, futureAuxiliary, presentAuxiliary, distributive, aggregate, explicitAggregate, against, favour, stanceFor, average, maximum, minimum, least, part, lessFewer, moreGreater, little, lowIntensity, highIntensity, wayMuch, always, usually, often, sometimes, rarely, brief, detailed, novice,
-            intermediate, expert, one
+            intermediate, expert, one, than, equativeAs
     }
 
     static let groups: [String: Group] = {
@@ -167,8 +170,11 @@ public struct FunctionWordCheck: VerificationCheck {
             (.either, ["either"]),
             (.neither, ["neither"]),
             (.one, ["one"]),
+            // A comparison against an equality: "faster than React" / "as fast as React".
+            (.than, ["than"]),
+            (.equativeAs, ["as"]),
             (.most, ["most", "majority"]),
-            (.fewSeveralMany, ["few", "several", "many"]),
+            (.fewSeveralMany, ["few", "several", "many", "dozens", "hundreds", "thousands", "lots", "plenty"]),
             (.possibility, ["can", "could", "may", "might", "able", "possible", "allowed", "permitted"]),
             (.obligation, ["must", "required", "obliged", "mandatory", "necessary", "compulsory", "obligatory"]),
             (.needHave, ["need", "needs", "needed", "have", "has", "had", "got"]),
@@ -276,6 +282,16 @@ public struct FunctionWordCheck: VerificationCheck {
                 // "one of them", "one of my devices": a single one, against "all" or "any" of them.
                 guard next == "of", previous != "which", previous != "no" else { continue }
                 add(.quantifier, "one")
+            case .than:
+                // After a comparative: "faster than", "more stretchy than"; not "rather than", "other than".
+                guard let previous, previous != "rather", previous != "other", previous != "whether",
+                    Self.intensifiedComparatives.contains(previous) || previous.hasSuffix("er") || ["more", "less", "fewer"].contains(word(i - 2) ?? "")
+                else { continue }
+                add(.degree, "comparative")
+            case .equativeAs:
+                // "as fast as", "as cheap as": the same degree. Not "as soon as", "as well as", "as long as".
+                guard let next, word(i + 2) == "as", previous != "as", !Self.asIdioms.contains(next) else { continue }
+                add(.degree, "equative")
             case .both:
                 add(.quantifier, "both", alone: true)
             case .either:
@@ -293,8 +309,10 @@ public struct FunctionWordCheck: VerificationCheck {
                 if w == "many" && previous == "too" { continue }
                 if w == "few" && previous != "a" {
                     add(.quantifier, "few", alone: true)  // "few" is nearly none
+                } else if w == "few" || w == "several" {
+                    add(.quantifier, "existential")  // "a few", "several" ≈ "some"
                 } else {
-                    add(.quantifier, w == "many" ? "many" : "existential")  // "a few", "several" ≈ "some"
+                    add(.quantifier, "many")  // "many", "dozens of", "lots of", "plenty of"
                 }
             // Modality.
             case .possibility:

@@ -37,7 +37,7 @@ extension Lexicon {
     /// fewer than three letters, and WordNet does not list prepositions or quantifiers.
     static let functionWordPairs: [(String, String)] = [
         ("before", "after"), ("after", "within"), ("after", "during"), ("after", "until"), ("before", "during"),
-        ("before", "since"), ("since", "until"), ("with", "without"), ("all", "none"), ("everyone", "nobody"), ("in", "out"), ("on", "off"),
+        ("before", "since"), ("since", "until"), ("with", "without"), ("all", "none"), ("everyone", "nobody"), ("in", "out"), ("on", "off"), ("into", "out"),
         ("up", "down"), ("over", "under"), ("yes", "no"),
     ]
 
@@ -95,4 +95,8 @@ extension Lexicon {
 
     /// Prefixes that negate the word they attach to ("unsafe", "disagree", "invalid").
     static let negatingPrefixes: [String] = ["un", "dis", "non", "in", "im", "ir", "il", "de"]
+
+    /// Prefixes of opposite direction or degree before one root: "overpaid" / "underpaid",
+    /// "inbound" / "outbound", "upstream" / "downstream", "preoperative" / "postoperative".
+    static let opposedPrefixes: [(String, String)] = [("over", "under"), ("in", "out"), ("up", "down"), ("pre", "post")]
 }

@@ -49,7 +49,7 @@ enum Lexicon {
         "centuries": "century", "byte": "byte", "bytes": "byte", "kb": "kb", "kilobyte": "kb", "kilobytes": "kb",
         "mb": "mb", "megabyte": "mb", "megabytes": "mb", "gb": "gb", "gigabyte": "gb", "gigabytes": "gb", "tb": "tb",
         "terabyte": "tb", "terabytes": "tb", "degree": "degree", "degrees": "degree", "radian": "radian",
-        "radians": "radian", "watt": "watt", "watts": "watt", "kw": "kw", "kwh": "kwh", "volt": "volt", "volts": "volt",
+        "radians": "radian", "watt": "watt", "watts": "watt", "kw": "kw", "kwh": "kwh", "kilowatt": "kw", "kilowatts": "kw", "volt": "volt", "volts": "volt",
         "amp": "amp", "amps": "amp", "calorie": "calorie", "calories": "calorie", "kcal": "calorie", "joule": "joule",
         "joules": "joule", "psi": "psi", "acre": "acre", "acres": "acre", "hectare": "hectare", "hectares": "hectare",
         "ms": "millisecond", "millisecond": "millisecond", "milliseconds": "millisecond",
@@ -69,7 +69,7 @@ enum Lexicon {
         "tweet": "tweet", "tweets": "tweet",
     ]
 
-    static let shortUnits: [String: String] = ["m": "m", "g": "g", "l": "liter", "h": "hour", "s": "second", "k": "thousand"]
+    static let shortUnits: [String: String] = ["m": "m", "g": "g", "l": "liter", "h": "hour", "s": "second", "k": "thousand", "w": "watt", "wh": "wh"]
 
     static let currencies: [String: String] = [
         "usd": "usd", "dollar": "usd", "dollars": "usd", "bucks": "usd", "eur": "eur", "euro": "eur", "euros": "eur",

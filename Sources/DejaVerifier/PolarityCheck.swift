@@ -75,7 +75,26 @@ public struct PolarityCheck: VerificationCheck {
         if !a.negations.isEmpty, let verdict = movedNegation(a, b) { return verdict }
         if let verdict = antonym(a, b, "query", "candidate") ?? antonym(b, a, "candidate", "query") { return verdict }
         if let verdict = lexicalAntonym(a, b) { return verdict }
-        return prefixNegation(a, b) ?? prefixNegation(b, a)
+        return prefixNegation(a, b) ?? prefixNegation(b, a) ?? opposedPrefixes(a, b)
+    }
+
+    /// Two words only one text has each, the same root after opposed prefixes: "overused" /
+    /// "underused", "inbound" / "outbound", "upstream" / "downstream", "pre-tax" / "post-tax" read
+    /// as "pretax" / "posttax". Roots of four letters or more.
+    private func opposedPrefixes(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
+        let onlyB = b.contentWordIndices.map { b.words[$0].lower }.filter { word in !a.words.contains { $0.lower == word } }
+        guard !onlyB.isEmpty else { return nil }
+        for x in a.contentWordIndices.map({ a.words[$0].lower }) where !b.words.contains(where: { $0.lower == x }) {
+            for (p, q) in Lexicon.opposedPrefixes {
+                for (xp, yp) in [(p, q), (q, p)] where x.hasPrefix(xp) && x.count - xp.count >= 4 {
+                    let root = x.dropFirst(xp.count)
+                    if let y = onlyB.first(where: { $0.hasPrefix(yp) && $0.dropFirst(yp.count) == root }) {
+                        return Verdict(check: name, detail: "'\(x)' in the query vs '\(y)' in the candidate (opposed prefixes)")
+                    }
+                }
+            }
+        }
+        return nil
     }
 
     /// Whether `y` has a WordNet synonym or derivational form of `x`'s word with `stem`: "install"

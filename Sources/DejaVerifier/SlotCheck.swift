@@ -299,9 +299,11 @@ public struct SlotCheck: VerificationCheck {
                 } else {
                     match = longest[index] >= 0 ? phrases[longest[index]] : nil
                 }
-                // Country initials are the country only in capitals: "the US", not "send us".
+                // Country initials are the country only in capitals ("the US", not "send us"), and
+                // a letter is a label only in capitals ("column A", not "a column").
                 let country = match?.count == 1 ? Lexicon.countryInitials[match![0]] : nil
-                guard let phrase = match, country == nil || text.words[index].text == text.words[index].text.uppercased() else {
+                let needsCapitals = country != nil || match?.count == 1 && match![0].count == 1
+                guard let phrase = match, !needsCapitals || text.words[index].text == text.words[index].text.uppercased() else {
                     index += 1
                     continue
                 }

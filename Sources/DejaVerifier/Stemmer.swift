@@ -46,7 +46,7 @@ enum Stemmer {
                 replaceLast(3, with: UInt8(ascii: "y"))
             } else if ends("ed"), n - 2 >= 3 {
                 n -= 2
-            } else if ends("ly"), n - 2 >= 4 {
+            } else if ends("ly"), !ends("ply"), n - 2 >= 4 {  // "apply", "reply" are verbs
                 n -= 2
             }
             // "stopp" → "stop", "runn" → "run": undouble a final consonant left by -ed / -ing.

@@ -259,7 +259,8 @@ struct TextParser {
 
     private mutating func appendWord(_ range: Range<Int>, text: String? = nil, sentenceInitial: Bool, symbolic: Bool) {
         let raw = text ?? string(range)
-        let lower = raw.lowercased()
+        // "Pokémon" and "pokemon", "café" and "cafe": typed with or without accents.
+        let lower = raw.lowercased().foldingLatinAccents()
         let first = raw.unicodeScalars.first(where: { $0.isAlphabeticFast })
         words.append(
             AnalyzedText.Word(
@@ -987,7 +988,12 @@ struct TextParser {
         func isNameWord(_ i: Int) -> Bool {
             let w = words[i]
             return w.isCapitalised && !w.isSymbolic && !covered.contains(i) && w.lower != "i"
-                && (!Lexicon.stopWords.contains(w.lower) || isCountryUS(i)) && !Lexicon.negations.contains(w.lower)
+                && (!Lexicon.stopWords.contains(w.lower) || isCountryUS(i) || isLetterLabel(i)) && !Lexicon.negations.contains(w.lower)
+        }
+        // "column A", "Plan A": a capital letter naming one of several, after the noun it labels.
+        func isLetterLabel(_ i: Int) -> Bool {
+            words[i].text == "A" && i > 0 && !words[i].isSentenceInitial && !words[i - 1].isSymbolic
+                && !Lexicon.stopWords.contains(words[i - 1].lower) && !(i + 1 < words.count && !words[i + 1].startsClause && !Lexicon.stopWords.contains(words[i + 1].lower))
         }
         // "US" in capitals is the country, except before its currency ("50 US dollars").
         func isCountryUS(_ i: Int) -> Bool {
@@ -1048,6 +1054,34 @@ struct TextParser {
 
 extension String {
     /// Folds typographic apostrophes to `'`.
+    /// The string with the accents of Latin letters removed ("é" → "e", "ñ" → "n"); itself when
+    /// it is all ASCII.
+    func foldingLatinAccents() -> String {
+        guard unicodeScalars.contains(where: { $0.value > 127 }) else { return self }
+        var scalars = String.UnicodeScalarView()
+        for scalar in unicodeScalars {
+            if let plain = Self.latinAccents[scalar] {
+                scalars.append(plain)
+            } else {
+                scalars.append(scalar)
+            }
+        }
+        return String(scalars)
+    }
+
+    /// Lower-case accented Latin letters and their plain letters.
+    static let latinAccents: [Unicode.Scalar: Unicode.Scalar] = {
+        var table: [Unicode.Scalar: Unicode.Scalar] = [:]
+        let groups: [(Unicode.Scalar, String)] = [
+            ("a", "àáâãäåā"), ("c", "çćč"), ("e", "èéêëēė"), ("i", "ìíîïī"), ("n", "ñń"), ("o", "òóôõöøō"), ("u", "ùúûüū"),
+            ("y", "ýÿ"), ("s", "śš"), ("z", "źżž"),
+        ]
+        for (plain, accented) in groups {
+            for scalar in accented.unicodeScalars { table[scalar] = plain }
+        }
+        return table
+    }()
+
     func replacingApostrophes() -> String {
         guard unicodeScalars.contains(where: { $0 == "’" || $0 == "‘" }) else { return self }
         return String(String.UnicodeScalarView(unicodeScalars.map { $0 == "’" || $0 == "‘" ? "'" : $0 }))

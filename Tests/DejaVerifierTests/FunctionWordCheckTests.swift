@@ -267,6 +267,15 @@ import Testing
         #expect(check.verdict(AnalyzedText("Which one of these laptops is lighter?"), AnalyzedText("Which of these laptops is lighter?")) == nil)
     }
 
+    @Test func comparisonAgainstEqualityAndManyAgainstAFew() {
+        let check = FunctionWordCheck()
+        #expect(check.verdict(AnalyzedText("Is Go faster than Rust for web servers?"), AnalyzedText("Is Go as fast as Rust for web servers?")) != nil)
+        #expect(check.verdict(AnalyzedText("Is it normal to sneeze a few times a day?"), AnalyzedText("Is it normal to sneeze dozens of times a day?")) != nil)
+        // Idioms of "as … as" and "rather than" compare nothing.
+        #expect(check.verdict(AnalyzedText("Does it run on Windows as well as Mac?"), AnalyzedText("Does it run on Windows and Mac?")) == nil)
+        #expect(check.verdict(AnalyzedText("Should I rent rather than buy?"), AnalyzedText("Should I rent instead of buying?")) == nil)
+    }
+
     @Test func frequencyAdverbsDiffer() {
         let check = FunctionWordCheck()
         #expect(check.verdict(AnalyzedText("Do cats always land on their feet?"), AnalyzedText("Do cats usually land on their feet?")) != nil)

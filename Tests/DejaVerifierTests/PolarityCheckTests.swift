@@ -9,6 +9,14 @@ import Testing
 
     func verdict(_ a: String, _ b: String) -> Verdict? { check.verdict(AnalyzedText(a), AnalyzedText(b)) }
 
+    @Test func opposedPrefixesAndDirections() {
+        #expect(verdict("Which interview questions are overused?", "Which interview questions are underused?") != nil)
+        #expect(verdict("Is inbound traffic blocked?", "Is outbound traffic blocked?") != nil)
+        #expect(verdict("Rules for bringing pets into Canada", "Rules for taking pets out of Canada") != nil)
+        // One root, no opposed prefix: "outcome" is no opposite of "income".
+        #expect(verdict("Is the update overdue?", "Is the update late?") == nil)
+    }
+
     @Test func aNegationMovedToAnotherObjectOfTheSameVerb() {
         #expect(check.verdict(AnalyzedText("my cat wont eat her food but will eat treats"), AnalyzedText("my cat eats her food but wont eat treats")) != nil)
         #expect(check.verdict(AnalyzedText("Why won't my cat eat her food?"), AnalyzedText("Why won't my cat eat her dinner?")) == nil)

@@ -50,6 +50,15 @@ import Testing
         #expect(verdict("From Boston, how long is the drive to Chicago?", "How long is the drive from Chicago to Boston?") != nil)
     }
 
+    @Test func labelsAccentsAndWatts() {
+        // A capital letter labelling one of several ("column A").
+        #expect(verdict("Look up a value in column A and return it from column B", "Look up a value in column B and return it from column A") != nil)
+        #expect(verdict("Is Plan A cheaper than Plan B?", "is plan a cheaper than plan b") == nil)
+        // Accents typed or not.
+        #expect(verdict("What's the best team in Pokémon Unite?", "whats the best team in pokemon unite") == nil)
+        #expect(verdict("a 1000W microwave", "a 1,000 watt microwave") == nil)
+    }
+
     @Test func theUSInCapitalsIsTheCountry() {
         #expect(verdict("Do I need a visa to work in the USA?", "Do I need a visa to work in the US?") == nil)
         #expect(verdict("Do I need a visa to work in the UK?", "Do I need a visa to work in the US?") != nil)

@@ -67,11 +67,13 @@ import Testing
     }
 
     @Test func nonASCIITextIsAnalysedAsBefore() {
+        // Accents are folded in the compared forms, so "café" and "cafe" agree; the text keeps them.
         let text = AnalyzedText("Où est le café\u{00A0}à Zürich ?")
-        #expect(text.words.map(\.lower) == ["où", "est", "le", "café", "à", "zürich"])
+        #expect(text.words.map(\.lower) == ["ou", "est", "le", "cafe", "a", "zurich"])
+        #expect(text.words.map(\.text).last == "Zürich")
         #expect(text.words.last?.isCapitalised == true)
-        #expect(text.slots.contains { $0.kind == .entity && $0.value == "zürich" })
-        #expect(AnalyzedText("Ünïcode wörds").words.map(\.lower) == ["ünïcode", "wörds"])
+        #expect(text.slots.contains { $0.kind == .entity && $0.value == "zurich" })
+        #expect(AnalyzedText("Ünïcode wörds").words.map(\.lower) == ["unicode", "words"])
         #expect(AnalyzedText("costs ¥500").slots.contains { $0.kind == .currency && $0.value == "jpy" })
     }
 }
@@ -128,6 +130,9 @@ import Testing
         func stems(_ text: String) -> [String] { AnalyzedText(text).words.map(\.stem) }
         #expect(stems("women men mice") == stems("woman man mouse"))
         #expect(stems("men") != stems("women"))
+        // Verbs in -ply keep it: "reapplied" is "reapply", not "reap".
+        #expect(stems("reapplied") == stems("reapply"))
+        #expect(stems("reapply") != stems("reap"))
     }
 
     @Test func offBeforeAHyphenNegates() {
