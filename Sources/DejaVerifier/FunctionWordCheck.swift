@@ -289,8 +289,10 @@ public struct FunctionWordCheck: VerificationCheck {
                 else { continue }
                 add(.degree, "comparative")
             case .equativeAs:
-                // "as fast as", "as cheap as": the same degree. Not "as soon as", "as well as", "as long as".
+                // "as fast as", "as cheap as": the same degree. Not "as soon as", "as well as", "as long as",
+                // nor after a multiplier ("twice as fast as", "3 times as long as": a comparison).
                 guard let next, word(i + 2) == "as", previous != "as", !Self.asIdioms.contains(next) else { continue }
+                if let previous, ["twice", "thrice", "half", "times", "x"].contains(previous) || previous.hasSuffix("x") && previous.first?.isNumber == true { continue }
                 add(.degree, "equative")
             case .both:
                 add(.quantifier, "both", alone: true)

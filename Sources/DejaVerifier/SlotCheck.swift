@@ -300,9 +300,10 @@ public struct SlotCheck: VerificationCheck {
                     match = longest[index] >= 0 ? phrases[longest[index]] : nil
                 }
                 // Country initials are the country only in capitals ("the US", not "send us"), and
-                // a letter is a label only in capitals ("column A", not "a column").
+                // the letter A is a label only in capitals ("column A", not "a column"); other
+                // letters match in either case ("Plan B" / "plan b").
                 let country = match?.count == 1 ? Lexicon.countryInitials[match![0]] : nil
-                let needsCapitals = country != nil || match?.count == 1 && match![0].count == 1
+                let needsCapitals = country != nil || match == ["a"]
                 guard let phrase = match, !needsCapitals || text.words[index].text == text.words[index].text.uppercased() else {
                     index += 1
                     continue

@@ -273,6 +273,8 @@ import Testing
         #expect(check.verdict(AnalyzedText("Is it normal to sneeze a few times a day?"), AnalyzedText("Is it normal to sneeze dozens of times a day?")) != nil)
         // Idioms of "as … as" and "rather than" compare nothing.
         #expect(check.verdict(AnalyzedText("Does it run on Windows as well as Mac?"), AnalyzedText("Does it run on Windows and Mac?")) == nil)
+        // After a multiplier "as … as" compares: "twice as fast as" is "2x faster than".
+        #expect(check.verdict(AnalyzedText("Is an SSD twice as fast as an HDD?"), AnalyzedText("Is an SSD 2x faster than an HDD?")) == nil)
         #expect(check.verdict(AnalyzedText("Should I rent rather than buy?"), AnalyzedText("Should I rent instead of buying?")) == nil)
     }
 
