@@ -42,7 +42,7 @@ public struct FunctionWordCheck: VerificationCheck {
     public func verdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
         let markersA = a.functionMarkers
         let markersB = b.functionMarkers
-        if markersA == markersB { return nil }
+        if markersA == markersB { return Self.crossedForms(a, b) }
         for category in Category.allCases {
             let x = markersA.filter { $0.category == category }
             let y = markersB.filter { $0.category == category }
@@ -77,6 +77,41 @@ public struct FunctionWordCheck: VerificationCheck {
             let (one, side) = valuesX.isEmpty ? (y, "candidate") : (x, "query")
             if let alone = one.first(where: \.rejectsAlone) {
                 return Verdict(check: name, detail: "\(category.rawValue) '\(alone.value)' only in the \(side)")
+            }
+        }
+        return Self.crossedForms(a, b)
+    }
+
+    /// What the marker sets cannot show: one verb in the past against "will", one adjective's
+    /// comparative against "less".
+    static func crossedForms(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
+        pastAgainstFuture(a, b) ?? pastAgainstFuture(b, a) ?? lessAgainstComparative(a, b) ?? lessAgainstComparative(b, a)
+    }
+
+    /// One verb after one subject, in the past in `x` and after "will" in `y`: "I returned my
+    /// rental a day late" / "I will return my rental a day late" (the rest of the texts may share
+    /// a future, "What fees will they charge?", so tense sets alone do not tell).
+    static func pastAgainstFuture(_ x: AnalyzedText, _ y: AnalyzedText) -> Verdict? {
+        let xw = x.words
+        let yw = y.words
+        for i in xw.indices.dropFirst() where pronouns.contains(xw[i - 1].lower) && xw[i].lower.hasSuffix("ed") && xw[i].lower.count > 4 {
+            for j in yw.indices.dropFirst(2) where yw[j].stem == xw[i].stem && ["will", "ll"].contains(yw[j - 1].lower) && yw[j - 2].lower == xw[i - 1].lower {
+                return Verdict(check: "function_words", detail: "tense: '\(xw[i - 1].lower) \(xw[i].lower)' vs '\(yw[j - 2].lower) will \(yw[j].lower)'")
+            }
+        }
+        return nil
+    }
+
+    /// "less stretchy than" in `y` against "stretchier than" in `x`: the same adjective compared
+    /// the other way.
+    static func lessAgainstComparative(_ x: AnalyzedText, _ y: AnalyzedText) -> Verdict? {
+        let yw = y.words
+        guard yw.contains(where: { $0.lower == "less" }) else { return nil }
+        for word in x.words where word.lower.count > 4 && word.lower.hasSuffix("er") && !y.stems.contains(word.stem) {
+            let base = word.lower.hasSuffix("ier") ? String(word.lower.dropLast(3)) + "y" : String(word.lower.dropLast(2))
+            let stems = [Stemmer.stem(base), Stemmer.stem(String(word.lower.dropLast(1)))]
+            for j in yw.indices.dropFirst() where yw[j - 1].lower == "less" && stems.contains(yw[j].stem) {
+                return Verdict(check: "function_words", detail: "degree: '\(word.lower)' vs 'less \(yw[j].lower)'")
             }
         }
         return nil

@@ -278,6 +278,16 @@ import Testing
         #expect(check.verdict(AnalyzedText("Should I rent rather than buy?"), AnalyzedText("Should I rent instead of buying?")) == nil)
     }
 
+    @Test func pastAgainstFutureAndLessAgainstMore() {
+        let check = FunctionWordCheck()
+        #expect(check.verdict(AnalyzedText("I returned the car a day late. What will they charge?"), AnalyzedText("I will return the car a day late. What will they charge?")) != nil)
+        #expect(check.verdict(AnalyzedText("Are merino socks warmer than cotton ones?"), AnalyzedText("Are merino socks less warm than cotton ones?")) != nil)
+        #expect(check.verdict(AnalyzedText("Are steel pans heavier than cast iron?"), AnalyzedText("Are steel pans less heavy than cast iron?")) != nil)
+        // The same comparison said two ways, and the same tense.
+        #expect(check.verdict(AnalyzedText("Are merino socks warmer than cotton ones?"), AnalyzedText("Are merino socks more warm than cotton ones?")) == nil)
+        #expect(check.verdict(AnalyzedText("I returned the car late. What will they charge?"), AnalyzedText("I returned the car late; what will they charge?")) == nil)
+    }
+
     @Test func frequencyAdverbsDiffer() {
         let check = FunctionWordCheck()
         #expect(check.verdict(AnalyzedText("Do cats always land on their feet?"), AnalyzedText("Do cats usually land on their feet?")) != nil)
