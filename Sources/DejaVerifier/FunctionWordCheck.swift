@@ -192,7 +192,7 @@ public struct FunctionWordCheck: VerificationCheck {
     /// The word groups the markers are read from; one hash finds a word's group.
     enum Group {
         case universal, existential, exclusive, just, both, either, neither, most, fewSeveralMany, possibility, obligation, needHave, advice, lastPastPrevious, nextComing, this, pastAdverb, futureAdverb, future, presentAdverb, pastAuxiliary, futureAuxiliary, presentAuxiliary, distributive, aggregate, explicitAggregate, against, favour, stanceFor, average, maximum, minimum, least, part, lessFewer, moreGreater, little, lowIntensity, highIntensity, wayMuch, always, usually, often, sometimes, rarely, brief, detailed, novice,
-            intermediate, expert, one, than, equativeAs
+            intermediate, expert, one, than, equativeAs, partitive
     }
 
     static let groups: [String: Group] = {
@@ -205,6 +205,8 @@ public struct FunctionWordCheck: VerificationCheck {
             (.either, ["either"]),
             (.neither, ["neither"]),
             (.one, ["one"]),
+            // A small part of something eaten or drunk: "a bite of the cake" / "all of the cake".
+            (.partitive, ["bite", "sip", "slice", "spoonful", "mouthful", "handful", "lick", "crumb"]),
             // A comparison against an equality: "faster than React" / "as fast as React".
             (.than, ["than"]),
             (.equativeAs, ["as"]),
@@ -317,6 +319,8 @@ public struct FunctionWordCheck: VerificationCheck {
                 // "one of them", "one of my devices": a single one, against "all" or "any" of them.
                 guard next == "of", previous != "which", previous != "no" else { continue }
                 add(.quantifier, "one")
+            case .partitive:
+                if previous == "a", next == "of" { add(.quantifier, "partial", alone: true) }
             case .than:
                 // After a comparative: "faster than", "more stretchy than"; not "rather than", "other than".
                 guard let previous, previous != "rather", previous != "other", previous != "whether",

@@ -288,6 +288,14 @@ import Testing
         #expect(check.verdict(AnalyzedText("I returned the car late. What will they charge?"), AnalyzedText("I returned the car late; what will they charge?")) == nil)
     }
 
+    @Test func aBiteIsPartOfIt() {
+        let check = FunctionWordCheck()
+        #expect(check.verdict(AnalyzedText("My dog ate a bite of a chocolate bar. Should I worry?"), AnalyzedText("My dog ate all of a chocolate bar. Should I worry?")) != nil)
+        #expect(check.verdict(AnalyzedText("My dog ate a bite of a chocolate bar. Should I worry?"), AnalyzedText("My dog ate a chocolate bar. Should I worry?")) != nil)
+        // Not a partitive without "a … of": "each bite", "slice the bread".
+        #expect(check.verdict(AnalyzedText("How do I slice the bread thinly?"), AnalyzedText("How do I cut the bread thinly?")) == nil)
+    }
+
     @Test func frequencyAdverbsDiffer() {
         let check = FunctionWordCheck()
         #expect(check.verdict(AnalyzedText("Do cats always land on their feet?"), AnalyzedText("Do cats usually land on their feet?")) != nil)
