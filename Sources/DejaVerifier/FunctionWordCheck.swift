@@ -92,8 +92,9 @@ public struct FunctionWordCheck: VerificationCheck {
     /// rental a day late" / "I will return my rental a day late" (the rest of the texts may share
     /// a future, "What fees will they charge?", so tense sets alone do not tell).
     static func pastAgainstFuture(_ x: AnalyzedText, _ y: AnalyzedText) -> Verdict? {
-        let xw = x.words
         let yw = y.words
+        guard yw.contains(where: { $0.lower == "will" || $0.lower == "ll" }) else { return nil }
+        let xw = x.words
         for i in xw.indices.dropFirst() where pronouns.contains(xw[i - 1].lower) && xw[i].lower.hasSuffix("ed") && xw[i].lower.count > 4 {
             for j in yw.indices.dropFirst(2) where yw[j].stem == xw[i].stem && ["will", "ll"].contains(yw[j - 1].lower) && yw[j - 2].lower == xw[i - 1].lower {
                 return Verdict(check: "function_words", detail: "tense: '\(xw[i - 1].lower) \(xw[i].lower)' vs '\(yw[j - 2].lower) will \(yw[j].lower)'")
