@@ -93,12 +93,15 @@ public struct FunctionWordCheck: VerificationCheck {
     /// a future, "What fees will they charge?", so tense sets alone do not tell).
     static func pastAgainstFuture(_ x: AnalyzedText, _ y: AnalyzedText) -> Verdict? {
         let yw = y.words
-        guard yw.contains(where: { $0.lower == "will" || $0.lower == "ll" }) else { return nil }
+        // `y`'s "subject will verb", read once: [subject, verb stem].
+        var future = Set<[String]>()
+        for j in yw.indices.dropFirst(2) where ["will", "ll"].contains(yw[j - 1].lower) { future.insert([yw[j - 2].lower, yw[j].stem]) }
+        guard !future.isEmpty else { return nil }
         let xw = x.words
-        for i in xw.indices.dropFirst() where pronouns.contains(xw[i - 1].lower) && xw[i].lower.hasSuffix("ed") && xw[i].lower.count > 4 {
-            for j in yw.indices.dropFirst(2) where yw[j].stem == xw[i].stem && ["will", "ll"].contains(yw[j - 1].lower) && yw[j - 2].lower == xw[i - 1].lower {
-                return Verdict(check: "function_words", detail: "tense: '\(xw[i - 1].lower) \(xw[i].lower)' vs '\(yw[j - 2].lower) will \(yw[j].lower)'")
-            }
+        for i in xw.indices.dropFirst() where pronouns.contains(xw[i - 1].lower) && xw[i].lower.hasSuffix("ed") && xw[i].lower.count > 4
+            && future.contains([xw[i - 1].lower, xw[i].stem])
+        {
+            return Verdict(check: "function_words", detail: "tense: '\(xw[i - 1].lower) \(xw[i].lower)' vs '\(xw[i - 1].lower) will …'")
         }
         return nil
     }
@@ -107,16 +110,19 @@ public struct FunctionWordCheck: VerificationCheck {
     /// the other way.
     static func lessAgainstComparative(_ x: AnalyzedText, _ y: AnalyzedText) -> Verdict? {
         let yw = y.words
-        guard yw.contains(where: { $0.lower == "less" }) else { return nil }
+        // The stems `y` puts after "less", read once.
+        var afterLess: [String: String] = [:]
+        for j in yw.indices.dropFirst() where yw[j - 1].lower == "less" { afterLess[yw[j].stem] = yw[j].lower }
+        guard !afterLess.isEmpty else { return nil }
         for word in x.words where word.lower.count > 4 && word.lower.hasSuffix("er") && !y.stems.contains(word.stem) {
             let base = word.lower.hasSuffix("ier") ? String(word.lower.dropLast(3)) + "y" : String(word.lower.dropLast(2))
-            let stems = [Stemmer.stem(base), Stemmer.stem(String(word.lower.dropLast(1)))]
-            for j in yw.indices.dropFirst() where yw[j - 1].lower == "less" && stems.contains(yw[j].stem) {
-                return Verdict(check: "function_words", detail: "degree: '\(word.lower)' vs 'less \(yw[j].lower)'")
+            for stem in [Stemmer.stem(base), Stemmer.stem(String(word.lower.dropLast(1)))] {
+                if let less = afterLess[stem] { return Verdict(check: "function_words", detail: "degree: '\(word.lower)' vs 'less \(less)'") }
             }
         }
         return nil
     }
+
 
     /// The universal quantifiers split by distributivity: "each" takes the things one by one
     /// ("the sum of each row", "calories in each slice"), "all" may take them together ("the sum

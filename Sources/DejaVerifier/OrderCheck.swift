@@ -92,6 +92,16 @@ public struct OrderCheck: VerificationCheck {
     /// ("my dad's car" / "my car") is the content check's.
     static func possessorChange(_ x: AnalyzedText, _ y: AnalyzedText) -> Verdict? {
         guard x.words.contains(where: \.isPossessive) else { return nil }
+        // What `y`'s owners own, read once: linear in the words whatever the number of possessives.
+        var ownedByPronoun: [String: String] = [:]  // thing → the pronoun owning it
+        var ownedByName = Set<[String]>()  // [owner, thing]
+        let yw = y.words
+        for k in yw.indices {
+            if k > 0, possessiveDeterminers.contains(yw[k - 1].lower), ownedByPronoun[yw[k].stem] == nil { ownedByPronoun[yw[k].stem] = yw[k - 1].lower }
+            if yw[k].isPossessive {
+                for m in (k + 1)..<min(k + 4, yw.count) { ownedByName.insert([yw[k].stem, yw[m].stem]) }
+            }
+        }
         let words = x.words
         for i in words.indices where words[i].isPossessive && !words[i].isSymbolic && !Lexicon.stopWords.contains(words[i].lower) {
             guard y.stems.contains(words[i].stem) else { continue }
@@ -102,13 +112,10 @@ public struct OrderCheck: VerificationCheck {
             guard j < words.count, j <= i + 3, !words[j].startsClause, !["ed", "en"].contains(where: words[j].lower.hasSuffix) else { continue }
             let owned = words[j].stem
             // Still theirs somewhere in `y` ("from my name to my partner's name"): not moved.
-            let owner = words[i].stem
-            if y.words.indices.contains(where: { k in
-                y.words[k].isPossessive && y.words[k].stem == owner && ((k + 1)..<min(k + 4, y.words.count)).contains { y.words[$0].stem == owned }
-            }) { continue }
+            if ownedByName.contains([words[i].stem, owned]) { continue }
             // In `y`, the same thing after a possessive pronoun.
-            for k in y.words.indices.dropFirst() where y.words[k].stem == owned && possessiveDeterminers.contains(y.words[k - 1].lower) {
-                return Verdict(check: "order", detail: "'\(words[j].lower)' belongs to '\(words[i].lower)' in one text and to '\(y.words[k - 1].lower)' in the other")
+            if let pronoun = ownedByPronoun[owned] {
+                return Verdict(check: "order", detail: "'\(words[j].lower)' belongs to '\(words[i].lower)' in one text and to '\(pronoun)' in the other")
             }
         }
         return nil

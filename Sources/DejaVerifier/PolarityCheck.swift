@@ -82,13 +82,22 @@ public struct PolarityCheck: VerificationCheck {
     /// "underused", "inbound" / "outbound", "upstream" / "downstream", "pre-tax" / "post-tax" read
     /// as "pretax" / "posttax". Roots of four letters or more.
     private func opposedPrefixes(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
-        let onlyB = b.contentWordIndices.map { b.words[$0].lower }.filter { word in !a.words.contains { $0.lower == word } }
-        guard !onlyB.isEmpty else { return nil }
-        for x in a.contentWordIndices.map({ a.words[$0].lower }) where !b.words.contains(where: { $0.lower == x }) {
+        // One pass over each text: `b`'s words only it has, by (prefix, root).
+        let lowersA = Set(a.words.map(\.lower))
+        let lowersB = Set(b.words.map(\.lower))
+        var byRoot: [String: String] = [:]  // "prefix|root" → word of `b`
+        for y in b.contentWordIndices.map({ b.words[$0].lower }) where !lowersA.contains(y) {
+            for (p, q) in Lexicon.opposedPrefixes {
+                for prefix in [p, q] where y.hasPrefix(prefix) && y.count - prefix.count >= 4 {
+                    byRoot[prefix + "|" + y.dropFirst(prefix.count)] = y
+                }
+            }
+        }
+        guard !byRoot.isEmpty else { return nil }
+        for x in a.contentWordIndices.map({ a.words[$0].lower }) where !lowersB.contains(x) {
             for (p, q) in Lexicon.opposedPrefixes {
                 for (xp, yp) in [(p, q), (q, p)] where x.hasPrefix(xp) && x.count - xp.count >= 4 {
-                    let root = x.dropFirst(xp.count)
-                    if let y = onlyB.first(where: { $0.hasPrefix(yp) && $0.dropFirst(yp.count) == root }) {
+                    if let y = byRoot[yp + "|" + x.dropFirst(xp.count)] {
                         return Verdict(check: name, detail: "'\(x)' in the query vs '\(y)' in the candidate (opposed prefixes)")
                     }
                 }
@@ -96,6 +105,7 @@ public struct PolarityCheck: VerificationCheck {
         }
         return nil
     }
+
 
     /// Whether `y` has a WordNet synonym or derivational form of `x`'s word with `stem`: "install"
     /// is present in "the installation of Docker".

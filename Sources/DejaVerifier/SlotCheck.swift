@@ -103,9 +103,12 @@ public struct SlotCheck: VerificationCheck {
     }
 
     /// Removes the quoted slots of `slots` whose words `other` has in the same order; true when
-    /// any was removed.
+    /// any was removed. At most 16 quotations are looked for.
     static func droppingUnquoted(_ slots: inout [Slot], _ other: AnalyzedText) -> Bool {
-        guard slots.contains(where: { $0.kind == .quoted }) else { return false }
+        // A handful of quotations in a question; beyond 16 the pair is left to differ (each is
+        // looked for in the other's words).
+        let quoted = slots.reduce(0) { $0 + ($1.kind == .quoted ? 1 : 0) }
+        guard quoted > 0, quoted <= 16 else { return false }
         let lowers = other.words.map(\.lower)
         let before = slots.count
         slots.removeAll { slot in
