@@ -92,6 +92,7 @@ public struct FunctionWordCheck: VerificationCheck {
     /// rental a day late" / "I will return my rental a day late" (the rest of the texts may share
     /// a future, "What fees will they charge?", so tense sets alone do not tell).
     static func pastAgainstFuture(_ x: AnalyzedText, _ y: AnalyzedText) -> Verdict? {
+        guard y.stems.contains("will") || y.stems.contains("ll") else { return nil }
         let yw = y.words
         // `y`'s "subject will verb", read once: [subject, verb stem].
         var future = Set<[String]>()
@@ -109,6 +110,7 @@ public struct FunctionWordCheck: VerificationCheck {
     /// "less stretchy than" in `y` against "stretchier than" in `x`: the same adjective compared
     /// the other way.
     static func lessAgainstComparative(_ x: AnalyzedText, _ y: AnalyzedText) -> Verdict? {
+        guard y.stems.contains("less") else { return nil }
         let yw = y.words
         // The stems `y` puts after "less", read once.
         var afterLess: [String: String] = [:]

@@ -237,9 +237,7 @@ public struct OrderCheck: VerificationCheck {
     /// self-employed, how do I pay…" / "How do I pay… if I'm self-employed?").
     static func alignedWords(_ a: RoleShape, _ b: RoleShape, words: [AnalyzedText.Word]) -> [AlignedWord] {
         var aligned: [AlignedWord] = []
-        func isContent(_ stem: String, _ word: AnalyzedText.Word) -> Bool {
-            stem.hasPrefix("@") || !Lexicon.stopWords.contains(word.lower) && !Lexicon.negations.contains(word.lower) && !word.isSymbolic
-        }
+        let isContent = isRoleWord
         for (i, word) in words.enumerated() where aligned.count < maximumAlignedWords {
             let stem = roleStem(word)
             guard a.uniqueStems[stem] == i, let j = b.uniqueStems[stem] else { continue }
@@ -261,9 +259,6 @@ public struct OrderCheck: VerificationCheck {
         var added = false
         for (stem, inA) in a.repeatedInClauses.sorted(by: { $0.key < $1.key }) {
             guard let inB = b.repeatedInClauses[stem] else { continue }
-            // A repeated stop word ("a" in "for a logo project … as a beginner") marks no role:
-            // paired by clauses that moved in part, it would cross its own copy.
-            guard isContent(stem, words[inA.values.first![0]]) else { continue }
             for (ca, indicesA) in inA {
                 guard let counts = votes[ca], let cb = best(counts), let back = reverse[cb], best(back) == ca, let indicesB = inB[cb],
                     indicesA.count == indicesB.count
@@ -280,6 +275,13 @@ public struct OrderCheck: VerificationCheck {
         guard added else { return aligned }
         aligned.sort { $0.inA < $1.inA }
         return Array(aligned.prefix(maximumAlignedWords))
+    }
+
+    /// A content word or a participant ("@speaker"): what can play a role. A repeated stop word
+    /// ("a" in "for a logo project … as a beginner") cannot: paired by clauses that moved in part,
+    /// it would cross its own copy.
+    static func isRoleWord(_ stem: String, _ word: AnalyzedText.Word) -> Bool {
+        stem.hasPrefix("@") || !Lexicon.stopWords.contains(word.lower) && !Lexicon.negations.contains(word.lower) && !word.isSymbolic
     }
 
     /// For each aligned word, the clause of `a` (and of `b`) it belongs to when that clause moved
@@ -339,8 +341,8 @@ public struct OrderCheck: VerificationCheck {
         /// sentence end, and at a subordinating conjunction: "when", "if", "now that"…).
         var clauses: [Int]
         var clauseCount: Int
-        /// Stems that occur more than once in the text, with their word indices in each clause
-        /// where they occur, in order.
+        /// Content stems and participants that occur more than once in the text, with their word
+        /// indices in each clause where they occur, in order.
         var repeatedInClauses: [String: [Int: [Int]]]
         var isPassive: Bool
         var hasBy: Bool
@@ -359,7 +361,9 @@ public struct OrderCheck: VerificationCheck {
             }
             var inClauses: [String: [Int: [Int]]] = [:]
             if !repeated.isEmpty {
-                for (i, stem) in stems.enumerated() where repeated.contains(stem) {
+                // Only content words and participants: a repeated stop word marks no role (see
+                // `alignedWords`), and most texts then have none, so a pair skips the alignment.
+                for (i, stem) in stems.enumerated() where repeated.contains(stem) && OrderCheck.isRoleWord(stem, words[i]) {
                     inClauses[stem, default: [:]][clauses[i], default: []].append(i)
                 }
             }

@@ -82,11 +82,11 @@ public struct PolarityCheck: VerificationCheck {
     /// "underused", "inbound" / "outbound", "upstream" / "downstream", "pre-tax" / "post-tax" read
     /// as "pretax" / "posttax". Roots of four letters or more.
     private func opposedPrefixes(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
-        // One pass over each text: `b`'s words only it has, by (prefix, root).
-        let lowersA = Set(a.words.map(\.lower))
-        let lowersB = Set(b.words.map(\.lower))
+        // One pass over each text (stem sets the analysis holds): `b`'s words only it has, by
+        // (prefix, root).
         var byRoot: [String: String] = [:]  // "prefix|root" → word of `b`
-        for y in b.contentWordIndices.map({ b.words[$0].lower }) where !lowersA.contains(y) {
+        for index in b.contentWordIndices where !a.stems.contains(b.words[index].stem) {
+            let y = b.words[index].lower
             for (p, q) in Lexicon.opposedPrefixes {
                 for prefix in [p, q] where y.hasPrefix(prefix) && y.count - prefix.count >= 4 {
                     byRoot[prefix + "|" + y.dropFirst(prefix.count)] = y
@@ -94,7 +94,8 @@ public struct PolarityCheck: VerificationCheck {
             }
         }
         guard !byRoot.isEmpty else { return nil }
-        for x in a.contentWordIndices.map({ a.words[$0].lower }) where !lowersB.contains(x) {
+        for index in a.contentWordIndices where !b.stems.contains(a.words[index].stem) {
+            let x = a.words[index].lower
             for (p, q) in Lexicon.opposedPrefixes {
                 for (xp, yp) in [(p, q), (q, p)] where x.hasPrefix(xp) && x.count - xp.count >= 4 {
                     if let y = byRoot[yp + "|" + x.dropFirst(xp.count)] {
