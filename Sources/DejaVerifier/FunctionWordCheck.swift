@@ -178,7 +178,7 @@ public struct FunctionWordCheck: VerificationCheck {
         "outline", "compare", "walk", "send", "point", "let",
     ]
 
-    static let pronouns: Set<String> = ["i", "we", "you", "they", "he", "she", "u"]
+    static let pronouns: Set<String> = Lexicon.subjectPronouns.union(["u"])
 
     /// Comparatives "way", "much" and "far" intensify ("way more", "much cheaper"); the common
     /// ones, since a noun in -er ("much water", "how much power") is none.

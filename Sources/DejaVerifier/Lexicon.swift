@@ -162,6 +162,8 @@ enum Lexicon {
     /// Lower-case words allowed inside a multi-word name ("Bank of America", "Pride and Prejudice").
     static let nameConnectors: Set<String> = ["of", "and", "the", "de", "da", "del", "la", "le", "van", "von", "du", "di", "y", "&"]
     static let determiners: Set<String> = ["the", "a", "an", "my", "your", "our", "this", "that", "its", "their"]
+    /// Personal pronouns that stand as a clause's subject.
+    static let subjectPronouns: Set<String> = ["i", "we", "you", "they", "he", "she"]
     /// Country names written as initials in capitals, each meaning the same country: "the US",
     /// "the USA" and "the United States" answer alike. (A name spelt out in full is matched to
     /// its initials by ``Acronym``; these differ from their full names' initials.)

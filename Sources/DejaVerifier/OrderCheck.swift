@@ -380,16 +380,12 @@ public struct OrderCheck: VerificationCheck {
     /// Conjunctions that open a subordinate clause wherever they stand.
     static let subordinators: Set<String> = ["when", "whenever", "if", "unless", "because", "while", "whereas", "although", "though"]
 
-    /// Subject pronouns: after "and" or "but" one opens a clause of its own ("… in March and I've
-    /// paid back $500").
-    static let subjectPronouns: Set<String> = ["i", "we", "he", "she", "they", "you"]
-
     /// Whether word `index` opens a subordinate clause: a subordinator, "now" / "so" before
-    /// "that", or "and" / "but" before a subject pronoun.
+    /// "that", or "and" / "but" before a subject pronoun ("… in March and I've paid back $500").
     static func startsSubordinateClause(_ words: [AnalyzedText.Word], at index: Int) -> Bool {
         let word = words[index].lower
         if subordinators.contains(word) { return true }
-        if word == "and" || word == "but", index + 1 < words.count, subjectPronouns.contains(words[index + 1].lower) { return true }
+        if word == "and" || word == "but", index + 1 < words.count, Lexicon.subjectPronouns.contains(words[index + 1].lower) { return true }
         return (word == "now" || word == "so") && index + 1 < words.count && words[index + 1].lower == "that"
     }
 

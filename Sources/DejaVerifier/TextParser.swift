@@ -322,7 +322,7 @@ struct TextParser {
         var first = true
         for i in range.lowerBound...range.upperBound {
             if i == range.upperBound || scalars[i] == "-" || scalars[i] == "/" || scalars[i] == "–" {
-                if i > start, i < range.upperBound, scalars[i] == "-", i + 1 < range.upperBound, string(start..<i).lowercased() == "off" {
+                if i > start, i + 1 < range.upperBound, scalars[i] == "-", string(start..<i).lowercased() == "off" {
                     // "off-peak", "off-season": outside the peak, as "non-peak" is.
                     negations.append("non")
                     appendWord(start..<i, text: "non", sentenceInitial: sentenceInitial && first, symbolic: false)
@@ -398,14 +398,20 @@ struct TextParser {
         {
             return false
         }
-        var i = hi
-        while i < scalars.count, scalars[i] == " " { i += 1 }
-        var next = ""
-        while i < scalars.count, scalars[i].isAlphabeticFast, next.unicodeScalars.count < 3 {
-            next.unicodeScalars.append(scalars[i])
+        return nextWord(after: hi) != "to"
+    }
+
+    /// The next word after scalar offset `end`, lower-cased letters only (at most 16; empty when
+    /// no letter follows the spaces).
+    func nextWord(after end: Int) -> String {
+        var i = end
+        while i < scalars.count, scalars[i].isWhitespaceFast { i += 1 }
+        var next = String.UnicodeScalarView()
+        while i < scalars.count, scalars[i].isAlphabeticFast, next.count < 16 {
+            next.append(scalars[i])
             i += 1
         }
-        return !(next.lowercased() == "to" && (i >= scalars.count || !scalars[i].isAlphabeticFast))
+        return String(next).lowercased()
     }
 
     private func isCamelCase(_ range: Range<Int>) -> Bool {
@@ -674,15 +680,7 @@ struct TextParser {
         guard parts.count == 2, parts[0].count <= 2, parts[1].count <= 2, let numerator = Int(parts[0]), let denominator = Int(parts[1]),
             numerator > 0, numerator < denominator, [2, 4, 5, 8, 10, 16, 20, 25].contains(denominator)
         else { return nil }
-        // The next word, lower-cased letters only.
-        var i = end
-        while i < scalars.count, scalars[i].isWhitespaceFast { i += 1 }
-        var next = String.UnicodeScalarView()
-        while i < scalars.count, scalars[i].isAlphabeticFast, next.count < 16 {
-            next.append(scalars[i])
-            i += 1
-        }
-        let word = String(next).lowercased()
+        let word = nextWord(after: end)
         guard Lexicon.units[word] != nil || ["of", "a", "an"].contains(word) else { return nil }
         // Exact: 10,000 is a multiple of every denominator allowed.
         let tenThousandths = String(numerator * 10_000 / denominator)
@@ -956,7 +954,7 @@ struct TextParser {
             return previousIsNumber || ["per", "a", "one", "each", "every", "/"].contains(words[index - 1].lower)
         case "ton", "tons":
             // "Thanks a ton!", "helps a ton": "a ton" ending its clause is a degree, not a weight.
-            return !(index > 0 && words[index - 1].lower == "a" && endsClause(at: index))
+            return !(index > 0 && words[index - 1].lower == "a" && endsClause(at: index, orQuestion: true))
         case "morning", "afternoon", "evening":
             // "Good morning!" greets; it does not ask about mornings.
             return !isGreeting(at: index)
@@ -965,18 +963,19 @@ struct TextParser {
         }
     }
 
-    /// True when the word at `index` ends the text or its clause (punctuation follows it).
-    func endsClause(at index: Int) -> Bool {
+    /// True when the word at `index` ends the text or its clause: a comma, full stop, "!", ";",
+    /// ":" or dash follows it (or a "?", with `orQuestion`).
+    func endsClause(at index: Int, orQuestion: Bool) -> Bool {
         let end = words[index].offsets.upperBound
-        return end >= scalars.count || [",", "!", ".", ";", ":", "?", "—", "–"].contains(scalars[end])
+        guard end < scalars.count else { return true }
+        return [",", "!", ".", ";", ":", "—", "–"].contains(scalars[end]) || orQuestion && scalars[end] == "?"
     }
 
     /// "Good morning", "good evening" as a greeting: "good" starting a sentence, the time word
     /// ending it or its clause ("Good morning!", "Good evening, …").
     func isGreeting(at index: Int) -> Bool {
         guard index > 0, words[index - 1].lower == "good", words[index - 1].isSentenceInitial else { return false }
-        let end = words[index].offsets.upperBound
-        return end >= scalars.count || [",", "!", ".", ";", ":", "—", "–"].contains(scalars[end])
+        return endsClause(at: index, orQuestion: false)
     }
 
     /// Capitalised words that are not sentence-initial, joined into multi-word names ("New York",
