@@ -145,6 +145,11 @@ public struct OrderCheck: VerificationCheck {
         }
         var aligned = Self.alignedWords(a.roleShape, b.roleShape, words: a.words)
         guard aligned.count >= 3 else { return nil }
+        // A noun phrase and its pronoun that traded places with the clauses' order play no role.
+        if let trades = Self.coreferentTrades(a, b) {
+            aligned.removeAll { trades.inA.contains($0.inA) || trades.inB.contains($0.inB) }
+            guard aligned.count >= 3 else { return nil }
+        }
         if let activeA { aligned.sort { activeA[$0.inA] < activeA[$1.inA] } }
         // Each aligned word's place in `b`, as a sort key (its index, or its active-order key).
         let inB = activeB.map { order in aligned.map { order[$0.inB] } } ?? aligned.map(\.inB)

@@ -75,6 +75,9 @@ public struct SlotCheck: VerificationCheck {
             (left, right) = (leftFractions ?? left, rightFractions ?? right)
             if agree() { return nil }
         }
+        // Numbers that each count their own thing, listed in another order ("a 20 gallon tank with
+        // 10 small fish" / "10 small fish in a 20 gallon tank").
+        if Self.sameCountsOfSameThings(left, a, right, b) { return nil }
         // A fronted phrase moved to the end ("Using GitHub Actions, how do I deploy to AWS
         // Lambda?" / "How do I deploy to AWS Lambda using GitHub Actions?").
         // Only against a text that fronts nothing: "In Berlin, is it cheaper … than in Munich?"
@@ -244,7 +247,7 @@ public struct SlotCheck: VerificationCheck {
         return groups(left) == groups(right)
     }
 
-    private struct Key: Equatable {
+    struct Key: Hashable {
         var kind: Slot.Kind
         var value: String
         init(_ slot: Slot) {

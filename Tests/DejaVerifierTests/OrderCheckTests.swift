@@ -128,4 +128,46 @@ import Testing
         #expect(check.verdict(AnalyzedText("Is the red-tailed hawk the bigger one, or the Cooper's?"), AnalyzedText("Is the Cooper's hawk the bigger one, or the red-tailed?")) != nil)
         #expect(!AnalyzedText("My wife is a US citizen").roleShape.isPassive)
     }
+
+    @Test func aNounPhraseTradedWithItsPronounIsNoReversal() {
+        // Whichever clause comes first names the thing; the other says "it", "one", "he"…
+        let passes = [
+            ("After I installed the update, my laptop got slow. How do I roll it back?",
+             "How do I roll back the update? My laptop got slow after I installed it."),
+            ("my dog keeps chewing the cables, how do i get him to stop",
+             "how do i get my dog to stop chewing the cables, he keeps doing it"),
+            ("What's the renewal fee for a commercial license, and which drivers need to hold one?",
+             "Which drivers need to hold a commercial license, and what's the renewal fee for it?"),
+        ]
+        for (a, b) in passes {
+            let trades = OrderCheck.coreferentTrades(AnalyzedText(a), AnalyzedText(b))
+            #expect(trades != nil, "\(a)")
+            #expect(check.verdict(AnalyzedText(a), AnalyzedText(b)) == nil, "\(a)")
+        }
+        // The trade is found by its shape: the phrase in place of the pronoun on both sides.
+        let trades = try? #require(OrderCheck.coreferentTrades(
+            AnalyzedText("After I installed the update, my laptop got slow. How do I roll it back?"),
+            AnalyzedText("How do I roll back the update? My laptop got slow after I installed it.")))
+        #expect(trades?.inA.count == 3)  // "the update" ("the" is dropped from the key only) and "it"
+        #expect(trades?.inB.count == 3)
+    }
+
+    @Test func aPronounInTheSamePlaceLeavesAReversalStanding() {
+        // Both texts say "he" in the same place: no trade, and the swapped roles still reject.
+        let a = AnalyzedText("The landlord sued the tenant over the deposit. Can he appeal the ruling?")
+        let b = AnalyzedText("The tenant sued the landlord over the deposit. Can he appeal the ruling?")
+        #expect(OrderCheck.coreferentTrades(a, b) == nil)
+        #expect(check.verdict(a, b) != nil)
+        // A pronoun against a different phrase is no trade either: who ignores whom changed.
+        #expect(OrderCheck.coreferentTrades(
+            AnalyzedText("My cat ignores the new kitten, how do I get her to play?"),
+            AnalyzedText("How do I get my cat to play? the new kitten ignores her")) == nil)
+        // The same thing named in the other clause is one.
+        #expect(OrderCheck.coreferentTrades(
+            AnalyzedText("My cat ignores the new kitten, how do I get her to play?"),
+            AnalyzedText("How do I get the new kitten to play? my cat ignores her")) != nil)
+        // "one of" counts; it stands for nothing.
+        #expect(OrderCheck.referredPhrases(pronounsIn: AnalyzedText("which one of the plans is cheaper"),
+                                           phrasesIn: AnalyzedText("which of the plans is cheaper")).isEmpty)
+    }
 }

@@ -375,4 +375,15 @@ extension SlotCheckTests {
         #expect(AnalyzedText("a $5mm deal").slots.map(\.description) == ["number:5000000", "currency:usd"])
         #expect(AnalyzedText("open 24/7 for 1/3 of the year").slots.map(\.description) == ["date:24/7", "date:--01-03", "unit:year"])
     }
+
+    @Test func numbersThatKeepTheirThingsMayTradePlaces() {
+        #expect(verdict("How much food for a 30 pound dog and 2 small cats?", "With 2 small cats and a 30 pound dog, how much food?") == nil)
+        #expect(verdict("Can a 15 amp breaker run 3 space heaters?", "Can 3 space heaters run on a 15 amp breaker?") == nil)
+        // Numbers that trade their things, or count nothing of their own, still differ.
+        #expect(verdict("Is a 3 bedroom house or a 2 bedroom condo better?", "Is a 2 bedroom house or a 3 bedroom condo better?") != nil)
+        #expect(verdict("I feed 2 dogs and 5 cats, how much food?", "I feed 5 dogs and 2 cats, how much food?") != nil)
+        #expect(verdict("Scale the team from 10 to 20 engineers", "Scale the team from 20 to 10 engineers") != nil)
+        let counted = SlotCheck.counts(AnalyzedText("a 20 gallon tank with 10 small fish").slots, in: AnalyzedText("a 20 gallon tank with 10 small fish"))
+        #expect(counted == [["20", "gallon", "tank"], ["10", "small", "fish"]])
+    }
 }
