@@ -200,7 +200,7 @@ public struct FunctionWordCheck: VerificationCheck {
 
     /// The word groups the markers are read from; one hash finds a word's group.
     enum Group {
-        case universal, existential, exclusive, just, both, either, neither, most, fewSeveralMany, possibility, obligation, needHave, advice, lastPastPrevious, nextComing, this, pastAdverb, futureAdverb, future, presentAdverb, pastAuxiliary, futureAuxiliary, presentAuxiliary, distributive, aggregate, explicitAggregate, against, favour, stanceFor, average, maximum, minimum, least, part, lessFewer, moreGreater, little, lowIntensity, highIntensity, wayMuch, always, usually, often, sometimes, rarely, brief, detailed, novice,
+        case universal, existential, exclusive, exact, prohibition, just, both, either, neither, most, fewSeveralMany, possibility, obligation, needHave, advice, lastPastPrevious, nextComing, this, pastAdverb, futureAdverb, future, presentAdverb, pastAuxiliary, futureAuxiliary, presentAuxiliary, distributive, aggregate, explicitAggregate, against, favour, stanceFor, average, maximum, minimum, least, part, lessFewer, moreGreater, little, lowIntensity, highIntensity, wayMuch, always, usually, often, sometimes, rarely, brief, detailed, novice,
             intermediate, expert, one, than, equativeAs, partitive
     }
 
@@ -209,6 +209,8 @@ public struct FunctionWordCheck: VerificationCheck {
             (.universal, ["all", "every", "each", "entire"]),
             (.existential, ["any", "some"]),
             (.exclusive, ["only", "solely", "exclusively"]),
+            // An exact count against a bound: "exactly one order" / "at least one order".
+            (.exact, ["exactly", "precisely"]),
             (.just, ["just"]),
             (.both, ["both"]),
             (.either, ["either"]),
@@ -222,6 +224,8 @@ public struct FunctionWordCheck: VerificationCheck {
             (.most, ["most", "majority"]),
             (.fewSeveralMany, ["few", "several", "many", "dozens", "hundreds", "thousands", "lots", "plenty"]),
             (.possibility, ["can", "could", "may", "might", "able", "possible", "allowed", "permitted"]),
+            // What may not be done: "Which medications are banned?" / "… allowed?".
+            (.prohibition, ["banned", "prohibited", "forbidden", "illegal", "disallowed", "outlawed"]),
             (.obligation, ["must", "required", "obliged", "mandatory", "necessary", "compulsory", "obligatory"]),
             (.needHave, ["need", "needs", "needed", "have", "has", "had", "got"]),
             (.advice, ["should", "ought", "advisable", "recommended", "wise"]),
@@ -270,7 +274,7 @@ public struct FunctionWordCheck: VerificationCheck {
             // How long an answer is asked for: "a brief note" / "a detailed note".
             // ("short" and "long" are WordNet's antonyms, and "how long" asks a duration.)
             (.brief, ["brief", "briefly", "concise", "concisely", "succinct", "condensed"]),
-            (.detailed, ["detailed", "lengthy", "thorough", "comprehensive", "extensive", "elaborate", "depth"]),
+            (.detailed, ["detailed", "lengthy", "thorough", "comprehensive", "extensive", "elaborate", "depth", "detail"]),
             // Whom it is for: "for a complete beginner" / "for an experienced developer".
             (.novice, ["beginner", "beginners", "novice", "novices", "newbie", "newbies", "newcomer", "newcomers", "layman", "laymen", "layperson"]),
             (.intermediate, ["intermediate"]),
@@ -355,7 +359,7 @@ public struct FunctionWordCheck: VerificationCheck {
                     add(.quantifier, "most", alone: true)
                 }
             case .fewSeveralMany:
-                if previous == "how" || previous == "a" && w == "few" && next == "of" { continue }
+                if previous == "how" { continue }
                 if w == "many" && previous == "too" { continue }
                 if w == "few" && previous != "a" {
                     add(.quantifier, "few", alone: true)  // "few" is nearly none
@@ -365,6 +369,12 @@ public struct FunctionWordCheck: VerificationCheck {
                     add(.quantifier, "many")  // "many", "dozens of", "lots of", "plenty of"
                 }
             // Modality.
+            case .exact:
+                // Before a count only: "exactly one", "precisely 3 times"; not "what exactly is…".
+                guard let next, analysed[i + 1].isSymbolic || next == "one" || Lexicon.numberWords[next] != nil else { continue }
+                add(.scope, "exact")
+            case .prohibition:
+                add(.modality, "prohibition")
             case .possibility:
                 if ["can", "could", "may", "might"].contains(w), let next, ["you", "u", "someone", "somebody", "anyone", "anybody"].contains(next),
                     let after = word(i + 2), requestVerbs.contains(after)
@@ -403,6 +413,7 @@ public struct FunctionWordCheck: VerificationCheck {
             case .this:
                 if isTimeReference(i + 1, in: analysed) { add(.time, "present") }
             case .pastAdverb:
+                if w == "prior", next == "to" { continue }  // "prior to adopting" is "before adopting"
                 add(.time, "past", alone: true)
             case .futureAdverb:
                 add(.time, "future", alone: true)
@@ -487,6 +498,8 @@ public struct FunctionWordCheck: VerificationCheck {
                 add(.length, "brief")
             case .detailed:
                 if w == "depth", previous != "in" { continue }  // "in depth", "in-depth"
+                // "in detail", "in more detail"; not "every detail", "the details".
+                if w == "detail", previous != "in", word(i - 2) != "in" { continue }
                 add(.length, "detailed")
             case .novice:
                 add(.level, "novice")

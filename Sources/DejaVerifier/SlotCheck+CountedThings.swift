@@ -45,3 +45,41 @@ extension SlotCheck {
         return result
     }
 }
+
+extension SlotCheck {
+    /// Puts the parts of every name joined by "and" in one order; true when any changed. A
+    /// coordination is symmetric ("Can I use Alexa and Google Home together?" / "… Google Home and
+    /// Alexa together?"), and the name finder joins "Pride and Prejudice" the same way.
+    static func sortingCoordinatedNames(_ slots: inout [Slot]) -> Bool {
+        var changed = false
+        for i in slots.indices where slots[i].kind == .entity && slots[i].value.contains(" and ") {
+            var parts: [Substring] = []
+            var rest = Substring(slots[i].value)
+            while let range = rest.firstRange(of: " and ") {
+                parts.append(rest[..<range.lowerBound])
+                rest = rest[range.upperBound...]
+            }
+            parts.append(rest)
+            let sorted = parts.sorted().joined(separator: " and ")
+            if sorted != slots[i].value {
+                slots[i].value = sorted
+                changed = true
+            }
+        }
+        return changed
+    }
+
+    /// Removes the code slots of `slots` written with hyphens or dots that `other` writes as one
+    /// plain word ("Wi-Fi" / "wifi", "e-mail" / "email"); true when any was removed.
+    static func droppingRunTogether(_ slots: inout [Slot], _ other: AnalyzedText) -> Bool {
+        func letters(_ s: String) -> String { String(s.unicodeScalars.filter { $0 != "-" && $0 != "." }) }
+        let before = slots.count
+        slots.removeAll { slot in
+            guard slot.kind == .code, slot.value.contains(where: { $0 == "-" || $0 == "." }) else { return false }
+            let joined = letters(slot.value)
+            guard joined.utf8.count >= 3 else { return false }
+            return other.words.contains { $0.lower == joined } && !other.slots.contains { $0.value == slot.value }
+        }
+        return slots.count != before
+    }
+}

@@ -57,6 +57,14 @@ public struct SlotCheck: VerificationCheck {
         let spelledInA = dropSpelledOut(acronymsOf: b, in: a, &right, &left)
         if spelledInA || spelledInB, agree() { return nil }
         if Self.droppingSuffixedNames(&left, &right), agree() { return nil }
+        // Names joined by "and" in either order ("Alexa and Google Home" / "Google Home and Alexa").
+        let sortedLeft = Self.sortingCoordinatedNames(&left)
+        let sortedRight = Self.sortingCoordinatedNames(&right)
+        if sortedLeft || sortedRight, agree() { return nil }
+        // A hyphenated or dotted term the other text runs together ("Wi-Fi" / "wifi").
+        let joinedLeft = Self.droppingRunTogether(&left, b)
+        let joinedRight = Self.droppingRunTogether(&right, a)
+        if joinedLeft || joinedRight, agree() { return nil }
         // A quoted phrase the other text writes unquoted ("fix 'permission denied'" / "fix
         // permission denied"): the same words.
         if Self.droppingUnquoted(&left, b) || Self.droppingUnquoted(&right, a), agree() { return nil }

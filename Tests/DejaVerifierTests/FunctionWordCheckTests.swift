@@ -138,6 +138,25 @@ import Testing
         // On one side only it is emphasis, not a different question.
         #expect(verdict("My knee is slightly sore after running", "My knee is sore after running") == nil)
     }
+
+    @Test func anExactCountAProhibitionAndAnAnswerInDetail() {
+        // An exact count against a bound; "exactly" elsewhere asks nothing of a count.
+        #expect(verdict("Find users who logged in at least one time this week", "Find users who logged in exactly one time this week") != nil)
+        #expect(verdict("Which flights have exactly 2 stops?", "Which flights have at least 2 stops?") != nil)
+        #expect(verdict("What exactly is a mutual fund?", "What is a mutual fund?") == nil)
+        // What may not be done against what may.
+        #expect(verdict("Which fireworks are allowed in Ohio?", "Which fireworks are banned in Ohio?") != nil)
+        #expect(verdict("Is jaywalking prohibited in Denver?", "Is jaywalking banned in Denver?") == nil)
+        // "in detail" asks for length, as "detailed" does; "every detail" does not.
+        #expect(verdict("Briefly explain how a heat pump works", "Explain in detail how a heat pump works") != nil)
+        #expect(verdict("Explain in more detail how a heat pump works", "Give a detailed explanation of how a heat pump works") == nil)
+        #expect(verdict("Check every detail of the lease", "Check the lease") == nil)
+        // "a few of" is some, against "all of".
+        #expect(verdict("a few of my tomato plants have spots, what is it", "all of my tomato plants have spots, what is it") != nil)
+        // "prior to" is "before", no past time.
+        #expect(verdict("What should I pack before moving abroad?", "What should I pack prior to moving abroad?") == nil)
+        #expect(verdict("What did I pack previously?", "What did I pack?") != nil)
+    }
 }
 
 /// WordNet's antonyms in the polarity check: pairs no curated list names.

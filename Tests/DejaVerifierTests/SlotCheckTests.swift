@@ -386,4 +386,14 @@ extension SlotCheckTests {
         let counted = SlotCheck.counts(AnalyzedText("a 20 gallon tank with 10 small fish").slots, in: AnalyzedText("a 20 gallon tank with 10 small fish"))
         #expect(counted == [["20", "gallon", "tank"], ["10", "small", "fish"]])
     }
+
+    @Test func coordinatedNamesAndRunTogetherTerms() {
+        // Names joined by "and" in either order are one coordination.
+        #expect(verdict("Can I sync Outlook and Google Calendar on one phone?", "Can I sync Google Calendar and Outlook on one phone?") == nil)
+        #expect(verdict("Can I sync Outlook and Google Calendar on one phone?", "Can I sync Outlook and Apple Calendar on one phone?") != nil)
+        // A hyphenated term and the word that runs it together.
+        #expect(verdict("Why does my printer drop off the Wi-Fi?", "why does my printer drop off the wifi") == nil)
+        #expect(verdict("How do I set up e-mail on my phone?", "how do i set up email on my phone") == nil)
+        #expect(verdict("Why does my printer drop off the Wi-Fi?", "why does my printer drop off the ethernet") != nil)
+    }
 }
