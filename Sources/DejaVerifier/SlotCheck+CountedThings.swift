@@ -1,3 +1,5 @@
+import DejaWordNet
+
 extension SlotCheck {
     /// The most words of the phrase a number counts that are compared: 2 ("10 small fish",
     /// "20 gallon tank"; a third would reach the verb in "a 15 amp breaker run…").
@@ -79,6 +81,36 @@ extension SlotCheck {
             let joined = letters(slot.value)
             guard joined.utf8.count >= 3 else { return false }
             return other.words.contains { $0.lower == joined } && !other.slots.contains { $0.value == slot.value }
+        }
+        return slots.count != before
+    }
+}
+
+extension SlotCheck {
+    /// Removes the names of `slots` (found from capitals in `text`) that `other` writes with a
+    /// slip of the keys in some word, each word of the name against the same number of words in a
+    /// row ("Ivy League" / "ivy leauge", "Texas Hold'em" / "texas holdem"); true when any was
+    /// removed. Two spellings WordNet both knows are two names ("Austria" / "Australia"), and
+    /// without WordNet's look-ups in the analysis nothing is removed.
+    static func droppingMisspeltNames(_ slots: inout [Slot], of text: AnalyzedText, in other: AnalyzedText) -> Bool {
+        guard !text.wordNetLookups.isEmpty, !other.wordNetLookups.isEmpty else { return false }
+        func isKnown(_ t: AnalyzedText, _ i: Int) -> Bool { !(t.wordNetLookups[i]?.lemmas.isEmpty ?? true) }
+        let before = slots.count
+        slots.removeAll { slot in
+            guard slot.isCaseDerived, slot.kind == .entity, slot.wordCount <= 4, !other.slots.contains(where: { $0.value == slot.value }) else { return false }
+            let name = slot.wordIndex..<(slot.wordIndex + slot.wordCount)
+            guard name.upperBound <= text.words.count, other.words.count >= slot.wordCount else { return false }
+            return (0...(other.words.count - slot.wordCount)).contains { start in
+                var slipped = false
+                for (offset, i) in name.enumerated() {
+                    let x = text.words[i].lower
+                    let y = other.words[start + offset].lower
+                    if x == y { continue }
+                    guard !(isKnown(text, i) && isKnown(other, start + offset)), ContentWordCheck.spelledAlike(x, y) else { return false }
+                    slipped = true
+                }
+                return slipped
+            }
         }
         return slots.count != before
     }

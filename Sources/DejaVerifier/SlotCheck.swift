@@ -61,6 +61,10 @@ public struct SlotCheck: VerificationCheck {
         let sortedLeft = Self.sortingCoordinatedNames(&left)
         let sortedRight = Self.sortingCoordinatedNames(&right)
         if sortedLeft || sortedRight, agree() { return nil }
+        // A name the other text misspells ("Ivy League" / "ivy leauge", "Ticket to Ride" / "tickett to ride").
+        let misspeltInB = Self.droppingMisspeltNames(&left, of: a, in: b)
+        let misspeltInA = Self.droppingMisspeltNames(&right, of: b, in: a)
+        if misspeltInA || misspeltInB, agree() { return nil }
         // A hyphenated or dotted term the other text runs together ("Wi-Fi" / "wifi").
         let joinedLeft = Self.droppingRunTogether(&left, b)
         let joinedRight = Self.droppingRunTogether(&right, a)

@@ -1,3 +1,4 @@
+import DejaWordNet
 @testable import DejaVerifier
 import Testing
 
@@ -395,5 +396,16 @@ extension SlotCheckTests {
         #expect(verdict("Why does my printer drop off the Wi-Fi?", "why does my printer drop off the wifi") == nil)
         #expect(verdict("How do I set up e-mail on my phone?", "how do i set up email on my phone") == nil)
         #expect(verdict("Why does my printer drop off the Wi-Fi?", "why does my printer drop off the ethernet") != nil)
+    }
+
+    @Test func aNameWithASlipOfTheKeysIsTheSameName() throws {
+        let wordNet = try #require(WordNet.shared)
+        func withWordNet(_ a: String, _ b: String) -> Verdict? { check.verdict(AnalyzedText(a, wordNet: wordNet), AnalyzedText(b, wordNet: wordNet)) }
+        #expect(withWordNet("Is Stardew Valley fun to play solo?", "is stardew vally fun to play solo") == nil)
+        #expect(withWordNet("How do I get to Yellowstone Park from Denver?", "how do i get to yellowstone prak from denver") == nil)
+        // Two names WordNet knows are two places, however alike.
+        #expect(withWordNet("Can I drive in Austria with a US license?", "Can I drive in Australia with a US license?") != nil)
+        // Without WordNet's look-ups nothing is excused.
+        #expect(verdict("Is Stardew Valley fun to play solo?", "is stardew vally fun to play solo") != nil)
     }
 }
