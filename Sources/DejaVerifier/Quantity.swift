@@ -6,9 +6,9 @@
 ///
 /// Only exact, unambiguous factors are listed: metric prefixes, the international inch, foot,
 /// yard, mile, pound and ounce (defined in metres and grams), US spoons and cups (defined in
-/// teaspoons), and time up to a week. Units whose size depends on where or when they are used
-/// (tons, gallons, pints, months, years) and decimal versus binary bytes beyond the decimal
-/// reading are left as written. Arithmetic is exact decimal (integer mantissa and power of ten), so
+/// teaspoons), time up to a week, months against years (never against days), and watts. Units
+/// whose size depends on where or when they are used (tons, gallons, pints) and decimal versus
+/// binary bytes beyond the decimal reading are left as written. Arithmetic is exact decimal (integer mantissa and power of ten), so
 /// "12 inches" is exactly "1 foot".
 enum Quantity {
     /// A unit's dimension (its base unit) and size in that base, as mantissa × 10^exponent.
@@ -35,7 +35,30 @@ enum Quantity {
         "byte": Factor(base: "byte", mantissa: 1, exponent: 0), "kb": Factor(base: "byte", mantissa: 1, exponent: 3),
         "mb": Factor(base: "byte", mantissa: 1, exponent: 6), "gb": Factor(base: "byte", mantissa: 1, exponent: 9),
         "tb": Factor(base: "byte", mantissa: 1, exponent: 12),
+        // Months and years convert to each other (a year is twelve months), never to days.
+        "month": Factor(base: "month", mantissa: 1, exponent: 0), "year": Factor(base: "month", mantissa: 12, exponent: 0),
+        "decade": Factor(base: "month", mantissa: 120, exponent: 0), "century": Factor(base: "month", mantissa: 1200, exponent: 0),
+        "watt": Factor(base: "watt", mantissa: 1, exponent: 0), "kw": Factor(base: "watt", mantissa: 1, exponent: 3),
     ]
+
+    /// Units of time: what an amount is paid or counted per ("$1,250/month").
+    static let periods: Set<String> = ["second", "minute", "hour", "day", "week", "month", "year", "quarter"]
+
+    /// `slots` with every amount in cents or pence written in dollars or pounds ("15 cents" as
+    /// "0.15 usd"); nil when there is none.
+    static func inWholeCurrency(_ slots: [Slot]) -> [Slot]? {
+        var result = slots
+        var changed = false
+        for i in result.indices.dropFirst() where result[i].kind == .currency {
+            guard let whole = ["cent": "usd", "pence": "gbp"][result[i].value], result[i - 1].kind == .number,
+                let value = scaled(result[i - 1].value, by: Factor(base: whole, mantissa: 1, exponent: -2))
+            else { continue }
+            result[i - 1].value = value
+            result[i].value = whole
+            changed = true
+        }
+        return changed ? result : nil
+    }
 
     /// `slots` with every number measured by a convertible unit right after it ("5 km", "1TB")
     /// written in the unit's base, and the unit as the base; nil when none is convertible.

@@ -115,3 +115,25 @@ extension SlotCheck {
         return slots.count != before
     }
 }
+
+extension SlotCheck {
+    /// `slots` with each range of two whole numbers written with a hyphen ("2-4", which the
+    /// parser keeps as one token, as it may be a date) as the two numbers: "for 2-4 players" /
+    /// "for two to four players". A range whose ends are not both whole numbers, or run backwards, is left.
+    static func rangesAsNumbers(_ slots: [Slot]) -> [Slot] {
+        guard slots.contains(where: { $0.kind == .date && $0.value.contains("-") }) else { return slots }
+        var result: [Slot] = []
+        for slot in slots {
+            let parts = slot.value.split(separator: "-", omittingEmptySubsequences: false)
+            guard slot.kind == .date, parts.count == 2, let low = Int(parts[0]), let high = Int(parts[1]), low < high,
+                parts.allSatisfy({ !$0.isEmpty && $0.count <= 4 })
+            else {
+                result.append(slot)
+                continue
+            }
+            result.append(Slot(kind: .number, value: String(low), wordIndex: slot.wordIndex))
+            result.append(Slot(kind: .number, value: String(high), wordIndex: slot.wordIndex))
+        }
+        return result
+    }
+}

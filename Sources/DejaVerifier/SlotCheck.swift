@@ -43,6 +43,14 @@ public struct SlotCheck: VerificationCheck {
             right = rightInBase ?? right
             if agree() { return nil }
         }
+        // Cents as dollars ("15 cents" / "$0.15"), and a range as its two numbers ("2-4 players" /
+        // "two to four players").
+        let leftWhole = Quantity.inWholeCurrency(left).map(Self.rangesAsNumbers) ?? Self.rangesAsNumbers(left)
+        let rightWhole = Quantity.inWholeCurrency(right).map(Self.rangesAsNumbers) ?? Self.rangesAsNumbers(right)
+        if leftWhole.map(Key.init) != left.map(Key.init) || rightWhole.map(Key.init) != right.map(Key.init) {
+            (left, right) = (leftWhole, rightWhole)
+            if agree() { return nil }
+        }
         // An acronym and its words ("ROI" / "return on investment", "NYC" / "New York City") are
         // one value: drop both and compare the rest.
         func dropSpelledOut(acronymsOf x: AnalyzedText, in y: AnalyzedText, _ xSlots: inout [Slot], _ ySlots: inout [Slot]) -> Bool {

@@ -303,8 +303,15 @@ struct TextParser {
             chunk((dot + 1)..<range.upperBound, sentenceInitial: true)
             return
         }
+        // "$1,250/month", "20/hr": an amount per period, read as the amount and its period.
+        if let slash = periodSlash(range) {
+            chunk(range.lowerBound..<slash, sentenceInitial: sentenceInitial)
+            chunk((slash + 1)..<range.upperBound, sentenceInitial: false)
+            return
+        }
         let codePunctuation = hasCodePunctuation(range)
-        if codePunctuation || isCamelCase(range) {
+        // A unit's symbol ("kW", "kWh", "mAh") is its unit, not code.
+        if codePunctuation || isCamelCase(range) && Lexicon.units[lower] == nil {
             slots.append(Slot(kind: .code, value: lower, wordIndex: words.count, isCaseDerived: !codePunctuation))
             nonContent.insert(words.count)
             appendWord(range, sentenceInitial: sentenceInitial, symbolic: codePunctuation)
@@ -337,6 +344,19 @@ struct TextParser {
 
     /// "_", "::", "()", "->", "^", "=", a digit, a leading "--", or a dotted name: one pass over
     /// the scalars, no string built.
+    /// The index of the slash in an amount per period ("$1,250/month", "15/hr"): digits (with a
+    /// currency sign, separators, "k") before it, a unit of time after it; nil otherwise.
+    private func periodSlash(_ range: Range<Int>) -> Int? {
+        guard range.count >= 3, range.count <= 24, let slash = range.last(where: { scalars[$0] == "/" }), slash > range.lowerBound else { return nil }
+        let before = range.lowerBound..<slash
+        guard before.contains(where: { scalars[$0].isNumericFast }),
+            before.allSatisfy({ scalars[$0].isNumericFast || ["$", "€", "£", ",", ".", "k", "K"].contains(scalars[$0]) })
+        else { return nil }
+        let unit = string((slash + 1)..<range.upperBound).lowercased()
+        guard let value = Lexicon.units[unit] ?? (unit == "mo" ? "month" : nil), Quantity.periods.contains(value) else { return nil }
+        return slash
+    }
+
     private func hasCodePunctuation(_ range: Range<Int>) -> Bool {
         if range.count >= 2, scalars[range.lowerBound] == "-", scalars[range.lowerBound + 1] == "-" { return true }
         var previous: Unicode.Scalar = " "
@@ -785,9 +805,19 @@ struct TextParser {
             } else if let number = Lexicon.numberWords[word.lower] {
                 numberSlot[index] = slots.count
                 // "half a day", "half an hour": the number spans the article, so the unit it measures follows it.
+                // "half a percent" likewise, the number next to the word that makes it a percentage.
                 let measuresNext = (word.lower == "half" || word.lower == "quarter") && index + 2 < words.count
-                    && ["a", "an"].contains(words[index + 1].lower) && Lexicon.units[words[index + 2].lower] != nil
+                    && ["a", "an"].contains(words[index + 1].lower)
+                    && (Lexicon.units[words[index + 2].lower] != nil || ["percent", "pct"].contains(words[index + 2].lower))
+                if measuresNext { numberSlot[index + 1] = slots.count }
                 slots.append(Slot(kind: .number, value: number, wordIndex: index, wordCount: measuresNext ? 2 : 1))
+            } else if index > 0, ["one", "a"].contains(words[index - 1].lower), index + 1 < words.count, words[index + 1].lower == "of",
+                let fraction = Self.unitFractions[word.lower]
+            {
+                // "one tenth of the speed of light", "a fifth of the budget": a fraction, as "10%" is.
+                numberSlot[index] = slots.count
+                slots.append(Slot(kind: .number, value: fraction, wordIndex: index))
+                nonContent.insert(index)
             } else if let ordinal = Lexicon.ordinalWords[word.lower], !(word.lower == "second" && previousIsNumber) {
                 numberSlot[index] = slots.count
                 slots.append(Slot(kind: .number, value: ordinal, wordIndex: index))
@@ -908,6 +938,11 @@ struct TextParser {
         if index > 1, Lexicon.determiners.contains(words[index - 2].lower) { return false }
         return true
     }
+
+    /// Ordinals that name a fraction with a finite decimal after "one" or "a" and before "of".
+    static let unitFractions: [String: String] = [
+        "fifth": "0.2", "eighth": "0.125", "tenth": "0.1", "twentieth": "0.05", "hundredth": "0.01", "thousandth": "0.001",
+    ]
 
     /// Words that scale the digits before them.
     static let scaleWords: [String: Int] = ["thousand": 3, "million": 6, "billion": 9, "trillion": 12]

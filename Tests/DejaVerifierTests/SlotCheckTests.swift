@@ -408,4 +408,23 @@ extension SlotCheckTests {
         // Without WordNet's look-ups nothing is excused.
         #expect(verdict("Is Stardew Valley fun to play solo?", "is stardew vally fun to play solo") != nil)
     }
+
+    @Test func moreWaysToWriteOneAmount() {
+        // An amount per period with a slash.
+        #expect(verdict("Is $900/month too much for a parking spot?", "Is 900 dollars a month too much for a parking spot?") == nil)
+        #expect(verdict("Is $900/month too much for a parking spot?", "Is $900/week too much for a parking spot?") != nil)
+        // Years as months, watts as kilowatts, cents as dollars.
+        #expect(verdict("What's the payment on a loan over 3 years?", "What's the payment on a loan over 36 months?") == nil)
+        #expect(verdict("What's the payment on a loan over 3 years?", "What's the payment on a loan over 30 months?") != nil)
+        #expect(verdict("Will a 1500W heater trip the breaker?", "Will a 1.5 kW heater trip the breaker?") == nil)
+        #expect(verdict("Is 12 cents per kWh expensive?", "Is $0.12 per kWh expensive?") == nil)
+        #expect(verdict("Is 12 cents per kWh expensive?", "Is $12 per kWh expensive?") != nil)
+        // "gal" after a number, "half a percent", "one tenth of", a range with a hyphen.
+        #expect(verdict("How heavy is a 20 gal aquarium full of water?", "How heavy is a 20 gallon aquarium full of water?") == nil)
+        #expect(verdict("Is a rate cut of half a percent likely?", "Is a rate cut of 0.5% likely?") == nil)
+        #expect(verdict("Can a drone fly at one tenth of the speed of sound?", "Can a drone fly at 10% of the speed of sound?") == nil)
+        #expect(verdict("Can a drone fly at one tenth of the speed of sound?", "Can a drone fly at 20% of the speed of sound?") != nil)
+        #expect(verdict("card games for 3-5 people", "card games for three to five people") == nil)
+        #expect(verdict("card games for 3-5 people", "card games for three to six people") != nil)
+    }
 }
