@@ -50,7 +50,7 @@ public struct OrderCheck: VerificationCheck {
             !Lexicon.stopWords.contains(words[i].lower) && !Lexicon.negations.contains(words[i].lower)
         }
         func isKey(_ i: Int) -> Bool {
-            if isContent(i) { return true }
+            if isContent(i) || Self.isParticipant(words[i]) { return true }
             // A stop word between a determiner and a noun modifies it: "a down jacket", "the off switch".
             return i > 0 && i + 1 < words.count && Lexicon.determiners.contains(words[i - 1].lower) && isContent(i + 1)
                 && !Lexicon.negations.contains(words[i].lower) && !words[i].isSymbolic
@@ -61,13 +61,13 @@ public struct OrderCheck: VerificationCheck {
             var left: [String] = []
             var j = i - 1
             while j >= 0, left.count < window, !words[j + 1].startsClause, !Self.connectors.contains(words[j].lower) {
-                if isKey(j) { left.append(words[j].stem) }
+                if isKey(j) { left.append(Self.roleStem(words[j])) }
                 j -= 1
             }
             var right: [String] = []
             j = i + 1
             while j < words.count, right.count < window, !words[j].startsClause, !Self.connectors.contains(words[j].lower) {
-                if isKey(j) { right.append(words[j].stem) }
+                if isKey(j) { right.append(Self.roleStem(words[j])) }
                 j += 1
             }
             if !left.isEmpty && !right.isEmpty { result.append(Side(connector: word.lower, left: left, right: right)) }
@@ -320,6 +320,10 @@ public struct OrderCheck: VerificationCheck {
         mark(clauseInB, clauseCount: b.clauseCount, ranks: rankInA, otherClauseOf: clauseInA, into: &unitInB)
         return (unitInA, unitInB)
     }
+
+    /// Whether the word is a personal pronoun whose case shows its role ("I" / "me"): a side's
+    /// word, so "my coworker reports to me" / "I report to my coworker" swap around "to".
+    static func isParticipant(_ word: AnalyzedText.Word) -> Bool { roleStem(word).hasPrefix("@") }
 
     /// The word's stem, except that a personal pronoun's cases are one participant ("I" and "me",
     /// "we" and "us"): "I owe my roommate" and "my roommate owes me" then cross around "owe".

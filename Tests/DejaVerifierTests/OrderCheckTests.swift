@@ -16,6 +16,8 @@ import Testing
         // "I" and "me" are one participant changing sides.
         ("Can my cat catch fleas from me?", "Can I catch fleas from my cat?"),
         ("My sister owes me money for the concert tickets", "I owe my sister money for the concert tickets"),
+        // A participant pronoun is a side's word: who reports to whom.
+        ("My assistant reports to me but acts like my manager", "I report to my assistant but he acts like my manager"),
     ])
     func swappedSidesReject(_ pair: (String, String)) throws {
         let result = try #require(check.verdict(AnalyzedText(pair.0), AnalyzedText(pair.1)), "\(pair)")
@@ -30,6 +32,7 @@ import Testing
         ("In spring, which flowers grow best in shade?", "Which flowers grow best in shade in spring?"),
         ("Help me write a cover letter for a nursing job", "I need help writing a cover letter for a nursing job"),
         ("If I'm a freelancer, how do I file taxes?", "How do I file taxes if I'm a freelancer?"),
+        ("Explain to me how a heat pump works", "Can you explain how a heat pump works to me?"),
     ])
     func sameSidesPass(_ pair: (String, String)) {
         #expect(check.verdict(AnalyzedText(pair.0), AnalyzedText(pair.1)) == nil, "\(pair)")
