@@ -70,7 +70,7 @@ enum Lexicon {
     ]
 
     /// Units read only right after a number ("5 m", "250 w", "50 gal"): alone each is a letter or another word.
-    static let shortUnits: [String: String] = ["m": "m", "g": "g", "l": "liter", "h": "hour", "s": "second", "k": "thousand", "w": "watt", "wh": "wh", "gal": "gallon", "gals": "gallon"]
+    static let shortUnits: [String: String] = ["m": "m", "g": "g", "l": "liter", "h": "hour", "s": "second", "k": "thousand", "w": "watt", "wh": "wh", "f": "fahrenheit", "c": "celsius", "gal": "gallon", "gals": "gallon"]
 
     static let currencies: [String: String] = [
         "usd": "usd", "dollar": "usd", "dollars": "usd", "bucks": "usd", "eur": "eur", "euro": "eur", "euros": "eur",

@@ -426,5 +426,8 @@ extension SlotCheckTests {
         #expect(verdict("Can a drone fly at one tenth of the speed of sound?", "Can a drone fly at 20% of the speed of sound?") != nil)
         #expect(verdict("card games for 3-5 people", "card games for three to five people") == nil)
         #expect(verdict("card games for 3-5 people", "card games for three to six people") != nil)
+        // A temperature's letter right after the number.
+        #expect(verdict("Should I roast carrots at 425F?", "Should I roast carrots at 425 degrees Fahrenheit?") == nil)
+        #expect(verdict("Should I roast carrots at 220C?", "Should I roast carrots at 220F?") != nil)
     }
 }
