@@ -200,7 +200,7 @@ public struct FunctionWordCheck: VerificationCheck {
 
     /// The word groups the markers are read from; one hash finds a word's group.
     enum Group {
-        case universal, existential, exclusive, exact, prohibition, just, both, either, neither, most, fewSeveralMany, possibility, obligation, needHave, advice, lastPastPrevious, nextComing, this, pastAdverb, futureAdverb, future, presentAdverb, pastAuxiliary, futureAuxiliary, presentAuxiliary, distributive, aggregate, explicitAggregate, against, favour, stanceFor, average, maximum, minimum, least, part, lessFewer, moreGreater, little, lowIntensity, highIntensity, wayMuch, always, usually, often, sometimes, rarely, brief, detailed, novice,
+        case universal, existential, exclusive, exact, prohibition, expectation, usedTo, goingTo, median, just, both, either, neither, most, fewSeveralMany, possibility, obligation, needHave, advice, lastPastPrevious, nextComing, this, pastAdverb, futureAdverb, future, presentAdverb, pastAuxiliary, futureAuxiliary, presentAuxiliary, distributive, aggregate, explicitAggregate, against, favour, stanceFor, average, maximum, minimum, least, part, lessFewer, moreGreater, little, lowIntensity, highIntensity, wayMuch, always, usually, often, sometimes, rarely, brief, detailed, novice,
             intermediate, expert, one, than, equativeAs, partitive
     }
 
@@ -229,6 +229,12 @@ public struct FunctionWordCheck: VerificationCheck {
             (.obligation, ["must", "required", "obliged", "mandatory", "necessary", "compulsory", "obligatory"]),
             (.needHave, ["need", "needs", "needed", "have", "has", "had", "got"]),
             (.advice, ["should", "ought", "advisable", "recommended", "wise"]),
+            // What is expected rather than required: "Am I expected to tip?" / "Am I required to tip?".
+            (.expectation, ["expected", "supposed"]),
+            // A past habit and a plan: "I used to be a vegetarian" / "I'm going to be a vegetarian".
+            (.usedTo, ["used"]),
+            (.goingTo, ["going", "gonna"]),
+            (.median, ["median"]),
             (.lastPastPrevious, ["last", "past", "previous"]),
             (.nextComing, ["next", "coming"]),
             (.this, ["this"]),
@@ -403,6 +409,16 @@ public struct FunctionWordCheck: VerificationCheck {
                 add(.modality, "obligation")
             case .advice:
                 add(.modality, "advice")
+            case .expectation:
+                if next == "to" { add(.modality, "advice") }
+            case .usedTo:
+                // "I used to live…"; not "it is used to store…" nor "I got used to it".
+                if next == "to", let previous, pronouns.contains(previous), word(i + 2) != nil { add(.tense, "past") }
+            case .goingTo:
+                // "I'm going to be…", "it's gonna rain"; "going to the store" is motion, not a plan.
+                if w == "gonna" || next == "to", let after = word(i + (w == "gonna" ? 1 : 2)), !Lexicon.determiners.contains(after) {
+                    add(.tense, "future")
+                }
             // Relative time.
             case .lastPastPrevious:
                 if next != nil, isTimeReference(i + 1, in: analysed) || (w != "last" && !["the", "a"].contains(previous ?? "")) || w == "previous" {
@@ -454,6 +470,8 @@ public struct FunctionWordCheck: VerificationCheck {
                 }
             case .average:
                 add(.scope, "average")
+            case .median:
+                add(.scope, "median")
             case .maximum:
                 add(.scope, "upper-bound")
             case .minimum:

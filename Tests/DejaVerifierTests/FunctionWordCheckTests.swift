@@ -157,6 +157,18 @@ import Testing
         #expect(verdict("What should I pack before moving abroad?", "What should I pack prior to moving abroad?") == nil)
         #expect(verdict("What did I pack previously?", "What did I pack?") != nil)
     }
+
+    @Test func aPastHabitAPlanAnExpectationAndTheMedian() {
+        // "used to" is a past habit, "going to" a plan.
+        #expect(verdict("We used to rent in Denver. Should we buy now?", "We are going to rent in Denver. Should we buy now?") != nil)
+        #expect(verdict("What is a hygrometer used to measure?", "What is a hygrometer meant to measure?") == nil)
+        #expect(verdict("I'm going to the pharmacy, what should I ask for?", "I'm heading to the pharmacy, what should I ask for?") == nil)
+        // What is expected against what is required; "supposed to" is expected too.
+        #expect(verdict("Are guests expected to bring a gift?", "Are guests required to bring a gift?") != nil)
+        #expect(verdict("Are guests expected to bring a gift?", "Are guests supposed to bring a gift?") == nil)
+        // The median is not the average.
+        #expect(verdict("What's the median rent in Boston?", "What's the average rent in Boston?") != nil)
+    }
 }
 
 /// WordNet's antonyms in the polarity check: pairs no curated list names.
