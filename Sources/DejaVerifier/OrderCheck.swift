@@ -14,7 +14,10 @@
 /// my new one" vs "my new account into my old one", "a nurse delegates to a care assistant" vs "a
 /// care assistant delegates to a nurse". Any relation word can be the anchor ("over", "instead of",
 /// "outperform", "evict"), so no list of relations is needed. Moving a phrase to the other end
-/// ("In Python, how do I…" vs "How do I … in Python") crosses no anchor and passes; symmetric
+/// ("In Python, how do I…" vs "How do I … in Python") crosses no anchor and passes, as does a noun
+/// phrase that trades places with its pronoun when clauses are reordered
+/// (``coreferentTrades(_:_:)``: "After I filed my return, … How do I amend it?" / "How do I amend
+/// my return? … after I filed it."); symmetric
 /// anchors ("and", "or", "between") and a change of voice (one text passive by its shape, or a
 /// "by" in one text only: "the manager approves the report" vs "the report is approved by the
 /// manager") are not reversals.

@@ -1,0 +1,69 @@
+import DejaWordNet
+
+extension SlotCheck {
+    /// Puts the parts of every name joined by "and" in one order; true when any changed. A
+    /// coordination is symmetric ("Can I use Alexa and Google Home together?" / "… Google Home and
+    /// Alexa together?"), and the name finder joins "Pride and Prejudice" the same way.
+    static func sortingCoordinatedNames(_ slots: inout [Slot]) -> Bool {
+        var changed = false
+        for i in slots.indices where slots[i].kind == .entity && slots[i].value.contains(" and ") {
+            var parts: [Substring] = []
+            var rest = Substring(slots[i].value)
+            while let range = rest.firstRange(of: " and ") {
+                parts.append(rest[..<range.lowerBound])
+                rest = rest[range.upperBound...]
+            }
+            parts.append(rest)
+            let sorted = parts.sorted().joined(separator: " and ")
+            if sorted != slots[i].value {
+                slots[i].value = sorted
+                changed = true
+            }
+        }
+        return changed
+    }
+
+    /// Removes the code slots of `slots` written with hyphens or dots that `other` writes as one
+    /// plain word ("Wi-Fi" / "wifi", "e-mail" / "email"); true when any was removed.
+    static func droppingRunTogether(_ slots: inout [Slot], _ other: AnalyzedText) -> Bool {
+        func letters(_ s: String) -> String { String(s.unicodeScalars.filter { $0 != "-" && $0 != "." }) }
+        let before = slots.count
+        slots.removeAll { slot in
+            guard slot.kind == .code, slot.value.contains(where: { $0 == "-" || $0 == "." }) else { return false }
+            let joined = letters(slot.value)
+            guard joined.utf8.count >= 3 else { return false }
+            return other.words.contains { $0.lower == joined } && !other.slots.contains { $0.value == slot.value }
+        }
+        return slots.count != before
+    }
+}
+
+extension SlotCheck {
+    /// Removes the names of `slots` (found from capitals in `text`) that `other` writes with a
+    /// slip of the keys in some word, each word of the name against the same number of words in a
+    /// row ("Ivy League" / "ivy leauge", "Texas Hold'em" / "texas holdem"); true when any was
+    /// removed. Two spellings WordNet both knows are two names ("Austria" / "Australia"), and
+    /// without WordNet's look-ups in the analysis nothing is removed.
+    static func droppingMisspeltNames(_ slots: inout [Slot], of text: AnalyzedText, in other: AnalyzedText) -> Bool {
+        guard !text.wordNetLookups.isEmpty, !other.wordNetLookups.isEmpty else { return false }
+        func isKnown(_ t: AnalyzedText, _ i: Int) -> Bool { !(t.wordNetLookups[i]?.lemmas.isEmpty ?? true) }
+        let before = slots.count
+        slots.removeAll { slot in
+            guard slot.isCaseDerived, slot.kind == .entity, slot.wordCount <= 4, !other.slots.contains(where: { $0.value == slot.value }) else { return false }
+            let name = slot.wordIndex..<(slot.wordIndex + slot.wordCount)
+            guard name.upperBound <= text.words.count, other.words.count >= slot.wordCount else { return false }
+            return (0...(other.words.count - slot.wordCount)).contains { start in
+                var slipped = false
+                for (offset, i) in name.enumerated() {
+                    let x = text.words[i].lower
+                    let y = other.words[start + offset].lower
+                    if x == y { continue }
+                    guard !(isKnown(text, i) && isKnown(other, start + offset)), ContentWordCheck.spelledAlike(x, y) else { return false }
+                    slipped = true
+                }
+                return slipped
+            }
+        }
+        return slots.count != before
+    }
+}
