@@ -328,12 +328,15 @@ public struct OrderCheck: VerificationCheck {
     /// word, so "my coworker reports to me" / "I report to my coworker" swap around "to".
     static func isParticipant(_ word: AnalyzedText.Word) -> Bool { roleStem(word).hasPrefix("@") }
 
-    /// The word's stem, except that a personal pronoun's cases are one participant ("I" and "me",
-    /// "we" and "us"): "I owe my roommate" and "my roommate owes me" then cross around "owe".
+    /// The word's stem, except that a personal pronoun's cases are one participant ("I", "me" and
+    /// "myself", "we" and "us"): "I owe my roommate" and "my roommate owes me" then cross around "owe".
     /// Pronouns whose forms do not tell the case apart ("you", "her") keep their own stems.
     static func roleStem(_ word: AnalyzedText.Word) -> String {
         switch word.lower {
-        case "i", "me": "@speaker"
+        case "i", "me", "myself": "@speaker"
+        case "ourselves": "@we"
+        case "himself": "@he"
+        case "themselves": "@they"
         case "we": "@we"
         case "us": word.text == "US" ? word.stem : "@we"  // "the US" is the country
         case "he", "him": "@he"

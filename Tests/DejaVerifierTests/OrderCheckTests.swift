@@ -18,6 +18,8 @@ import Testing
         ("My sister owes me money for the concert tickets", "I owe my sister money for the concert tickets"),
         // A participant pronoun is a side's word: who reports to whom.
         ("My assistant reports to me but acts like my manager", "I report to my assistant but he acts like my manager"),
+        // "myself" is the speaker too.
+        ("How can I get my boss to respect me?", "How can I get myself to respect my boss?"),
     ])
     func swappedSidesReject(_ pair: (String, String)) throws {
         let result = try #require(check.verdict(AnalyzedText(pair.0), AnalyzedText(pair.1)), "\(pair)")
