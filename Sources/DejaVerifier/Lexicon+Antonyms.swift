@@ -39,6 +39,8 @@ extension Lexicon {
         ("before", "after"), ("after", "within"), ("after", "during"), ("after", "until"), ("before", "during"),
         ("before", "since"), ("since", "until"), ("with", "without"), ("all", "none"), ("everyone", "nobody"), ("in", "out"), ("on", "off"), ("into", "out"),
         ("up", "down"), ("over", "under"), ("yes", "no"),
+        // "prior to" is "before", "following" (a preposition) "after".
+        ("prior", "after"), ("prior", "during"), ("prior", "following"), ("before", "following"),
     ]
 
     /// Converse roles and directions of one relation or change: WordNet relates them (a buyer and a seller

@@ -15,7 +15,7 @@
 /// Only a preamble of its own clause (it ends at a comma, semicolon, colon or sentence end, or
 /// with "but", "so" or "anyway" after one), or one that ends in a verb of knowing before an
 /// embedded question ("I'd love to know which …", "I was wondering how …"), counts; one holding a number, name, date, language,
-/// code, quotation, address, a word that restricts an answer wherever it stands
+/// code, quotation, address, a negation cue, a word that restricts an answer wherever it stands
 /// ("only", "last week"), a time expression, or ending in a question, never does. A sign-off after
 /// the question ("Thanks in advance!") is read the same way, with the preamble or alone: its own
 /// clause, none of those words, and no question in it.
@@ -46,7 +46,7 @@ enum Preamble {
     }
 
     /// The frame when `longer` is `shorter`, word for word, after a preamble of its own clause,
-    /// before a sign-off of its own clause, or both — each free of values, restricting
+    /// before a sign-off of its own clause, or both — each free of values, negations, restricting
     /// words, times and (for the preamble) a question. Linear in the words for each split tried
     /// (at most ``maximumWords`` + 1).
     static func frame(of longer: AnalyzedText, around shorter: AnalyzedText) -> Frame? {
@@ -80,11 +80,16 @@ enum Preamble {
         for slot in longer.slots where frame.contains(slot.wordIndex, shorterCount: shorterCount) && slot.kind != .unit {
             guard slot.kind == .date, slot.wordIndex > 0, longer.words[slot.wordIndex - 1].lower == "good" else { return false }
         }
-        // A negation may stand in it ("I hope this isn't a silly question", "Not sure if you can
-        // help, but"): one that changes the answer ("I'm not allowed to use libraries.") is a
-        // constraint, which the similarity gate and the relevance guard refuse: none of the 80
-        // constraint preambles (11 of them negated) nor any near-miss of the read sets passed when
-        // a negation stopped refusing a preamble.
+        var words = longer.words.indices.filter { frame.contains($0, shorterCount: shorterCount) }.map { longer.words[$0] }
+        // "If you don't mind (me asking)" asks leave; its negation negates nothing of the question.
+        if let start = words.indices.first(where: { words[$0...].map(\.lower).starts(with: ["if", "you", "do", "not", "mind"]) }) {
+            words.removeSubrange(start..<(start + 5))
+        }
+        // A negation keeps it out. Without this test the read sets' social preambles gained two
+        // ("I hope this isn't a weird thing to ask:", "Not sure if you can help, but") and no
+        // near-miss, but "Not looking for anything expensive, but what's a good gift…?" passed
+        // both guards (cosine ≥ 0.95, "expensive" far from the question's words in context).
+        for word in words where Lexicon.negations.contains(word.lower) { return false }
         // No closed-class word that restricts or relocates an answer wherever it stands ("only",
         // "both", "last week", "combined") and no time expression ("Today,", "Right now,"): the
         // checks refuse those on one side alone. ("Sorry if this is a silly question" keeps its

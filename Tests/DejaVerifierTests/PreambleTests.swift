@@ -4,7 +4,7 @@ import Testing
 @testable import DejaVerifier
 
 /// A social preamble before the same question is accepted for a pair found at cosine 0.95 or
-/// more, unless the preamble holds a value, a question, or a word close in context to
+/// more, unless the preamble holds a value, a negation, a question, or a word close in context to
 /// the question. Sentences written for these tests; the preambles the bounds were measured on are
 /// `Tests/Fixtures/cache-pairs-preambles.jsonl`.
 @Suite struct PreambleTests {
@@ -19,11 +19,10 @@ import Testing
         // Not the same words after it, or no clause of its own.
         #expect(length("Sorry for the trouble, but how do I reset my Roku remote?", "How do I reset a Roku remote?") == nil)
         #expect(length("Please explain how do I reset a Roku remote?", "How do I reset a Roku remote?") == nil)
-        // A value or a question in it. A negation alone does not keep it out: what it negates is
-        // judged by the chain's similarity gate and relevance guard.
+        // A value, a negation or a question in it.
         #expect(length("I have 3 kids. Which car seat is safest?", "Which car seat is safest?") == nil)
         #expect(length("I'm flying from Denver. Which car seat is safest?", "Which car seat is safest?") == nil)
-        #expect(length("I don't drive. Which car seat is safest?", "Which car seat is safest?") != nil)
+        #expect(length("I don't drive. Which car seat is safest?", "Which car seat is safest?") == nil)
         #expect(length("Is it raining? Which car seat is safest?", "Which car seat is safest?") == nil)
         // A time, a date or a closed-class word that changes questions is never social.
         #expect(length("Today, is the science museum open?", "Is the science museum open?") == nil)
@@ -67,11 +66,6 @@ import Testing
         let question = "How should I start learning the piano?"
         #expect(chain.verify(query: "Sorry to bother you again, but how should I start learning the piano?", candidate: question, similarity: 0.96) == nil)
         #expect(chain.verify(query: "I'm a complete beginner. How should I start learning the piano?", candidate: question, similarity: 0.96) != nil)
-        // A negated preamble: social ones pass, one that says something of the question does not.
-        #expect(chain.verify(query: "I hope this isn't a silly question, but how should I start learning the piano?", candidate: question, similarity: 0.96) == nil)
-        #expect(chain.verify(query: "Not sure if you can help, but how should I start learning the piano?", candidate: question, similarity: 0.96) == nil)
-        #expect(chain.verify(query: "I can't read sheet music. How should I start learning the piano?", candidate: question, similarity: 0.96) != nil)
-        #expect(chain.verify(query: "I don't have a keyboard at home. How should I start learning the piano?", candidate: question, similarity: 0.96) != nil)
     }
 
     @Test func aSignOffIsReadLikeAPreamble() {
@@ -80,10 +74,9 @@ import Testing
         #expect(frame("How do I descale a kettle? Thanks in advance!", question) == Preamble.Frame(leading: 0, trailing: 3))
         #expect(frame("Hey! How do I descale a kettle? Thanks!", question) == Preamble.Frame(leading: 1, trailing: 1))
         #expect(frame("Hey! How do I descale a kettle?", question) == Preamble.Frame(leading: 1, trailing: 0))
-        // A sign-off that asks, restricts or carries a value is part of the question; one that
-        // negates is left to the similarity gate and relevance guard, as a preamble is.
+        // A sign-off that asks, negates, restricts or carries a value is part of the question.
         #expect(frame("How do I descale a kettle? Thanks, and how often?", question) == nil)
-        #expect(frame("How do I descale a kettle? No vinegar please.", question) != nil)
+        #expect(frame("How do I descale a kettle? No vinegar please.", question) == nil)
         #expect(frame("How do I descale a kettle? Only natural stuff.", question) == nil)
         #expect(frame("How do I descale a kettle? It's 2 litres.", question) == nil)
         #expect(frame("How do I descale a kettle? Today.", question) == nil)
@@ -102,8 +95,10 @@ import Testing
         #expect(length("I was wondering how do I descale a kettle?", question) == 3)
         // Not after another verb, nor before a word that opens no question.
         #expect(length("I want to see how do I descale a kettle?", question) == nil)
-        // Another negation is read like any preamble: the chain's guards decide.
-        #expect(length("I don't have vinegar, so how do I descale a kettle?", question) != nil)
+        // Any other negation still keeps a preamble out, social or not: the guards alone let a
+        // negated constraint far from the question's words through.
+        #expect(length("I don't have vinegar, so how do I descale a kettle?", question) == nil)
+        #expect(length("Not looking for anything fancy, but how do I descale a kettle?", question) == nil)
     }
 }
 
