@@ -65,10 +65,13 @@ public struct SlotCheck: VerificationCheck {
         let spelledInA = dropSpelledOut(acronymsOf: b, in: a, &right, &left)
         if spelledInA || spelledInB, agree() { return nil }
         if Self.droppingSuffixedNames(&left, &right), agree() { return nil }
-        // Names joined by "and" in either order ("Alexa and Google Home" / "Google Home and Alexa").
+        // Names joined by "and" in either order ("Alexa and Google Home" / "Google Home and Alexa"),
+        // and slots on either side of "or", "and" or "vs" ("Lidl or Aldi" / "Aldi or Lidl").
         let sortedLeft = Self.sortingCoordinatedNames(&left)
         let sortedRight = Self.sortingCoordinatedNames(&right)
-        if sortedLeft || sortedRight, agree() { return nil }
+        let coordinatedLeft = Self.sortingCoordinations(&left, in: a)
+        let coordinatedRight = Self.sortingCoordinations(&right, in: b)
+        if sortedLeft || sortedRight || coordinatedLeft || coordinatedRight, agree() { return nil }
         // A name the other text misspells ("Ivy League" / "ivy leauge", "Ticket to Ride" / "tickett to ride").
         let misspeltInB = Self.droppingMisspeltNames(&left, of: a, in: b)
         let misspeltInA = Self.droppingMisspeltNames(&right, of: b, in: a)

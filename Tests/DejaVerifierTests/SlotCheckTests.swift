@@ -392,6 +392,11 @@ extension SlotCheckTests {
         // Names joined by "and" in either order are one coordination.
         #expect(verdict("Can I sync Outlook and Google Calendar on one phone?", "Can I sync Google Calendar and Outlook on one phone?") == nil)
         #expect(verdict("Can I sync Outlook and Google Calendar on one phone?", "Can I sync Outlook and Apple Calendar on one phone?") != nil)
+        // Slots on either side of "or", "and" or "vs", in either order; not around "to" or "than".
+        #expect(verdict("Is Costco or Sam's Club cheaper for groceries?", "Is Sam's Club or Costco cheaper for groceries?") == nil)
+        #expect(verdict("Should I get a Pixel 8 or a Pixel 9?", "Should I get a Pixel 9 or a Pixel 8?") == nil)
+        #expect(verdict("Is Costco cheaper than Walmart?", "Is Walmart cheaper than Costco?") != nil)
+        #expect(verdict("Move my files from Dropbox to Mega", "Move my files from Mega to Dropbox") != nil)
         // A hyphenated term and the word that runs it together.
         #expect(verdict("Why does my printer drop off the Wi-Fi?", "why does my printer drop off the wifi") == nil)
         #expect(verdict("How do I set up e-mail on my phone?", "how do i set up email on my phone") == nil)
