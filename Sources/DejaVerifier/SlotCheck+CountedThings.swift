@@ -26,16 +26,22 @@ extension SlotCheck {
     }
 
     /// Each number of `slots` with the stems of the words it counts — those right after it, up to
-    /// a stop word, the clause's end or ``maximumCountedWords``; nil when a number counts none.
+    /// a stop word, the clause's end or ``maximumCountedWords``, past an "of" after a measure ("2
+    /// years of Python": year, python); nil when a number counts none.
     static func counts(_ slots: [Slot], in text: AnalyzedText) -> [[String]]? {
         var result: [[String]] = []
         let words = text.words
         for slot in slots where slot.kind == .number {
             var phrase = [slot.value]
             var j = slot.wordIndex + slot.wordCount
-            while j < words.count, phrase.count <= maximumCountedWords, !words[j].startsClause, !words[j].isSymbolic,
-                !Lexicon.stopWords.contains(words[j].lower)
-            {
+            while j < words.count, phrase.count <= maximumCountedWords, !words[j].startsClause, !words[j].isSymbolic {
+                // A measure's thing follows "of": "2 years of Python", "2 cups of flour".
+                if words[j].lower == "of", phrase.count > 1, j + 1 < words.count, !words[j + 1].startsClause {
+                    j += 1
+                    while j < words.count, Lexicon.determiners.contains(words[j].lower) { j += 1 }
+                    continue
+                }
+                guard !Lexicon.stopWords.contains(words[j].lower) else { break }
                 phrase.append(words[j].stem)
                 j += 1
             }

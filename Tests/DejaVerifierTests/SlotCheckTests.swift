@@ -384,6 +384,9 @@ extension SlotCheckTests {
         #expect(verdict("Is a 3 bedroom house or a 2 bedroom condo better?", "Is a 2 bedroom house or a 3 bedroom condo better?") != nil)
         #expect(verdict("I feed 2 dogs and 5 cats, how much food?", "I feed 5 dogs and 2 cats, how much food?") != nil)
         #expect(verdict("Scale the team from 10 to 20 engineers", "Scale the team from 20 to 10 engineers") != nil)
+        // A measure's thing follows "of": the measures trading things differ.
+        #expect(verdict("I've done 3 years of Go and 6 years of Rust. Which job fits?", "I've done 6 years of Go and 3 years of Rust. Which job fits?") != nil)
+        #expect(verdict("Use 2 cups of flour and 1 cup of sugar", "Use 1 cup of sugar and 2 cups of flour") == nil)
         let counted = SlotCheck.counts(AnalyzedText("a 20 gallon tank with 10 small fish").slots, in: AnalyzedText("a 20 gallon tank with 10 small fish"))
         #expect(counted == [["20", "gallon", "tank"], ["10", "small", "fish"]])
     }
