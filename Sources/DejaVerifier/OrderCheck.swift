@@ -83,7 +83,31 @@ public struct OrderCheck: VerificationCheck {
     public static let maximumComparedPairs = 4096
 
     public func verdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
-        connectorVerdict(a, b) ?? crossingVerdict(a, b) ?? Self.possessorChange(a, b) ?? Self.possessorChange(b, a)
+        connectorVerdict(a, b) ?? crossingVerdict(a, b) ?? Self.possessorChange(a, b) ?? Self.possessorChange(b, a) ?? Self.ownerPersonChange(a, b)
+    }
+
+    /// The grammatical person of a possessive determiner: first, second or third.
+    static let possessivePerson: [String: Int] = ["my": 1, "our": 1, "your": 2, "his": 3, "her": 3, "their": 3, "its": 3]
+
+    /// The same thing, between the same words, owned by another person: "tell my boss that his
+    /// idea won't work" / "… that my idea won't work", "reset my password" / "reset your
+    /// password". "his" against "their" is one person (a rewording); "my" against "the" is not
+    /// an owner changed.
+    static func ownerPersonChange(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
+        let aw = a.words
+        let bw = b.words
+        guard aw.contains(where: { possessivePerson[$0.lower] != nil }), bw.contains(where: { possessivePerson[$0.lower] != nil }) else { return nil }
+        // `b`'s possessives by [word before, thing owned] (the text's start as "").
+        var owners: [[String]: Int] = [:]
+        for j in bw.indices.dropLast() {
+            guard let person = possessivePerson[bw[j].lower] else { continue }
+            owners[[j > 0 ? bw[j - 1].stem : "", bw[j + 1].stem]] = person
+        }
+        for i in aw.indices.dropLast() {
+            guard let person = possessivePerson[aw[i].lower], let other = owners[[i > 0 ? aw[i - 1].stem : "", aw[i + 1].stem]], other != person else { continue }
+            return Verdict(check: "order", detail: "'\(aw[i + 1].lower)' is owned in another person ('\(aw[i].lower)' against another)")
+        }
+        return nil
     }
 
     static let possessiveDeterminers: Set<String> = ["my", "your", "his", "her", "our", "their"]

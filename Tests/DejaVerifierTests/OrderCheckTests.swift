@@ -18,6 +18,9 @@ import Testing
         ("My sister owes me money for the concert tickets", "I owe my sister money for the concert tickets"),
         // A participant pronoun is a side's word: who reports to whom.
         ("My assistant reports to me but acts like my manager", "I report to my assistant but he acts like my manager"),
+        // The same thing owned in another person.
+        ("How do I tell my landlord that his plan is illegal?", "How do I tell my landlord that my plan is illegal?"),
+        ("How do I reset my password on the router?", "How do I reset your password on the router?"),
         // "myself" is the speaker too.
         ("How can I get my boss to respect me?", "How can I get myself to respect my boss?"),
     ])
@@ -35,6 +38,9 @@ import Testing
         ("Help me write a cover letter for a nursing job", "I need help writing a cover letter for a nursing job"),
         ("If I'm a freelancer, how do I file taxes?", "How do I file taxes if I'm a freelancer?"),
         ("Explain to me how a heat pump works", "Can you explain how a heat pump works to me?"),
+        // "his" and "their" are one person; "the" owns nothing.
+        ("How do I tell my manager that his plan won't work?", "How do I tell my manager that their plan won't work?"),
+        ("How do I reset my password on the router?", "How do I reset the password on the router?"),
     ])
     func sameSidesPass(_ pair: (String, String)) {
         #expect(check.verdict(AnalyzedText(pair.0), AnalyzedText(pair.1)) == nil, "\(pair)")
