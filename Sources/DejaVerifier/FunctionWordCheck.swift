@@ -374,11 +374,11 @@ public struct FunctionWordCheck: VerificationCheck {
                 } else {
                     add(.quantifier, "many")  // "many", "dozens of", "lots of", "plenty of"
                 }
-            // Modality.
             case .exact:
                 // Before a count only: "exactly one", "precisely 3 times"; not "what exactly is…".
                 guard let next, analysed[i + 1].isSymbolic || next == "one" || Lexicon.numberWords[next] != nil else { continue }
                 add(.scope, "exact")
+            // Modality.
             case .prohibition:
                 add(.modality, "prohibition")
             case .possibility:

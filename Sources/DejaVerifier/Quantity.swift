@@ -41,6 +41,9 @@ enum Quantity {
         "watt": Factor(base: "watt", mantissa: 1, exponent: 0), "kw": Factor(base: "watt", mantissa: 1, exponent: 3),
     ]
 
+    /// Adjectives and adverbs of a period, read as its unit: a rate, not a duration.
+    static let rateWords: Set<String> = ["hourly", "daily", "weekly", "monthly", "yearly", "annual", "annually", "quarterly"]
+
     /// Units of time: what an amount is paid or counted per ("$1,250/month").
     static let periods: Set<String> = ["second", "minute", "hour", "day", "week", "month", "year", "quarter"]
 
@@ -62,11 +65,15 @@ enum Quantity {
 
     /// `slots` with every number measured by a convertible unit right after it ("5 km", "1TB")
     /// written in the unit's base, and the unit as the base; nil when none is convertible.
-    static func inBaseUnits(_ slots: [Slot]) -> [Slot]? {
+    ///
+    /// A rate word ("$10 hourly", "$12 monthly") is no measure of the number before it: "$1 yearly"
+    /// is not "$12 monthly". `words` (the slots' text) tells them; without it none is skipped.
+    static func inBaseUnits(_ slots: [Slot], words: [AnalyzedText.Word]? = nil) -> [Slot]? {
         var result = slots
         var changed = false
         for i in result.indices.dropFirst() where result[i].kind == .unit {
             guard let factor = factors[result[i].value] else { continue }
+            if let words, result[i].wordIndex < words.count, rateWords.contains(words[result[i].wordIndex].lower) { continue }
             // The number measured: the slot before, ending at this word or sharing it ("1TB").
             let n = i - 1
             guard result[n].kind == .number,

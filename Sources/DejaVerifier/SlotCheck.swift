@@ -36,8 +36,8 @@ public struct SlotCheck: VerificationCheck {
             if agree() { return nil }
         }
         // One amount in two units ("1 TB" / "1,000 GB", "90 minutes" / "1.5 hours").
-        let leftInBase = Quantity.inBaseUnits(left)
-        let rightInBase = Quantity.inBaseUnits(right)
+        let leftInBase = Quantity.inBaseUnits(left, words: a.words)
+        let rightInBase = Quantity.inBaseUnits(right, words: b.words)
         if leftInBase != nil || rightInBase != nil {
             left = leftInBase ?? left
             right = rightInBase ?? right

@@ -424,6 +424,9 @@ extension SlotCheckTests {
         // Years as months, watts as kilowatts, cents as dollars.
         #expect(verdict("What's the payment on a loan over 3 years?", "What's the payment on a loan over 36 months?") == nil)
         #expect(verdict("What's the payment on a loan over 3 years?", "What's the payment on a loan over 30 months?") != nil)
+        // A rate word is no duration: $1 a year is not $12 a month, nor $1 a day $24 an hour.
+        #expect(verdict("I pay 1 yearly for the app, is that fair?", "I pay 12 monthly for the app, is that fair?") != nil)
+        #expect(verdict("The sitter charges 1 daily, is that fair?", "The sitter charges 24 hourly, is that fair?") != nil)
         #expect(verdict("Will a 1500W heater trip the breaker?", "Will a 1.5 kW heater trip the breaker?") == nil)
         #expect(verdict("Is 12 cents per kWh expensive?", "Is $0.12 per kWh expensive?") == nil)
         #expect(verdict("Is 12 cents per kWh expensive?", "Is $12 per kWh expensive?") != nil)
