@@ -18,15 +18,15 @@ extension OrderCheck {
     /// such pair: "the landlord sued the tenant… can he appeal?" / "the tenant sued the
     /// landlord… can he appeal?" puts its pronoun in the same place in both.
     ///
-    /// Cost: linear in the words for each pronoun (a question has one or two).
+    /// Cost: linear in the words for each pronoun (a question has one or two), and the two texts'
+    /// phrases are matched through a table.
     static func coreferentTrades(_ a: AnalyzedText, _ b: AnalyzedText) -> (inA: Set<Int>, inB: Set<Int>)? {
         let fromA = referredPhrases(pronounsIn: a, phrasesIn: b)
         guard !fromA.isEmpty else { return nil }
-        let fromB = referredPhrases(pronounsIn: b, phrasesIn: a)
+        var fromB: [[String]: ReferredPhrase] = [:]
+        for y in referredPhrases(pronounsIn: b, phrasesIn: a) where fromB[y.key] == nil { fromB[y.key] = y }
         for x in fromA {
-            for y in fromB where x.key == y.key {
-                return (inA: Set(y.phrase).union([x.pronoun]), inB: Set(x.phrase).union([y.pronoun]))
-            }
+            if let y = fromB[x.key] { return (inA: Set(y.phrase).union([x.pronoun]), inB: Set(x.phrase).union([y.pronoun])) }
         }
         return nil
     }

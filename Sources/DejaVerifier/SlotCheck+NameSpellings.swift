@@ -27,29 +27,39 @@ extension SlotCheck {
     /// plain word ("Wi-Fi" / "wifi", "e-mail" / "email"); true when any was removed.
     static func droppingRunTogether(_ slots: inout [Slot], _ other: AnalyzedText) -> Bool {
         func letters(_ s: String) -> String { String(s.unicodeScalars.filter { $0 != "-" && $0 != "." }) }
+        guard slots.contains(where: { $0.kind == .code && $0.value.contains(where: { $0 == "-" || $0 == "." }) }) else { return false }
+        let otherWords = Set(other.words.map(\.lower))
+        let otherValues = Set(other.slots.map(\.value))
         let before = slots.count
         slots.removeAll { slot in
             guard slot.kind == .code, slot.value.contains(where: { $0 == "-" || $0 == "." }) else { return false }
             let joined = letters(slot.value)
-            guard joined.utf8.count >= 3 else { return false }
-            return other.words.contains { $0.lower == joined } && !other.slots.contains { $0.value == slot.value }
+            return joined.utf8.count >= 3 && otherWords.contains(joined) && !otherValues.contains(slot.value)
         }
         return slots.count != before
     }
 }
 
 extension SlotCheck {
+    /// The most names missing from the other text that are looked for misspelt: 16.
+    static let maximumMisspeltNames = 16
+
     /// Removes the names of `slots` (found from capitals in `text`) that `other` writes with a
     /// slip of the keys in some word, each word of the name against the same number of words in a
     /// row ("Ivy League" / "ivy leauge", "Texas Hold'em" / "texas holdem"); true when any was
     /// removed. Two spellings WordNet both knows are two names ("Austria" / "Australia"), and
-    /// without WordNet's look-ups in the analysis nothing is removed.
+    /// without WordNet's look-ups in the analysis nothing is removed. A question names a few
+    /// things: beyond ``maximumMisspeltNames`` names missing from the other text none is looked
+    /// for (each is compared with the other text's words), and the texts differ.
     static func droppingMisspeltNames(_ slots: inout [Slot], of text: AnalyzedText, in other: AnalyzedText) -> Bool {
         guard !text.wordNetLookups.isEmpty, !other.wordNetLookups.isEmpty else { return false }
+        let otherValues = Set(other.slots.map(\.value))
+        let missing = slots.reduce(0) { $0 + ($1.isCaseDerived && $1.kind == .entity && !otherValues.contains($1.value) ? 1 : 0) }
+        guard missing > 0, missing <= maximumMisspeltNames else { return false }
         func isKnown(_ t: AnalyzedText, _ i: Int) -> Bool { !(t.wordNetLookups[i]?.lemmas.isEmpty ?? true) }
         let before = slots.count
         slots.removeAll { slot in
-            guard slot.isCaseDerived, slot.kind == .entity, slot.wordCount <= 4, !other.slots.contains(where: { $0.value == slot.value }) else { return false }
+            guard slot.isCaseDerived, slot.kind == .entity, slot.wordCount <= 4, !otherValues.contains(slot.value) else { return false }
             let name = slot.wordIndex..<(slot.wordIndex + slot.wordCount)
             guard name.upperBound <= text.words.count, other.words.count >= slot.wordCount else { return false }
             return (0...(other.words.count - slot.wordCount)).contains { start in

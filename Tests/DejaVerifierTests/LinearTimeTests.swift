@@ -1,5 +1,6 @@
 import DejaEmbedding
 import DejaVerifier
+import DejaWordNet
 import Testing
 
 /// Hostile inputs of 200 KB: the analysis the cache runs on a final user message (tokenizing for
@@ -164,6 +165,34 @@ import Testing
             length += next.unicodeScalars.count + 1
         }
         return words.joined(separator: " ")
+    }
+
+    @Test func namesPronounsAndJoinersAtTheBoundVerifyQuickly() throws {
+        // The fourth round's cross-text tests on their worst shapes: many names the other text
+        // spells with a slip, pronouns with unique neighbours, slots around "or", hyphenated terms.
+        let wordNet = try #require(WordNet.shared)
+        func text(_ seed: Int, slip: Bool) -> String {
+            Self.fill { index in
+                switch index % 6 {
+                case 0: (slip ? "x" : "") + "Nq" + Self.letters(index)
+                case 1: index % 12 == 1 ? "or" : "it"
+                case 2: Self.letters(seed * 100_000 + index)
+                case 3: "\(index)"
+                case 4: "wi-" + Self.letters(index)
+                default: "and"
+                }
+            }
+        }
+        let a = AnalyzedText(text(1, slip: false), wordNet: wordNet)
+        let b = AnalyzedText(text(2, slip: true), wordNet: wordNet)
+        var verdicts: [Verdict?] = []
+        let elapsed = Self.seconds {
+            verdicts.append(SlotCheck().verdict(a, b))
+            verdicts.append(OrderCheck().verdict(a, b))
+            verdicts.append(SlotCheck().verdict(b, a))
+        }
+        #expect(elapsed < 1, "\(elapsed) s")
+        #expect(verdicts[0] != nil && verdicts[2] != nil)
     }
 
     @Test func pairsAtTheBoundVerifyQuickly() {
