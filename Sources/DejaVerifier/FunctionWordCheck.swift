@@ -125,7 +125,6 @@ public struct FunctionWordCheck: VerificationCheck {
         return nil
     }
 
-
     /// The universal quantifiers split by distributivity: "each" takes the things one by one
     /// ("the sum of each row", "calories in each slice"), "all" may take them together ("the sum
     /// of all rows"), and "every" reads either way ("every file" is "all files" and "each file").
@@ -200,7 +199,7 @@ public struct FunctionWordCheck: VerificationCheck {
 
     /// The word groups the markers are read from; one hash finds a word's group.
     enum Group {
-        case universal, existential, exclusive, exact, prohibition, expectation, usedTo, goingTo, median, just, both, either, neither, most, fewSeveralMany, possibility, obligation, needHave, advice, lastPastPrevious, nextComing, this, pastAdverb, futureAdverb, future, presentAdverb, pastAuxiliary, futureAuxiliary, presentAuxiliary, distributive, aggregate, explicitAggregate, against, favour, stanceFor, average, maximum, minimum, least, part, lessFewer, moreGreater, little, lowIntensity, highIntensity, wayMuch, always, usually, often, sometimes, rarely, brief, detailed, novice,
+        case universal, existential, exclusive, exact, prohibition, expectation, usedTo, goingTo, just, both, either, neither, most, fewSeveralMany, possibility, obligation, needHave, advice, lastPastPrevious, nextComing, this, pastAdverb, futureAdverb, future, presentAdverb, pastAuxiliary, futureAuxiliary, presentAuxiliary, distributive, aggregate, explicitAggregate, against, favour, stanceFor, average, maximum, minimum, least, part, lessFewer, moreGreater, little, lowIntensity, highIntensity, wayMuch, always, usually, often, sometimes, rarely, brief, detailed, novice,
             intermediate, expert, one, than, equativeAs, partitive
     }
 
@@ -234,7 +233,6 @@ public struct FunctionWordCheck: VerificationCheck {
             // A past habit and a plan: "I used to be a vegetarian" / "I'm going to be a vegetarian".
             (.usedTo, ["used"]),
             (.goingTo, ["going", "gonna"]),
-            (.median, ["median"]),
             (.lastPastPrevious, ["last", "past", "previous"]),
             (.nextComing, ["next", "coming"]),
             (.this, ["this"]),
@@ -267,7 +265,7 @@ public struct FunctionWordCheck: VerificationCheck {
             ]),
             (.wayMuch, ["way", "much", "far"]),
             (.stanceFor, ["for"]),
-            (.average, ["average"]),
+            (.average, ["average", "median"]),
             (.maximum, ["maximum", "max"]),
             (.minimum, ["minimum", "min"]),
             (.least, ["least"]),
@@ -469,9 +467,7 @@ public struct FunctionWordCheck: VerificationCheck {
                     add(.stance, "for")
                 }
             case .average:
-                add(.scope, "average")
-            case .median:
-                add(.scope, "median")
+                add(.scope, w)  // "average" and "median" answer differently
             case .maximum:
                 add(.scope, "upper-bound")
             case .minimum:

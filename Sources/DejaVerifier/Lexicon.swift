@@ -53,7 +53,11 @@ enum Lexicon {
         "amp": "amp", "amps": "amp", "calorie": "calorie", "calories": "calorie", "kcal": "calorie", "joule": "joule",
         "joules": "joule", "psi": "psi", "acre": "acre", "acres": "acre", "hectare": "hectare", "hectares": "hectare",
         "ms": "millisecond", "millisecond": "millisecond", "milliseconds": "millisecond",
-        // Adjectives and adverbs of a period are its unit: "monthly" is "per month".
+    ].merging(periodAdjectives) { unit, _ in unit }
+
+    /// Adjectives and adverbs of a period, read as its unit ("monthly" is "per month"): a rate,
+    /// never a duration measuring the number before it.
+    static let periodAdjectives: [String: String] = [
         "hourly": "hour", "daily": "day", "weekly": "week", "monthly": "month", "yearly": "year", "annual": "year",
         "annually": "year", "quarterly": "quarter",
     ]
@@ -160,6 +164,8 @@ enum Lexicon {
 
     /// Words after which a single capital letter ("C", "R") is a programming language.
     static let languageIntroducers: Set<String> = ["in", "with", "using", "for", "to", "from", "and", "or", "than", "learn", "write"]
+    /// The articles, which a phrase may start with or drop ("a Form 1099-NEC" / "Form 1099-NEC").
+    static let articles: Set<String> = ["a", "an", "the"]
     /// Lower-case words allowed inside a multi-word name ("Bank of America", "Pride and Prejudice").
     static let nameConnectors: Set<String> = ["of", "and", "the", "de", "da", "del", "la", "le", "van", "von", "du", "di", "y", "&"]
     static let determiners: Set<String> = ["the", "a", "an", "my", "your", "our", "this", "that", "its", "their"]

@@ -77,7 +77,7 @@ extension OrderCheck {
                 continue
             }
             var start = range.lowerBound
-            while start < range.upperBound, ["a", "an", "the"].contains(yWords[start].lower) { start += 1 }
+            while start < range.upperBound, Lexicon.articles.contains(yWords[start].lower) { start += 1 }
             let words = yWords[start..<range.upperBound]
             guard !words.isEmpty, words.count <= maximumReferredWords,
                 yClauses[range.lowerBound] == yClauses[range.upperBound - 1],

@@ -86,8 +86,6 @@ public struct OrderCheck: VerificationCheck {
         connectorVerdict(a, b) ?? crossingVerdict(a, b) ?? Self.possessorChange(a, b) ?? Self.possessorChange(b, a) ?? Self.ownerPersonChange(a, b)
     }
 
-    /// The grammatical person of a possessive determiner: first, second or third.
-    static let possessivePerson: [String: Int] = ["my": 1, "our": 1, "your": 2, "his": 3, "her": 3, "their": 3, "its": 3]
 
     /// The same thing, between the same words, owned by another person: "tell my boss that his
     /// idea won't work" / "… that my idea won't work", "reset my password" / "reset your
@@ -110,7 +108,11 @@ public struct OrderCheck: VerificationCheck {
         return nil
     }
 
-    static let possessiveDeterminers: Set<String> = ["my", "your", "his", "her", "our", "their"]
+    /// The grammatical person of a possessive determiner: first, second or third.
+    static let possessivePerson: [String: Int] = ["my": 1, "our": 1, "your": 2, "his": 3, "her": 3, "their": 3, "its": 3]
+
+    /// The possessive determiners of persons, whom the owner test reads as owners ("its" is a thing's).
+    static let possessiveDeterminers = Set(possessivePerson.keys).subtracting(["its"])
 
     /// A thing owned by someone in one text and by the speaker (or another pronoun) in the other,
     /// that someone still taking part: "deposit my mother's check into my account" / "deposit my

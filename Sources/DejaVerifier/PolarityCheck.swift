@@ -107,7 +107,6 @@ public struct PolarityCheck: VerificationCheck {
         return nil
     }
 
-
     /// Whether `y` has a WordNet synonym or derivational form of `x`'s word with `stem`: "install"
     /// is present in "the installation of Docker".
     private func hasDerivedForm(_ stem: String, of x: AnalyzedText, in y: AnalyzedText) -> Bool {
@@ -122,10 +121,11 @@ public struct PolarityCheck: VerificationCheck {
     /// The same verb negated with another object is moved too: "won't eat his food but will eat
     /// treats" / "eats his food but won't eat treats".
     private func movedNegation(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
-        guard var x = Self.negatedStems(a), var y = Self.negatedStems(b) else { return nil }
+        guard let targetsA = Self.negatedTargets(a), let targetsB = Self.negatedTargets(b) else { return nil }
+        var (x, y) = (targetsA.stems, targetsB.stems)
         if x == y {
-            guard let xo = Self.negatedStems(a, withObjects: true), let yo = Self.negatedStems(b, withObjects: true), xo != yo else { return nil }
-            (x, y) = (xo, yo)
+            guard targetsA.withObjects != targetsB.withObjects else { return nil }
+            (x, y) = (targetsA.withObjects, targetsB.withObjects)
         }
         var surplus: [String: Int] = [:]
         for stem in x { surplus[stem, default: 0] += 1 }
@@ -146,10 +146,14 @@ public struct PolarityCheck: VerificationCheck {
     /// order: none within three words; a negative pronoun ("eat nothing", "none of them"), which
     /// negates what comes before it; or a cue on a fronted auxiliary ("Why doesn't my code
     /// compile?", "Isn't it…"), whose target comes after the subject.
-    /// With `withObjects`, each target is the word and the next content word of its clause
-    /// within three ("eat food"), when there is one.
-    static func negatedStems(_ text: AnalyzedText, withObjects: Bool = false) -> [String]? {
+    static func negatedStems(_ text: AnalyzedText) -> [String]? { negatedTargets(text)?.stems }
+
+    /// ``negatedStems(_:)``, and in the same pass each target with the next content word of its
+    /// clause within three ("eat food") when there is one: both sorted, nil under the same
+    /// conditions.
+    static func negatedTargets(_ text: AnalyzedText) -> (stems: [String], withObjects: [String])? {
         var stems: [String] = []
+        var withObjects: [String] = []
         for (i, word) in text.words.enumerated() where Lexicon.negations.contains(word.lower) {
             if negativePronouns.contains(word.lower) { return nil }
             if word.lower == "not", i > 0, OrderCheck.beForms.contains(text.words[i - 1].lower) || auxiliaries.contains(text.words[i - 1].lower),
@@ -158,25 +162,26 @@ public struct PolarityCheck: VerificationCheck {
                 return nil
             }
             var target: String?
+            var targetWithObject: String?
             for j in (i + 1)..<min(text.words.count, i + 4) {
                 let next = text.words[j]
                 if next.isSymbolic || Lexicon.stopWords.contains(next.lower) || Lexicon.negations.contains(next.lower) { continue }
                 target = next.stem
-                if withObjects {
-                    for k in (j + 1)..<min(text.words.count, j + 4) {
-                        let object = text.words[k]
-                        if object.startsClause { break }
-                        if object.isSymbolic || Lexicon.stopWords.contains(object.lower) || Lexicon.negations.contains(object.lower) { continue }
-                        target = next.stem + " " + object.stem
-                        break
-                    }
+                targetWithObject = next.stem
+                for k in (j + 1)..<min(text.words.count, j + 4) {
+                    let object = text.words[k]
+                    if object.startsClause { break }
+                    if object.isSymbolic || Lexicon.stopWords.contains(object.lower) || Lexicon.negations.contains(object.lower) { continue }
+                    targetWithObject = next.stem + " " + object.stem
+                    break
                 }
                 break
             }
-            guard let target else { return nil }
+            guard let target, let targetWithObject else { return nil }
             stems.append(target)
+            withObjects.append(targetWithObject)
         }
-        return stems.sorted()
+        return (stems.sorted(), withObjects.sorted())
     }
 
     static let negativePronouns: Set<String> = ["nothing", "none", "nobody", "nowhere", "neither", "nor", "nope"]

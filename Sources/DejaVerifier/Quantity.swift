@@ -41,9 +41,6 @@ enum Quantity {
         "watt": Factor(base: "watt", mantissa: 1, exponent: 0), "kw": Factor(base: "watt", mantissa: 1, exponent: 3),
     ]
 
-    /// Adjectives and adverbs of a period, read as its unit: a rate, not a duration.
-    static let rateWords: Set<String> = ["hourly", "daily", "weekly", "monthly", "yearly", "annual", "annually", "quarterly"]
-
     /// Units of time: what an amount is paid or counted per ("$1,250/month").
     static let periods: Set<String> = ["second", "minute", "hour", "day", "week", "month", "year", "quarter"]
 
@@ -73,7 +70,7 @@ enum Quantity {
         var changed = false
         for i in result.indices.dropFirst() where result[i].kind == .unit {
             guard let factor = factors[result[i].value] else { continue }
-            if let words, result[i].wordIndex < words.count, rateWords.contains(words[result[i].wordIndex].lower) { continue }
+            if let words, result[i].wordIndex < words.count, Lexicon.periodAdjectives[words[result[i].wordIndex].lower] != nil { continue }
             // The number measured: the slot before, ending at this word or sharing it ("1TB").
             let n = i - 1
             guard result[n].kind == .number,

@@ -270,7 +270,7 @@ public struct SlotCheck: VerificationCheck {
         return groups(left) == groups(right)
     }
 
-    struct Key: Hashable {
+    struct Key: Equatable {
         var kind: Slot.Kind
         var value: String
         init(_ slot: Slot) {

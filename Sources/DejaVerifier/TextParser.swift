@@ -342,8 +342,6 @@ struct TextParser {
         }
     }
 
-    /// "_", "::", "()", "->", "^", "=", a digit, a leading "--", or a dotted name: one pass over
-    /// the scalars, no string built.
     /// The index of the slash in an amount per period ("$1,250/month", "15/hr"): digits (with a
     /// currency sign, separators, "k") before it, a unit of time after it; nil otherwise.
     private func periodSlash(_ range: Range<Int>) -> Int? {
@@ -357,6 +355,8 @@ struct TextParser {
         return slash
     }
 
+    /// "_", "::", "()", "->", "^", "=", a digit, a leading "--", or a dotted name: one pass over
+    /// the scalars, no string built.
     private func hasCodePunctuation(_ range: Range<Int>) -> Bool {
         if range.count >= 2, scalars[range.lowerBound] == "-", scalars[range.lowerBound + 1] == "-" { return true }
         var previous: Unicode.Scalar = " "
@@ -1087,7 +1087,6 @@ struct TextParser {
 }
 
 extension String {
-    /// Folds typographic apostrophes to `'`.
     /// The string with the accents of Latin letters removed ("é" → "e", "ñ" → "n"); itself when
     /// it is all ASCII.
     func foldingLatinAccents() -> String {
@@ -1116,6 +1115,7 @@ extension String {
         return table
     }()
 
+    /// Folds typographic apostrophes to `'`.
     func replacingApostrophes() -> String {
         guard unicodeScalars.contains(where: { $0 == "’" || $0 == "‘" }) else { return self }
         return String(String.UnicodeScalarView(unicodeScalars.map { $0 == "’" || $0 == "‘" ? "'" : $0 }))
