@@ -16,7 +16,8 @@ extension OrderCheck {
     /// the phrase (between the same neighbours, or from one neighbour to the clause's end or
     /// start), and a pronoun of `b` stands where `a` has the same phrase. A swap of roles has no
     /// such pair: "the landlord sued the tenant… can he appeal?" / "the tenant sued the
-    /// landlord… can he appeal?" puts its pronoun in the same place in both.
+    /// landlord… can he appeal?" puts its pronoun in the same place in both; and a pronoun is
+    /// not the phrase of its own clause ("she earns more than her husband").
     ///
     /// Cost: linear in the words for each pronoun (a question has one or two), and the two texts'
     /// phrases are matched through a table.
@@ -26,10 +27,28 @@ extension OrderCheck {
         var fromB: [[String]: ReferredPhrase] = [:]
         for y in referredPhrases(pronounsIn: b, phrasesIn: a) where fromB[y.key] == nil { fromB[y.key] = y }
         for x in fromA {
-            if let y = fromB[x.key] { return (inA: Set(y.phrase).union([x.pronoun]), inB: Set(x.phrase).union([y.pronoun])) }
+            // A pronoun and the phrase it stands for sit in different clauses of each text: in one
+            // clause the two are different people ("She earns more than her husband" / "Her
+            // husband earns more than she does" is a reversal, not a trade).
+            guard let y = fromB[x.key], !sameClause(a, x.pronoun, y.phrase.lowerBound), !sameClause(b, y.pronoun, x.phrase.lowerBound) else { continue }
+            return (inA: Set(y.phrase).union([x.pronoun]), inB: Set(x.phrase).union([y.pronoun]))
         }
         return nil
     }
+
+    /// Whether words `i` and `j` share a clause, a phrase of a preposition and a verb in -ing
+    /// between them opening a clause of its own ("rest a steak after cooking it").
+    static func sameClause(_ text: AnalyzedText, _ i: Int, _ j: Int) -> Bool {
+        let words = text.words
+        let (lo, hi) = (min(i, j), max(i, j))
+        guard text.roleShape.clauses[lo] == text.roleShape.clauses[hi] else { return false }
+        return !((lo + 1)..<hi).contains { k in
+            clauseOpeningPrepositions.contains(words[k].lower) && k + 1 < hi && words[k + 1].lower.hasSuffix("ing")
+        }
+    }
+
+    /// Prepositions that open a clause before a verb in -ing ("after cooking it").
+    static let clauseOpeningPrepositions: Set<String> = ["after", "before", "without", "by", "while", "since", "until", "upon", "when"]
 
     /// A pronoun of one text and the phrase of the other text that stands in its place.
     struct ReferredPhrase {

@@ -134,9 +134,10 @@ public struct OrderCheck: VerificationCheck {
         let words = x.words
         for i in words.indices where words[i].isPossessive && !words[i].isSymbolic && !Lexicon.stopWords.contains(words[i].lower) {
             guard y.stems.contains(words[i].stem) else { continue }
-            // The thing owned: the next content word of the clause, within three words.
+            // The thing owned: the next word of the clause past determiners, within three words
+            // (a stop word can be the thing: "my coworker's idea").
             var j = i + 1
-            while j < words.count, j <= i + 3, !words[j].startsClause, Lexicon.stopWords.contains(words[j].lower) || words[j].isSymbolic { j += 1 }
+            while j < words.count, j <= i + 3, !words[j].startsClause, Lexicon.determiners.contains(words[j].lower) || words[j].isSymbolic { j += 1 }
             // A participle is no thing: "my phone's broken" says the phone is.
             guard j < words.count, j <= i + 3, !words[j].startsClause, !["ed", "en"].contains(where: words[j].lower.hasSuffix) else { continue }
             let owned = words[j].stem
@@ -172,7 +173,7 @@ public struct OrderCheck: VerificationCheck {
                 return nil
             }
         }
-        var aligned = Self.alignedWords(a.roleShape, b.roleShape, words: a.words)
+        var aligned = Self.alignedWords(a.roleShape, b.roleShape, words: a.words, bWords: b.words)
         guard aligned.count >= 3 else { return nil }
         // A noun phrase and its pronoun that traded places with the clauses' order play no role.
         if let trades = Self.coreferentTrades(a, b) {
@@ -266,10 +267,11 @@ public struct OrderCheck: VerificationCheck {
     /// A word whose stem occurs once in each text is aligned. A repeated word ("I" in "I owe my
     /// roommate…; how should I…") is aligned clause by clause: where it occurs as often in a
     /// clause of `a` as in the clause of `b` that clause corresponds to (the one sharing most of
-    /// its once-only words, each the other's best), its occurrences there are paired in order. Aligning
+    /// its once-only words, each the other's best, or the one a single clause of `a` holding the word
+    /// prefers), its occurrences there are paired in order, or by the words before them. Aligning
     /// repeats by their order instead would pair the wrong ones when a clause moves ("If I'm
     /// self-employed, how do I pay…" / "How do I pay… if I'm self-employed?").
-    static func alignedWords(_ a: RoleShape, _ b: RoleShape, words: [AnalyzedText.Word]) -> [AlignedWord] {
+    static func alignedWords(_ a: RoleShape, _ b: RoleShape, words: [AnalyzedText.Word], bWords: [AnalyzedText.Word]) -> [AlignedWord] {
         var aligned: [AlignedWord] = []
         let isContent = isRoleWord
         for (i, word) in words.enumerated() where aligned.count < maximumAlignedWords {
@@ -293,14 +295,26 @@ public struct OrderCheck: VerificationCheck {
         var added = false
         for (stem, inA) in a.repeatedInClauses.sorted(by: { $0.key < $1.key }) {
             guard let inB = b.repeatedInClauses[stem] else { continue }
-            for (ca, indicesA) in inA {
-                guard let counts = votes[ca], let cb = best(counts), let back = reverse[cb], best(back) == ca, let indicesB = inB[cb],
-                    indicesA.count == indicesB.count
-                else { continue }
+            // Each clause of `a` holding the word, with the clause of `b` it corresponds to: the
+            // two each other's best, or — when a clause of `b` merges two of `a`'s ("My husband is
+            // a UK citizen and I'm from Kenya" / "I'm a UK citizen and my husband is from Kenya")
+            // — the best of only one clause of `a` holding the word whose own best is elsewhere.
+            var matches: [(ca: Int, cb: Int)] = []
+            var oneWay: [Int: [Int]] = [:]  // clause of `b` → clauses of `a` whose best it is
+            for ca in inA.keys.sorted() {
+                guard let counts = votes[ca], let cb = best(counts) else { continue }
+                if let back = reverse[cb], best(back) == ca { matches.append((ca, cb)) } else { oneWay[cb, default: []].append(ca) }
+            }
+            let taken = Set(matches.map(\.cb))
+            for (cb, clauses) in oneWay where clauses.count == 1 && !taken.contains(cb) { matches.append((clauses[0], cb)) }
+            for (ca, cb) in matches {
+                guard let indicesA = inA[ca], let indicesB = inB[cb], indicesA.count == indicesB.count else { continue }
                 // As often in both clauses: the k-th occurrence in one is the k-th in the other
                 // ("a join of customers to orders keeps customers…" / "of orders to customers keeps
-                // customers…").
-                for (i, j) in zip(indicesA, indicesB) {
+                // customers…"), unless the words before them tell the occurrences apart ("my team
+                // depends on the platform team" / "the platform team depends on my team").
+                let pairs = pairedByModifier(indicesA, indicesB, words, bWords) ?? Array(zip(indicesA, indicesB))
+                for (i, j) in pairs {
                     aligned.append((stem, i, j, isContent(stem, words[i]), indicesA.count == 1))
                 }
                 added = true
@@ -309,6 +323,25 @@ public struct OrderCheck: VerificationCheck {
         guard added else { return aligned }
         aligned.sort { $0.inA < $1.inA }
         return Array(aligned.prefix(maximumAlignedWords))
+    }
+
+    /// Occurrences of a repeated word paired by the word before each, when those words tell
+    /// every occurrence apart in both texts and are the same words ("my team … the platform
+    /// team"); nil otherwise.
+    static func pairedByModifier(_ indicesA: [Int], _ indicesB: [Int], _ a: [AnalyzedText.Word], _ b: [AnalyzedText.Word]) -> [(Int, Int)]? {
+        guard indicesA.count > 1, indicesA.allSatisfy({ $0 > 0 }), indicesB.allSatisfy({ $0 > 0 }) else { return nil }
+        var inB: [String: Int] = [:]
+        for j in indicesB {
+            guard inB.updateValue(j, forKey: b[j - 1].lower) == nil else { return nil }
+        }
+        var pairs: [(Int, Int)] = []
+        var seen = Set<String>()
+        for i in indicesA {
+            let modifier = a[i - 1].lower
+            guard seen.insert(modifier).inserted, let j = inB[modifier] else { return nil }
+            pairs.append((i, j))
+        }
+        return pairs
     }
 
     /// A content word or a participant ("@speaker"): what can play a role. A repeated stop word
@@ -338,9 +371,20 @@ public struct OrderCheck: VerificationCheck {
             for (clause, indices) in members where indices.count >= 2 && indices.count < aligned.count {
                 let r = indices.map { ranks[$0] }
                 let otherClause = otherClauseOf(indices[0])
-                if r.max()! - r.min()! + 1 == indices.count, indices.allSatisfy({ otherClauseOf($0) == otherClause }) {
-                    for index in indices { units[index] = clause }
+                guard r.max()! - r.min()! + 1 == indices.count, indices.allSatisfy({ otherClauseOf($0) == otherClause }) else { continue }
+                // A moved clause lands at an end of the other text's clause ("How do I … in Python
+                // using regex?"); a block with words of that clause on both sides stayed where it
+                // was while others moved around it ("I paid for dinner and my friend paid for the
+                // movie" / "My friend paid for dinner and I paid for the movie").
+                // (Content words count: "rest a steak after cooking it" ends the clause with a pronoun.)
+                let around = aligned.indices.filter { otherClauseOf($0) == otherClause && aligned[$0].isContent }.map { ranks[$0] }
+                let contentRanks = indices.filter { aligned[$0].isContent }.map { ranks[$0] }
+                if let first = contentRanks.min(), let last = contentRanks.max(), let lowest = around.min(), let highest = around.max(),
+                    first != lowest && last != highest
+                {
+                    continue
                 }
+                for index in indices { units[index] = clause }
             }
         }
         let clauseInA = { (index: Int) in a.clauses[aligned[index].inA] }
@@ -356,7 +400,9 @@ public struct OrderCheck: VerificationCheck {
 
     /// The word's stem, except that a personal pronoun's cases are one participant ("I", "me" and
     /// "myself", "we" and "us"): "I owe my roommate" and "my roommate owes me" then cross around "owe".
-    /// Pronouns whose forms do not tell the case apart ("you", "her") keep their own stems.
+    /// Pronouns whose forms do not tell the case apart ("you", "her") keep their own stems; "she"
+    /// is the participant by itself ("she earns more than her husband" / "her husband earns more
+    /// than she does").
     static func roleStem(_ word: AnalyzedText.Word) -> String {
         switch word.lower {
         case "i", "me", "myself": "@speaker"
@@ -366,6 +412,8 @@ public struct OrderCheck: VerificationCheck {
         case "we": "@we"
         case "us": word.text == "US" ? word.stem : "@we"  // "the US" is the country
         case "he", "him": "@he"
+        // "her" is also a possessive, so only the subject case is the participant.
+        case "she", "herself": "@she"
         case "they", "them": "@they"
         // The other participant left unnamed: "I rear-ended someone" / "someone rear-ended me".
         case "someone", "somebody": "@someone"

@@ -181,4 +181,41 @@ import Testing
         #expect(OrderCheck.referredPhrases(pronounsIn: AnalyzedText("which one of the plans is cheaper"),
                                            phrasesIn: AnalyzedText("which of the plans is cheaper")).isEmpty)
     }
+
+    @Test func aPronounIsNotThePhraseOfItsOwnClause() {
+        // "she" and "her husband" in one clause are two people: their exchange is a reversal,
+        // not a noun phrase traded with its pronoun.
+        let a = AnalyzedText("He works longer hours than his wife. Who should do the school run?")
+        let b = AnalyzedText("His wife works longer hours than he does. Who should do the school run?")
+        #expect(OrderCheck.coreferentTrades(a, b) == nil)
+        #expect(check.verdict(a, b) != nil)
+        #expect(check.verdict(AnalyzedText("She earns more than her brother, so who pays rent?"), AnalyzedText("Her brother earns more than she does, so who pays rent?")) != nil)
+        // A phrase of a preposition and a verb in -ing is a clause of its own ("after baking it").
+        #expect(check.verdict(AnalyzedText("How long should I let bread cool after baking it?"), AnalyzedText("After baking bread, how long should I let it cool?")) == nil)
+    }
+
+    @Test func repeatedWordsArePairedByTheWordsBeforeThem() {
+        // "my team" and "the platform team" are told apart by "my" and "platform".
+        #expect(check.verdict(AnalyzedText("Our team waits on the data team for every schema change, how do we speed up?"), AnalyzedText("The data team waits on our team for every schema change, how do we speed up?")) != nil)
+        // Joined symmetrically, either order is the same request.
+        #expect(check.verdict(AnalyzedText("Should our team or the data team own the schema?"), AnalyzedText("Should the data team or our team own the schema?")) == nil)
+        let pairs = OrderCheck.pairedByModifier([1, 6], [2, 6], AnalyzedText("my team depends on the platform team").words, AnalyzedText("the platform team depends on my team").words)
+        #expect(pairs?.map(\.0) == [1, 6])
+        #expect(pairs?.map(\.1) == [6, 2])
+        // Modifiers that do not tell the occurrences apart leave the order.
+        #expect(OrderCheck.pairedByModifier([1, 4], [1, 4], AnalyzedText("the team and the team").words, AnalyzedText("the team and the team").words) == nil)
+    }
+
+    @Test func aBlockWithTheOtherClausesWordsOnBothSidesDidNotMove() {
+        // The subjects of two coordinated clauses exchanged: the words between them stayed.
+        #expect(check.verdict(AnalyzedText("I booked the flights ($600) and my sister booked the hotel ($400). Who owes whom?"), AnalyzedText("My sister booked the flights ($600) and I booked the hotel ($400). Who owes whom?")) != nil)
+        #expect(check.verdict(AnalyzedText("My husband is a UK citizen and I'm from Kenya. Which visa do I need?"), AnalyzedText("I'm a UK citizen and my husband is from Kenya. Which visa do I need?")) != nil)
+        // A clause moved to an end of the other still passes.
+        #expect(check.verdict(AnalyzedText("While travelling in Japan, how do I pay by card?"), AnalyzedText("How do I pay by card while travelling in Japan?")) == nil)
+    }
+
+    @Test func aStopWordCanBeTheThingOwned() {
+        // "idea" is a stop word ("any idea how…"), and still what the coworker owns.
+        #expect(check.verdict(AnalyzedText("My boss presented my idea at last week's offsite. What now?"), AnalyzedText("I presented my boss's idea at last week's offsite. What now?")) != nil)
+    }
 }
