@@ -264,8 +264,9 @@ public struct OrderCheck: VerificationCheck {
 
     /// The two texts' aligned words in the order of `a` (at most ``maximumAlignedWords``).
     ///
-    /// A word whose stem occurs once in each text is aligned. A repeated word ("I" in "I owe my
-    /// roommate…; how should I…") is aligned clause by clause: where it occurs as often in a
+    /// A word whose stem occurs once in each text is aligned. A word repeated in either text ("I"
+    /// in "I owe my roommate…; how should I…") is aligned clause by clause (the one occurrence
+    /// left in each text after that is paired too): where it occurs as often in a
     /// clause of `a` as in the clause of `b` that clause corresponds to (the one sharing most of
     /// its once-only words, each the other's best, or the one a single clause of `a` holding the word
     /// prefers), its occurrences there are paired in order, or by the words before them. Aligning
@@ -279,10 +280,23 @@ public struct OrderCheck: VerificationCheck {
             guard a.uniqueStems[stem] == i, let j = b.uniqueStems[stem] else { continue }
             aligned.append((stem, i, j, isContent(stem, word), true))
         }
-        guard !a.repeatedInClauses.isEmpty, !b.repeatedInClauses.isEmpty, aligned.count < maximumAlignedWords else { return aligned }
+        guard !a.repeatedInClauses.isEmpty || !b.repeatedInClauses.isEmpty, aligned.count < maximumAlignedWords else { return aligned }
+        let repeats = alignedRepeats(a, b, words: words, bWords: bWords, onceOnly: aligned)
+        guard !repeats.isEmpty else { return aligned }
+        aligned.append(contentsOf: repeats)
+        aligned.sort { $0.inA < $1.inA }
+        return Array(aligned.prefix(maximumAlignedWords))
+    }
+
+    /// The occurrences of words repeated in either text, aligned clause by clause (see
+    /// ``alignedWords(_:_:words:bWords:)``); `onceOnly` are the words aligned already, whose
+    /// clauses vote for which clause of `b` each clause of `a` corresponds to.
+    static func alignedRepeats(
+        _ a: RoleShape, _ b: RoleShape, words: [AnalyzedText.Word], bWords: [AnalyzedText.Word], onceOnly: [AlignedWord]
+    ) -> [AlignedWord] {
         // Votes: clause of `a` → clause of `b`, by the once-only words they share.
         var votes: [Int: [Int: Int]] = [:]
-        for word in aligned { votes[a.clauses[word.inA], default: [:]][b.clauses[word.inB], default: 0] += 1 }
+        for word in onceOnly { votes[a.clauses[word.inA], default: [:]][b.clauses[word.inB], default: 0] += 1 }
         func best(_ counts: [Int: Int]) -> Int? {
             guard let top = counts.values.max() else { return nil }
             let winners = counts.filter { $0.value == top }
@@ -292,21 +306,49 @@ public struct OrderCheck: VerificationCheck {
         for (ca, counts) in votes {
             for (cb, n) in counts { reverse[cb, default: [:]][ca] = n }
         }
-        var added = false
-        for (stem, inA) in a.repeatedInClauses.sorted(by: { $0.key < $1.key }) {
-            guard let inB = b.repeatedInClauses[stem] else { continue }
+        // A word's occurrences by clause, whether it is repeated or once only in the text.
+        func occurrences(_ stem: String, _ shape: RoleShape, _ textWords: [AnalyzedText.Word]) -> [Int: [Int]]? {
+            if let byClause = shape.repeatedInClauses[stem] { return byClause }
+            guard let i = shape.uniqueStems[stem], isRoleWord(stem, textWords[i]) else { return nil }
+            return [shape.clauses[i]: [i]]
+        }
+        var result: [AlignedWord] = []
+        for stem in Set(a.repeatedInClauses.keys).union(b.repeatedInClauses.keys).sorted() {
+            guard let inA = occurrences(stem, a, words), let inB = occurrences(stem, b, bWords) else { continue }
             // Each clause of `a` holding the word, with the clause of `b` it corresponds to: the
             // two each other's best, or — when a clause of `b` merges two of `a`'s ("My husband is
             // a UK citizen and I'm from Kenya" / "I'm a UK citizen and my husband is from Kenya")
             // — the best of only one clause of `a` holding the word whose own best is elsewhere.
+            // (And the other way round: a clause of `a` merging two of `b`'s.)
             var matches: [(ca: Int, cb: Int)] = []
             var oneWay: [Int: [Int]] = [:]  // clause of `b` → clauses of `a` whose best it is
+            var oneWayBack: [Int: [Int]] = [:]  // clause of `a` → clauses of `b` whose best it is
             for ca in inA.keys.sorted() {
                 guard let counts = votes[ca], let cb = best(counts) else { continue }
-                if let back = reverse[cb], best(back) == ca { matches.append((ca, cb)) } else { oneWay[cb, default: []].append(ca) }
+                if let back = reverse[cb], best(back) == ca {
+                    if inB[cb] != nil { matches.append((ca, cb)) }
+                } else {
+                    oneWay[cb, default: []].append(ca)
+                }
             }
-            let taken = Set(matches.map(\.cb))
-            for (cb, clauses) in oneWay where clauses.count == 1 && !taken.contains(cb) { matches.append((clauses[0], cb)) }
+            for cb in inB.keys.sorted() {
+                guard let counts = reverse[cb], let ca = best(counts), inA[ca] != nil, let forth = votes[ca], best(forth) != cb else { continue }
+                oneWayBack[ca, default: []].append(cb)
+            }
+            var takenA = Set(matches.map(\.ca))
+            var takenB = Set(matches.map(\.cb))
+            for (cb, clauses) in oneWay.sorted(by: { $0.key < $1.key }) where clauses.count == 1 && !takenB.contains(cb) && !takenA.contains(clauses[0]) {
+                matches.append((clauses[0], cb))
+                takenA.insert(clauses[0])
+                takenB.insert(cb)
+            }
+            for (ca, clauses) in oneWayBack.sorted(by: { $0.key < $1.key }) where clauses.count == 1 && !takenA.contains(ca) && !takenB.contains(clauses[0]) {
+                matches.append((ca, clauses[0]))
+                takenA.insert(ca)
+                takenB.insert(clauses[0])
+            }
+            var pairedA = Set<Int>()
+            var pairedB = Set<Int>()
             for (ca, cb) in matches {
                 guard let indicesA = inA[ca], let indicesB = inB[cb], indicesA.count == indicesB.count else { continue }
                 // As often in both clauses: the k-th occurrence in one is the k-th in the other
@@ -315,14 +357,21 @@ public struct OrderCheck: VerificationCheck {
                 // depends on the platform team" / "the platform team depends on my team").
                 let pairs = pairedByModifier(indicesA, indicesB, words, bWords) ?? Array(zip(indicesA, indicesB))
                 for (i, j) in pairs {
-                    aligned.append((stem, i, j, isContent(stem, words[i]), indicesA.count == 1))
+                    result.append((stem, i, j, isRoleWord(stem, words[i]), indicesA.count == 1))
+                    pairedA.insert(i)
+                    pairedB.insert(j)
                 }
-                added = true
+            }
+            // One occurrence left in each text is the same word in both ("Lena paid for the hotel
+            // and I paid for the rental car. The car came to half the hotel's price" / "…for the
+            // rental car and I paid for the hotel…"); as a repeat it anchors nothing.
+            let leftA = inA.values.joined().filter { !pairedA.contains($0) }
+            let leftB = inB.values.joined().filter { !pairedB.contains($0) }
+            if leftA.count == 1, leftB.count == 1, inA.values.joined().count > 1 || inB.values.joined().count > 1 {
+                result.append((stem, leftA[0], leftB[0], isRoleWord(stem, words[leftA[0]]), false))
             }
         }
-        guard added else { return aligned }
-        aligned.sort { $0.inA < $1.inA }
-        return Array(aligned.prefix(maximumAlignedWords))
+        return result
     }
 
     /// Occurrences of a repeated word paired by the word before each, when those words tell

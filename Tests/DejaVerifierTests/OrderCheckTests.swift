@@ -209,7 +209,11 @@ import Testing
     @Test func aBlockWithTheOtherClausesWordsOnBothSidesDidNotMove() {
         // The subjects of two coordinated clauses exchanged: the words between them stayed.
         #expect(check.verdict(AnalyzedText("I booked the flights ($600) and my sister booked the hotel ($400). Who owes whom?"), AnalyzedText("My sister booked the flights ($600) and I booked the hotel ($400). Who owes whom?")) != nil)
-        #expect(check.verdict(AnalyzedText("My husband is a UK citizen and I'm from Kenya. Which visa do I need?"), AnalyzedText("I'm a UK citizen and my husband is from Kenya. Which visa do I need?")) != nil)
+        // A repeated "I" is aligned with the one of the clause that merges two of the other's, either way round.
+        let husband = AnalyzedText("My husband is a UK citizen and I'm from Kenya. Which visa do I need?")
+        let speaker = AnalyzedText("I'm a UK citizen and my husband is from Kenya. Which visa do I need?")
+        #expect(check.verdict(husband, speaker) != nil)
+        #expect(check.verdict(speaker, husband) != nil)
         // A clause moved to an end of the other still passes.
         #expect(check.verdict(AnalyzedText("While travelling in Japan, how do I pay by card?"), AnalyzedText("How do I pay by card while travelling in Japan?")) == nil)
     }
@@ -217,5 +221,18 @@ import Testing
     @Test func aStopWordCanBeTheThingOwned() {
         // "idea" is a stop word ("any idea how…"), and still what the coworker owns.
         #expect(check.verdict(AnalyzedText("My boss presented my idea at last week's offsite. What now?"), AnalyzedText("I presented my boss's idea at last week's offsite. What now?")) != nil)
+    }
+
+    @Test func aWordRepeatedInOneTextIsAlignedWithTheOthersOnce() {
+        // "me … if I give" against "I … if he gives": the speaker of the first clause is aligned.
+        #expect(check.verdict(AnalyzedText("Can my employer fine me for quitting early if I give two weeks' notice?"), AnalyzedText("Can I fine my employer for quitting early if he gives two weeks' notice?")) != nil)
+        // The one occurrence left in each text is paired: "hotel" and "car" changed clauses.
+        #expect(check.verdict(
+            AnalyzedText("In June Omar paid for the flights and I paid for the museum passes. The passes cost a third of the flights. Who owes whom?"),
+            AnalyzedText("In June Omar paid for the museum passes and I paid for the flights. The passes cost a third of the flights. Who owes whom?")) != nil)
+        // The same words in the same clauses pass.
+        #expect(check.verdict(
+            AnalyzedText("In June Omar paid for the flights and I paid for the museum passes. Who owes whom?"),
+            AnalyzedText("Omar paid for the flights in June and I paid for the museum passes. Who owes whom?")) == nil)
     }
 }
