@@ -222,9 +222,10 @@ public struct FunctionWordCheck: VerificationCheck {
             (.equativeAs, ["as"]),
             (.most, ["most", "majority"]),
             (.fewSeveralMany, ["few", "several", "many", "dozens", "hundreds", "thousands", "lots", "plenty"]),
-            (.possibility, ["can", "could", "may", "might", "able", "possible", "allowed", "permitted"]),
-            // What may not be done: "Which medications are banned?" / "… allowed?".
-            (.prohibition, ["banned", "prohibited", "forbidden", "illegal", "disallowed", "outlawed"]),
+            (.possibility, ["can", "could", "may", "might", "able", "possible", "allowed", "permitted", "allow", "allows"]),
+            // What may not be done: "Which medications are banned?" / "… allowed?", "Which
+            // states ban it?" / "… allow it?".
+            (.prohibition, ["banned", "prohibited", "forbidden", "illegal", "disallowed", "outlawed", "ban", "bans", "prohibit", "prohibits", "forbid", "forbids", "outlaw", "outlaws"]),
             (.obligation, ["must", "required", "obliged", "mandatory", "necessary", "compulsory", "obligatory"]),
             (.needHave, ["need", "needs", "needed", "have", "has", "had", "got"]),
             (.advice, ["should", "ought", "advisable", "recommended", "wise"]),
@@ -277,7 +278,7 @@ public struct FunctionWordCheck: VerificationCheck {
             (.rarely, ["rarely", "seldom"]),
             // How long an answer is asked for: "a brief note" / "a detailed note".
             // ("short" and "long" are WordNet's antonyms, and "how long" asks a duration.)
-            (.brief, ["brief", "briefly", "concise", "concisely", "succinct", "condensed"]),
+            (.brief, ["brief", "briefly", "concise", "concisely", "succinct", "condensed", "summarize", "summarise", "summary"]),
             (.detailed, ["detailed", "lengthy", "thorough", "comprehensive", "extensive", "elaborate", "depth", "detail"]),
             // Whom it is for: "for a complete beginner" / "for an experienced developer".
             (.novice, ["beginner", "beginners", "novice", "novices", "newbie", "newbies", "newcomer", "newcomers", "layman", "laymen", "layperson"]),

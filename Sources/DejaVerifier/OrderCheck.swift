@@ -84,7 +84,58 @@ public struct OrderCheck: VerificationCheck {
 
     public func verdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
         connectorVerdict(a, b) ?? crossingVerdict(a, b) ?? Self.possessorChange(a, b) ?? Self.possessorChange(b, a) ?? Self.ownerPersonChange(a, b)
+            ?? Self.copularExchange(a, b)
     }
+
+    /// The subject and the complement of a question opening with "is" / "are" exchanged: "Are
+    /// all statins cholesterol drugs?" / "Are all cholesterol drugs statins?", "Is a square a
+    /// rectangle?" / "Is a rectangle a square?". Nothing stands between the two phrases for the
+    /// crossing test to anchor on; the same words before them (the verb) and after them mark
+    /// the exchange. The texts are the same words: a common start holding the clause's opening
+    /// "be", then X (M) Y against Y (M) X, M only articles, X and Y each with a content word,
+    /// then a common end.
+    static func copularExchange(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
+        let x = a.words
+        let y = b.words
+        guard x.count == y.count, x.count >= 3 else { return nil }
+        var start = 0
+        while start < x.count, x[start].stem == y[start].stem { start += 1 }
+        guard start < x.count else { return nil }
+        var end = x.count
+        while end > start, x[end - 1].stem == y[end - 1].stem { end -= 1 }
+        // The opening "be" of the clause the exchange is in.
+        let clauses = a.roleShape.clauses
+        guard let be = (0..<start).last(where: { copulas.contains(x[$0].lower) }),
+            be == 0 || clauses[be - 1] != clauses[be],
+            clauses[be] == clauses[end - 1]
+        else { return nil }
+        let middleA = x[start..<end].map(\.stem)
+        let middleB = y[start..<end].map(\.stem)
+        let n = middleA.count
+        // A degree word moves freely ("Is 8GB RAM enough?" / "Is 8GB enough RAM?").
+        func hasContent(_ words: ArraySlice<AnalyzedText.Word>) -> Bool {
+            words.contains { !Lexicon.stopWords.contains($0.lower) && !$0.isSymbolic && !degreeWords.contains($0.lower) }
+        }
+        for split in 1..<max(n, 1) {
+            // X = middleA[..<split] ends middleB; the rest of `a` is M + Y, the start of `b` Y + M.
+            guard Array(middleA[..<split]) == Array(middleB[(n - split)...]) else { continue }
+            let restA = middleA[split...]
+            let startB = middleB[..<(n - split)]
+            for m in 0..<restA.count where restA.dropFirst(m).elementsEqual(startB.prefix(restA.count - m)) && restA.prefix(m).elementsEqual(startB.suffix(m)) {
+                guard x[(start + split)..<(start + split + m)].allSatisfy({ Lexicon.articles.contains($0.lower) }),
+                    hasContent(x[start..<(start + split)]), hasContent(x[(start + split + m)..<end])
+                else { continue }
+                return Verdict(check: "order", detail: "'\(x[start..<(start + split)].map(\.lower).joined(separator: " "))' and '\(x[(start + split + m)..<end].map(\.lower).joined(separator: " "))' exchanged after '\(x[be].lower)'")
+            }
+        }
+        return nil
+    }
+
+    /// Words of degree that stand before or after what they measure.
+    static let degreeWords: Set<String> = ["enough", "too", "very", "really", "quite", "still", "even", "also", "actually", "already"]
+
+    /// The forms of "be" that open a yes/no question.
+    static let copulas: Set<String> = ["is", "are", "was", "were", "am", "isn't", "aren't"]
 
 
     /// The same thing, between the same words, owned by another person: "tell my boss that his

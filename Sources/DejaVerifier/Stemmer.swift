@@ -3,7 +3,8 @@
 ///
 /// It is deliberately crude and symmetric: both texts go through the same function, so an odd
 /// stem ("make" and "making" both become "mak") still matches. It never touches words of three
-/// letters or fewer and never strips a suffix when fewer than three letters would remain.
+/// letters or fewer and never strips a suffix when fewer than three letters, or no vowel, would
+/// remain.
 enum Stemmer {
     /// Plurals no suffix rule undoes, as their singulars ("women" is "woman", so "a man in
     /// women's shoes" and "a woman in men's shoes" share their words and differ by order).
@@ -40,11 +41,13 @@ enum Stemmer {
             } else if ends("s"), !ends("ss"), !ends("us"), !ends("is"), n > 3 {
                 n -= 1
             }
-            if ends("ing"), n - 3 >= 3 {
+            // A stem without a vowel is no stem: "string", "spring" stay whole.
+            func hasVowel(before end: Int) -> Bool { s[0..<end].contains { "aeiouy".utf8.contains($0) } }
+            if ends("ing"), n - 3 >= 3, hasVowel(before: n - 3) {
                 n -= 3
             } else if ends("ied"), n > 4 {
                 replaceLast(3, with: UInt8(ascii: "y"))
-            } else if ends("ed"), n - 2 >= 3 {
+            } else if ends("ed"), n - 2 >= 3, hasVowel(before: n - 2) {
                 n -= 2
             } else if ends("ly"), !ends("ply"), n - 2 >= 4 {  // "apply", "reply" are verbs
                 n -= 2

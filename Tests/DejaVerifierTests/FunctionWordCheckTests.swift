@@ -147,6 +147,13 @@ import Testing
         // What may not be done against what may.
         #expect(verdict("Which fireworks are allowed in Ohio?", "Which fireworks are banned in Ohio?") != nil)
         #expect(verdict("Is jaywalking prohibited in Denver?", "Is jaywalking banned in Denver?") == nil)
+        // The verbs too: which countries ban it, which allow it; a permit is a document.
+        #expect(verdict("Which airlines allow e-cigarettes in checked bags?", "Which airlines ban e-cigarettes in checked bags?") != nil)
+        #expect(verdict("Which airlines forbid e-cigarettes in checked bags?", "Which airlines ban e-cigarettes in checked bags?") == nil)
+        #expect(verdict("Do I need a parking permit in Leeds?", "Do I need a permit to park in Leeds?") == nil)
+        // A summary is brief, against an answer in detail.
+        #expect(verdict("summarize the causes of the French Revolution", "explain in detail the causes of the French Revolution") != nil)
+        #expect(verdict("summarize the causes of the French Revolution", "give me a brief summary of the causes of the French Revolution") == nil)
         // "in detail" asks for length, as "detailed" does; "every detail" does not.
         #expect(verdict("Briefly explain how a heat pump works", "Explain in detail how a heat pump works") != nil)
         #expect(verdict("Explain in more detail how a heat pump works", "Give a detailed explanation of how a heat pump works") == nil)

@@ -235,4 +235,14 @@ import Testing
             AnalyzedText("In June Omar paid for the flights and I paid for the museum passes. Who owes whom?"),
             AnalyzedText("Omar paid for the flights in June and I paid for the museum passes. Who owes whom?")) == nil)
     }
+
+    @Test func aQuestionsSubjectAndComplementExchangedReject() {
+        #expect(check.verdict(AnalyzedText("Are all vaccines biologics?"), AnalyzedText("Are all biologics vaccines?")) != nil)
+        #expect(check.verdict(AnalyzedText("Is a virus a living organism?"), AnalyzedText("Is a living organism a virus?")) != nil)
+        #expect(check.verdict(AnalyzedText("Thanks! Is every rhombus a square in geometry?"), AnalyzedText("Thanks! Is every square a rhombus in geometry?")) != nil)
+        // A function word moved, a statement, or different words: not this test's.
+        #expect(OrderCheck.copularExchange(AnalyzedText("Is 8GB RAM enough for editing?"), AnalyzedText("Is 8GB enough RAM for editing?")) == nil)
+        #expect(OrderCheck.copularExchange(AnalyzedText("Is a tomato a fruit?"), AnalyzedText("Is a tomato a vegetable?")) == nil)
+        #expect(OrderCheck.copularExchange(AnalyzedText("My cat, is it sick or tired?"), AnalyzedText("My cat, is it tired or sick?")) == nil)
+    }
 }

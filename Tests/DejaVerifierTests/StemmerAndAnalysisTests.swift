@@ -8,6 +8,14 @@ import Testing
         #expect(a.words.map(\.stem) == b.words.map(\.stem))
     }
 
+    @Test func aStemKeepsAVowel() {
+        // "string" is no "str" + "ing" (Rust's "&str" is another type), nor "shred" "shr" + "ed".
+        #expect(AnalyzedText("String strings").words.map(\.stem) == ["string", "string"])
+        #expect(AnalyzedText("str").words.map(\.stem) == ["str"])
+        #expect(AnalyzedText("shred").words.map(\.stem) == ["shred"])
+        #expect(AnalyzedText("parsing parsed").words.map(\.stem) == ["pars", "pars"])
+    }
+
     @Test func contractionsReadAsNegations() {
         let text = AnalyzedText("Why doesn't it work?")
         #expect(text.negations == ["n't"])
