@@ -127,6 +127,11 @@ public struct ContentWordCheck: VerificationCheck {
             let next = x.words[index + 1]
             guard !next.isSymbolic, y.stems.contains(next.stem), x.contentWordIndices.contains(index + 1) else { continue }
             let word = x.words[index].lower
+            // In place of "best" before the same word, a word of the same praise rewords it ("the
+            // ideal time" / "the best time"); "the cheapest hotel" still restricts "the best hotel".
+            if Lexicon.bestWords.contains(word), let j = y.words.firstIndex(where: { $0.stem == next.stem }), j > 0, Lexicon.bestWords.contains(y.words[j - 1].lower) {
+                continue
+            }
             if word.utf8.count >= 3, wordNet.isAdjective(x.wordNetLookup(index, wordNet)) {  // "u" is a WordNet adjective too
                 return Verdict(check: name, detail: "'\(word)' restricts '\(next.lower)'")
             }

@@ -171,11 +171,7 @@ public struct FunctionWordCheck: VerificationCheck {
 
     /// Verbs of the request framing "can you explain…": the modal there asks the assistant, it
     /// does not ask about ability.
-    static let requestVerbs: Set<String> = [
-        "explain", "tell", "help", "show", "give", "list", "write", "describe", "recommend", "suggest", "summarise",
-        "summarize", "provide", "share", "clarify", "check", "find", "please", "make", "create", "draft", "translate",
-        "outline", "compare", "walk", "send", "point", "let",
-    ]
+    static var requestVerbs: Set<String> { Lexicon.requestVerbs }
 
     static let pronouns: Set<String> = Lexicon.subjectPronouns.union(["u"])
 

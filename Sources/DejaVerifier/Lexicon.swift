@@ -166,6 +166,20 @@ enum Lexicon {
     static let languageIntroducers: Set<String> = ["in", "with", "using", "for", "to", "from", "and", "or", "than", "learn", "write"]
     /// The articles, which a phrase may start with or drop ("a Form 1099-NEC" / "Form 1099-NEC").
     static let articles: Set<String> = ["a", "an", "the"]
+
+    /// Words that praise as "best" does before a noun ("the ideal time", "the top bait"). WordNet
+    /// files "best" under "good" and none of these with it, so the content check would take the
+    /// word for an added restriction.
+    static let bestWords: Set<String> = ["best", "ideal", "optimal", "optimum", "top", "perfect", "greatest", "finest"]
+
+    /// Verbs a request opens with or follows "can you" with ("Compare Kafka and RabbitMQ", "can
+    /// you explain…"): the modal there asks the assistant, not about ability, and a capital
+    /// opening the sentence is no name's.
+    static let requestVerbs: Set<String> = [
+        "explain", "tell", "help", "show", "give", "list", "write", "describe", "recommend", "suggest", "summarise",
+        "summarize", "provide", "share", "clarify", "check", "find", "please", "make", "create", "draft", "translate",
+        "outline", "compare", "walk", "send", "point", "let",
+    ]
     /// Lower-case words allowed inside a multi-word name ("Bank of America", "Pride and Prejudice").
     static let nameConnectors: Set<String> = ["of", "and", "the", "de", "da", "del", "la", "le", "van", "von", "du", "di", "y", "&"]
     static let determiners: Set<String> = ["the", "a", "an", "my", "your", "our", "this", "that", "its", "their"]

@@ -6,7 +6,8 @@
 ///
 /// Only exact, unambiguous factors are listed: metric prefixes, the international inch, foot,
 /// yard, mile, pound and ounce (defined in metres and grams), US spoons and cups (defined in
-/// teaspoons), time up to a week, months against years (never against days), and watts. Units
+/// teaspoons), time up to a week, months against years (never against days), watts, and degrees
+/// Fahrenheit against Celsius (to a tenth of a degree). Units
 /// whose size depends on where or when they are used (tons, gallons, pints) and decimal versus
 /// binary bytes beyond the decimal reading are left as written. Arithmetic is exact decimal (integer mantissa and power of ten), so
 /// "12 inches" is exactly "1 foot".
@@ -69,6 +70,12 @@ enum Quantity {
         var result = slots
         var changed = false
         for i in result.indices.dropFirst() where result[i].kind == .unit {
+            if result[i].value == "fahrenheit", result[i - 1].kind == .number, let celsius = celsius(fahrenheit: result[i - 1].value) {
+                result[i - 1].value = celsius
+                result[i].value = "celsius"
+                changed = true
+                continue
+            }
             guard let factor = factors[result[i].value] else { continue }
             if let words, result[i].wordIndex < words.count, Lexicon.periodAdjectives[words[result[i].wordIndex].lower] != nil { continue }
             // The number measured: the slot before, ending at this word or sharing it ("1TB").
@@ -82,6 +89,20 @@ enum Quantity {
             changed = true
         }
         return changed ? result : nil
+    }
+
+    /// A temperature in degrees Fahrenheit in Celsius, to a tenth of a degree ("131" → "55",
+    /// "98.6" → "37", "350" → "176.7": a recipe's 180 °C is another oven); nil for a value that
+    /// is not a plain decimal.
+    static func celsius(fahrenheit value: String) -> String? {
+        guard value.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+            let f = Double(value), abs(f) < 1e6
+        else { return nil }
+        let tenths = Int(((f - 32) * 50 / 9).rounded())
+        let sign = tenths < 0 ? "-" : ""
+        let whole = abs(tenths) / 10
+        let tenth = abs(tenths) % 10
+        return tenth == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(tenth)"
     }
 
     /// The decimal `value` ("1.5", "-3", "1000") times the factor, canonical; nil for a value

@@ -636,6 +636,15 @@ struct TextParser {
             currency = trailingCurrency(suffix)
         } else if suffix == "%" {
             value += "%"
+        } else if suffix == "s" || suffix == "'s" || suffix == "’s", digits.count == 4, digits.hasSuffix("0"), let year = Int(digits) {
+            // "the 1800s" is the nineteenth century, "the 1990s" the decade starting in 1990 (an
+            // "era", no amount of decades to convert): no seconds.
+            if year % 100 == 0 {
+                value = "\(year / 100 + 1)th"
+                unit = "century"
+            } else {
+                unit = "era"
+            }
         } else if ["st", "nd", "rd", "th"].contains(suffix) {
             value += "th"
         } else if suffix == "am" || suffix == "pm" {
@@ -1040,20 +1049,27 @@ struct TextParser {
                 continue
             }
             if words[index].isSentenceInitial {
-                // A sentence-initial capital is a name only when a name continues it ("New York …").
-                guard index + 1 < words.count, isNameWord(index + 1), !words[index + 1].isSentenceInitial else {
+                // A sentence-initial capital is a name only when a name continues it ("New York …"),
+                // and a request's verb never ("Compare Kafka and …").
+                guard index + 1 < words.count, isNameWord(index + 1), !words[index + 1].isSentenceInitial,
+                    !Lexicon.requestVerbs.contains(words[index].lower)
+                else {
                     index += 1
                     continue
                 }
             }
             var end = index + 1
-            while end < words.count {
+            // A possessive ends names joined by a connector: "Messi and Ronaldo's Champions League"
+            // is three ("Sam's Club" is one).
+            var joined = false
+            while end < words.count, !(joined && words[end - 1].isPossessive) {
                 if isNameWord(end), !words[end].isSentenceInitial {
                     end += 1
                 } else if Lexicon.nameConnectors.contains(words[end].lower), end + 1 < words.count, isNameWord(end + 1),
                     !words[end + 1].isSentenceInitial
                 {
                     end += 2
+                    joined = true
                 } else {
                     break
                 }

@@ -85,6 +85,10 @@ import Testing
         #expect(check.verdict(AnalyzedText("What is a mortgage broker?"), AnalyzedText("Quick question: what is a mortgage broker?")) == nil)
         #expect(check.verdict(AnalyzedText("Can this letter be made shorter?"), AnalyzedText("Can you make this letter shorter?")) == nil)
         #expect(check.verdict(AnalyzedText("do you ship to Norway"), AnalyzedText("do u ship to Norway")) == nil)
+        // A word of the same praise in place of "best" rewords it; another adjective restricts.
+        #expect(check.verdict(AnalyzedText("What's the best age to start piano?"), AnalyzedText("What's the ideal age to start piano?")) == nil)
+        #expect(check.verdict(AnalyzedText("which is the best lens for portraits"), AnalyzedText("which is the top lens for portraits")) == nil)
+        #expect(check.verdict(AnalyzedText("which is the best lens for portraits"), AnalyzedText("which is the sharpest lens for portraits")) != nil)
     }
 
     @Test func aMisspeltWordMatchesTheWordItMisspells() throws {

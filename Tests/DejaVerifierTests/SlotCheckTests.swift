@@ -60,6 +60,21 @@ import Testing
         #expect(verdict("a 1000W microwave", "a 1,000 watt microwave") == nil)
     }
 
+    @Test func temperaturesErasAndNames() {
+        // Fahrenheit against Celsius, to a tenth of a degree.
+        #expect(verdict("Is 40°C too hot for a dog walk?", "Is 104°F too hot for a dog walk?") == nil)
+        #expect(verdict("Is 98.6F a normal temperature?", "Is 37C a normal temperature?") == nil)
+        #expect(verdict("Preheat the oven to 200C?", "Preheat the oven to 350F?") != nil)
+        // "the 1900s" is the twentieth century and no seconds; "the 1970s" is not 1970.
+        #expect(verdict("Fashion trends of the 1900s", "Fashion trends of the twentieth century") == nil)
+        #expect(verdict("Fashion trends of the 1900s", "Fashion trends of the 1800s") != nil)
+        #expect(verdict("Music of the 1970s", "Music of 1970") != nil)
+        // A request's verb opens no name, and a possessive ends one.
+        #expect(verdict("Compare Postgres and MySQL for analytics", "Compare MySQL and Postgres for analytics") == nil)
+        #expect(verdict("Compare Postgres and MySQL for analytics", "Compare Postgres and SQLite for analytics") != nil)
+        #expect(verdict("Compare Federer and Nadal's Wimbledon titles", "Compare Nadal and Federer's Wimbledon titles") == nil)
+    }
+
     @Test func theUSInCapitalsIsTheCountry() {
         #expect(verdict("Do I need a visa to work in the USA?", "Do I need a visa to work in the US?") == nil)
         #expect(verdict("Do I need a visa to work in the UK?", "Do I need a visa to work in the US?") != nil)
