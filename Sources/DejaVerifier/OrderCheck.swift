@@ -84,7 +84,35 @@ public struct OrderCheck: VerificationCheck {
 
     public func verdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
         connectorVerdict(a, b) ?? crossingVerdict(a, b) ?? Self.possessorChange(a, b) ?? Self.possessorChange(b, a) ?? Self.ownerPersonChange(a, b)
-            ?? Self.copularExchange(a, b)
+            ?? Self.copularExchange(a, b) ?? Self.questionedRoleChange(a, b) ?? Self.questionedRoleChange(b, a)
+    }
+
+    /// A question about a verb's object against one about its subject: "Which team did Germany
+    /// beat?" / "Which team beat Germany?", "What do sea otters eat?" / "What eats sea otters?".
+    /// The same opening with a question word, then "do" + a phrase + the verb in `x` and the verb
+    /// (inflected) + the same phrase in `y`. Nothing but "do" tells the roles apart, so the
+    /// crossing test, which needs a word kept between them, cannot.
+    static func questionedRoleChange(_ x: AnalyzedText, _ y: AnalyzedText) -> Verdict? {
+        let xw = x.words
+        let yw = y.words
+        var p = 0
+        while p < xw.count, p < yw.count, xw[p].stem == yw[p].stem { p += 1 }
+        guard p > 0, p + 2 < xw.count, p + 1 < yw.count, ["do", "does", "did"].contains(xw[p].lower),
+            xw[..<p].contains(where: { PolarityCheck.questionWords.contains($0.lower) || $0.lower == "whom" })
+        else { return nil }
+        let verb = yw[p].lower
+        guard let v = ((p + 2)..<min(xw.count, p + 8)).first(where: { inflects(xw[$0].lower, verb) }) else { return nil }
+        let phrase = (p + 1)..<v
+        guard p + 1 + phrase.count <= yw.count, zip(xw[phrase], yw[(p + 1)..<(p + 1 + phrase.count)]).allSatisfy({ $0.stem == $1.stem }) else { return nil }
+        return Verdict(
+            check: "order",
+            detail: "'\(xw[phrase].map(\.lower).joined(separator: " "))' is the object of '\(xw[v].lower)' in one question and its subject in the other")
+    }
+
+    /// Whether `form` is `base` or an inflection of it ("beat", "eats", "invaded", "succeeded").
+    static func inflects(_ base: String, _ form: String) -> Bool {
+        guard form.hasPrefix(base) else { return false }
+        return ["", "s", "es", "d", "ed"].contains(String(form.dropFirst(base.count)))
     }
 
     /// The subject and the complement of a question opening with "is" / "are" exchanged: "Are
@@ -208,6 +236,19 @@ public struct OrderCheck: VerificationCheck {
     /// Anchors that relate their two sides symmetrically.
     static let symmetricAnchors: Set<String> = ["and", "or", "nor", "between", "plus", "&", "vs", "versus", "both", "either", "neither", "but", "yet"]
 
+    /// Whether an anchor relates its sides symmetrically: a symmetric word, except a conjunction
+    /// opening a clause with a subject of its own in both texts, which joins two statements
+    /// about different things ("I'm a student teacher and my mentor teacher is observing…").
+    static func isSymmetric(_ anchor: AlignedWord, _ a: AnalyzedText, _ b: AnalyzedText) -> Bool {
+        guard symmetricAnchors.contains(anchor.stem) else { return false }
+        func opensClauseWithSubject(_ text: AnalyzedText, _ i: Int) -> Bool {
+            guard i > 0, i + 1 < text.words.count, text.roleShape.clauses[i - 1] != text.roleShape.clauses[i] else { return false }
+            let next = text.words[i + 1].lower
+            return Lexicon.subjectPronouns.contains(next) || possessiveDeterminers.contains(next)
+        }
+        return !(opensClauseWithSubject(a, anchor.inA) && opensClauseWithSubject(b, anchor.inB))
+    }
+
     /// Two content words changing sides of an anchor that keeps its place (see the type's note).
     func crossingVerdict(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
         // A change of voice moves the roles with it: a passive with its agent ("is tutored by her
@@ -244,7 +285,7 @@ public struct OrderCheck: VerificationCheck {
                 let yB = inB[yi]
                 // An anchor between them in `a` that is also between them, reversed, in `b`.
                 for wi in (xi + 1)..<yi where inB[wi] > yB && inB[wi] < xB && aligned[wi].canAnchor
-                    && !Self.symmetricAnchors.contains(aligned[wi].stem) && !Self.isNominalised(a.words, aligned[wi].inA, b.words, aligned[wi].inB)
+                    && !Self.isSymmetric(aligned[wi], a, b) && !Self.isNominalised(a.words, aligned[wi].inA, b.words, aligned[wi].inB)
                 {
                     return Verdict(
                         check: name,
@@ -413,12 +454,28 @@ public struct OrderCheck: VerificationCheck {
                     pairedB.insert(j)
                 }
             }
-            // One occurrence left in each text is the same word in both ("Lena paid for the hotel
-            // and I paid for the rental car. The car came to half the hotel's price" / "…for the
-            // rental car and I paid for the hotel…"); as a repeat it anchors nothing.
-            let leftA = inA.values.joined().filter { !pairedA.contains($0) }
-            let leftB = inB.values.joined().filter { !pairedB.contains($0) }
-            if leftA.count == 1, leftB.count == 1, inA.values.joined().count > 1 || inB.values.joined().count > 1 {
+            // Occurrences left over: a form left once in each text is the same word in both ("My
+            // friend forgave the $1,000 I owed him" / "I forgave the $1,000 my friend owed me":
+            // "I" with "I"), and then the one occurrence left in each ("Lena paid for the hotel and
+            // I paid for the rental car. The car came to half the hotel's price" / "…for the rental
+            // car and I paid for the hotel…"). As repeats they anchor nothing.
+            guard inA.values.joined().count > 1 || inB.values.joined().count > 1 else { continue }
+            var leftA = inA.values.joined().filter { !pairedA.contains($0) }
+            var leftB = inB.values.joined().filter { !pairedB.contains($0) }
+            if leftA.count > 1 || leftB.count > 1 {
+                for i in leftA {
+                    let form = words[i].lower
+                    guard leftA.filter({ words[$0].lower == form }).count == 1 else { continue }
+                    let inOther = leftB.filter { bWords[$0].lower == form }
+                    guard inOther.count == 1 else { continue }
+                    result.append((stem, i, inOther[0], isRoleWord(stem, words[i]), false))
+                    pairedA.insert(i)
+                    pairedB.insert(inOther[0])
+                }
+                leftA.removeAll { pairedA.contains($0) }
+                leftB.removeAll { pairedB.contains($0) }
+            }
+            if leftA.count == 1, leftB.count == 1 {
                 result.append((stem, leftA[0], leftB[0], isRoleWord(stem, words[leftA[0]]), false))
             }
         }
@@ -448,7 +505,13 @@ public struct OrderCheck: VerificationCheck {
     /// ("a" in "for a logo project … as a beginner") cannot: paired by clauses that moved in part,
     /// it would cross its own copy.
     static func isRoleWord(_ stem: String, _ word: AnalyzedText.Word) -> Bool {
-        stem.hasPrefix("@") || !Lexicon.stopWords.contains(word.lower) && !Lexicon.negations.contains(word.lower) && !word.isSymbolic
+        stem.hasPrefix("@") || !Lexicon.stopWords.contains(word.lower) && !Lexicon.negations.contains(word.lower) && (!word.isSymbolic || isIdentifier(word))
+    }
+
+    /// A symbolic word with a letter in it names a thing ("urllib3", "&str", "node.js"); a number
+    /// does not (the slot check reads values).
+    static func isIdentifier(_ word: AnalyzedText.Word) -> Bool {
+        word.isSymbolic && word.lower.utf8.contains { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) }
     }
 
     /// For each aligned word, the clause of `a` (and of `b`) it belongs to when that clause moved
@@ -570,13 +633,30 @@ public struct OrderCheck: VerificationCheck {
     static let subordinators: Set<String> = ["when", "whenever", "if", "unless", "because", "while", "whereas", "although", "though"]
 
     /// Whether word `index` opens a subordinate clause: a subordinator, "now" / "so" before
-    /// "that", or "and" / "but" before a subject pronoun ("… in March and I've paid back $500").
+    /// "that", "and" / "but" / "so" before a subject pronoun ("… in March and I've paid back
+    /// $500", "… so she could buy a house"), or "and" / "but" before an owned subject and its
+    /// verb ("I'm a student teacher and my mentor teacher is observing…").
     static func startsSubordinateClause(_ words: [AnalyzedText.Word], at index: Int) -> Bool {
         let word = words[index].lower
         if subordinators.contains(word) { return true }
-        if word == "and" || word == "but", index + 1 < words.count, Lexicon.subjectPronouns.contains(words[index + 1].lower) { return true }
-        return (word == "now" || word == "so") && index + 1 < words.count && words[index + 1].lower == "that"
+        guard index + 1 < words.count else { return false }
+        let next = words[index + 1].lower
+        if word == "and" || word == "but" || word == "so", Lexicon.subjectPronouns.contains(next) { return true }
+        if word == "and" || word == "but", possessiveDeterminers.contains(next) {
+            // The owned subject's verb within three words: "and my wife is…", "and his new boss wants…".
+            for k in (index + 2)..<min(words.count, index + 6) {
+                if clauseVerbs.contains(words[k].lower) { return true }
+                if words[k].startsClause { break }
+            }
+            return false
+        }
+        return (word == "now" || word == "so") && next == "that"
     }
+
+    /// Auxiliaries and forms of "be" / "have" that tell a subject's verb after "and my …".
+    static let clauseVerbs: Set<String> = [
+        "is", "are", "was", "were", "has", "have", "had", "does", "did", "do", "can", "could", "will", "would", "should", "may", "might", "must",
+    ]
 
     static let beForms: Set<String> = ["is", "are", "was", "were", "be", "been", "being", "am", "get", "gets", "got"]
 

@@ -245,4 +245,28 @@ import Testing
         #expect(OrderCheck.copularExchange(AnalyzedText("Is a tomato a fruit?"), AnalyzedText("Is a tomato a vegetable?")) == nil)
         #expect(OrderCheck.copularExchange(AnalyzedText("My cat, is it sick or tired?"), AnalyzedText("My cat, is it tired or sick?")) == nil)
     }
+
+    @Test func aQuestionAboutTheObjectAgainstOneAboutTheSubject() {
+        #expect(check.verdict(AnalyzedText("Which club did Liverpool eliminate in 2019?"), AnalyzedText("Which club eliminated Liverpool in 2019?")) != nil)
+        #expect(check.verdict(AnalyzedText("What do hawks hunt?"), AnalyzedText("What hunts hawks?")) != nil)
+        #expect(check.verdict(AnalyzedText("Who hired Maria?"), AnalyzedText("Who did Maria hire?")) != nil)
+        // The same roles, or another verb, are not this test's.
+        #expect(OrderCheck.questionedRoleChange(AnalyzedText("What did the vet say about my cat?"), AnalyzedText("What did my vet say about the cat?")) == nil)
+        #expect(OrderCheck.questionedRoleChange(AnalyzedText("What do hawks hunt?"), AnalyzedText("What hawks hunt?")) == nil)
+        #expect(OrderCheck.inflects("succeed", "succeeded") && OrderCheck.inflects("eat", "eats") && !OrderCheck.inflects("eat", "eaten"))
+    }
+
+    @Test func identifiersPlayRolesAndClausesWithTheirOwnSubjects() {
+        // An identifier with letters is a role word; a number is the slot check's.
+        #expect(check.verdict(AnalyzedText("does pandas depend on numpy2"), AnalyzedText("does numpy2 depend on pandas")) != nil)
+        #expect(OrderCheck.isIdentifier(AnalyzedText("urllib3").words[0]))
+        #expect(!OrderCheck.isIdentifier(AnalyzedText("2014").words[0]))
+        // "so she could…" and "and my … is" open clauses with subjects of their own; a
+        // conjunction opening them joins two statements, not two symmetric things.
+        #expect(check.verdict(AnalyzedText("I sold my cousin a car cheaply so she could commute. Is that a gift for tax?"), AnalyzedText("My cousin sold me a car cheaply so I could commute. Is that a gift for tax?")) != nil)
+        #expect(check.verdict(AnalyzedText("I'm a junior developer and my senior developer is reviewing my code. Tips?"), AnalyzedText("I'm a senior developer and my junior developer is reviewing my code. Tips?")) != nil)
+        #expect(check.verdict(AnalyzedText("What is a roth IRA, and why does it matter?"), AnalyzedText("Why does a roth IRA matter, and what is it?")) == nil)
+        // A form left once in each text pairs with itself: "I" with "I", not with "me".
+        #expect(check.verdict(AnalyzedText("My aunt paid the fine I got. Do I owe tax on it for me?"), AnalyzedText("I paid the fine my aunt got. Do I owe tax on it for me?")) != nil)
+    }
 }
