@@ -29,7 +29,7 @@ public struct FunctionWordCheck: VerificationCheck {
     public init() {}
 
     enum Category: String, CaseIterable {
-        case quantifier, modality, time, tense, scope, stance, degree, intensity, frequency, length, level
+        case quantifier, modality, time, tense, scope, stance, degree, intensity, frequency, length, level, aspect
     }
 
     struct Marker: Hashable {
@@ -85,7 +85,38 @@ public struct FunctionWordCheck: VerificationCheck {
     /// What the marker sets cannot show: one verb in the past against "will", one adjective's
     /// comparative against "less".
     static func crossedForms(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
-        pastAgainstFuture(a, b) ?? pastAgainstFuture(b, a) ?? lessAgainstComparative(a, b) ?? lessAgainstComparative(b, a)
+        pastAgainstFuture(a, b) ?? pastAgainstFuture(b, a) ?? lessAgainstComparative(a, b) ?? lessAgainstComparative(b, a) ?? movedOnly(a, b)
+    }
+
+    /// "only" moved to another word of the sentence: "I was only asked about salary" / "only I
+    /// was asked about salary", "Can only the holder use the points to book?" / "Can the holder
+    /// use the points only to book?". What "only" restricts is the word after it (articles and
+    /// "to" aside); a verb and its object are one ("I only need two eggs" / "I need only two
+    /// eggs"), so a focus that follows the other's focus is the same restriction.
+    static func movedOnly(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
+        guard let fa = onlyFocus(a), let fb = onlyFocus(b), a.words[fa].stem != b.words[fb].stem,
+            b.stems.contains(a.words[fa].stem), a.stems.contains(b.words[fb].stem)
+        else { return nil }
+        if let next = wordAfter(fa, in: a), a.words[next].stem == b.words[fb].stem { return nil }
+        if let next = wordAfter(fb, in: b), b.words[next].stem == a.words[fa].stem { return nil }
+        return Verdict(check: "function_words", detail: "quantifier: 'only \(a.words[fa].lower)' vs 'only \(b.words[fb].lower)'")
+    }
+
+    /// The word "only" restricts, when the text says "only" once.
+    static func onlyFocus(_ text: AnalyzedText) -> Int? {
+        let words = text.words
+        guard let i = words.firstIndex(where: { $0.lower == "only" }), words.lastIndex(where: { $0.lower == "only" }) == i,
+            i == 0 || !["the", "my", "your", "our", "his", "her", "their", "if", "not"].contains(words[i - 1].lower)  // "the only way", "if only", "not only"
+        else { return nil }
+        return wordAfter(i, in: text)
+    }
+
+    /// The next word of the clause after `index`, past articles, determiners and "to".
+    static func wordAfter(_ index: Int, in text: AnalyzedText) -> Int? {
+        let words = text.words
+        var j = index + 1
+        while j < words.count, !words[j].startsClause, Lexicon.determiners.contains(words[j].lower) || words[j].lower == "to" { j += 1 }
+        return j < words.count && !words[j].startsClause ? j : nil
     }
 
     /// One verb after one subject, in the past in `x` and after "will" in `y`: "I returned my
@@ -196,7 +227,7 @@ public struct FunctionWordCheck: VerificationCheck {
     /// The word groups the markers are read from; one hash finds a word's group.
     enum Group {
         case universal, existential, exclusive, exact, prohibition, expectation, usedTo, goingTo, just, both, either, neither, most, fewSeveralMany, possibility, obligation, needHave, advice, lastPastPrevious, nextComing, this, pastAdverb, futureAdverb, future, presentAdverb, pastAuxiliary, futureAuxiliary, presentAuxiliary, distributive, aggregate, explicitAggregate, against, favour, stanceFor, average, maximum, minimum, least, part, lessFewer, moreGreater, little, lowIntensity, highIntensity, wayMuch, always, usually, often, sometimes, rarely, brief, detailed, novice,
-            intermediate, expert, one, than, equativeAs, partitive
+            intermediate, expert, one, than, equativeAs, partitive, continuing, stopping
     }
 
     static let groups: [String: Group] = {
@@ -272,6 +303,10 @@ public struct FunctionWordCheck: VerificationCheck {
             (.often, ["often", "frequently", "regularly"]),
             (.sometimes, ["sometimes", "occasionally"]),
             (.rarely, ["rarely", "seldom"]),
+            // Before a verb in -ing, going on against stopping: "if I keep earning" / "if I stop
+            // earning" ("keep my fingers from hurting" is "stop them from hurting": no -ing next).
+            (.continuing, ["keep", "keeps", "kept", "continue", "continues", "continued"]),
+            (.stopping, ["stop", "stops", "stopped", "quit", "quits", "cease", "ceases", "ceased"]),
             // How long an answer is asked for: "a brief note" / "a detailed note".
             // ("short" and "long" are WordNet's antonyms, and "how long" asks a duration.)
             (.brief, ["brief", "briefly", "concise", "concisely", "succinct", "condensed", "summarize", "summarise", "summary"]),
@@ -505,6 +540,14 @@ public struct FunctionWordCheck: VerificationCheck {
                 add(.frequency, "sometimes")
             case .rarely:
                 add(.frequency, "rarely", alone: true)
+            case .continuing, .stopping:
+                // Before a verb in -ing, or "stop" ending its clause ("how do I get her to stop").
+                let endsClause = i + 1 == analysed.count || analysed[i + 1].startsClause
+                guard let next, next.hasSuffix("ing"), next.count > 4 else {
+                    if group == .stopping, endsClause { add(.aspect, "stopping") }
+                    continue
+                }
+                add(.aspect, group == .continuing ? "continuing" : "stopping")
             case .brief:
                 add(.length, "brief")
             case .detailed:

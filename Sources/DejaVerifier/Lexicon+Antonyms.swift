@@ -5,7 +5,7 @@ extension Lexicon {
     /// text has its opposite ("enable" vs "disable"); words in ``presenceAntonyms`` also reject
     /// when the other text lacks them. Matching goes through the stemmer, so inflections count.
     static let antonymPairs: [(String, String)] =
-        presencePairs + computingPairs + functionWordPairs + conversePairs + domainPairs + adverbPairs
+        presencePairs + computingPairs + functionWordPairs + conversePairs + domainPairs + adverbPairs + aspectPairs
 
     /// Pairs of the presence words (``presenceAntonyms``): kept whatever WordNet says, because their
     /// presence alone rejects, a rule WordNet's relations cannot express.
@@ -65,6 +65,11 @@ extension Lexicon {
         ("sum", "difference"), ("square", "cube"), ("derivative", "integral"), ("union", "intersection"),
         ("mean", "median"), ("median", "mode"),
     ]
+
+    /// The phase of an activity: over against started ("once the game is over" / "once the game
+    /// has started"). WordNet opposes "start" and "finish" but not these. (Going on against
+    /// stopping is the function-word check's: "keep" is a stop only before a verb in -ing.)
+    static let aspectPairs: [(String, String)] = [("over", "start"), ("over", "begun")]
 
     /// Adjectives WordNet opposes whose adverbs it does not ("center horizontally" / "vertically"):
     /// the test reads the adverb as written, the list matches it through the stemmer.

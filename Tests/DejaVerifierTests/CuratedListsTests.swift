@@ -20,7 +20,7 @@ import Testing
     func curatedPairsAreOnlyWhatWordNetLacks() throws {
         let wordNet = try #require(WordNet.shared)
         var covered: [String] = []
-        for (a, b) in Lexicon.computingPairs + Lexicon.functionWordPairs + Lexicon.conversePairs + Lexicon.domainPairs {
+        for (a, b) in Lexicon.computingPairs + Lexicon.functionWordPairs + Lexicon.conversePairs + Lexicon.domainPairs + Lexicon.aspectPairs {
             if Self.wordNetOpposes(wordNet, a, b) { covered.append("(\"\(a)\", \"\(b)\")") }
         }
         #expect(covered.isEmpty, "WordNet already opposes: \(covered.joined(separator: ", "))")

@@ -139,6 +139,23 @@ import Testing
         #expect(verdict("My knee is slightly sore after running", "My knee is sore after running") == nil)
     }
 
+    @Test func goingOnAgainstStopping() {
+        #expect(verdict("Will my miles expire if I keep flying?", "Will my miles expire if I stop flying?") != nil)
+        #expect(verdict("Will my miles expire if I continue flying?", "Will my miles expire if I keep flying?") == nil)
+        // "keep … from" is "stop … from".
+        #expect(verdict("How do I stop my dog from barking at night?", "How do I keep my dog from barking at night?") == nil)
+        // "stop" ending its clause stops what was said before.
+        #expect(verdict("my dog keeps barking at night, how do i get him to stop", "how do i get my dog to stop barking at night, he keeps doing it") == nil)
+    }
+
+    @Test func onlyMovedToAnotherWord() {
+        #expect(verdict("At the audition I was only asked about my age. Bad sign?", "At the audition only I was asked about my age. Bad sign?") != nil)
+        #expect(verdict("Can only the tenant use the parking permit to park overnight?", "Can the tenant use the parking permit only to park overnight?") != nil)
+        // A verb and its object are one restriction; "the only" is another word.
+        #expect(verdict("I only need two eggs for this cake, right?", "I need only two eggs for this cake, right?") == nil)
+        #expect(verdict("Is this the only way to reset it?", "Is this the only way to reset it now?") == nil)
+    }
+
     @Test func anExactCountAProhibitionAndAnAnswerInDetail() {
         // An exact count against a bound; "exactly" elsewhere asks nothing of a count.
         #expect(verdict("Find users who logged in at least one time this week", "Find users who logged in exactly one time this week") != nil)

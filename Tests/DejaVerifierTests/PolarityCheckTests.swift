@@ -9,6 +9,12 @@ import Testing
 
     func verdict(_ a: String, _ b: String) -> Verdict? { check.verdict(AnalyzedText(a), AnalyzedText(b)) }
 
+    @Test func thePhaseOfAnActivity() {
+        // Over against started: WordNet lacks these opposites.
+        #expect(check.verdict(AnalyzedText("Can I still enter once the race is over?"), AnalyzedText("Can I still enter once the race has started?")) != nil)
+        #expect(check.verdict(AnalyzedText("Can I still enter once the race is over?"), AnalyzedText("Can I still enter once the race has finished?")) == nil)
+    }
+
     @Test func opposedPrefixesAndDirections() {
         #expect(verdict("Which interview questions are overused?", "Which interview questions are underused?") != nil)
         #expect(verdict("Is inbound traffic blocked?", "Is outbound traffic blocked?") != nil)
