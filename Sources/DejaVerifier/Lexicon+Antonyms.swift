@@ -39,6 +39,9 @@ extension Lexicon {
         ("before", "after"), ("after", "within"), ("after", "during"), ("after", "until"), ("before", "during"),
         ("before", "since"), ("since", "until"), ("with", "without"), ("all", "none"), ("everyone", "nobody"), ("in", "out"), ("on", "off"), ("into", "out"),
         ("up", "down"), ("over", "under"), ("yes", "no"),
+        // "in the first 48 hours" / "after the first 48 hours": counted, so an "in" both texts
+        // keep ("… in Ohio") opposes nothing.
+        ("after", "in"),
         // "prior to" is "before", "following" (a preposition) "after".
         ("prior", "after"), ("prior", "during"), ("prior", "following"), ("before", "following"),
     ]

@@ -9,6 +9,12 @@ import Testing
 
     func verdict(_ a: String, _ b: String) -> Verdict? { check.verdict(AnalyzedText(a), AnalyzedText(b)) }
 
+    @Test func withinATimeAgainstAfterIt() {
+        #expect(verdict("can I shower in the first 24 hours of a new tattoo", "can I shower after the first 24 hours of a new tattoo") != nil)
+        // An "in" both texts keep opposes nothing.
+        #expect(verdict("What should I do after a car accident in Ohio?", "What should I do following a car accident in Ohio?") == nil)
+    }
+
     @Test func thePhaseOfAnActivity() {
         // Over against started: WordNet lacks these opposites.
         #expect(check.verdict(AnalyzedText("Can I still enter once the race is over?"), AnalyzedText("Can I still enter once the race has started?")) != nil)
