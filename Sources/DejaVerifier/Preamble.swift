@@ -128,15 +128,30 @@ enum Preamble {
 
     /// The highest cosine, in context, between a content word of the frame (preamble and
     /// sign-off) and a content word of the question inside it; -1 when either has none.
+    ///
+    /// Words about the asking itself ("sorry if this is awkward to ask", "quick question",
+    /// "thanks in advance") constrain no answer, and a closed-class word of the question ("how
+    /// often") is no topic, so neither is compared.
     static func contextualRelevance(_ longer: AnalyzedText, frame: Frame, shorterCount: Int, vectors: [[Float]?]) -> Float {
         var best: Float = -1
-        for i in longer.contentWordIndices where frame.contains(i, shorterCount: shorterCount) && i < vectors.count {
+        let words = longer.words
+        for i in longer.contentWordIndices where frame.contains(i, shorterCount: shorterCount) && i < vectors.count && !isAboutAsking(words, i) {
             guard let x = vectors[i] else { continue }
-            for j in longer.contentWordIndices where !frame.contains(j, shorterCount: shorterCount) && j < vectors.count {
+            for j in longer.contentWordIndices where !frame.contains(j, shorterCount: shorterCount) && j < vectors.count
+                && FunctionWordCheck.groups[words[j].lower] == nil
+            {
                 guard let y = vectors[j], y.count == x.count else { continue }
                 best = max(best, ContentWordCheck.dot(x, y))
             }
         }
         return best
+    }
+
+    /// Words of a frame about the act of asking: "ask", "question" (in any form), and "advance"
+    /// in "thanks in advance".
+    static func isAboutAsking(_ words: [AnalyzedText.Word], _ i: Int) -> Bool {
+        let word = words[i].lower
+        if ["ask", "asks", "asking", "asked", "question", "questions"].contains(word) { return true }
+        return word == "advance" && i >= 2 && words[i - 1].lower == "in" && ["thanks", "thank", "you", "thx"].contains(words[i - 2].lower)
     }
 }

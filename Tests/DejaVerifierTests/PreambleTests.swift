@@ -100,6 +100,13 @@ import Testing
         #expect(length("I don't have vinegar, so how do I descale a kettle?", question) == nil)
         #expect(length("Not looking for anything fancy, but how do I descale a kettle?", question) == nil)
     }
+
+    @Test func wordsAboutTheAskingConstrainNothing() {
+        let words = AnalyzedText("Sorry if this is awkward to ask, quick question, thanks in advance: booking in advance?").words
+        let about = words.indices.filter { Preamble.isAboutAsking(words, $0) }.map { words[$0].lower }
+        // "advance" only in "thanks in advance": booking in advance is a constraint.
+        #expect(about == ["ask", "question", "advance"])
+    }
 }
 
 extension VerifierChain.Step {
