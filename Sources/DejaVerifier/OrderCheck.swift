@@ -146,7 +146,7 @@ public struct OrderCheck: VerificationCheck {
         }
         for split in 1..<max(n, 1) {
             // X = middleA[..<split] ends middleB; the rest of `a` is M + Y, the start of `b` Y + M.
-            guard Array(middleA[..<split]) == Array(middleB[(n - split)...]) else { continue }
+            guard middleA[..<split].elementsEqual(middleB[(n - split)...]) else { continue }
             let restA = middleA[split...]
             let startB = middleB[..<(n - split)]
             for m in 0..<restA.count where restA.dropFirst(m).elementsEqual(startB.prefix(restA.count - m)) && restA.prefix(m).elementsEqual(startB.suffix(m)) {
@@ -459,9 +459,11 @@ public struct OrderCheck: VerificationCheck {
             // "I" with "I"), and then the one occurrence left in each ("Lena paid for the hotel and
             // I paid for the rental car. The car came to half the hotel's price" / "…for the rental
             // car and I paid for the hotel…"). As repeats they anchor nothing.
-            guard inA.values.joined().count > 1 || inB.values.joined().count > 1 else { continue }
-            var leftA = inA.values.joined().filter { !pairedA.contains($0) }
-            var leftB = inB.values.joined().filter { !pairedB.contains($0) }
+            let allA = Array(inA.values.joined())
+            let allB = Array(inB.values.joined())
+            guard allA.count > 1 || allB.count > 1 else { continue }
+            var leftA = allA.filter { !pairedA.contains($0) }
+            var leftB = allB.filter { !pairedB.contains($0) }
             if leftA.count > 1 || leftB.count > 1 {
                 for i in leftA {
                     let form = words[i].lower
