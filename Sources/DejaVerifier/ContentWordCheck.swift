@@ -135,6 +135,13 @@ public struct ContentWordCheck: VerificationCheck {
             if word.utf8.count >= 3, wordNet.isAdjective(x.wordNetLookup(index, wordNet)) {  // "u" is a WordNet adjective too
                 return Verdict(check: name, detail: "'\(word)' restricts '\(next.lower)'")
             }
+            // A word put between two words the other text has side by side makes a compound of
+            // the second: "the maximum deposit" / "the maximum holding deposit".
+            if index > 0, word.utf8.count >= 3, !x.words[index - 1].isSymbolic, !Lexicon.stopWords.contains(x.words[index - 1].lower),
+                y.words.indices.dropLast().contains(where: { y.words[$0].stem == x.words[index - 1].stem && y.words[$0 + 1].stem == next.stem })
+            {
+                return Verdict(check: name, detail: "'\(word)' makes a compound of '\(next.lower)'")
+            }
         }
         return nil
     }

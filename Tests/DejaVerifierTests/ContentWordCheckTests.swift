@@ -85,6 +85,9 @@ import Testing
         #expect(check.verdict(AnalyzedText("What is a mortgage broker?"), AnalyzedText("Quick question: what is a mortgage broker?")) == nil)
         #expect(check.verdict(AnalyzedText("Can this letter be made shorter?"), AnalyzedText("Can you make this letter shorter?")) == nil)
         #expect(check.verdict(AnalyzedText("do you ship to Norway"), AnalyzedText("do u ship to Norway")) == nil)
+        // A word put between two words the other text has side by side makes a compound.
+        let compound = try #require(check.verdict(AnalyzedText("What's the maximum fee a bank can charge?"), AnalyzedText("What's the maximum overdraft fee a bank can charge?")))
+        #expect(compound.detail.contains("'overdraft' makes a compound of 'fee'"))
         // A word of the same praise in place of "best" rewords it; another adjective restricts.
         #expect(check.verdict(AnalyzedText("What's the best age to start piano?"), AnalyzedText("What's the ideal age to start piano?")) == nil)
         #expect(check.verdict(AnalyzedText("which is the best lens for portraits"), AnalyzedText("which is the top lens for portraits")) == nil)
