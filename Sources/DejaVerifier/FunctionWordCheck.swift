@@ -86,6 +86,23 @@ public struct FunctionWordCheck: VerificationCheck {
     /// comparative against "less".
     static func crossedForms(_ a: AnalyzedText, _ b: AnalyzedText) -> Verdict? {
         pastAgainstFuture(a, b) ?? pastAgainstFuture(b, a) ?? lessAgainstComparative(a, b) ?? lessAgainstComparative(b, a) ?? movedOnly(a, b)
+            ?? eachAgainstAll(a, b) ?? eachAgainstAll(b, a)
+    }
+
+    /// One thing at a time against all of them together: "the price per line" / "the price for
+    /// all lines", "the fee for each bag" / "the fee for all the bags". The same noun after
+    /// "per" or "each" in `x` and after "all" in `y` (articles and possessives between).
+    static func eachAgainstAll(_ x: AnalyzedText, _ y: AnalyzedText) -> Verdict? {
+        let xw = x.words
+        var single = Set<String>()
+        for i in xw.indices.dropLast() where xw[i].lower == "per" || xw[i].lower == "each" { single.insert(xw[i + 1].stem) }
+        guard !single.isEmpty else { return nil }
+        let yw = y.words
+        for i in yw.indices where yw[i].lower == "all" {
+            guard let j = wordAfter(i, in: y), single.contains(yw[j].stem), !(j > 0 && ["per", "each"].contains(yw[j - 1].lower)) else { continue }
+            return Verdict(check: "function_words", detail: "scope: one '\(yw[j].lower)' at a time vs all of them")
+        }
+        return nil
     }
 
     /// "only" moved to another word of the sentence: "I was only asked about salary" / "only I

@@ -139,6 +139,12 @@ import Testing
         #expect(verdict("My knee is slightly sore after running", "My knee is sore after running") == nil)
     }
 
+    @Test func oneAtATimeAgainstAllTogether() {
+        #expect(verdict("We have three kids. What's the airport fee per child?", "We have three kids. What's the airport fee for all children?") != nil)
+        #expect(verdict("What's the checked fee for each bag?", "What's the checked fee for all my bags?") != nil)
+        #expect(verdict("What's the checked fee for each bag?", "What's the checked fee per bag?") == nil)
+    }
+
     @Test func goingOnAgainstStopping() {
         #expect(verdict("Will my miles expire if I keep flying?", "Will my miles expire if I stop flying?") != nil)
         #expect(verdict("Will my miles expire if I continue flying?", "Will my miles expire if I keep flying?") == nil)
