@@ -165,7 +165,6 @@ public struct OrderCheck: VerificationCheck {
     /// The forms of "be" that open a yes/no question.
     static let copulas: Set<String> = ["is", "are", "was", "were", "am", "isn't", "aren't"]
 
-
     /// The same thing, between the same words, owned by another person: "tell my boss that his
     /// idea won't work" / "… that my idea won't work", "reset my password" / "reset your
     /// password". "his" against "their" is one person (a rewording); "my" against "the" is not
