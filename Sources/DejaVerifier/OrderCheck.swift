@@ -476,8 +476,12 @@ public struct OrderCheck: VerificationCheck {
                 leftA.removeAll { pairedA.contains($0) }
                 leftB.removeAll { pairedB.contains($0) }
             }
-            if leftA.count == 1, leftB.count == 1 {
-                result.append((stem, leftA[0], leftB[0], isRoleWord(stem, words[leftA[0]]), false))
+            // A participant left once in one text and more often in the other: the first of each
+            // ("My friend owes me $500 and keeps dodging me" / "I owe my friend $500 and keep
+            // dodging him"). A thing named again is not paired so ("the difference between merge
+            // and rebase in git" / "how git rebase differs from git merge").
+            if leftA.count == 1 && leftB.count == 1 || stem.hasPrefix("@") && !leftA.isEmpty && !leftB.isEmpty && (leftA.count == 1 || leftB.count == 1) {
+                result.append((stem, leftA.min()!, leftB.min()!, isRoleWord(stem, words[leftA.min()!]), false))
             }
         }
         return result

@@ -266,6 +266,10 @@ import Testing
         #expect(check.verdict(AnalyzedText("I sold my cousin a car cheaply so she could commute. Is that a gift for tax?"), AnalyzedText("My cousin sold me a car cheaply so I could commute. Is that a gift for tax?")) != nil)
         #expect(check.verdict(AnalyzedText("I'm a junior developer and my senior developer is reviewing my code. Tips?"), AnalyzedText("I'm a senior developer and my junior developer is reviewing my code. Tips?")) != nil)
         #expect(check.verdict(AnalyzedText("What is a roth IRA, and why does it matter?"), AnalyzedText("Why does a roth IRA matter, and what is it?")) == nil)
+        // A participant left once in one text and twice in the other: the first of each.
+        #expect(check.verdict(AnalyzedText("My cousin owes me $200 and keeps ignoring me. Options?"), AnalyzedText("I owe my cousin $200 and keep ignoring him. Options?")) != nil)
+        // A thing named again is not paired so.
+        #expect(check.verdict(AnalyzedText("What's the difference between tabs and spaces in python?"), AnalyzedText("Explain how python spaces differ from python tabs.")) == nil)
         // A form left once in each text pairs with itself: "I" with "I", not with "me".
         #expect(check.verdict(AnalyzedText("My aunt paid the fine I got. Do I owe tax on it for me?"), AnalyzedText("I paid the fine my aunt got. Do I owe tax on it for me?")) != nil)
     }
