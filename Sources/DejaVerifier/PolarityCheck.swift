@@ -204,6 +204,7 @@ public struct PolarityCheck: VerificationCheck {
             sensesA.formUnion(lookup.senses)
             for s in lookup.opposites where opposites[s] == nil { opposites[s] = index }
         }
+        if let verdict = Self.opposedVerbsInEn(onlyA.map(\.word), onlyB.map(\.word), wordNet: wordNet) { return verdict }
         guard !opposites.isEmpty else { return nil }
         for (yIndex, y) in onlyB where !Self.isUnderLess(in: b, { $0.lower == y }) {
             let lookup = b.wordNetLookup(yIndex, wordNet)
@@ -214,6 +215,25 @@ public struct PolarityCheck: VerificationCheck {
                 if let index = opposites[s] {
                     return Verdict(check: name, detail: "'\(onlyA[index].word)' in the query vs '\(y)' in the candidate (WordNet antonyms)")
                 }
+            }
+        }
+        return nil
+    }
+
+    /// Verbs made in -en from adjectives WordNet opposes: "loosen" / "tighten" (loose / tight),
+    /// "widen" / "narrow"… WordNet lists few opposites among verbs, and these take theirs from the
+    /// adjective.
+    static func opposedVerbsInEn(_ onlyA: [String], _ onlyB: [String], wordNet: WordNet) -> Verdict? {
+        func adjectives(_ word: String) -> [String] {
+            guard word.utf8.count >= 5, word.hasSuffix("en") else { return [] }
+            return [String(word.dropLast(2)), String(word.dropLast(1))].filter { wordNet.isAdjective(wordNet.lookup($0)) }
+        }
+        let fromA = onlyA.map { ($0, adjectives($0)) }.filter { !$0.1.isEmpty }
+        guard !fromA.isEmpty else { return nil }
+        for y in onlyB {
+            let basesY = adjectives(y) + [y]
+            for (x, basesX) in fromA where basesX.contains(where: { bx in basesY.contains { wordNet.areAntonyms(bx, $0) } }) {
+                return Verdict(check: "polarity", detail: "'\(x)' in the query vs '\(y)' in the candidate (verbs of opposed adjectives)")
             }
         }
         return nil

@@ -15,6 +15,14 @@ import Testing
         #expect(verdict("What should I do after a car accident in Ohio?", "What should I do following a car accident in Ohio?") == nil)
     }
 
+    @Test func verbsMadeFromOpposedAdjectives() throws {
+        let wordNet = try #require(WordNet.shared)
+        #expect(PolarityCheck.opposedVerbsInEn(["loosen"], ["tighten"], wordNet: wordNet) != nil)
+        #expect(PolarityCheck.opposedVerbsInEn(["widen"], ["narrow"], wordNet: wordNet) != nil)
+        #expect(PolarityCheck.opposedVerbsInEn(["loosen"], ["unscrew"], wordNet: wordNet) == nil)
+        #expect(verdict("How do I loosen a stuck bolt on my bike?", "How do I tighten a stuck bolt on my bike?") != nil)
+    }
+
     @Test func thePhaseOfAnActivity() {
         // Over against started: WordNet lacks these opposites.
         #expect(check.verdict(AnalyzedText("Can I still enter once the race is over?"), AnalyzedText("Can I still enter once the race has started?")) != nil)
