@@ -792,6 +792,15 @@ struct TextParser {
                 index += 1
                 continue
             }
+            // "2 times a day" is "twice a day" ("2x"); "3 times 4" is a product, left alone.
+            if word.lower == "times", previousNumber >= 0, !slots[previousNumber].value.hasSuffix("x"),
+                !(index + 1 < words.count && (words[index + 1].isSymbolic || Lexicon.numberWords[words[index + 1].lower] != nil))
+            {
+                slots[previousNumber].value += "x"
+                nonContent.insert(index)
+                index += 1
+                continue
+            }
             let previousIsNumber = previousNumber >= 0
             // "1.5 million", "$2 billion": the digits scaled, one number over two words.
             if previousIsNumber, let power = Self.scaleWords[word.lower], words[index - 1].isSymbolic,

@@ -60,6 +60,12 @@ import Testing
         #expect(verdict("a 1000W microwave", "a 1,000 watt microwave") == nil)
     }
 
+    @Test func twiceIsTwoTimes() {
+        #expect(verdict("Should I water tomatoes 2 times a day?", "Should I water tomatoes twice a day?") == nil)
+        #expect(verdict("Should I water tomatoes 3 times a day?", "Should I water tomatoes twice a day?") != nil)
+        #expect(verdict("What is 3 times 4?", "What is 3x 4?") != nil)
+    }
+
     @Test func temperaturesErasAndNames() {
         // Fahrenheit against Celsius, to a tenth of a degree.
         #expect(verdict("Is 40°C too hot for a dog walk?", "Is 104°F too hot for a dog walk?") == nil)
