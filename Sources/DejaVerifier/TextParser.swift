@@ -680,12 +680,21 @@ struct TextParser {
             // The words after the digits' hyphen, one per hyphen-separated part.
             var start = i + 1
             for end in (i + 1)...range.upperBound where end == range.upperBound || scalars[end] == "-" {
-                proseWord(start..<end, sentenceInitial: false)
+                // "15-min", "2-hr": the unit's abbreviation is the unit ("min" is no minimum here).
+                if let unit = Self.hyphenUnitAbbreviations[string(start..<end).lowercased()] {
+                    appendWord(start..<end, text: unit, sentenceInitial: false, symbolic: false)
+                } else {
+                    proseWord(start..<end, sentenceInitial: false)
+                }
                 start = end + 1
             }
         }
         return true
     }
+
+    /// Abbreviated units after a number and a hyphen, as their words ("a 15-min nap", "a 2-hr
+    /// drive").
+    static let hyphenUnitAbbreviations: [String: String] = ["min": "minute", "mins": "minutes", "hr": "hour", "hrs": "hours"]
 
     /// The power of ten a suffix scales a number by: "M" or "mn" (or "m", "mm" after a currency) a
     /// million; "bn" (or "b" after a currency) a billion; nil otherwise — "5m" is five metres and

@@ -60,6 +60,12 @@ import Testing
         #expect(verdict("a 1000W microwave", "a 1,000 watt microwave") == nil)
     }
 
+    @Test func aHyphenatedUnitAbbreviationIsTheUnit() {
+        #expect(AnalyzedText("a 15-min nap").words.map(\.lower).contains("minute"))
+        #expect(verdict("Is a 20 minute nap better than a 40 minute one?", "Is a 20-min nap better than a 40-min one?") == nil)
+        #expect(verdict("Is a 20 minute nap better than a 40 minute one?", "Is a 20-min nap better than a 40-hr one?") != nil)
+    }
+
     @Test func twiceIsTwoTimes() {
         #expect(verdict("Should I water tomatoes 2 times a day?", "Should I water tomatoes twice a day?") == nil)
         #expect(verdict("Should I water tomatoes 3 times a day?", "Should I water tomatoes twice a day?") != nil)
